@@ -1,0 +1,35 @@
+/**
+ * What every scenario gets: the server's URL and an admin connection for the
+ * untimed bookkeeping (INFO, MEMORY USAGE, XLEN, DEL) that neither side pays for.
+ */
+import { Redis } from 'ioredis';
+import type { BenchOptions } from './options.js';
+
+/** A scenario's view of the benchmark run. */
+export interface BenchContext {
+  /** `redis://host:port` of the server under test. */
+  readonly url: string;
+  /** Connection for bookkeeping outside the timed sections. */
+  readonly admin: Redis;
+  readonly options: BenchOptions;
+}
+
+/**
+ * Opens a plain ioredis connection with default options, as a user of the raw
+ * client would; one retry per command so that a dead server fails the run fast.
+ */
+export function rawConnection(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: 1 });
+}
+
+/** CPU seconds redis-server has used so far (user + system), in ms. */
+export async function serverCpuMs(admin: Redis): Promise<number> {
+  const info = await admin.info('cpu');
+  const field = (name: string): number => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1_000;
+}
+
+/** Deletes the keys of a finished run so that the next one starts on an empty server (not timed). */
+export async function dropKeys(admin: Redis, keys: readonly string[]): Promise<void> {
+  if (keys.length > 0) await admin.del(...keys);
+}

@@ -1,0 +1,131 @@
+import type { RawEntry } from './engine/types.js';
+
+/**
+ * Every error Streamerson raises is a {@link StreamersonError} with a stable
+ * `code` from {@link ERROR_CODES}. Callers match on `code` (or `instanceof`),
+ * never on message text. `docs/ERRORS.md` lists the same codes; a test keeps the
+ * two in step.
+ */
+
+/** Stable error codes and what each means. The single registry of codes. */
+export const ERROR_CODES = {
+  ERR_STREAMERSON_INVALID_OPTION: 'An option has a wrong type or value; the message names the option.',
+  ERR_STREAMERSON_INVALID_URL: 'An engine URL cannot be parsed or names no known scheme.',
+  ERR_STREAMERSON_ENGINE_UNAVAILABLE: 'The engine for a URL scheme is not installed (for example @streamerson/redis for redis://).',
+  ERR_STREAMERSON_ENGINE: 'The engine (for example Redis) answered a command with an error; `cause` holds it.',
+  ERR_STREAMERSON_CONNECTION: 'The engine cannot be reached, or the connection was lost while a command was under way.',
+  ERR_STREAMERSON_NO_GROUP: 'A consumer-group operation named a group (or stream) that does not exist.',
+  ERR_STREAMERSON_INVALID_ID: 'A stream entry id is not of the form `<ms>-<seq>` (or a special id where one is allowed).',
+  ERR_STREAMERSON_ID_TOO_SMALL: 'An explicit entry id is equal to or smaller than the last id of the stream.',
+  ERR_STREAMERSON_CLOSED: 'The object was closed or destroyed; no further operations are accepted.',
+  ERR_STREAMERSON_ABORTED: 'The operation was cancelled through its AbortSignal.',
+  ERR_STREAMERSON_TIMEOUT: 'The operation did not finish before its deadline.',
+  ERR_STREAMERSON_OVERLOAD: 'A bound was reached (buffer, in-flight limit); the caller should retry later.',
+  ERR_STREAMERSON_BAD_ENTRY: 'A stream entry does not follow the wire protocol; the error carries the raw entry.',
+  ERR_STREAMERSON_UNSUPPORTED_VERSION: 'A stream entry carries a protocol version this library does not speak; the error carries the raw entry.',
+  ERR_STREAMERSON_BAD_PAYLOAD: 'A payload cannot be encoded or decoded with its content type.',
+  ERR_STREAMERSON_CONSUMPTION_STYLE: 'A consumer was used with two consumption styles (for example events and for-await).',
+  ERR_STREAMERSON_SERVICE: 'A service handler failed; an error reply carries this code unless the handler gave its own.',
+  ERR_STREAMERSON_REMOTE: 'A request was answered with an error reply; the error carries its status, code, message and details.',
+  ERR_STREAMERSON_UNKNOWN_TYPE: 'A service received a message type it has no handler for.',
+  ERR_STREAMERSON_DEAD_LETTER: 'A message failed on every allowed delivery and was moved to the dead-letter stream.',
+} as const;
+
+/** One of the stable error codes. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Base class of every Streamerson error. */
+export class StreamersonError extends Error {
+  override readonly name: string = 'StreamersonError';
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** A bad option or option value; `option` names it (for example `retention.maxLen`). */
+export class InvalidOptionError extends StreamersonError {
+  override readonly name = 'InvalidOptionError';
+  readonly option: string;
+
+  constructor(option: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_STREAMERSON_INVALID_OPTION', `invalid option "${option}": ${message}`, options);
+    this.option = option;
+  }
+}
+
+/** A URL that cannot be parsed or has an unknown scheme. */
+export class InvalidUrlError extends StreamersonError {
+  override readonly name = 'InvalidUrlError';
+  readonly url: string;
+
+  constructor(url: string, message: string, options?: { cause?: unknown }) {
+    super('ERR_STREAMERSON_INVALID_URL', `invalid engine URL "${redactUrl(url)}": ${message}`, options);
+    this.url = redactUrl(url);
+  }
+}
+
+/** An error answered by the engine, or a lost connection. */
+export class EngineError extends StreamersonError {
+  override readonly name = 'EngineError';
+}
+
+/** Operation on a closed or destroyed object. */
+export class ClosedError extends StreamersonError {
+  override readonly name = 'ClosedError';
+
+  constructor(what: string) {
+    super('ERR_STREAMERSON_CLOSED', `${what} is closed`);
+  }
+}
+
+/** Operation cancelled through an AbortSignal; `cause` is the signal's reason. */
+export class AbortError extends StreamersonError {
+  override readonly name = 'AbortError';
+
+  constructor(message = 'the operation was aborted', options?: { cause?: unknown }) {
+    super('ERR_STREAMERSON_ABORTED', message, options);
+  }
+}
+
+/** An operation that ran past its deadline. */
+export class TimeoutError extends StreamersonError {
+  override readonly name = 'TimeoutError';
+  readonly timeoutMs: number;
+
+  constructor(message: string, timeoutMs: number) {
+    super('ERR_STREAMERSON_TIMEOUT', message);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Replaces the password of a URL with `***` so that errors and logs never carry it. */
+export function redactUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^:@/]*):([^@/]*)@/i, '$1$2:***@');
+}
+
+/**
+ * A stream entry that does not follow the wire protocol (written by another
+ * program, a newer version, bad headers JSON, an undecodable payload). Decoders
+ * return it instead of throwing, so that read loops never break on bad input;
+ * `raw` is the entry exactly as read and `stream` where it was read.
+ */
+export class ProtocolError extends StreamersonError {
+  override readonly name = 'ProtocolError';
+  readonly stream: string;
+  readonly raw: RawEntry;
+
+  constructor(
+    code: 'ERR_STREAMERSON_BAD_ENTRY' | 'ERR_STREAMERSON_UNSUPPORTED_VERSION' | 'ERR_STREAMERSON_BAD_PAYLOAD',
+    message: string,
+    stream: string,
+    raw: RawEntry,
+    options?: { cause?: unknown },
+  ) {
+    super(code, `${message} (stream "${stream}", entry ${raw.id})`, options);
+    this.stream = stream;
+    this.raw = raw;
+  }
+}

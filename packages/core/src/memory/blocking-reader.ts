@@ -1,0 +1,167 @@
+import type { BlockingReader, GroupReadOptions, GroupReadPosition, ReadOptions, ReadPosition, StreamEntries } from '../engine/types.js';
+import { ClosedError } from '../errors.js';
+import { readGroupEntries, checkGroupPositions } from './group-ops.js';
+import type { MemoryStore } from './memory-store.js';
+import { DEFAULT_READ_COUNT, intOption, listOption, nameOption } from './options.js';
+import { readEntries, resolvePositions } from './stream-ops.js';
+import type { Waiter } from './waiters.js';
+
+/** Longest single timer Node.js accepts; longer blocks re-arm. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** What a reader needs from its engine. */
+export interface ReaderHost {
+  /** The engine's store; throws `ERR_STREAMERSON_CLOSED` once the engine is closed. */
+  currentStore(): MemoryStore;
+  readerClosed(reader: MemoryBlockingReader): void;
+}
+
+/** A read waiting for appends. */
+class BlockedRead implements Waiter {
+  private scheduled = false;
+  private done = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly streams: readonly string[],
+    private readonly reader: MemoryBlockingReader,
+    private readonly store: MemoryStore,
+    private readonly attempt: () => StreamEntries[],
+    private readonly resolve: (entries: StreamEntries[]) => void,
+    private readonly reject: (error: unknown) => void,
+    blockMs: number,
+  ) {
+    store.waiters.add(this);
+    if (blockMs > 0) {
+      const deadline = Date.now() + blockMs;
+      this.timer = setTimeout(() => this.arm(deadline), Math.min(blockMs, MAX_TIMER_MS));
+    }
+  }
+
+  private arm(deadline: number): void {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      this.finish([]);
+      return;
+    }
+    this.timer = setTimeout(() => this.arm(deadline), Math.min(left, MAX_TIMER_MS));
+  }
+
+  wake(): void {
+    if (this.scheduled || this.done) return;
+    this.scheduled = true;
+    // Re-read after the append that woke us has returned, as a server would.
+    queueMicrotask(() => this.check());
+  }
+
+  private check(): void {
+    this.scheduled = false;
+    if (this.done) return;
+    let result: StreamEntries[];
+    try {
+      result = this.attempt();
+    } catch (error) {
+      this.stop();
+      this.reject(error);
+      return;
+    }
+    if (result.length > 0) this.finish(result);
+  }
+
+  /** Resolves the read (with `[]` on timeout or close). */
+  finish(result: StreamEntries[]): void {
+    if (this.done) return;
+    this.stop();
+    this.resolve(result);
+  }
+
+  private stop(): void {
+    this.done = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.store.waiters.remove(this);
+    this.reader.blocked.delete(this);
+  }
+}
+
+/**
+ * The memory engine's {@link BlockingReader}: reads with `blockMs` wait for
+ * appends to their streams (0 waits forever) and resolve `[]` on timeout.
+ * Closing the reader or its engine resolves waiting reads with `[]` at once.
+ */
+export class MemoryBlockingReader implements BlockingReader {
+  /** @internal Reads under way. */
+  readonly blocked = new Set<BlockedRead>();
+  private closed = false;
+
+  constructor(private readonly host: ReaderHost) {}
+
+  private open(): MemoryStore {
+    if (this.closed) throw new ClosedError('memory engine reader');
+    return this.host.currentStore();
+  }
+
+  async read(positions: readonly ReadPosition[], options: ReadOptions = {}): Promise<StreamEntries[]> {
+    const store = this.open();
+    const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
+    const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0);
+    // `$` means entries appended after this call, so it is resolved once, now.
+    const resolved = resolvePositions(store, listOption(positions, 'positions'));
+    const first = readEntries(store, resolved, count);
+    if (first.length > 0 || blockMs === undefined) return first;
+    return this.block(
+      store,
+      resolved.map((p) => p.stream),
+      () => readEntries(store, resolved, count),
+      blockMs,
+    );
+  }
+
+  async readGroup(
+    group: string,
+    consumer: string,
+    positions: readonly GroupReadPosition[],
+    options: GroupReadOptions = {},
+  ): Promise<StreamEntries[]> {
+    const store = this.open();
+    const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
+    const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0);
+    const noAck = options.noAck === true;
+    nameOption(group, 'group');
+    nameOption(consumer, 'consumer');
+    const list = listOption(positions, 'positions');
+    checkGroupPositions(store, group, list);
+    const first = readGroupEntries(store, group, consumer, list, count, noAck);
+    // Reads of pending entries by id never block, as in Redis.
+    if (first.length > 0 || blockMs === undefined || list.some((p) => p.after !== '>')) return first;
+    return this.block(
+      store,
+      list.map((p) => p.stream),
+      () => readGroupEntries(store, group, consumer, list, count, noAck),
+      blockMs,
+    );
+  }
+
+  private block(
+    store: MemoryStore,
+    streams: readonly string[],
+    attempt: () => StreamEntries[],
+    blockMs: number,
+  ): Promise<StreamEntries[]> {
+    return new Promise((resolve, reject) => {
+      this.blocked.add(new BlockedRead(streams, this, store, attempt, resolve, reject, blockMs));
+    });
+  }
+
+  /** Idempotent; a read under way resolves with `[]`. */
+  async close(): Promise<void> {
+    this.interrupt();
+  }
+
+  /** @internal Closes without waiting (engine shutdown). */
+  interrupt(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const read of [...this.blocked]) read.finish([]);
+    this.host.readerClosed(this);
+  }
+}

@@ -1,0 +1,34 @@
+import { DedupeTable } from './dedupe.js';
+import type { MemoryStream } from './memory-stream.js';
+import { WaiterRegistry } from './waiters.js';
+
+/** The data behind one `memory://<name>`: its streams, dedupe records and blocked reads. */
+export class MemoryStore {
+  readonly streams = new Map<string, MemoryStream>();
+  readonly dedupe = new DedupeTable();
+  readonly waiters = new WaiterRegistry();
+  /** Open engines using this store. */
+  refs = 0;
+
+  constructor(readonly name: string) {}
+}
+
+/** Stores by name, shared by every engine of this process with the same name. */
+const stores = new Map<string, MemoryStore>();
+
+/** The store named `name`, created on first use; pair with {@link releaseStore}. */
+export function acquireStore(name: string): MemoryStore {
+  let store = stores.get(name);
+  if (store === undefined) {
+    store = new MemoryStore(name);
+    stores.set(name, store);
+  }
+  store.refs++;
+  return store;
+}
+
+/** Releases a store; the last release drops it and all its streams. */
+export function releaseStore(store: MemoryStore): void {
+  store.refs--;
+  if (store.refs <= 0 && stores.get(store.name) === store) stores.delete(store.name);
+}

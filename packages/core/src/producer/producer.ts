@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Writable, WritableOptions } from 'node:stream';
+import type { AppendItem, Engine, FieldValue } from '../engine/types.js';
+import { ClosedError, InvalidOptionError, StreamersonError } from '../errors.js';
+import { createProducerWritable } from '../facades/writable.js';
+import { streamKey } from '../keys.js';
+import { encodeMessage } from '../protocol/codec.js';
+import type { OutgoingMessage } from '../protocol/types.js';
+import { parseProducerOptions, type ProducerConfig, type ProducerOptions } from './producer-options.js';
+import { shardForKey } from './shard-hash.js';
+
+/** Per-message options of {@link Producer.send}. */
+export interface SendOptions extends Omit<OutgoingMessage, 'payload' | 'source'> {
+  /** Routing key: messages with the same key go to the same shard (and so stay in order). */
+  readonly key?: string;
+}
+
+/** A message with its routing key, as {@link Producer.sendMessage} and the Writable facade take it. A decoded `Message` can be written as is. */
+export interface ProducerRecord<P = unknown> extends OutgoingMessage<P> {
+  readonly key?: string;
+}
+
+/** What a stored message is known by. */
+export interface Receipt {
+  /** Stream (shard) the message was appended to. */
+  readonly stream: string;
+  /** Stream entry id. For a duplicate, the id of the first append. */
+  readonly id: string;
+  /** Message id: the one given or generated, else the entry id. */
+  readonly messageId: string;
+  /** Idempotent producers: the message id was already appended within the dedupe window; nothing was written. */
+  readonly duplicate: boolean;
+}
+
+interface Queued {
+  readonly stream: string;
+  readonly fields: readonly FieldValue[];
+  readonly messageId: string;
+  readonly resolve: (receipt: Receipt) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Writes messages to a topic. `send` never waits for I/O: it queues the message
+ * and returns a receipt promise. Messages sent in the same event-loop turn go
+ * out together, up to `maxBatch` per `appendBatch` round trip (idempotent
+ * producers send one atomic append per message, all concurrently). Batches are
+ * pipelined in send order, so messages of one shard keep their order.
+ *
+ * Events: `'error'` (fire-and-forget failures only, and only when a listener
+ * exists — see {@link Producer.send}).
+ *
+ * The producer does not own the engine: closing it leaves the engine open.
+ */
+export class Producer<P = unknown> extends EventEmitter {
+  /** The parsed, frozen options. */
+  readonly options: ProducerConfig;
+  readonly #engine: Engine;
+  #queue: Queued[] = [];
+  #inFlight = 0;
+  readonly #batches = new Set<Promise<void>>();
+  #scheduled: NodeJS.Immediate | null = null;
+  #nextShard = 0;
+  #sent = 0;
+  #failed = 0;
+  #state: 'open' | 'closing' | 'closed' = 'open';
+  #closing: Promise<void> | null = null;
+
+  constructor(engine: Engine, options: ProducerOptions) {
+    super();
+    this.#engine = engine;
+    this.options = parseProducerOptions(options);
+  }
+
+  /** Messages queued or in flight. */
+  get pending(): number {
+    return this.#queue.length + this.#inFlight;
+  }
+
+  /** Messages stored (including idempotent duplicates). */
+  get sent(): number {
+    return this.#sent;
+  }
+
+  /** Messages that failed (encoding, overload, engine errors, closing). */
+  get failed(): number {
+    return this.#failed;
+  }
+
+  /**
+   * Queues `payload` for the topic. Never waits for I/O; resolves with the
+   * {@link Receipt} once stored. Rejects with `ERR_STREAMERSON_OVERLOAD` when
+   * `maxPending` messages are already queued or in flight, `ERR_STREAMERSON_CLOSED`
+   * after `close()`/`destroy()`, `ERR_STREAMERSON_BAD_PAYLOAD` when the payload
+   * cannot be encoded, or with the engine's error.
+   *
+   * Fire-and-forget producers return the same promise, but it already has a
+   * rejection handler, so ignoring it never causes an unhandled rejection; the
+   * failure is also emitted as an `'error'` event when the producer has an
+   * `'error'` listener, and counted in {@link failed} either way.
+   */
+  send(payload: P, options: SendOptions = {}): Promise<Receipt> {
+    return this.sendMessage({ ...options, payload });
+  }
+
+  /** Same as {@link send}, for a whole record (payload, key, id, type, headers, …). */
+  sendMessage(record: ProducerRecord<P>): Promise<Receipt> {
+    const { promise, resolve, reject } = this.#receipt();
+    try {
+      this.#enqueue(record, resolve, reject);
+    } catch (error) {
+      reject(error);
+    }
+    return promise;
+  }
+
+  /** Resolves when every message queued so far is stored or failed. */
+  async flush(): Promise<void> {
+    this.#dispatch();
+    await Promise.all([...this.#batches]);
+  }
+
+  /** Flushes, then refuses further sends with `ERR_STREAMERSON_CLOSED`. Idempotent. */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#state = 'closing';
+    this.#closing = this.flush().then(() => {
+      this.#state = 'closed';
+    });
+    return this.#closing;
+  }
+
+  /** Rejects queued messages now with `ERR_STREAMERSON_CLOSED`; messages already in flight still settle. Idempotent. */
+  destroy(): void {
+    this.#state = 'closed';
+    this.#closing ??= Promise.resolve();
+    if (this.#scheduled) clearImmediate(this.#scheduled);
+    this.#scheduled = null;
+    const queued = this.#queue;
+    this.#queue = [];
+    for (const item of queued) item.reject(new ClosedError('producer'));
+  }
+
+  /** An object-mode Writable that sends each chunk (a {@link ProducerRecord}); `end()` flushes but leaves the producer open. */
+  writable(options: Omit<WritableOptions, 'objectMode' | 'write' | 'writev' | 'final' | 'destroy'> = {}): Writable {
+    return createProducerWritable(this, options, false);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #receipt(): { promise: Promise<Receipt>; resolve: (r: Receipt) => void; reject: (e: unknown) => void } {
+    let resolve!: (r: Receipt) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<Receipt>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const fireAndForget = this.options.durability === 'fire-and-forget';
+    if (fireAndForget) promise.catch(() => undefined);
+    return {
+      promise,
+      resolve: (r) => {
+        this.#sent++;
+        resolve(r);
+      },
+      reject: (e) => {
+        this.#failed++;
+        if (fireAndForget && this.listenerCount('error') > 0) this.emit('error', e);
+        reject(e);
+      },
+    };
+  }
+
+  #enqueue(record: ProducerRecord<P>, resolve: (r: Receipt) => void, reject: (e: unknown) => void): void {
+    if (this.#state !== 'open') throw new ClosedError('producer');
+    if (this.pending >= this.options.maxPending) {
+      throw new StreamersonError('ERR_STREAMERSON_OVERLOAD', `producer has ${this.pending} messages pending (maxPending ${this.options.maxPending})`);
+    }
+    const idempotent = this.options.durability === 'idempotent';
+    const messageId = record.id ? record.id : idempotent ? randomUUID() : '';
+    const fields = encodeMessage({
+      id: messageId,
+      type: record.type,
+      replyTo: record.replyTo,
+      headers: record.headers,
+      contentType: record.contentType,
+      source: this.options.source,
+      payload: record.payload,
+    });
+    this.#queue.push({ stream: this.#route(record.key), fields, messageId, resolve, reject });
+    this.#scheduled ??= setImmediate(() => this.#dispatch());
+  }
+
+  #route(key: string | undefined): string {
+    const { topic, shards, routing } = this.options;
+    if (shards === 1) return streamKey(topic);
+    if (routing === 'hash' && key === undefined) throw new InvalidOptionError('key', 'a key is required with routing "hash"');
+    const shard = routing !== 'round-robin' && key !== undefined ? shardForKey(key, shards) : this.#nextShard++ % shards;
+    return streamKey(topic, shard, shards);
+  }
+
+  #dispatch(): void {
+    if (this.#scheduled) clearImmediate(this.#scheduled);
+    this.#scheduled = null;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue.splice(0, this.options.maxBatch);
+      this.#inFlight += batch.length;
+      const done = (this.options.durability === 'idempotent' ? this.#appendIdempotent(batch) : this.#appendBatch(batch)).finally(() => {
+        this.#inFlight -= batch.length;
+        this.#batches.delete(done);
+      });
+      this.#batches.add(done);
+    }
+  }
+
+  async #appendBatch(batch: Queued[]): Promise<void> {
+    const retention = this.options.retention;
+    const items: AppendItem[] = batch.map((q) => ({ stream: q.stream, fields: q.fields, ...(retention ? { retention } : {}) }));
+    try {
+      const ids = await this.#engine.appendBatch(items);
+      batch.forEach((q, i) => {
+        const id = ids[i];
+        if (typeof id === 'string') q.resolve({ stream: q.stream, id, messageId: q.messageId || id, duplicate: false });
+        else q.reject(new StreamersonError('ERR_STREAMERSON_ENGINE', `append to "${q.stream}" returned no id`));
+      });
+    } catch (error) {
+      for (const q of batch) q.reject(error);
+    }
+  }
+
+  async #appendIdempotent(batch: Queued[]): Promise<void> {
+    const { dedupeWindowMs, retention } = this.options;
+    await Promise.all(
+      batch.map(async (q) => {
+        try {
+          const r = await this.#engine.appendIdempotent(q.stream, q.fields, q.messageId, dedupeWindowMs, retention ? { retention } : {});
+          q.resolve({ stream: q.stream, id: r.id, messageId: q.messageId, duplicate: r.duplicate });
+        } catch (error) {
+          q.reject(error);
+        }
+      }),
+    );
+  }
+}

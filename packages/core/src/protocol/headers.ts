@@ -1,0 +1,69 @@
+/**
+ * Message headers (the `h` field of protocol v1): a JSON object of string
+ * values, or the empty string for no headers. See docs/PROTOCOL.md, "Headers".
+ */
+import { InvalidOptionError } from '../errors.js';
+import type { Headers } from './types.js';
+
+/** Reply header: decimal status, `200` for success, >= 400 for errors (HTTP meaning). */
+export const STATUS_HEADER = 'status';
+/** Error reply header: stable error code (`ERR_STREAMERSON_…` or an application code). */
+export const ERROR_HEADER = 'error';
+/** Request header: absolute Unix time in ms (decimal) after which workers skip the request. */
+export const DEADLINE_HEADER = 'deadline';
+/** W3C trace context `traceparent`. */
+export const TRACEPARENT_HEADER = 'traceparent';
+/** W3C trace context `tracestate`. */
+export const TRACESTATE_HEADER = 'tracestate';
+
+/** Header names with a meaning defined by the protocol; applications must not use them otherwise. */
+export const RESERVED_HEADERS: readonly string[] = Object.freeze([
+  STATUS_HEADER,
+  ERROR_HEADER,
+  DEADLINE_HEADER,
+  TRACEPARENT_HEADER,
+  TRACESTATE_HEADER,
+]);
+
+/** The headers of every message without headers; shared and frozen. */
+export const NO_HEADERS: Headers = Object.freeze({});
+
+/**
+ * The `h` field: `''` when there are no headers, else their JSON text. Throws
+ * `ERR_STREAMERSON_INVALID_OPTION` naming `headers.<name>` when a value is not
+ * a string (headers carry strings only, so that every language reads them alike).
+ */
+export function encodeHeaders(headers: Headers | undefined): string {
+  if (headers === undefined || headers === null) return '';
+  if (typeof headers !== 'object' || Array.isArray(headers)) {
+    throw new InvalidOptionError('headers', `expected an object of strings, got ${Array.isArray(headers) ? 'an array' : typeof headers}`);
+  }
+  const names = Object.keys(headers);
+  if (names.length === 0) return '';
+  for (const name of names) {
+    const value = headers[name];
+    if (typeof value !== 'string') {
+      throw new InvalidOptionError(`headers.${name}`, `header values must be strings, got ${typeof value}`);
+    }
+  }
+  return JSON.stringify(headers);
+}
+
+/**
+ * Decodes the `h` field; undefined when it is not `''` or a JSON object whose
+ * values are all strings (the codec reports that as a bad entry).
+ */
+export function decodeHeaders(bytes: Buffer): Headers | undefined {
+  if (bytes.length === 0) return NO_HEADERS;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  for (const name in parsed) {
+    if (typeof (parsed as Record<string, unknown>)[name] !== 'string') return undefined;
+  }
+  return parsed as Headers;
+}

@@ -1,0 +1,381 @@
+import type { Cluster, Redis } from 'ioredis';
+import {
+  ClosedError,
+  EngineError,
+  InvalidOptionError,
+  auxKey,
+  type AppendItem,
+  type AppendOptions,
+  type AutoClaimResult,
+  type BlockingReader,
+  type ClaimOptions,
+  type Engine,
+  type EngineKind,
+  type FieldValue,
+  type GroupReadOptions,
+  type GroupReadPosition,
+  type GroupStart,
+  type IdempotentAppendResult,
+  type PendingEntry,
+  type PendingRangeOptions,
+  type PendingSummary,
+  type RawEntry,
+  type ReadOptions,
+  type ReadPosition,
+  type Retention,
+  type StreamEntries,
+  type StreamInfo,
+} from '@streamerson/core';
+import { pushRetention, xaddArgs, xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
+import { isNoSuchKey, toStreamersonError } from './errors.js';
+import {
+  lastGeneratedId,
+  toEntries,
+  toGroups,
+  toIds,
+  toPendingEntries,
+  toPendingSummary,
+  toStreamEntries,
+  toStreamInfo,
+} from './replies.js';
+import { APPEND_IDEMPOTENT, appendIdempotentScript } from './scripts/index.js';
+
+/** Streams returned by `listStreams` without `limit`. */
+export const DEFAULT_LIST_LIMIT = 10_000;
+
+/** A client of either kind: both speak every command we send. */
+export type Client = Redis | Cluster;
+
+/** Buffer-answering commands the engine sends. */
+export type BufferCommand =
+  | 'xreadBuffer'
+  | 'xreadgroupBuffer'
+  | 'xrangeBuffer'
+  | 'xrevrangeBuffer'
+  | 'xinfoBuffer'
+  | 'xpendingBuffer'
+  | 'xclaimBuffer'
+  | 'xautoclaimBuffer';
+
+type IdempotentCommand = (...args: Arg[]) => Promise<[string, number]>;
+
+/** A reader the engine closes with itself. */
+export interface ClosableReader extends BlockingReader {
+  destroy(): void;
+}
+
+/**
+ * The operations that are the same on a standalone server and a cluster. Every
+ * command goes through the shared, auto-pipelined client; subclasses add what
+ * depends on topology (multi-key reads, batches, SCAN, readers).
+ */
+export abstract class BaseRedisEngine implements Engine {
+  abstract readonly kind: EngineKind;
+  /** Whether {@link close} or {@link destroy} was called. */
+  closed = false;
+  protected readonly readers = new Set<ClosableReader>();
+  /** Maps any rejection to a typed error; bound once so that the hot path allocates no closure. */
+  protected readonly fail = (error: unknown): never => {
+    throw toStreamersonError(error, this.closed);
+  };
+
+  protected constructor(
+    readonly url: string,
+    protected readonly client: Client,
+  ) {
+    // Without a listener ioredis prints connection errors; commands report them instead.
+    client.on('error', () => {});
+    client.defineCommand(APPEND_IDEMPOTENT, { numberOfKeys: 2, lua: appendIdempotentScript() });
+  }
+
+  protected rejectClosed(): Promise<never> {
+    return Promise.reject(new ClosedError('redis engine'));
+  }
+
+  protected call(command: string, args: Arg[]): Promise<unknown> {
+    return this.client.call(command, args).catch(this.fail);
+  }
+
+  /**
+   * Runs a command answering with Buffers. The `<command>Buffer` methods are
+   * used because ioredis' `callBuffer` loses the command name when auto-pipelined.
+   */
+  protected buffer(command: BufferCommand, args: Arg[]): Promise<unknown> {
+    return this.raw(command, args).catch(this.fail);
+  }
+
+  /** {@link buffer} without error mapping. */
+  protected raw(command: BufferCommand, args: Arg[]): Promise<unknown> {
+    return (this.client as unknown as Record<BufferCommand, (args: Arg[]) => Promise<unknown>>)[command](args);
+  }
+
+  append(stream: string, fields: readonly FieldValue[], options?: AppendOptions): Promise<string | null> {
+    if (this.closed) return this.rejectClosed();
+    let args: Arg[];
+    try {
+      args = xaddArgs(stream, fields, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.call('xadd', args) as Promise<string | null>;
+  }
+
+  abstract appendBatch(items: readonly AppendItem[]): Promise<(string | null)[]>;
+
+  async appendIdempotent(
+    stream: string,
+    fields: readonly FieldValue[],
+    messageId: string,
+    windowMs: number,
+    options?: AppendOptions,
+  ): Promise<IdempotentAppendResult> {
+    if (this.closed) return this.rejectClosed();
+    if (typeof messageId !== 'string' || messageId === '') throw new InvalidOptionError('messageId', 'expected a non-empty string');
+    if (!Number.isInteger(windowMs) || windowMs < 1) throw new InvalidOptionError('windowMs', `expected an integer >= 1, got ${String(windowMs)}`);
+    const args = xaddArgs(stream, fields, options);
+    args[0] = windowMs;
+    const run = (this.client as unknown as Record<string, IdempotentCommand>)[APPEND_IDEMPOTENT]!;
+    const [id, duplicate] = await run
+      .call(this.client, stream, auxKey(stream, `dedupe:${messageId}`), ...args)
+      .catch(this.fail);
+    if (id === '') throw new EngineError('ERR_STREAMERSON_ENGINE', `stream "${stream}" does not exist (noMkStream)`);
+    return { id, duplicate: duplicate === 1 };
+  }
+
+  abstract read(positions: readonly ReadPosition[], options?: Omit<ReadOptions, 'blockMs'>): Promise<StreamEntries[]>;
+  abstract readGroup(
+    group: string,
+    consumer: string,
+    positions: readonly GroupReadPosition[],
+    options?: Omit<GroupReadOptions, 'blockMs'>,
+  ): Promise<StreamEntries[]>;
+  abstract openReader(): BlockingReader;
+  abstract deleteStreams(streams: readonly string[]): Promise<number>;
+  abstract listStreams(prefix: string, limit?: number): Promise<string[]>;
+
+  /** Non-blocking XREAD of positions that share one slot. */
+  protected readOne(positions: readonly ReadPosition[], options: Omit<ReadOptions, 'blockMs'> | undefined): Promise<StreamEntries[]> {
+    return this.buffer('xreadBuffer', xreadArgs(positions, options)).then(toStreamEntries);
+  }
+
+  /** Non-blocking XREADGROUP of positions that share one slot. */
+  protected readGroupOne(
+    group: string,
+    consumer: string,
+    positions: readonly GroupReadPosition[],
+    options: Omit<GroupReadOptions, 'blockMs'> | undefined,
+  ): Promise<StreamEntries[]> {
+    return this.buffer('xreadgroupBuffer', xreadgroupArgs(group, consumer, positions, options)).then(toStreamEntries);
+  }
+
+  /** Checks the arguments every read shares; cheap, on the hot path. */
+  protected checkRead(positions: readonly unknown[], options: ReadOptions | undefined): void {
+    if (this.closed) throw new ClosedError('redis engine');
+    if (!Array.isArray(positions) || positions.length === 0) throw new InvalidOptionError('positions', 'expected a non-empty array');
+    if (options?.blockMs !== undefined) throw new InvalidOptionError('blockMs', 'blocking reads need openReader()');
+  }
+
+  async range(stream: string, start: string, end: string, count?: number): Promise<RawEntry[]> {
+    if (this.closed) return this.rejectClosed();
+    const args: Arg[] = [stream, start, end];
+    if (count !== undefined) args.push('COUNT', count);
+    return toEntries(await this.buffer('xrangeBuffer', args));
+  }
+
+  async revRange(stream: string, end: string, start: string, count?: number): Promise<RawEntry[]> {
+    if (this.closed) return this.rejectClosed();
+    const args: Arg[] = [stream, end, start];
+    if (count !== undefined) args.push('COUNT', count);
+    return toEntries(await this.buffer('xrevrangeBuffer', args));
+  }
+
+  async lastId(stream: string): Promise<string> {
+    if (this.closed) return this.rejectClosed();
+    try {
+      return lastGeneratedId(await this.raw('xinfoBuffer', ['STREAM', stream]));
+    } catch (error) {
+      if (isNoSuchKey(error)) return '0-0';
+      return this.fail(error);
+    }
+  }
+
+  async createGroup(stream: string, group: string, start: GroupStart = '$'): Promise<boolean> {
+    if (this.closed) return this.rejectClosed();
+    try {
+      await this.client.call('xgroup', ['CREATE', stream, group, start, 'MKSTREAM']);
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('BUSYGROUP')) return false;
+      return this.fail(error);
+    }
+  }
+
+  async destroyGroup(stream: string, group: string): Promise<boolean> {
+    if (this.closed) return this.rejectClosed();
+    try {
+      return (await this.client.call('xgroup', ['DESTROY', stream, group])) === 1;
+    } catch (error) {
+      // Redis refuses XGROUP on a missing key; there is no group to destroy then.
+      if (error instanceof Error && error.message.includes('requires the key to exist')) return false;
+      return this.fail(error);
+    }
+  }
+
+  async setGroupId(stream: string, group: string, id: string): Promise<void> {
+    if (this.closed) return this.rejectClosed();
+    try {
+      await this.client.call('xgroup', ['SETID', stream, group, id]);
+    } catch (error) {
+      if (error instanceof Error && error.message.includes('requires the key to exist')) {
+        throw new EngineError('ERR_STREAMERSON_NO_GROUP', `no consumer group "${group}" on stream "${stream}"`, { cause: error });
+      }
+      this.fail(error);
+    }
+  }
+
+  ack(stream: string, group: string, ids: readonly string[]): Promise<number> {
+    if (this.closed) return this.rejectClosed();
+    if (!Array.isArray(ids) || ids.length === 0) return Promise.reject(new InvalidOptionError('ids', 'expected a non-empty array'));
+    const args: Arg[] = [stream, group];
+    for (let i = 0; i < ids.length; i++) args.push(ids[i]!);
+    return this.call('xack', args) as Promise<number>;
+  }
+
+  async pendingSummary(stream: string, group: string): Promise<PendingSummary> {
+    if (this.closed) return this.rejectClosed();
+    return toPendingSummary(await this.buffer('xpendingBuffer', [stream, group]));
+  }
+
+  async pendingRange(stream: string, group: string, options: PendingRangeOptions): Promise<PendingEntry[]> {
+    if (this.closed) return this.rejectClosed();
+    if (options === null || typeof options !== 'object' || !Number.isInteger(options.count) || options.count < 0) {
+      throw new InvalidOptionError('count', 'expected an integer >= 0');
+    }
+    const args: Arg[] = [stream, group];
+    if (options.minIdleMs !== undefined) args.push('IDLE', options.minIdleMs);
+    args.push(options.start ?? '-', options.end ?? '+', options.count);
+    if (options.consumer !== undefined) args.push(options.consumer);
+    return toPendingEntries(await this.buffer('xpendingBuffer', args));
+  }
+
+  async claim(stream: string, group: string, consumer: string, ids: readonly string[], options: ClaimOptions): Promise<RawEntry[]> {
+    if (this.closed) return this.rejectClosed();
+    if (!Array.isArray(ids) || ids.length === 0) throw new InvalidOptionError('ids', 'expected a non-empty array');
+    const args: Arg[] = [stream, group, consumer, options.minIdleMs, ...ids];
+    if (options.justId !== true) return toEntries(await this.buffer('xclaimBuffer', args));
+    // JUSTID keeps the delivery count but answers ids only; fetch the entries in the same round trip.
+    args.push('JUSTID');
+    const claimed = toIds(await this.buffer('xclaimBuffer', args));
+    const entries = await Promise.all(claimed.map((id) => this.buffer('xrangeBuffer', [stream, id, id]).then(toEntries)));
+    return entries.flat();
+  }
+
+  async autoClaim(
+    stream: string,
+    group: string,
+    consumer: string,
+    minIdleMs: number,
+    start: string,
+    count: number,
+  ): Promise<AutoClaimResult> {
+    if (this.closed) return this.rejectClosed();
+    const reply = (await this.buffer('xautoclaimBuffer', [stream, group, consumer, minIdleMs, start, 'COUNT', count])) as [
+      Buffer,
+      unknown,
+      unknown,
+    ];
+    return { next: reply[0].toString(), entries: toEntries(reply[1]), deletedIds: toIds(reply[2]) };
+  }
+
+  async deleteConsumer(stream: string, group: string, consumer: string): Promise<number> {
+    if (this.closed) return this.rejectClosed();
+    return (await this.call('xgroup', ['DELCONSUMER', stream, group, consumer])) as number;
+  }
+
+  async trim(stream: string, retention: Retention): Promise<number> {
+    if (this.closed) return this.rejectClosed();
+    const args: Arg[] = [stream];
+    pushRetention(args, retention);
+    return (await this.call('xtrim', args)) as number;
+  }
+
+  async deleteEntries(stream: string, ids: readonly string[]): Promise<number> {
+    if (this.closed) return this.rejectClosed();
+    if (!Array.isArray(ids) || ids.length === 0) return 0;
+    return (await this.call('xdel', [stream, ...ids])) as number;
+  }
+
+  async info(stream: string): Promise<StreamInfo | null> {
+    if (this.closed) return this.rejectClosed();
+    // Both replies arrive in one round trip thanks to auto-pipelining.
+    const [streamReply, groupsReply] = await Promise.allSettled([
+      this.raw('xinfoBuffer', ['STREAM', stream]),
+      this.raw('xinfoBuffer', ['GROUPS', stream]),
+    ]);
+    if (streamReply.status === 'rejected') {
+      if (isNoSuchKey(streamReply.reason)) return null;
+      return this.fail(streamReply.reason);
+    }
+    if (groupsReply.status === 'rejected') {
+      if (isNoSuchKey(groupsReply.reason)) return null;
+      return this.fail(groupsReply.reason);
+    }
+    const groups = toGroups(groupsReply.value);
+    const consumers = await Promise.all(
+      groups.map((g) =>
+        this.raw('xinfoBuffer', ['CONSUMERS', stream, g.name]).catch((error: unknown) => {
+          // The group went away between the two round trips.
+          if (error instanceof Error && error.message.startsWith('NOGROUP')) return [];
+          return this.fail(error);
+        }),
+      ),
+    );
+    return toStreamInfo(stream, streamReply.value, groups, consumers);
+  }
+
+  async length(stream: string): Promise<number> {
+    if (this.closed) return this.rejectClosed();
+    return (await this.call('xlen', [stream])) as number;
+  }
+
+  protected registerReader<R extends ClosableReader>(reader: R): R {
+    this.readers.add(reader);
+    return reader;
+  }
+
+  /** Called by a reader when it closes. */
+  readerClosed(reader: ClosableReader): void {
+    this.readers.delete(reader);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const readers = [...this.readers];
+    this.readers.clear();
+    await Promise.all(readers.map((r) => r.close()));
+    // Auto-pipelined commands leave on the next setImmediate; QUIT must queue behind them.
+    await new Promise((resolve) => setImmediate(resolve));
+    // QUIT queues behind every command under way, so their replies still arrive.
+    if (this.client.status === 'ready' || this.client.status === 'connect' || this.client.status === 'connecting') {
+      try {
+        await this.client.quit();
+        return;
+      } catch {
+        // Falls through to a hard disconnect.
+      }
+    }
+    this.client.disconnect();
+  }
+
+  destroy(): void {
+    this.closed = true;
+    for (const r of this.readers) r.destroy();
+    this.readers.clear();
+    this.client.disconnect();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,158 @@
+import { Cluster, type Redis } from 'ioredis';
+import {
+  ClosedError,
+  InvalidOptionError,
+  type AppendItem,
+  type BlockingReader,
+  type GroupReadOptions,
+  type GroupReadPosition,
+  type ReadOptions,
+  type ReadPosition,
+  type RedisClusterUrl,
+  type StreamEntries,
+} from '@streamerson/core';
+import { BaseRedisEngine, DEFAULT_LIST_LIMIT } from './base-engine.js';
+import { ClusterReader } from './cluster-reader.js';
+import { queueXadd } from './commands.js';
+import { retryStrategy, type ParsedRedisEngineOptions } from './options.js';
+import { scanStreams } from './scan.js';
+import { groupBySlot, keySlot } from './slots.js';
+import { formatHost, nodeOptions, redactedUserinfo } from './standalone.js';
+
+/** Merges per-slot read results into the order of the positions asked for. */
+function mergeInOrder(positions: readonly { readonly stream: string }[], parts: StreamEntries[][]): StreamEntries[] {
+  if (parts.length === 1) return parts[0]!;
+  const byStream = new Map<string, StreamEntries>();
+  for (const part of parts) for (const s of part) byStream.set(s.stream, s);
+  const out: StreamEntries[] = [];
+  for (const p of positions) {
+    const s = byStream.get(p.stream);
+    if (s !== undefined) {
+      out.push(s);
+      byStream.delete(p.stream);
+    }
+  }
+  return out;
+}
+
+/**
+ * The engine for a Redis Cluster (`redis+cluster://`, `rediss+cluster://`).
+ * Commands go to the masters (`scaleReads: 'master'`), so reads see every
+ * acknowledged write. Commands over streams in several hash slots are split
+ * per slot and run in parallel.
+ */
+export class RedisClusterEngine extends BaseRedisEngine {
+  readonly kind = 'redis-cluster' as const;
+  declare protected readonly client: Cluster;
+
+  constructor(
+    url: RedisClusterUrl,
+    private readonly options: ParsedRedisEngineOptions,
+  ) {
+    const hosts = url.nodes.map((n) => formatHost(n.host, n.port)).join(',');
+    const redacted = `${url.tls ? 'rediss' : 'redis'}+cluster://${redactedUserinfo(url.username, url.password)}${hosts}`;
+    super(
+      redacted,
+      new Cluster(
+        url.nodes.map((n) => ({ host: n.host, port: n.port })),
+        {
+          scaleReads: 'master',
+          enableAutoPipelining: true,
+          // XGROUP and XINFO name their key after a subcommand, which ioredis cannot
+          // see; auto-pipelining would route them by the subcommand's slot.
+          autoPipeliningIgnoredCommands: ['xgroup', 'xinfo'],
+          clusterRetryStrategy: retryStrategy(options),
+          redisOptions: nodeOptions(url, options),
+        },
+      ),
+    );
+  }
+
+  /** One pipeline per master, items in input order within it; ids come back in input order. */
+  async appendBatch(items: readonly AppendItem[]): Promise<(string | null)[]> {
+    if (this.closed) return this.rejectClosed();
+    if (!Array.isArray(items)) throw new InvalidOptionError('items', 'expected an array');
+    if (items.length === 0) return [];
+    const byNode = new Map<string, number[]>();
+    for (let i = 0; i < items.length; i++) {
+      const slot = keySlot(items[i]!.stream);
+      // Before the slot map is known, group per slot: a single-slot pipeline is always routable.
+      const node = this.client.slots[slot]?.[0] ?? `slot:${slot}`;
+      const list = byNode.get(node);
+      if (list === undefined) byNode.set(node, [i]);
+      else list.push(i);
+    }
+    const ids: (string | null)[] = new Array(items.length);
+    let failure: unknown;
+    await Promise.all(
+      [...byNode.values()].map(async (indexes) => {
+        const pipeline = this.client.pipeline();
+        for (const i of indexes) queueXadd(pipeline, items[i]!);
+        const results = await pipeline.exec().catch(this.fail);
+        indexes.forEach((i, k) => {
+          const [error, id] = results![k]!;
+          if (error) failure ??= error;
+          ids[i] = (id as string | null) ?? null;
+        });
+      }),
+    );
+    if (failure !== undefined) this.fail(failure);
+    return ids;
+  }
+
+  async read(positions: readonly ReadPosition[], options?: Omit<ReadOptions, 'blockMs'>): Promise<StreamEntries[]> {
+    this.checkRead(positions, options);
+    const groups = groupBySlot(positions, (p) => p.stream);
+    if (groups.size === 1) return this.readOne(positions, options);
+    const parts = await Promise.all([...groups.values()].map((g) => this.readOne(g, options)));
+    return mergeInOrder(positions, parts);
+  }
+
+  async readGroup(
+    group: string,
+    consumer: string,
+    positions: readonly GroupReadPosition[],
+    options?: Omit<GroupReadOptions, 'blockMs'>,
+  ): Promise<StreamEntries[]> {
+    this.checkRead(positions, options);
+    const groups = groupBySlot(positions, (p) => p.stream);
+    if (groups.size === 1) return this.readGroupOne(group, consumer, positions, options);
+    const parts = await Promise.all([...groups.values()].map((g) => this.readGroupOne(group, consumer, g, options)));
+    return mergeInOrder(positions, parts);
+  }
+
+  openReader(): BlockingReader {
+    if (this.closed) throw new ClosedError('redis engine');
+    return this.registerReader(
+      new ClusterReader(
+        {
+          duplicate: () =>
+            this.client.duplicate(undefined, {
+              enableAutoPipelining: false,
+              redisOptions: { ...this.client.options.redisOptions, commandTimeout: undefined },
+            }),
+          readerClosed: (r) => this.readerClosed(r),
+        },
+        this.options.maxReaderConnections,
+      ),
+    );
+  }
+
+  async deleteStreams(streams: readonly string[]): Promise<number> {
+    if (this.closed) return this.rejectClosed();
+    if (!Array.isArray(streams) || streams.length === 0) return 0;
+    const groups = groupBySlot(streams, (s) => s);
+    const counts = await Promise.all([...groups.values()].map((keys) => this.call('del', keys) as Promise<number>));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  async listStreams(prefix: string, limit = DEFAULT_LIST_LIMIT): Promise<string[]> {
+    if (this.closed) return this.rejectClosed();
+    if (typeof prefix !== 'string') throw new InvalidOptionError('prefix', 'expected a string');
+    if (!Number.isInteger(limit) || limit < 0) throw new InvalidOptionError('limit', 'expected an integer >= 0');
+    if (limit === 0) return [];
+    // Each master holds its own keys: scan them all and merge.
+    const masters: Redis[] = this.client.nodes('master');
+    return scanStreams(masters, prefix, limit).catch(this.fail);
+  }
+}

@@ -1,0 +1,115 @@
+import type { ConnectionOptions } from 'node:tls';
+import { InvalidOptionError } from '@streamerson/core';
+
+/** Milliseconds to wait for a TCP (and TLS) connection before retrying. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** Reconnect attempts a command waits through before it fails with `ERR_STREAMERSON_CONNECTION`. */
+export const DEFAULT_MAX_RETRIES_PER_REQUEST = 20;
+/** First reconnect delay; each further attempt waits this much longer, up to {@link DEFAULT_MAX_RECONNECT_DELAY_MS}. */
+export const DEFAULT_RECONNECT_DELAY_MS = 50;
+/** Longest wait between two reconnect attempts. */
+export const DEFAULT_MAX_RECONNECT_DELAY_MS = 2_000;
+/** Connections one cluster reader opens at most, one per hash slot it blocks on at the same time. */
+export const DEFAULT_MAX_READER_CONNECTIONS = 64;
+
+/** Options of the Redis engine. Every field is optional; the parsed options are frozen. */
+export interface RedisEngineOptions {
+  /** Milliseconds to wait for a connection; default {@link DEFAULT_CONNECT_TIMEOUT_MS}. */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Milliseconds a non-blocking command may take before it fails; default none.
+   * Blocking reads on readers are never subject to it.
+   */
+  readonly commandTimeoutMs?: number;
+  /** Reconnect attempts a command waits through; default {@link DEFAULT_MAX_RETRIES_PER_REQUEST}. */
+  readonly maxRetriesPerRequest?: number;
+  /** Base reconnect delay (linear back-off); default {@link DEFAULT_RECONNECT_DELAY_MS}. */
+  readonly reconnectDelayMs?: number;
+  /** Cap of the reconnect delay; default {@link DEFAULT_MAX_RECONNECT_DELAY_MS}. */
+  readonly maxReconnectDelayMs?: number;
+  /** Reconnect attempts before the engine gives up for good; default unlimited (commands stay bounded by `maxRetriesPerRequest`). */
+  readonly maxReconnectAttempts?: number;
+  /** TLS options passed to `tls.connect` (CA, client certificate, servername…); used with `rediss://`. Default none. */
+  readonly tls?: ConnectionOptions;
+  /** Name the connections report in `CLIENT LIST`; default none. */
+  readonly connectionName?: string;
+  /** Connections a cluster reader may hold at once; default {@link DEFAULT_MAX_READER_CONNECTIONS}. */
+  readonly maxReaderConnections?: number;
+}
+
+/** Options after validation, defaults applied. */
+export interface ParsedRedisEngineOptions {
+  readonly connectTimeoutMs: number;
+  readonly commandTimeoutMs: number | undefined;
+  readonly maxRetriesPerRequest: number;
+  readonly reconnectDelayMs: number;
+  readonly maxReconnectDelayMs: number;
+  readonly maxReconnectAttempts: number;
+  readonly tls: ConnectionOptions | undefined;
+  readonly connectionName: string | undefined;
+  readonly maxReaderConnections: number;
+}
+
+const KNOWN = new Set([
+  'connectTimeoutMs',
+  'commandTimeoutMs',
+  'maxRetriesPerRequest',
+  'reconnectDelayMs',
+  'maxReconnectDelayMs',
+  'maxReconnectAttempts',
+  'tls',
+  'connectionName',
+  'maxReaderConnections',
+]);
+
+function int(value: unknown, option: string, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (value === Infinity && option === 'maxReconnectAttempts') return value;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new InvalidOptionError(option, `expected an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Validates engine options once; throws {@link InvalidOptionError} naming the bad option. */
+export function parseRedisEngineOptions(options: RedisEngineOptions | Readonly<Record<string, unknown>> = {}): ParsedRedisEngineOptions {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'expected an object');
+  const o = options as Record<string, unknown>;
+  if ('keyPrefix' in o) {
+    throw new InvalidOptionError('keyPrefix', 'not supported: stream keys are used exactly as given');
+  }
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) throw new InvalidOptionError(key, 'unknown option of the Redis engine');
+  }
+  const tls = o['tls'];
+  if (tls !== undefined && (tls === null || typeof tls !== 'object')) {
+    throw new InvalidOptionError('tls', 'expected an object of tls.connect options');
+  }
+  const name = o['connectionName'];
+  if (name !== undefined && (typeof name !== 'string' || /\s/.test(name) || name === '')) {
+    throw new InvalidOptionError('connectionName', 'expected a non-empty string without spaces');
+  }
+  const commandTimeoutMs = o['commandTimeoutMs'] === undefined ? undefined : int(o['commandTimeoutMs'], 'commandTimeoutMs', 0, 1);
+  const reconnectDelayMs = int(o['reconnectDelayMs'], 'reconnectDelayMs', DEFAULT_RECONNECT_DELAY_MS, 1);
+  const maxReconnectDelayMs = int(o['maxReconnectDelayMs'], 'maxReconnectDelayMs', DEFAULT_MAX_RECONNECT_DELAY_MS, 1);
+  if (maxReconnectDelayMs < reconnectDelayMs) {
+    throw new InvalidOptionError('maxReconnectDelayMs', `must be >= reconnectDelayMs (${reconnectDelayMs})`);
+  }
+  return Object.freeze({
+    connectTimeoutMs: int(o['connectTimeoutMs'], 'connectTimeoutMs', DEFAULT_CONNECT_TIMEOUT_MS, 1),
+    commandTimeoutMs,
+    maxRetriesPerRequest: int(o['maxRetriesPerRequest'], 'maxRetriesPerRequest', DEFAULT_MAX_RETRIES_PER_REQUEST, 0),
+    reconnectDelayMs,
+    maxReconnectDelayMs,
+    maxReconnectAttempts: int(o['maxReconnectAttempts'], 'maxReconnectAttempts', Infinity, 0),
+    tls: tls === undefined ? undefined : Object.freeze({ ...(tls as ConnectionOptions) }),
+    connectionName: name as string | undefined,
+    maxReaderConnections: int(o['maxReaderConnections'], 'maxReaderConnections', DEFAULT_MAX_READER_CONNECTIONS, 1),
+  });
+}
+
+/** The reconnect back-off: linear, capped, and `null` (give up) past `maxReconnectAttempts`. */
+export function retryStrategy(options: ParsedRedisEngineOptions): (times: number) => number | null {
+  const { reconnectDelayMs, maxReconnectDelayMs, maxReconnectAttempts } = options;
+  return (times) => (times > maxReconnectAttempts ? null : Math.min(reconnectDelayMs * times, maxReconnectDelayMs));
+}

@@ -1,0 +1,131 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import {
+  ClosedError,
+  InvalidOptionError,
+  type AppendItem,
+  type BlockingReader,
+  type GroupReadOptions,
+  type GroupReadPosition,
+  type ReadOptions,
+  type ReadPosition,
+  type RedisUrl,
+  type StreamEntries,
+} from '@streamerson/core';
+import { BaseRedisEngine, DEFAULT_LIST_LIMIT } from './base-engine.js';
+import { queueXadd } from './commands.js';
+import { retryStrategy, type ParsedRedisEngineOptions } from './options.js';
+import { RedisReader } from './reader.js';
+import { scanStreams } from './scan.js';
+
+/** Formats a host for a URL (IPv6 in brackets). */
+export function formatHost(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The userinfo part of a redacted URL. */
+export function redactedUserinfo(username: string | undefined, password: string | undefined): string {
+  if (password !== undefined) return `${encodeURIComponent(username ?? '')}:***@`;
+  return username !== undefined ? `${encodeURIComponent(username)}@` : '';
+}
+
+/** ioredis options shared by standalone and cluster nodes. */
+export function nodeOptions(
+  url: { tls: boolean; username?: string; password?: string },
+  options: ParsedRedisEngineOptions,
+): RedisOptions {
+  return {
+    ...(url.username !== undefined ? { username: url.username } : {}),
+    ...(url.password !== undefined ? { password: url.password } : {}),
+    ...(url.tls ? { tls: { ...options.tls } } : {}),
+    ...(options.connectionName !== undefined ? { connectionName: options.connectionName } : {}),
+    ...(options.commandTimeoutMs !== undefined ? { commandTimeout: options.commandTimeoutMs } : {}),
+    connectTimeout: options.connectTimeoutMs,
+    maxRetriesPerRequest: options.maxRetriesPerRequest,
+    retryStrategy: retryStrategy(options),
+  };
+}
+
+/**
+ * The engine for one Redis server (`redis://`, `rediss://`). Non-blocking
+ * commands share one auto-pipelined connection; each reader opens its own.
+ */
+export class RedisEngine extends BaseRedisEngine {
+  readonly kind = 'redis' as const;
+  declare protected readonly client: Redis;
+
+  constructor(url: RedisUrl, options: ParsedRedisEngineOptions) {
+    const redacted = `${url.tls ? 'rediss' : 'redis'}://${redactedUserinfo(url.username, url.password)}${formatHost(url.host, url.port)}${url.db === 0 ? '' : `/${url.db}`}`;
+    super(
+      redacted,
+      new Redis({ ...nodeOptions(url, options), host: url.host, port: url.port, db: url.db, enableAutoPipelining: true }),
+    );
+  }
+
+  appendBatch(items: readonly AppendItem[]): Promise<(string | null)[]> {
+    if (this.closed) return this.rejectClosed();
+    if (!Array.isArray(items)) return Promise.reject(new InvalidOptionError('items', 'expected an array'));
+    if (items.length === 0) return Promise.resolve([]);
+    const pipeline = this.client.pipeline();
+    try {
+      for (const item of items) queueXadd(pipeline, item);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return pipeline.exec().then((results) => {
+      const ids: (string | null)[] = new Array(items.length);
+      for (let i = 0; i < items.length; i++) {
+        const [error, id] = results![i]!;
+        if (error) this.fail(error);
+        ids[i] = id as string | null;
+      }
+      return ids;
+    }, this.fail);
+  }
+
+  read(positions: readonly ReadPosition[], options?: Omit<ReadOptions, 'blockMs'>): Promise<StreamEntries[]> {
+    try {
+      this.checkRead(positions, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.readOne(positions, options);
+  }
+
+  readGroup(
+    group: string,
+    consumer: string,
+    positions: readonly GroupReadPosition[],
+    options?: Omit<GroupReadOptions, 'blockMs'>,
+  ): Promise<StreamEntries[]> {
+    try {
+      this.checkRead(positions, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.readGroupOne(group, consumer, positions, options);
+  }
+
+  openReader(): BlockingReader {
+    if (this.closed) throw new ClosedError('redis engine');
+    return this.registerReader(
+      new RedisReader({
+        duplicate: () => this.client.duplicate({ enableAutoPipelining: false, commandTimeout: undefined }),
+        readerClosed: (r) => this.readerClosed(r),
+      }),
+    );
+  }
+
+  async deleteStreams(streams: readonly string[]): Promise<number> {
+    if (this.closed) return this.rejectClosed();
+    if (!Array.isArray(streams) || streams.length === 0) return 0;
+    return (await this.call('del', [...streams])) as number;
+  }
+
+  async listStreams(prefix: string, limit = DEFAULT_LIST_LIMIT): Promise<string[]> {
+    if (this.closed) return this.rejectClosed();
+    if (typeof prefix !== 'string') throw new InvalidOptionError('prefix', 'expected a string');
+    if (!Number.isInteger(limit) || limit < 0) throw new InvalidOptionError('limit', 'expected an integer >= 0');
+    if (limit === 0) return [];
+    return scanStreams([this.client], prefix, limit).catch(this.fail);
+  }
+}

@@ -1,0 +1,52 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseEngineUrl, type Engine, type RedisUrl } from '@streamerson/core';
+import { startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
+import { createRedisEngine } from '../src/index.js';
+
+describe('redis engine reconnects without losing acknowledged writes', () => {
+  let server: RedisServer;
+  let engine: Engine;
+
+  before(async () => {
+    server = await startRedis();
+    engine = createRedisEngine(parseEngineUrl(server.url) as RedisUrl, { maxRetriesPerRequest: 3, maxReconnectDelayMs: 100 });
+  });
+  after(async () => {
+    await engine.close();
+    await server.stop();
+  });
+
+  test('every append that resolved is stored; the others reject with ERR_STREAMERSON_CONNECTION', async () => {
+    const stream = uniqueName('reconnect');
+    const acknowledged: string[] = [];
+    const failures: string[] = [];
+    let kills = 0;
+    const appends: Promise<void>[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      appends.push(
+        engine.append(stream, ['i', String(i)]).then(
+          (id) => void acknowledged.push(id!),
+          (error: { code?: string }) => void failures.push(error.code ?? String(error)),
+        ),
+      );
+      if (i % 400 === 200) {
+        // Drops every normal client connection from the server side, mid-stream.
+        await server.command('CLIENT', 'KILL', 'TYPE', 'normal');
+        kills++;
+      }
+      if (i % 50 === 0) await new Promise((r) => setImmediate(r));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('appends hung after the connection was killed')), 10_000);
+    });
+    await Promise.race([Promise.all(appends), deadline]).finally(() => clearTimeout(timer));
+    assert.ok(kills > 0);
+    assert.ok(failures.every((code) => code === 'ERR_STREAMERSON_CONNECTION'), `unexpected failures: ${failures.join(', ')}`);
+    assert.equal(acknowledged.length + failures.length, 2_000);
+    const stored = new Set((await engine.range(stream, '-', '+')).map((e) => e.id));
+    for (const id of acknowledged) assert.ok(stored.has(id), `acknowledged entry ${id} is missing`);
+    assert.equal(await engine.length(stream), stored.size);
+  });
+});

@@ -1,0 +1,224 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, parseEngineUrl, type Engine, type RedisUrl } from '@streamerson/core';
+import { startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
+import { createRedisEngine } from '../src/index.js';
+
+function open(url: string, options?: Record<string, unknown>): Engine {
+  return createRedisEngine(parseEngineUrl(url) as RedisUrl, options);
+}
+
+describe('redis engine (standalone)', () => {
+  let server: RedisServer;
+  let engine: Engine;
+
+  before(async () => {
+    server = await startRedis();
+    engine = open(server.url);
+  });
+  after(async () => {
+    await engine.close();
+    await server.stop();
+  });
+
+  test('binary field values survive a round trip as Buffers', async () => {
+    const stream = uniqueName('bin');
+    const value = Buffer.from([0, 255, 1, 254, 0x80, 0x0a]);
+    const id = await engine.append(stream, ['payload', value, 'text', 'héllo']);
+    const [entry] = await engine.range(stream, '-', '+');
+    assert.equal(entry?.id, id);
+    assert.ok(entry!.fields.every((f) => Buffer.isBuffer(f)));
+    assert.deepEqual(entry!.fields[1], value);
+    assert.equal(entry!.fields[3]!.toString(), 'héllo');
+    const [read] = await engine.read([{ stream, after: '0-0' }]);
+    assert.deepEqual(read?.entries[0]?.fields[1], value);
+  });
+
+  test('a blocked reader does not delay appends on the engine', async () => {
+    const stream = uniqueName('dedicated');
+    const reader = engine.openReader();
+    const blocked = reader.read([{ stream, after: '$' }], { blockMs: 5_000 });
+    const started = Date.now();
+    for (let i = 0; i < 20; i++) await engine.length(stream);
+    assert.ok(Date.now() - started < 1_000, 'commands on the engine waited for the blocked read');
+    await engine.append(stream, ['n', '1']);
+    const result = await blocked;
+    assert.equal(result[0]?.entries.length, 1);
+    await reader.close();
+  });
+
+  test('closing a reader interrupts its blocked read, which resolves with no entries', async () => {
+    const reader = engine.openReader();
+    const started = Date.now();
+    const blocked = reader.readGroup('g', 'c', [{ stream: uniqueName('never'), after: '>' }], { blockMs: 0 }).catch((e) => e);
+    const stream = uniqueName('interrupt');
+    await engine.createGroup(stream, 'g');
+    const blocked2 = engine.openReader();
+    const read2 = blocked2.readGroup('g', 'c', [{ stream, after: '>' }], { blockMs: 0 });
+    await new Promise((r) => setTimeout(r, 100));
+    await blocked2.close();
+    assert.deepEqual(await read2, []);
+    await reader.close();
+    const first = await blocked;
+    // The first read named a missing group: it fails at once or resolves empty on close.
+    assert.ok(Array.isArray(first) ? first.length === 0 : first.code === 'ERR_STREAMERSON_NO_GROUP');
+    assert.ok(Date.now() - started < 2_000);
+    await assert.rejects(blocked2.read([{ stream, after: '0' }]), { code: 'ERR_STREAMERSON_CLOSED' });
+  });
+
+  test('group read, ack, pending, claim and auto-claim', async () => {
+    const stream = uniqueName('group');
+    assert.equal(await engine.createGroup(stream, 'g', '0'), true);
+    assert.equal(await engine.createGroup(stream, 'g', '0'), false);
+    const ids = await engine.appendBatch([1, 2, 3].map((n) => ({ stream, fields: ['n', String(n)] })));
+    const [got] = await engine.readGroup('g', 'a', [{ stream, after: '>' }], { count: 10 });
+    assert.deepEqual(got?.entries.map((e) => e.id), ids);
+    assert.equal(await engine.ack(stream, 'g', [ids[0]!]), 1);
+    const summary = await engine.pendingSummary(stream, 'g');
+    assert.equal(summary.count, 2);
+    assert.deepEqual(summary.consumers, [{ name: 'a', pending: 2 }]);
+    const range = await engine.pendingRange(stream, 'g', { count: 10 });
+    assert.deepEqual(range.map((p) => p.deliveries), [1, 1]);
+    const claimed = await engine.claim(stream, 'g', 'b', [ids[1]!], { minIdleMs: 0, justId: true });
+    assert.equal(claimed[0]?.fields[1]?.toString(), '2');
+    assert.equal((await engine.pendingRange(stream, 'g', { count: 10, consumer: 'b' }))[0]?.deliveries, 1);
+    await engine.deleteEntries(stream, [ids[2]!]);
+    const auto = await engine.autoClaim(stream, 'g', 'b', 0, '0-0', 10);
+    assert.deepEqual(auto.deletedIds, [ids[2]]);
+    assert.deepEqual(auto.entries.map((e) => e.id), [ids[1]]);
+    // A pending entry deleted from the stream reads back with no fields.
+    const s2 = uniqueName('deleted');
+    await engine.createGroup(s2, 'g', '0');
+    const gone = (await engine.append(s2, ['a', 'b']))!;
+    await engine.readGroup('g', 'c', [{ stream: s2, after: '>' }]);
+    await engine.deleteEntries(s2, [gone]);
+    const [history] = await engine.readGroup('g', 'c', [{ stream: s2, after: '0' }]);
+    assert.deepEqual(history?.entries, [{ id: gone, fields: [] }]);
+  });
+
+  test('Redis errors become typed errors', async () => {
+    const stream = uniqueName('errors');
+    const id = (await engine.append(stream, ['a', 'b'], { id: '5-1' }))!;
+    assert.equal(id, '5-1');
+    await assert.rejects(engine.append(stream, ['a', 'b'], { id: '5-1' }), { code: 'ERR_STREAMERSON_ID_TOO_SMALL' });
+    await assert.rejects(engine.append(stream, ['a', 'b'], { id: 'nope' }), { code: 'ERR_STREAMERSON_INVALID_ID' });
+    await assert.rejects(engine.readGroup('missing', 'c', [{ stream, after: '>' }]), { code: 'ERR_STREAMERSON_NO_GROUP' });
+    await assert.rejects(engine.ack(stream, 'missing', ['1-1']).then(() => engine.pendingSummary(stream, 'missing')), {
+      code: 'ERR_STREAMERSON_NO_GROUP',
+    });
+    await engine.append(`${stream}:str`, ['a', 'b']).catch(() => undefined);
+    await assert.rejects(engine.range(stream, 'x', '+'), { code: 'ERR_STREAMERSON_INVALID_ID' });
+    await assert.rejects(engine.append(stream, ['odd']), (e: { code?: string; cause?: unknown }) => e.code === 'ERR_STREAMERSON_ENGINE' && e.cause instanceof Error);
+    await assert.rejects(engine.trim(stream, { maxLen: 1, approximate: false, limit: 5 }), { code: 'ERR_STREAMERSON_INVALID_OPTION' });
+    assert.equal(await engine.destroyGroup(uniqueName('none'), 'g'), false);
+    assert.equal(await engine.lastId(uniqueName('none')), '0-0');
+    assert.equal(await engine.info(uniqueName('none')), null);
+  });
+
+  test('retention and NOMKSTREAM on append', async () => {
+    const stream = uniqueName('retention');
+    assert.equal(await engine.append(stream, ['a', 'b'], { noMkStream: true }), null);
+    for (let i = 0; i < 10; i++) await engine.append(stream, ['i', String(i)], { retention: { maxLen: 3, approximate: false } });
+    assert.equal(await engine.length(stream), 3);
+    await engine.append(stream, ['i', 'x'], { retention: { maxLen: 1, limit: 100 } });
+    assert.ok((await engine.length(stream)) >= 1);
+    const left = await engine.length(stream);
+    assert.equal(await engine.trim(stream, { minId: '99999999999999-0', approximate: false }), left);
+    assert.equal(await engine.length(stream), 0);
+  });
+
+  test('idempotent append writes once within the window', async () => {
+    const stream = uniqueName('idem');
+    const first = await engine.appendIdempotent(stream, ['a', 'b'], 'm1', 60_000);
+    const again = await engine.appendIdempotent(stream, ['a', 'c'], 'm1', 60_000);
+    assert.deepEqual(again, { id: first.id, duplicate: true });
+    assert.equal(first.duplicate, false);
+    assert.equal(await engine.length(stream), 1);
+    const short = await engine.appendIdempotent(stream, ['a', 'b'], 'm2', 20, { retention: { maxLen: 100 } });
+    await new Promise((r) => setTimeout(r, 60));
+    const later = await engine.appendIdempotent(stream, ['a', 'b'], 'm2', 20);
+    assert.equal(later.duplicate, false);
+    assert.notEqual(later.id, short.id);
+    await assert.rejects(engine.appendIdempotent(uniqueName('none'), ['a', 'b'], 'm', 100, { noMkStream: true }), {
+      code: 'ERR_STREAMERSON_ENGINE',
+    });
+  });
+
+  test('info reports groups, consumers and lag', async () => {
+    const stream = uniqueName('info');
+    await engine.createGroup(stream, 'g', '0');
+    await engine.appendBatch([{ stream, fields: ['a', '1'] }, { stream, fields: ['a', '2'] }]);
+    await engine.readGroup('g', 'c', [{ stream, after: '>' }], { count: 1 });
+    const info = await engine.info(stream);
+    assert.equal(info?.length, 2);
+    assert.equal(info?.entriesAdded, 2);
+    assert.equal(info?.lastEntry?.fields[1]?.toString(), '2');
+    assert.equal(info?.groups[0]?.lag, 1);
+    assert.equal(info?.groups[0]?.pending, 1);
+    assert.equal(info?.groups[0]?.consumers[0]?.name, 'c');
+    assert.equal(info?.lastGeneratedId, await engine.lastId(stream));
+  });
+
+  test('listStreams matches the prefix literally, sorted and bounded', async () => {
+    const prefix = `${uniqueName('list')}[*]`;
+    await engine.appendBatch(['c', 'a', 'b'].map((s) => ({ stream: `${prefix}${s}`, fields: ['x', 'y'] })));
+    await engine.append(`${prefix.replace('[*]', 'X*]')}z`, ['x', 'y']);
+    assert.deepEqual(await engine.listStreams(prefix), ['a', 'b', 'c'].map((s) => `${prefix}${s}`));
+    assert.deepEqual(await engine.listStreams(prefix, 2), ['a', 'b'].map((s) => `${prefix}${s}`));
+    assert.equal(await engine.deleteStreams([`${prefix}a`, `${prefix}b`, `${prefix}none`]), 2);
+  });
+
+  test('closed engine rejects with ERR_STREAMERSON_CLOSED; close is idempotent', async () => {
+    const e = open(server.url);
+    const stream = uniqueName('closing');
+    const pending = e.append(stream, ['a', 'b']);
+    await e.close();
+    assert.match((await pending) ?? '', /^\d+-\d+$/);
+    await e.close();
+    await assert.rejects(e.append(stream, ['a', 'b']), { code: 'ERR_STREAMERSON_CLOSED' });
+    const d = open(server.url);
+    d.destroy();
+    d.destroy();
+    await assert.rejects(d.length(stream), { code: 'ERR_STREAMERSON_CLOSED' });
+  });
+
+  test('bad options are rejected naming the option', () => {
+    assert.throws(() => open(server.url, { keyPrefix: 'x' }), { code: 'ERR_STREAMERSON_INVALID_OPTION', option: 'keyPrefix' });
+    assert.throws(() => open(server.url, { connectTimeoutMs: -1 }), { option: 'connectTimeoutMs' });
+    assert.throws(() => open(server.url, { nope: 1 }), { option: 'nope' });
+  });
+
+  test('connect() from core opens this engine for redis:// URLs', async () => {
+    const e = await connect(server.url);
+    assert.equal(e.kind, 'redis');
+    const stream = uniqueName('connect');
+    const id = await e.append(stream, ['k', 'v']);
+    assert.equal((await e.range(stream, '-', '+'))[0]?.id, id);
+    await e.close();
+  });
+});
+
+describe('redis engine with a password and a database number', () => {
+  test('authenticates and selects the database from the URL', async () => {
+    const server = await startRedis({ password: 's3cret' });
+    try {
+      assert.equal(server.url, `redis://:s3cret@127.0.0.1:${server.port}`);
+      assert.equal(await server.command('PING'), 'PONG');
+      const url = `redis://:s3cret@127.0.0.1:${server.port}/3`;
+      const engine = open(url);
+      assert.equal(engine.url, `redis://:***@127.0.0.1:${server.port}/3`);
+      const stream = uniqueName('db');
+      await engine.append(stream, ['a', 'b']);
+      assert.equal(await engine.length(stream), 1);
+      const other = open(`redis://:s3cret@127.0.0.1:${server.port}/0`);
+      assert.equal(await other.length(stream), 0);
+      await other.close();
+      await engine.close();
+      const wrong = open(`redis://:wrong@127.0.0.1:${server.port}`, { maxRetriesPerRequest: 0, maxReconnectAttempts: 0 });
+      await assert.rejects(wrong.length(stream), (e: { code?: string }) => e.code === 'ERR_STREAMERSON_CONNECTION' || e.code === 'ERR_STREAMERSON_ENGINE');
+      wrong.destroy();
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,26 @@
+/**
+ * @streamerson/testkit — starts real redis-server processes (standalone and
+ * Cluster) on free ports for tests, plus the few helpers tests share. Node
+ * builtins only.
+ */
+export {
+  startRedis,
+  REDIS_SERVER_MISSING_HINT,
+  DEFAULT_START_TIMEOUT_MS,
+  DEFAULT_STOP_GRACE_MS,
+} from './redis-server.js';
+export type { RedisServer, StartRedisOptions } from './redis-server.js';
+export {
+  startRedisCluster,
+  REDIS_CLI_MISSING_HINT,
+  DEFAULT_CLUSTER_MASTERS,
+  DEFAULT_CLUSTER_READY_TIMEOUT_MS,
+  CLUSTER_SLOTS,
+} from './cluster.js';
+export type { RedisClusterHandle, StartRedisClusterOptions } from './cluster.js';
+export { redisCommand, encodeCommand, DEFAULT_COMMAND_TIMEOUT_MS } from './resp.js';
+export type { RespValue, RedisCommandOptions } from './resp.js';
+export { uniqueName } from './names.js';
+export { freePort, RESERVED_REDIS_PORT } from './free-port.js';
+export { waitFor, sleep, DEFAULT_WAIT_TIMEOUT_MS, DEFAULT_WAIT_INTERVAL_MS } from './wait.js';
+export type { WaitForOptions } from './wait.js';
