@@ -61,11 +61,21 @@ export class ClusterReader implements ClosableReader {
   private readonly reads = new Map<number, SlotRead>();
   private calls = 0;
   private closed = false;
+  /**
+   * Settles on close. A command queued on a cluster connection that is still
+   * connecting is not always rejected by disconnect(); waiting reads race this.
+   */
+  private readonly whenClosed: Promise<void>;
+  private markClosed!: () => void;
 
   constructor(
     private readonly host: ReaderHost<Cluster>,
     private readonly maxConnections: number,
-  ) {}
+  ) {
+    this.whenClosed = new Promise((resolve) => {
+      this.markClosed = resolve;
+    });
+  }
 
   read(positions: readonly ReadPosition[], options?: ReadOptions): Promise<StreamEntries[]> {
     if (this.closed) return Promise.reject(new ClosedError('redis reader'));
@@ -115,7 +125,7 @@ export class ClusterReader implements ClosableReader {
       waiting.push(this.start(slot, kind, call, command, argsOf(group)));
     }
     while (!this.closed && waiting.some((r) => !r.settled) && !waiting.some((r) => r.settled && (r.error !== undefined || r.result.length > 0))) {
-      await Promise.race(waiting.filter((r) => !r.settled).map((r) => r.done));
+      await Promise.race([this.whenClosed, ...waiting.filter((r) => !r.settled).map((r) => r.done)]);
     }
     if (this.closed) return [];
     return this.collect(kind, call, positions);
@@ -210,6 +220,7 @@ export class ClusterReader implements ClosableReader {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
+    this.markClosed();
     this.host.readerClosed(this);
     for (const c of this.connections) c.disconnect();
     this.connections.clear();

@@ -1,0 +1,60 @@
+/** Options of a {@link Client}, their defaults and their one parser. */
+import { randomBytes } from 'node:crypto';
+import { validateTopic } from '@streamerson/core';
+import { intOption, objectOption } from '../options.js';
+
+/** Default time a request waits for its reply. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** Default most requests waiting for a reply at once; one more is refused with `ERR_STREAMERSON_OVERLOAD`. */
+export const DEFAULT_MAX_IN_FLIGHT = 10_000;
+/** Default time a reply read blocks, which bounds how fast `close()` returns. */
+export const DEFAULT_REPLY_BLOCK_MS = 1_000;
+/** Default most replies read at once. */
+export const DEFAULT_REPLY_READ_COUNT = 1_000;
+/** Default least time between two trims of the reply stream. */
+export const DEFAULT_REPLY_TRIM_INTERVAL_MS = 1_000;
+/** Prefix of reply stream names: `_reply:<client id>`. */
+export const REPLY_STREAM_PREFIX = '_reply:';
+
+/** Options of a {@link Client}. */
+export interface ClientOptions {
+  /** Instance id: names the reply stream and is the source of requests; default random. */
+  readonly id?: string;
+  /** Default request timeout; default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
+  readonly timeout?: number;
+  /** Bound of requests waiting; default {@link DEFAULT_MAX_IN_FLIGHT}. */
+  readonly maxInFlight?: number;
+  /** Reply read block time; default {@link DEFAULT_REPLY_BLOCK_MS}. */
+  readonly blockMs?: number;
+  /** Replies read at once; default {@link DEFAULT_REPLY_READ_COUNT}. */
+  readonly readCount?: number;
+  /** Least time between reply stream trims; default {@link DEFAULT_REPLY_TRIM_INTERVAL_MS}. */
+  readonly trimIntervalMs?: number;
+}
+
+/** Parsed, frozen client options. */
+export interface ClientConfig {
+  readonly id: string;
+  readonly replyStream: string;
+  readonly timeout: number;
+  readonly maxInFlight: number;
+  readonly blockMs: number;
+  readonly readCount: number;
+  readonly trimIntervalMs: number;
+}
+
+/** Validates client options once; throws InvalidOptionError naming the bad option. */
+export function parseClientOptions(input: unknown): ClientConfig {
+  const o = objectOption(input ?? {}, 'client');
+  const id = o['id'] === undefined ? randomBytes(8).toString('hex') : validateTopic(o['id'], 'id');
+  return Object.freeze({
+    id,
+    replyStream: REPLY_STREAM_PREFIX + id,
+    timeout: intOption(o['timeout'], 'timeout', DEFAULT_REQUEST_TIMEOUT_MS, 1),
+    maxInFlight: intOption(o['maxInFlight'], 'maxInFlight', DEFAULT_MAX_IN_FLIGHT, 1),
+    blockMs: intOption(o['blockMs'], 'blockMs', DEFAULT_REPLY_BLOCK_MS, 1),
+    readCount: intOption(o['readCount'], 'readCount', DEFAULT_REPLY_READ_COUNT, 1),
+    trimIntervalMs: intOption(o['trimIntervalMs'], 'trimIntervalMs', DEFAULT_REPLY_TRIM_INTERVAL_MS, 0),
+  });
+}
+

@@ -1,0 +1,272 @@
+/**
+ * A client of services: durable request/reply and one-way publish. Each
+ * client instance owns one reply stream (`_reply:<id>`), read on a dedicated
+ * reader from the last id seen; replies are matched to waiting requests by
+ * message id. Every wait is bounded: by `maxInFlight` and by each request's
+ * timeout.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  AbortError,
+  ClosedError,
+  DEADLINE_HEADER,
+  decodeEntry,
+  encodeMessage,
+  ProtocolError,
+  STATUS_HEADER,
+  ERROR_HEADER,
+  streamKey,
+  StreamersonError,
+  TimeoutError,
+  validateTopic,
+  type BlockingReader,
+  type ContentType,
+  type Engine,
+  type ErrorReplyPayload,
+  type Headers,
+  type Message,
+} from '@streamerson/core';
+import { RemoteError } from '../errors.js';
+import { intOption } from '../options.js';
+import { parseClientOptions, type ClientConfig, type ClientOptions } from './client-options.js';
+
+/** Pause after a failed reply read before trying again. */
+const ERROR_PAUSE_MS = 200;
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** Milliseconds to wait for the reply; default the client's `timeout`. Sent as the `deadline` header. */
+  readonly timeout?: number;
+  readonly headers?: Headers;
+  /** Aborting rejects the request with `ERR_STREAMERSON_ABORTED` (the service may still run it). */
+  readonly signal?: AbortSignal;
+  /** Shards of the topic; default 1. Requests go round-robin over them. */
+  readonly shards?: number;
+  /** Content type of the payload; default inferred (`binary` for bytes, else `json`). */
+  readonly contentType?: ContentType;
+}
+
+/** Options of a one-way publish. */
+export interface PublishOptions {
+  readonly headers?: Headers;
+  /** Shards of the topic; default 1. Messages go round-robin over them. */
+  readonly shards?: number;
+  readonly contentType?: ContentType;
+}
+
+/** Counters of a client since it started. */
+export interface ClientStats {
+  readonly requests: number;
+  readonly replies: number;
+  readonly timeouts: number;
+  /** Replies that matched no waiting request (late, or not for this client); dropped. */
+  readonly unknownReplies: number;
+  /** Entries of the reply stream that are not v1 messages; dropped. */
+  readonly badReplies: number;
+  readonly engineErrors: number;
+  /** Requests waiting for their reply now. */
+  readonly inFlight: number;
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+  readonly timer: NodeJS.Timeout;
+  readonly signal: AbortSignal | undefined;
+  readonly onAbort: (() => void) | undefined;
+}
+
+/** Sends requests and one-way messages to services. See {@link ClientOptions} for the defaults. */
+export class Client {
+  readonly config: ClientConfig;
+  /** The stream this client reads its replies from. */
+  readonly replyStream: string;
+  private readonly pending = new Map<string, Pending>();
+  private readonly stop = new AbortController();
+  private seq = 0;
+  private rr = 0;
+  private closed = false;
+  private starting: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private reader: BlockingReader | undefined;
+  private loop: Promise<void> | undefined;
+  private lastId = '0-0';
+  private lastTrim = 0;
+  private readonly counts = { requests: 0, replies: 0, timeouts: 0, unknownReplies: 0, badReplies: 0, engineErrors: 0 };
+
+  constructor(private readonly engine: Engine, options: ClientOptions = {}) {
+    this.config = parseClientOptions(options);
+    this.replyStream = this.config.replyStream;
+  }
+
+  /** Counters since start. */
+  stats(): ClientStats {
+    return { ...this.counts, inFlight: this.pending.size };
+  }
+
+  /** Creates the reply stream and starts reading it; `request` calls it. Idempotent. */
+  start(): Promise<void> {
+    if (this.closed) return Promise.reject(new ClosedError(`client ${this.config.id}`));
+    this.starting ??= (async () => {
+      // An empty stream must exist before any reply: services append replies with
+      // NOMKSTREAM so that a late reply never recreates the stream of a closed client.
+      const marker = await this.engine.append(this.replyStream, encodeMessage({ payload: null, source: this.config.id }));
+      if (marker !== null) {
+        this.lastId = marker;
+        await this.engine.deleteEntries(this.replyStream, [marker]);
+      }
+      if (this.closed) return;
+      this.reader = this.engine.openReader();
+      this.loop = this.readReplies(this.reader);
+    })();
+    return this.starting;
+  }
+
+  /**
+   * Sends a request and resolves with the reply payload. Rejects with
+   * `TimeoutError` (`ERR_STREAMERSON_TIMEOUT`), `RemoteError`
+   * (`ERR_STREAMERSON_REMOTE`, an error reply), `ERR_STREAMERSON_OVERLOAD` (more
+   * than `maxInFlight` waiting), `AbortError` or `ClosedError`.
+   */
+  async request<R = unknown>(topic: string, type: string, payload: unknown, options: RequestOptions = {}): Promise<R> {
+    validateTopic(topic);
+    const timeout = intOption(options.timeout, 'timeout', this.config.timeout, 1);
+    const shards = intOption(options.shards, 'shards', 1, 1);
+    if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
+    this.admit();
+    await this.start();
+    this.admit();
+    const id = `${this.config.id}-${(++this.seq).toString(36)}`;
+    const fields = encodeMessage({
+      id,
+      type,
+      replyTo: this.replyStream,
+      headers: { ...options.headers, [DEADLINE_HEADER]: String(Date.now() + timeout) },
+      payload,
+      source: this.config.id,
+      ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
+    });
+    const stream = streamKey(topic, this.rr++ % shards, shards);
+    this.counts.requests++;
+    return new Promise<R>((resolve, reject) => {
+      const signal = options.signal;
+      const onAbort = signal === undefined ? undefined : () => this.settle(id)?.reject(new AbortError(undefined, { cause: signal.reason }));
+      const timer = setTimeout(() => {
+        this.counts.timeouts++;
+        this.settle(id)?.reject(new TimeoutError(`no reply to "${type}" on "${topic}" within ${timeout} ms`, timeout));
+      }, timeout);
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer, signal, onAbort });
+      signal?.addEventListener('abort', onAbort!, { once: true });
+      // Registered before the append: a fast reply must find its request waiting.
+      this.engine.append(stream, fields).catch((err: unknown) => this.settle(id)?.reject(err));
+    });
+  }
+
+  /** Appends a one-way message (no reply); resolves with its entry id. */
+  async publish(topic: string, type: string, payload: unknown, options: PublishOptions = {}): Promise<string> {
+    if (this.closed) throw new ClosedError(`client ${this.config.id}`);
+    validateTopic(topic);
+    const shards = intOption(options.shards, 'shards', 1, 1);
+    const fields = encodeMessage({
+      type,
+      payload,
+      source: this.config.id,
+      ...(options.headers === undefined ? {} : { headers: options.headers }),
+      ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
+    });
+    const id = await this.engine.append(streamKey(topic, this.rr++ % shards, shards), fields);
+    return id!;
+  }
+
+  /** Rejects requests in flight with `ClosedError`, stops reading and deletes the reply stream. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closed = true;
+    this.stop.abort();
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(new ClosedError(`client ${this.config.id}`));
+    await this.starting?.catch(() => undefined);
+    await this.reader?.close();
+    await this.loop;
+    if (this.starting !== undefined) await this.engine.deleteStreams([this.replyStream]).catch(() => undefined);
+  }
+
+  private admit(): void {
+    if (this.closed) throw new ClosedError(`client ${this.config.id}`);
+    if (this.pending.size >= this.config.maxInFlight) {
+      throw new StreamersonError('ERR_STREAMERSON_OVERLOAD', `client ${this.config.id} has ${this.pending.size} requests in flight (maxInFlight ${this.config.maxInFlight})`);
+    }
+  }
+
+  /** Removes a waiting request and clears its timer and abort listener; the caller settles it. */
+  private settle(id: string): Pending | undefined {
+    const p = this.pending.get(id);
+    if (p === undefined) return undefined;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
+    return p;
+  }
+
+  private async readReplies(reader: BlockingReader): Promise<void> {
+    const { blockMs, readCount } = this.config;
+    while (!this.closed) {
+      let batches;
+      try {
+        batches = await reader.read([{ stream: this.replyStream, after: this.lastId }], { count: readCount, blockMs });
+      } catch {
+        if (this.closed) return;
+        this.counts.engineErrors++;
+        await delay(ERROR_PAUSE_MS, undefined, { signal: this.stop.signal }).catch(() => undefined);
+        continue;
+      }
+      for (const { stream, entries } of batches) {
+        for (const entry of entries) {
+          this.lastId = entry.id;
+          this.deliver(decodeEntry(stream, entry));
+        }
+      }
+      this.maybeTrim();
+    }
+  }
+
+  private deliver(msg: Message | ProtocolError): void {
+    if (msg instanceof ProtocolError) {
+      this.counts.badReplies++;
+      return;
+    }
+    const waiting = this.settle(msg.id);
+    if (waiting === undefined) {
+      this.counts.unknownReplies++;
+      return;
+    }
+    this.counts.replies++;
+    const status = Number(msg.headers[STATUS_HEADER] ?? '200');
+    if (status >= 400) waiting.reject(new RemoteError(status, errorPayload(msg)));
+    else waiting.resolve(msg.payload);
+  }
+
+  /** Consumed replies are dropped from the stream at most once per `trimIntervalMs`. */
+  private maybeTrim(): void {
+    const now = Date.now();
+    if (this.lastId === '0-0' || now - this.lastTrim < this.config.trimIntervalMs) return;
+    this.lastTrim = now;
+    this.engine.trim(this.replyStream, { minId: this.lastId }).catch(() => { this.counts.engineErrors++; });
+  }
+}
+
+/** The `{code, message, details}` of an error reply; tolerant of replies written by other implementations. */
+function errorPayload(msg: Message): ErrorReplyPayload {
+  const p = msg.payload as Partial<ErrorReplyPayload> | null;
+  const code = typeof p?.code === 'string' ? p.code : (msg.headers[ERROR_HEADER] ?? 'ERR_STREAMERSON_REMOTE');
+  const message = typeof p?.message === 'string' ? p.message : `error reply with status ${msg.headers[STATUS_HEADER]}`;
+  return p !== null && typeof p === 'object' && 'details' in p ? { code, message, details: p.details } : { code, message };
+}
+

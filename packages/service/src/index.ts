@@ -1,0 +1,40 @@
+/**
+ * @streamerson/service — the public API: services (workers in consumer
+ * groups) and the request/reply client. Everything not exported here is internal.
+ */
+export { ServiceError, RemoteError, DEFAULT_ERROR_STATUS } from './errors.js';
+export type { ServiceErrorOptions } from './errors.js';
+
+export { Service } from './service/service.js';
+export type { ServiceStats } from './service/service.js';
+export type { Handler, HandlerContext } from './service/handler.js';
+export {
+  parseServiceOptions,
+  deadLetterStream,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_DELIVERIES,
+  DEFAULT_RETRY_DELAY_MS,
+  DEFAULT_MAX_RETRY_DELAY_MS,
+  DEFAULT_RETRY_JITTER,
+  DEFAULT_CLAIM_IDLE_MS,
+  DEFAULT_CLAIM_INTERVAL_MS,
+  DEFAULT_SERVICE_BLOCK_MS,
+  DEFAULT_MAX_SCHEDULED_RETRIES,
+  DEFAULT_SERVICE_GROUP_START,
+} from './service/service-options.js';
+export type { ServiceOptions, ServiceConfig } from './service/service-options.js';
+export { parseDeadLetter, DEAD_LETTER_FIELD_PREFIX } from './service/dead-letter.js';
+export type { DeadLetter, DeadLetterMeta } from './service/dead-letter.js';
+
+export { Client } from './client/client.js';
+export type { RequestOptions, PublishOptions, ClientStats } from './client/client.js';
+export {
+  parseClientOptions,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_MAX_IN_FLIGHT,
+  DEFAULT_REPLY_BLOCK_MS,
+  DEFAULT_REPLY_READ_COUNT,
+  DEFAULT_REPLY_TRIM_INTERVAL_MS,
+  REPLY_STREAM_PREFIX,
+} from './client/client-options.js';
+export type { ClientOptions, ClientConfig } from './client/client-options.js';

@@ -1,0 +1,49 @@
+/**
+ * Reply entries as docs/PROTOCOL.md §4 defines them: `i` and `t` of the
+ * request, empty `r`, header `status`, and for errors header `error` with a
+ * JSON payload `{code, message, details?}`. Trace context is copied.
+ */
+import {
+  encodeMessage,
+  ERROR_HEADER,
+  STATUS_HEADER,
+  TRACEPARENT_HEADER,
+  TRACESTATE_HEADER,
+  type AppendItem,
+  type ErrorReplyPayload,
+  type Message,
+} from '@streamerson/core';
+
+function replyHeaders(request: Message, status: number, errorCode?: string): Record<string, string> {
+  const headers: Record<string, string> = { [STATUS_HEADER]: String(status) };
+  if (errorCode !== undefined) headers[ERROR_HEADER] = errorCode;
+  const traceparent = request.headers[TRACEPARENT_HEADER];
+  if (traceparent !== undefined) headers[TRACEPARENT_HEADER] = traceparent;
+  const tracestate = request.headers[TRACESTATE_HEADER];
+  if (tracestate !== undefined) headers[TRACESTATE_HEADER] = tracestate;
+  return headers;
+}
+
+/**
+ * Replies go with `noMkStream`: a requester that is gone has deleted its reply
+ * stream, and a late reply must not create it again.
+ */
+export function successReply(request: Message, payload: unknown, source: string): AppendItem {
+  return {
+    stream: request.replyTo,
+    noMkStream: true,
+    fields: encodeMessage({ id: request.id, type: request.type, headers: replyHeaders(request, 200), payload: payload === undefined ? null : payload, source }),
+  };
+}
+
+/** An error reply with `status` (>= 400) and the error `code`. */
+export function errorReply(request: Message, status: number, error: ErrorReplyPayload, source: string): AppendItem {
+  const payload: ErrorReplyPayload = error.details === undefined
+    ? { code: error.code, message: error.message }
+    : { code: error.code, message: error.message, details: error.details };
+  return {
+    stream: request.replyTo,
+    noMkStream: true,
+    fields: encodeMessage({ id: request.id, type: request.type, headers: replyHeaders(request, status, error.code), contentType: 'json', payload, source }),
+  };
+}

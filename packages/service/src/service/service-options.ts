@@ -1,0 +1,136 @@
+/**
+ * Options of a {@link Service}, their defaults and their one parser.
+ */
+import { hostname } from 'node:os';
+import { InvalidOptionError, MAX_SHARDS, validateTopic } from '@streamerson/core';
+import { intOption, numberOption, objectOption, stringOption } from '../options.js';
+
+/** Default handlers running at once per member. */
+export const DEFAULT_CONCURRENCY = 16;
+/** Default deliveries of one message before it goes to the dead-letter stream. */
+export const DEFAULT_MAX_DELIVERIES = 5;
+/** Default delay before the first retry of a failed message; doubles per delivery. */
+export const DEFAULT_RETRY_DELAY_MS = 1_000;
+/** Default longest retry delay. */
+export const DEFAULT_MAX_RETRY_DELAY_MS = 30_000;
+/** Default jitter: each retry delay is scaled by a random factor within `1 ± jitter`. */
+export const DEFAULT_RETRY_JITTER = 0.2;
+/** Default idle time after which a member's pending entry counts as abandoned and is claimed by another member. */
+export const DEFAULT_CLAIM_IDLE_MS = 30_000;
+/** Default time between two scans for abandoned entries. */
+export const DEFAULT_CLAIM_INTERVAL_MS = 5_000;
+/** Default time a group read blocks, which bounds how fast `drain()` stops reading. */
+export const DEFAULT_SERVICE_BLOCK_MS = 1_000;
+/** Default most retries waiting for their delay per member; beyond that, failed entries wait for the claim scan. */
+export const DEFAULT_MAX_SCHEDULED_RETRIES = 1_000;
+/** Where a new group starts: `0`, the whole stream, so that requests sent before the first start are served. */
+export const DEFAULT_SERVICE_GROUP_START = '0';
+
+/** Options of a {@link Service}. */
+export interface ServiceOptions {
+  /** Service name; used as the default group and in dead-letter metadata. */
+  readonly name: string;
+  /** Topic the service reads. */
+  readonly topic: string;
+  /** Shards of the topic; default 1. */
+  readonly shards?: number;
+  /** Consumer group; default the service name. */
+  readonly group?: string;
+  /**
+   * Member name in the group. Keep it stable across restarts of the same
+   * instance so that it finds its own pending entries again; default
+   * `<hostname>-<pid>`.
+   */
+  readonly consumer?: string;
+  /** Handlers running at once; default {@link DEFAULT_CONCURRENCY}. */
+  readonly concurrency?: number;
+  /** Deliveries before a failing message is dead-lettered; default {@link DEFAULT_MAX_DELIVERIES}. */
+  readonly maxDeliveries?: number;
+  /** First retry delay; default {@link DEFAULT_RETRY_DELAY_MS}. */
+  readonly retryDelayMs?: number;
+  /** Longest retry delay; default {@link DEFAULT_MAX_RETRY_DELAY_MS}. */
+  readonly maxRetryDelayMs?: number;
+  /** Random spread of retry delays, 0 to 1; default {@link DEFAULT_RETRY_JITTER}. */
+  readonly retryJitter?: number;
+  /** Idle time after which another member's pending entry is claimed; default {@link DEFAULT_CLAIM_IDLE_MS}. */
+  readonly claimIdleMs?: number;
+  /** Time between claim scans; default {@link DEFAULT_CLAIM_INTERVAL_MS}. */
+  readonly claimIntervalMs?: number;
+  /** Group read block time; default {@link DEFAULT_SERVICE_BLOCK_MS}. */
+  readonly blockMs?: number;
+  /** Bound of retries waiting for their delay; default {@link DEFAULT_MAX_SCHEDULED_RETRIES}. */
+  readonly maxScheduledRetries?: number;
+  /** Where a new group starts; default {@link DEFAULT_SERVICE_GROUP_START}. */
+  readonly groupStart?: string;
+  /** Dead-letter stream; default `<topic>:dlq` (see {@link deadLetterStream}). */
+  readonly deadLetterStream?: string;
+  /** Instance id written as the source of replies; default the consumer name. */
+  readonly source?: string;
+}
+
+/** Parsed, frozen service options. */
+export interface ServiceConfig {
+  readonly name: string;
+  readonly topic: string;
+  readonly shards: number;
+  readonly group: string;
+  readonly consumer: string;
+  readonly concurrency: number;
+  readonly maxDeliveries: number;
+  readonly retryDelayMs: number;
+  readonly maxRetryDelayMs: number;
+  readonly retryJitter: number;
+  readonly claimIdleMs: number;
+  readonly claimIntervalMs: number;
+  readonly blockMs: number;
+  readonly maxScheduledRetries: number;
+  readonly groupStart: string;
+  readonly deadLetterStream: string;
+  readonly source: string;
+}
+
+/**
+ * The dead-letter stream of a topic: `<topic>:dlq`, one for all shards. It is
+ * a plain key (no hash tag): the dead-letter append is never in the same
+ * command as the topic's streams.
+ */
+export function deadLetterStream(topic: string): string {
+  return `${topic}:dlq`;
+}
+
+/** Validates service options once; throws InvalidOptionError naming the bad option. */
+export function parseServiceOptions(input: unknown): ServiceConfig {
+  const o = objectOption(input, 'service');
+  const name = stringOption(o['name'], 'name', '');
+  if (name === '') throw new InvalidOptionError('name', 'a service needs a name');
+  const topic = validateTopic(o['topic'], 'topic');
+  const consumer = stringOption(o['consumer'], 'consumer', `${hostname()}-${process.pid}`);
+  const retryDelayMs = intOption(o['retryDelayMs'], 'retryDelayMs', DEFAULT_RETRY_DELAY_MS, 0);
+  const maxRetryDelayMs = intOption(o['maxRetryDelayMs'], 'maxRetryDelayMs', Math.max(DEFAULT_MAX_RETRY_DELAY_MS, retryDelayMs), retryDelayMs);
+  return Object.freeze({
+    name,
+    topic,
+    shards: intOption(o['shards'], 'shards', 1, 1, MAX_SHARDS),
+    group: stringOption(o['group'], 'group', name),
+    consumer,
+    concurrency: intOption(o['concurrency'], 'concurrency', DEFAULT_CONCURRENCY, 1, 100_000),
+    maxDeliveries: intOption(o['maxDeliveries'], 'maxDeliveries', DEFAULT_MAX_DELIVERIES, 1, 1_000),
+    retryDelayMs,
+    maxRetryDelayMs,
+    retryJitter: numberOption(o['retryJitter'], 'retryJitter', DEFAULT_RETRY_JITTER, 0, 1),
+    claimIdleMs: intOption(o['claimIdleMs'], 'claimIdleMs', DEFAULT_CLAIM_IDLE_MS, 1),
+    claimIntervalMs: intOption(o['claimIntervalMs'], 'claimIntervalMs', DEFAULT_CLAIM_INTERVAL_MS, 1),
+    blockMs: intOption(o['blockMs'], 'blockMs', DEFAULT_SERVICE_BLOCK_MS, 1),
+    maxScheduledRetries: intOption(o['maxScheduledRetries'], 'maxScheduledRetries', DEFAULT_MAX_SCHEDULED_RETRIES, 0),
+    groupStart: stringOption(o['groupStart'], 'groupStart', DEFAULT_SERVICE_GROUP_START),
+    deadLetterStream: o['deadLetterStream'] === undefined ? deadLetterStream(topic) : validateTopic(o['deadLetterStream'], 'deadLetterStream'),
+    source: stringOption(o['source'], 'source', consumer),
+  });
+}
+
+/** Delay before delivery `deliveries + 1`: exponential from `retryDelayMs`, capped, with jitter. */
+export function retryDelay(config: ServiceConfig, deliveries: number): number {
+  const base = Math.min(config.maxRetryDelayMs, config.retryDelayMs * 2 ** Math.max(0, deliveries - 1));
+  const spread = 1 + config.retryJitter * (Math.random() * 2 - 1);
+  return Math.max(0, Math.round(base * spread));
+}

@@ -1,0 +1,408 @@
+/**
+ * A service: members of one consumer group reading a topic, running a handler
+ * per message type and replying to requests. At-least-once: an entry is
+ * acknowledged only after its reply (or dead letter) was written; failures are
+ * retried with backoff, then dead-lettered; entries abandoned by a dead member
+ * are claimed by live ones.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  ClosedError,
+  DEADLINE_HEADER,
+  decodeEntry,
+  InvalidOptionError,
+  ProtocolError,
+  topicStreams,
+  type AppendItem,
+  type BlockingReader,
+  type Engine,
+  type Message,
+  type RawEntry,
+  type StreamersonError,
+} from '@streamerson/core';
+import { ServiceError, DEFAULT_ERROR_STATUS } from '../errors.js';
+import { deadLetterFields } from './dead-letter.js';
+import type { Handler, HandlerContext } from './handler.js';
+import { Outbox } from './outbox.js';
+import { errorReply, successReply } from './replies.js';
+import { parseServiceOptions, retryDelay, type ServiceConfig, type ServiceOptions } from './service-options.js';
+import { Slots } from './slots.js';
+
+/** Pause after a failed read or claim before trying again. */
+const ERROR_PAUSE_MS = 200;
+/** Status of the error reply to a message type without handler. */
+const UNKNOWN_TYPE_STATUS = 404;
+
+/** Counters of a service member since it started. */
+export interface ServiceStats {
+  /** Handlers that completed (success or non-retryable error). */
+  readonly processed: number;
+  /** Handler failures left pending for a retry. */
+  readonly retried: number;
+  readonly deadLettered: number;
+  /** Requests skipped because their deadline had passed. */
+  readonly expired: number;
+  readonly unknownType: number;
+  /** Entries that are not v1 messages (dead-lettered). */
+  readonly badEntries: number;
+  /** Entries claimed from the pending list (retries and abandoned entries). */
+  readonly claimed: number;
+  /** Engine errors of reads, claims and writes; the loop carried on. */
+  readonly engineErrors: number;
+  /** Handlers running now. */
+  readonly inFlight: number;
+}
+
+interface RetryItem {
+  readonly stream: string;
+  readonly id: string;
+  readonly deliveries: number;
+  /** Unix ms after which the entry is claimed again. */
+  readonly dueAt: number;
+}
+
+type State = 'new' | 'running' | 'draining' | 'closed';
+
+const key = (stream: string, id: string): string => `${stream}\n${id}`;
+
+/** A member of a service's consumer group. See {@link ServiceOptions} for the defaults. */
+export class Service {
+  readonly config: ServiceConfig;
+  /** The topic's streams this member reads. */
+  readonly streams: readonly string[];
+  private readonly handlers = new Map<string, Handler>();
+  private readonly slots: Slots;
+  private readonly outbox: Outbox;
+  private readonly running = new Map<string, AbortController>();
+  private readonly scheduled = new Map<string, RetryItem>();
+  private readonly claimCursor = new Map<string, string>();
+  private readonly stop = new AbortController();
+  private state: State = 'new';
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private reader: BlockingReader | undefined;
+  private readLoop: Promise<void> | undefined;
+  private nextClaimAt = 0;
+  private active = 0;
+  private readonly counts = { processed: 0, retried: 0, deadLettered: 0, expired: 0, unknownType: 0, badEntries: 0, claimed: 0, engineErrors: 0 };
+
+  constructor(private readonly engine: Engine, options: ServiceOptions) {
+    this.config = parseServiceOptions(options);
+    this.streams = Object.freeze(topicStreams(this.config.topic, this.config.shards));
+    this.slots = new Slots(this.config.concurrency);
+    this.outbox = new Outbox(engine, this.config.group);
+  }
+
+  /** Registers the handler of a message type; one handler per type. Returns the service for chaining. */
+  handle<P = unknown, R = unknown>(type: string, handler: Handler<P, R>): this {
+    if (typeof type !== 'string') throw new InvalidOptionError('type', `expected a string, got ${typeof type}`);
+    if (typeof handler !== 'function') throw new InvalidOptionError('handler', `expected a function, got ${typeof handler}`);
+    if (this.handlers.has(type)) throw new InvalidOptionError('type', `a handler for "${type}" is already registered`);
+    this.handlers.set(type, handler as Handler);
+    return this;
+  }
+
+  /** Counters since start. */
+  stats(): ServiceStats {
+    return { ...this.counts, inFlight: this.active };
+  }
+
+  /** Creates the group on every shard (from `groupStart` when new) and starts reading. Idempotent. */
+  start(): Promise<void> {
+    if (this.state === 'draining' || this.state === 'closed') return Promise.reject(new ClosedError(`service ${this.config.name}`));
+    this.starting ??= (async () => {
+      await this.ensureGroups();
+      if (this.state !== 'new') return;
+      this.state = 'running';
+      this.reader = this.engine.openReader();
+      this.nextClaimAt = Date.now() + this.config.claimIntervalMs;
+      this.readLoop = this.readForever(this.reader);
+    })();
+    return this.starting;
+  }
+
+  /**
+   * Stops reading, lets running handlers finish, writes their replies and acks,
+   * then stops. Retries still waiting for their delay stay pending in the group
+   * (another member claims them after `claimIdleMs`). Idempotent.
+   */
+  drain(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  /** Like {@link drain}, but first aborts the signal of every running handler. Idempotent. */
+  close(): Promise<void> {
+    for (const controller of this.running.values()) controller.abort(new ClosedError(`service ${this.config.name}`));
+    return this.drain();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private async shutdown(): Promise<void> {
+    const wasStarted = this.starting;
+    this.state = 'draining';
+    this.stop.abort();
+    if (wasStarted !== undefined) await wasStarted.catch(() => undefined);
+    this.scheduled.clear();
+    this.slots.wakeAll();
+    await this.reader?.close();
+    await this.readLoop;
+    await this.slots.whenIdle();
+    this.state = 'closed';
+  }
+
+  private async ensureGroups(): Promise<void> {
+    await Promise.all(this.streams.map((s) => this.engine.createGroup(s, this.config.group, this.config.groupStart)));
+  }
+
+  /**
+   * The member's only loop: due retries first, then (every `claimIntervalMs`)
+   * abandoned entries, then new entries — each time for at most the free
+   * slots. A read blocks no longer than the next retry or claim scan is due.
+   */
+  private async readForever(reader: BlockingReader): Promise<void> {
+    const { group, consumer, blockMs } = this.config;
+    let offset = 0;
+    while (this.state === 'running') {
+      if (this.slots.free === 0) {
+        await this.slots.whenFree();
+        continue;
+      }
+      try {
+        await this.claimDueRetries();
+        if (Date.now() >= this.nextClaimAt) {
+          this.nextClaimAt = Date.now() + this.config.claimIntervalMs;
+          await this.claimAbandoned();
+        }
+      } catch (err) {
+        if (this.state !== 'running') break;
+        await this.recover(err);
+        continue;
+      }
+      if (this.slots.free === 0 || this.state !== 'running') continue;
+      // Credit: never ask for more entries than free slots, spread over the shards.
+      const n = Math.min(this.streams.length, this.slots.free);
+      const positions = Array.from({ length: n }, (_, i) => ({ stream: this.streams[(offset + i) % this.streams.length]!, after: '>' }));
+      offset = (offset + n) % this.streams.length;
+      const count = Math.floor(this.slots.free / n);
+      const taken = this.slots.take(count * n);
+      const block = Math.max(1, Math.min(blockMs, this.nextClaimAt - Date.now(), this.nextRetryAt() - Date.now()));
+      let used = 0;
+      try {
+        const result = await reader.readGroup(group, consumer, positions, { count, blockMs: block });
+        for (const { stream, entries } of result) {
+          for (const entry of entries) {
+            if (++used > taken) this.slots.force();
+            this.dispatch(stream, entry, 1);
+          }
+        }
+      } catch (err) {
+        if (this.state !== 'running') break;
+        await this.recover(err);
+      } finally {
+        if (used < taken) this.slots.release(taken - used);
+      }
+    }
+  }
+
+  private async recover(err: unknown): Promise<void> {
+    this.counts.engineErrors++;
+    if ((err as StreamersonError).code === 'ERR_STREAMERSON_NO_GROUP') await this.ensureGroups().catch(() => undefined);
+    await delay(ERROR_PAUSE_MS, undefined, { signal: this.stop.signal }).catch(() => undefined);
+  }
+
+  /** Runs one entry in a slot already taken, and gives the slot back when its writes are done. */
+  private dispatch(stream: string, entry: RawEntry, deliveries: number): void {
+    this.active++;
+    this.process(stream, entry, deliveries)
+      .catch(() => { this.counts.engineErrors++; })
+      .finally(() => {
+        this.active--;
+        this.slots.release(1);
+      });
+  }
+
+  private async process(stream: string, entry: RawEntry, deliveries: number): Promise<void> {
+    const ack = { stream, id: entry.id };
+    const msg = decodeEntry(stream, entry);
+    if (msg instanceof ProtocolError) {
+      this.counts.badEntries++;
+      return this.outbox.add([this.deadLetter(stream, entry, msg.code, msg.message, deliveries)], ack);
+    }
+    const deadline = parseDeadline(msg.headers[DEADLINE_HEADER]);
+    if (deadline !== undefined && deadline <= Date.now()) {
+      this.counts.expired++;
+      return this.outbox.add([], ack);
+    }
+    const handler = this.handlers.get(msg.type);
+    if (handler === undefined) {
+      this.counts.unknownType++;
+      const replies = msg.replyTo === '' ? [] : [errorReply(msg, UNKNOWN_TYPE_STATUS, { code: 'ERR_STREAMERSON_UNKNOWN_TYPE', message: `no handler for message type "${msg.type}"` }, this.config.source)];
+      return this.outbox.add(replies, ack);
+    }
+    let result: unknown;
+    try {
+      result = await this.run(handler, msg, deliveries);
+    } catch (err) {
+      return this.failed(msg, entry, err, deliveries);
+    }
+    this.counts.processed++;
+    if (msg.replyTo === '') return this.outbox.add([], ack);
+    let reply: AppendItem;
+    try {
+      reply = successReply(msg, result, this.config.source);
+    } catch (err) {
+      reply = errorReply(msg, DEFAULT_ERROR_STATUS, { code: (err as StreamersonError).code ?? 'ERR_STREAMERSON_SERVICE', message: 'the reply payload cannot be encoded' }, this.config.source);
+    }
+    return this.outbox.add([reply], ack);
+  }
+
+  private async run(handler: Handler, msg: Message, deliveries: number): Promise<unknown> {
+    const k = key(msg.stream, msg.entryId);
+    const controller = new AbortController();
+    this.running.set(k, controller);
+    const deadline = parseDeadline(msg.headers[DEADLINE_HEADER]);
+    const timer = deadline === undefined ? undefined : setTimeout(() => controller.abort(new ServiceError('deadline passed', { status: 504 })), deadline - Date.now());
+    const ctx: HandlerContext = {
+      messageId: msg.id,
+      type: msg.type,
+      headers: msg.headers,
+      deadline,
+      signal: controller.signal,
+      entryId: msg.entryId,
+      stream: msg.stream,
+      deliveries,
+      message: msg,
+    };
+    try {
+      return await handler(msg.payload, ctx);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      this.running.delete(k);
+    }
+  }
+
+  private failed(msg: Message, entry: RawEntry, err: unknown, deliveries: number): Promise<void> {
+    const ack = { stream: msg.stream, id: msg.entryId };
+    const known = err instanceof ServiceError ? err : undefined;
+    if (known !== undefined && !known.retryable) {
+      this.counts.processed++;
+      if (msg.replyTo === '') return this.outbox.add([], ack);
+      return this.outbox.add([this.safeErrorReply(msg, known.status, known.errorCode, known.message, known.details)], ack);
+    }
+    if (deliveries < this.config.maxDeliveries && this.state === 'running') {
+      this.counts.retried++;
+      this.scheduleRetry(msg.stream, msg.entryId, deliveries);
+      return Promise.resolve();
+    }
+    if (deliveries < this.config.maxDeliveries) return Promise.resolve();
+    this.counts.deadLettered++;
+    const code = known?.errorCode ?? 'ERR_STREAMERSON_SERVICE';
+    const message = known?.message ?? (err instanceof Error ? err.message : String(err));
+    const appends = [this.deadLetter(msg.stream, entry, code, message, deliveries)];
+    if (msg.replyTo !== '') {
+      // An unexpected throw's message may hold internals: the caller only learns that the handler failed.
+      appends.push(this.safeErrorReply(msg, known?.status ?? DEFAULT_ERROR_STATUS, 'ERR_STREAMERSON_DEAD_LETTER',
+        `the message failed ${deliveries} deliveries${known === undefined ? '' : `: ${known.message}`}`, { errorCode: code, deliveries }));
+    }
+    return this.outbox.add(appends, ack);
+  }
+
+  private safeErrorReply(msg: Message, status: number, code: string, message: string, details: unknown): AppendItem {
+    try {
+      return errorReply(msg, status, { code, message, details }, this.config.source);
+    } catch {
+      return errorReply(msg, status, { code, message }, this.config.source);
+    }
+  }
+
+  private deadLetter(stream: string, entry: RawEntry, errorCode: string, errorMessage: string, deliveries: number): AppendItem {
+    const { name, group, consumer, deadLetterStream } = this.config;
+    return {
+      stream: deadLetterStream,
+      fields: deadLetterFields(entry, { stream, entryId: entry.id, errorCode, errorMessage, deliveries, service: name, group, consumer, failedAt: Date.now() }),
+    };
+  }
+
+  /** Beyond `maxScheduledRetries`, the entry just stays pending until a claim scan finds it idle. */
+  private scheduleRetry(stream: string, id: string, deliveries: number): void {
+    if (this.scheduled.size >= this.config.maxScheduledRetries) return;
+    this.scheduled.set(key(stream, id), { stream, id, deliveries, dueAt: Date.now() + retryDelay(this.config, deliveries) });
+  }
+
+  private nextRetryAt(): number {
+    let next = Infinity;
+    for (const item of this.scheduled.values()) next = Math.min(next, item.dueAt);
+    return next;
+  }
+
+  /** Claims the retries whose delay has passed, as many as there are free slots, and runs them. */
+  private async claimDueRetries(): Promise<void> {
+    const now = Date.now();
+    const byStream = new Map<string, RetryItem[]>();
+    let taken = 0;
+    for (const [k, item] of this.scheduled) {
+      if (item.dueAt > now) continue;
+      if (this.slots.take(1) === 0) break;
+      taken++;
+      this.scheduled.delete(k);
+      const items = byStream.get(item.stream);
+      if (items === undefined) byStream.set(item.stream, [item]);
+      else items.push(item);
+    }
+    if (taken === 0) return;
+    let used = 0;
+    try {
+      for (const [stream, items] of byStream) {
+        const entries = await this.engine.claim(stream, this.config.group, this.config.consumer, items.map((i) => i.id), { minIdleMs: 0 });
+        const deliveries = new Map(items.map((i) => [i.id, i.deliveries + 1]));
+        for (const entry of entries) {
+          used++;
+          this.counts.claimed++;
+          this.dispatch(stream, entry, deliveries.get(entry.id) ?? 1);
+        }
+      }
+    } finally {
+      if (used < taken) this.slots.release(taken - used);
+    }
+  }
+
+  /** Crash recovery: claims entries that sat pending on any member longer than `claimIdleMs`. */
+  private async claimAbandoned(): Promise<void> {
+    for (const stream of this.streams) {
+      const taken = this.slots.take(this.slots.free);
+      if (taken === 0) return;
+      let used = 0;
+      try {
+        used = await this.claimFrom(stream, taken);
+      } finally {
+        if (used < taken) this.slots.release(taken - used);
+      }
+    }
+  }
+
+  private async claimFrom(stream: string, count: number): Promise<number> {
+    const { group, consumer, claimIdleMs } = this.config;
+    const result = await this.engine.autoClaim(stream, group, consumer, claimIdleMs, this.claimCursor.get(stream) ?? '0-0', count);
+    this.claimCursor.set(stream, result.next);
+    const entries = result.entries.filter((e) => !this.running.has(key(stream, e.id)));
+    if (entries.length === 0 || this.state !== 'running') return 0;
+    const pending = await this.engine.pendingRange(stream, group, { start: entries[0]!.id, end: entries[entries.length - 1]!.id, count: result.entries.length, consumer });
+    const deliveries = new Map(pending.map((p) => [p.id, p.deliveries]));
+    for (const entry of entries) {
+      this.scheduled.delete(key(stream, entry.id));
+      this.counts.claimed++;
+      this.dispatch(stream, entry, deliveries.get(entry.id) ?? 1);
+    }
+    return entries.length;
+  }
+}
+
+function parseDeadline(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}

@@ -1,0 +1,8 @@
+import { MemoryEngine } from '@streamerson/core';
+import { uniqueName } from '@streamerson/testkit';
+import { serviceFlows } from './flows.js';
+
+serviceFlows('memory://', async () => {
+  const engine = new MemoryEngine(uniqueName('svc'));
+  return { engine, teardown: () => engine.close() };
+});

@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryEngine } from '@streamerson/core';
+import { uniqueName } from '@streamerson/testkit';
+import {
+  Client,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_DELIVERIES,
+  DEFAULT_MAX_IN_FLIGHT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  REPLY_STREAM_PREFIX,
+  Service,
+  ServiceError,
+  deadLetterStream,
+  parseClientOptions,
+  parseDeadLetter,
+  parseServiceOptions,
+} from '../src/index.js';
+import { deadLetterFields } from '../src/service/dead-letter.js';
+import { retryDelay } from '../src/service/service-options.js';
+
+test('service options: defaults, frozen, bad values name the option', () => {
+  const c = parseServiceOptions({ name: 'orders', topic: 'orders.get' });
+  assert.equal(c.group, 'orders');
+  assert.equal(c.concurrency, DEFAULT_CONCURRENCY);
+  assert.equal(c.maxDeliveries, DEFAULT_MAX_DELIVERIES);
+  assert.equal(c.deadLetterStream, 'orders.get:dlq');
+  assert.equal(deadLetterStream('x'), 'x:dlq');
+  assert.match(c.consumer, /-\d+$/);
+  assert.equal(c.source, c.consumer);
+  assert.ok(Object.isFrozen(c));
+  for (const [options, option] of [
+    [{ topic: 't' }, 'name'],
+    [{ name: 'n', topic: 'bad topic' }, 'topic'],
+    [{ name: 'n', topic: 't', concurrency: 0 }, 'concurrency'],
+    [{ name: 'n', topic: 't', retryJitter: 2 }, 'retryJitter'],
+    [{ name: 'n', topic: 't', retryDelayMs: 100, maxRetryDelayMs: 10 }, 'maxRetryDelayMs'],
+    [{ name: 'n', topic: 't', shards: 1.5 }, 'shards'],
+  ] as const) {
+    assert.throws(() => parseServiceOptions(options), { code: 'ERR_STREAMERSON_INVALID_OPTION', option });
+  }
+});
+
+test('client options: defaults, reply stream named by instance id', () => {
+  const c = parseClientOptions({});
+  assert.equal(c.timeout, DEFAULT_REQUEST_TIMEOUT_MS);
+  assert.equal(c.maxInFlight, DEFAULT_MAX_IN_FLIGHT);
+  assert.equal(c.replyStream, REPLY_STREAM_PREFIX + c.id);
+  assert.notEqual(parseClientOptions({}).id, c.id);
+  assert.equal(parseClientOptions({ id: 'gw-1' }).replyStream, '_reply:gw-1');
+  assert.throws(() => parseClientOptions({ maxInFlight: 0 }), { option: 'maxInFlight' });
+  assert.throws(() => parseClientOptions({ id: 'a b' }), { option: 'id' });
+});
+
+test('retry delays grow exponentially, are capped and stay within the jitter', () => {
+  const c = parseServiceOptions({ name: 'n', topic: 't', retryDelayMs: 100, maxRetryDelayMs: 1_000, retryJitter: 0.2 });
+  for (let i = 0; i < 200; i++) {
+    const first = retryDelay(c, 1);
+    assert.ok(first >= 80 && first <= 120, `first ${first}`);
+    const third = retryDelay(c, 3);
+    assert.ok(third >= 320 && third <= 480, `third ${third}`);
+    assert.ok(retryDelay(c, 30) <= 1_200);
+  }
+  const exact = parseServiceOptions({ name: 'n', topic: 't', retryDelayMs: 100, retryJitter: 0 });
+  assert.equal(retryDelay(exact, 2), 200);
+});
+
+test('dead-letter fields round-trip; entries without metadata are not dead letters', () => {
+  const raw = { id: '5-1', fields: [Buffer.from('foo'), Buffer.from('bar')] };
+  const meta = { stream: 's', entryId: '5-1', errorCode: 'E', errorMessage: 'm', deliveries: 3, service: 'svc', group: 'g', consumer: 'c', failedAt: 17 };
+  const fields = deadLetterFields(raw, meta).map((f) => Buffer.from(f));
+  const letter = parseDeadLetter({ id: '9-0', fields });
+  assert.deepEqual(letter, { id: '9-0', original: raw, meta });
+  assert.equal(parseDeadLetter(raw), undefined);
+});
+
+test('ServiceError: defaults and status bounds', () => {
+  const e = new ServiceError('nope');
+  assert.equal(e.code, 'ERR_STREAMERSON_SERVICE');
+  assert.equal(e.status, 500);
+  assert.equal(e.errorCode, 'ERR_STREAMERSON_SERVICE');
+  assert.equal(e.retryable, false);
+  assert.equal(e.name, 'ServiceError');
+  assert.equal(new ServiceError('x', { status: 200 }).status, 500);
+});
+
+test('handle() refuses duplicates and non-functions; lifecycle verbs are idempotent', async () => {
+  const engine = new MemoryEngine(uniqueName('opts'));
+  const svc = new Service(engine, { name: 'n', topic: uniqueName('t') });
+  svc.handle('a', () => 1);
+  assert.throws(() => svc.handle('a', () => 2), { option: 'type' });
+  assert.throws(() => svc.handle('b', 3 as never), { option: 'handler' });
+  await svc.start();
+  await svc.start();
+  await Promise.all([svc.drain(), svc.close()]);
+  await svc.close();
+  const client = new Client(engine);
+  await client.close();
+  await client.close();
+  await assert.rejects(client.publish('t', 'x', 1), { code: 'ERR_STREAMERSON_CLOSED' });
+  await engine.close();
+});
