@@ -29,6 +29,15 @@ export const ERROR_CODES = {
   ERR_STREAMERSON_REMOTE: 'A request was answered with an error reply; the error carries its status, code, message and details.',
   ERR_STREAMERSON_UNKNOWN_TYPE: 'A service received a message type it has no handler for.',
   ERR_STREAMERSON_DEAD_LETTER: 'A message failed on every allowed delivery and was moved to the dead-letter stream.',
+  ERR_STREAMERSON_INVALID_PAYLOAD: 'A payload fails the schema registered for its message type; the handler did not run.',
+  ERR_STREAMERSON_BAD_REQUEST: 'A request (HTTP body, WebSocket frame) is malformed or fails its schema; nothing was sent.',
+  ERR_STREAMERSON_TOO_LARGE: 'A request body or frame is over its size limit.',
+  ERR_STREAMERSON_NOT_FOUND: 'No route, topic or entry matches the request.',
+  ERR_STREAMERSON_FORBIDDEN: 'The authorization hook refused the operation on this topic.',
+  ERR_STREAMERSON_UNAVAILABLE: 'The engine cannot be reached or a topic is over its length cap; retry after the given delay.',
+  ERR_STREAMERSON_SLOW_CONSUMER: 'A subscriber fell behind past its bounded send buffer and was dropped.',
+  ERR_STREAMERSON_BAD_INPUT: 'A line of command-line input (NDJSON, CSV) cannot be parsed; the error names the line.',
+  ERR_STREAMERSON_USAGE: 'A command was called with wrong or missing arguments.',
 } as const;
 
 /** One of the stable error codes. */
