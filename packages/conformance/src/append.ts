@@ -163,6 +163,17 @@ export function appendTests(ctx: SuiteContext): void {
       assert.deepEqual(texts(await ctx.engine.range(s, '-', '+')).map((e) => e.fields[1]), ['1', '3', '5']);
     });
 
+    it('idempotentId returns the recorded id while the window lasts, then null', async () => {
+      const s = ctx.name();
+      assert.equal(await ctx.engine.idempotentId(s, 'k'), null);
+      const first = await ctx.engine.appendIdempotent(s, ['v', '1'], 'k', 150);
+      assert.equal(await ctx.engine.idempotentId(s, 'k'), first.id);
+      assert.equal(await ctx.engine.idempotentId(ctx.name(), 'k'), null, 'records are per stream');
+      await sleep(250);
+      assert.equal(await ctx.engine.idempotentId(s, 'k'), null);
+      await assert.rejects(ctx.engine.idempotentId(s, ''), { code: 'ERR_STREAMERSON_INVALID_OPTION' });
+    });
+
     it('honours append options (explicit id, retention)', async () => {
       const s = ctx.name();
       await fill(ctx.engine, s, 3);

@@ -189,6 +189,13 @@ export abstract class BaseRedisEngine implements Engine {
     return toEntries(await this.buffer('xrevrangeBuffer', args));
   }
 
+  async idempotentId(stream: string, messageId: string): Promise<string | null> {
+    if (this.closed) return this.rejectClosed();
+    if (typeof messageId !== 'string' || messageId === '') throw new InvalidOptionError('messageId', 'expected a non-empty string');
+    const id = await this.client.get(auxKey(stream, `dedupe:${messageId}`)).catch(this.fail);
+    return id ?? null;
+  }
+
   async lastId(stream: string): Promise<string> {
     if (this.closed) return this.rejectClosed();
     try {

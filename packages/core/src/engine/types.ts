@@ -229,6 +229,12 @@ export interface Engine {
     options?: AppendOptions,
   ): Promise<IdempotentAppendResult>;
 
+  /**
+   * The entry id that {@link appendIdempotent} recorded for `messageId` on
+   * `stream`, while its window lasts; null when there is none.
+   */
+  idempotentId(stream: string, messageId: string): Promise<string | null>;
+
   /** Non-blocking read after the given positions. */
   read(positions: readonly ReadPosition[], options?: Omit<ReadOptions, 'blockMs'>): Promise<StreamEntries[]>;
   /** Entries with `start <= id <= end` (`-` and `+` are the extremes; `(id` is exclusive), oldest first. */

@@ -148,6 +148,13 @@ export class MemoryEngine implements Engine {
     return rangeEntries(store, nameOption(stream, 'stream'), start, end, intOption(count, 'count', Infinity), true);
   }
 
+  async idempotentId(stream: string, messageId: string): Promise<string | null> {
+    const store = this.open();
+    nameOption(stream, 'stream');
+    if (typeof messageId !== 'string' || messageId === '') throw new InvalidOptionError('messageId', 'expected a non-empty string');
+    return store.dedupe.get(stream, messageId, Date.now()) ?? null;
+  }
+
   async lastId(stream: string): Promise<string> {
     const s = this.open().streams.get(stream);
     return s === undefined ? '0-0' : formatId(s.lastMs, s.lastSeq);
