@@ -7,7 +7,21 @@ export type { ServiceErrorOptions } from './errors.js';
 
 export { Service } from './service/service.js';
 export type { ServiceStats } from './service/service.js';
-export type { Handler, HandlerContext } from './service/handler.js';
+export type { Handler, HandlerContext, HandlerOptions } from './service/handler.js';
+export type { Hooks } from './service/hooks.js';
+export type { PayloadProblem } from './service/schema.js';
+export { IDEMPOTENCY_KEY_HEADER } from './service/reply-store.js';
+export { DeadLetters, DEFAULT_DEAD_LETTER_PAGE } from './service/dead-letters.js';
+export type { DeadLetterListOptions, ReplayResult } from './service/dead-letters.js';
+export {
+  Announcer,
+  listInstances,
+  REGISTRY_STREAM,
+  ANNOUNCE_TYPE,
+  DEFAULT_REGISTRY_TTL_MS,
+  DEFAULT_REGISTRY_SCAN,
+} from './registry/registry.js';
+export type { InstanceKind, InstanceDescription, InstanceInfo, RouteInfo } from './registry/registry.js';
 export {
   parseServiceOptions,
   deadLetterStream,
@@ -27,7 +41,7 @@ export { parseDeadLetter, DEAD_LETTER_FIELD_PREFIX } from './service/dead-letter
 export type { DeadLetter, DeadLetterMeta } from './service/dead-letter.js';
 
 export { Client } from './client/client.js';
-export type { RequestOptions, PublishOptions, ClientStats } from './client/client.js';
+export type { RequestOptions, PublishOptions, BatchMessage, ClientStats } from './client/client.js';
 export {
   parseClientOptions,
   DEFAULT_REQUEST_TIMEOUT_MS,

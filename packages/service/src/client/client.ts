@@ -10,6 +10,7 @@ import {
   AbortError,
   ClosedError,
   DEADLINE_HEADER,
+  InvalidOptionError,
   decodeEntry,
   encodeMessage,
   ProtocolError,
@@ -27,6 +28,7 @@ import {
   type Message,
 } from '@streamerson/core';
 import { RemoteError } from '../errors.js';
+import { IDEMPOTENCY_KEY_HEADER } from '../service/reply-store.js';
 import { intOption } from '../options.js';
 import { parseClientOptions, type ClientConfig, type ClientOptions } from './client-options.js';
 
@@ -43,6 +45,19 @@ export interface RequestOptions {
   /** Shards of the topic; default 1. Requests go round-robin over them. */
   readonly shards?: number;
   /** Content type of the payload; default inferred (`binary` for bytes, else `json`). */
+  readonly contentType?: ContentType;
+  /**
+   * Sent as the `idempotency-key` header: a service with idempotency on answers
+   * every request with the same key from the reply stored for the first one.
+   */
+  readonly idempotencyKey?: string;
+}
+
+/** One message of {@link Client.publishBatch}. */
+export interface BatchMessage {
+  readonly type: string;
+  readonly payload: unknown;
+  readonly headers?: Headers;
   readonly contentType?: ContentType;
 }
 
@@ -141,7 +156,7 @@ export class Client {
       id,
       type,
       replyTo: this.replyStream,
-      headers: { ...options.headers, [DEADLINE_HEADER]: String(Date.now() + timeout) },
+      headers: requestHeaders(options, Date.now() + timeout),
       payload,
       source: this.config.id,
       ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
@@ -176,6 +191,22 @@ export class Client {
     });
     const id = await this.engine.append(streamKey(topic, this.rr++ % shards, shards), fields);
     return id!;
+  }
+
+  /**
+   * Appends one-way messages in one pipelined batch; resolves with their entry
+   * ids in order. Encoding errors reject before anything is sent.
+   */
+  async publishBatch(topic: string, messages: readonly BatchMessage[], options: Pick<PublishOptions, 'shards'> = {}): Promise<string[]> {
+    if (this.closed) throw new ClosedError(`client ${this.config.id}`);
+    validateTopic(topic);
+    if (!Array.isArray(messages)) throw new InvalidOptionError('messages', 'expected an array');
+    const shards = intOption(options.shards, 'shards', 1, 1);
+    const items = messages.map((m) => ({
+      stream: streamKey(topic, this.rr++ % shards, shards),
+      fields: encodeMessage({ type: m.type, payload: m.payload, source: this.config.id, headers: m.headers, contentType: m.contentType }),
+    }));
+    return (await this.engine.appendBatch(items)) as string[];
   }
 
   /** Rejects requests in flight with `ClosedError`, stops reading and deletes the reply stream. Idempotent. */
@@ -270,3 +301,14 @@ function errorPayload(msg: Message): ErrorReplyPayload {
   return p !== null && typeof p === 'object' && 'details' in p ? { code, message, details: p.details } : { code, message };
 }
 
+/** Headers of a request: the caller's, its idempotency key and its deadline. */
+function requestHeaders(options: RequestOptions, deadline: number): Headers {
+  const headers: Record<string, string> = { ...options.headers, [DEADLINE_HEADER]: String(deadline) };
+  if (options.idempotencyKey !== undefined) {
+    if (typeof options.idempotencyKey !== 'string' || options.idempotencyKey === '') {
+      throw new InvalidOptionError('idempotencyKey', 'expected a non-empty string');
+    }
+    headers[IDEMPOTENCY_KEY_HEADER] = options.idempotencyKey;
+  }
+  return headers;
+}

@@ -1,5 +1,6 @@
 /** Handler types of a {@link Service}. */
 import type { Headers, Message } from '@streamerson/core';
+import type { Logger } from 'pino';
 
 /** What a handler gets besides the payload. */
 export interface HandlerContext {
@@ -19,6 +20,19 @@ export interface HandlerContext {
   readonly deliveries: number;
   /** The whole decoded message. */
   readonly message: Message;
+  /** The `idempotency-key` header, else the message id: the key for side effects that must not repeat. */
+  readonly idempotencyKey: string;
+  /** The service's logger, bound to this message's id, type and entry id. */
+  readonly log: Logger;
+}
+
+/** Options of one handler. */
+export interface HandlerOptions {
+  /**
+   * JSON Schema of the payload (a TypeBox schema is one). An invalid payload
+   * gets an error reply, status 400, `ERR_STREAMERSON_INVALID_PAYLOAD`; the handler does not run.
+   */
+  readonly schema?: unknown;
 }
 
 /**

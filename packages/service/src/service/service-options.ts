@@ -3,7 +3,9 @@
  */
 import { hostname } from 'node:os';
 import { InvalidOptionError, MAX_SHARDS, validateTopic } from '@streamerson/core';
-import { intOption, numberOption, objectOption, stringOption } from '../options.js';
+import type { Logger } from 'pino';
+import { booleanOption, intOption, loggerOption, numberOption, objectOption, stringOption, topicsOption } from '../options.js';
+import { DEFAULT_REGISTRY_TTL_MS } from '../registry/registry.js';
 
 /** Default handlers running at once per member. */
 export const DEFAULT_CONCURRENCY = 16;
@@ -66,6 +68,24 @@ export interface ServiceOptions {
   readonly deadLetterStream?: string;
   /** Instance id written as the source of replies; default the consumer name. */
   readonly source?: string;
+  /**
+   * Announce this member in the service registry (see `listInstances`);
+   * default true. The heartbeat is one append every `registryTtlMs / 3`.
+   */
+  readonly announce?: boolean;
+  /** How long an announcement stays valid; default {@link DEFAULT_REGISTRY_TTL_MS}. */
+  readonly registryTtlMs?: number;
+  /** Topics the handlers write to, for the registry's topology; default none. */
+  readonly produces?: readonly string[];
+  /**
+   * Store each request's reply for this long (ms) under its idempotency key
+   * (the `idempotency-key` header, else the message id); a redelivered or
+   * repeated request whose reply is stored is answered from the store and its
+   * handler does not run again. Default 0: off.
+   */
+  readonly idempotencyTtlMs?: number;
+  /** Logger; each handler gets a child with the message id and type. Default: a silent pino logger. */
+  readonly logger?: Logger;
 }
 
 /** Parsed, frozen service options. */
@@ -87,6 +107,11 @@ export interface ServiceConfig {
   readonly groupStart: string;
   readonly deadLetterStream: string;
   readonly source: string;
+  readonly announce: boolean;
+  readonly registryTtlMs: number;
+  readonly produces: readonly string[];
+  readonly idempotencyTtlMs: number;
+  readonly logger: Logger;
 }
 
 /**
@@ -125,6 +150,11 @@ export function parseServiceOptions(input: unknown): ServiceConfig {
     groupStart: stringOption(o['groupStart'], 'groupStart', DEFAULT_SERVICE_GROUP_START),
     deadLetterStream: o['deadLetterStream'] === undefined ? deadLetterStream(topic) : validateTopic(o['deadLetterStream'], 'deadLetterStream'),
     source: stringOption(o['source'], 'source', consumer),
+    announce: booleanOption(o['announce'], 'announce', true),
+    registryTtlMs: intOption(o['registryTtlMs'], 'registryTtlMs', DEFAULT_REGISTRY_TTL_MS, 3),
+    produces: Object.freeze(topicsOption(o['produces'], 'produces')),
+    idempotencyTtlMs: intOption(o['idempotencyTtlMs'], 'idempotencyTtlMs', 0, 0),
+    logger: loggerOption(o['logger'], 'logger'),
   });
 }
 

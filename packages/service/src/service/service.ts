@@ -21,15 +21,23 @@ import {
   type StreamersonError,
 } from '@streamerson/core';
 import { ServiceError, DEFAULT_ERROR_STATUS } from '../errors.js';
+import { randomUUID } from 'node:crypto';
+import { Announcer } from '../registry/registry.js';
+import { DeliveryContext } from './context.js';
 import { deadLetterFields } from './dead-letter.js';
-import type { Handler, HandlerContext } from './handler.js';
+import type { Handler, HandlerOptions } from './handler.js';
+import { withHooks, type Hooks } from './hooks.js';
 import { Outbox } from './outbox.js';
+import { ReplyStore } from './reply-store.js';
+import { compileSchema, type PayloadCheck } from './schema.js';
 import { errorReply, successReply } from './replies.js';
 import { parseServiceOptions, retryDelay, type ServiceConfig, type ServiceOptions } from './service-options.js';
 import { Slots } from './slots.js';
 
 /** Pause after a failed read or claim before trying again. */
 const ERROR_PAUSE_MS = 200;
+/** Schema problems sent back with an invalid-payload error, at most. */
+const MAX_REPORTED_PROBLEMS = 20;
 /** Status of the error reply to a message type without handler. */
 const UNKNOWN_TYPE_STATUS = 404;
 
@@ -47,6 +55,10 @@ export interface ServiceStats {
   readonly badEntries: number;
   /** Entries claimed from the pending list (retries and abandoned entries). */
   readonly claimed: number;
+  /** Requests answered with a stored reply (idempotency); their handler did not run. */
+  readonly replayed: number;
+  /** Payloads that failed their type's schema (answered with status 400). */
+  readonly invalid: number;
   /** Engine errors of reads, claims and writes; the loop carried on. */
   readonly engineErrors: number;
   /** Handlers running now. */
@@ -65,15 +77,33 @@ type State = 'new' | 'running' | 'draining' | 'closed';
 
 const key = (stream: string, id: string): string => `${stream}\n${id}`;
 
+/** A registered handler and its compiled payload check. */
+interface Registered {
+  readonly handler: Handler;
+  readonly check: PayloadCheck | undefined;
+}
+
+/** Status of the error reply to a payload that fails its schema. */
+const INVALID_PAYLOAD_STATUS = 400;
+
 /** A member of a service's consumer group. See {@link ServiceOptions} for the defaults. */
 export class Service {
   readonly config: ServiceConfig;
   /** The topic's streams this member reads. */
   readonly streams: readonly string[];
-  private readonly handlers = new Map<string, Handler>();
+  /** Unique per running instance, for the registry. */
+  readonly instanceId: string;
+  private readonly handlers = new Map<string, Registered>();
+  private readonly hooks: Hooks[] = [];
+  private readonly replyStore: ReplyStore | undefined;
+  private readonly announcer: Announcer | undefined;
+  /** Own entries left pending by an earlier run of this member: run them before new ones. */
+  private ownBacklog = true;
   private readonly slots: Slots;
   private readonly outbox: Outbox;
   private readonly running = new Map<string, AbortController>();
+  /** Entries dispatched and not yet acked (or given up): never claimed again meanwhile. */
+  private readonly held = new Set<string>();
   private readonly scheduled = new Map<string, RetryItem>();
   private readonly claimCursor = new Map<string, string>();
   private readonly stop = new AbortController();
@@ -84,21 +114,52 @@ export class Service {
   private readLoop: Promise<void> | undefined;
   private nextClaimAt = 0;
   private active = 0;
-  private readonly counts = { processed: 0, retried: 0, deadLettered: 0, expired: 0, unknownType: 0, badEntries: 0, claimed: 0, engineErrors: 0 };
+  private readonly counts = { processed: 0, retried: 0, deadLettered: 0, expired: 0, unknownType: 0, badEntries: 0, claimed: 0, replayed: 0, invalid: 0, engineErrors: 0 };
 
   constructor(private readonly engine: Engine, options: ServiceOptions) {
     this.config = parseServiceOptions(options);
     this.streams = Object.freeze(topicStreams(this.config.topic, this.config.shards));
     this.slots = new Slots(this.config.concurrency);
     this.outbox = new Outbox(engine, this.config.group);
+    this.instanceId = `${this.config.consumer}-${randomUUID().slice(0, 8)}`;
+    const { idempotencyTtlMs, announce, registryTtlMs, name, topic, produces } = this.config;
+    if (idempotencyTtlMs > 0) this.replyStore = new ReplyStore(engine, topic, idempotencyTtlMs);
+    if (announce) {
+      const types = this.handlers;
+      this.announcer = new Announcer(engine, {
+        kind: 'service',
+        name,
+        instanceId: this.instanceId,
+        topics: [topic],
+        get types() { return [...types.keys()]; },
+        produces,
+      }, registryTtlMs);
+    }
   }
 
   /** Registers the handler of a message type; one handler per type. Returns the service for chaining. */
-  handle<P = unknown, R = unknown>(type: string, handler: Handler<P, R>): this {
+  handle<P = unknown, R = unknown>(type: string, handler: Handler<P, R>, options: HandlerOptions = {}): this {
     if (typeof type !== 'string') throw new InvalidOptionError('type', `expected a string, got ${typeof type}`);
     if (typeof handler !== 'function') throw new InvalidOptionError('handler', `expected a function, got ${typeof handler}`);
     if (this.handlers.has(type)) throw new InvalidOptionError('type', `a handler for "${type}" is already registered`);
-    this.handlers.set(type, handler as Handler);
+    const check = options.schema === undefined ? undefined : compileSchema(options.schema, `${type}.schema`);
+    this.handlers.set(type, { handler: handler as Handler, check });
+    return this;
+  }
+
+  /** Registers several handlers at once: `{ type: handler }` or `{ type: { handler, schema } }`. */
+  handleAll(map: Record<string, Handler | ({ readonly handler: Handler } & HandlerOptions)>): this {
+    for (const [type, h] of Object.entries(map)) {
+      if (typeof h === 'function') this.handle(type, h);
+      else this.handle(type, h.handler, h);
+    }
+    return this;
+  }
+
+  /** Adds hooks run around every handler (see {@link Hooks}). Returns the service for chaining. */
+  use(hooks: Hooks): this {
+    if (typeof hooks !== 'object' || hooks === null) throw new InvalidOptionError('hooks', 'expected an object with before, after or error');
+    this.hooks.push(hooks);
     return this;
   }
 
@@ -117,6 +178,7 @@ export class Service {
       this.reader = this.engine.openReader();
       this.nextClaimAt = Date.now() + this.config.claimIntervalMs;
       this.readLoop = this.readForever(this.reader);
+      await this.announcer?.start().catch(() => { this.counts.engineErrors++; });
     })();
     return this.starting;
   }
@@ -151,6 +213,7 @@ export class Service {
     await this.reader?.close();
     await this.readLoop;
     await this.slots.whenIdle();
+    await this.announcer?.stop();
     this.state = 'closed';
   }
 
@@ -173,6 +236,7 @@ export class Service {
       }
       try {
         await this.claimDueRetries();
+        if (this.ownBacklog) await this.claimOwnBacklog();
         if (Date.now() >= this.nextClaimAt) {
           this.nextClaimAt = Date.now() + this.config.claimIntervalMs;
           await this.claimAbandoned();
@@ -216,10 +280,13 @@ export class Service {
 
   /** Runs one entry in a slot already taken, and gives the slot back when its writes are done. */
   private dispatch(stream: string, entry: RawEntry, deliveries: number): void {
+    const k = key(stream, entry.id);
     this.active++;
+    this.held.add(k);
     this.process(stream, entry, deliveries)
       .catch(() => { this.counts.engineErrors++; })
       .finally(() => {
+        this.held.delete(k);
         this.active--;
         this.slots.release(1);
       });
@@ -237,15 +304,29 @@ export class Service {
       this.counts.expired++;
       return this.outbox.add([], ack);
     }
-    const handler = this.handlers.get(msg.type);
-    if (handler === undefined) {
+    const registered = this.handlers.get(msg.type);
+    if (registered === undefined) {
       this.counts.unknownType++;
       const replies = msg.replyTo === '' ? [] : [errorReply(msg, UNKNOWN_TYPE_STATUS, { code: 'ERR_STREAMERSON_UNKNOWN_TYPE', message: `no handler for message type "${msg.type}"` }, this.config.source)];
       return this.outbox.add(replies, ack);
     }
+    const problems = registered.check?.(msg.payload);
+    if (problems !== undefined) {
+      this.counts.invalid++;
+      const replies = msg.replyTo === '' ? [] : [this.safeErrorReply(msg, INVALID_PAYLOAD_STATUS, 'ERR_STREAMERSON_INVALID_PAYLOAD',
+        `the payload of "${msg.type}" does not match its schema`, { problems: problems.slice(0, MAX_REPORTED_PROBLEMS) })];
+      return this.outbox.add(replies, ack);
+    }
+    if (this.replyStore !== undefined && msg.replyTo !== '') {
+      const stored = await this.replyStore.lookup(msg);
+      if (stored !== undefined) {
+        this.counts.replayed++;
+        return this.outbox.add([stored], ack);
+      }
+    }
     let result: unknown;
     try {
-      result = await this.run(handler, msg, deliveries);
+      result = await this.run(registered.handler, msg, deliveries);
     } catch (err) {
       return this.failed(msg, entry, err, deliveries);
     }
@@ -257,7 +338,16 @@ export class Service {
     } catch (err) {
       reply = errorReply(msg, DEFAULT_ERROR_STATUS, { code: (err as StreamersonError).code ?? 'ERR_STREAMERSON_SERVICE', message: 'the reply payload cannot be encoded' }, this.config.source);
     }
-    return this.outbox.add([reply], ack);
+    return this.finish(msg, reply, ack);
+  }
+
+  /**
+   * Writes the final reply of a request and acks it. With idempotency on, the
+   * reply is stored first (or the one stored first is sent instead).
+   */
+  private finish(msg: Message, reply: AppendItem, ack: { stream: string; id: string }): Promise<void> {
+    if (this.replyStore === undefined) return this.outbox.add([reply], ack);
+    return this.replyStore.save(msg, reply).then((stored) => this.outbox.add([stored], ack));
   }
 
   private async run(handler: Handler, msg: Message, deliveries: number): Promise<unknown> {
@@ -266,19 +356,10 @@ export class Service {
     this.running.set(k, controller);
     const deadline = parseDeadline(msg.headers[DEADLINE_HEADER]);
     const timer = deadline === undefined ? undefined : setTimeout(() => controller.abort(new ServiceError('deadline passed', { status: 504 })), deadline - Date.now());
-    const ctx: HandlerContext = {
-      messageId: msg.id,
-      type: msg.type,
-      headers: msg.headers,
-      deadline,
-      signal: controller.signal,
-      entryId: msg.entryId,
-      stream: msg.stream,
-      deliveries,
-      message: msg,
-    };
+    const ctx = new DeliveryContext(msg, deadline, controller.signal, deliveries, this.config.logger);
     try {
-      return await handler(msg.payload, ctx);
+      if (this.hooks.length === 0) return await handler(msg.payload, ctx);
+      return await withHooks(this.hooks, msg.payload, ctx, () => handler(msg.payload, ctx));
     } finally {
       if (timer !== undefined) clearTimeout(timer);
       this.running.delete(k);
@@ -291,7 +372,7 @@ export class Service {
     if (known !== undefined && !known.retryable) {
       this.counts.processed++;
       if (msg.replyTo === '') return this.outbox.add([], ack);
-      return this.outbox.add([this.safeErrorReply(msg, known.status, known.errorCode, known.message, known.details)], ack);
+      return this.finish(msg, this.safeErrorReply(msg, known.status, known.errorCode, known.message, known.details), ack);
     }
     if (deliveries < this.config.maxDeliveries && this.state === 'running') {
       this.counts.retried++;
@@ -370,6 +451,37 @@ export class Service {
     }
   }
 
+  /**
+   * Entries this member (same consumer name) left pending before a restart:
+   * claimed back at once, in chunks of the free slots, before any new entry is read.
+   */
+  private async claimOwnBacklog(): Promise<void> {
+    const { group, consumer } = this.config;
+    let more = false;
+    for (const stream of this.streams) {
+      const taken = this.slots.take(this.slots.free);
+      if (taken === 0) return;
+      let used = 0;
+      try {
+        const pending = (await this.engine.pendingRange(stream, group, { start: '-', end: '+', count: taken + this.held.size + this.scheduled.size, consumer }))
+          .filter((p) => !this.held.has(key(stream, p.id)) && !this.scheduled.has(key(stream, p.id)))
+          .slice(0, taken);
+        if (pending.length === 0 || this.state !== 'running') continue;
+        if (pending.length === taken) more = true;
+        const entries = await this.engine.claim(stream, group, consumer, pending.map((p) => p.id), { minIdleMs: 0 });
+        const deliveries = new Map(pending.map((p) => [p.id, p.deliveries + 1]));
+        for (const entry of entries) {
+          used++;
+          this.counts.claimed++;
+          this.dispatch(stream, entry, deliveries.get(entry.id) ?? 1);
+        }
+      } finally {
+        if (used < taken) this.slots.release(taken - used);
+      }
+    }
+    this.ownBacklog = more;
+  }
+
   /** Crash recovery: claims entries that sat pending on any member longer than `claimIdleMs`. */
   private async claimAbandoned(): Promise<void> {
     for (const stream of this.streams) {
@@ -388,7 +500,7 @@ export class Service {
     const { group, consumer, claimIdleMs } = this.config;
     const result = await this.engine.autoClaim(stream, group, consumer, claimIdleMs, this.claimCursor.get(stream) ?? '0-0', count);
     this.claimCursor.set(stream, result.next);
-    const entries = result.entries.filter((e) => !this.running.has(key(stream, e.id)));
+    const entries = result.entries.filter((e) => !this.held.has(key(stream, e.id)));
     if (entries.length === 0 || this.state !== 'running') return 0;
     const pending = await this.engine.pendingRange(stream, group, { start: entries[0]!.id, end: entries[entries.length - 1]!.id, count: result.entries.length, consumer });
     const deliveries = new Map(pending.map((p) => [p.id, p.deliveries]));
