@@ -100,3 +100,31 @@ test('handle() refuses duplicates and non-functions; lifecycle verbs are idempot
   await assert.rejects(client.publish('t', 'x', 1), { code: 'ERR_STREAMERSON_CLOSED' });
   await engine.close();
 });
+
+test('service options: registry, idempotency and logger options are checked', () => {
+  const c = parseServiceOptions({ name: 's', topic: 't' });
+  assert.equal(c.announce, true);
+  assert.equal(c.idempotencyTtlMs, 0);
+  assert.deepEqual(c.produces, []);
+  assert.equal(typeof c.logger.child, 'function');
+  for (const [option, value] of [
+    ['announce', 'yes'],
+    ['registryTtlMs', 0],
+    ['produces', 'audit'],
+    ['idempotencyTtlMs', -1],
+    ['logger', console.log],
+  ] as const) {
+    assert.throws(() => parseServiceOptions({ name: 's', topic: 't', [option]: value }), { code: 'ERR_STREAMERSON_INVALID_OPTION', option }, option);
+  }
+  assert.throws(() => parseServiceOptions({ name: 's', topic: 't', produces: ['ok', 'not ok'] }), { option: 'produces.1' });
+});
+
+test('client: an empty idempotency key is refused before anything is sent', async () => {
+  const engine = new MemoryEngine(uniqueName('idem'));
+  const c = new Client(engine);
+  await assert.rejects(c.request('t', 'x', 1, { idempotencyKey: '' }), { code: 'ERR_STREAMERSON_INVALID_OPTION', option: 'idempotencyKey' });
+  assert.equal(c.stats().inFlight, 0);
+  assert.equal(await engine.length('t'), 0);
+  await c.close();
+  await engine.close();
+});

@@ -1,0 +1,188 @@
+/**
+ * Service features beyond plain request/reply — schemas, hooks, logging,
+ * idempotency, own backlog, registry, dead-letter API — one body run against
+ * every engine. Each test uses its own topic.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { Type } from '@sinclair/typebox';
+import { pino } from 'pino';
+import { encodeMessage, type Engine } from '@streamerson/core';
+import { uniqueName, waitFor } from '@streamerson/testkit';
+import { Client, DeadLetters, RemoteError, Service, ServiceError, listInstances, type ServiceOptions } from '../src/index.js';
+import type { Fixture } from './flows.js';
+
+const fast: Partial<ServiceOptions> = { blockMs: 50, retryDelayMs: 20, maxRetryDelayMs: 40, claimIntervalMs: 50, announce: false };
+
+export function featureFlows(label: string, setup: () => Promise<Fixture>): void {
+  describe(`service features on ${label}`, () => {
+    let fx: Fixture;
+    let engine: Engine;
+    const closers: (() => Promise<void>)[] = [];
+    before(async () => { fx = await setup(); engine = fx.engine; });
+    after(async () => {
+      for (const close of closers.reverse()) await close();
+      await fx.teardown();
+    });
+
+    function service(topic: string, options: Partial<ServiceOptions> = {}): Service {
+      const s = new Service(engine, { name: `svc-${topic}`, topic, consumer: 'm1', ...fast, ...options });
+      closers.push(() => s.close());
+      return s;
+    }
+    function client(): Client {
+      const c = new Client(engine, { blockMs: 50 });
+      closers.push(() => c.close());
+      return c;
+    }
+
+    test('a payload that fails its schema gets a 400 with the problems; the handler does not run', async () => {
+      const topic = uniqueName('schema');
+      let ran = 0;
+      const Order = Type.Object({ sku: Type.String({ minLength: 1 }), qty: Type.Integer({ minimum: 1 }) });
+      const svc = service(topic).handle('order', (p: { sku: string; qty: number }) => { ran++; return p.qty * 2; }, { schema: Order });
+      await svc.start();
+      const c = client();
+      assert.equal(await c.request(topic, 'order', { sku: 'kettle', qty: 2 }), 4);
+      const err = await c.request(topic, 'order', { sku: '', qty: 0 }).catch((e: unknown) => e);
+      assert.ok(err instanceof RemoteError);
+      assert.equal(err.status, 400);
+      assert.equal(err.errorCode, 'ERR_STREAMERSON_INVALID_PAYLOAD');
+      const problems = (err.details as { problems: { path: string }[] }).problems.map((p) => p.path).sort();
+      assert.deepEqual(problems, ['/qty', '/sku']);
+      assert.equal(ran, 1);
+      assert.equal(svc.stats().invalid, 1);
+      assert.throws(() => service(uniqueName('bad')).handle('x', () => 1, { schema: { type: 'nonsense' } }), { code: 'ERR_STREAMERSON_INVALID_OPTION', option: 'x.schema' });
+    });
+
+    test('hooks run around handlers: before may refuse, after and error observe', async () => {
+      const topic = uniqueName('hooks');
+      const seen: string[] = [];
+      const svc = service(topic)
+        .use({
+          before: (_p, ctx) => {
+            seen.push(`before:${ctx.type}`);
+            if (ctx.headers['user'] !== 'ada') throw new ServiceError('who are you?', { status: 403, errorCode: 'FORBIDDEN' });
+          },
+          after: (result, ctx) => { seen.push(`after:${ctx.type}:${String(result)}`); },
+          error: (err, ctx) => { seen.push(`error:${ctx.type}:${(err as Error).message}`); },
+        })
+        .use({ after: () => { throw new Error('an observer that fails changes nothing'); } })
+        .handle('hello', (name: string) => `hi ${name}`);
+      await svc.start();
+      const c = client();
+      assert.equal(await c.request(topic, 'hello', 'ada', { headers: { user: 'ada' } }), 'hi ada');
+      const refused = await c.request(topic, 'hello', 'eve', { headers: { user: 'eve' } }).catch((e: unknown) => e);
+      assert.ok(refused instanceof RemoteError);
+      assert.equal(refused.status, 403);
+      assert.equal(refused.errorCode, 'FORBIDDEN');
+      assert.deepEqual(seen, ['before:hello', 'after:hello:hi ada', 'before:hello', 'error:hello:who are you?']);
+    });
+
+    test('handlers log through a child logger bound to the message', async () => {
+      const topic = uniqueName('log');
+      const lines: Record<string, unknown>[] = [];
+      const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
+      const svc = service(topic, { logger: pino({ level: 'info' }, sink) }).handle('work', (_p: unknown, ctx) => {
+        ctx.log.info({ step: 1 }, 'working');
+        return ctx.idempotencyKey;
+      });
+      await svc.start();
+      const key = await client().request<string>(topic, 'work', null, { idempotencyKey: 'order-7' });
+      assert.equal(key, 'order-7');
+      await waitFor(() => lines.length === 1, { what: 'one log line' });
+      assert.equal(lines[0]!['msg'], 'working');
+      assert.equal(lines[0]!['type'], 'work');
+      assert.equal(lines[0]!['step'], 1);
+      assert.match(String(lines[0]!['messageId']), /.+/);
+    });
+
+    test('idempotency: a request repeated with the same key is answered from the stored reply', async () => {
+      const topic = uniqueName('idem');
+      let runs = 0;
+      const svc = service(topic, { idempotencyTtlMs: 60_000, concurrency: 4 }).handle('charge', (p: { amount: number }) => {
+        runs++;
+        return { charged: p.amount, run: runs };
+      }).handle('refuse', () => { runs++; throw new ServiceError('card declined', { status: 402, errorCode: 'DECLINED' }); });
+      await svc.start();
+      const c = client();
+      const first = await c.request(topic, 'charge', { amount: 5 }, { idempotencyKey: 'pay-1' });
+      const again = await c.request(topic, 'charge', { amount: 5 }, { idempotencyKey: 'pay-1' });
+      const other = await c.request(topic, 'charge', { amount: 7 }, { idempotencyKey: 'pay-2' });
+      assert.deepEqual(first, { charged: 5, run: 1 });
+      assert.deepEqual(again, first, 'the stored reply, not a second run');
+      assert.deepEqual(other, { charged: 7, run: 2 });
+      const e1 = await c.request(topic, 'refuse', {}, { idempotencyKey: 'pay-3' }).catch((e: unknown) => e);
+      const e2 = await c.request(topic, 'refuse', {}, { idempotencyKey: 'pay-3' }).catch((e: unknown) => e);
+      assert.ok(e1 instanceof RemoteError && e2 instanceof RemoteError);
+      assert.equal(e2.errorCode, 'DECLINED');
+      assert.equal(e2.status, 402);
+      assert.equal(runs, 3);
+      assert.equal(svc.stats().replayed, 2);
+    });
+
+    test('a restarted member runs its own pending entries first, without waiting for the claim idle time', async () => {
+      const topic = uniqueName('backlog');
+      const group = `svc-${topic}`;
+      await engine.createGroup(topic, group, '0');
+      for (let i = 0; i < 5; i++) await engine.append(topic, encodeMessage({ type: 'n', payload: i }));
+      const read = await engine.readGroup(group, 'm1', [{ stream: topic, after: '>' }], { count: 10 });
+      assert.equal(read[0]?.entries.length, 5, 'the earlier run of m1 took five entries and died');
+      const got: [number, number][] = [];
+      const svc = service(topic, { claimIdleMs: 600_000, concurrency: 2 }).handle('n', (n: number, ctx) => { got.push([n, ctx.deliveries]); });
+      await svc.start();
+      await waitFor(() => got.length === 5, { what: 'the backlog processed', timeoutMs: 5_000 });
+      assert.deepEqual(got.map(([n]) => n).sort(), [0, 1, 2, 3, 4]);
+      assert.ok(got.every(([, d]) => d === 2), 'second delivery of each');
+      await waitFor(async () => (await engine.pendingSummary(topic, group)).count === 0, { what: 'acked' });
+    });
+
+    test('the registry lists a running service with its types, and not after it stopped', async () => {
+      const topic = uniqueName('reg');
+      const svc = service(topic, { announce: true, registryTtlMs: 3_000, produces: ['audit'] }).handle('a', () => 1).handle('b', () => 2);
+      await svc.start();
+      const online = (await listInstances(engine)).filter((i) => i.instanceId === svc.instanceId);
+      assert.equal(online.length, 1);
+      assert.equal(online[0]!.kind, 'service');
+      assert.equal(online[0]!.name, `svc-${topic}`);
+      assert.deepEqual(online[0]!.topics, [topic]);
+      assert.deepEqual(online[0]!.types, ['a', 'b']);
+      assert.deepEqual(online[0]!.produces, ['audit']);
+      assert.equal(online[0]!.pid, process.pid);
+      await svc.close();
+      assert.equal((await listInstances(engine)).filter((i) => i.instanceId === svc.instanceId).length, 0);
+      const all = (await listInstances(engine, { all: true })).filter((i) => i.instanceId === svc.instanceId);
+      assert.equal(all[0]?.state, 'down');
+      assert.equal((await listInstances(engine, { now: Date.now() + 60_000 })).length, 0, 'silent instances expire');
+    });
+
+    test('dead letters can be listed, inspected, replayed and purged', async () => {
+      const topic = uniqueName('dlq');
+      let healthy = false;
+      const done: number[] = [];
+      const svc = service(topic, { maxDeliveries: 1 }).handle('job', (n: number) => {
+        if (!healthy) throw new Error(`job ${n} failed`);
+        done.push(n);
+      });
+      await svc.start();
+      const c = client();
+      await c.publishBatch(topic, [1, 2, 3].map((n) => ({ type: 'job', payload: n })));
+      const letters = new DeadLetters(engine, topic);
+      await waitFor(async () => (await letters.count()) === 3, { what: 'three dead letters' });
+      const list = await letters.list();
+      assert.deepEqual(list.map((l) => l.meta.errorMessage), ['job 1 failed', 'job 2 failed', 'job 3 failed']);
+      assert.equal((await letters.list({ count: 1, after: list[0]!.id }))[0]?.id, list[1]!.id);
+      assert.equal((await letters.get(list[2]!.id))?.meta.deliveries, 1);
+      healthy = true;
+      const replay = await letters.replay([list[0]!.id, list[1]!.id, '1-1']);
+      assert.equal(replay.replayed.length, 2);
+      assert.deepEqual(replay.missing, ['1-1']);
+      await waitFor(() => done.length === 2, { what: 'replayed jobs done' });
+      assert.deepEqual(done.sort(), [1, 2]);
+      assert.equal(await letters.purge(), 1);
+      assert.equal(await letters.count(), 0);
+      await assert.rejects(letters.list({ count: 0 }), { code: 'ERR_STREAMERSON_INVALID_OPTION' });
+    });
+  });
+}
