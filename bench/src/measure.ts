@@ -1,103 +1,149 @@
 /**
  * Timed comparison of sides doing the same work: an untimed warm-up per side,
- * then `rounds` measured runs alternating ours, raw, (same-format raw,) ours,
- * raw, … so that drift (thermal, GC, other processes) hits all alike.
+ * then `rounds` measured runs alternating the sides (a, b, c, a, b, c, …) so
+ * that drift (thermal, GC, other processes) hits all alike. Every run records
+ * the CPU time of each process involved: this one, redis-server, and the
+ * side's own child processes.
  */
 import { StreamersonError } from '@streamerson/core';
 import { performance } from 'node:perf_hooks';
 import { serverCpuMs, type BenchContext } from './context.js';
 import { spread, type Spread } from './stats.js';
 
+/** Cumulative CPU time (user + system, ms) of one process so far. */
+export type CpuProbe = () => Promise<number>;
+
+/** Latency percentiles of one run, in milliseconds. */
+export interface Latency {
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** What a run reports besides its wall time. */
+export interface RunOutcome {
+  /** Messages (or requests) the side handled. */
+  readonly processed: number;
+  /** Per-request latency, for request/reply and HTTP sides. */
+  readonly latencyMs?: Latency;
+}
+
 /** One run of one side, set up and ready to time. */
 export interface PreparedRun {
-  /** The timed work; resolves with how many messages it handled (produced, or consumed and acked). */
-  run(): Promise<number>;
-  /** Untimed check of what the server holds afterwards (entries stored, entries acked); then frees the run's keys. */
+  /** The timed work; resolves with how many messages it handled, or with an outcome that adds latency. */
+  run(): Promise<number | RunOutcome>;
+  /** Untimed check of what the server (or worker) confirms afterwards; then frees the run's keys. */
   verifyAndCleanup(): Promise<number>;
+  /** The side's child processes (workers, HTTP servers), by role; this process and redis-server are always measured. */
+  readonly processes?: Readonly<Record<string, CpuProbe>>;
 }
 
 /** A side of a comparison: prepares one run of `n` messages (untimed). */
 export type Side = (n: number) => Promise<PreparedRun>;
+
+/** Process names every sample carries. */
+export const CLIENT_PROCESS = 'bench';
+export const SERVER_PROCESS = 'redis-server';
 
 /** One measured run. */
 export interface RunSample {
   readonly messages: number;
   /** Messages the side reported handled. */
   readonly processed: number;
-  /** Messages the server confirmed afterwards. */
+  /** Messages the server (or worker) confirmed afterwards. */
   readonly verified: number;
   readonly wallMs: number;
   readonly msgsPerSec: number;
-  /** CPU time of this (client) process during the run, user + system. */
-  readonly clientCpuMs: number;
-  /** CPU time of redis-server during the run, user + system. */
-  readonly serverCpuMs: number;
+  /** CPU time per process during the run, user + system, ms: {@link CLIENT_PROCESS}, {@link SERVER_PROCESS}, then the side's children. */
+  readonly cpuMs: Readonly<Record<string, number>>;
+  readonly latencyMs?: Latency;
 }
 
 /** All runs of one side and their spread. */
 export interface SideResult {
   readonly runs: readonly RunSample[];
   readonly msgsPerSec: Spread;
-  /** Client CPU per message, microseconds (median of runs). */
-  readonly clientCpuUsPerMsg: number;
-  /** redis-server CPU per message, microseconds (median of runs). */
-  readonly serverCpuUsPerMsg: number;
+  /** CPU per message and process, microseconds (median of runs). */
+  readonly cpuUsPerMsg: Readonly<Record<string, number>>;
+  /** Median of the runs' p50 and p99, with their spread. */
+  readonly latencyMs?: { readonly p50: Spread; readonly p99: Spread };
 }
 
-/** The sides of a comparison. */
-export interface Sides {
-  /** Streamerson. */
-  readonly ours: Side;
-  /** The baseline: plain ioredis, one payload field. */
-  readonly raw: Side;
-  /** Informational: plain ioredis writing/reading the same eight-field entries as ours. */
-  readonly rawSameFormat?: Side;
-}
-
-/** Ours against raw. */
+/** Every side of one comparison, by name, in the order they ran. */
 export interface Comparison {
   readonly n: number;
+  readonly warmupN: number;
   readonly rounds: number;
-  readonly ours: SideResult;
-  readonly raw: SideResult;
-  readonly rawSameFormat?: SideResult;
-  /** Median msgs/s of ours divided by raw's. */
-  readonly ratio: number;
-  /** Median msgs/s of ours divided by same-format raw's: the library's own overhead, the entry format set aside. */
-  readonly sameFormatRatio?: number;
-  /** Lowest acceptable {@link ratio}. */
+  readonly sides: Readonly<Record<string, SideResult>>;
+}
+
+/**
+ * How a side compares with a baseline against a published bar: a throughput
+ * ratio (at least `target`), a size ratio (at most `target`) or a difference
+ * of p50 latency in ms (at most `target`).
+ */
+export interface Verdict {
+  readonly side: string;
+  readonly baseline: string;
+  readonly metric: 'ratio' | 'maxRatio' | 'p50DeltaMs';
+  /** Median msgs/s of `side` over the baseline's, bytes of `side` over the baseline's, or median p50 of `side` minus the baseline's. */
+  readonly value: number;
   readonly target: number;
   readonly meetsTarget: boolean;
 }
 
+/** Run counts of a comparison. */
+export interface Counts {
+  readonly n: number;
+  readonly warmupN: number;
+  readonly rounds: number;
+}
+
+async function cpuOf(probes: Readonly<Record<string, CpuProbe>>): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const [name, probe] of Object.entries(probes)) out[name] = await probe();
+  return out;
+}
+
 async function measure(ctx: BenchContext, side: Side, n: number): Promise<RunSample> {
   const prepared = await side(n);
+  const children = prepared.processes ?? {};
   const server0 = await serverCpuMs(ctx.admin);
+  const children0 = await cpuOf(children);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const processed = await prepared.run();
+  const outcome = await prepared.run();
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const children1 = await cpuOf(children);
   const server1 = await serverCpuMs(ctx.admin);
   const verified = await prepared.verifyAndCleanup();
+  const { processed, latencyMs } = typeof outcome === 'number' ? { processed: outcome, latencyMs: undefined } : outcome;
+  const cpuMs: Record<string, number> = { [CLIENT_PROCESS]: (cpu.user + cpu.system) / 1_000, [SERVER_PROCESS]: server1 - server0 };
+  for (const name of Object.keys(children)) cpuMs[name] = children1[name]! - children0[name]!;
   return {
     messages: n,
     processed,
     verified,
     wallMs,
     msgsPerSec: (processed / wallMs) * 1_000,
-    clientCpuMs: (cpu.user + cpu.system) / 1_000,
-    serverCpuMs: server1 - server0,
+    cpuMs,
+    ...(latencyMs === undefined ? {} : { latencyMs }),
   };
 }
 
 function summarize(runs: readonly RunSample[]): SideResult {
-  const perMsg = (ms: number, r: RunSample): number => (ms * 1_000) / r.messages;
+  const cpuUsPerMsg: Record<string, number> = {};
+  for (const name of Object.keys(runs[0]?.cpuMs ?? {})) {
+    cpuUsPerMsg[name] = spread(runs.map((r) => ((r.cpuMs[name] ?? 0) * 1_000) / r.messages)).median;
+  }
+  const latencies = runs.flatMap((r) => (r.latencyMs === undefined ? [] : [r.latencyMs]));
   return {
     runs,
     msgsPerSec: spread(runs.map((r) => r.msgsPerSec)),
-    clientCpuUsPerMsg: spread(runs.map((r) => perMsg(r.clientCpuMs, r))).median,
-    serverCpuUsPerMsg: spread(runs.map((r) => perMsg(r.serverCpuMs, r))).median,
+    cpuUsPerMsg,
+    ...(latencies.length === runs.length && runs.length > 0
+      ? { latencyMs: { p50: spread(latencies.map((l) => l.p50)), p99: spread(latencies.map((l) => l.p99)) } }
+      : {}),
   };
 }
 
@@ -106,24 +152,19 @@ function checkCounts(label: string, sample: RunSample): void {
     // A side that lost or duplicated messages must not post a figure.
     throw new StreamersonError(
       'ERR_STREAMERSON_ENGINE',
-      `${label}: expected ${sample.messages} messages, handled ${sample.processed}, server confirmed ${sample.verified}`,
+      `${label}: expected ${sample.messages} messages, handled ${sample.processed}, confirmed ${sample.verified}`,
     );
   }
 }
 
 /**
- * Warms both sides up with `warmupN` messages, then measures `rounds` runs of
+ * Warms every side up with `warmupN` messages, then measures `rounds` runs of
  * `n` each, alternating. Throws when a run handled a different number of
  * messages than asked, so a broken side cannot post a good figure.
  */
-export async function compare(
-  ctx: BenchContext,
-  sides: Sides,
-  target: number,
-  counts: { readonly n: number; readonly warmupN: number; readonly rounds: number },
-): Promise<Comparison> {
-  const order = (Object.keys(sides) as (keyof Sides)[]).filter((name) => sides[name] !== undefined);
-  const samples = new Map<keyof Sides, RunSample[]>(order.map((name) => [name, []]));
+export async function compare(ctx: BenchContext, sides: Readonly<Record<string, Side>>, counts: Counts): Promise<Comparison> {
+  const order = Object.keys(sides);
+  const samples = new Map<string, RunSample[]>(order.map((name) => [name, []]));
   if (counts.warmupN > 0) {
     for (const name of order) checkCounts(`${name} (warm-up)`, await measure(ctx, sides[name]!, counts.warmupN));
   }
@@ -134,18 +175,20 @@ export async function compare(
       samples.get(name)!.push(sample);
     }
   }
-  const ours = summarize(samples.get('ours')!);
-  const raw = summarize(samples.get('raw')!);
-  const sameFormat = samples.has('rawSameFormat') ? summarize(samples.get('rawSameFormat')!) : undefined;
-  const ratio = ours.msgsPerSec.median / raw.msgsPerSec.median;
-  return {
-    n: counts.n,
-    rounds: counts.rounds,
-    ours,
-    raw,
-    ...(sameFormat ? { rawSameFormat: sameFormat, sameFormatRatio: ours.msgsPerSec.median / sameFormat.msgsPerSec.median } : {}),
-    ratio,
-    target,
-    meetsTarget: ratio >= target,
-  };
+  const results: Record<string, SideResult> = {};
+  for (const name of order) results[name] = summarize(samples.get(name)!);
+  return { n: counts.n, warmupN: counts.warmupN, rounds: counts.rounds, sides: results };
+}
+
+/** Throughput verdict: median msgs/s of `side` over `baseline`'s, at least `target`. */
+export function throughputVerdict(c: Comparison, side: string, baseline: string, target: number): Verdict {
+  const value = c.sides[side]!.msgsPerSec.median / c.sides[baseline]!.msgsPerSec.median;
+  return { side, baseline, metric: 'ratio', value, target, meetsTarget: value >= target };
+}
+
+/** Latency verdict: median p50 of `side` minus `baseline`'s, at most `target` ms. */
+export function p50Verdict(c: Comparison, side: string, baseline: string, target: number): Verdict {
+  const p50 = (name: string): number => c.sides[name]!.latencyMs?.p50.median ?? Number.NaN;
+  const value = p50(side) - p50(baseline);
+  return { side, baseline, metric: 'p50DeltaMs', value, target, meetsTarget: value <= target };
 }

@@ -5,7 +5,7 @@
 import { InvalidOptionError } from '@streamerson/core';
 
 /** The scenarios, in the order a full run executes them. */
-export const SCENARIOS = Object.freeze(['produce', 'consume', 'memory'] as const);
+export const SCENARIOS = Object.freeze(['produce', 'consume', 'bullmq', 'request-reply', 'memory'] as const);
 /** One benchmark scenario. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -25,8 +25,18 @@ export const DEFAULT_BATCH_SIZE = 100;
 export const DEFAULT_IN_FLIGHT_BATCHES = 8;
 /** Messages of the untimed warm-up run per side, as a fraction of `n`. */
 export const DEFAULT_WARMUP_FRACTION = 0.1;
+/** Messages per measured run of `bullmq`, for both sides (BullMQ is slow enough that 200,000 would take minutes). */
+export const DEFAULT_BULLMQ_JOBS = 20_000;
+/** Concurrency levels of `request-reply`. */
+export const DEFAULT_RR_CONCURRENCY = Object.freeze([1, 100]);
+/** Requests per measured run of `request-reply` at concurrency above 1. */
+export const DEFAULT_RR_REQUESTS = 40_000;
+/** Requests per measured run of `request-reply` at concurrency 1. */
+export const DEFAULT_RR_SERIAL_REQUESTS = 5_000;
+/** Requests a request/reply worker reads and runs at once (ours: `concurrency`; raw: XREADGROUP `COUNT`). */
+export const DEFAULT_RR_WORKER_CONCURRENCY = 100;
 /** `--quick`: a smoke run of a few seconds. */
-export const QUICK_PRESET = Object.freeze({ n: 5_000, rounds: 3, memoryEntries: 2_000 });
+export const QUICK_PRESET = Object.freeze({ n: 5_000, rounds: 3, memoryEntries: 2_000, bullmqJobs: 2_000, rrRequests: 5_000, rrSerialRequests: 1_000 });
 /** Where the machine-readable results go, relative to the working directory. */
 export const DEFAULT_OUTPUT_PATH = 'docs/benchmarks/latest.json';
 
@@ -50,12 +60,21 @@ export interface BenchOptions {
   readonly memoryEntries: number;
   /** Payload sizes of `memory`; default {@link DEFAULT_MEMORY_PAYLOAD_SIZES}. */
   readonly memoryPayloadSizes: readonly number[];
+  /** Messages per run of `bullmq`; default {@link DEFAULT_BULLMQ_JOBS}. */
+  readonly bullmqJobs: number;
+  /** Concurrency levels of `request-reply`; default {@link DEFAULT_RR_CONCURRENCY}. */
+  readonly rrConcurrency: readonly number[];
+  /** Requests per run of `request-reply` above concurrency 1; default {@link DEFAULT_RR_REQUESTS}. */
+  readonly rrRequests: number;
+  /** Requests per run of `request-reply` at concurrency 1; default {@link DEFAULT_RR_SERIAL_REQUESTS}. */
+  readonly rrSerialRequests: number;
+  /** Requests a request/reply worker runs at once; default {@link DEFAULT_RR_WORKER_CONCURRENCY}. */
+  readonly rrWorkerConcurrency: number;
   /** JSON output path, or null not to write one; default {@link DEFAULT_OUTPUT_PATH}. */
   readonly outputPath: string | null;
 }
 
-const USAGE =
-  'usage: bench [produce|consume|memory …] [--quick] [--n N] [--rounds R] [--out PATH | --no-write]';
+const USAGE = `usage: bench [${SCENARIOS.join('|')} …] [--quick] [--n N] [--rounds R] [--out PATH | --no-write]`;
 
 function positiveInt(option: string, text: string | undefined): number {
   if (text === undefined || !/^[1-9][0-9_]*$/.test(text)) {
@@ -111,6 +130,11 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     inFlightBatches: DEFAULT_IN_FLIGHT_BATCHES,
     memoryEntries: quick ? QUICK_PRESET.memoryEntries : Math.min(DEFAULT_MEMORY_ENTRIES, Math.max(n, 1_000)),
     memoryPayloadSizes: DEFAULT_MEMORY_PAYLOAD_SIZES,
+    bullmqJobs: quick ? QUICK_PRESET.bullmqJobs : DEFAULT_BULLMQ_JOBS,
+    rrConcurrency: DEFAULT_RR_CONCURRENCY,
+    rrRequests: quick ? QUICK_PRESET.rrRequests : DEFAULT_RR_REQUESTS,
+    rrSerialRequests: quick ? QUICK_PRESET.rrSerialRequests : DEFAULT_RR_SERIAL_REQUESTS,
+    rrWorkerConcurrency: DEFAULT_RR_WORKER_CONCURRENCY,
     outputPath,
   });
 }

@@ -3,23 +3,29 @@ import { after, before, test } from 'node:test';
 import { startRedis, type RedisServer } from '@streamerson/testkit';
 import type { Redis } from 'ioredis';
 import { rawConnection, type BenchContext } from '../src/context.js';
-import type { Comparison } from '../src/measure.js';
-import { parseBenchArgs } from '../src/options.js';
-import { formatMarkdown } from '../src/report.js';
-import { runConsume } from '../src/scenarios/consume.js';
-import { runMemory } from '../src/scenarios/memory.js';
-import { runProduce } from '../src/scenarios/produce.js';
+import { CLIENT_PROCESS, SERVER_PROCESS } from '../src/measure.js';
+import { parseBenchArgs, SCENARIOS, type ScenarioName } from '../src/options.js';
+import { REGISTRY } from '../src/registry.js';
+import { formatChart, formatMarkdown, type BenchResult } from '../src/report.js';
+import type { ComparisonReport } from '../src/scenario.js';
+import type { MemoryResult } from '../src/scenarios/memory.js';
 
 const N = 500;
+const SMALL = 200;
 let server: RedisServer;
 let admin: Redis;
 let ctx: BenchContext;
+const results: Partial<Record<ScenarioName, unknown>> = {};
 
 before(async () => {
   server = await startRedis();
   admin = rawConnection(server.url);
   const parsed = parseBenchArgs(['--n', String(N), '--rounds', '1', '--no-write']);
-  ctx = { url: server.url, admin, options: { ...parsed, memoryEntries: N, memoryPayloadSizes: [50, 500] } };
+  ctx = {
+    url: server.url,
+    admin,
+    options: { ...parsed, memoryEntries: N, memoryPayloadSizes: [50, 500], bullmqJobs: SMALL, rrRequests: SMALL, rrSerialRequests: 50 },
+  };
 });
 
 after(async () => {
@@ -27,37 +33,63 @@ after(async () => {
   await server?.stop();
 });
 
-function assertComparison(c: Comparison): void {
-  assert.equal(c.n, N);
-  assert.ok(c.rawSameFormat, 'the same-format baseline ran');
-  assert.ok(c.sameFormatRatio !== undefined && c.sameFormatRatio > 0);
-  for (const side of [c.ours, c.raw, c.rawSameFormat]) {
+async function runComparisons(name: ScenarioName): Promise<readonly ComparisonReport[]> {
+  const reports = (await REGISTRY[name].run(ctx)) as readonly ComparisonReport[];
+  results[name] = reports;
+  return reports;
+}
+
+function assertReport(report: ComparisonReport, n: number, sides: readonly string[], children: readonly string[] = []): void {
+  const c = report.comparison;
+  assert.equal(c.n, n);
+  assert.deepEqual(Object.keys(c.sides), sides);
+  for (const side of Object.values(c.sides)) {
     assert.equal(side.runs.length, 1);
     for (const run of side.runs) {
-      assert.equal(run.processed, N);
-      assert.equal(run.verified, N);
+      assert.equal(run.processed, n);
+      assert.equal(run.verified, n);
       assert.ok(run.msgsPerSec > 0 && Number.isFinite(run.msgsPerSec));
-      assert.ok(run.clientCpuMs >= 0);
+      assert.deepEqual(Object.keys(run.cpuMs), [CLIENT_PROCESS, SERVER_PROCESS, ...children]);
+      for (const ms of Object.values(run.cpuMs)) assert.ok(ms >= 0);
     }
     assert.equal(side.msgsPerSec.median, side.runs[0]?.msgsPerSec);
   }
-  assert.ok(c.ratio > 0 && Number.isFinite(c.ratio));
-  assert.equal(c.meetsTarget, c.ratio >= c.target);
+  assert.ok(report.verdicts.length > 0);
+  for (const v of report.verdicts) assert.ok(Number.isFinite(v.value), `${report.name}: ${v.metric} is a number`);
 }
 
-test('produce: both sides store exactly N entries and report a ratio', async () => {
-  const result = await runProduce(ctx);
-  assertComparison(result);
+test('produce: every side stores exactly N entries', async () => {
+  const [report] = await runComparisons('produce');
+  assertReport(report!, N, ['ours', 'raw', 'rawSameFormat']);
   assert.equal(await admin.dbsize(), 0, 'every run cleans up its stream');
 });
 
-test('consume: both sides read and ack exactly N messages and report a ratio', async () => {
-  assertComparison(await runConsume(ctx));
+test('consume: every side reads and acks exactly N messages', async () => {
+  const [report] = await runComparisons('consume');
+  assertReport(report!, N, ['ours', 'raw', 'rawSameFormat']);
   assert.equal(await admin.dbsize(), 0, 'the pre-filled streams are deleted');
 });
 
+test('bullmq: our consumer and a BullMQ worker each process the same jobs', async () => {
+  const [report] = await runComparisons('bullmq');
+  assertReport(report!, SMALL, ['ours', 'bullmq']);
+  assert.equal(await admin.dbsize(), 0, 'the stream and the queues are deleted');
+});
+
+test('request-reply: both sides answer every request at each concurrency, with latency and worker CPU', async () => {
+  const reports = await runComparisons('request-reply');
+  assert.deepEqual(reports.map((r) => r.name), ['request/reply c=1', 'request/reply c=100']);
+  assertReport(reports[0]!, 50, ['ours', 'raw'], ['worker']);
+  assertReport(reports[1]!, SMALL, ['ours', 'raw'], ['worker']);
+  for (const side of reports.flatMap((r) => Object.values(r.comparison.sides))) {
+    assert.ok(side.latencyMs !== undefined && side.latencyMs.p50.median > 0 && side.latencyMs.p99.median >= side.latencyMs.p50.median);
+  }
+  assert.deepEqual(reports.map((r) => r.verdicts[0]?.metric), ['p50DeltaMs', 'ratio']);
+});
+
 test('memory: bytes per entry of both sides at each payload size', async () => {
-  const result = await runMemory(ctx);
+  const result = (await REGISTRY.memory.run(ctx)) as MemoryResult;
+  results.memory = result;
   assert.deepEqual(result.rows.map((r) => r.payloadBytes), [50, 500]);
   for (const row of result.rows) {
     assert.equal(row.ours.entries, N);
@@ -66,8 +98,21 @@ test('memory: bytes per entry of both sides at each payload size', async () => {
     assert.ok(row.ours.bytesPerEntry > row.payloadBytes * 0.8);
     assert.equal(row.ratio, row.ours.bytesPerEntry / row.raw.bytesPerEntry);
   }
-  const markdown = formatMarkdown({ date: 'd', machine: { cpuModel: 'cpu', cores: 1, memoryGiB: 1, os: 'os', node: 'v', redisServer: 'r' }, options: ctx.options, memory: result });
+});
+
+test('report: every scenario appears in the Markdown and the chart', () => {
+  assert.deepEqual(Object.keys(results).sort(), [...SCENARIOS].sort(), 'the tests above cover every registered scenario');
+  const result: BenchResult = { date: '2026-01-01T00:00:00.000Z', machine: { cpuModel: 'cpu', cores: 1, memoryGiB: 1, os: 'os', node: 'v', redisServer: 'r' }, options: ctx.options, results };
+  const markdown = formatMarkdown(result);
+  for (const row of ['produce', 'consume', 'consume vs BullMQ', 'request/reply c=1', 'request/reply c=100', 'memory 500 B']) {
+    assert.match(markdown, new RegExp(`^\\| ${row} \\|`, 'm'), `summary row ${row}`);
+  }
   assert.match(markdown, /\| 500 B \|/);
+  const svg = formatChart(result);
+  assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(svg, /request\/reply c=100/);
+  assert.match(svg, /<\/svg>\n$/);
+  assert.doesNotMatch(svg, /NaN|undefined/);
 });
 
 test('options: --quick, BENCH_N and bad input', () => {
@@ -75,6 +120,7 @@ test('options: --quick, BENCH_N and bad input', () => {
   assert.equal(parseBenchArgs([], { BENCH_N: '1234' }).n, 1234);
   assert.equal(parseBenchArgs(['--n=42', '--quick'], { BENCH_N: '7' }).n, 42);
   assert.deepEqual(parseBenchArgs(['memory', 'produce']).scenarios, ['produce', 'memory']);
+  assert.deepEqual(parseBenchArgs(['request-reply']).scenarios, ['request-reply']);
   assert.throws(() => parseBenchArgs(['--n', '0']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--n"/ });
   assert.throws(() => parseBenchArgs(['nope']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"scenario"/ });
   assert.throws(() => parseBenchArgs([], { BENCH_N: 'x' }), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"BENCH_N"/ });

@@ -11,18 +11,20 @@ import { uniqueName } from '@streamerson/testkit';
 import type { Redis } from 'ioredis';
 import { writeAll } from '../batches.js';
 import { dropKeys, rawConnection, type BenchContext } from '../context.js';
-import { compare, type Comparison, type Side } from '../measure.js';
+import { compare, throughputVerdict, type Side } from '../measure.js';
 import { oursGroupConsume, oursWriter, type BatchWriter } from '../ours.js';
 import { makePayloads } from '../payload.js';
 import { rawGroupConsume, rawWriter } from '../raw.js';
-import { RAW_PRODUCE_FORMAT } from './produce.js';
+import type { ComparisonReport } from '../scenario.js';
+import { RAW_PRODUCE_FORMAT, WRITER_LABELS } from './produce.js';
 
 /** Lowest acceptable throughput of ours relative to raw. */
 export const CONSUME_TARGET_RATIO = 0.9;
 
 type GroupConsume = (stream: string, group: string, n: number) => Promise<number>;
 
-async function fill(writer: BatchWriter, count: number, ctx: BenchContext): Promise<void> {
+/** Writes `count` payloads through `writer` (untimed), then closes it. */
+export async function fill(writer: BatchWriter, count: number, ctx: BenchContext): Promise<void> {
   const { payloadBytes, batchSize, inFlightBatches } = ctx.options;
   try {
     await writeAll(writer, makePayloads(count, payloadBytes), count, batchSize, inFlightBatches);
@@ -32,7 +34,7 @@ async function fill(writer: BatchWriter, count: number, ctx: BenchContext): Prom
 }
 
 /** Acked entries of a group: delivered minus still pending. */
-async function ackedCount(admin: Redis, stream: string, group: string): Promise<number> {
+export async function ackedCount(admin: Redis, stream: string, group: string): Promise<number> {
   const groups = (await admin.xinfo('GROUPS', stream)) as unknown[][];
   for (const fields of groups) {
     const info = new Map<unknown, unknown>();
@@ -42,7 +44,8 @@ async function ackedCount(admin: Redis, stream: string, group: string): Promise<
   return 0;
 }
 
-function side(ctx: BenchContext, stream: string, consume: GroupConsume): Side {
+/** A side reading all of `stream` through a fresh group per run; the server's ack count verifies it. */
+export function groupSide(ctx: BenchContext, stream: string, consume: GroupConsume): Side {
   return async (count) => {
     const group = uniqueName('g');
     await ctx.admin.xgroup('CREATE', stream, group, '0');
@@ -58,8 +61,8 @@ function side(ctx: BenchContext, stream: string, consume: GroupConsume): Side {
 }
 
 /** Runs the `consume` comparison. */
-export async function runConsume(ctx: BenchContext): Promise<Comparison> {
-  const { n, warmupN, rounds, batchSize } = ctx.options;
+export async function runConsume(ctx: BenchContext): Promise<ComparisonReport[]> {
+  const { n, warmupN, rounds, batchSize, payloadBytes } = ctx.options;
   const engine = await connect(ctx.url);
   const redis = rawConnection(ctx.url);
   const oursStream = uniqueName('bench-consume-ours');
@@ -70,16 +73,23 @@ export async function runConsume(ctx: BenchContext): Promise<Comparison> {
     await fill(oursWriter(engine, oursStream, batchSize), size, ctx);
     await fill(rawWriter(redis, rawStream, RAW_PRODUCE_FORMAT), size, ctx);
     await fill(rawWriter(redis, raw8Stream, 'protocol'), size, ctx);
-    return await compare(
+    const comparison = await compare(
       ctx,
       {
-        ours: side(ctx, oursStream, (s, g, count) => oursGroupConsume(engine, s, g, count, batchSize)),
-        raw: side(ctx, rawStream, (s, g, count) => rawGroupConsume(redis, s, g, count, batchSize, RAW_PRODUCE_FORMAT)),
-        rawSameFormat: side(ctx, raw8Stream, (s, g, count) => rawGroupConsume(redis, s, g, count, batchSize, 'protocol')),
+        ours: groupSide(ctx, oursStream, (s, g, count) => oursGroupConsume(engine, s, g, count, batchSize)),
+        raw: groupSide(ctx, rawStream, (s, g, count) => rawGroupConsume(redis, s, g, count, batchSize, RAW_PRODUCE_FORMAT)),
+        rawSameFormat: groupSide(ctx, raw8Stream, (s, g, count) => rawGroupConsume(redis, s, g, count, batchSize, 'protocol')),
       },
-      CONSUME_TARGET_RATIO,
       { n, warmupN, rounds },
     );
+    return [{
+      name: 'consume',
+      setup: `A fresh consumer group reads ~${payloadBytes} B JSON entries (${batchSize} per read), decodes and acks each.`,
+      unit: 'msgs/s',
+      labels: WRITER_LABELS,
+      comparison,
+      verdicts: [throughputVerdict(comparison, 'ours', 'raw', CONSUME_TARGET_RATIO)],
+    }];
   } finally {
     await dropKeys(ctx.admin, [oursStream, rawStream, raw8Stream]);
     await engine.close();

@@ -10,7 +10,9 @@ import { writeAll } from '../batches.js';
 import { dropKeys, rawConnection, type BenchContext } from '../context.js';
 import { oursWriter, type BatchWriter } from '../ours.js';
 import { makePayloads } from '../payload.js';
+import { fixed, int, mark } from '../format.js';
 import { rawWriter } from '../raw.js';
+import type { Scenario } from '../scenario.js';
 
 /** Highest acceptable bytes-per-entry of ours relative to raw. */
 export const MEMORY_TARGET_RATIO = 1.2;
@@ -74,3 +76,23 @@ export async function runMemory(ctx: BenchContext): Promise<MemoryResult> {
     await redis.quit();
   }
 }
+
+/** The `memory` scenario: its own table (bytes, not throughput), no chart bars. */
+export const memoryScenario: Scenario<MemoryResult> = {
+  name: 'memory',
+  run: runMemory,
+  markdown: (mem) => [
+    `**memory** — ${int(mem.entries)} entries per stream, MEMORY USAGE … SAMPLES 0 / XLEN; raw = one field \`p\`.`,
+    '',
+    '| payload | ours B/entry | raw B/entry | ratio | target |',
+    '|---|---|---|---|---|',
+    ...mem.rows.map((r) => `| ${r.payloadBytes} B | ${fixed(r.ours.bytesPerEntry, 1)} | ${fixed(r.raw.bytesPerEntry, 1)} | ${fixed(r.ratio)} | ≤ ${mem.target} ${mark(r.meetsTarget)} |`),
+    '',
+  ],
+  chart: () => [],
+  verdicts: (mem) =>
+    mem.rows.map((r) => ({
+      name: `memory ${r.payloadBytes} B`,
+      verdict: { side: 'ours', baseline: 'raw', metric: 'maxRatio', value: r.ratio, target: mem.target, meetsTarget: r.meetsTarget },
+    })),
+};

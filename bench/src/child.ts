@@ -1,0 +1,94 @@
+/**
+ * Child processes of the bench (request/reply workers, HTTP servers): each is
+ * `node <compiled script>` with an IPC channel, says when it is ready, and
+ * answers queries for its own CPU time and handled count, so that the bench
+ * can charge every process for its share of a run.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { StreamersonError } from '@streamerson/core';
+import type { ChildQueryReply, ChildReady, ParentMessage } from './workers/ipc.js';
+
+/** Longest wait for a child to report ready. */
+export const DEFAULT_CHILD_READY_TIMEOUT_MS = 15_000;
+/** Grace time after `stop` before the child is killed. */
+export const DEFAULT_CHILD_STOP_GRACE_MS = 5_000;
+
+/** A running child process. */
+export interface ChildHandle {
+  readonly pid: number;
+  /** What the child reported when ready (e.g. the port it listens on). */
+  readonly ready: ChildReady;
+  /** Cumulative CPU time of the child, user + system, ms. */
+  cpuMs(): Promise<number>;
+  /** Messages or requests the child handled so far. */
+  handled(): Promise<number>;
+  /** Asks the child to finish and exit; kills it after a grace time. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts `node <script> ...args` (a compiled file of `workers/`) and waits until it reports ready. */
+export async function startChild(script: URL, args: readonly string[], readyTimeoutMs = DEFAULT_CHILD_READY_TIMEOUT_MS): Promise<ChildHandle> {
+  const child = fork(script, [...args], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const ready = await new Promise<ChildReady>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new StreamersonError('ERR_STREAMERSON_TIMEOUT', `${script.pathname} not ready within ${readyTimeoutMs} ms`)), readyTimeoutMs);
+    const onExit = (code: number | null): void => fail(new StreamersonError('ERR_STREAMERSON_ENGINE', `${script.pathname} exited with ${code} before it was ready`));
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      child.kill('SIGKILL');
+      reject(err);
+    };
+    child.once('exit', onExit);
+    child.once('message', (msg: ChildReady) => {
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      resolve(msg);
+    });
+  });
+  return handle(child, ready);
+}
+
+function handle(child: ChildProcess, ready: ChildReady): ChildHandle {
+  let seq = 0;
+  const waiting = new Map<number, (reply: ChildQueryReply) => void>();
+  child.on('message', (msg: ChildQueryReply) => waiting.get(msg.seq)?.(msg));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const query = (): Promise<ChildQueryReply> =>
+    new Promise((resolve, reject) => {
+      const id = ++seq;
+      waiting.set(id, (reply) => {
+        waiting.delete(id);
+        resolve(reply);
+      });
+      const message: ParentMessage = { type: 'query', seq: id };
+      child.send(message, (err) => {
+        if (err) {
+          waiting.delete(id);
+          reject(err);
+        }
+      });
+    });
+  let stopping: Promise<void> | undefined;
+  return {
+    pid: child.pid!,
+    ready,
+    cpuMs: async () => (await query()).cpuMs,
+    handled: async () => (await query()).handled,
+    stop: () => {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const message: ParentMessage = { type: 'stop' };
+        child.send(message, () => undefined);
+        const timer = setTimeout(() => child.kill('SIGKILL'), DEFAULT_CHILD_STOP_GRACE_MS);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Stops every child, even when some fail to stop. */
+export async function stopAll(children: readonly (ChildHandle | undefined)[]): Promise<void> {
+  await Promise.allSettled(children.map((c) => c?.stop()));
+}

@@ -1,0 +1,23 @@
+/**
+ * The scenario registry: every scenario `npm run bench` knows, by name. A new
+ * scenario (the HTTP gateway path, scale, fan-out) is one module under
+ * `scenarios/` plus one entry here and its name in `SCENARIOS` (options.ts);
+ * the report, the chart and the JSON pick it up from here.
+ */
+import { comparisonScenario } from './comparison-scenario.js';
+import type { ScenarioName } from './options.js';
+import type { Scenario } from './scenario.js';
+import { runBullmq } from './scenarios/bullmq.js';
+import { runConsume } from './scenarios/consume.js';
+import { memoryScenario } from './scenarios/memory.js';
+import { runProduce } from './scenarios/produce.js';
+import { runRequestReply } from './scenarios/request-reply.js';
+
+/** Scenario definitions by name; `SCENARIOS` gives the order of a full run. */
+export const REGISTRY: Readonly<Record<ScenarioName, Scenario>> = Object.freeze({
+  produce: comparisonScenario('produce', runProduce),
+  consume: comparisonScenario('consume', runConsume),
+  bullmq: comparisonScenario('bullmq', runBullmq),
+  'request-reply': comparisonScenario('request-reply', runRequestReply),
+  memory: memoryScenario,
+});

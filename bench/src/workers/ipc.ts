@@ -1,0 +1,48 @@
+/**
+ * The child side of the bench's IPC: report ready, answer CPU/handled
+ * queries, stop on request. Shared by every worker and server script.
+ */
+
+/** Parent to child. */
+export type ParentMessage = { readonly type: 'query'; readonly seq: number } | { readonly type: 'stop' };
+
+/** What a child reports once it serves. */
+export interface ChildReady {
+  readonly type: 'ready';
+  /** TCP port, for HTTP servers. */
+  readonly port?: number;
+}
+
+/** Answer to a query. */
+export interface ChildQueryReply {
+  readonly seq: number;
+  /** Cumulative CPU of the child, user + system, ms. */
+  readonly cpuMs: number;
+  readonly handled: number;
+}
+
+/** What a child script exposes to the parent. */
+export interface ChildControl {
+  /** Messages or requests handled so far. */
+  handled(): number;
+  /** Releases the child's resources; the process exits afterwards. */
+  stop(): Promise<void>;
+}
+
+/** Reports ready to the parent and serves its queries until it asks to stop (or goes away). */
+export function serveParent(control: ChildControl, ready: Omit<ChildReady, 'type'> = {}): void {
+  const send = process.send?.bind(process);
+  if (send === undefined) throw new Error('a bench child must be started with an IPC channel');
+  const exit = (): void => {
+    control.stop().finally(() => process.exit(0));
+  };
+  process.on('message', (msg: ParentMessage) => {
+    if (msg.type === 'stop') return exit();
+    const cpu = process.cpuUsage();
+    const reply: ChildQueryReply = { seq: msg.seq, cpuMs: (cpu.user + cpu.system) / 1_000, handled: control.handled() };
+    send(reply);
+  });
+  // An orphan must not linger when the bench dies.
+  process.on('disconnect', exit);
+  send({ type: 'ready', ...ready } satisfies ChildReady);
+}

@@ -1,0 +1,19 @@
+/**
+ * The raw request/reply baseline's entry format, as a user of plain ioredis
+ * would hard-code it: requests `XADD <topic> * i <id> r <reply stream> p <json>`,
+ * replies `XADD <reply stream> * i <id> p <json>`.
+ */
+
+/** Consumer group of both request/reply workers (ours uses it as the service name). */
+export const RR_GROUP = 'bench-rr';
+/** Message type our client sends and our worker handles. */
+export const RR_TYPE = 'echo';
+/** Index of the request id, reply stream and payload in a raw request's field list. */
+export const RAW_REQUEST_ID = 1;
+export const RAW_REQUEST_REPLY_TO = 3;
+export const RAW_REQUEST_PAYLOAD = 5;
+/** Index of the request id and payload in a raw reply's field list. */
+export const RAW_REPLY_ID = 1;
+export const RAW_REPLY_PAYLOAD = 3;
+/** Time a raw blocking read waits, which bounds how fast a raw worker or client stops. */
+export const RAW_BLOCK_MS = 1_000;

@@ -1,0 +1,73 @@
+/**
+ * The worker process of the request/reply scenario:
+ * `node rr-worker.js ours|raw <redis url> <topic> <concurrency>`.
+ *
+ * - `ours`: a {@link Service} with `concurrency` handlers, echoing the payload.
+ * - `raw`: plain ioredis, `XREADGROUP COUNT <concurrency> BLOCK`, then one
+ *   pipeline of every reply's XADD, the batch's XACK and the next XREADGROUP,
+ *   so that a batch costs one round trip (the baseline must not be a straw man).
+ */
+import { connect } from '@streamerson/core';
+import { Service } from '@streamerson/service';
+import { Redis } from 'ioredis';
+import { serveParent } from './ipc.js';
+import { RAW_BLOCK_MS, RAW_REQUEST_ID, RAW_REQUEST_PAYLOAD, RAW_REQUEST_REPLY_TO, RR_GROUP, RR_TYPE } from './rr-protocol.js';
+
+type XReadGroupReply = [stream: string, entries: [id: string, fields: string[]][]][] | null;
+
+const [mode, url, topic, concurrencyText] = process.argv.slice(2);
+if (url === undefined || topic === undefined || (mode !== 'ours' && mode !== 'raw')) {
+  throw new Error('usage: rr-worker ours|raw <redis url> <topic> <concurrency>');
+}
+const concurrency = Number(concurrencyText ?? '100');
+let handled = 0;
+
+async function startOurs(): Promise<() => Promise<void>> {
+  const engine = await connect(url!);
+  const service = new Service(engine, { name: RR_GROUP, topic: topic!, consumer: 'w1', concurrency });
+  service.handle(RR_TYPE, (payload: unknown) => {
+    handled++;
+    return payload;
+  });
+  await service.start();
+  return async () => {
+    await service.drain();
+    await engine.close();
+  };
+}
+
+async function startRaw(): Promise<() => Promise<void>> {
+  const redis = new Redis(url!, { maxRetriesPerRequest: 1 });
+  await redis.xgroup('CREATE', topic!, RR_GROUP, '0', 'MKSTREAM');
+  let stopped = false;
+  const readArgs = ['GROUP', RR_GROUP, 'w1', 'COUNT', concurrency, 'BLOCK', RAW_BLOCK_MS, 'STREAMS', topic!, '>'] as const;
+  const loop = async (): Promise<void> => {
+    let reply = (await redis.xreadgroup(...readArgs)) as XReadGroupReply;
+    while (!stopped) {
+      const pipeline = redis.pipeline();
+      const ids: string[] = [];
+      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+        const payload: unknown = JSON.parse(fields[RAW_REQUEST_PAYLOAD]!);
+        pipeline.xadd(fields[RAW_REQUEST_REPLY_TO]!, '*', 'i', fields[RAW_REQUEST_ID]!, 'p', JSON.stringify(payload));
+        ids.push(id);
+      }
+      if (ids.length > 0) pipeline.xack(topic!, RR_GROUP, ...ids);
+      pipeline.xreadgroup(...readArgs);
+      const results = (await pipeline.exec()) ?? [];
+      for (const [err] of results) if (err) throw err;
+      handled += ids.length;
+      reply = results[results.length - 1]![1] as XReadGroupReply;
+    }
+  };
+  const running = loop().catch((err: unknown) => {
+    if (!stopped) throw err;
+  });
+  return async () => {
+    stopped = true;
+    redis.disconnect();
+    await running;
+  };
+}
+
+const stop = mode === 'ours' ? await startOurs() : await startRaw();
+serveParent({ handled: () => handled, stop });
