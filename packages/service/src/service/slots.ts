@@ -11,9 +11,9 @@ export class Slots {
 
   constructor(readonly capacity: number) {}
 
-  /** Slots not taken. */
+  /** Slots not taken; 0, never less, while {@link force} holds the count above capacity. */
   get free(): number {
-    return this.capacity - this.used;
+    return Math.max(0, this.capacity - this.used);
   }
 
   /** Slots taken. */
