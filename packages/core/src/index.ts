@@ -64,6 +64,7 @@ export {
   DEADLINE_HEADER,
   TRACEPARENT_HEADER,
   TRACESTATE_HEADER,
+  IDEMPOTENCY_KEY_HEADER,
   RESERVED_HEADERS,
 } from './protocol/headers.js';
 export {

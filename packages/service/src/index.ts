@@ -10,7 +10,6 @@ export type { ServiceStats } from './service/service.js';
 export type { Handler, HandlerContext, HandlerOptions } from './service/handler.js';
 export type { Hooks } from './service/hooks.js';
 export type { PayloadProblem } from './service/schema.js';
-export { IDEMPOTENCY_KEY_HEADER } from './service/reply-store.js';
 export { DeadLetters, DEFAULT_DEAD_LETTER_PAGE } from './service/dead-letters.js';
 export type { DeadLetterListOptions, ReplayResult } from './service/dead-letters.js';
 export {
@@ -35,6 +34,7 @@ export {
   DEFAULT_SERVICE_BLOCK_MS,
   DEFAULT_MAX_SCHEDULED_RETRIES,
   DEFAULT_SERVICE_GROUP_START,
+  DEFAULT_PRUNE_CONSUMERS_IDLE_MS,
 } from './service/service-options.js';
 export type { ServiceOptions, ServiceConfig } from './service/service-options.js';
 export { parseDeadLetter, DEAD_LETTER_FIELD_PREFIX } from './service/dead-letter.js';

@@ -138,6 +138,25 @@ export function featureFlows(label: string, setup: () => Promise<Fixture>): void
       await waitFor(async () => (await engine.pendingSummary(topic, group)).count === 0, { what: 'acked' });
     });
 
+    test('on start, silent members without pending entries are pruned; members with pending entries stay', async () => {
+      const topic = uniqueName('prune');
+      const group = `svc-${topic}`;
+      await engine.createGroup(topic, group, '0');
+      // A member exists once it was delivered something (Redis 7.0 creates none on an empty read).
+      await engine.append(topic, encodeMessage({ type: 'x', payload: 0 }));
+      const [taken] = await engine.readGroup(group, 'ghost', [{ stream: topic, after: '>' }], { count: 1 });
+      await engine.ack(topic, group, [taken!.entries[0]!.id]);
+      await engine.append(topic, encodeMessage({ type: 'x', payload: 1 }));
+      await engine.readGroup(group, 'owner', [{ stream: topic, after: '>' }], { count: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const svc = service(topic, { pruneConsumersIdleMs: 20, claimIdleMs: 600_000 }).handle('x', () => 1);
+      await svc.start();
+      const members = (await engine.info(topic))!.groups[0]!.consumers.map((c) => c.name);
+      assert.ok(members.includes('owner'), 'a member with a pending entry stays');
+      assert.ok(!members.includes('ghost'), 'a silent member without pending entries is gone');
+      assert.equal(svc.stats().pruned, 1);
+    });
+
     test('the registry lists a running service with its types, and not after it stopped', async () => {
       const topic = uniqueName('reg');
       const svc = service(topic, { announce: true, registryTtlMs: 3_000, produces: ['audit'] }).handle('a', () => 1).handle('b', () => 2);

@@ -16,6 +16,12 @@ export const TRACEPARENT_HEADER = 'traceparent';
 /** W3C trace context `tracestate`. */
 export const TRACESTATE_HEADER = 'tracestate';
 
+/**
+ * Request header: a caller-chosen key; a service with idempotency on answers
+ * every request with the same key with the reply stored for the first one.
+ */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+
 /** Header names with a meaning defined by the protocol; applications must not use them otherwise. */
 export const RESERVED_HEADERS: readonly string[] = Object.freeze([
   STATUS_HEADER,
@@ -23,6 +29,7 @@ export const RESERVED_HEADERS: readonly string[] = Object.freeze([
   DEADLINE_HEADER,
   TRACEPARENT_HEADER,
   TRACESTATE_HEADER,
+  IDEMPOTENCY_KEY_HEADER,
 ]);
 
 /** The headers of every message without headers; shared and frozen. */

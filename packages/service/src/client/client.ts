@@ -10,6 +10,7 @@ import {
   AbortError,
   ClosedError,
   DEADLINE_HEADER,
+  IDEMPOTENCY_KEY_HEADER,
   InvalidOptionError,
   decodeEntry,
   encodeMessage,
@@ -28,7 +29,6 @@ import {
   type Message,
 } from '@streamerson/core';
 import { RemoteError } from '../errors.js';
-import { IDEMPOTENCY_KEY_HEADER } from '../service/reply-store.js';
 import { intOption } from '../options.js';
 import { parseClientOptions, type ClientConfig, type ClientOptions } from './client-options.js';
 

@@ -7,6 +7,7 @@
  */
 import {
   auxKey,
+  IDEMPOTENCY_KEY_HEADER,
   decodeEntry,
   encodeMessage,
   ProtocolError,
@@ -16,10 +17,7 @@ import {
   type Message,
 } from '@streamerson/core';
 
-/** Request header carrying a caller-chosen idempotency key; default key: the message id. */
-export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
-
-/** The idempotency key of a request. */
+/** The idempotency key of a request: its `idempotency-key` header, else its message id. */
 export function idempotencyKey(msg: Message): string {
   return msg.headers[IDEMPOTENCY_KEY_HEADER] || msg.id;
 }

@@ -25,6 +25,8 @@ export const DEFAULT_CLAIM_INTERVAL_MS = 5_000;
 export const DEFAULT_SERVICE_BLOCK_MS = 1_000;
 /** Default most retries waiting for their delay per member; beyond that, failed entries wait for the claim scan. */
 export const DEFAULT_MAX_SCHEDULED_RETRIES = 1_000;
+/** Idle time after which a group member without pending entries is pruned on start: one day. */
+export const DEFAULT_PRUNE_CONSUMERS_IDLE_MS = 86_400_000;
 /** Where a new group starts: `0`, the whole stream, so that requests sent before the first start are served. */
 export const DEFAULT_SERVICE_GROUP_START = '0';
 
@@ -86,6 +88,13 @@ export interface ServiceOptions {
   readonly idempotencyTtlMs?: number;
   /** Logger; each handler gets a child with the message id and type. Default: a silent pino logger. */
   readonly logger?: Logger;
+  /**
+   * On start, delete other members of the group that have no pending entries
+   * and have not read for this long (members named `<host>-<pid>` pile up over
+   * restarts). A member that still owns pending entries is never deleted.
+   * Default {@link DEFAULT_PRUNE_CONSUMERS_IDLE_MS}; 0 turns it off.
+   */
+  readonly pruneConsumersIdleMs?: number;
 }
 
 /** Parsed, frozen service options. */
@@ -112,6 +121,7 @@ export interface ServiceConfig {
   readonly produces: readonly string[];
   readonly idempotencyTtlMs: number;
   readonly logger: Logger;
+  readonly pruneConsumersIdleMs: number;
 }
 
 /**
@@ -155,6 +165,7 @@ export function parseServiceOptions(input: unknown): ServiceConfig {
     produces: Object.freeze(topicsOption(o['produces'], 'produces')),
     idempotencyTtlMs: intOption(o['idempotencyTtlMs'], 'idempotencyTtlMs', 0, 0),
     logger: loggerOption(o['logger'], 'logger'),
+    pruneConsumersIdleMs: intOption(o['pruneConsumersIdleMs'], 'pruneConsumersIdleMs', DEFAULT_PRUNE_CONSUMERS_IDLE_MS, 0),
   });
 }
 

@@ -59,6 +59,8 @@ export interface ServiceStats {
   readonly replayed: number;
   /** Payloads that failed their type's schema (answered with status 400). */
   readonly invalid: number;
+  /** Silent group members without pending entries deleted on start. */
+  readonly pruned: number;
   /** Engine errors of reads, claims and writes; the loop carried on. */
   readonly engineErrors: number;
   /** Handlers running now. */
@@ -114,7 +116,7 @@ export class Service {
   private readLoop: Promise<void> | undefined;
   private nextClaimAt = 0;
   private active = 0;
-  private readonly counts = { processed: 0, retried: 0, deadLettered: 0, expired: 0, unknownType: 0, badEntries: 0, claimed: 0, replayed: 0, invalid: 0, engineErrors: 0 };
+  private readonly counts = { processed: 0, retried: 0, deadLettered: 0, expired: 0, unknownType: 0, badEntries: 0, claimed: 0, replayed: 0, invalid: 0, pruned: 0, engineErrors: 0 };
 
   constructor(private readonly engine: Engine, options: ServiceOptions) {
     this.config = parseServiceOptions(options);
@@ -173,6 +175,7 @@ export class Service {
     if (this.state === 'draining' || this.state === 'closed') return Promise.reject(new ClosedError(`service ${this.config.name}`));
     this.starting ??= (async () => {
       await this.ensureGroups();
+      await this.pruneConsumers().catch(() => { this.counts.engineErrors++; });
       if (this.state !== 'new') return;
       this.state = 'running';
       this.reader = this.engine.openReader();
@@ -219,6 +222,24 @@ export class Service {
 
   private async ensureGroups(): Promise<void> {
     await Promise.all(this.streams.map((s) => this.engine.createGroup(s, this.config.group, this.config.groupStart)));
+  }
+
+  /**
+   * Deletes members gone silent with nothing pending. A member idle that long
+   * is not reading (a live member's blocking reads keep its idle time short),
+   * so nothing can become pending on it between the check and the delete.
+   */
+  private async pruneConsumers(): Promise<void> {
+    const { group, consumer, pruneConsumersIdleMs } = this.config;
+    if (pruneConsumersIdleMs === 0) return;
+    for (const stream of this.streams) {
+      const info = await this.engine.info(stream);
+      const members = info?.groups.find((g) => g.name === group)?.consumers ?? [];
+      for (const m of members) {
+        if (m.name === consumer || m.pending > 0 || m.idleMs < pruneConsumersIdleMs) continue;
+        this.counts.pruned += await this.engine.deleteConsumer(stream, group, m.name).then(() => 1);
+      }
+    }
   }
 
   /**
