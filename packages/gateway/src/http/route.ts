@@ -1,0 +1,76 @@
+/**
+ * One gateway route as a Fastify route: the handler writes the request
+ * message and answers with the reply. Everything a request does not change
+ * (request options, latency observer, cap state) is made once here, so the
+ * request path allocates only the envelope.
+ */
+import { TRACEPARENT_HEADER, TRACESTATE_HEADER, StreamersonError } from '@streamerson/core';
+import type { Client, RequestOptions } from '@streamerson/service';
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { errorBody, toFailure, type GatewayFailure } from '../errors.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { RouteConfig } from './route-options.js';
+import { sendReply } from './send-reply.js';
+import { toHttpRequest } from './to-request.js';
+import type { TopicCaps } from './topic-caps.js';
+
+/** What every route shares. */
+export interface RouteContext {
+  readonly client: Client;
+  readonly metrics: GatewayMetrics;
+  readonly caps: TopicCaps;
+  readonly forwardHeaders: readonly string[];
+  readonly retryAfterSeconds: number;
+}
+
+/** Sends a failure as the coded error body, with Retry-After when retrying may help. */
+export function sendFailure(reply: FastifyReply, f: GatewayFailure, ctx: Pick<RouteContext, 'metrics' | 'retryAfterSeconds'>): FastifyReply {
+  ctx.metrics.error(f.code);
+  if (f.retry) reply.header('retry-after', String(ctx.retryAfterSeconds));
+  return reply.code(f.status).type('application/json; charset=utf-8').send(JSON.stringify(errorBody(f)));
+}
+
+/** Request options carrying the trace context of the HTTP request, when it has one. */
+function traced(request: FastifyRequest, base: RequestOptions): RequestOptions {
+  const parent = request.headers[TRACEPARENT_HEADER];
+  if (typeof parent !== 'string') return base;
+  const state = request.headers[TRACESTATE_HEADER];
+  return { ...base, headers: typeof state === 'string' ? { [TRACEPARENT_HEADER]: parent, [TRACESTATE_HEADER]: state } : { [TRACEPARENT_HEADER]: parent } };
+}
+
+export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions {
+  const { client, forwardHeaders } = ctx;
+  const { topic, type, url, oneWay } = route;
+  const id = `${route.method} ${url}`;
+  const observe = ctx.metrics.route(id);
+  const cap = ctx.caps.watch(topic);
+  const requestOptions: RequestOptions = Object.freeze({ timeout: route.timeout, shards: route.shards });
+  const publishOptions = Object.freeze({ shards: route.shards });
+  const overCap = new StreamersonError('ERR_STREAMERSON_UNAVAILABLE', `topic "${topic}" is over its length cap`);
+
+  async function handler(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const started = performance.now();
+    try {
+      if (cap.over) throw overCap;
+      const payload = toHttpRequest(request, url, forwardHeaders);
+      if (oneWay) {
+        const messageId = await client.publish(topic, type, payload, publishOptions);
+        return reply.code(202).send({ id: messageId });
+      }
+      return sendReply(reply, await client.request(topic, type, payload, traced(request, requestOptions)));
+    } finally {
+      observe((performance.now() - started) / 1000);
+    }
+  }
+
+  return {
+    method: route.method,
+    url,
+    handler,
+    ...(route.schema === undefined ? {} : { schema: route.schema }),
+    ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
+    errorHandler(error: unknown, _request: FastifyRequest, reply: FastifyReply) {
+      return sendFailure(reply, toFailure(error), ctx);
+    },
+  };
+}

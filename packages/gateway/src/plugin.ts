@@ -1,0 +1,92 @@
+/**
+ * The Fastify plugin. Options are parsed once; the plugin decorates the
+ * instance with `streamerson` (a {@link Gateway}) and every request with
+ * `auth` (set it in a hook: it travels to workers), and releases its client,
+ * shared reader and open streams when Fastify closes.
+ */
+import swagger from '@fastify/swagger';
+import { Client } from '@streamerson/service';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { failure } from './errors.js';
+import { Gateway } from './gateway.js';
+import { sendFailure, type RouteContext } from './http/route.js';
+import { TopicCaps } from './http/topic-caps.js';
+import { TopicHub } from './hub/topic-hub.js';
+import { GatewayMetrics } from './metrics.js';
+import { parseGatewayOptions, type GatewayOptions } from './options.js';
+import { registerSse } from './sse/register.js';
+import { registerWebSocket } from './ws/register.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The Streamerson gateway: `route()`, its `client`, `stats()`. */
+    streamerson: Gateway;
+  }
+  interface FastifyRequest {
+    /** Authentication context set by the application's hooks; sent to workers as `auth`. Default null. */
+    auth: unknown;
+  }
+}
+
+async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions): Promise<void> {
+  const config = parseGatewayOptions(options);
+  const ownsClient = config.client === undefined;
+  const client = config.client ?? new Client(config.engine, { timeout: config.timeout, maxInFlight: config.maxInFlight, ...config.clientOptions });
+  const hub = new TopicHub(config.engine, config.subscribe);
+  const caps = new TopicCaps(config.engine, config.maxTopicLength, config.lengthCheckIntervalMs);
+  let gateway: Gateway | undefined;
+  const metrics = new GatewayMetrics(client, {
+    wsConnections: () => gateway?.sessions.size ?? 0,
+    sseConnections: () => gateway?.streams.size ?? 0,
+    subscriptions: () => hub.size,
+  });
+  const routeContext: RouteContext = { client, metrics, caps, forwardHeaders: config.forwardHeaders, retryAfterSeconds: config.retryAfterSeconds };
+  gateway = new Gateway(fastify, config, client, hub, metrics, routeContext);
+
+  if (config.openapi !== undefined) {
+    await fastify.register(swagger, { openapi: { info: { ...config.openapi.info } } });
+    fastify.get(config.openapi.path, { schema: { hide: true } }, () => fastify.swagger());
+  }
+  fastify.decorateRequest('auth', null);
+  if (!fastify.hasContentTypeParser('*')) {
+    // Bodies that are neither JSON nor text reach workers as bytes (`bodyBase64`).
+    fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  }
+  fastify.decorate('streamerson', gateway);
+
+  if (config.metricsPath !== undefined) {
+    fastify.get(config.metricsPath, { schema: { hide: true } }, async (_request: FastifyRequest, reply: FastifyReply) =>
+      reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    );
+  }
+  if (config.notFound) {
+    fastify.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) =>
+      sendFailure(reply, failure(404, 'ERR_STREAMERSON_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), routeContext),
+    );
+  }
+  const shared = { client, hub, metrics, authorize: config.authorize, retryAfterSeconds: config.retryAfterSeconds };
+  if (config.ws !== undefined) {
+    await registerWebSocket(fastify, config.ws, { ...shared, timeout: config.timeout, maxBufferedBytes: config.ws.maxBufferedBytes, maxSubscriptions: config.ws.maxSubscriptions }, gateway.sessions);
+  }
+  if (config.sse !== undefined) registerSse(fastify, config.sse, shared, gateway.streams);
+  for (const route of config.routes) gateway.route(route);
+
+  fastify.addHook('onReady', async () => {
+    await caps.start();
+    // Reply stream made before the first request, not during it.
+    if (ownsClient) await client.start();
+  });
+  fastify.addHook('preClose', async () => {
+    // Hijacked SSE responses would keep the server from closing.
+    for (const stream of gateway!.streams) stream.close();
+  });
+  fastify.addHook('onClose', async () => {
+    caps.stop();
+    await hub.close();
+    if (ownsClient) await client.close();
+  });
+}
+
+/** The gateway plugin; register it with {@link GatewayOptions}. */
+export const streamersonGateway = fp(gatewayPlugin, { fastify: '5.x', name: '@streamerson/gateway' });

@@ -1,0 +1,75 @@
+/**
+ * WebSocket frames (docs/GATEWAY.md): JSON text, one object per frame. Parsing
+ * never throws; a malformed frame becomes a failure answered with an error frame.
+ */
+import { isStreamId, MAX_TOPIC_LENGTH, validateTopic } from '@streamerson/core';
+import { failure, type GatewayFailure } from '../errors.js';
+
+/** A client-chosen id echoed in the answer. */
+export type FrameId = string | number;
+
+export type ClientFrame =
+  | { readonly op: 'request'; readonly id: FrameId; readonly topic: string; readonly type: string; readonly payload: unknown; readonly timeout: number | undefined }
+  | { readonly op: 'publish'; readonly id: FrameId | undefined; readonly topic: string; readonly type: string; readonly payload: unknown }
+  | { readonly op: 'subscribe'; readonly id: FrameId | undefined; readonly topic: string; readonly from: string | undefined }
+  | { readonly op: 'unsubscribe'; readonly id: FrameId | undefined; readonly topic: string };
+
+/** A malformed frame: the failure, and the frame's id when one could be read. */
+export interface BadFrame {
+  readonly bad: GatewayFailure;
+  readonly id: FrameId | undefined;
+}
+
+/** Longest client-chosen id echoed back. */
+const MAX_ID_LENGTH = 128;
+/** Longest message type accepted. */
+const MAX_TYPE_LENGTH = MAX_TOPIC_LENGTH;
+
+const bad = (message: string, id?: FrameId): BadFrame => ({ bad: failure(400, 'ERR_STREAMERSON_BAD_REQUEST', message), id });
+
+function frameId(value: unknown): FrameId | undefined | null {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value.length <= MAX_ID_LENGTH) return value;
+  return null;
+}
+
+export function parseFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): ClientFrame | BadFrame {
+  if (isBinary) return bad('frames are JSON text');
+  let value: unknown;
+  try {
+    value = JSON.parse(Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data as Buffer).toString());
+  } catch {
+    return bad('frame is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad('frame is not a JSON object');
+  const f = value as Record<string, unknown>;
+  const id = frameId(f['id']);
+  if (id === null) return bad(`"id" must be a number or a string of at most ${MAX_ID_LENGTH} characters`);
+  const op = f['op'];
+  if (op !== 'request' && op !== 'publish' && op !== 'subscribe' && op !== 'unsubscribe') return bad('"op" must be request, publish, subscribe or unsubscribe', id);
+  let topic: string;
+  try {
+    topic = validateTopic(f['topic']);
+  } catch {
+    return bad(`"topic" must be 1-${MAX_TOPIC_LENGTH} characters of letters, digits and "_ . : / -"`, id);
+  }
+  if (op === 'subscribe') {
+    const from = f['from'];
+    if (from !== undefined && (typeof from !== 'string' || !isStreamId(from))) return bad('"from" must be a stream entry id <ms>-<seq>', id);
+    return { op, id, topic, from };
+  }
+  if (op === 'unsubscribe') return { op, id, topic };
+  const type = f['type'] ?? '';
+  if (typeof type !== 'string' || type.length > MAX_TYPE_LENGTH) return bad(`"type" must be a string of at most ${MAX_TYPE_LENGTH} characters`, id);
+  const payload = f['payload'] ?? null;
+  if (op === 'publish') return { op, id, topic, type, payload };
+  if (id === undefined) return bad('a request needs an "id"');
+  const timeout = f['timeout'];
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1)) return bad('"timeout" must be a positive integer (ms)', id);
+  return { op, id, topic, type, payload, timeout };
+}
+
+export function isBadFrame(frame: ClientFrame | BadFrame): frame is BadFrame {
+  return 'bad' in frame;
+}

@@ -1,0 +1,39 @@
+/** The WebSocket endpoint: @fastify/websocket with a frame size bound, connections authorized before the upgrade. */
+import websocket from '@fastify/websocket';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { authorized } from '../authorize.js';
+import { failure } from '../errors.js';
+import { sendFailure } from '../http/route.js';
+import type { GatewayConfig } from '../options.js';
+import { WsSession, type SessionContext } from './session.js';
+
+export async function registerWebSocket(
+  fastify: FastifyInstance,
+  ws: NonNullable<GatewayConfig['ws']>,
+  ctx: SessionContext & { readonly retryAfterSeconds: number },
+  sessions: Set<WsSession>,
+): Promise<void> {
+  if (!fastify.hasDecorator('websocketServer')) {
+    // Over maxPayload, ws closes the socket with 1009 (message too big).
+    await fastify.register(websocket, { options: { maxPayload: ws.maxPayload } });
+  }
+  fastify.route({
+    method: 'GET',
+    url: ws.path,
+    schema: { hide: true },
+    async preValidation(request: FastifyRequest, reply: FastifyReply) {
+      if (!(await authorized(ctx.authorize, { op: 'connect', topic: undefined, type: undefined, request }))) {
+        return sendFailure(reply, failure(403, 'ERR_STREAMERSON_FORBIDDEN', 'connection refused'), ctx);
+      }
+      return undefined;
+    },
+    handler(_request: FastifyRequest, reply: FastifyReply) {
+      return sendFailure(reply, failure(400, 'ERR_STREAMERSON_BAD_REQUEST', 'this endpoint speaks WebSocket only'), ctx);
+    },
+    wsHandler(socket, request) {
+      const session = new WsSession(socket, request, ctx);
+      sessions.add(session);
+      socket.once('close', () => sessions.delete(session));
+    },
+  });
+}
