@@ -41,6 +41,13 @@ test("packages/core/README.md's example runs as written", async () => {
   assert.equal(await runFirstExample('packages/core/README.md', undefined), 'STREAM ALL THE THINGS');
 });
 
+test("packages/service/README.md's example runs as written", async () => {
+  assert.equal(
+    await runFirstExample('packages/service/README.md', undefined),
+    "{ sku: 'kettle', total: 9 }\nERR_STREAMERSON_REMOTE 400 BAD_QTY",
+  );
+});
+
 test("packages/redis/README.md's example runs as written against a real Redis", async () => {
   const redis = await startRedis();
   try {
