@@ -26,9 +26,10 @@ function cpu(side: SideResult): string {
 
 function table(report: ComparisonReport): string[] {
   const { comparison: c, labels, unit } = report;
-  const ours = c.sides[OURS]!;
+  // A comparison may have no side of ours yet (a scenario whose baselines are ready first).
+  const ours = c.sides[OURS];
   const rows = Object.entries(c.sides).map(([key, side]) => {
-    const ratio = key === OURS ? '–' : fixed(ours.msgsPerSec.median / side.msgsPerSec.median);
+    const ratio = key === OURS || ours === undefined ? '–' : fixed(ours.msgsPerSec.median / side.msgsPerSec.median);
     return `| ${labels[key] ?? key} | ${rate(side)} | ${ratio} | ${latency(side)} | ${cpu(side)} |`;
   });
   return [

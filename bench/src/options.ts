@@ -5,7 +5,7 @@
 import { InvalidOptionError } from '@streamerson/core';
 
 /** The scenarios, in the order a full run executes them. */
-export const SCENARIOS = Object.freeze(['produce', 'consume', 'bullmq', 'request-reply', 'memory'] as const);
+export const SCENARIOS = Object.freeze(['produce', 'consume', 'bullmq', 'request-reply', 'http', 'memory'] as const);
 /** One benchmark scenario. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -35,8 +35,12 @@ export const DEFAULT_RR_REQUESTS = 40_000;
 export const DEFAULT_RR_SERIAL_REQUESTS = 5_000;
 /** Requests a request/reply worker reads and runs at once (ours: `concurrency`; raw: XREADGROUP `COUNT`). */
 export const DEFAULT_RR_WORKER_CONCURRENCY = 100;
+/** Requests per measured run of `http`, for every target. */
+export const DEFAULT_HTTP_REQUESTS = 20_000;
+/** Connections the HTTP load generator keeps open. */
+export const DEFAULT_HTTP_CONNECTIONS = 100;
 /** `--quick`: a smoke run of a few seconds. */
-export const QUICK_PRESET = Object.freeze({ n: 5_000, rounds: 3, memoryEntries: 2_000, bullmqJobs: 2_000, rrRequests: 5_000, rrSerialRequests: 1_000 });
+export const QUICK_PRESET = Object.freeze({ n: 5_000, rounds: 3, memoryEntries: 2_000, bullmqJobs: 2_000, rrRequests: 5_000, rrSerialRequests: 1_000, httpRequests: 2_000 });
 /** Where the machine-readable results go, relative to the working directory. */
 export const DEFAULT_OUTPUT_PATH = 'docs/benchmarks/latest.json';
 
@@ -70,6 +74,10 @@ export interface BenchOptions {
   readonly rrSerialRequests: number;
   /** Requests a request/reply worker runs at once; default {@link DEFAULT_RR_WORKER_CONCURRENCY}. */
   readonly rrWorkerConcurrency: number;
+  /** Requests per run of `http`; default {@link DEFAULT_HTTP_REQUESTS}. */
+  readonly httpRequests: number;
+  /** Connections of the HTTP load; default {@link DEFAULT_HTTP_CONNECTIONS}. */
+  readonly httpConnections: number;
   /** JSON output path, or null not to write one; default {@link DEFAULT_OUTPUT_PATH}. */
   readonly outputPath: string | null;
 }
@@ -135,6 +143,8 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     rrRequests: quick ? QUICK_PRESET.rrRequests : DEFAULT_RR_REQUESTS,
     rrSerialRequests: quick ? QUICK_PRESET.rrSerialRequests : DEFAULT_RR_SERIAL_REQUESTS,
     rrWorkerConcurrency: DEFAULT_RR_WORKER_CONCURRENCY,
+    httpRequests: quick ? QUICK_PRESET.httpRequests : DEFAULT_HTTP_REQUESTS,
+    httpConnections: DEFAULT_HTTP_CONNECTIONS,
     outputPath,
   });
 }

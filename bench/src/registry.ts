@@ -9,6 +9,7 @@ import type { ScenarioName } from './options.js';
 import type { Scenario } from './scenario.js';
 import { runBullmq } from './scenarios/bullmq.js';
 import { runConsume } from './scenarios/consume.js';
+import { runHttp } from './scenarios/http.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { runProduce } from './scenarios/produce.js';
 import { runRequestReply } from './scenarios/request-reply.js';
@@ -19,5 +20,6 @@ export const REGISTRY: Readonly<Record<ScenarioName, Scenario>> = Object.freeze(
   consume: comparisonScenario('consume', runConsume),
   bullmq: comparisonScenario('bullmq', runBullmq),
   'request-reply': comparisonScenario('request-reply', runRequestReply),
+  http: comparisonScenario('http', runHttp),
   memory: memoryScenario,
 });

@@ -24,7 +24,7 @@ before(async () => {
   ctx = {
     url: server.url,
     admin,
-    options: { ...parsed, memoryEntries: N, memoryPayloadSizes: [50, 500], bullmqJobs: SMALL, rrRequests: SMALL, rrSerialRequests: 50 },
+    options: { ...parsed, memoryEntries: N, memoryPayloadSizes: [50, 500], bullmqJobs: SMALL, rrRequests: SMALL, rrSerialRequests: 50, httpRequests: SMALL },
   };
 });
 
@@ -39,22 +39,22 @@ async function runComparisons(name: ScenarioName): Promise<readonly ComparisonRe
   return reports;
 }
 
-function assertReport(report: ComparisonReport, n: number, sides: readonly string[], children: readonly string[] = []): void {
+function assertReport(report: ComparisonReport, n: number, sides: readonly string[], children: (side: string) => readonly string[] = () => []): void {
   const c = report.comparison;
   assert.equal(c.n, n);
   assert.deepEqual(Object.keys(c.sides), sides);
-  for (const side of Object.values(c.sides)) {
+  for (const [name, side] of Object.entries(c.sides)) {
     assert.equal(side.runs.length, 1);
     for (const run of side.runs) {
       assert.equal(run.processed, n);
       assert.equal(run.verified, n);
       assert.ok(run.msgsPerSec > 0 && Number.isFinite(run.msgsPerSec));
-      assert.deepEqual(Object.keys(run.cpuMs), [CLIENT_PROCESS, SERVER_PROCESS, ...children]);
+      assert.deepEqual(Object.keys(run.cpuMs), [CLIENT_PROCESS, SERVER_PROCESS, ...children(name)]);
       for (const ms of Object.values(run.cpuMs)) assert.ok(ms >= 0);
     }
     assert.equal(side.msgsPerSec.median, side.runs[0]?.msgsPerSec);
   }
-  assert.ok(report.verdicts.length > 0);
+  assert.equal(report.verdicts.length > 0, 'ours' in c.sides, 'a comparison with our side has a verdict');
   for (const v of report.verdicts) assert.ok(Number.isFinite(v.value), `${report.name}: ${v.metric} is a number`);
 }
 
@@ -79,12 +79,24 @@ test('bullmq: our consumer and a BullMQ worker each process the same jobs', asyn
 test('request-reply: both sides answer every request at each concurrency, with latency and worker CPU', async () => {
   const reports = await runComparisons('request-reply');
   assert.deepEqual(reports.map((r) => r.name), ['request/reply c=1', 'request/reply c=100']);
-  assertReport(reports[0]!, 50, ['ours', 'raw'], ['worker']);
-  assertReport(reports[1]!, SMALL, ['ours', 'raw'], ['worker']);
+  assertReport(reports[0]!, 50, ['ours', 'raw'], () => ['worker']);
+  assertReport(reports[1]!, SMALL, ['ours', 'raw'], () => ['worker']);
   for (const side of reports.flatMap((r) => Object.values(r.comparison.sides))) {
     assert.ok(side.latencyMs !== undefined && side.latencyMs.p50.median > 0 && side.latencyMs.p99.median >= side.latencyMs.p50.median);
   }
   assert.deepEqual(reports.map((r) => r.verdicts[0]?.metric), ['p50DeltaMs', 'ratio']);
+});
+
+test('http: every HTTP target answers every request with the body it got, with each process\'s CPU', async () => {
+  const [report] = await runComparisons('http');
+  const roles: Record<string, readonly string[]> = {
+    fastify: ['fastify'],
+    chain: ['front', 'back'],
+    moleculer: ['moleculer-web', 'moleculer service'],
+    streams: ['gateway', 'worker'],
+  };
+  assertReport(report!, SMALL, Object.keys(roles), (side) => roles[side]!);
+  for (const side of Object.values(report!.comparison.sides)) assert.ok(side.latencyMs !== undefined && side.latencyMs.p99.median > 0);
 });
 
 test('memory: bytes per entry of both sides at each payload size', async () => {
@@ -111,6 +123,7 @@ test('report: every scenario appears in the Markdown and the chart', () => {
   const svg = formatChart(result);
   assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.match(svg, /request\/reply c=100/);
+  assert.match(svg, /HTTP path/);
   assert.match(svg, /<\/svg>\n$/);
   assert.doesNotMatch(svg, /NaN|undefined/);
 });

@@ -80,7 +80,7 @@ export async function runRequestReply(ctx: BenchContext): Promise<ComparisonRepo
         concurrency === 1 ? [p50Verdict(comparison, 'ours', 'raw', RR_P50_TARGET_MS)] : [throughputVerdict(comparison, 'ours', 'raw', RR_TARGET_RATIO)];
       reports.push({
         name: `request/reply c=${concurrency}`,
-        setup: `${int(concurrency)} callers in a closed loop, ~${payloadBytes} B JSON echoed by a worker process reading up to ${rrWorkerConcurrency} requests at once.`,
+        setup: `${int(concurrency)} ${concurrency === 1 ? 'caller' : 'callers'} in a closed loop, ~${payloadBytes} B JSON echoed by a worker process reading up to ${rrWorkerConcurrency} requests at once.`,
         unit: 'req/s',
         labels: LABELS,
         comparison,

@@ -50,12 +50,13 @@ async function startRaw(): Promise<() => Promise<void>> {
         const payload: unknown = JSON.parse(fields[RAW_REQUEST_PAYLOAD]!);
         pipeline.xadd(fields[RAW_REQUEST_REPLY_TO]!, '*', 'i', fields[RAW_REQUEST_ID]!, 'p', JSON.stringify(payload));
         ids.push(id);
+        // Counted when queued: the parent may query right after the client got this reply.
+        handled++;
       }
       if (ids.length > 0) pipeline.xack(topic!, RR_GROUP, ...ids);
       pipeline.xreadgroup(...readArgs);
       const results = (await pipeline.exec()) ?? [];
       for (const [err] of results) if (err) throw err;
-      handled += ids.length;
       reply = results[results.length - 1]![1] as XReadGroupReply;
     }
   };

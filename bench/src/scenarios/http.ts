@@ -1,0 +1,121 @@
+/**
+ * `http`: the HTTP request path, every server in its own process on
+ * loopback, driven by the same autocannon load (`POST /echo`, the same ~100 B
+ * JSON body, `httpConnections` connections, `httpRequests` requests per run);
+ * every server answers the body it got. A run counts only when every answer
+ * is 2xx with the expected body and the back end confirms the request count.
+ *
+ * Targets are listed in {@link HTTP_TARGETS}; our gateway (packages/gateway)
+ * joins them as the `ours` side, with its ratios against each baseline.
+ */
+import { uniqueName } from '@streamerson/testkit';
+import { startChild, stopAll, type ChildHandle } from '../child.js';
+import type { BenchContext } from '../context.js';
+import { int } from '../format.js';
+import { httpLoad } from '../http-load.js';
+import { compare, type CpuProbe, type Side } from '../measure.js';
+import { makePayload } from '../payload.js';
+import type { ComparisonReport } from '../scenario.js';
+
+const HTTP_SERVER = new URL('../workers/http-server.js', import.meta.url);
+const MOLECULER_NODE = new URL('../workers/moleculer-node.js', import.meta.url);
+const RR_WORKER = new URL('../workers/rr-worker.js', import.meta.url);
+
+/** A target's processes once started. */
+interface RunningTarget {
+  /** Port the load goes to. */
+  readonly port: number;
+  /** Every process of the target, by role, first the one the load hits. */
+  readonly processes: Readonly<Record<string, ChildHandle>>;
+  /** The process that does the work; its handled count confirms each run. */
+  readonly backend: ChildHandle;
+}
+
+/** One HTTP path under test. */
+export interface HttpTarget {
+  readonly label: string;
+  /** Starts the target's processes; `started` hears of each one as soon as it runs, so that a failure still stops it. */
+  start(ctx: BenchContext, started: (child: ChildHandle) => void): Promise<RunningTarget>;
+}
+
+async function child(started: (c: ChildHandle) => void, script: URL, args: readonly string[]): Promise<ChildHandle> {
+  const c = await startChild(script, args);
+  started(c);
+  return c;
+}
+
+/** The HTTP paths compared, in run order; the key is the side's name in the results. */
+export const HTTP_TARGETS: Readonly<Record<string, HttpTarget>> = Object.freeze({
+  fastify: {
+    label: 'bare Fastify (no hop)',
+    start: async (_ctx, started) => {
+      const server = await child(started, HTTP_SERVER, ['echo']);
+      return { port: server.ready.port!, processes: { fastify: server }, backend: server };
+    },
+  },
+  chain: {
+    label: 'Fastify → undici Pool → Fastify',
+    start: async (_ctx, started) => {
+      const back = await child(started, HTTP_SERVER, ['echo']);
+      const front = await child(started, HTTP_SERVER, ['chain', String(back.ready.port)]);
+      return { port: front.ready.port!, processes: { front, back }, backend: back };
+    },
+  },
+  moleculer: {
+    label: 'moleculer-web → Moleculer (Redis transporter)',
+    start: async (ctx, started) => {
+      const namespace = uniqueName('bench');
+      const service = await child(started, MOLECULER_NODE, ['service', ctx.url, namespace]);
+      const gateway = await child(started, MOLECULER_NODE, ['gateway', ctx.url, namespace]);
+      return { port: gateway.ready.port!, processes: { 'moleculer-web': gateway, 'moleculer service': service }, backend: service };
+    },
+  },
+  streams: {
+    label: 'hand-written Fastify → streams → worker (raw ioredis)',
+    start: async (ctx, started) => {
+      const topic = uniqueName('bench-http-streams');
+      const worker = await child(started, RR_WORKER, ['raw', ctx.url, topic, String(ctx.options.rrWorkerConcurrency)]);
+      const gateway = await child(started, HTTP_SERVER, ['streams', ctx.url, topic]);
+      return { port: gateway.ready.port!, processes: { gateway, worker }, backend: worker };
+    },
+  },
+});
+
+function side(target: RunningTarget, body: string, connections: number): Side {
+  const processes: Record<string, CpuProbe> = {};
+  for (const [role, c] of Object.entries(target.processes)) processes[role] = () => c.cpuMs();
+  return async (count) => {
+    const handled0 = await target.backend.handled();
+    return {
+      processes,
+      run: () => httpLoad(target.port, body, count, connections),
+      verifyAndCleanup: async () => (await target.backend.handled()) - handled0,
+    };
+  };
+}
+
+/** Runs every {@link HTTP_TARGETS} entry under the same load. */
+export async function runHttp(ctx: BenchContext): Promise<ComparisonReport[]> {
+  const { httpRequests: n, httpConnections: connections, rounds, payloadBytes } = ctx.options;
+  const body = JSON.stringify(makePayload(0, payloadBytes));
+  const children: ChildHandle[] = [];
+  try {
+    const sides: Record<string, Side> = {};
+    const labels: Record<string, string> = {};
+    for (const [key, target] of Object.entries(HTTP_TARGETS)) {
+      sides[key] = side(await target.start(ctx, (c) => children.push(c)), body, connections);
+      labels[key] = target.label;
+    }
+    const comparison = await compare(ctx, sides, { n, warmupN: Math.max(connections, Math.round(n / 10)), rounds });
+    return [{
+      name: 'HTTP path',
+      setup: `autocannon, ${int(connections)} connections, POST /echo with the same ~${payloadBytes} B JSON body, echoed back; every server in its own process.`,
+      unit: 'req/s',
+      labels,
+      comparison,
+      verdicts: [],
+    }];
+  } finally {
+    await stopAll(children);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The HTTP servers of the `http` scenario, one per process:
+ * `node http-server.js <mode> [args]`, listening on a free loopback port.
+ *
+ * - `echo`: bare Fastify, `POST /echo` answers the JSON body it got.
+ * - `chain <upstream port>`: Fastify that forwards each request to an `echo`
+ *   server through an undici Pool (one connection per load connection) and
+ *   answers what it got back: the usual HTTP service-to-service hop.
+ * - `streams <redis url> <topic>`: a hand-written minimal streams gateway,
+ *   Fastify → raw ioredis XADD → the raw request/reply worker → XREAD reply.
+ */
+import Fastify from 'fastify';
+import { Pool } from 'undici';
+import { RawRequestClient } from '../rr-raw-client.js';
+import type { BenchPayload } from '../payload.js';
+import { serveParent } from './ipc.js';
+
+/** Connections of the chain's undici Pool: as many as the load generator opens. */
+export const CHAIN_POOL_CONNECTIONS = 100;
+
+const [mode, ...args] = process.argv.slice(2);
+let handled = 0;
+const app = Fastify({ logger: false });
+const closers: (() => Promise<void>)[] = [];
+
+switch (mode) {
+  case 'echo':
+    app.post('/echo', async (request) => {
+      handled++;
+      return request.body;
+    });
+    break;
+  case 'chain': {
+    const pool = new Pool(`http://127.0.0.1:${args[0]}`, { connections: CHAIN_POOL_CONNECTIONS });
+    closers.push(() => pool.close());
+    app.post('/echo', async (request) => {
+      const response = await pool.request({ path: '/echo', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request.body) });
+      const body = await response.body.json();
+      handled++;
+      return body;
+    });
+    break;
+  }
+  case 'streams': {
+    const client = new RawRequestClient(args[0]!, args[1]!);
+    closers.push(() => client.close());
+    app.post('/echo', async (request) => {
+      const reply = await client.request(request.body as BenchPayload);
+      handled++;
+      return reply;
+    });
+    break;
+  }
+  default:
+    throw new Error(`usage: http-server echo | chain <upstream port> | streams <redis url> <topic>; got ${mode}`);
+}
+
+await app.listen({ host: '127.0.0.1', port: 0 });
+const address = app.server.address();
+serveParent(
+  {
+    handled: () => handled,
+    stop: async () => {
+      await app.close();
+      for (const close of closers) await close();
+    },
+  },
+  { port: typeof address === 'object' && address !== null ? address.port : 0 },
+);
