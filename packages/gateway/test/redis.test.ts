@@ -1,0 +1,117 @@
+import { strict as assert } from 'node:assert';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect, type Engine } from '@streamerson/core';
+import { Client, type Service } from '@streamerson/service';
+import { startRedis, waitFor, type RedisServer } from '@streamerson/testkit';
+import type { FastifyInstance } from 'fastify';
+import type { HttpRequest } from '../src/index.js';
+import { gatewayApp, listen, topicName, worker } from './helpers.js';
+import { SseReader } from './sse-client.js';
+import { TestSocket } from './ws-client.js';
+
+let redis: RedisServer;
+const engines: Engine[] = [];
+const open = async (): Promise<Engine> => {
+  const e = await connect(redis.url, { redis: { maxRetriesPerRequest: 1 } });
+  engines.push(e);
+  return e;
+};
+
+before(async () => {
+  redis = await startRedis();
+});
+after(async () => {
+  for (const e of engines) e.destroy();
+  await redis.stop();
+});
+
+describe('gateway on a real Redis', () => {
+  it('several gateways and several workers, each gateway gets only its own replies', async () => {
+    const topic = topicName('orders');
+    const workers: Service[] = [];
+    for (let i = 0; i < 3; i++) {
+      workers.push(await worker(await open(), topic, { get: (req: HttpRequest) => ({ id: req.params['id'], gw: req.headers['x-gw'], worker: i }) }, { name: 'orders' }));
+    }
+    const gateways: FastifyInstance[] = [];
+    const bases: string[] = [];
+    for (let g = 0; g < 3; g++) {
+      const app = await gatewayApp({ engine: await open(), forwardHeaders: ['x-gw'] }, (a) => { a.streamerson.route({ method: 'GET', url: '/orders/:id', topic, type: 'get' }); });
+      gateways.push(app);
+      bases.push(await listen(app));
+    }
+    try {
+      const results = await Promise.all(bases.flatMap((base, g) => Array.from({ length: 60 }, async (_, n) => {
+        const res = await fetch(`${base}/orders/${g}-${n}`, { headers: { 'x-gw': String(g) } });
+        assert.equal(res.status, 200);
+        const body = (await res.json()) as { id: string; gw: string; worker: number };
+        assert.equal(body.id, `${g}-${n}`);
+        assert.equal(body.gw, String(g));
+        return body.worker;
+      })));
+      assert.equal(results.length, 180);
+      assert.ok(new Set(results).size >= 2, 'requests were spread over several workers');
+      for (const app of gateways) {
+        const stats = app.streamerson.client.stats();
+        assert.equal(stats.replies, 60);
+        assert.equal(stats.unknownReplies, 0, 'no gateway read another gateway’s reply');
+      }
+    } finally {
+      await Promise.all(gateways.map((a) => a.close()));
+      await Promise.all(workers.map((w) => w.close()));
+    }
+  });
+
+  it('WebSocket and SSE subscriptions with resume on Redis', async () => {
+    const engine = await open();
+    const app = await gatewayApp({ engine, authorize: () => true });
+    const base = await listen(app);
+    const topic = topicName('feed');
+    const publisher = new Client(await open());
+    try {
+      const first = await publisher.publish(topic, 'n', 0);
+      const s = await TestSocket.open(`${base.replace('http', 'ws')}/ws`);
+      await s.call({ op: 'subscribe', id: 1, topic, from: first });
+      const sse = await SseReader.open(`${base}/events/${topic}`, { 'last-event-id': first });
+      await waitFor(() => app.streamerson.stats().subscriptions === 2);
+      const more = [];
+      for (let i = 1; i <= 5; i++) more.push(await publisher.publish(topic, 'n', i));
+      await waitFor(() => s.events(topic).length === 5 && sse.events.length === 5);
+      assert.deepEqual(s.events(topic).map((e) => e['id']), more);
+      assert.deepEqual(sse.events.map((e) => e.id), more);
+      // A new topic restarts the shared read; the first keeps flowing.
+      const other = topicName('feed2');
+      await s.call({ op: 'subscribe', id: 2, topic: other });
+      await publisher.publish(other, 'n', 'o');
+      more.push(await publisher.publish(topic, 'n', 6));
+      await waitFor(() => s.events(other).length === 1 && s.events(topic).length === 6 && sse.events.length === 6);
+      s.close();
+      sse.close();
+    } finally {
+      await publisher.close();
+      await app.close();
+    }
+  });
+
+  it('engine down: 503 ERR_STREAMERSON_UNAVAILABLE with Retry-After', async () => {
+    const own = await startRedis();
+    const engine = await connect(own.url, { redis: { maxRetriesPerRequest: 0 } });
+    const topic = topicName('flaky');
+    const svc = await worker(engine, topic, { ping: () => 'pong' });
+    const app = await gatewayApp({ engine, timeout: 3_000 }, (a) => { a.streamerson.route({ method: 'GET', url: '/ping', topic, type: 'ping' }); });
+    try {
+      assert.equal((await app.inject('/ping')).statusCode, 200);
+      own.kill('SIGKILL');
+      await sleep(100);
+      const res = await app.inject('/ping');
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.json().error.code, 'ERR_STREAMERSON_UNAVAILABLE');
+      assert.equal(res.headers['retry-after'], '1');
+    } finally {
+      await app.close();
+      await svc.close();
+      engine.destroy();
+      await own.stop();
+    }
+  });
+});
