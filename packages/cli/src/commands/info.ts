@@ -1,0 +1,47 @@
+/** `streamerson info <topic>`: length, first and last entry, shards, groups, consumers, dead letters. */
+import type { Command } from 'commander';
+import { intArg } from '../args/numbers.js';
+import { urlOf, type CliContext } from '../context.js';
+import { withEngine } from '../engine.js';
+import { notFound } from '../errors.js';
+import { describeTopic, type EntryRef, type TopicReport } from '../inspect/describe.js';
+import { formatAge } from '../inspect/units.js';
+import { streamsOfTopic } from '../topics.js';
+
+function entryText(ref: EntryRef | null, now: number): string {
+  return ref === null ? '-' : `${ref.id}  ${new Date(ref.time).toISOString()}  (${formatAge(now - ref.time)} ago)`;
+}
+
+/** The human-readable report. */
+export function infoText(r: TopicReport, now = Date.now()): string {
+  const lines = [
+    `topic         ${r.topic}`,
+    `length        ${r.length}`,
+    `first         ${entryText(r.first, now)}`,
+    `last          ${entryText(r.last, now)}`,
+    `shards        ${r.streams.length}${r.streams.length > 1 ? `  (${r.streams.map((s) => `${s.stream}: ${s.length}`).join(', ')})` : ''}`,
+    `dead letters  ${r.deadLetters}`,
+    `groups        ${r.groups.length === 0 ? '-' : ''}`,
+  ];
+  for (const g of r.groups) {
+    lines.push(`  ${g.name}  lag ${g.lag ?? '?'}  pending ${g.pending}  consumers ${g.consumers.length}`);
+    for (const c of g.consumers) lines.push(`    ${c.name}  pending ${c.pending}  idle ${formatAge(c.idleMs)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function registerInfo(program: Command, ctx: CliContext): void {
+  program
+    .command('info')
+    .description('show the state of a topic: length, first/last entry, shards, groups with lag and pending, consumers, dead letters')
+    .argument('<topic>', 'topic to describe')
+    .option('--shards <n>', 'shards of the topic (found by listing when omitted)', intArg('--shards'))
+    .option('--json', 'print one JSON object', false)
+    .action(async (topic: string, options: { shards?: number; json: boolean }, command: Command) => {
+      await withEngine(urlOf(command), async (engine) => {
+        const { exists, ...report } = await describeTopic(engine, topic, await streamsOfTopic(engine, topic, options.shards));
+        if (!exists) throw notFound(`topic "${topic}" does not exist`);
+        await ctx.out.write(options.json ? JSON.stringify(report) + '\n' : infoText(report));
+      });
+    });
+}

@@ -1,0 +1,109 @@
+/** `streamerson produce <topic> [file]`: lines of NDJSON, CSV or text become messages. */
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { Option, type Command } from 'commander';
+import { type Engine } from '@streamerson/core';
+import { intArg, positiveArg } from '../args/numbers.js';
+import { urlOf, note, type CliContext } from '../context.js';
+import { withEngine } from '../engine.js';
+import { BadInputError } from '../errors.js';
+import { MessageEncoder } from '../produce/encoder.js';
+import { INPUT_FORMATS, readInput, type InputFormat } from '../produce/formats.js';
+import { startProgress } from '../produce/progress.js';
+import { BatchWriter, DEFAULT_BATCH_SIZE, DEFAULT_IN_FLIGHT } from '../produce/writer.js';
+import { checkTopic } from '../topics.js';
+
+export interface ProduceOptions {
+  readonly format: InputFormat;
+  readonly type: string;
+  readonly key?: string;
+  readonly shards: number;
+  readonly rate?: number;
+  readonly skipBad: boolean;
+  readonly batch: number;
+  readonly inFlight: number;
+  readonly quiet: boolean;
+}
+
+/** Counts of one produce run, for the summary. */
+export interface ProduceSummary {
+  readonly written: number;
+  readonly skipped: number;
+  readonly stoppedAt: BadInputError | undefined;
+  readonly seconds: number;
+}
+
+/** Reads `input` and writes it to `topic`; stops at the first bad line unless `skipBad`. Shared with `flux`. */
+export async function produceFrom(
+  ctx: CliContext,
+  engine: Engine,
+  topic: string,
+  input: Readable,
+  options: ProduceOptions,
+): Promise<ProduceSummary> {
+  const started = performance.now();
+  const encoder = new MessageEncoder({ topic, shards: options.shards, type: options.type, keyField: options.key });
+  const writer = new BatchWriter(engine, {
+    batchSize: options.batch,
+    inFlight: options.inFlight,
+    rate: options.rate,
+    signal: ctx.lifecycle.signal,
+  });
+  const progress = options.quiet ? undefined : startProgress(ctx.stderr, () => writer.written);
+  let skipped = 0;
+  let stoppedAt: BadInputError | undefined;
+  try {
+    read: for await (const items of readInput(options.format, input, encoder, ctx.lifecycle.signal)) {
+      for (const item of items) {
+        if (item instanceof BadInputError) {
+          if (!options.skipBad) {
+            stoppedAt = item;
+            break read;
+          }
+          skipped++;
+          note(ctx, `streamerson: skipped ${item.code}: ${item.message}`);
+          continue;
+        }
+        await writer.push(item);
+      }
+      await writer.send();
+    }
+    await writer.flush();
+  } finally {
+    progress?.stop();
+  }
+  return { written: writer.written, skipped, stoppedAt, seconds: (performance.now() - started) / 1000 };
+}
+
+/** The summary line on stderr. */
+export function summaryLine(topic: string, s: ProduceSummary): string {
+  const rate = s.seconds > 0 ? Math.round(s.written / s.seconds) : s.written;
+  let text = `produced ${s.written} messages to ${topic} in ${s.seconds.toFixed(2)} s (${rate} msg/s)`;
+  if (s.skipped > 0) text += `, skipped ${s.skipped} bad lines`;
+  if (s.stoppedAt !== undefined) text += `; stopped at bad line ${s.stoppedAt.line}, the messages before it were written`;
+  return text;
+}
+
+export function registerProduce(program: Command, ctx: CliContext): void {
+  program
+    .command('produce')
+    .description('write lines from stdin or a file to a topic, one message per line')
+    .argument('<topic>', 'topic to write to')
+    .argument('[file]', 'file to read; stdin when omitted or "-"')
+    .addOption(new Option('--format <format>', 'input format').choices(INPUT_FORMATS).default('ndjson'))
+    .option('--type <type>', 'message type of lines that carry none', '')
+    .option('--key <field>', 'payload field (dotted path) whose value routes the message to a shard')
+    .option('--shards <n>', 'shards of the topic', intArg('--shards'), 1)
+    .option('--rate <n>', 'at most this many messages per second', positiveArg('--rate'))
+    .option('--skip-bad', 'report malformed lines and go on instead of stopping', false)
+    .option('--batch <n>', 'messages per pipelined batch', intArg('--batch'), DEFAULT_BATCH_SIZE)
+    .option('--in-flight <n>', 'batches in flight at once', intArg('--in-flight'), DEFAULT_IN_FLIGHT)
+    .option('-q, --quiet', 'no progress line and no summary', false)
+    .action(async (topic: string, file: string | undefined, options: ProduceOptions, command: Command) => {
+      checkTopic(topic);
+      const input = file === undefined || file === '-' ? ctx.stdin : createReadStream(file);
+      const summary = await withEngine(urlOf(command), (engine) => produceFrom(ctx, engine, topic, input, options));
+      if (!options.quiet) note(ctx, summaryLine(topic, summary));
+      if (summary.stoppedAt !== undefined) throw summary.stoppedAt;
+    });
+}

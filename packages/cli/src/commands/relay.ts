@@ -1,0 +1,69 @@
+/**
+ * `streamerson relay --from <url>/<topic> --to <url>/<topic>`: copies a topic
+ * between two engines, keeping entry ids. Because ids are kept, the target's
+ * last id is exactly how far a previous run got: a relay resumes there, and
+ * can never copy an entry twice.
+ */
+import type { Command } from 'commander';
+import { compareStreamIds, isStreamId, MIN_STREAM_ID, previousStreamId, type Engine } from '@streamerson/core';
+import { parseEndpoint } from '../args/endpoint.js';
+import { note, type CliContext } from '../context.js';
+import { withEngine } from '../engine.js';
+import { usageError } from '../errors.js';
+import { plainBatches } from '../tap/source.js';
+import { streamsOfTopic } from '../topics.js';
+
+interface RelayOptions {
+  readonly from: string;
+  readonly to: string;
+  readonly fromId?: string;
+  readonly follow: boolean;
+  readonly quiet: boolean;
+}
+
+/** The target stream of a source stream: same shard suffix, target topic. */
+function targetStream(source: string, fromTopic: string, toTopic: string): string {
+  return toTopic + source.slice(fromTopic.length);
+}
+
+async function relay(ctx: CliContext, from: Engine, to: Engine, options: RelayOptions): Promise<number> {
+  const src = parseEndpoint(options.from, '--from');
+  const dst = parseEndpoint(options.to, '--to');
+  const streams = await streamsOfTopic(from, src.topic);
+  const after = new Map<string, string>();
+  for (const stream of streams) {
+    const copied = await to.lastId(targetStream(stream, src.topic, dst.topic));
+    const asked = options.fromId === undefined || options.fromId === MIN_STREAM_ID ? MIN_STREAM_ID : previousStreamId(options.fromId);
+    // Never before what the target already has: ids only grow.
+    after.set(stream, compareStreamIds(copied, asked) > 0 ? copied : asked);
+  }
+  let copied = 0;
+  const source = plainBatches(from, after, { follow: options.follow, signal: ctx.lifecycle.signal });
+  for await (const batches of source) {
+    const items = batches.flatMap(({ stream, entries }) =>
+      entries.map((e) => ({ stream: targetStream(stream, src.topic, dst.topic), fields: e.fields, id: e.id })),
+    );
+    if (items.length === 0) continue;
+    await to.appendBatch(items);
+    copied += items.length;
+  }
+  return copied;
+}
+
+export function registerRelay(program: Command, ctx: CliContext): void {
+  program
+    .command('relay')
+    .description('copy a topic (all shards, ids kept) from one engine to another; resumes where the target ends')
+    .requiredOption('--from <url/topic>', 'source, like redis://10.0.0.1:6379/orders')
+    .requiredOption('--to <url/topic>', 'target, like redis://10.0.0.2:6379/orders')
+    .option('--from-id <id>', 'copy from this entry id (inclusive) instead of the beginning')
+    .option('-f, --follow', 'keep copying new entries until stopped', false)
+    .option('-q, --quiet', 'no summary', false)
+    .action(async (options: RelayOptions) => {
+      const src = parseEndpoint(options.from, '--from');
+      const dst = parseEndpoint(options.to, '--to');
+      if (options.fromId !== undefined && !isStreamId(options.fromId)) throw usageError(`--from-id expects an entry id, got ${JSON.stringify(options.fromId)}`);
+      const copied = await withEngine(src.url, (from) => withEngine(dst.url, (to) => relay(ctx, from, to, options)));
+      if (!options.quiet) note(ctx, `relayed ${copied} entries from ${src.topic} to ${dst.topic}`);
+    });
+}

@@ -1,0 +1,29 @@
+/** Compact human units for ages, counts and byte rates. */
+
+/** `850ms`, `12s`, `5m`, `3h`, `2d`. */
+export function formatAge(ms: number): string {
+  if (!Number.isFinite(ms)) return '-';
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  if (ms < 60_000) return `${Math.round(ms / 1000)}s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)}m`;
+  if (ms < 86_400_000) return `${Math.round(ms / 3_600_000)}h`;
+  return `${Math.round(ms / 86_400_000)}d`;
+}
+
+const PREFIXES = ['', 'k', 'M', 'G', 'T'];
+
+/** `950`, `12.3k`, `4.1M`. */
+export function formatCount(n: number): string {
+  let value = n;
+  let i = 0;
+  while (Math.abs(value) >= 1000 && i < PREFIXES.length - 1) {
+    value /= 1000;
+    i++;
+  }
+  return i === 0 ? String(Math.round(value)) : `${value.toFixed(value < 10 ? 1 : 0)}${PREFIXES[i]}`;
+}
+
+/** `512B`, `12.3kB`, `4.1MB`. */
+export function formatBytes(n: number): string {
+  return `${formatCount(n)}B`;
+}

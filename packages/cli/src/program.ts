@@ -1,0 +1,58 @@
+/** The `streamerson` command tree. */
+import { Command, CommanderError, Option } from 'commander';
+import { StreamersonError } from '@streamerson/core';
+import type { CliContext } from './context.js';
+import { DEFAULT_URL, URL_ENV } from './engine.js';
+import { registerProduce } from './commands/produce.js';
+import { registerTap } from './commands/tap.js';
+import { registerFlux } from './commands/flux.js';
+import { registerRequest, registerPublish } from './commands/request.js';
+import { registerLs } from './commands/ls.js';
+import { registerInfo } from './commands/info.js';
+import { registerTrim } from './commands/trim.js';
+import { registerDlq } from './commands/dlq.js';
+import { registerRelay } from './commands/relay.js';
+import { registerGraph } from './commands/graph.js';
+import { registerTop } from './commands/top.js';
+
+/** Version printed by `--version`. */
+export const CLI_VERSION = '0.1.0';
+
+/** Commander's own exit codes that are not failures (help, version). */
+const BENIGN_COMMANDER_CODES = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
+
+/**
+ * Commander reports usage mistakes by throwing (exitOverride); they become
+ * `ERR_STREAMERSON_USAGE`, help and version become a clean exit.
+ */
+export function usageOf(error: CommanderError): StreamersonError | undefined {
+  if (BENIGN_COMMANDER_CODES.has(error.code)) return undefined;
+  return new StreamersonError('ERR_STREAMERSON_USAGE', error.message.replace(/^error: /, ''), { cause: error });
+}
+
+export function createProgram(ctx: CliContext): Command {
+  const program = new Command('streamerson')
+    .description('produce, tap, inspect and monitor Streamerson streams')
+    .version(CLI_VERSION)
+    .addOption(new Option('--url <url>', 'engine URL').env(URL_ENV).default(DEFAULT_URL))
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.stdout.write(text),
+      writeErr: (text) => ctx.stderr.write(text),
+      // Usage errors are printed once, with their code, by main.
+      outputError: () => undefined,
+    });
+  registerProduce(program, ctx);
+  registerTap(program, ctx);
+  registerFlux(program, ctx);
+  registerRequest(program, ctx);
+  registerPublish(program, ctx);
+  registerLs(program, ctx);
+  registerInfo(program, ctx);
+  registerTrim(program, ctx);
+  registerDlq(program, ctx);
+  registerRelay(program, ctx);
+  registerGraph(program, ctx);
+  registerTop(program, ctx);
+  return program;
+}

@@ -1,0 +1,52 @@
+/**
+ * The terminal while `top` runs: alternate screen, hidden cursor, raw keys.
+ * Everything is restored on close, however the run ends.
+ */
+import type { TermReadable, TermWritable } from '../context.js';
+
+const ENTER = '\x1b[?1049h\x1b[?25l';
+const LEAVE = '\x1b[?25h\x1b[?1049l';
+const HOME = '\x1b[H';
+const CLEAR_LINE = '\x1b[K';
+const CLEAR_BELOW = '\x1b[J';
+
+export class Screen {
+  #closed = false;
+  readonly #onData: (data: Buffer) => void;
+
+  constructor(
+    private readonly stdin: TermReadable,
+    private readonly stdout: TermWritable,
+    onKey: (key: string) => void,
+  ) {
+    this.#onData = (data) => onKey(data.toString('utf8'));
+    stdout.write(ENTER);
+    if (stdin.isTTY === true) stdin.setRawMode?.(true);
+    stdin.on('data', this.#onData);
+    stdin.resume();
+  }
+
+  get width(): number {
+    return this.stdout.columns ?? 120;
+  }
+
+  get height(): number {
+    return this.stdout.rows ?? 40;
+  }
+
+  /** Redraws in place: no full clear, so the screen does not flicker. */
+  draw(lines: readonly string[]): void {
+    if (this.#closed) return;
+    const visible = lines.slice(0, this.height);
+    this.stdout.write(HOME + visible.map((l) => l + CLEAR_LINE).join('\r\n') + CLEAR_BELOW);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.stdin.off('data', this.#onData);
+    if (this.stdin.isTTY === true) this.stdin.setRawMode?.(false);
+    this.stdin.pause();
+    this.stdout.write(LEAVE);
+  }
+}
