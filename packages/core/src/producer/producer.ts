@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Writable, WritableOptions } from 'node:stream';
-import type { AppendItem, Engine, FieldValue } from '../engine/types.js';
+import type { AppendItem, Engine } from '../engine/types.js';
 import { ClosedError, InvalidOptionError, StreamersonError } from '../errors.js';
 import { createProducerWritable } from '../facades/writable.js';
 import { streamKey } from '../keys.js';
@@ -9,6 +9,8 @@ import { encodeMessage } from '../protocol/codec.js';
 import type { OutgoingMessage } from '../protocol/types.js';
 import { parseProducerOptions, type ProducerConfig, type ProducerOptions } from './producer-options.js';
 import { shardForKey } from './shard-hash.js';
+
+const NO_OPTIONS: SendOptions = Object.freeze({});
 
 /** Per-message options of {@link Producer.send}. */
 export interface SendOptions extends Omit<OutgoingMessage, 'payload' | 'source'> {
@@ -33,9 +35,8 @@ export interface Receipt {
   readonly duplicate: boolean;
 }
 
-interface Queued {
-  readonly stream: string;
-  readonly fields: readonly FieldValue[];
+/** A message waiting for its batch; it is its own {@link AppendItem}, so a batch goes to the engine as is. */
+interface Queued extends AppendItem {
   readonly messageId: string;
   readonly resolve: (receipt: Receipt) => void;
   readonly reject: (error: unknown) => void;
@@ -100,17 +101,27 @@ export class Producer<P = unknown> extends EventEmitter {
    * failure is also emitted as an `'error'` event when the producer has an
    * `'error'` listener, and counted in {@link failed} either way.
    */
-  send(payload: P, options: SendOptions = {}): Promise<Receipt> {
-    return this.sendMessage({ ...options, payload });
+  send(payload: P, options: SendOptions = NO_OPTIONS): Promise<Receipt> {
+    return this.#send(payload, options);
   }
 
   /** Same as {@link send}, for a whole record (payload, key, id, type, headers, …). */
   sendMessage(record: ProducerRecord<P>): Promise<Receipt> {
-    const { promise, resolve, reject } = this.#receipt();
+    return this.#send(record.payload, record);
+  }
+
+  #send(payload: P, options: SendOptions): Promise<Receipt> {
+    let resolve!: (r: Receipt) => void;
+    let reject!: (e: unknown) => void;
+    const promise = new Promise<Receipt>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    if (this.options.durability === 'fire-and-forget') promise.catch(() => undefined);
     try {
-      this.#enqueue(record, resolve, reject);
+      this.#enqueue(payload, options, resolve, reject);
     } catch (error) {
-      reject(error);
+      this.#fail(reject, error);
     }
     return promise;
   }
@@ -139,7 +150,7 @@ export class Producer<P = unknown> extends EventEmitter {
     this.#scheduled = null;
     const queued = this.#queue;
     this.#queue = [];
-    for (const item of queued) item.reject(new ClosedError('producer'));
+    for (const item of queued) this.#fail(item.reject, new ClosedError('producer'));
   }
 
   /** An object-mode Writable that sends each chunk (a {@link ProducerRecord}); `end()` flushes but leaves the producer open. */
@@ -151,30 +162,18 @@ export class Producer<P = unknown> extends EventEmitter {
     await this.close();
   }
 
-  #receipt(): { promise: Promise<Receipt>; resolve: (r: Receipt) => void; reject: (e: unknown) => void } {
-    let resolve!: (r: Receipt) => void;
-    let reject!: (e: unknown) => void;
-    const promise = new Promise<Receipt>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    const fireAndForget = this.options.durability === 'fire-and-forget';
-    if (fireAndForget) promise.catch(() => undefined);
-    return {
-      promise,
-      resolve: (r) => {
-        this.#sent++;
-        resolve(r);
-      },
-      reject: (e) => {
-        this.#failed++;
-        if (fireAndForget && this.listenerCount('error') > 0) this.emit('error', e);
-        reject(e);
-      },
-    };
+  #fail(reject: (e: unknown) => void, error: unknown): void {
+    this.#failed++;
+    if (this.options.durability === 'fire-and-forget' && this.listenerCount('error') > 0) this.emit('error', error);
+    reject(error);
   }
 
-  #enqueue(record: ProducerRecord<P>, resolve: (r: Receipt) => void, reject: (e: unknown) => void): void {
+  #succeed(q: Queued, receipt: Receipt): void {
+    this.#sent++;
+    q.resolve(receipt);
+  }
+
+  #enqueue(payload: P, record: SendOptions, resolve: (r: Receipt) => void, reject: (e: unknown) => void): void {
     if (this.#state !== 'open') throw new ClosedError('producer');
     if (this.pending >= this.options.maxPending) {
       throw new StreamersonError('ERR_STREAMERSON_OVERLOAD', `producer has ${this.pending} messages pending (maxPending ${this.options.maxPending})`);
@@ -188,9 +187,11 @@ export class Producer<P = unknown> extends EventEmitter {
       headers: record.headers,
       contentType: record.contentType,
       source: this.options.source,
-      payload: record.payload,
+      payload,
     });
-    this.#queue.push({ stream: this.#route(record.key), fields, messageId, resolve, reject });
+    const retention = this.options.retention;
+    const stream = this.#route(record.key);
+    this.#queue.push(retention ? { stream, fields, retention, messageId, resolve, reject } : { stream, fields, messageId, resolve, reject });
     this.#scheduled ??= setImmediate(() => this.#dispatch());
   }
 
@@ -217,17 +218,18 @@ export class Producer<P = unknown> extends EventEmitter {
   }
 
   async #appendBatch(batch: Queued[]): Promise<void> {
-    const retention = this.options.retention;
-    const items: AppendItem[] = batch.map((q) => ({ stream: q.stream, fields: q.fields, ...(retention ? { retention } : {}) }));
+    let ids: (string | null)[];
     try {
-      const ids = await this.#engine.appendBatch(items);
-      batch.forEach((q, i) => {
-        const id = ids[i];
-        if (typeof id === 'string') q.resolve({ stream: q.stream, id, messageId: q.messageId || id, duplicate: false });
-        else q.reject(new StreamersonError('ERR_STREAMERSON_ENGINE', `append to "${q.stream}" returned no id`));
-      });
+      ids = await this.#engine.appendBatch(batch);
     } catch (error) {
-      for (const q of batch) q.reject(error);
+      for (const q of batch) this.#fail(q.reject, error);
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const q = batch[i]!;
+      const id = ids[i];
+      if (typeof id === 'string') this.#succeed(q, { stream: q.stream, id, messageId: q.messageId || id, duplicate: false });
+      else this.#fail(q.reject, new StreamersonError('ERR_STREAMERSON_ENGINE', `append to "${q.stream}" returned no id`));
     }
   }
 
@@ -237,9 +239,9 @@ export class Producer<P = unknown> extends EventEmitter {
       batch.map(async (q) => {
         try {
           const r = await this.#engine.appendIdempotent(q.stream, q.fields, q.messageId, dedupeWindowMs, retention ? { retention } : {});
-          q.resolve({ stream: q.stream, id: r.id, messageId: q.messageId, duplicate: r.duplicate });
+          this.#succeed(q, { stream: q.stream, id: r.id, messageId: q.messageId, duplicate: r.duplicate });
         } catch (error) {
-          q.reject(error);
+          this.#fail(q.reject, error);
         }
       }),
     );
