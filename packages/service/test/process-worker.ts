@@ -31,7 +31,13 @@ export interface WorkerConfig {
 /** One line the worker prints. */
 export type WorkerEvent =
   | { readonly event: 'ready'; readonly pid: number }
-  | { readonly event: 'drained'; readonly stats: Record<string, unknown> };
+  | {
+    readonly event: 'drained';
+    /** Handlers that were running per service when the SIGTERM came. */
+    readonly inFlightAtSignal: Record<string, number>;
+    /** Stats per service after the drain. */
+    readonly stats: Record<string, unknown>;
+  };
 
 function emit(event: WorkerEvent): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -61,9 +67,10 @@ let stopping = false;
 process.on('SIGTERM', () => {
   if (stopping) return;
   stopping = true;
+  const inFlightAtSignal = Object.fromEntries(services.map((s) => [s.config.name, s.stats().inFlight]));
   void (async () => {
     await Promise.all(services.map((s) => s.drain()));
-    emit({ event: 'drained', stats: Object.fromEntries(services.map((s) => [s.config.name, s.stats()])) });
+    emit({ event: 'drained', inFlightAtSignal, stats: Object.fromEntries(services.map((s) => [s.config.name, s.stats()])) });
     await engine.close();
     process.exit(0);
   })();

@@ -39,8 +39,9 @@ export interface WorkReply {
   readonly key: string;
   readonly n: number;
   readonly square: number;
-  /** The consumer that ran the handler this time. */
+  /** The consumer that ran the handler this time, and its process. */
   readonly by: string;
+  readonly pid: number;
   /** True when the side effect was already in the ledger: a redelivery after the first run got that far. */
   readonly alreadyRecorded: boolean;
   readonly deliveries: number;
@@ -56,7 +57,7 @@ export function workHandler(engine: Engine, log: WorkLog, consumer: string): Han
     const recorded = await engine.appendIdempotent(log.ledger, ['id', key, 'n', String(payload.n)], key, LEDGER_WINDOW_MS);
     // Work after the side effect too: a crash here leaves it recorded but unanswered.
     await delay((log.delayMs * spread) / 2);
-    return { id: ctx.messageId, key, n: payload.n, square: payload.n * payload.n, by: consumer, alreadyRecorded: recorded.duplicate, deliveries: ctx.deliveries };
+    return { id: ctx.messageId, key, n: payload.n, square: payload.n * payload.n, by: consumer, pid: process.pid, alreadyRecorded: recorded.duplicate, deliveries: ctx.deliveries };
   };
 }
 
