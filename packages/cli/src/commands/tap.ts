@@ -35,17 +35,18 @@ async function tap(ctx: CliContext, engine: Engine, out: Output, topics: readonl
   const streams = (await Promise.all(topics.map((t) => streamsOfTopic(engine, t, options.shards)))).flat();
   const { signal } = ctx.lifecycle;
   const group = options.group;
+  let left = options.count ?? Infinity;
+  const wanted = () => left;
   let source: AsyncGenerator<StreamEntries[]>;
   if (group !== undefined) {
     for (const stream of streams) await engine.createGroup(stream, group, await groupStartOf(from, engine, stream));
-    source = groupBatches(engine, streams, group, options.consumer!, { follow, signal });
+    source = groupBatches(engine, streams, group, options.consumer!, { follow, signal, wanted });
   } else {
     const after = new Map<string, string>();
     for (const stream of streams) after.set(stream, await afterIdOf(from, engine, stream));
-    source = plainBatches(engine, after, { follow, signal });
+    source = plainBatches(engine, after, { follow, signal, wanted });
   }
   const formatter = createFormatter(options.format, options.payloadOnly);
-  let left = options.count ?? Infinity;
   for await (const batches of source) {
     let text = '';
     const written: { stream: string; ids: string[] }[] = [];

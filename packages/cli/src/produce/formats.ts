@@ -57,7 +57,8 @@ async function* csv(input: Readable, encoder: MessageEncoder, signal: AbortSigna
   let batch: InputItem[] = [];
   for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
     if (signal.aborted) break;
-    batch.push(...skipped.splice(0));
+    // The parser runs ahead of this loop: report only the bad records before this one.
+    while (skipped.length > 0 && skipped[0]!.line < info.lines) batch.push(skipped.shift()!);
     try {
       batch.push(encoder.message({ payload: record }));
     } catch (error) {

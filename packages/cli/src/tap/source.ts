@@ -13,6 +13,12 @@ export const TAP_BLOCK_MS = 2000;
 export interface SourceOptions {
   readonly follow: boolean;
   readonly signal: AbortSignal;
+  /** Most entries still wanted (`--count`); reads never fetch more, so a group tap leaves nothing unacknowledged. */
+  readonly wanted?: () => number;
+}
+
+function countOf(options: SourceOptions): number {
+  return Math.max(1, Math.min(TAP_READ_COUNT, options.wanted?.() ?? TAP_READ_COUNT));
 }
 
 /** Runs `body` with a blocking reader that the stop signal closes. */
@@ -46,14 +52,14 @@ function toPositions(positions: Map<string, string>): ReadPosition[] {
 export async function* plainBatches(engine: Engine, after: Map<string, string>, options: SourceOptions): AsyncGenerator<StreamEntries[]> {
   const positions = new Map(after);
   while (!options.signal.aborted) {
-    const batches = await engine.read(toPositions(positions), { count: TAP_READ_COUNT });
+    const batches = await engine.read(toPositions(positions), { count: countOf(options) });
     if (advance(positions, batches) === 0) break;
     yield batches;
   }
   if (!options.follow || options.signal.aborted) return;
   yield* withReader(engine, options.signal, async function* (reader) {
     while (!options.signal.aborted) {
-      const batches = await reader.read(toPositions(positions), { count: TAP_READ_COUNT, blockMs: TAP_BLOCK_MS });
+      const batches = await reader.read(toPositions(positions), { count: countOf(options), blockMs: TAP_BLOCK_MS });
       if (advance(positions, batches) > 0) yield batches;
     }
   });
@@ -70,7 +76,7 @@ export async function* groupBatches(
   const pending = new Map(streams.map((s) => [s, '0']));
   while (!options.signal.aborted && pending.size > 0) {
     const positions: GroupReadPosition[] = [...pending].map(([stream, after]) => ({ stream, after }));
-    const batches = await engine.readGroup(group, consumer, positions, { count: TAP_READ_COUNT });
+    const batches = await engine.readGroup(group, consumer, positions, { count: countOf(options) });
     for (const { stream, entries } of batches) {
       if (entries.length === 0) pending.delete(stream);
       else pending.set(stream, entries.at(-1)!.id);
@@ -81,14 +87,14 @@ export async function* groupBatches(
   }
   const fresh: GroupReadPosition[] = streams.map((stream) => ({ stream, after: '>' }));
   while (!options.signal.aborted) {
-    const batches = await engine.readGroup(group, consumer, fresh, { count: TAP_READ_COUNT });
+    const batches = await engine.readGroup(group, consumer, fresh, { count: countOf(options) });
     if (!batches.some((b) => b.entries.length > 0)) break;
     yield batches;
   }
   if (!options.follow || options.signal.aborted) return;
   yield* withReader(engine, options.signal, async function* (reader) {
     while (!options.signal.aborted) {
-      const batches = await reader.readGroup(group, consumer, fresh, { count: TAP_READ_COUNT, blockMs: TAP_BLOCK_MS });
+      const batches = await reader.readGroup(group, consumer, fresh, { count: countOf(options), blockMs: TAP_BLOCK_MS });
       if (batches.some((b) => b.entries.length > 0)) yield batches;
     }
   });

@@ -1,0 +1,171 @@
+/** produce and tap against a real redis-server: formats, bad lines, --from, groups, pipes. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { connect, encodeMessage, type Engine } from '@streamerson/core';
+import { sleep, startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
+import { cli, lines, MAIN } from './cli.js';
+
+const sh = promisify(execFile);
+
+describe('produce and tap', () => {
+  let redis: RedisServer;
+  let engine: Engine;
+  let url: string;
+  before(async () => {
+    redis = await startRedis();
+    url = redis.url;
+    engine = await connect(url);
+  });
+  after(async () => {
+    await engine.close();
+    await redis.stop();
+  });
+
+  test('10,000 NDJSON lines round-trip unchanged, as payloads and as envelopes', async () => {
+    const topic = uniqueName('rt');
+    const input = Array.from({ length: 10_000 }, (_, i) => JSON.stringify({ n: i, name: `item ${i}`, tags: ['a', 'b'], nested: { ok: i % 2 === 0 } }));
+    const produced = await cli(['produce', topic, '--type', 'item'], { url, input: input.join('\n') + '\n' });
+    assert.equal(produced.code, 0, produced.stderr);
+    assert.match(produced.stderr, /produced 10000 messages to /);
+    assert.equal(await engine.length(topic), 10_000);
+
+    const payloads = await cli(['tap', topic, '--payload-only'], { url });
+    assert.equal(payloads.code, 0, payloads.stderr);
+    assert.deepEqual(lines(payloads.stdout), input);
+
+    const envelopes = lines((await cli(['tap', topic, '--count', '3'], { url })).stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(envelopes.length, 3);
+    assert.deepEqual(Object.keys(envelopes[0]!), ['id', 'stream', 'time', 'type', 'headers', 'payload']);
+    assert.equal(envelopes[0]!['type'], 'item');
+    assert.equal(envelopes[0]!['stream'], topic);
+    assert.deepEqual(envelopes[2]!['payload'], JSON.parse(input[2]!));
+    assert.ok(Math.abs(Date.parse(envelopes[0]!['time'] as string) - Date.now()) < 60_000);
+  });
+
+  test('envelope lines set type, headers and the shard key; tap output feeds back into produce', async () => {
+    const topic = uniqueName('env');
+    const input = [
+      JSON.stringify({ type: 'created', headers: { tenant: 'a' }, key: 'user-1', payload: { id: 1 } }),
+      JSON.stringify({ type: 'created', key: 'user-1', payload: { id: 2 } }),
+      JSON.stringify({ payload: 'bare string', extra: true }),
+    ].join('\n');
+    assert.equal((await cli(['produce', topic, '--shards', '4'], { url, input })).code, 0);
+    const out = lines((await cli(['tap', topic], { url })).stdout).map((l) => JSON.parse(l) as { stream: string; type: string; headers: Record<string, string>; payload: unknown });
+    assert.equal(out.length, 3);
+    const byId = out.filter((m) => m.type === 'created');
+    assert.equal(byId.length, 2);
+    assert.equal(byId[0]!.stream, byId[1]!.stream, 'one key, one shard');
+    assert.match(byId[0]!.stream, new RegExp(`^${topic}#[0-3]$`));
+    assert.deepEqual(byId.find((m) => (m.payload as { id: number }).id === 1)!.headers, { tenant: 'a' });
+    assert.ok(out.some((m) => JSON.stringify(m.payload) === JSON.stringify({ payload: 'bare string', extra: true })), 'an object with other keys is a bare payload');
+
+    const copy = uniqueName('copy');
+    const tapped = (await cli(['tap', topic], { url })).stdout;
+    assert.equal((await cli(['produce', copy], { url, input: tapped })).code, 0);
+    const again = lines((await cli(['tap', copy, '-p'], { url })).stdout).sort();
+    assert.deepEqual(again, out.map((m) => JSON.stringify(m.payload)).sort());
+  });
+
+  test('CSV with a header row and plain text lines, tapped back as CSV and text', async () => {
+    const topic = uniqueName('csv');
+    const csv = 'name,city,note\nada,london,"likes, commas"\ngrace,"new york","said ""hi"""\n';
+    const produced = await cli(['produce', topic, '--format', 'csv'], { url, input: csv });
+    assert.equal(produced.code, 0, produced.stderr);
+    const payloads = lines((await cli(['tap', topic, '-p'], { url })).stdout).map((l) => JSON.parse(l) as unknown);
+    assert.deepEqual(payloads, [
+      { name: 'ada', city: 'london', note: 'likes, commas' },
+      { name: 'grace', city: 'new york', note: 'said "hi"' },
+    ]);
+    const back = await cli(['tap', topic, '-p', '--format', 'csv'], { url });
+    assert.equal(back.stdout, 'name,city,note\nada,london,"likes, commas"\ngrace,new york,"said ""hi"""\n');
+    const withEnvelope = lines((await cli(['tap', topic, '--format', 'csv'], { url })).stdout);
+    assert.equal(withEnvelope[0], 'id,stream,time,type,name,city,note');
+    assert.match(withEnvelope[1]!, new RegExp(`^\\d+-\\d+,${topic},\\d{4}-.*Z,,ada,london,`));
+
+    const text = uniqueName('text');
+    const input = 'first line\n  spaced  \n\n{"not":"parsed"}\nlast without newline';
+    assert.equal((await cli(['produce', text, '--format', 'text'], { url, input })).code, 0);
+    assert.deepEqual(lines((await cli(['tap', text, '--format', 'text'], { url })).stdout), input.split('\n'));
+    const json = lines((await cli(['tap', text, '-p'], { url })).stdout);
+    assert.equal(json[3], JSON.stringify('{"not":"parsed"}'), 'text payloads are JSON strings in NDJSON');
+  });
+
+  test('a malformed line stops the run after writing the lines before it, with its line number', async () => {
+    const topic = uniqueName('bad');
+    const input = ['{"n":1}', '{"n":2}', '{"n": oops}', '{"n":4}'].join('\n');
+    const stopped = await cli(['produce', topic], { url, input });
+    assert.equal(stopped.code, 3);
+    assert.match(stopped.stderr, /streamerson: ERR_STREAMERSON_BAD_INPUT: line 3: not JSON/);
+    assert.match(stopped.stderr, /produced 2 messages .*stopped at bad line 3/);
+    assert.deepEqual(lines((await cli(['tap', topic, '-p'], { url })).stdout), ['{"n":1}', '{"n":2}']);
+
+    const skipped = uniqueName('skip');
+    const run = await cli(['produce', skipped, '--skip-bad'], { url, input: input + '\n{"type":5,"payload":1}\n' });
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /skipped ERR_STREAMERSON_BAD_INPUT: line 3: /);
+    assert.match(run.stderr, /skipped ERR_STREAMERSON_BAD_INPUT: line 5: envelope "type" must be a string/);
+    assert.match(run.stderr, /produced 3 messages .*skipped 2 bad lines/);
+    assert.deepEqual(lines((await cli(['tap', skipped, '-p'], { url })).stdout), ['{"n":1}', '{"n":2}', '{"n":4}']);
+
+    const csvTopic = uniqueName('badcsv');
+    const csv = await cli(['produce', csvTopic, '--format', 'csv'], { url, input: 'a,b\n1,2\n3,4,5\n6,7\n' });
+    assert.equal(csv.code, 3);
+    assert.match(csv.stderr, /ERR_STREAMERSON_BAD_INPUT: line 3: /);
+    assert.equal(await engine.length(csvTopic), 1);
+  });
+
+  test('--from by ISO time, by duration, by id, and latest', async () => {
+    const topic = uniqueName('from');
+    await engine.append(topic, encodeMessage({ payload: 'old' }));
+    await sleep(50);
+    const cut = new Date();
+    await sleep(50);
+    const newer = await engine.append(topic, encodeMessage({ payload: 'new' }));
+    await engine.append(topic, encodeMessage({ payload: 'newest' }));
+    const tap = async (...args: string[]) => lines((await cli(['tap', topic, '-p', ...args], { url })).stdout);
+    assert.deepEqual(await tap('--from', cut.toISOString()), ['"new"', '"newest"']);
+    assert.deepEqual(await tap('--from', newer!), ['"new"', '"newest"']);
+    assert.deepEqual(await tap('--from', '1h'), ['"old"', '"new"', '"newest"']);
+    assert.deepEqual(await tap('--from', 'latest'), []);
+    const bad = await cli(['tap', topic, '--from', 'yesterday'], { url });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /ERR_STREAMERSON_USAGE: --from expects/);
+  });
+
+  test('a group tap acknowledges what it wrote; the next member gets only the rest', async () => {
+    const topic = uniqueName('grp');
+    await engine.appendBatch(Array.from({ length: 10 }, (_, i) => ({ stream: topic, fields: encodeMessage({ payload: i }) })));
+    const first = await cli(['tap', topic, '--group', 'g', '--consumer', 'c1', '--count', '4', '-p'], { url });
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(lines(first.stdout), ['0', '1', '2', '3']);
+    let summary = await engine.pendingSummary(topic, 'g');
+    assert.equal(summary.count, 0, 'written entries are acknowledged');
+    const info = await engine.info(topic);
+    assert.equal(info!.groups[0]!.lag, 6);
+    const rest = await cli(['tap', topic, '--group', 'g', '--consumer', 'c2', '-p'], { url });
+    assert.deepEqual(lines(rest.stdout), ['4', '5', '6', '7', '8', '9']);
+    summary = await engine.pendingSummary(topic, 'g');
+    assert.equal(summary.count, 0);
+    const usage = await cli(['tap', topic, '--group', 'g'], { url });
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /ERR_STREAMERSON_USAGE: --group and --consumer go together/);
+  });
+
+  test('the reader going away (| head -1) ends tap quietly', async () => {
+    const topic = uniqueName('pipe');
+    await engine.appendBatch(Array.from({ length: 20_000 }, (_, i) => ({ stream: topic, fields: encodeMessage({ payload: { i, pad: 'x'.repeat(100) } }) })));
+    const { stdout, stderr } = await sh('sh', ['-c', `node ${MAIN} tap ${topic} -p | head -1; echo "exit=\${PIPESTATUS:-done}"`], {
+      env: { ...process.env, STREAMERSON_URL: url },
+      timeout: 20_000,
+    });
+    assert.equal(lines(stdout)[0], JSON.stringify({ i: 0, pad: 'x'.repeat(100) }));
+    assert.equal(stderr, '', 'no EPIPE error is printed');
+    const status = await sh('bash', ['-c', `set -o pipefail; node ${MAIN} tap ${topic} -p | head -1 > /dev/null`], {
+      env: { ...process.env, STREAMERSON_URL: url },
+      timeout: 20_000,
+    }).then(() => 0, (e: { code: number }) => e.code);
+    assert.equal(status, 0, 'tap exits 0 when its reader leaves');
+  });
+});
