@@ -1,0 +1,97 @@
+/** Named pipes (flux, tap --fifo) and stopping by signal, against a real redis-server. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, openSync, writeSync, closeSync, createReadStream, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, encodeMessage, type Engine } from '@streamerson/core';
+import { startRedis, uniqueName, waitFor, type RedisServer } from '@streamerson/testkit';
+import { cli, finished, lines, startCli } from './cli.js';
+
+describe('named pipes and signals', () => {
+  let redis: RedisServer;
+  let engine: Engine;
+  let url: string;
+  let dir: string;
+  before(async () => {
+    redis = await startRedis();
+    url = redis.url;
+    engine = await connect(url);
+    dir = mkdtempSync(join(tmpdir(), 'streamerson-cli-'));
+  });
+  after(async () => {
+    await engine.close();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Writes to a named pipe the way `echo … > fifo` does: open, write, close. */
+  function writeToFifo(path: string, text: string): void {
+    const fd = openSync(path, 'w');
+    writeSync(fd, text);
+    closeSync(fd);
+  }
+
+  test('flux turns lines written into its named pipe into messages until stopped, then removes the pipe', async () => {
+    const topic = uniqueName('flux');
+    const path = join(dir, `${topic}.fifo`);
+    const child = startCli(['flux', path, topic], url);
+    const done = finished(child);
+    await waitFor(() => existsSync(path), { what: 'the named pipe' });
+    writeToFifo(path, '{"n":1}\n{"n":2}\n');
+    writeToFifo(path, '{"n":3}\nnot json\n');
+    writeToFifo(path, '{"n":4}\n');
+    await waitFor(async () => (await engine.length(topic)) === 4, { what: 'four messages' });
+    child.kill('SIGTERM');
+    const result = await done;
+    assert.equal(result.code, 143);
+    assert.match(result.stderr, /skipped ERR_STREAMERSON_BAD_INPUT: line 4/);
+    assert.match(result.stderr, /produced 4 messages/);
+    assert.equal(existsSync(path), false, 'the pipe is removed on exit');
+    assert.deepEqual(lines((await cli(['tap', topic, '-p'], { url })).stdout), ['{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}']);
+  });
+
+  test('tap --fifo writes messages into a named pipe, old and new, until stopped', async () => {
+    const topic = uniqueName('tapfifo');
+    await engine.append(topic, encodeMessage({ payload: 'before' }));
+    const path = join(dir, `${topic}.fifo`);
+    const child = startCli(['tap', topic, '-p', '--fifo', path], url);
+    const done = finished(child);
+    await waitFor(() => existsSync(path), { what: 'the named pipe' });
+    let received = '';
+    const reader = createReadStream(path, { encoding: 'utf8' }).on('data', (d) => (received += String(d)));
+    await engine.append(topic, encodeMessage({ payload: 'after' }));
+    await waitFor(() => received === '"before"\n"after"\n', { what: 'both messages through the pipe' });
+    child.kill('SIGINT');
+    const result = await done;
+    assert.equal(result.code, 130);
+    assert.equal(existsSync(path), false, 'the pipe is removed on exit');
+    reader.destroy();
+  });
+
+  test('SIGINT during produce flushes what was read and prints the summary', async () => {
+    const topic = uniqueName('sigint');
+    const child = startCli(['produce', topic], url);
+    const done = finished(child);
+    child.stdin!.write('{"n":1}\n{"n":2}\n');
+    await waitFor(async () => (await engine.length(topic)) === 2, { what: 'two messages while stdin stays open' });
+    child.kill('SIGINT');
+    const result = await done;
+    assert.equal(result.code, 130);
+    assert.match(result.stderr, /produced 2 messages/);
+  });
+
+  test('tap --follow waits for new messages and stops cleanly on SIGTERM', async () => {
+    const topic = uniqueName('follow');
+    const child = startCli(['tap', topic, '--follow', '--from', 'latest', '-p'], url);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const done = finished(child);
+    await waitFor(async () => {
+      await engine.append(topic, encodeMessage({ payload: 'ping' }));
+      return out.includes('"ping"');
+    }, { what: 'a followed message' });
+    child.kill('SIGTERM');
+    assert.equal((await done).code, 143);
+  });
+});
