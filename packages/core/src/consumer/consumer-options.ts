@@ -7,8 +7,8 @@ import { MAX_SHARDS } from '../producer/producer-options.js';
 import type { ProtocolError } from '../errors.js';
 import type { OffsetStore } from './offset-store.js';
 
-/** Default size of a consumer's buffer: the most messages it holds unprocessed. */
-export const DEFAULT_PREFETCH = 100;
+/** Default size of a consumer's buffer: the most messages it holds unprocessed. With the refill at half, reads fetch about 128 entries: fewer round trips than the 100 of a typical hand-written loop, with one read always in flight. */
+export const DEFAULT_PREFETCH = 256;
 /** A consumer fetches more once its buffer is at or below this fraction of `prefetch`: a half keeps one read in flight while the user works through the other half, and makes each read fetch at least half of `prefetch` (fewer, larger reads than at three quarters). */
 export const REFILL_THRESHOLD = 0.5;
 /** Default longest blocking read, in ms. */
