@@ -47,16 +47,20 @@ export interface WorkReply {
   readonly deliveries: number;
 }
 
-/** The `work` handler: count the invocation, take `delayMs` around recording the side effect once, reply. */
+/**
+ * The `work` handler: count the invocation, take `delayMs` around recording
+ * the side effect once, reply. It stops when its signal fires (deadline, or
+ * the service's `close()`), leaving the entry pending.
+ */
 export function workHandler(engine: Engine, log: WorkLog, consumer: string): Handler<WorkRequest, WorkReply> {
   return async (payload, ctx) => {
     const key = ctx.idempotencyKey;
     await engine.append(log.invocations, ['id', key, 'by', consumer, 'deliveries', String(ctx.deliveries)]);
     const spread = 0.5 + Math.random();
-    await delay((log.delayMs * spread) / 2);
+    await delay((log.delayMs * spread) / 2, undefined, { signal: ctx.signal });
     const recorded = await engine.appendIdempotent(log.ledger, ['id', key, 'n', String(payload.n)], key, LEDGER_WINDOW_MS);
     // Work after the side effect too: a crash here leaves it recorded but unanswered.
-    await delay((log.delayMs * spread) / 2);
+    await delay((log.delayMs * spread) / 2, undefined, { signal: ctx.signal });
     return { id: ctx.messageId, key, n: payload.n, square: payload.n * payload.n, by: consumer, pid: process.pid, alreadyRecorded: recorded.duplicate, deliveries: ctx.deliveries };
   };
 }
