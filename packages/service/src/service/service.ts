@@ -534,8 +534,8 @@ export class Service {
   }
 }
 
+/** The `deadline` header: ASCII decimal digits only (docs/PROTOCOL.md); anything else means no deadline. */
 function parseDeadline(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : undefined;
+  if (value === undefined || !/^[0-9]{1,16}$/.test(value)) return undefined;
+  return Number(value);
 }
