@@ -1,0 +1,140 @@
+/** request, publish, dlq and graph against a running Service in this process. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, encodeMessage, type Engine } from '@streamerson/core';
+import { Service, ServiceError } from '@streamerson/service';
+import { startRedis, uniqueName, waitFor, type RedisServer } from '@streamerson/testkit';
+import { cli, lines } from './cli.js';
+
+const fast = { blockMs: 50, retryDelayMs: 10, maxRetryDelayMs: 20, claimIntervalMs: 50, consumer: 'm1' } as const;
+
+describe('services from the command line', () => {
+  let redis: RedisServer;
+  let engine: Engine;
+  let url: string;
+  const services: Service[] = [];
+  before(async () => {
+    redis = await startRedis();
+    url = redis.url;
+    engine = await connect(url);
+  });
+  after(async () => {
+    for (const s of services) await s.close();
+    await engine.close();
+    await redis.stop();
+  });
+
+  async function service(topic: string, options: Partial<ConstructorParameters<typeof Service>[1]> = {}): Promise<Service> {
+    const s = new Service(engine, { name: `svc-${topic}`, topic, ...fast, ...options });
+    services.push(s);
+    return s;
+  }
+
+  test('request prints the reply; error replies and timeouts exit non-zero with their code', async () => {
+    const topic = uniqueName('req');
+    const seen: unknown[] = [];
+    const svc = await service(topic);
+    svc
+      .handle('add', (p: { a: number; b: number }) => ({ sum: p.a + p.b }))
+      .handle('fail', () => {
+        throw new ServiceError('no such order', { status: 404, errorCode: 'ORDER_NOT_FOUND' });
+      })
+      .handle('note', (p: unknown) => {
+        seen.push(p);
+      });
+    await svc.start();
+    const ok = await cli(['request', topic, 'add', '{"a":2,"b":3}'], { url });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.deepEqual(JSON.parse(ok.stdout), { sum: 5 });
+
+    const failed = await cli(['request', topic, 'fail'], { url });
+    assert.equal(failed.code, 4);
+    assert.equal(failed.stdout, '');
+    assert.match(failed.stderr, /"code":"ORDER_NOT_FOUND"/);
+    assert.match(failed.stderr, /streamerson: ERR_STREAMERSON_REMOTE: no such order/);
+
+    const nobody = await cli(['request', uniqueName('nobody'), 'x', '1', '--timeout', '200'], { url });
+    assert.equal(nobody.code, 5);
+    assert.match(nobody.stderr, /ERR_STREAMERSON_TIMEOUT/);
+
+    const badJson = await cli(['request', topic, 'add', '{oops'], { url });
+    assert.equal(badJson.code, 2);
+    assert.match(badJson.stderr, /ERR_STREAMERSON_USAGE: the payload must be JSON/);
+
+    const published = await cli(['publish', topic, 'note', '"hello"', '-H', 'tenant=a'], { url });
+    assert.equal(published.code, 0, published.stderr);
+    assert.match(published.stdout, /^\d+-\d+\n$/);
+    await waitFor(() => seen.length === 1, { what: 'the one-way message handled' });
+    assert.deepEqual(seen, ['hello']);
+  });
+
+  test('dlq ls, show, replay and purge work on the dead letters a service wrote', async () => {
+    const topic = uniqueName('dlq');
+    let healthy = false;
+    const handled: number[] = [];
+    const svc = await service(topic, { maxDeliveries: 1 });
+    svc.handle('job', (p: { n: number }) => {
+      if (!healthy) throw new ServiceError('not yet', { errorCode: 'NOT_YET', retryable: true });
+      handled.push(p.n);
+    });
+    await svc.start();
+    await engine.appendBatch([1, 2, 3].map((n) => ({ stream: topic, fields: encodeMessage({ type: 'job', payload: { n } }) })));
+    await waitFor(async () => (await engine.length(`${topic}:dlq`)) === 3, { what: 'three dead letters' });
+
+    const listed = lines((await cli(['dlq', 'ls', topic], { url })).stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(listed.length, 3);
+    assert.equal(listed[0]!['errorCode'], 'NOT_YET');
+    assert.equal(listed[0]!['type'], 'job');
+    assert.equal(listed[0]!['stream'], topic);
+    assert.equal(listed[0]!['deliveries'], 1);
+
+    const shown = JSON.parse((await cli(['dlq', 'show', topic, '--count', '1'], { url })).stdout) as { message: { payload: unknown } };
+    assert.deepEqual(shown.message.payload, { n: 1 });
+
+    const info = await cli(['info', topic, '--json'], { url });
+    assert.equal((JSON.parse(info.stdout) as { deadLetters: number }).deadLetters, 3);
+
+    healthy = true;
+    const replayed = await cli(['dlq', 'replay', topic, '--id', String(listed[0]!['id'])], { url });
+    assert.equal(replayed.code, 0, replayed.stderr);
+    await waitFor(() => handled.length === 1, { what: 'the replayed message handled' });
+    assert.deepEqual(handled, [1]);
+    assert.equal(await engine.length(`${topic}:dlq`), 2);
+
+    const purged = await cli(['dlq', 'purge', topic], { url });
+    assert.equal(purged.stdout, '2\n');
+    assert.equal(await engine.length(`${topic}:dlq`), 0);
+  });
+
+  test('graph draws the registry: services, a gateway route, topics, as Mermaid and DOT', async () => {
+    const orders = uniqueName('orders');
+    const payments = uniqueName('payments');
+    const svc = await service(orders, { name: 'order-service', produces: [payments] });
+    svc.handle('create', () => 'ok').handle('get', () => 'ok');
+    await svc.start();
+    // A gateway announces itself in the same stream (the registry format, written by hand here).
+    await engine.append('_streamerson:registry', encodeMessage({
+      type: 'streamerson.announce',
+      payload: {
+        kind: 'gateway', name: 'edge', instanceId: 'edge-1', host: 'h', pid: 1, startedAt: Date.now(), ttlMs: 60_000, state: 'up',
+        topics: [], types: [], produces: [orders], routes: [{ method: 'POST', url: '/orders', topic: orders, type: 'create' }],
+      },
+    }));
+    const mermaid = await cli(['graph'], { url });
+    assert.equal(mermaid.code, 0, mermaid.stderr);
+    const text = mermaid.stdout;
+    assert.match(text, /^flowchart LR\n/);
+    assert.match(text, /\{\{"gateway edge"\}\}/);
+    assert.match(text, /\["service order-service"\]/);
+    assert.match(text, new RegExp(`\\[\\("${orders}"\\)\\]`));
+    assert.match(text, /-- "POST \/orders → create" -->/);
+    assert.match(text, /-- "create, get" -->/);
+    assert.match(text, new RegExp(`\\[\\("${payments}"\\)\\]`));
+
+    const dot = (await cli(['graph', '--format', 'dot'], { url })).stdout;
+    assert.match(dot, /^digraph streamerson \{/);
+    assert.match(dot, new RegExp(`"topic:${orders}" -> "service:order-service" \\[label="create, get"\\];`));
+    assert.match(dot, new RegExp(`"service:order-service" -> "topic:${payments}";`));
+    assert.match(dot, new RegExp(`"gateway:edge" -> "topic:${orders}" \\[label="POST /orders → create"\\];`));
+  });
+});
