@@ -40,6 +40,36 @@ export function adminTests(ctx: SuiteContext): void {
     });
   });
 
+  describe('expire', () => {
+    it('deletes the stream after its time to live; a later expire sets a new time; appends keep it', async () => {
+      const s = ctx.name();
+      assert.equal(await ctx.engine.expire(s, 1_000), false, 'no stream, nothing to expire');
+      await fill(ctx.engine, s, 2);
+      assert.equal(await ctx.engine.expire(s, 150), true);
+      await fill(ctx.engine, s, 1);
+      assert.equal(await ctx.engine.length(s), 3);
+      await sleep(300);
+      assert.equal(await ctx.engine.info(s), null, 'expired');
+      const kept = ctx.name();
+      await fill(ctx.engine, kept, 1);
+      await ctx.engine.expire(kept, 150);
+      await ctx.engine.expire(kept, 60_000);
+      await sleep(300);
+      assert.equal(await ctx.engine.length(kept), 1, 'the second expire replaced the first');
+      await assert.rejects(ctx.engine.expire(kept, 0), { code: 'ERR_STREAMERSON_INVALID_OPTION' });
+    });
+
+    it('a stream deleted and created again has no time to live', async () => {
+      const s = ctx.name();
+      await fill(ctx.engine, s, 1);
+      await ctx.engine.expire(s, 150);
+      await ctx.engine.deleteStreams([s]);
+      await fill(ctx.engine, s, 1);
+      await sleep(300);
+      assert.equal(await ctx.engine.length(s), 1);
+    });
+  });
+
   describe('info', () => {
     it('is null for a missing stream', async () => {
       assert.equal(await ctx.engine.info(ctx.name('missing')), null);

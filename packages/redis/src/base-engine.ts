@@ -306,6 +306,12 @@ export abstract class BaseRedisEngine implements Engine {
     return (await this.call('xtrim', args)) as number;
   }
 
+  async expire(stream: string, ttlMs: number): Promise<boolean> {
+    if (this.closed) return this.rejectClosed();
+    if (!Number.isInteger(ttlMs) || ttlMs < 1) throw new InvalidOptionError('ttlMs', `expected an integer >= 1, got ${String(ttlMs)}`);
+    return ((await this.call('pexpire', [stream, ttlMs])) as number) === 1;
+  }
+
   async deleteEntries(stream: string, ids: readonly string[]): Promise<number> {
     if (this.closed) return this.rejectClosed();
     if (!Array.isArray(ids) || ids.length === 0) return 0;

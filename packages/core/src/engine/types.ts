@@ -283,6 +283,12 @@ export interface Engine {
   deleteEntries(stream: string, ids: readonly string[]): Promise<number>;
   /** Deletes whole streams (and their groups); resolves with how many existed. */
   deleteStreams(streams: readonly string[]): Promise<number>;
+  /**
+   * Deletes the stream `ttlMs` from now unless this is called again first
+   * (which sets a new time). Appends do not change the time; a stream deleted
+   * and created again has none. Resolves false when the stream does not exist.
+   */
+  expire(stream: string, ttlMs: number): Promise<boolean>;
   /** Length and groups of a stream, or null when it does not exist. */
   info(stream: string): Promise<StreamInfo | null>;
   /** Names of the streams whose key starts with `prefix`, sorted. Bounded by `limit` (default 10,000). */

@@ -250,6 +250,16 @@ export class MemoryEngine implements Engine {
     return s === undefined ? 0 : applyRetention(s, parsed);
   }
 
+  async expire(stream: string, ttlMs: number): Promise<boolean> {
+    const store = this.open();
+    nameOption(stream, 'stream');
+    intOption(ttlMs, 'ttlMs', 0, 1);
+    const s = store.streams.get(stream);
+    if (s === undefined) return false;
+    store.expireLater(stream, s, ttlMs);
+    return true;
+  }
+
   async deleteEntries(stream: string, ids: readonly string[]): Promise<number> {
     const store = this.open();
     const parsed = listOption(ids, 'ids').map((id) => parseId(id));

@@ -9,8 +9,29 @@ export class MemoryStore {
   readonly waiters = new WaiterRegistry();
   /** Open engines using this store. */
   refs = 0;
+  /** Streams with a time to live: one unref'd timer each, replaced by a later `expire`. */
+  private readonly expiries = new Map<string, NodeJS.Timeout>();
 
   constructor(readonly name: string) {}
+
+  /** Deletes `stream` after `ttlMs`, if it is still the same stream object then (as a key's TTL dies with the key). */
+  expireLater(name: string, stream: MemoryStream, ttlMs: number): void {
+    clearTimeout(this.expiries.get(name));
+    const timer = setTimeout(() => {
+      this.expiries.delete(name);
+      if (this.streams.get(name) !== stream) return;
+      this.streams.delete(name);
+      this.waiters.notify(name);
+    }, ttlMs);
+    timer.unref();
+    this.expiries.set(name, timer);
+  }
+
+  /** Stops every expiry timer; the store is going away. */
+  clearExpiries(): void {
+    for (const timer of this.expiries.values()) clearTimeout(timer);
+    this.expiries.clear();
+  }
 }
 
 /** Stores by name, shared by every engine of this process with the same name. */
@@ -30,5 +51,8 @@ export function acquireStore(name: string): MemoryStore {
 /** Releases a store; the last release drops it and all its streams. */
 export function releaseStore(store: MemoryStore): void {
   store.refs--;
-  if (store.refs <= 0 && stores.get(store.name) === store) stores.delete(store.name);
+  if (store.refs <= 0 && stores.get(store.name) === store) {
+    stores.delete(store.name);
+    store.clearExpiries();
+  }
 }
