@@ -4,6 +4,8 @@
  * helpers workers use to answer HTTP requests. Everything not exported here is
  * internal.
  */
+// Route options accept the OpenAPI schema fields (summary, tags, hide) that @fastify/swagger adds.
+/// <reference types="@fastify/swagger" preserve="true" />
 export { streamersonGateway } from './plugin.js';
 export { Gateway } from './gateway.js';
 export type { GatewayStats } from './gateway.js';

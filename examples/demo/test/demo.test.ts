@@ -1,0 +1,54 @@
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { after, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startRedis, waitFor } from '@streamerson/testkit';
+
+const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const running: ChildProcess[] = [];
+after(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Starts the demo and resolves with the URL it prints. */
+async function startDemo(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.push(child);
+  let output = '';
+  child.stdout!.on('data', (d) => { output += String(d); });
+  child.stderr!.on('data', (d) => { output += String(d); });
+  await waitFor(() => /open (http:\/\/\S+)\/ in two/.test(output), { timeoutMs: 20_000, what: 'the demo URL' });
+  return { child, url: /open (http:\/\/\S+)\/ in two/.exec(output)![1]!, output: () => output };
+}
+
+async function exercise(url: string): Promise<void> {
+  assert.deepEqual(await (await fetch(`${url}/hello?name=demo`)).json(), { hello: 'demo' });
+  const created = await fetch(`${url}/todos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":"demo"}' });
+  assert.equal(created.status, 201);
+  assert.match(await (await fetch(`${url}/`)).text(), /Streamerson chat/);
+  const posted = await fetch(`${url}/rooms/lobby/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"t","text":"hi"}' });
+  assert.equal(posted.status, 201);
+}
+
+it('on memory:// the demo runs gateway, workers and chat page in one process and prints the URL', async () => {
+  const env: Record<string, string> = {};
+  if (process.env['STREAMERSON_URL'] !== undefined) env['STREAMERSON_URL'] = 'memory://';
+  const { child, url } = await startDemo(env);
+  await exercise(url);
+  child.kill('SIGTERM');
+  assert.equal(await new Promise((resolve) => child.once('exit', resolve)), 0);
+});
+
+it('with STREAMERSON_URL=redis://… the gateway and the workers are separate processes', async () => {
+  const redis = await startRedis();
+  try {
+    const { child, url, output } = await startDemo({ STREAMERSON_URL: redis.url });
+    assert.match(output(), /gateway and workers in separate processes/);
+    await waitFor(() => /demo workers .* running/.test(output()), { timeoutMs: 20_000 });
+    await exercise(url);
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  } finally {
+    await redis.stop();
+  }
+});
