@@ -41,8 +41,10 @@ export const DEFAULT_HTTP_REQUESTS = 20_000;
 export const DEFAULT_HTTP_CONNECTIONS = 100;
 /** `--quick`: a smoke run of a few seconds. */
 export const QUICK_PRESET = Object.freeze({ n: 5_000, rounds: 3, memoryEntries: 2_000, bullmqJobs: 2_000, rrRequests: 5_000, rrSerialRequests: 1_000, httpRequests: 2_000 });
-/** Where the machine-readable results go, relative to the working directory. */
+/** Where the machine-readable results go, relative to the working directory; the chart goes next to it as `.svg`. */
 export const DEFAULT_OUTPUT_PATH = 'docs/benchmarks/latest.json';
+/** The document whose results section a written run replaces. */
+export const DEFAULT_DOC_PATH = 'docs/BENCHMARKS.md';
 
 /** Parsed, frozen options of one benchmark run. */
 export interface BenchOptions {
@@ -78,8 +80,10 @@ export interface BenchOptions {
   readonly httpRequests: number;
   /** Connections of the HTTP load; default {@link DEFAULT_HTTP_CONNECTIONS}. */
   readonly httpConnections: number;
-  /** JSON output path, or null not to write one; default {@link DEFAULT_OUTPUT_PATH}. */
+  /** JSON output path, or null to write nothing (no JSON, chart or document); default {@link DEFAULT_OUTPUT_PATH}. */
   readonly outputPath: string | null;
+  /** Markdown document that gets the results table when output is written; default {@link DEFAULT_DOC_PATH}. */
+  readonly docPath: string;
 }
 
 const USAGE = `usage: bench [${SCENARIOS.join('|')} …] [--quick] [--n N] [--rounds R] [--out PATH | --no-write]`;
@@ -146,5 +150,6 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     httpRequests: quick ? QUICK_PRESET.httpRequests : DEFAULT_HTTP_REQUESTS,
     httpConnections: DEFAULT_HTTP_CONNECTIONS,
     outputPath,
+    docPath: DEFAULT_DOC_PATH,
   });
 }

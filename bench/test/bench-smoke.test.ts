@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { startRedis, type RedisServer } from '@streamerson/testkit';
 import type { Redis } from 'ioredis';
 import { rawConnection, type BenchContext } from '../src/context.js';
+import { RESULTS_END, RESULTS_START, spliceResults } from '../src/doc.js';
 import { CLIENT_PROCESS, SERVER_PROCESS } from '../src/measure.js';
 import { parseBenchArgs, SCENARIOS, type ScenarioName } from '../src/options.js';
 import { REGISTRY } from '../src/registry.js';
@@ -137,4 +138,10 @@ test('options: --quick, BENCH_N and bad input', () => {
   assert.throws(() => parseBenchArgs(['--n', '0']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--n"/ });
   assert.throws(() => parseBenchArgs(['nope']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"scenario"/ });
   assert.throws(() => parseBenchArgs([], { BENCH_N: 'x' }), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"BENCH_N"/ });
+});
+
+test('doc: a run replaces exactly the results section between the markers', () => {
+  const doc = `# B\n\n${RESULTS_START}\nold figures\n${RESULTS_END}\n\n## After\n`;
+  assert.equal(spliceResults(doc, '| new |\n'), `# B\n\n${RESULTS_START}\n\n| new |\n\n${RESULTS_END}\n\n## After\n`);
+  assert.throws(() => spliceResults('# no markers', 'x'), { code: 'ERR_STREAMERSON_INVALID_OPTION' });
 });
