@@ -49,6 +49,7 @@ export {
   DEFAULT_REPLY_BLOCK_MS,
   DEFAULT_REPLY_READ_COUNT,
   DEFAULT_REPLY_TRIM_INTERVAL_MS,
+  DEFAULT_REPLY_TTL_MS,
   REPLY_STREAM_PREFIX,
 } from './client/client-options.js';
 export type { ClientOptions, ClientConfig } from './client/client-options.js';

@@ -13,6 +13,8 @@ export const DEFAULT_REPLY_BLOCK_MS = 1_000;
 export const DEFAULT_REPLY_READ_COUNT = 1_000;
 /** Default least time between two trims of the reply stream. */
 export const DEFAULT_REPLY_TRIM_INTERVAL_MS = 1_000;
+/** Default time to live of a reply stream, refreshed every third of it while the client lives. */
+export const DEFAULT_REPLY_TTL_MS = 30_000;
 /** Prefix of reply stream names: `_reply:<client id>`. */
 export const REPLY_STREAM_PREFIX = '_reply:';
 
@@ -30,6 +32,12 @@ export interface ClientOptions {
   readonly readCount?: number;
   /** Least time between reply stream trims; default {@link DEFAULT_REPLY_TRIM_INTERVAL_MS}. */
   readonly trimIntervalMs?: number;
+  /**
+   * The reply stream is deleted this long after the client stops refreshing it
+   * (a client that dies without `close()` leaves nothing behind for long);
+   * default {@link DEFAULT_REPLY_TTL_MS}.
+   */
+  readonly replyTtlMs?: number;
 }
 
 /** Parsed, frozen client options. */
@@ -41,6 +49,7 @@ export interface ClientConfig {
   readonly blockMs: number;
   readonly readCount: number;
   readonly trimIntervalMs: number;
+  readonly replyTtlMs: number;
 }
 
 /** Validates client options once; throws InvalidOptionError naming the bad option. */
@@ -55,6 +64,7 @@ export function parseClientOptions(input: unknown): ClientConfig {
     blockMs: intOption(o['blockMs'], 'blockMs', DEFAULT_REPLY_BLOCK_MS, 1),
     readCount: intOption(o['readCount'], 'readCount', DEFAULT_REPLY_READ_COUNT, 1),
     trimIntervalMs: intOption(o['trimIntervalMs'], 'trimIntervalMs', DEFAULT_REPLY_TRIM_INTERVAL_MS, 0),
+    replyTtlMs: intOption(o['replyTtlMs'], 'replyTtlMs', DEFAULT_REPLY_TTL_MS, 3),
   });
 }
 

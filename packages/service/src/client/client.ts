@@ -107,6 +107,7 @@ export class Client {
   private loop: Promise<void> | undefined;
   private lastId = '0-0';
   private lastTrim = 0;
+  private ttlTimer: NodeJS.Timeout | undefined;
   private readonly counts = { requests: 0, replies: 0, timeouts: 0, unknownReplies: 0, badReplies: 0, engineErrors: 0 };
 
   constructor(private readonly engine: Engine, options: ClientOptions = {}) {
@@ -125,12 +126,10 @@ export class Client {
     this.starting ??= (async () => {
       // An empty stream must exist before any reply: services append replies with
       // NOMKSTREAM so that a late reply never recreates the stream of a closed client.
-      const marker = await this.engine.append(this.replyStream, encodeMessage({ payload: null, source: this.config.id }));
-      if (marker !== null) {
-        this.lastId = marker;
-        await this.engine.deleteEntries(this.replyStream, [marker]);
-      }
+      await this.createReplyStream();
       if (this.closed) return;
+      this.ttlTimer = setInterval(() => void this.refreshReplyStream(), Math.max(1, Math.floor(this.config.replyTtlMs / 3)));
+      this.ttlTimer.unref();
       this.reader = this.engine.openReader();
       this.loop = this.readReplies(this.reader);
     })();
@@ -209,6 +208,29 @@ export class Client {
     return (await this.engine.appendBatch(items)) as string[];
   }
 
+  /** An empty reply stream with its time to live (a marker entry makes it, then goes). */
+  private async createReplyStream(): Promise<void> {
+    const marker = await this.engine.append(this.replyStream, encodeMessage({ payload: null, source: this.config.id }));
+    if (marker !== null) {
+      if (this.lastId === '0-0') this.lastId = marker;
+      await this.engine.deleteEntries(this.replyStream, [marker]);
+    }
+    await this.engine.expire(this.replyStream, this.config.replyTtlMs);
+  }
+
+  /**
+   * Keeps the reply stream alive. If it expired anyway (the engine was out of
+   * reach longer than the TTL), it is made again: replies go with NOMKSTREAM
+   * and would otherwise be dropped.
+   */
+  private async refreshReplyStream(): Promise<void> {
+    try {
+      if (!(await this.engine.expire(this.replyStream, this.config.replyTtlMs)) && !this.closed) await this.createReplyStream();
+    } catch {
+      this.counts.engineErrors++;
+    }
+  }
+
   /** Rejects requests in flight with `ClosedError`, stops reading and deletes the reply stream. Idempotent. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -222,6 +244,7 @@ export class Client {
   private async shutdown(): Promise<void> {
     this.closed = true;
     this.stop.abort();
+    clearInterval(this.ttlTimer);
     for (const id of [...this.pending.keys()]) this.settle(id)?.reject(new ClosedError(`client ${this.config.id}`));
     await this.starting?.catch(() => undefined);
     await this.reader?.close();
