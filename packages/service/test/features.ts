@@ -157,6 +157,20 @@ export function featureFlows(label: string, setup: () => Promise<Fixture>): void
       assert.equal(svc.stats().pruned, 1);
     });
 
+    test('drainOnSignals drains on the signal and calls back once', async () => {
+      const topic = uniqueName('signal');
+      const svc = service(topic).handle('x', () => 1);
+      await svc.start();
+      let drained = 0;
+      const remove = svc.drainOnSignals(['SIGUSR2'], () => { drained++; });
+      assert.equal(process.listenerCount('SIGUSR2'), 1);
+      process.emit('SIGUSR2', 'SIGUSR2');
+      await waitFor(() => drained === 1, { what: 'drained after the signal' });
+      assert.equal(process.listenerCount('SIGUSR2'), 0, 'handlers removed after the first signal');
+      await assert.rejects(svc.start(), { code: 'ERR_STREAMERSON_CLOSED' });
+      remove();
+    });
+
     test('the registry lists a running service with its types, and not after it stopped', async () => {
       const topic = uniqueName('reg');
       const svc = service(topic, { announce: true, registryTtlMs: 3_000, produces: ['audit'] }).handle('a', () => 1).handle('b', () => 2);

@@ -172,6 +172,7 @@ export function serviceFlows(label: string, setup: () => Promise<Fixture>): void
       assert.equal(letter.meta.errorMessage, 'always');
       assert.equal(letter.meta.stream, topic);
       assert.equal(letter.meta.consumer, 'm1');
+      assert.ok(letter.meta.firstFailedAt < letter.meta.failedAt, 'first and last failure of three deliveries');
       assert.equal(letter.original.fields.length, 16);
       assert.equal(letter.original.fields[15]!.toString(), '{"x":1}');
       assert.equal((await fx.engine.pendingSummary(topic, svc.config.group)).count, 0);

@@ -67,11 +67,14 @@ test('retry delays grow exponentially, are capped and stay within the jitter', (
 
 test('dead-letter fields round-trip; entries without metadata are not dead letters', () => {
   const raw = { id: '5-1', fields: [Buffer.from('foo'), Buffer.from('bar')] };
-  const meta = { stream: 's', entryId: '5-1', errorCode: 'E', errorMessage: 'm', deliveries: 3, service: 'svc', group: 'g', consumer: 'c', failedAt: 17 };
+  const meta = { stream: 's', entryId: '5-1', errorCode: 'E', errorMessage: 'm', deliveries: 3, service: 'svc', group: 'g', consumer: 'c', firstFailedAt: 1, failedAt: 17 };
   const fields = deadLetterFields(raw, meta).map((f) => Buffer.from(f));
   const letter = parseDeadLetter({ id: '9-0', fields });
   assert.deepEqual(letter, { id: '9-0', original: raw, meta });
   assert.equal(parseDeadLetter(raw), undefined);
+  // A letter without the newer firstFailedAt pair (an older or other writer) still parses.
+  const older = fields.slice(0, -2);
+  assert.deepEqual(parseDeadLetter({ id: '9-1', fields: older })?.meta, { ...meta, firstFailedAt: 17 });
 });
 
 test('ServiceError: defaults and status bounds', () => {

@@ -27,6 +27,11 @@ export interface DeadLetterMeta {
   readonly consumer: string;
   /** Unix time in ms of the last failure. */
   readonly failedAt: number;
+  /**
+   * Unix time in ms of the first failure seen by the member that gave up (its
+   * own retries); equal to `failedAt` when it took the entry over from another member.
+   */
+  readonly firstFailedAt: number;
 }
 
 /** A dead letter read back from a dead-letter stream. */
@@ -38,7 +43,7 @@ export interface DeadLetter {
   readonly meta: DeadLetterMeta;
 }
 
-const META_NAMES = ['stream', 'entryId', 'errorCode', 'errorMessage', 'deliveries', 'service', 'group', 'consumer', 'failedAt'] as const;
+const META_NAMES = ['stream', 'entryId', 'errorCode', 'errorMessage', 'deliveries', 'service', 'group', 'consumer', 'failedAt', 'firstFailedAt'] as const;
 
 /** Fields of the dead letter of `raw`. */
 export function deadLetterFields(raw: RawEntry, meta: DeadLetterMeta): FieldValue[] {
@@ -50,8 +55,10 @@ export function deadLetterFields(raw: RawEntry, meta: DeadLetterMeta): FieldValu
 /** Splits a dead-letter entry into the original entry and its metadata; undefined when it carries no metadata. */
 export function parseDeadLetter(entry: RawEntry): DeadLetter | undefined {
   const f = entry.fields;
-  const metaStart = f.length - META_NAMES.length * 2;
-  if (metaStart < 0 || f[metaStart]?.toString('utf8') !== DEAD_LETTER_FIELD_PREFIX + META_NAMES[0]) return undefined;
+  // The metadata is the trailing run of `dlq.` pairs (older or other writers may add fewer or more).
+  let metaStart = f.length - (f.length % 2);
+  while (metaStart >= 2 && f[metaStart - 2]!.toString('utf8').startsWith(DEAD_LETTER_FIELD_PREFIX)) metaStart -= 2;
+  if (f[metaStart]?.toString('utf8') !== DEAD_LETTER_FIELD_PREFIX + META_NAMES[0]) return undefined;
   const values: Record<string, string> = {};
   for (let i = metaStart; i + 1 < f.length; i += 2) {
     values[f[i]!.toString('utf8').slice(DEAD_LETTER_FIELD_PREFIX.length)] = f[i + 1]!.toString('utf8');
@@ -69,6 +76,7 @@ export function parseDeadLetter(entry: RawEntry): DeadLetter | undefined {
       group: values['group'] ?? '',
       consumer: values['consumer'] ?? '',
       failedAt: Number(values['failedAt']),
+      firstFailedAt: Number(values['firstFailedAt'] ?? values['failedAt']),
     },
   };
 }

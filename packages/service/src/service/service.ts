@@ -73,6 +73,8 @@ interface RetryItem {
   readonly deliveries: number;
   /** Unix ms after which the entry is claimed again. */
   readonly dueAt: number;
+  /** Unix ms of its first failure on this member. */
+  readonly firstFailedAt: number;
 }
 
 type State = 'new' | 'running' | 'draining' | 'closed';
@@ -206,6 +208,24 @@ export class Service {
     await this.close();
   }
 
+  /**
+   * Drains on the first of `signals` (default SIGTERM and SIGINT), as a
+   * process manager's stop asks; `onDrained` runs after (for example to exit).
+   * Returns a function that removes the handlers. Nothing is registered unless
+   * this is called.
+   */
+  drainOnSignals(signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'], onDrained?: () => void): () => void {
+    const handler = (): void => {
+      remove();
+      void this.drain().then(onDrained, onDrained);
+    };
+    const remove = (): void => {
+      for (const s of signals) process.off(s, handler);
+    };
+    for (const s of signals) process.once(s, handler);
+    return remove;
+  }
+
   private async shutdown(): Promise<void> {
     const wasStarted = this.starting;
     this.state = 'draining';
@@ -300,11 +320,11 @@ export class Service {
   }
 
   /** Runs one entry in a slot already taken, and gives the slot back when its writes are done. */
-  private dispatch(stream: string, entry: RawEntry, deliveries: number): void {
+  private dispatch(stream: string, entry: RawEntry, deliveries: number, firstFailedAt?: number): void {
     const k = key(stream, entry.id);
     this.active++;
     this.held.add(k);
-    this.process(stream, entry, deliveries)
+    this.process(stream, entry, deliveries, firstFailedAt)
       .catch(() => { this.counts.engineErrors++; })
       .finally(() => {
         this.held.delete(k);
@@ -313,7 +333,7 @@ export class Service {
       });
   }
 
-  private async process(stream: string, entry: RawEntry, deliveries: number): Promise<void> {
+  private async process(stream: string, entry: RawEntry, deliveries: number, firstFailedAt: number | undefined): Promise<void> {
     const ack = { stream, id: entry.id };
     const msg = decodeEntry(stream, entry);
     if (msg instanceof ProtocolError) {
@@ -349,7 +369,7 @@ export class Service {
     try {
       result = await this.run(registered.handler, msg, deliveries);
     } catch (err) {
-      return this.failed(msg, entry, err, deliveries);
+      return this.failed(msg, entry, err, deliveries, firstFailedAt);
     }
     this.counts.processed++;
     if (msg.replyTo === '') return this.outbox.add([], ack);
@@ -387,7 +407,7 @@ export class Service {
     }
   }
 
-  private failed(msg: Message, entry: RawEntry, err: unknown, deliveries: number): Promise<void> {
+  private failed(msg: Message, entry: RawEntry, err: unknown, deliveries: number, firstFailedAt = Date.now()): Promise<void> {
     const ack = { stream: msg.stream, id: msg.entryId };
     const known = err instanceof ServiceError ? err : undefined;
     if (known !== undefined && !known.retryable) {
@@ -397,14 +417,14 @@ export class Service {
     }
     if (deliveries < this.config.maxDeliveries && this.state === 'running') {
       this.counts.retried++;
-      this.scheduleRetry(msg.stream, msg.entryId, deliveries);
+      this.scheduleRetry(msg.stream, msg.entryId, deliveries, firstFailedAt);
       return Promise.resolve();
     }
     if (deliveries < this.config.maxDeliveries) return Promise.resolve();
     this.counts.deadLettered++;
     const code = known?.errorCode ?? 'ERR_STREAMERSON_SERVICE';
     const message = known?.message ?? (err instanceof Error ? err.message : String(err));
-    const appends = [this.deadLetter(msg.stream, entry, code, message, deliveries)];
+    const appends = [this.deadLetter(msg.stream, entry, code, message, deliveries, firstFailedAt)];
     if (msg.replyTo !== '') {
       // An unexpected throw's message may hold internals: the caller only learns that the handler failed.
       appends.push(this.safeErrorReply(msg, known?.status ?? DEFAULT_ERROR_STATUS, 'ERR_STREAMERSON_DEAD_LETTER',
@@ -421,18 +441,21 @@ export class Service {
     }
   }
 
-  private deadLetter(stream: string, entry: RawEntry, errorCode: string, errorMessage: string, deliveries: number): AppendItem {
+  private deadLetter(stream: string, entry: RawEntry, errorCode: string, errorMessage: string, deliveries: number, firstFailedAt?: number): AppendItem {
     const { name, group, consumer, deadLetterStream } = this.config;
+    const failedAt = Date.now();
     return {
       stream: deadLetterStream,
-      fields: deadLetterFields(entry, { stream, entryId: entry.id, errorCode, errorMessage, deliveries, service: name, group, consumer, failedAt: Date.now() }),
+      fields: deadLetterFields(entry, {
+        stream, entryId: entry.id, errorCode, errorMessage, deliveries, service: name, group, consumer, failedAt, firstFailedAt: firstFailedAt ?? failedAt,
+      }),
     };
   }
 
   /** Beyond `maxScheduledRetries`, the entry just stays pending until a claim scan finds it idle. */
-  private scheduleRetry(stream: string, id: string, deliveries: number): void {
+  private scheduleRetry(stream: string, id: string, deliveries: number, firstFailedAt: number): void {
     if (this.scheduled.size >= this.config.maxScheduledRetries) return;
-    this.scheduled.set(key(stream, id), { stream, id, deliveries, dueAt: Date.now() + retryDelay(this.config, deliveries) });
+    this.scheduled.set(key(stream, id), { stream, id, deliveries, dueAt: Date.now() + retryDelay(this.config, deliveries), firstFailedAt });
   }
 
   private nextRetryAt(): number {
@@ -460,11 +483,12 @@ export class Service {
     try {
       for (const [stream, items] of byStream) {
         const entries = await this.engine.claim(stream, this.config.group, this.config.consumer, items.map((i) => i.id), { minIdleMs: 0 });
-        const deliveries = new Map(items.map((i) => [i.id, i.deliveries + 1]));
+        const byId = new Map(items.map((i) => [i.id, i]));
         for (const entry of entries) {
           used++;
           this.counts.claimed++;
-          this.dispatch(stream, entry, deliveries.get(entry.id) ?? 1);
+          const item = byId.get(entry.id);
+          this.dispatch(stream, entry, item === undefined ? 1 : item.deliveries + 1, item?.firstFailedAt);
         }
       }
     } finally {
