@@ -3,6 +3,7 @@
  * Everything is restored on close, however the run ends.
  */
 import type { TermReadable, TermWritable } from '../context.js';
+import { splitKeys } from './view.js';
 
 const ENTER = '\x1b[?1049h\x1b[?25l';
 const LEAVE = '\x1b[?25h\x1b[?1049l';
@@ -19,7 +20,9 @@ export class Screen {
     private readonly stdout: TermWritable,
     onKey: (key: string) => void,
   ) {
-    this.#onData = (data) => onKey(data.toString('utf8'));
+    this.#onData = (data) => {
+      for (const key of splitKeys(data.toString('utf8'))) onKey(key);
+    };
     stdout.write(ENTER);
     if (stdin.isTTY === true) stdin.setRawMode?.(true);
     stdin.on('data', this.#onData);

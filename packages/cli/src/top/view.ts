@@ -61,3 +61,18 @@ export function applyKey(view: ViewState, key: string): ViewState | 'quit' {
       return view;
   }
 }
+
+/**
+ * The keys in one read from a raw terminal: typed or pasted text arrives as
+ * several characters at once; an escape sequence (an arrow key) stays whole.
+ */
+export function splitKeys(data: string): string[] {
+  const keys: string[] = [];
+  for (let i = 0; i < data.length; ) {
+    const sequence = data[i] === '\x1b' && data[i + 1] === '[' ? /^\x1b\[[0-9;]*[@-~]/.exec(data.slice(i)) : null;
+    const key = sequence?.[0] ?? data[i]!;
+    keys.push(key);
+    i += key.length;
+  }
+  return keys;
+}
