@@ -70,6 +70,7 @@ describe('drain and close under load on memory://', () => {
     await waitFor(() => run.replied() >= 300, { what: 'the run under way' });
     for (let i = 0; i < members.length; i++) {
       const old = members[i]!;
+      await waitFor(() => old.stats().inFlight > 0, { intervalMs: 1, what: `${old.config.consumer} busy` });
       const busy = old.stats().inFlight;
       await old.drain();
       assert.ok(busy > 0, `${old.config.consumer} was busy when drained`);

@@ -15,7 +15,7 @@ import { countById, type WorkReply } from './side-effects.js';
 import { killWorkers, startWorker, type WorkerProcess } from './workers.js';
 
 const REQUESTS = 1_500;
-const BATCH = 30;
+const BATCH = 40;
 const BATCH_EVERY_MS = 50;
 
 describe('rolling restart with drain() across processes on Redis', () => {
@@ -66,6 +66,9 @@ describe('rolling restart with drain() across processes on Redis', () => {
     const restarts: string[] = [];
     for (let m = 0; m < members.length; m++) {
       const old = members[m]!;
+      // Stop it while it holds entries, so that the drain has work to finish.
+      await waitFor(async () => ((await engine.pendingSummary(topic, name)).consumers.find((c) => c.name === old.consumer)?.pending ?? 0) > 0,
+        { intervalMs: 2, what: `${old.consumer} holding entries` });
       const exit = await old.stop();
       assert.deepEqual(exit, { code: 0, signal: null }, `worker ${old.consumer} exits 0 after its drain: ${old.stderr()}`);
       const drained = old.events.find((e) => e.event === 'drained');
