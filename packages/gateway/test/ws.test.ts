@@ -149,6 +149,24 @@ describe('WebSocket', () => {
     fast.close();
   });
 
+  it('history sent by a subscription from an id goes at the pace of the socket: a slow start is not a slow consumer', async () => {
+    const topic = topicName('history');
+    const publisher = new Client(engine);
+    const big = 'h'.repeat(64 * 1024);
+    const N = 200;
+    for (let i = 0; i < N; i++) await publisher.publish(topic, 'blob', { i, big });
+    const s = await TestSocket.open(wsUrl);
+    (s.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    s.send({ op: 'subscribe', id: 1, topic, from: '0-0' });
+    await sleep(300);
+    (s.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    await waitFor(() => s.events(topic).length === N, { timeoutMs: 15_000 });
+    assert.equal(s.closeCode, undefined);
+    assert.deepEqual(s.events(topic).map((e) => e['payload'].i), Array.from({ length: N }, (_, i) => i));
+    await publisher.close();
+    s.close();
+  });
+
   it('one shared reader serves every subscribed topic; subscriptions are released when sockets close', async () => {
     const topics = [topicName('t'), topicName('t'), topicName('t')];
     const sockets = await Promise.all(topics.map(() => TestSocket.open(wsUrl)));

@@ -22,6 +22,8 @@ export interface EventSink {
   send(event: HubEvent): boolean;
   /** The sink fell behind and was dropped from its topic. */
   overflow(): void;
+  /** Resolves once the send buffer is at most half full (or the sink ended): catch-up waits on it. */
+  whenRoom(): Promise<void>;
 }
 
 /** Options of a {@link TopicHub}. */
@@ -90,6 +92,11 @@ export class Subscription {
     if (this.sink.send(event)) return true;
     this.overflow();
     return false;
+  }
+
+  /** Waits for room in the sink's send buffer. */
+  whenRoom(): Promise<void> {
+    return this.sink.whenRoom();
   }
 
   get isClosed(): boolean {
@@ -198,7 +205,10 @@ export class TopicHub {
     void reader?.close();
   }
 
-  /** Called by {@link Subscription.catchUp}: pages of non-blocking reads until the stream's end. */
+  /**
+   * Called by {@link Subscription.catchUp}: pages of non-blocking reads until
+   * the stream's end, each event sent once the sink has room.
+   */
   async catchUp(sub: Subscription): Promise<void> {
     const stream = sub.topic;
     const count = this.options.readCount;
@@ -208,8 +218,13 @@ export class TopicHub {
       const entries = batches[0]?.entries ?? [];
       for (const entry of entries) {
         const event = this.toEvent(stream, entry);
-        if (event === undefined) sub.cursor = entry.id;
-        else if (!sub.push(event)) return;
+        if (event === undefined) {
+          sub.cursor = entry.id;
+          continue;
+        }
+        // History is sent at the pace the subscriber takes it: only live events can make it slow.
+        await sub.whenRoom();
+        if (!sub.push(event)) return;
       }
       if (entries.length < count) break;
     }

@@ -5,6 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { HubEvent } from '../hub/event.js';
+import { whenRoom } from '../hub/room.js';
 import type { EventSink, Subscription } from '../hub/topic-hub.js';
 
 const HEARTBEAT = ': heartbeat\n\n';
@@ -30,6 +31,10 @@ export class SseStream implements EventSink {
     if (this.res.writableLength > this.maxBufferedBytes) return false;
     this.res.write(event.sse);
     return true;
+  }
+
+  whenRoom(): Promise<void> {
+    return whenRoom(() => this.res.writableLength > this.maxBufferedBytes / 2, () => this.ended);
   }
 
   overflow(): void {

@@ -10,6 +10,7 @@ import type { WebSocket } from 'ws';
 import { authorized, type AuthorizeHook, type GatewayOperation } from '../authorize.js';
 import { failure, toFailure, type GatewayFailure } from '../errors.js';
 import type { HubEvent } from '../hub/event.js';
+import { whenRoom } from '../hub/room.js';
 import type { EventSink, Subscription, TopicHub } from '../hub/topic-hub.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Client } from '@streamerson/service';
@@ -54,6 +55,10 @@ export class WsSession implements EventSink {
     if (this.socket.bufferedAmount > this.ctx.maxBufferedBytes) return false;
     this.socket.send(event.frame, { binary: false });
     return true;
+  }
+
+  whenRoom(): Promise<void> {
+    return whenRoom(() => this.socket.bufferedAmount > this.ctx.maxBufferedBytes / 2, () => this.closed || this.socket.readyState !== OPEN);
   }
 
   overflow(): void {
