@@ -51,10 +51,16 @@ export async function startWorker(config: WorkerConfig): Promise<WorkerProcess> 
     out += chunk.toString('utf8');
     let nl;
     while ((nl = out.indexOf('\n')) !== -1) {
-      const event = JSON.parse(out.slice(0, nl)) as WorkerEvent;
+      const line = out.slice(0, nl);
+      out = out.slice(nl + 1);
+      let event: WorkerEvent;
+      try {
+        event = JSON.parse(line) as WorkerEvent;
+      } catch {
+        continue; // not one of ours (a stray log line)
+      }
       events.push(event);
       if (event.event === 'ready') onReady();
-      out = out.slice(nl + 1);
     }
   });
   const exited = new Promise<WorkerExit>((resolve) => {
