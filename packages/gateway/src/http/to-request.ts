@@ -18,7 +18,8 @@ export function toHttpRequest(request: FastifyRequest, route: string, forward: r
   const url = request.url;
   const q = url.indexOf('?');
   const body = request.body;
-  const base = {
+  const binary = Buffer.isBuffer(body);
+  const out: { -readonly [K in keyof HttpRequest]: HttpRequest[K] } = {
     method: request.method,
     url,
     path: q === -1 ? url : url.slice(0, q),
@@ -26,8 +27,9 @@ export function toHttpRequest(request: FastifyRequest, route: string, forward: r
     params: request.params as Record<string, string>,
     query: request.query as Record<string, unknown>,
     headers: forwardedHeaders(request, forward),
+    body: binary ? null : (body ?? null),
     auth: request.auth ?? null,
   };
-  if (Buffer.isBuffer(body)) return { ...base, body: null, bodyBase64: body.toString('base64') };
-  return { ...base, body: body ?? null };
+  if (binary) out.bodyBase64 = body.toString('base64');
+  return out;
 }
