@@ -19,6 +19,10 @@ export interface GatewayStats {
   readonly subscriptions: number;
   /** Topics in the shared subscription read now. */
   readonly subscribedTopics: number;
+  /** Entries of subscribed topics that are not protocol messages (skipped). */
+  readonly badEntries: number;
+  /** Failed shared subscription reads (each retried). */
+  readonly readErrors: number;
 }
 
 export class Gateway {
@@ -64,6 +68,8 @@ export class Gateway {
       sseConnections: this.streams.size,
       subscriptions: this.hub.size,
       subscribedTopics: this.hub.topics,
+      badEntries: this.hub.badEntries,
+      readErrors: this.hub.readErrors,
     };
   }
 }

@@ -69,6 +69,23 @@ describe('Server-Sent Events', () => {
     again.close();
   });
 
+  it('skips entries that are not protocol messages, live and in resumed history', async () => {
+    const topic = topicName('foreign');
+    const live = await SseReader.open(`${base}/events/${topic}`);
+    await waitFor(() => app.streamerson.stats().subscriptions >= 1);
+    const before = app.streamerson.stats().badEntries;
+    await engine.append(topic, ['foo', 'bar']);
+    const id = await publisher.publish(topic, 'ok', 1);
+    await waitFor(() => live.events.length === 1);
+    assert.equal(live.events[0]!.id, id);
+    const resumed = await SseReader.open(`${base}/events/${topic}`, { 'last-event-id': '0-0' });
+    await waitFor(() => resumed.events.length === 1);
+    assert.equal(resumed.events[0]!.id, id);
+    assert.equal(app.streamerson.stats().badEntries, before + 2);
+    live.close();
+    resumed.close();
+  });
+
   it('shares the gateway reader with WebSocket subscribers', async () => {
     const topic = topicName('shared');
     const r = await SseReader.open(`${base}/events/${topic}`);

@@ -125,15 +125,24 @@ export class TopicHub {
   private wake: (() => void) | undefined;
   private closed = false;
   private subscriptions = 0;
-  /** Entries of subscribed topics that are not protocol messages; skipped. */
-  badEntries = 0;
-  readErrors = 0;
+  private badEntryCount = 0;
+  private readErrorCount = 0;
 
   constructor(private readonly engine: Engine, readonly options: TopicHubOptions) {}
 
   /** Subscriptions open now. */
   get size(): number {
     return this.subscriptions;
+  }
+
+  /** Entries of subscribed topics that are not protocol messages; skipped. */
+  get badEntries(): number {
+    return this.badEntryCount;
+  }
+
+  /** Failed shared reads (each retried after a pause). */
+  get readErrors(): number {
+    return this.readErrorCount;
   }
 
   /** Topics in the shared read now. */
@@ -235,7 +244,7 @@ export class TopicHub {
   private toEvent(stream: string, entry: RawEntry): HubEvent | undefined {
     const msg = decodeEntry(stream, entry);
     if (msg instanceof ProtocolError) {
-      this.badEntries++;
+      this.badEntryCount++;
       return undefined;
     }
     return new HubEvent(stream, entry.id, msg);
@@ -257,7 +266,7 @@ export class TopicHub {
         batches = await reader.read(positions, { count: readCount, blockMs });
       } catch {
         if (this.closed) return;
-        this.readErrors++;
+        this.readErrorCount++;
         if (this.reader === reader) this.reader = undefined;
         void reader.close();
         await delay(ERROR_PAUSE_MS, undefined, { signal: this.stop.signal }).catch(() => undefined);
