@@ -17,11 +17,17 @@ import { GatewayMetrics } from './metrics.js';
 import { parseGatewayOptions, type GatewayOptions } from './options.js';
 import { registerSse } from './sse/register.js';
 import { registerWebSocket } from './ws/register.js';
+import { RouteRequests } from './ws/route-request.js';
+import type { RouteConfig } from './http/route-options.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** The Streamerson gateway: `route()`, its `client`, `stats()`. */
     streamerson: Gateway;
+  }
+  interface FastifyContextConfig {
+    /** Set on the gateway's own routes. */
+    streamerson?: RouteConfig;
   }
   interface FastifyRequest {
     /** Authentication context set by the application's hooks; sent to workers as `auth`. Default null. */
@@ -41,7 +47,10 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
     sseConnections: () => gateway?.streams.size ?? 0,
     subscriptions: () => hub.size,
   });
-  const routeContext: RouteContext = { client, metrics, caps, forwardHeaders: config.forwardHeaders, retryAfterSeconds: config.retryAfterSeconds };
+  const routeRequests = config.ws === undefined ? undefined : new RouteRequests(fastify);
+  const routeContext: RouteContext = {
+    client, metrics, caps, routeRequests, forwardHeaders: config.forwardHeaders, retryAfterSeconds: config.retryAfterSeconds, authorize: config.authorize,
+  };
   gateway = new Gateway(fastify, config, client, hub, metrics, routeContext);
 
   if (config.openapi !== undefined) {
@@ -66,8 +75,21 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
     );
   }
   const shared = { client, hub, metrics, authorize: config.authorize, retryAfterSeconds: config.retryAfterSeconds };
-  if (config.ws !== undefined) {
-    await registerWebSocket(fastify, config.ws, { ...shared, timeout: config.timeout, maxBufferedBytes: config.ws.maxBufferedBytes, maxSubscriptions: config.ws.maxSubscriptions }, gateway.sessions);
+  if (config.ws !== undefined && routeRequests !== undefined) {
+    await registerWebSocket(
+      fastify,
+      config.ws,
+      { ...shared, routes: routeRequests, timeout: config.timeout, maxBufferedBytes: config.ws.maxBufferedBytes, maxSubscriptions: config.ws.maxSubscriptions },
+      gateway.sessions,
+    );
+    // Route requests over a WebSocket reach the gateway's routes only, never the application's.
+    fastify.addHook('onRequest', (request, reply, done) => {
+      if (routeRequests.isRouteRequest(request) && request.routeOptions.config.streamerson === undefined) {
+        sendFailure(reply, failure(404, 'ERR_STREAMERSON_NOT_FOUND', `no gateway route ${request.method} ${request.url.split('?')[0]}`), routeContext);
+        return;
+      }
+      done();
+    });
   }
   if (config.sse !== undefined) registerSse(fastify, config.sse, shared, gateway.streams);
   for (const route of config.routes) gateway.route(route);

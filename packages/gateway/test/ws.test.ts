@@ -5,7 +5,7 @@ import { MemoryEngine } from '@streamerson/core';
 import { Client, ServiceError, type Service } from '@streamerson/service';
 import { waitFor } from '@streamerson/testkit';
 import type { FastifyInstance } from 'fastify';
-import { SLOW_CONSUMER_CLOSE_CODE, type AuthorizeContext } from '../src/index.js';
+import { httpReply, SLOW_CONSUMER_CLOSE_CODE, type AuthorizeContext, type HttpRequest } from '../src/index.js';
 import { gatewayApp, listen, topicName, worker } from './helpers.js';
 import { TestSocket } from './ws-client.js';
 
@@ -23,6 +23,7 @@ before(async () => {
     add: (p: { a: number; b: number }) => p.a + p.b,
     fail: () => { throw new ServiceError('no such thing', { status: 404, errorCode: 'THING_NOT_FOUND' }); },
     slow: async () => { await sleep(1_000); return 1; },
+    sum: (req: HttpRequest<{ y: number }>) => httpReply(201, { sum: Number(req.params['x']) + req.body!.y, auth: req.auth }, { location: '/sum/1' }),
   });
   app = await gatewayApp({
     engine,
@@ -33,6 +34,12 @@ before(async () => {
       if (ctx.op === 'connect') return ctx.request.headers['x-token'] !== 'banned';
       return !ctx.topic!.startsWith('secret');
     },
+  }, (a) => {
+    a.addHook('onRequest', async (request) => {
+      if (typeof request.headers['x-token'] === 'string') request.auth = { token: request.headers['x-token'] };
+    });
+    a.streamerson.route({ method: 'POST', url: '/sum/:x', topic: rpc, type: 'sum', schema: { body: { type: 'object', required: ['y'], properties: { y: { type: 'number' } } } } });
+    a.streamerson.route({ method: 'GET', url: '/hidden', topic: secret, type: 'x' });
   });
   wsUrl = (await listen(app)).replace('http', 'ws') + '/ws';
 });
@@ -54,6 +61,29 @@ describe('WebSocket', () => {
     assert.deepEqual(remote, { op: 'error', id: 'two', error: { code: 'THING_NOT_FOUND', message: 'no such thing', status: 404 } });
     assert.equal(timeout['error'].code, 'ERR_STREAMERSON_TIMEOUT');
     s.close();
+  });
+
+  it('requests the gateway’s HTTP routes with the hooks, schema and errors of HTTP', async () => {
+    const s = await TestSocket.open(wsUrl, { headers: { 'x-token': 't-1' } });
+    const ok = await s.call({ op: 'request', id: 'r1', route: 'POST /sum/40', body: { y: 2 } });
+    assert.equal(ok['op'], 'reply');
+    assert.equal(ok['status'], 201);
+    assert.equal(ok['headers'].location, '/sum/1');
+    assert.deepEqual(ok['payload'], { sum: 42, auth: { token: 't-1' } });
+    const invalid = await s.call({ op: 'request', id: 'r2', route: 'POST /sum/1', body: { y: 'no' } });
+    assert.equal(invalid['error'].code, 'ERR_STREAMERSON_BAD_REQUEST');
+    assert.equal(invalid['error'].status, 400);
+    const notGateway = await s.call({ op: 'request', id: 'r3', route: 'GET /metrics' });
+    assert.deepEqual(notGateway['error'], { code: 'ERR_STREAMERSON_NOT_FOUND', message: 'no gateway route GET /metrics', status: 404 });
+    const forbidden = await s.call({ op: 'request', id: 'r4', route: 'GET /hidden' });
+    assert.equal(forbidden['error'].code, 'ERR_STREAMERSON_FORBIDDEN');
+    const malformed = await s.call({ op: 'request', id: 'r5', route: 'GET nothing' });
+    assert.equal(malformed['error'].code, 'ERR_STREAMERSON_BAD_REQUEST');
+    s.close();
+    // Over plain HTTP the marker header means nothing: the routes answer as usual.
+    const base = wsUrl.replace('ws', 'http').replace(/\/ws$/, '');
+    const res = await fetch(`${base}/metrics`, { headers: { 'x-streamerson-ws-route': 'guess' } });
+    assert.equal(res.status, 200);
   });
 
   it('publishes, subscribes from now and from an id, and unsubscribes', async () => {

@@ -7,7 +7,9 @@
 import { TRACEPARENT_HEADER, TRACESTATE_HEADER, StreamersonError } from '@streamerson/core';
 import type { Client, RequestOptions } from '@streamerson/service';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { authorized, type AuthorizeHook } from '../authorize.js';
 import { errorBody, toFailure, type GatewayFailure } from '../errors.js';
+import type { RouteRequests } from '../ws/route-request.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { RouteConfig } from './route-options.js';
 import { sendReply } from './send-reply.js';
@@ -21,6 +23,9 @@ export interface RouteContext {
   readonly caps: TopicCaps;
   readonly forwardHeaders: readonly string[];
   readonly retryAfterSeconds: number;
+  readonly authorize: AuthorizeHook | undefined;
+  /** Present when WebSocket clients may request routes. */
+  readonly routeRequests: RouteRequests | undefined;
 }
 
 /** Sends a failure as the coded error body, with Retry-After when retrying may help. */
@@ -47,11 +52,14 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
   const requestOptions: RequestOptions = Object.freeze({ timeout: route.timeout, shards: route.shards });
   const publishOptions = Object.freeze({ shards: route.shards });
   const overCap = new StreamersonError('ERR_STREAMERSON_UNAVAILABLE', `topic "${topic}" is over its length cap`);
+  const forbidden = new StreamersonError('ERR_STREAMERSON_FORBIDDEN', `request on "${topic}" is not allowed`);
+  const { routeRequests, authorize } = ctx;
 
   async function handler(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const started = performance.now();
     try {
       if (cap.over) throw overCap;
+      if (routeRequests?.isRouteRequest(request) && !(await authorized(authorize, { op: 'request', topic, type, request }))) throw forbidden;
       const payload = toHttpRequest(request, url, forwardHeaders);
       if (oneWay) {
         const messageId = await client.publish(topic, type, payload, publishOptions);
@@ -67,6 +75,7 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
     method: route.method,
     url,
     handler,
+    config: { streamerson: route },
     ...(route.schema === undefined ? {} : { schema: route.schema }),
     ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
     errorHandler(error: unknown, _request: FastifyRequest, reply: FastifyReply) {

@@ -10,6 +10,7 @@ export type FrameId = string | number;
 
 export type ClientFrame =
   | { readonly op: 'request'; readonly id: FrameId; readonly topic: string; readonly type: string; readonly payload: unknown; readonly timeout: number | undefined }
+  | { readonly op: 'route'; readonly id: FrameId; readonly method: string; readonly url: string; readonly body: unknown }
   | { readonly op: 'publish'; readonly id: FrameId | undefined; readonly topic: string; readonly type: string; readonly payload: unknown }
   | { readonly op: 'subscribe'; readonly id: FrameId | undefined; readonly topic: string; readonly from: string | undefined }
   | { readonly op: 'unsubscribe'; readonly id: FrameId | undefined; readonly topic: string };
@@ -22,6 +23,8 @@ export interface BadFrame {
 
 /** Longest client-chosen id echoed back. */
 const MAX_ID_LENGTH = 128;
+/** Longest request target of a route request. */
+const MAX_URL_LENGTH = 2_048;
 /** Longest message type accepted. */
 const MAX_TYPE_LENGTH = MAX_TOPIC_LENGTH;
 
@@ -47,6 +50,7 @@ export function parseFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: bool
   const id = frameId(f['id']);
   if (id === null) return bad(`"id" must be a number or a string of at most ${MAX_ID_LENGTH} characters`);
   const op = f['op'];
+  if (op === 'request' && f['route'] !== undefined) return routeFrame(f, id);
   if (op !== 'request' && op !== 'publish' && op !== 'subscribe' && op !== 'unsubscribe') return bad('"op" must be request, publish, subscribe or unsubscribe', id);
   let topic: string;
   try {
@@ -68,6 +72,17 @@ export function parseFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: bool
   const timeout = f['timeout'];
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1)) return bad('"timeout" must be a positive integer (ms)', id);
   return { op, id, topic, type, payload, timeout };
+}
+
+/** `{op:'request', id, route:'METHOD /url', body?}`: an HTTP route of the gateway, over the socket. */
+function routeFrame(f: Record<string, unknown>, id: FrameId | undefined): ClientFrame | BadFrame {
+  if (id === undefined) return bad('a request needs an "id"');
+  const route = f['route'];
+  const space = typeof route === 'string' ? route.indexOf(' ') : -1;
+  if (typeof route !== 'string' || space === -1 || route.length > MAX_URL_LENGTH || route[space + 1] !== '/') {
+    return bad('"route" must be "<METHOD> /path?query"', id);
+  }
+  return { op: 'route', id, method: route.slice(0, space).toUpperCase(), url: route.slice(space + 1), body: f['body'] };
 }
 
 export function isBadFrame(frame: ClientFrame | BadFrame): frame is BadFrame {

@@ -8,13 +8,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { authorized, type AuthorizeHook, type GatewayOperation } from '../authorize.js';
-import { failure, toFailure, type GatewayFailure } from '../errors.js';
+import { failure, toFailure, type ErrorBody, type GatewayFailure } from '../errors.js';
 import type { HubEvent } from '../hub/event.js';
 import { whenRoom } from '../hub/room.js';
 import type { EventSink, Subscription, TopicHub } from '../hub/topic-hub.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Client } from '@streamerson/service';
 import { isBadFrame, parseFrame, type ClientFrame, type FrameId } from './frames.js';
+import type { RouteRequests } from './route-request.js';
 
 /** Close code of a socket dropped for falling behind; the reason is `ERR_STREAMERSON_SLOW_CONSUMER`. */
 export const SLOW_CONSUMER_CLOSE_CODE = 4008;
@@ -32,6 +33,7 @@ export interface SessionContext {
   readonly timeout: number;
   readonly maxBufferedBytes: number;
   readonly maxSubscriptions: number;
+  readonly routes: RouteRequests;
 }
 
 export class WsSession implements EventSink {
@@ -105,6 +107,8 @@ export class WsSession implements EventSink {
   }
 
   private async handle(frame: ClientFrame): Promise<void> {
+    // A route request is authorized by the route, which knows its topic.
+    if (frame.op === 'route') return this.route(frame.id, frame.method, frame.url, frame.body);
     const type = frame.op === 'request' || frame.op === 'publish' ? frame.type : undefined;
     if (frame.op !== 'unsubscribe' && !(await this.allowed(frame.op, frame.topic, type))) {
       this.sendError(frame.id, failure(403, 'ERR_STREAMERSON_FORBIDDEN', `${frame.op} on "${frame.topic}" is not allowed`));
@@ -136,6 +140,17 @@ export class WsSession implements EventSink {
         return;
       }
     }
+  }
+
+  private async route(id: FrameId, method: string, url: string, body: unknown): Promise<void> {
+    const answer = await this.ctx.routes.request(this.request, method, url, body);
+    const error = (answer.payload as Partial<ErrorBody> | undefined)?.error;
+    if (answer.status >= 400 && typeof error?.code === 'string') {
+      // Counted in the metrics by the HTTP route already.
+      this.sendJson({ op: 'error', id, error: { ...error, status: answer.status } });
+      return;
+    }
+    this.sendJson({ op: 'reply', id, ...answer });
   }
 
   private async subscribe(id: FrameId | undefined, topic: string, from: string | undefined): Promise<void> {
