@@ -186,5 +186,16 @@ export function groupTests(ctx: SuiteContext): void {
       const info = await ctx.engine.info(s);
       assert.deepEqual(info?.groups[0]?.consumers.map((c) => c.name), ['c2']);
     });
+
+    it('a > read that serves nothing creates no consumer; one that serves entries does', async () => {
+      const s = ctx.name();
+      await ctx.engine.createGroup(s, 'g', '$');
+      assert.deepEqual(await ctx.engine.readGroup('g', 'idle', [{ stream: s, after: '>' }], { count: 5 }), []);
+      assert.deepEqual((await ctx.engine.info(s))?.groups[0]?.consumers, []);
+      await fill(ctx.engine, s, 1);
+      await take(ctx, s, 'g', 'busy', 1);
+      assert.deepEqual(await ctx.engine.readGroup('g', 'idle', [{ stream: s, after: '>' }], { count: 5 }), []);
+      assert.deepEqual((await ctx.engine.info(s))?.groups[0]?.consumers.map((c) => c.name), ['busy']);
+    });
   });
 }

@@ -89,11 +89,14 @@ export function readGroupEntries(
   const out: StreamEntries[] = [];
   for (const p of positions) {
     const { s, g } = requireGroup(store, p.stream, group);
+    const fresh = p.after === '>' ? s.after(g.lastMs, g.lastSeq, count) : undefined;
+    // As in Redis, a `>` read that serves nothing does not create its consumer.
+    if (fresh !== undefined && fresh.length === 0 && !g.consumers.has(consumerName)) continue;
     const consumer = g.consumer(consumerName, now);
     consumer.seenTime = now;
     const entries: RawEntry[] = [];
-    if (p.after === '>') {
-      for (const e of s.after(g.lastMs, g.lastSeq, count)) {
+    if (fresh !== undefined) {
+      for (const e of fresh) {
         g.advance(s, e.ms, e.seq);
         if (!noAck) g.deliver(e.id, e.ms, e.seq, consumer, now);
         entries.push(toRawEntry(e));

@@ -245,9 +245,9 @@ export class Service {
   }
 
   /**
-   * Deletes members gone silent with nothing pending. A member idle that long
-   * is not reading (a live member's blocking reads keep its idle time short),
-   * so nothing can become pending on it between the check and the delete.
+   * Deletes members gone silent with nothing pending. That loses nothing: a
+   * member owning no pending entry has nothing to claim back, and if it is
+   * in fact alive, the next entry delivered to it creates it again.
    */
   private async pruneConsumers(): Promise<void> {
     const { group, consumer, pruneConsumersIdleMs } = this.config;
