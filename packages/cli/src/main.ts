@@ -18,7 +18,12 @@ async function main(argv: readonly string[]): Promise<number> {
     stdin: process.stdin,
     stdout: process.stdout,
     stderr: process.stderr,
-    out: new Output(process.stdout, () => lifecycle.stop('EPIPE')),
+    out: new Output(process.stdout, (error) => {
+      if (error.code === 'EPIPE') return lifecycle.stop('EPIPE');
+      // Output that cannot be written (a full disk, a closed terminal) is a failure, not a quiet end.
+      process.stderr.write(formatError(error) + '\n');
+      process.exit(EXIT.FAILURE);
+    }),
   };
   try {
     await createProgram(ctx).parseAsync(argv);

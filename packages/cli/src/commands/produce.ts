@@ -13,6 +13,9 @@ import { startProgress } from '../produce/progress.js';
 import { BatchWriter, DEFAULT_BATCH_SIZE, DEFAULT_IN_FLIGHT } from '../produce/writer.js';
 import { checkTopic } from '../topics.js';
 
+/** Read size of input files: large reads mean few awaits and full batches. */
+const FILE_CHUNK_BYTES = 1 << 20;
+
 export interface ProduceOptions {
   readonly format: InputFormat;
   readonly type: string;
@@ -101,7 +104,7 @@ export function registerProduce(program: Command, ctx: CliContext): void {
     .option('-q, --quiet', 'no progress line and no summary', false)
     .action(async (topic: string, file: string | undefined, options: ProduceOptions, command: Command) => {
       checkTopic(topic);
-      const input = file === undefined || file === '-' ? ctx.stdin : createReadStream(file);
+      const input = file === undefined || file === '-' ? ctx.stdin : createReadStream(file, { highWaterMark: FILE_CHUNK_BYTES });
       const summary = await withEngine(urlOf(command), (engine) => produceFrom(ctx, engine, topic, input, options));
       if (!options.quiet) note(ctx, summaryLine(topic, summary));
       if (summary.stoppedAt !== undefined) throw summary.stoppedAt;

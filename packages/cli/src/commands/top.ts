@@ -72,7 +72,7 @@ export function registerTop(program: Command, ctx: CliContext): void {
       if (!SORT_KEYS.includes(options.sort)) throw usageError(`--sort expects one of ${SORT_KEYS.join(', ')}, got ${JSON.stringify(options.sort)}`);
       if (options.json && !options.once) throw usageError('--json needs --once');
       const url = urlOf(command);
-      const view: ViewState = { ...INITIAL_VIEW, sort: options.sort, filter: options.filter };
+      const view: ViewState = { ...INITIAL_VIEW, sort: options.sort, descending: options.sort !== 'name', filter: options.filter };
       if (!options.once && ctx.stdout.isTTY !== true) throw usageError('top needs a terminal; use --once (with --json for scripts)');
       await withEngine(url, async (engine) => {
         const sampler = new Sampler(engine, prefix, options.all);

@@ -1,22 +1,20 @@
 /**
  * Line output with backpressure. When the reader goes away (EPIPE, as with
- * `| head -1`) the output reports it through `onGone` and swallows further
- * writes, so the command can end quietly instead of crashing.
+ * `| head -1`) or the output fails otherwise, the output reports it once
+ * through `onGone` (with the error) and swallows further writes, so the
+ * command can end instead of crashing.
  */
 import type { Writable } from 'node:stream';
 
 export class Output {
   readonly #stream: Writable;
-  readonly #onGone: () => void;
+  readonly #onGone: (error: NodeJS.ErrnoException) => void;
   #gone = false;
 
-  constructor(stream: Writable, onGone: () => void) {
+  constructor(stream: Writable, onGone: (error: NodeJS.ErrnoException) => void) {
     this.#stream = stream;
     this.#onGone = onGone;
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') this.#markGone();
-      else throw error;
-    });
+    stream.on('error', (error: NodeJS.ErrnoException) => this.#markGone(error));
   }
 
   /** True once the reader went away. */
@@ -33,7 +31,7 @@ export class Output {
     if (this.#gone) return Promise.resolve();
     return new Promise((resolve) => {
       this.#stream.write(text, (error) => {
-        if (error) this.#markGone();
+        if (error) this.#markGone(error);
         resolve();
       });
     });
@@ -55,9 +53,9 @@ export class Output {
     }
   }
 
-  #markGone(): void {
+  #markGone(error: NodeJS.ErrnoException): void {
     if (this.#gone) return;
     this.#gone = true;
-    this.#onGone();
+    this.#onGone(error);
   }
 }

@@ -22,7 +22,7 @@ function lagOf(t: TopicRow): number {
 
 const COMPARE: Readonly<Record<SortKey, (a: TopicRow, b: TopicRow) => number>> = {
   rate: (a, b) => a.msgsPerSec.lastSecond - b.msgsPerSec.lastSecond || a.msgsPerSec.lastMinute - b.msgsPerSec.lastMinute,
-  name: (a, b) => b.topic.localeCompare(a.topic),
+  name: (a, b) => a.topic.localeCompare(b.topic),
   length: (a, b) => a.length - b.length,
   lag: (a, b) => lagOf(a) - lagOf(b),
   age: (a, b) => (b.lastMessageAgeMs ?? Infinity) - (a.lastMessageAgeMs ?? Infinity),
@@ -49,8 +49,11 @@ export function applyKey(view: ViewState, key: string): ViewState | 'quit' {
     case 'q':
     case '\x03':
       return 'quit';
-    case 's':
-      return { ...view, sort: SORT_KEYS[(SORT_KEYS.indexOf(view.sort) + 1) % SORT_KEYS.length]! };
+    case 's': {
+      // Names read best A to Z; every figure reads best largest first.
+      const sort = SORT_KEYS[(SORT_KEYS.indexOf(view.sort) + 1) % SORT_KEYS.length]!;
+      return { ...view, sort, descending: sort !== 'name' };
+    }
     case 'r':
       return { ...view, descending: !view.descending };
     case '/':
