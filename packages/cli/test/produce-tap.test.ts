@@ -92,6 +92,19 @@ describe('produce and tap', () => {
     assert.equal(json[3], JSON.stringify('{"not":"parsed"}'), 'text payloads are JSON strings in NDJSON');
   });
 
+  test('--rate spreads the writes over time', async () => {
+    const topic = uniqueName('rate');
+    const input = Array.from({ length: 30 }, (_, i) => JSON.stringify({ i })).join('\n');
+    const started = Date.now();
+    const run = await cli(['produce', topic, '--rate', '40'], { url, input });
+    const elapsed = Date.now() - started;
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(await engine.length(topic), 30);
+    assert.ok(elapsed >= 600, `30 messages at 40/s take about 750 ms, took ${elapsed} ms`);
+    const ids = (await engine.range(topic, '-', '+')).map((e) => Number(e.id.split('-')[0]));
+    assert.ok(ids.at(-1)! - ids[0]! >= 500, 'the first and last writes are apart');
+  });
+
   test('a malformed line stops the run after writing the lines before it, with its line number', async () => {
     const topic = uniqueName('bad');
     const input = ['{"n":1}', '{"n":2}', '{"n": oops}', '{"n":4}'].join('\n');
