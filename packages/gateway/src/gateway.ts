@@ -26,10 +26,6 @@ export interface GatewayStats {
 }
 
 export class Gateway {
-  /** WebSocket sessions open now. */
-  readonly sessions = new Set<WsSession>();
-  /** SSE streams open now. */
-  readonly streams = new Set<SseStream>();
   private readonly routeList: RouteConfig[] = [];
 
   constructor(
@@ -39,6 +35,10 @@ export class Gateway {
     readonly hub: TopicHub,
     readonly metrics: GatewayMetrics,
     private readonly routeContext: RouteContext,
+    /** WebSocket sessions open now. */
+    readonly sessions: ReadonlySet<WsSession>,
+    /** SSE streams open now. */
+    readonly streams: ReadonlySet<SseStream>,
   ) {}
 
   get engine(): Engine {

@@ -18,6 +18,8 @@ import { parseGatewayOptions, type GatewayOptions } from './options.js';
 import { registerSse } from './sse/register.js';
 import { registerWebSocket } from './ws/register.js';
 import { RouteRequests } from './ws/route-request.js';
+import type { WsSession } from './ws/session.js';
+import type { SseStream } from './sse/sse-stream.js';
 import type { RouteConfig } from './http/route-options.js';
 
 declare module 'fastify' {
@@ -41,17 +43,14 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
   const client = config.client ?? new Client(config.engine, { timeout: config.timeout, maxInFlight: config.maxInFlight, ...config.clientOptions });
   const hub = new TopicHub(config.engine, config.subscribe);
   const caps = new TopicCaps(config.engine, config.maxTopicLength, config.lengthCheckIntervalMs);
-  let gateway: Gateway | undefined;
-  const metrics = new GatewayMetrics(client, {
-    wsConnections: () => gateway?.sessions.size ?? 0,
-    sseConnections: () => gateway?.streams.size ?? 0,
-    subscriptions: () => hub.size,
-  });
+  const sessions = new Set<WsSession>();
+  const streams = new Set<SseStream>();
+  const metrics = new GatewayMetrics(client, { wsConnections: () => sessions.size, sseConnections: () => streams.size, subscriptions: () => hub.size });
   const routeRequests = config.ws === undefined ? undefined : new RouteRequests(fastify);
   const routeContext: RouteContext = {
     client, metrics, caps, routeRequests, forwardHeaders: config.forwardHeaders, retryAfterSeconds: config.retryAfterSeconds, authorize: config.authorize,
   };
-  gateway = new Gateway(fastify, config, client, hub, metrics, routeContext);
+  const gateway = new Gateway(fastify, config, client, hub, metrics, routeContext, sessions, streams);
 
   if (config.openapi !== undefined) {
     await fastify.register(swagger, { openapi: { info: { ...config.openapi.info } } });
@@ -80,7 +79,7 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
       fastify,
       config.ws,
       { ...shared, routes: routeRequests, timeout: config.timeout, maxBufferedBytes: config.ws.maxBufferedBytes, maxSubscriptions: config.ws.maxSubscriptions },
-      gateway.sessions,
+      sessions,
     );
     // Route requests over a WebSocket reach the gateway's routes only, never the application's.
     fastify.addHook('onRequest', (request, reply, done) => {
@@ -91,7 +90,7 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
       done();
     });
   }
-  if (config.sse !== undefined) registerSse(fastify, config.sse, shared, gateway.streams);
+  if (config.sse !== undefined) registerSse(fastify, config.sse, shared, streams);
   for (const route of config.routes) gateway.route(route);
 
   fastify.addHook('onReady', async () => {
@@ -101,7 +100,7 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
   });
   fastify.addHook('preClose', async () => {
     // Hijacked SSE responses would keep the server from closing.
-    for (const stream of gateway!.streams) stream.close();
+    for (const stream of streams) stream.close();
   });
   fastify.addHook('onClose', async () => {
     caps.stop();

@@ -109,8 +109,9 @@ describe('gateway on a real Redis', () => {
       assert.equal(res.headers['retry-after'], '1');
     } finally {
       await app.close();
-      await svc.close();
+      // Destroyed first: a service draining against a dead server can wait for it indefinitely.
       engine.destroy();
+      await svc.close();
       await own.stop();
     }
   });
