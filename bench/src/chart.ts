@@ -8,12 +8,12 @@
 import { fixed, int } from './format.js';
 import type { ChartGroup } from './scenario.js';
 
-const WIDTH = 980;
+const WIDTH = 1100;
 const LABEL_X = 16;
-const BAR_X = 330;
-const BAR_WIDTH = 330;
-const P99_X = 760;
-const P99_WIDTH = 150;
+const BAR_X = 390;
+const BAR_WIDTH = 300;
+const P99_X = 830;
+const P99_WIDTH = 180;
 const TOP = 70;
 const GROUP_HEADER = 24;
 const ROW = 20;

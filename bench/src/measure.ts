@@ -78,14 +78,18 @@ export interface Comparison {
 
 /**
  * How a side compares with a baseline against a published bar: a throughput
- * ratio (at least `target`), a size ratio (at most `target`) or a difference
- * of p50 latency in ms (at most `target`).
+ * ratio (at least `target`), a size ratio (at most `target`), a difference
+ * of p50 latency in ms (at most `target`) or a ratio of p99 latency (at most `target`).
  */
 export interface Verdict {
   readonly side: string;
   readonly baseline: string;
-  readonly metric: 'ratio' | 'maxRatio' | 'p50DeltaMs';
-  /** Median msgs/s of `side` over the baseline's, bytes of `side` over the baseline's, or median p50 of `side` minus the baseline's. */
+  readonly metric: 'ratio' | 'maxRatio' | 'p50DeltaMs' | 'p99Ratio';
+  /**
+   * Median msgs/s of `side` over the baseline's; bytes of `side` over the
+   * baseline's; median p50 of `side` minus the baseline's; or median p99 of
+   * `side` over the baseline's (at most `target`).
+   */
   readonly value: number;
   readonly target: number;
   readonly meetsTarget: boolean;
@@ -191,4 +195,11 @@ export function p50Verdict(c: Comparison, side: string, baseline: string, target
   const p50 = (name: string): number => c.sides[name]!.latencyMs?.p50.median ?? Number.NaN;
   const value = p50(side) - p50(baseline);
   return { side, baseline, metric: 'p50DeltaMs', value, target, meetsTarget: value <= target };
+}
+
+/** Tail latency verdict: median p99 of `side` over `baseline`'s, at most `target`. */
+export function p99Verdict(c: Comparison, side: string, baseline: string, target: number): Verdict {
+  const p99 = (name: string): number => c.sides[name]!.latencyMs?.p99.median ?? Number.NaN;
+  const value = p99(side) / p99(baseline);
+  return { side, baseline, metric: 'p99Ratio', value, target, meetsTarget: value <= target };
 }

@@ -91,6 +91,7 @@ test('request-reply: both sides answer every request at each concurrency, with l
 test('http: every HTTP target answers every request with the body it got, with each process\'s CPU', async () => {
   const [report] = await runComparisons('http');
   const roles: Record<string, readonly string[]> = {
+    ours: ['gateway', 'worker'],
     fastify: ['fastify'],
     chain: ['front', 'back'],
     moleculer: ['moleculer-web', 'moleculer service'],
@@ -98,6 +99,7 @@ test('http: every HTTP target answers every request with the body it got, with e
   };
   assertReport(report!, SMALL, Object.keys(roles), (side) => roles[side]!);
   for (const side of Object.values(report!.comparison.sides)) assert.ok(side.latencyMs !== undefined && side.latencyMs.p99.median > 0);
+  assert.deepEqual(report!.verdicts.map((v) => `${v.metric} ${v.baseline}`), ['ratio chain', 'ratio moleculer', 'ratio streams', 'p99Ratio chain']);
 });
 
 test('memory: bytes per entry of both sides at each payload size', async () => {
@@ -117,7 +119,7 @@ test('report: every scenario appears in the Markdown and the chart', () => {
   assert.deepEqual(Object.keys(results).sort(), [...SCENARIOS].sort(), 'the tests above cover every registered scenario');
   const result: BenchResult = { date: '2026-01-01T00:00:00.000Z', machine: { cpuModel: 'cpu', cores: 1, memoryGiB: 1, os: 'os', node: 'v', redisServer: 'r' }, options: ctx.options, results };
   const markdown = formatMarkdown(result);
-  for (const row of ['produce', 'consume', 'consume vs BullMQ', 'request/reply c=1', 'request/reply c=100', 'memory 500 B']) {
+  for (const row of ['produce', 'consume', 'consume vs BullMQ', 'request/reply c=1', 'request/reply c=100', 'HTTP path', 'memory 500 B']) {
     assert.match(markdown, new RegExp(`^\\| ${row} \\|`, 'm'), `summary row ${row}`);
   }
   assert.match(markdown, /\| 500 B \|/);

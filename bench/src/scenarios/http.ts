@@ -5,15 +5,17 @@
  * every server answers the body it got. A run counts only when every answer
  * is 2xx with the expected body and the back end confirms the request count.
  *
- * Targets are listed in {@link HTTP_TARGETS}; our gateway (packages/gateway)
- * joins them as the `ours` side, with its ratios against each baseline.
+ * The paths are listed in {@link HTTP_TARGETS}: our gateway (the `ours`
+ * side: the Fastify plugin of packages/gateway in one process, a `Service`
+ * worker in another) and the baselines, with the targets of
+ * {@link GATEWAY_TARGETS} against them.
  */
 import { uniqueName } from '@streamerson/testkit';
 import { startChild, stopAll, type ChildHandle } from '../child.js';
 import type { BenchContext } from '../context.js';
 import { int } from '../format.js';
 import { httpLoad } from '../http-load.js';
-import { compare, type CpuProbe, type Side } from '../measure.js';
+import { compare, p99Verdict, throughputVerdict, type CpuProbe, type Side } from '../measure.js';
 import { makePayload } from '../payload.js';
 import type { ComparisonReport } from '../scenario.js';
 
@@ -44,8 +46,22 @@ async function child(started: (c: ChildHandle) => void, script: URL, args: reado
   return c;
 }
 
+/** Lowest acceptable req/s of our gateway relative to each baseline. */
+export const GATEWAY_TARGETS = Object.freeze({ chain: 1.5, moleculer: 2, streams: 1.0 });
+/** Highest acceptable p99 of our gateway relative to the HTTP chain's. */
+export const GATEWAY_P99_TARGET = 1.0;
+
 /** The HTTP paths compared, in run order; the key is the side's name in the results. */
 export const HTTP_TARGETS: Readonly<Record<string, HttpTarget>> = Object.freeze({
+  ours: {
+    label: 'Streamerson gateway → Service worker',
+    start: async (ctx, started) => {
+      const topic = uniqueName('bench-http-gateway');
+      const worker = await child(started, RR_WORKER, ['ours', ctx.url, topic, String(ctx.options.rrWorkerConcurrency)]);
+      const gateway = await child(started, HTTP_SERVER, ['gateway', ctx.url, topic]);
+      return { port: gateway.ready.port!, processes: { gateway, worker }, backend: worker };
+    },
+  },
   fastify: {
     label: 'bare Fastify (no hop)',
     start: async (_ctx, started) => {
@@ -71,7 +87,7 @@ export const HTTP_TARGETS: Readonly<Record<string, HttpTarget>> = Object.freeze(
     },
   },
   streams: {
-    label: 'hand-written Fastify → streams → worker (raw ioredis)',
+    label: 'hand-written streams gateway (Fastify, raw ioredis)',
     start: async (ctx, started) => {
       const topic = uniqueName('bench-http-streams');
       const worker = await child(started, RR_WORKER, ['raw', ctx.url, topic, String(ctx.options.rrWorkerConcurrency)]);
@@ -113,7 +129,10 @@ export async function runHttp(ctx: BenchContext): Promise<ComparisonReport[]> {
       unit: 'req/s',
       labels,
       comparison,
-      verdicts: [],
+      verdicts: [
+        ...Object.entries(GATEWAY_TARGETS).map(([baseline, target]) => throughputVerdict(comparison, 'ours', baseline, target)),
+        p99Verdict(comparison, 'ours', 'chain', GATEWAY_P99_TARGET),
+      ],
     }];
   } finally {
     await stopAll(children);

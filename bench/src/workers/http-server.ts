@@ -8,12 +8,17 @@
  *   answers what it got back: the usual HTTP service-to-service hop.
  * - `streams <redis url> <topic>`: a hand-written minimal streams gateway,
  *   Fastify → raw ioredis XADD → the raw request/reply worker → XREAD reply.
+ * - `gateway <redis url> <topic>`: our gateway plugin, `POST /echo` routed to
+ *   `topic`, answered by our request/reply worker.
  */
+import { connect } from '@streamerson/core';
+import { streamersonGateway } from '@streamerson/gateway';
 import Fastify from 'fastify';
 import { Pool } from 'undici';
 import { RawRequestClient } from '../rr-raw-client.js';
 import type { BenchPayload } from '../payload.js';
 import { serveParent } from './ipc.js';
+import { GATEWAY_TYPE } from './rr-protocol.js';
 
 /** Connections of the chain's undici Pool: as many as the load generator opens. */
 export const CHAIN_POOL_CONNECTIONS = 100;
@@ -51,8 +56,15 @@ switch (mode) {
     });
     break;
   }
+  case 'gateway': {
+    const engine = await connect(args[0]!);
+    closers.push(() => engine.close());
+    await app.register(streamersonGateway, { engine });
+    app.streamerson.route({ method: 'POST', url: '/echo', topic: args[1]!, type: GATEWAY_TYPE });
+    break;
+  }
   default:
-    throw new Error(`usage: http-server echo | chain <upstream port> | streams <redis url> <topic>; got ${mode}`);
+    throw new Error(`usage: http-server echo | chain <upstream port> | streams|gateway <redis url> <topic>; got ${mode}`);
 }
 
 await app.listen({ host: '127.0.0.1', port: 0 });

@@ -8,6 +8,8 @@
 export const RR_GROUP = 'bench-rr';
 /** Message type our client sends and our worker handles. */
 export const RR_TYPE = 'echo';
+/** Message type of the gateway's `POST /echo` route; our worker answers the HTTP body. */
+export const GATEWAY_TYPE = 'http-echo';
 /** Index of the request id, reply stream and payload in a raw request's field list. */
 export const RAW_REQUEST_ID = 1;
 export const RAW_REQUEST_REPLY_TO = 3;

@@ -2,16 +2,18 @@
  * The worker process of the request/reply scenario:
  * `node rr-worker.js ours|raw <redis url> <topic> <concurrency>`.
  *
- * - `ours`: a {@link Service} with `concurrency` handlers, echoing the payload.
+ * - `ours`: a {@link Service} with `concurrency` handlers, echoing the payload
+ *   (and, for the gateway's HTTP requests, the request body).
  * - `raw`: plain ioredis, `XREADGROUP COUNT <concurrency> BLOCK`, then one
  *   pipeline of every reply's XADD, the batch's XACK and the next XREADGROUP,
  *   so that a batch costs one round trip (the baseline must not be a straw man).
  */
 import { connect } from '@streamerson/core';
+import type { HttpRequest } from '@streamerson/gateway';
 import { Service } from '@streamerson/service';
 import { Redis } from 'ioredis';
 import { serveParent } from './ipc.js';
-import { RAW_BLOCK_MS, RAW_REQUEST_ID, RAW_REQUEST_PAYLOAD, RAW_REQUEST_REPLY_TO, RR_GROUP, RR_TYPE } from './rr-protocol.js';
+import { GATEWAY_TYPE, RAW_BLOCK_MS, RAW_REQUEST_ID, RAW_REQUEST_PAYLOAD, RAW_REQUEST_REPLY_TO, RR_GROUP, RR_TYPE } from './rr-protocol.js';
 
 type XReadGroupReply = [stream: string, entries: [id: string, fields: string[]][]][] | null;
 
@@ -28,6 +30,10 @@ async function startOurs(): Promise<() => Promise<void>> {
   service.handle(RR_TYPE, (payload: unknown) => {
     handled++;
     return payload;
+  });
+  service.handle(GATEWAY_TYPE, (request: HttpRequest) => {
+    handled++;
+    return request.body;
   });
   await service.start();
   return async () => {
