@@ -30,13 +30,13 @@ export const DEFAULT_BULLMQ_JOBS = 20_000;
 /** Concurrency levels of `request-reply`. */
 export const DEFAULT_RR_CONCURRENCY = Object.freeze([1, 100]);
 /** Requests per measured run of `request-reply` at concurrency above 1. */
-export const DEFAULT_RR_REQUESTS = 40_000;
+export const DEFAULT_RR_REQUESTS = 60_000;
 /** Requests per measured run of `request-reply` at concurrency 1. */
-export const DEFAULT_RR_SERIAL_REQUESTS = 5_000;
+export const DEFAULT_RR_SERIAL_REQUESTS = 10_000;
 /** Requests a request/reply worker reads and runs at once (ours: `concurrency`; raw: XREADGROUP `COUNT`). */
 export const DEFAULT_RR_WORKER_CONCURRENCY = 100;
 /** Requests per measured run of `http`, for every target. */
-export const DEFAULT_HTTP_REQUESTS = 20_000;
+export const DEFAULT_HTTP_REQUESTS = 30_000;
 /** Connections the HTTP load generator keeps open. */
 export const DEFAULT_HTTP_CONNECTIONS = 100;
 /** `--quick`: a smoke run of a few seconds. */
