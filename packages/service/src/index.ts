@@ -35,6 +35,7 @@ export {
   DEFAULT_MAX_SCHEDULED_RETRIES,
   DEFAULT_SERVICE_GROUP_START,
   DEFAULT_PRUNE_CONSUMERS_IDLE_MS,
+  DEFAULT_DRAIN_TIMEOUT_MS,
 } from './service/service-options.js';
 export type { ServiceOptions, ServiceConfig } from './service/service-options.js';
 export { parseDeadLetter, DEAD_LETTER_FIELD_PREFIX } from './service/dead-letter.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemoryEngine } from '@streamerson/core';
+import { MemoryEngine, StreamersonError } from '@streamerson/core';
 import { uniqueName } from '@streamerson/testkit';
 import {
   Client,
@@ -128,6 +128,43 @@ test('client: an empty idempotency key is refused before anything is sent', asyn
   await assert.rejects(c.request('t', 'x', 1, { idempotencyKey: '' }), { code: 'ERR_STREAMERSON_INVALID_OPTION', option: 'idempotencyKey' });
   assert.equal(c.stats().inFlight, 0);
   assert.equal(await engine.length('t'), 0);
+  await c.close();
+  await engine.close();
+});
+
+test('client: a start that failed because the engine was out of reach is tried again', async () => {
+  const engine = new MemoryEngine(uniqueName('retry-start'));
+  const append = engine.append.bind(engine);
+  let failures = 1;
+  engine.append = (...args: Parameters<typeof engine.append>) => {
+    if (failures-- > 0) return Promise.reject(new StreamersonError('ERR_STREAMERSON_CONNECTION', 'engine out of reach'));
+    return append(...args);
+  };
+  const svc = new Service(engine, { name: 's', topic: 'ping', announce: false, blockMs: 50 }).handle('ping', () => 'pong');
+  await svc.start();
+  const c = new Client(engine, { blockMs: 50 });
+  await assert.rejects(c.request('ping', 'ping', null), { code: 'ERR_STREAMERSON_CONNECTION' });
+  assert.equal(await c.request('ping', 'ping', null), 'pong');
+  await c.close();
+  await svc.close();
+  await engine.close();
+});
+
+test('service: drain gives up after drainTimeoutMs on a handler that never ends', async () => {
+  const engine = new MemoryEngine(uniqueName('stuck'));
+  let started = 0;
+  const svc = new Service(engine, { name: 's', topic: 'stuck', announce: false, blockMs: 50, drainTimeoutMs: 150 })
+    .handle('hang', () => { started++; return new Promise(() => undefined); });
+  await svc.start();
+  const c = new Client(engine, { blockMs: 50 });
+  await c.publish('stuck', 'hang', null);
+  while (started === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  const t = Date.now();
+  await svc.drain();
+  const took = Date.now() - t;
+  assert.ok(took >= 140 && took < 2_000, `drain resolved after ${took} ms`);
+  assert.equal(svc.stats().drainTimeouts, 1);
+  assert.equal((await engine.pendingSummary('stuck', 's')).count, 1, 'the entry stays pending for another member');
   await c.close();
   await engine.close();
 });

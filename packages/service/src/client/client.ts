@@ -120,10 +120,14 @@ export class Client {
     return { ...this.counts, inFlight: this.pending.size };
   }
 
-  /** Creates the reply stream and starts reading it; `request` calls it. Idempotent. */
+  /**
+   * Creates the reply stream and starts reading it; `request` calls it.
+   * Idempotent; a start that failed (engine out of reach) is tried again by the next call.
+   */
   start(): Promise<void> {
     if (this.closed) return Promise.reject(new ClosedError(`client ${this.config.id}`));
-    this.starting ??= (async () => {
+    if (this.starting !== undefined) return this.starting;
+    const attempt = (async () => {
       // An empty stream must exist before any reply: services append replies with
       // NOMKSTREAM so that a late reply never recreates the stream of a closed client.
       await this.createReplyStream();
@@ -133,7 +137,11 @@ export class Client {
       this.reader = this.engine.openReader();
       this.loop = this.readReplies(this.reader);
     })();
-    return this.starting;
+    this.starting = attempt;
+    attempt.catch(() => {
+      if (this.starting === attempt && !this.closed) this.starting = undefined;
+    });
+    return attempt;
   }
 
   /**

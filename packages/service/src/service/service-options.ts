@@ -25,6 +25,8 @@ export const DEFAULT_CLAIM_INTERVAL_MS = 5_000;
 export const DEFAULT_SERVICE_BLOCK_MS = 1_000;
 /** Default most retries waiting for their delay per member; beyond that, failed entries wait for the claim scan. */
 export const DEFAULT_MAX_SCHEDULED_RETRIES = 1_000;
+/** Longest wait of `drain()` for running handlers and their writes. */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 /** Idle time after which a group member without pending entries is pruned on start: one day. */
 export const DEFAULT_PRUNE_CONSUMERS_IDLE_MS = 86_400_000;
 /** Where a new group starts: `0`, the whole stream, so that requests sent before the first start are served. */
@@ -95,6 +97,13 @@ export interface ServiceOptions {
    * Default {@link DEFAULT_PRUNE_CONSUMERS_IDLE_MS}; 0 turns it off.
    */
   readonly pruneConsumersIdleMs?: number;
+  /**
+   * Longest wait of `drain()`/`close()` for running handlers and their writes;
+   * after it they resolve anyway (an engine that is gone must not hold the
+   * process), and what was not acknowledged stays pending for another member.
+   * Default {@link DEFAULT_DRAIN_TIMEOUT_MS}.
+   */
+  readonly drainTimeoutMs?: number;
 }
 
 /** Parsed, frozen service options. */
@@ -122,6 +131,7 @@ export interface ServiceConfig {
   readonly idempotencyTtlMs: number;
   readonly logger: Logger;
   readonly pruneConsumersIdleMs: number;
+  readonly drainTimeoutMs: number;
 }
 
 /**
@@ -166,6 +176,7 @@ export function parseServiceOptions(input: unknown): ServiceConfig {
     idempotencyTtlMs: intOption(o['idempotencyTtlMs'], 'idempotencyTtlMs', 0, 0),
     logger: loggerOption(o['logger'], 'logger'),
     pruneConsumersIdleMs: intOption(o['pruneConsumersIdleMs'], 'pruneConsumersIdleMs', DEFAULT_PRUNE_CONSUMERS_IDLE_MS, 0),
+    drainTimeoutMs: intOption(o['drainTimeoutMs'], 'drainTimeoutMs', DEFAULT_DRAIN_TIMEOUT_MS, 1),
   });
 }
 

@@ -36,6 +36,20 @@ import { Slots } from './slots.js';
 
 /** Pause after a failed read or claim before trying again. */
 const ERROR_PAUSE_MS = 200;
+/** How long the last registry announcement (`down`) may take on close; it is best effort. */
+const ANNOUNCE_DOWN_MS = 1_000;
+
+/** Resolves true when `work` settles within `ms`, false when the time runs out first. */
+async function within(ms: number, work: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => { timer = setTimeout(resolve, ms, false); });
+  try {
+    return await Promise.race([work.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Schema problems sent back with an invalid-payload error, at most. */
 const MAX_REPORTED_PROBLEMS = 20;
 /** Status of the error reply to a message type without handler. */
@@ -61,6 +75,8 @@ export interface ServiceStats {
   readonly invalid: number;
   /** Silent group members without pending entries deleted on start. */
   readonly pruned: number;
+  /** 1 when `drain()` gave up waiting after `drainTimeoutMs`. */
+  readonly drainTimeouts: number;
   /** Engine errors of reads, claims and writes; the loop carried on. */
   readonly engineErrors: number;
   /** Handlers running now. */
@@ -118,7 +134,7 @@ export class Service {
   private readLoop: Promise<void> | undefined;
   private nextClaimAt = 0;
   private active = 0;
-  private readonly counts = { processed: 0, retried: 0, deadLettered: 0, expired: 0, unknownType: 0, badEntries: 0, claimed: 0, replayed: 0, invalid: 0, pruned: 0, engineErrors: 0 };
+  private readonly counts = { processed: 0, retried: 0, deadLettered: 0, expired: 0, unknownType: 0, badEntries: 0, claimed: 0, replayed: 0, invalid: 0, pruned: 0, drainTimeouts: 0, engineErrors: 0 };
 
   constructor(private readonly engine: Engine, options: ServiceOptions) {
     this.config = parseServiceOptions(options);
@@ -230,13 +246,19 @@ export class Service {
     const wasStarted = this.starting;
     this.state = 'draining';
     this.stop.abort();
-    if (wasStarted !== undefined) await wasStarted.catch(() => undefined);
     this.scheduled.clear();
     this.slots.wakeAll();
-    await this.reader?.close();
-    await this.readLoop;
-    await this.slots.whenIdle();
-    await this.announcer?.stop();
+    // Bounded: an engine that is gone must not hold the process. What is not
+    // acknowledged by then stays pending and is claimed by another member.
+    const settled = await within(this.config.drainTimeoutMs, (async () => {
+      if (wasStarted !== undefined) await wasStarted.catch(() => undefined);
+      await this.reader?.close();
+      await this.readLoop;
+      await this.slots.whenIdle();
+    })());
+    if (!settled) this.counts.drainTimeouts++;
+    this.reader?.close().catch(() => undefined);
+    await within(ANNOUNCE_DOWN_MS, this.announcer?.stop() ?? Promise.resolve());
     this.state = 'closed';
   }
 
