@@ -12,6 +12,7 @@ export type { GatewayStats } from './gateway.js';
 export {
   parseGatewayOptions,
   DEFAULT_GATEWAY_TIMEOUT_MS,
+  DEFAULT_GATEWAY_NAME,
   DEFAULT_GATEWAY_MAX_IN_FLIGHT,
   DEFAULT_RETRY_AFTER_SECONDS,
   DEFAULT_LENGTH_CHECK_INTERVAL_MS,

@@ -1,6 +1,6 @@
 /** Options of the gateway plugin, their defaults and their one parser. */
 import { InvalidOptionError, type Engine } from '@streamerson/core';
-import type { Client, ClientOptions } from '@streamerson/service';
+import { DEFAULT_REGISTRY_TTL_MS, type Client, type ClientOptions } from '@streamerson/service';
 import type { AuthorizeHook } from './authorize.js';
 import type { GatewayRouteOptions } from './http/route-options.js';
 
@@ -73,6 +73,12 @@ export interface GatewayOptions {
   readonly routes?: readonly GatewayRouteOptions[];
   /** Shared subscription read: block time and entries per read. */
   readonly subscribe?: { readonly blockMs?: number; readonly readCount?: number; readonly maxCatchUpQueue?: number };
+  /**
+   * Announce this gateway and its routes in the service registry (see
+   * `listInstances` of @streamerson/service), under `name`; false turns it off.
+   * Default `{ name: 'gateway', ttlMs: DEFAULT_REGISTRY_TTL_MS }`.
+   */
+  readonly announce?: false | { readonly name?: string; readonly ttlMs?: number };
 }
 
 /** WebSocket endpoint options. */
@@ -116,11 +122,12 @@ export interface GatewayConfig {
   readonly authorize: AuthorizeHook | undefined;
   readonly routes: readonly GatewayRouteOptions[];
   readonly subscribe: { readonly blockMs: number; readonly readCount: number; readonly maxCatchUpQueue: number };
+  readonly announce: { readonly name: string; readonly ttlMs: number } | undefined;
 }
 
 const KNOWN = new Set([
   'engine', 'client', 'clientOptions', 'timeout', 'maxInFlight', 'forwardHeaders', 'maxTopicLength', 'lengthCheckIntervalMs',
-  'retryAfterSeconds', 'notFound', 'metrics', 'openapi', 'ws', 'sse', 'authorize', 'routes', 'subscribe',
+  'retryAfterSeconds', 'notFound', 'metrics', 'openapi', 'ws', 'sse', 'authorize', 'routes', 'subscribe', 'announce',
 ]);
 
 /** An integer within `[min, max]`, or `fallback` when undefined. */
@@ -170,6 +177,17 @@ function parseSse(value: unknown): GatewayConfig['sse'] {
     heartbeatMs: intOption(o['heartbeatMs'], 'sse.heartbeatMs', DEFAULT_HEARTBEAT_MS, 1),
     maxBufferedBytes: intOption(o['maxBufferedBytes'], 'sse.maxBufferedBytes', DEFAULT_MAX_BUFFERED_BYTES, 1),
   });
+}
+
+/** Default name a gateway announces itself under. */
+export const DEFAULT_GATEWAY_NAME = 'gateway';
+
+function parseAnnounce(value: unknown): GatewayConfig['announce'] {
+  if (value === false) return undefined;
+  const o = objectOption(value ?? {}, 'announce');
+  const name = o['name'] ?? DEFAULT_GATEWAY_NAME;
+  if (typeof name !== 'string' || name === '') throw new InvalidOptionError('announce.name', 'expected a non-empty string');
+  return Object.freeze({ name, ttlMs: intOption(o['ttlMs'], 'announce.ttlMs', DEFAULT_REGISTRY_TTL_MS, 3) });
 }
 
 function parseOpenapi(value: unknown): GatewayConfig['openapi'] {
@@ -222,5 +240,6 @@ export function parseGatewayOptions(input: unknown): GatewayConfig {
       readCount: intOption(sub['readCount'], 'subscribe.readCount', DEFAULT_SUBSCRIBE_READ_COUNT, 1),
       maxCatchUpQueue: intOption(sub['maxCatchUpQueue'], 'subscribe.maxCatchUpQueue', DEFAULT_MAX_CATCH_UP_QUEUE, 1),
     }),
+    announce: parseAnnounce(o['announce']),
   });
 }

@@ -5,7 +5,8 @@
  * shared reader and open streams when Fastify closes.
  */
 import swagger from '@fastify/swagger';
-import { Client } from '@streamerson/service';
+import { randomUUID } from 'node:crypto';
+import { Announcer, Client } from '@streamerson/service';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { failure } from './errors.js';
@@ -93,16 +94,31 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
   if (config.sse !== undefined) registerSse(fastify, config.sse, shared, streams);
   for (const route of config.routes) gateway.route(route);
 
+  let announcer: Announcer | undefined;
   fastify.addHook('onReady', async () => {
     await caps.start();
     // Reply stream made before the first request, not during it.
     if (ownsClient) await client.start();
+    if (config.announce !== undefined) {
+      const routes = gateway.routes.map((r) => ({ method: r.method, url: r.url, topic: r.topic, type: r.type }));
+      announcer = new Announcer(config.engine, {
+        kind: 'gateway',
+        name: config.announce.name,
+        instanceId: `${config.announce.name}-${randomUUID().slice(0, 8)}`,
+        topics: [],
+        types: [],
+        produces: [...new Set(routes.map((r) => r.topic))],
+        routes,
+      }, config.announce.ttlMs);
+      await announcer.start();
+    }
   });
   fastify.addHook('preClose', async () => {
     // Hijacked SSE responses would keep the server from closing.
     for (const stream of streams) stream.close();
   });
   fastify.addHook('onClose', async () => {
+    await announcer?.stop();
     caps.stop();
     await hub.close();
     if (ownsClient) await client.close();

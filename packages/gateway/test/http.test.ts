@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify from 'fastify';
 import { encodeMessage, InvalidOptionError, MemoryEngine } from '@streamerson/core';
-import { ServiceError } from '@streamerson/service';
+import { ServiceError, listInstances } from '@streamerson/service';
 import { httpReply, streamersonGateway, type HttpRequest } from '../src/index.js';
 import { gatewayApp, listen, topicName, worker } from './helpers.js';
 
@@ -278,5 +278,26 @@ describe('plugin lifecycle', () => {
     assert.equal(await engine.info(replyStream), null);
     await assert.rejects(app.streamerson.client.request('t', 'x', null), { code: 'ERR_STREAMERSON_CLOSED' });
     assert.equal(await engine.length('anything'), 0, 'the engine still answers');
+  });
+
+  it('announces itself and its routes in the registry while it runs', async () => {
+    const own = new MemoryEngine(topicName('registry'));
+    const app = await gatewayApp({ engine: own, announce: { name: 'edge', ttlMs: 3_000 } }, (a) => {
+      a.streamerson.route({ method: 'GET', url: '/orders/:id', topic: 'orders', type: 'get' });
+      a.streamerson.route({ method: 'POST', url: '/orders', topic: 'orders', type: 'create' });
+    });
+    const [gw] = (await listInstances(own)).filter((i) => i.kind === 'gateway');
+    assert.equal(gw?.name, 'edge');
+    assert.deepEqual(gw?.produces, ['orders']);
+    assert.deepEqual(gw?.routes, [
+      { method: 'GET', url: '/orders/:id', topic: 'orders', type: 'get' },
+      { method: 'POST', url: '/orders', topic: 'orders', type: 'create' },
+    ]);
+    await app.close();
+    assert.deepEqual((await listInstances(own)).filter((i) => i.kind === 'gateway'), []);
+    const quiet = await gatewayApp({ engine: own, announce: false });
+    assert.equal((await listInstances(own, { all: true })).filter((i) => i.kind === 'gateway').length, 1, 'only the first gateway ever announced');
+    await quiet.close();
+    await own.close();
   });
 });

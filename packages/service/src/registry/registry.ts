@@ -18,6 +18,8 @@ export const ANNOUNCE_TYPE = 'streamerson.announce';
 export const DEFAULT_REGISTRY_TTL_MS = 15_000;
 /** Announcements older than this many TTLs are trimmed away. */
 const RETAIN_TTLS = 4;
+/** Longest wait for the `down` announcement on stop. */
+export const STOP_WAIT_MS = 1_000;
 /** Newest announcements read by {@link listInstances}; bounds the read on a busy registry. */
 export const DEFAULT_REGISTRY_SCAN = 10_000;
 
@@ -82,13 +84,19 @@ export class Announcer {
     await this.announce('up');
   }
 
-  /** Stops the heartbeat and appends `down`. Idempotent; never throws (the instance is going away). */
+  /**
+   * Stops the heartbeat and appends `down`, waiting at most {@link STOP_WAIT_MS}
+   * for it: an engine that is gone must not hold a shutdown. Idempotent; never
+   * throws (the instance is going away).
+   */
   async stop(): Promise<void> {
     if (this.timer === undefined) return;
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.last;
-    await this.announce('down').catch(() => undefined);
+    const down = this.last.then(() => this.announce('down')).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([down, new Promise((resolve) => { timer = setTimeout(resolve, STOP_WAIT_MS); })]);
+    clearTimeout(timer);
   }
 
   private announce(state: 'up' | 'down'): Promise<string> {

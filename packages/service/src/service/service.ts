@@ -36,9 +36,6 @@ import { Slots } from './slots.js';
 
 /** Pause after a failed read or claim before trying again. */
 const ERROR_PAUSE_MS = 200;
-/** How long the last registry announcement (`down`) may take on close; it is best effort. */
-const ANNOUNCE_DOWN_MS = 1_000;
-
 /** Resolves true when `work` settles within `ms`, false when the time runs out first. */
 async function within(ms: number, work: Promise<unknown>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
@@ -258,7 +255,7 @@ export class Service {
     })());
     if (!settled) this.counts.drainTimeouts++;
     this.reader?.close().catch(() => undefined);
-    await within(ANNOUNCE_DOWN_MS, this.announcer?.stop() ?? Promise.resolve());
+    await this.announcer?.stop();
     this.state = 'closed';
   }
 
