@@ -51,6 +51,21 @@ describe('named pipes and signals', () => {
     assert.deepEqual(lines((await cli(['tap', topic, '-p'], { url })).stdout), ['{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}']);
   });
 
+  test('flux with CSV sends each row as it arrives, with the header from the first write', async () => {
+    const topic = uniqueName('fluxcsv');
+    const path = join(dir, `${topic}.fifo`);
+    const child = startCli(['flux', path, topic, '--format', 'csv', '-q'], url);
+    const done = finished(child);
+    await waitFor(() => existsSync(path), { what: 'the named pipe' });
+    writeToFifo(path, 'sku,qty\nA-1,2\n');
+    await waitFor(async () => (await engine.length(topic)) === 1, { what: 'the first row before any more input' });
+    writeToFifo(path, 'B-7,1\n');
+    await waitFor(async () => (await engine.length(topic)) === 2, { what: 'the second row' });
+    child.kill('SIGTERM');
+    assert.equal((await done).code, 143);
+    assert.deepEqual(lines((await cli(['tap', topic, '-p'], { url })).stdout), ['{"sku":"A-1","qty":"2"}', '{"sku":"B-7","qty":"1"}']);
+  });
+
   test('tap --fifo writes messages into a named pipe, old and new, until stopped', async () => {
     const topic = uniqueName('tapfifo');
     await engine.append(topic, encodeMessage({ payload: 'before' }));

@@ -70,16 +70,17 @@ describe('produce and tap', () => {
 
   test('CSV with a header row and plain text lines, tapped back as CSV and text', async () => {
     const topic = uniqueName('csv');
-    const csv = 'name,city,note\nada,london,"likes, commas"\ngrace,"new york","said ""hi"""\n';
+    const csv = 'name,city,note\nada,london,"likes, commas"\ngrace,"new york","said ""hi"""\r\nkatherine,hampton,"two\nlines"\n';
     const produced = await cli(['produce', topic, '--format', 'csv'], { url, input: csv });
     assert.equal(produced.code, 0, produced.stderr);
     const payloads = lines((await cli(['tap', topic, '-p'], { url })).stdout).map((l) => JSON.parse(l) as unknown);
     assert.deepEqual(payloads, [
       { name: 'ada', city: 'london', note: 'likes, commas' },
       { name: 'grace', city: 'new york', note: 'said "hi"' },
+      { name: 'katherine', city: 'hampton', note: 'two\nlines' },
     ]);
     const back = await cli(['tap', topic, '-p', '--format', 'csv'], { url });
-    assert.equal(back.stdout, 'name,city,note\nada,london,"likes, commas"\ngrace,new york,"said ""hi"""\n');
+    assert.equal(back.stdout, 'name,city,note\nada,london,"likes, commas"\ngrace,new york,"said ""hi"""\nkatherine,hampton,"two\nlines"\n');
     const withEnvelope = lines((await cli(['tap', topic, '--format', 'csv'], { url })).stdout);
     assert.equal(withEnvelope[0], 'id,stream,time,type,name,city,note');
     assert.match(withEnvelope[1]!, new RegExp(`^\\d+-\\d+,${topic},\\d{4}-.*Z,,ada,london,`));

@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Option, type Command } from 'commander';
-import { type Engine } from '@streamerson/core';
+import type { AppendItem, Engine } from '@streamerson/core';
 import { intArg, positiveArg } from '../args/numbers.js';
 import { urlOf, note, type CliContext } from '../context.js';
 import { withEngine } from '../engine.js';
@@ -57,18 +57,22 @@ export async function produceFrom(
   let stoppedAt: BadInputError | undefined;
   try {
     read: for await (const items of readInput(options.format, input, encoder, ctx.lifecycle.signal)) {
+      let good: AppendItem[] = [];
       for (const item of items) {
-        if (item instanceof BadInputError) {
-          if (!options.skipBad) {
-            stoppedAt = item;
-            break read;
-          }
-          skipped++;
-          note(ctx, `streamerson: skipped ${item.code}: ${item.message}`);
+        if (!(item instanceof BadInputError)) {
+          good.push(item);
           continue;
         }
-        await writer.push(item);
+        await writer.push(good);
+        good = [];
+        if (!options.skipBad) {
+          stoppedAt = item;
+          break read;
+        }
+        skipped++;
+        note(ctx, `streamerson: skipped ${item.code}: ${item.message}`);
       }
+      await writer.push(good);
       await writer.send();
     }
     await writer.flush();

@@ -70,7 +70,6 @@ async function tap(ctx: CliContext, engine: Engine, out: Output, topics: readonl
     }
     if (left <= 0 || out.gone) break;
   }
-  await source.return(undefined);
 }
 
 export function registerTap(program: Command, ctx: CliContext): void {

@@ -1,20 +1,17 @@
 /**
  * Splits a byte stream into lines, handed out a chunk's worth at a time:
  * one await per chunk instead of one per line keeps a million-line input fast.
- * Accepts `\n` and `\r\n`; a last line without a newline counts. The stop
- * signal ends the lines at once, even while waiting for the next chunk (a
- * quiet stdin or named pipe), so a stopped command still flushes and exits.
+ * Each chunk is decoded once (a character cut by a chunk boundary is kept for
+ * the next) and split natively. Accepts `\n` and `\r\n`; a last line without a
+ * newline counts. The stop signal ends the lines at once, even while waiting
+ * for the next chunk (a quiet stdin or named pipe), so a stopped command still
+ * flushes and exits.
  */
 import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 
-const NEWLINE = 0x0a;
 const RETURN = 0x0d;
 const STOPPED = Symbol('stopped');
-
-function lineOf(buf: Buffer, start: number, end: number): string {
-  const stop = end > start && buf[end - 1] === RETURN ? end - 1 : end;
-  return buf.toString('utf8', start, stop);
-}
 
 function stopped(signal: AbortSignal): { promise: Promise<typeof STOPPED>; dispose(): void } {
   let dispose = () => undefined as void;
@@ -27,28 +24,36 @@ function stopped(signal: AbortSignal): { promise: Promise<typeof STOPPED>; dispo
   return { promise, dispose };
 }
 
+function withoutReturns(lines: string[]): string[] {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.charCodeAt(line.length - 1) === RETURN) lines[i] = line.slice(0, -1);
+  }
+  return lines;
+}
+
 /** Yields the lines of `input` in batches, in order, until it ends or `signal` fires. */
 export async function* lineBatches(input: Readable, signal: AbortSignal): AsyncGenerator<string[]> {
   const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   const stop = stopped(signal);
-  let rest: Buffer | undefined;
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
   try {
     for (;;) {
       const next = await Promise.race([chunks.next(), stop.promise]);
       if (next === STOPPED) return;
       if (next.done === true) break;
-      const data = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
-      const buf = rest === undefined ? data : Buffer.concat([rest, data]);
-      const lines: string[] = [];
-      let start = 0;
-      for (let nl = buf.indexOf(NEWLINE, start); nl !== -1; nl = buf.indexOf(NEWLINE, start)) {
-        lines.push(lineOf(buf, start, nl));
-        start = nl + 1;
+      const text = rest + (typeof next.value === 'string' ? next.value : decoder.write(next.value));
+      const end = text.lastIndexOf('\n');
+      if (end === -1) {
+        rest = text;
+        continue;
       }
-      rest = start < buf.length ? buf.subarray(start) : undefined;
-      if (lines.length > 0) yield lines;
+      rest = text.slice(end + 1);
+      yield withoutReturns(text.slice(0, end).split('\n'));
     }
-    if (rest !== undefined && rest.length > 0) yield [lineOf(rest, 0, rest.length)];
+    rest += decoder.end();
+    if (rest !== '') yield withoutReturns([rest]);
   } finally {
     stop.dispose();
     // Not awaited: returning an iterator that waits for a chunk would wait with it.

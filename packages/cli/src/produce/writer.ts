@@ -48,10 +48,16 @@ export class BatchWriter {
     return this.#written;
   }
 
-  /** Queues one append; waits when enough batches are in flight. Throws the first write failure. */
-  async push(item: AppendItem): Promise<void> {
-    this.#batch.push(item);
-    if (this.#batch.length >= this.#batchSize) await this.#dispatch();
+  /**
+   * Queues appends, sending each full batch; waits when enough batches are in
+   * flight. Throws the first write failure. One call per chunk of input, not
+   * per message: an await per message would cost more than its encoding.
+   */
+  async push(items: readonly AppendItem[]): Promise<void> {
+    for (const item of items) {
+      this.#batch.push(item);
+      if (this.#batch.length >= this.#batchSize) await this.#dispatch();
+    }
   }
 
   /** Sends the queued appends now, as a batch of their own (input arrives in bursts; each burst leaves at once). */
