@@ -52,7 +52,13 @@ function handle(child: ChildProcess, ready: ChildReady): ChildHandle {
   let seq = 0;
   const waiting = new Map<number, (reply: ChildQueryReply) => void>();
   child.on('message', (msg: ChildQueryReply) => waiting.get(msg.seq)?.(msg));
+  let stopping: Promise<void> | undefined;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', (code, signal) => {
+    if (stopping !== undefined) return;
+    // A worker or server that dies mid-run would leave requests unanswered and the bench hanging: fail loudly instead.
+    throw new StreamersonError('ERR_STREAMERSON_ENGINE', `bench child ${child.spawnfile} ${child.spawnargs.slice(2).join(' ')} exited (${signal ?? code}) before it was stopped`);
+  });
   const query = (): Promise<ChildQueryReply> =>
     new Promise((resolve, reject) => {
       const id = ++seq;
@@ -68,7 +74,6 @@ function handle(child: ChildProcess, ready: ChildReady): ChildHandle {
         }
       });
     });
-  let stopping: Promise<void> | undefined;
   return {
     pid: child.pid!,
     ready,
