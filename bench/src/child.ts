@@ -57,7 +57,7 @@ function handle(child: ChildProcess, ready: ChildReady): ChildHandle {
   child.once('exit', (code, signal) => {
     if (stopping !== undefined) return;
     // A worker or server that dies mid-run would leave requests unanswered and the bench hanging: fail loudly instead.
-    throw new StreamersonError('ERR_STREAMERSON_ENGINE', `bench child ${child.spawnfile} ${child.spawnargs.slice(2).join(' ')} exited (${signal ?? code}) before it was stopped`);
+    throw new StreamersonError('ERR_STREAMERSON_ENGINE', `bench child ${child.spawnargs.slice(1).join(' ')} exited (${signal ?? code}) before it was stopped`);
   });
   const query = (): Promise<ChildQueryReply> =>
     new Promise((resolve, reject) => {
