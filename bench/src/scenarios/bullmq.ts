@@ -81,7 +81,7 @@ export async function runBullmq(ctx: BenchContext): Promise<ComparisonReport[]> 
     );
     return [{
       name: 'consume vs BullMQ',
-      setup: `${int(n)} ~${payloadBytes} B JSON messages already stored; ours: group consumer, decode + ack (prefetch ${batchSize}); BullMQ: jobs added with addBulk beforehand, Worker concurrency ${BULLMQ_CONCURRENCY}, processor returns one field.`,
+      setup: `${int(n)} ~${payloadBytes} B JSON messages already stored; ours: group consumer, decode + ack (prefetch ${batchSize}); BullMQ: jobs added with addBulk beforehand, Worker concurrency ${BULLMQ_CONCURRENCY}, processor returns one field, completed jobs kept (BullMQ's default).`,
       unit: 'msgs/s',
       labels: { ours: 'Streamerson group Consumer', bullmq: `BullMQ Worker (concurrency ${BULLMQ_CONCURRENCY})` },
       comparison,
