@@ -42,12 +42,11 @@ async function live(ctx: CliContext, sampler: Sampler, url: string, intervalMs: 
     if (last !== undefined) screen.draw(renderTop(last, view, url, screen.width));
   });
   try {
-    await sampler.sample();
+    // The first frame comes at once (rates read 0 until the second sample).
     while (!stopped.aborted) {
-      await pause(intervalMs, stopped);
-      if (stopped.aborted) break;
       last = buildSnapshot(await sampler.sample(), sampler, idleAfterMs);
       screen.draw(renderTop(last, view, url, screen.width));
+      await pause(intervalMs, stopped);
     }
   } finally {
     screen.close();
