@@ -1,9 +1,9 @@
 import { connect } from '@streamerson/core';
 import { startRedisCluster } from '@streamerson/testkit';
 import { featureFlows } from './features.js';
-import { serviceFlows } from './flows.js';
+import { serviceFlows, sharedFixture } from './flows.js';
 
-serviceFlows('Redis Cluster', async () => {
+const fixture = sharedFixture(async () => {
   const cluster = await startRedisCluster();
   const engine = await connect(cluster.url);
   return {
@@ -13,16 +13,7 @@ serviceFlows('Redis Cluster', async () => {
       await cluster.stop();
     },
   };
-});
+}, 2);
 
-featureFlows('Redis Cluster', async () => {
-  const cluster = await startRedisCluster();
-  const engine = await connect(cluster.url);
-  return {
-    engine,
-    teardown: async () => {
-      await engine.close();
-      await cluster.stop();
-    },
-  };
-});
+serviceFlows('Redis Cluster', fixture);
+featureFlows('Redis Cluster', fixture);

@@ -16,6 +16,25 @@ export interface Fixture {
 
 const fast: Partial<ServiceOptions> = { blockMs: 50, retryDelayMs: 20, maxRetryDelayMs: 40, claimIntervalMs: 50 };
 
+/**
+ * One fixture for several suites: set up by the first, torn down after the
+ * last of `users` is done (one Redis Cluster per file instead of one per suite).
+ */
+export function sharedFixture(setup: () => Promise<Fixture>, users: number): () => Promise<Fixture> {
+  let fixture: Promise<Fixture> | undefined;
+  let left = users;
+  return async () => {
+    fixture ??= setup();
+    const fx = await fixture;
+    return {
+      engine: fx.engine,
+      teardown: async () => {
+        if (--left === 0) await fx.teardown();
+      },
+    };
+  };
+}
+
 export function serviceFlows(label: string, setup: () => Promise<Fixture>): void {
   describe(`service and client on ${label}`, () => {
     let fx: Fixture;

@@ -1,14 +1,12 @@
 import { MemoryEngine } from '@streamerson/core';
 import { uniqueName } from '@streamerson/testkit';
 import { featureFlows } from './features.js';
-import { serviceFlows } from './flows.js';
+import { serviceFlows, sharedFixture } from './flows.js';
 
-serviceFlows('memory://', async () => {
+const fixture = sharedFixture(async () => {
   const engine = new MemoryEngine(uniqueName('svc'));
   return { engine, teardown: () => engine.close() };
-});
+}, 2);
 
-featureFlows('memory://', async () => {
-  const engine = new MemoryEngine(uniqueName('svc'));
-  return { engine, teardown: () => engine.close() };
-});
+serviceFlows('memory://', fixture);
+featureFlows('memory://', fixture);

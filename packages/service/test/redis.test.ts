@@ -1,9 +1,9 @@
 import { connect } from '@streamerson/core';
 import { startRedis } from '@streamerson/testkit';
 import { featureFlows } from './features.js';
-import { serviceFlows } from './flows.js';
+import { serviceFlows, sharedFixture } from './flows.js';
 
-serviceFlows('Redis standalone', async () => {
+const fixture = sharedFixture(async () => {
   const server = await startRedis();
   const engine = await connect(server.url);
   return {
@@ -13,16 +13,7 @@ serviceFlows('Redis standalone', async () => {
       await server.stop();
     },
   };
-});
+}, 2);
 
-featureFlows('Redis standalone', async () => {
-  const server = await startRedis();
-  const engine = await connect(server.url);
-  return {
-    engine,
-    teardown: async () => {
-      await engine.close();
-      await server.stop();
-    },
-  };
-});
+serviceFlows('Redis standalone', fixture);
+featureFlows('Redis standalone', fixture);
