@@ -162,6 +162,15 @@ describe('produce and tap', () => {
     assert.deepEqual(lines(rest.stdout), ['4', '5', '6', '7', '8', '9']);
     summary = await engine.pendingSummary(topic, 'g');
     assert.equal(summary.count, 0);
+
+    // A member that died before acknowledging gets its own pending entries first; deleted ones are dropped.
+    const ids = await engine.appendBatch([10, 11, 12].map((i) => ({ stream: topic, fields: encodeMessage({ payload: i }) })));
+    await engine.readGroup('g', 'c3', [{ stream: topic, after: '>' }], { count: 3 });
+    await engine.deleteEntries(topic, [ids[1]!]);
+    await engine.append(topic, encodeMessage({ payload: 13 }));
+    const again = await cli(['tap', topic, '--group', 'g', '--consumer', 'c3', '-p'], { url });
+    assert.deepEqual(lines(again.stdout), ['10', '12', '13']);
+    assert.equal((await engine.pendingSummary(topic, 'g')).count, 0);
     const usage = await cli(['tap', topic, '--group', 'g'], { url });
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /ERR_STREAMERSON_USAGE: --group and --consumer go together/);

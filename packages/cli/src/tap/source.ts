@@ -81,7 +81,12 @@ export async function* groupBatches(
       if (entries.length === 0) pending.delete(stream);
       else pending.set(stream, entries.at(-1)!.id);
     }
-    // Entries deleted while pending come back without fields; they have nothing to show.
+    // Entries deleted while pending come back without fields: nothing to show, so
+    // they are acknowledged here instead of coming back on every start.
+    for (const { stream, entries } of batches) {
+      const gone = entries.filter((e) => e.fields.length === 0).map((e) => e.id);
+      if (gone.length > 0) await engine.ack(stream, group, gone);
+    }
     const live = batches.map((b) => ({ stream: b.stream, entries: b.entries.filter((e) => e.fields.length > 0) }));
     if (live.some((b) => b.entries.length > 0)) yield live;
   }
