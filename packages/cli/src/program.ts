@@ -1,4 +1,5 @@
 /** The `streamerson` command tree. */
+import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { StreamersonError } from '@streamerson/core';
 import type { CliContext } from './context.js';
@@ -15,8 +16,8 @@ import { registerRelay } from './commands/relay.js';
 import { registerGraph } from './commands/graph.js';
 import { registerTop } from './commands/top.js';
 
-/** Version printed by `--version`. */
-export const CLI_VERSION = '0.1.0';
+/** Version printed by `--version`: the package's own, so the two never drift apart. */
+export const CLI_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** Commander's own exit codes that are not failures (help, version). */
 const BENIGN_COMMANDER_CODES = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);

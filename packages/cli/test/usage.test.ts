@@ -1,6 +1,7 @@
 /** Help, usage errors and exit codes; the pure parsers of arguments. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { cli } from './cli.js';
 import { parseDuration } from '../src/args/duration.js';
 import { parseEndpoint } from '../src/args/endpoint.js';
@@ -25,6 +26,8 @@ describe('command line usage', () => {
       assert.equal(r.code, 0, `${COMMANDS[i]!.join(' ')}: ${r.stderr}`);
       assert.match(r.stdout, new RegExp(`^Usage: streamerson ${COMMANDS[i]!.join(' ')}`));
     });
+    const version = await cli(['--version'], { url });
+    assert.equal(version.stdout, `${(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version}\n`);
     const top = await cli(['--help'], { url });
     for (const [c] of COMMANDS) assert.match(top.stdout, new RegExp(`\\n  ${c} `));
   });
