@@ -6,6 +6,8 @@
 import { decodeEntry, ProtocolError, streamIdTime, type Message, type RawEntry } from '@streamerson/core';
 
 const NEWLINE = 0x0a;
+/** Index of the payload value in a v1 entry's field list: the eighth pair (docs/PROTOCOL.md). */
+const PAYLOAD_INDEX = 15;
 
 /** A decoded entry: a message, or the raw fields of an entry that is not one. */
 export type TapItem =
@@ -41,7 +43,7 @@ export function payloadJson(item: TapItem): string {
   if (item.kind === 'raw') return toJson(item.fields);
   const { message, entry } = item;
   if (message.contentType === 'json') {
-    const raw = entry.fields[15];
+    const raw = entry.fields[PAYLOAD_INDEX];
     if (raw !== undefined && raw.indexOf(NEWLINE) === -1) return raw.toString('utf8');
   }
   return toJson(message.payload);
