@@ -102,14 +102,14 @@ describe('top', () => {
       assert.match(first, /└ group readers\s+lag 5\s+pending 0/);
       assert.match(first, /TOTAL 2 topics/);
       await tmux('send-keys', '-t', 'top', 's');
-      await waitFor(async () => (await screen()).includes('sort: name'), { what: 'sorted by name' });
+      await waitFor(async () => (await screen()).includes('sort: name'), { what: 'sorted by name', timeoutMs: 10_000 });
       await tmux('send-keys', '-t', 'top', '/', 'b', 'e', 't', 'a', 'Enter');
       await waitFor(async () => {
         const s = await screen();
         return s.includes('filter: beta') && !s.includes(`${prefix}.alpha`);
-      }, { what: 'only the filtered topic' });
+      }, { what: 'only the filtered topic', timeoutMs: 10_000 });
       await tmux('send-keys', '-t', 'top', 'q');
-      await waitFor(async () => tmux('has-session', '-t', 'top').then(() => false, () => true), { what: 'top to quit on q' });
+      await waitFor(async () => tmux('has-session', '-t', 'top').then(() => false, () => true), { what: 'top to quit on q', timeoutMs: 10_000 });
     } finally {
       await tmux('kill-server').catch(() => undefined);
     }
