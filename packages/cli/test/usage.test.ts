@@ -1,7 +1,10 @@
 /** Help, usage errors and exit codes; the pure parsers of arguments. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { cli } from './cli.js';
 import { parseDuration } from '../src/args/duration.js';
 import { parseEndpoint } from '../src/args/endpoint.js';
@@ -30,6 +33,12 @@ describe('command line usage', () => {
     assert.equal(version.stdout, `${(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version}\n`);
     const top = await cli(['--help'], { url });
     for (const [c] of COMMANDS) assert.match(top.stdout, new RegExp(`\\n  ${c} `));
+  });
+
+  test('the installed bin runs as a program (npx streamerson)', async () => {
+    const bin = fileURLToPath(new URL('../../../../node_modules/.bin/streamerson', import.meta.url));
+    const { stdout } = await promisify(execFile)(bin, ['--version']);
+    assert.match(stdout, /^\d+\.\d+\.\d+\n$/);
   });
 
   test('usage mistakes exit 2 with ERR_STREAMERSON_USAGE on stderr', async () => {
