@@ -59,6 +59,15 @@ export type BufferCommand =
 
 type IdempotentCommand = (...args: Arg[]) => Promise<[string, number]>;
 
+/** What one XADD of a pipeline came back with: its error, or its id (null: NOMKSTREAM found no stream). */
+export type AppendResult = [Error | null, string | null];
+
+interface QueuedAppend {
+  readonly item: AppendItem;
+  readonly resolve: (id: string | null) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /** A reader the engine closes with itself. */
 export interface ClosableReader extends BlockingReader {
   destroy(): void;
@@ -109,18 +118,60 @@ export abstract class BaseRedisEngine implements Engine {
     return (this.client as unknown as Record<BufferCommand, (args: Arg[]) => Promise<unknown>>)[command](args);
   }
 
+  /**
+   * Appends of one tick leave together in one pipeline (as ioredis'
+   * auto-pipelining would send them, but with prebuilt XADD requests); each
+   * settles on its own result.
+   */
   append(stream: string, fields: readonly FieldValue[], options?: AppendOptions): Promise<string | null> {
     if (this.closed) return this.rejectClosed();
-    let args: Arg[];
     try {
-      args = xaddArgs(stream, fields, options);
+      if (options !== undefined) xaddArgs(stream, fields, options);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.call('xadd', args) as Promise<string | null>;
+    return new Promise((resolve, reject) => {
+      this.queued.push({ item: options === undefined ? { stream, fields } : { ...options, stream, fields }, resolve, reject });
+      if (this.queued.length === 1) process.nextTick(this.flushQueued);
+    });
   }
 
-  abstract appendBatch(items: readonly AppendItem[]): Promise<(string | null)[]>;
+  private queued: QueuedAppend[] = [];
+
+  private readonly flushQueued = (): void => {
+    const batch = this.queued;
+    this.queued = [];
+    this.appendEach(batch.map((q) => q.item)).then(
+      (results) => {
+        for (let i = 0; i < batch.length; i++) {
+          const [error, id] = results[i]!;
+          if (error) batch[i]!.reject(toStreamersonError(error, this.closed));
+          else batch[i]!.resolve(id);
+        }
+      },
+      (error: unknown) => {
+        for (const q of batch) q.reject(error);
+      },
+    );
+  };
+
+  appendBatch(items: readonly AppendItem[]): Promise<(string | null)[]> {
+    if (this.closed) return this.rejectClosed();
+    if (!Array.isArray(items)) return Promise.reject(new InvalidOptionError('items', 'expected an array'));
+    if (items.length === 0) return Promise.resolve([]);
+    return this.appendEach(items).then((results) => {
+      const ids: (string | null)[] = new Array(items.length);
+      for (let i = 0; i < items.length; i++) {
+        const [error, id] = results[i]!;
+        if (error) this.fail(error);
+        ids[i] = id;
+      }
+      return ids;
+    });
+  }
+
+  /** Appends `items` in pipelines; per item the command's error or its id. Rejects only when the pipeline itself fails. */
+  protected abstract appendEach(items: readonly AppendItem[]): Promise<AppendResult[]>;
 
   async appendIdempotent(
     stream: string,

@@ -11,7 +11,7 @@ import {
   type RedisClusterUrl,
   type StreamEntries,
 } from '@streamerson/core';
-import { BaseRedisEngine, DEFAULT_LIST_LIMIT } from './base-engine.js';
+import { BaseRedisEngine, DEFAULT_LIST_LIMIT, type AppendResult } from './base-engine.js';
 import { ClusterReader } from './cluster-reader.js';
 import { queueXadd } from './commands.js';
 import { retryStrategy, type ParsedRedisEngineOptions } from './options.js';
@@ -69,10 +69,8 @@ export class RedisClusterEngine extends BaseRedisEngine {
   }
 
   /** One pipeline per master, items in input order within it; ids come back in input order. */
-  async appendBatch(items: readonly AppendItem[]): Promise<(string | null)[]> {
-    if (this.closed) return this.rejectClosed();
-    if (!Array.isArray(items)) throw new InvalidOptionError('items', 'expected an array');
-    if (items.length === 0) return [];
+  /** One pipeline per node, in parallel; results in the order of `items`. */
+  protected async appendEach(items: readonly AppendItem[]): Promise<AppendResult[]> {
     const byNode = new Map<string, number[]>();
     for (let i = 0; i < items.length; i++) {
       const slot = keySlot(items[i]!.stream);
@@ -82,23 +80,18 @@ export class RedisClusterEngine extends BaseRedisEngine {
       if (list === undefined) byNode.set(node, [i]);
       else list.push(i);
     }
-    const ids: (string | null)[] = new Array(items.length);
-    let failure: unknown;
+    const out: AppendResult[] = new Array(items.length);
     await Promise.all(
       [...byNode.values()].map(async (indexes) => {
         const pipeline = this.client.pipeline();
         for (const i of indexes) queueXadd(pipeline, items[i]!);
-        const results = await pipeline.exec().catch(this.fail);
-        indexes.forEach((i, k) => {
-          const [error, id] = results![k]!;
-          if (error) failure ??= error;
-          ids[i] = (id as string | null) ?? null;
-        });
+        const results = (await pipeline.exec().catch(this.fail))!;
+        indexes.forEach((i, k) => { out[i] = results[k] as AppendResult; });
       }),
     );
-    if (failure !== undefined) this.fail(failure);
-    return ids;
+    return out;
   }
+
 
   async read(positions: readonly ReadPosition[], options?: Omit<ReadOptions, 'blockMs'>): Promise<StreamEntries[]> {
     this.checkRead(positions, options);

@@ -77,9 +77,11 @@ function bulk(value: string): string {
   return `$${Buffer.byteLength(value)}\r\n${value}\r\n`;
 }
 
-/** RESP of `XADD <stream> * f v …` when every field is a string; undefined otherwise. */
-function xaddRequest(stream: string, fields: readonly FieldValue[]): string | undefined {
-  let out = `*${fields.length + 3}\r\n$4\r\nxadd\r\n${bulk(stream)}$1\r\n*\r\n`;
+/** RESP of `XADD <stream> [NOMKSTREAM] * f v …` when every field is a string; undefined otherwise. */
+function xaddRequest(stream: string, noMkStream: boolean, fields: readonly FieldValue[]): string | undefined {
+  let out = noMkStream
+    ? `*${fields.length + 4}\r\n$4\r\nxadd\r\n${bulk(stream)}$10\r\nNOMKSTREAM\r\n$1\r\n*\r\n`
+    : `*${fields.length + 3}\r\n$4\r\nxadd\r\n${bulk(stream)}$1\r\n*\r\n`;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i];
     if (typeof f !== 'string') return undefined;
@@ -90,12 +92,13 @@ function xaddRequest(stream: string, fields: readonly FieldValue[]): string | un
 
 /**
  * Queues the XADD of `item` on an ioredis pipeline: prebuilt for an entry of
- * strings with a generated id and no options (every v1 message with a text
- * payload), else with the arguments spread (ioredis then skips flattening them).
+ * strings with a generated id and no retention (every v1 message and reply
+ * with a text payload), else with the arguments spread (ioredis then skips
+ * flattening them).
  */
 export function queueXadd(pipeline: object, item: AppendItem): void {
-  if (item.id === undefined && item.retention === undefined && item.noMkStream !== true) {
-    const request = xaddRequest(item.stream, item.fields);
+  if (item.id === undefined && item.retention === undefined) {
+    const request = xaddRequest(item.stream, item.noMkStream === true, item.fields);
     if (request !== undefined) {
       (pipeline as CommandQueue).sendCommand(new PrebuiltXadd(item.stream, request));
       return;

@@ -11,7 +11,7 @@ import {
   type RedisUrl,
   type StreamEntries,
 } from '@streamerson/core';
-import { BaseRedisEngine, DEFAULT_LIST_LIMIT } from './base-engine.js';
+import { BaseRedisEngine, DEFAULT_LIST_LIMIT, type AppendResult } from './base-engine.js';
 import { queueXadd } from './commands.js';
 import { retryStrategy, type ParsedRedisEngineOptions } from './options.js';
 import { RedisReader } from './reader.js';
@@ -61,26 +61,12 @@ export class RedisEngine extends BaseRedisEngine {
     );
   }
 
-  appendBatch(items: readonly AppendItem[]): Promise<(string | null)[]> {
-    if (this.closed) return this.rejectClosed();
-    if (!Array.isArray(items)) return Promise.reject(new InvalidOptionError('items', 'expected an array'));
-    if (items.length === 0) return Promise.resolve([]);
+  protected async appendEach(items: readonly AppendItem[]): Promise<AppendResult[]> {
     const pipeline = this.client.pipeline();
-    try {
-      for (const item of items) queueXadd(pipeline, item);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return pipeline.exec().then((results) => {
-      const ids: (string | null)[] = new Array(items.length);
-      for (let i = 0; i < items.length; i++) {
-        const [error, id] = results![i]!;
-        if (error) this.fail(error);
-        ids[i] = id as string | null;
-      }
-      return ids;
-    }, this.fail);
+    for (const item of items) queueXadd(pipeline, item);
+    return (await pipeline.exec().catch(this.fail)) as AppendResult[];
   }
+
 
   read(positions: readonly ReadPosition[], options?: Omit<ReadOptions, 'blockMs'>): Promise<StreamEntries[]> {
     try {

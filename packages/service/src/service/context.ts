@@ -1,8 +1,16 @@
-/** The {@link HandlerContext} of one delivery; its logger is made on first use only. */
+/**
+ * The {@link HandlerContext} of one delivery. Its logger and its AbortSignal
+ * (with the deadline timer behind it) are made on first use only: most
+ * handlers never look at them, and they are the costliest parts of a context.
+ */
 import type { Headers, Message } from '@streamerson/core';
 import type { Logger } from 'pino';
+import { ServiceError } from '../errors.js';
 import type { HandlerContext } from './handler.js';
 import { idempotencyKey } from './reply-store.js';
+
+/** Status of the abort reason when a request's deadline passes while its handler runs. */
+const DEADLINE_STATUS = 504;
 
 export class DeliveryContext implements HandlerContext {
   readonly messageId: string;
@@ -12,11 +20,14 @@ export class DeliveryContext implements HandlerContext {
   readonly stream: string;
   readonly idempotencyKey: string;
   private logger: Logger | undefined;
+  private controller: AbortController | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** Why the delivery was aborted before anybody asked for the signal. */
+  private earlyAbort: unknown;
 
   constructor(
     readonly message: Message,
     readonly deadline: number | undefined,
-    readonly signal: AbortSignal,
     readonly deliveries: number,
     private readonly parentLogger: Logger,
   ) {
@@ -32,4 +43,34 @@ export class DeliveryContext implements HandlerContext {
     this.logger ??= this.parentLogger.child({ messageId: this.messageId, type: this.type, entryId: this.entryId });
     return this.logger;
   }
+
+  /** Fires at the deadline, or when the service closes. */
+  get signal(): AbortSignal {
+    if (this.controller !== undefined) return this.controller.signal;
+    const controller = new AbortController();
+    this.controller = controller;
+    if (this.earlyAbort !== undefined) {
+      controller.abort(this.earlyAbort);
+    } else if (this.deadline !== undefined) {
+      const left = this.deadline - Date.now();
+      if (left <= 0) controller.abort(deadlinePassed());
+      else this.timer = setTimeout(() => controller.abort(deadlinePassed()), left);
+    }
+    return controller.signal;
+  }
+
+  /** Aborts the signal now, or as soon as it is made. */
+  abort(reason: unknown): void {
+    if (this.controller !== undefined) this.controller.abort(reason);
+    else this.earlyAbort ??= reason;
+  }
+
+  /** Stops the deadline timer; the handler is done. */
+  dispose(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+  }
+}
+
+function deadlinePassed(): ServiceError {
+  return new ServiceError('deadline passed', { status: DEADLINE_STATUS });
 }

@@ -118,7 +118,7 @@ export class Service {
   private ownBacklog = true;
   private readonly slots: Slots;
   private readonly outbox: Outbox;
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new Map<string, DeliveryContext>();
   /** Entries dispatched and not yet acked (or given up): never claimed again meanwhile. */
   private readonly held = new Set<string>();
   private readonly scheduled = new Map<string, RetryItem>();
@@ -213,7 +213,7 @@ export class Service {
 
   /** Like {@link drain}, but first aborts the signal of every running handler. Idempotent. */
   close(): Promise<void> {
-    for (const controller of this.running.values()) controller.abort(new ClosedError(`service ${this.config.name}`));
+    for (const ctx of this.running.values()) ctx.abort(new ClosedError(`service ${this.config.name}`));
     return this.drain();
   }
 
@@ -412,16 +412,13 @@ export class Service {
 
   private async run(handler: Handler, msg: Message, deliveries: number): Promise<unknown> {
     const k = key(msg.stream, msg.entryId);
-    const controller = new AbortController();
-    this.running.set(k, controller);
-    const deadline = parseDeadline(msg.headers[DEADLINE_HEADER]);
-    const timer = deadline === undefined ? undefined : setTimeout(() => controller.abort(new ServiceError('deadline passed', { status: 504 })), deadline - Date.now());
-    const ctx = new DeliveryContext(msg, deadline, controller.signal, deliveries, this.config.logger);
+    const ctx = new DeliveryContext(msg, parseDeadline(msg.headers[DEADLINE_HEADER]), deliveries, this.config.logger);
+    this.running.set(k, ctx);
     try {
       if (this.hooks.length === 0) return await handler(msg.payload, ctx);
       return await withHooks(this.hooks, msg.payload, ctx, () => handler(msg.payload, ctx));
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      ctx.dispose();
       this.running.delete(k);
     }
   }
