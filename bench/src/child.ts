@@ -1,8 +1,8 @@
 /**
  * Child processes of the bench (request/reply workers, HTTP servers): each is
  * `node <compiled script>` with an IPC channel, says when it is ready, and
- * answers queries for its own CPU time and handled count, so that the bench
- * can charge every process for its share of a run.
+ * answers queries for its own CPU time, handled count and RSS, so that the
+ * bench can charge every process for its share of a run.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { StreamersonError } from '@streamerson/core';
@@ -22,6 +22,10 @@ export interface ChildHandle {
   cpuMs(): Promise<number>;
   /** Messages or requests the child handled so far. */
   handled(): Promise<number>;
+  /** Resident set size of the child now, bytes. */
+  rssBytes(): Promise<number>;
+  /** The child's own measurements since its last report (children that measure, e.g. WebSocket subscribers). */
+  report(): Promise<unknown>;
   /** Asks the child to finish and exit; kills it after a grace time. Idempotent. */
   stop(): Promise<void>;
 }
@@ -59,14 +63,14 @@ function handle(child: ChildProcess, ready: ChildReady): ChildHandle {
     // A worker or server that dies mid-run would leave requests unanswered and the bench hanging: fail loudly instead.
     throw new StreamersonError('ERR_STREAMERSON_ENGINE', `bench child ${child.spawnargs.slice(1).join(' ')} exited (${signal ?? code}) before it was stopped`);
   });
-  const query = (): Promise<ChildQueryReply> =>
+  const query = (report = false): Promise<ChildQueryReply> =>
     new Promise((resolve, reject) => {
       const id = ++seq;
       waiting.set(id, (reply) => {
         waiting.delete(id);
         resolve(reply);
       });
-      const message: ParentMessage = { type: 'query', seq: id };
+      const message: ParentMessage = { type: 'query', seq: id, report };
       child.send(message, (err) => {
         if (err) {
           waiting.delete(id);
@@ -79,6 +83,8 @@ function handle(child: ChildProcess, ready: ChildReady): ChildHandle {
     ready,
     cpuMs: async () => (await query()).cpuMs,
     handled: async () => (await query()).handled,
+    rssBytes: async () => (await query()).rssBytes,
+    report: async () => (await query(true)).report,
     stop: () => {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;

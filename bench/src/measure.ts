@@ -79,16 +79,18 @@ export interface Comparison {
 /**
  * How a side compares with a baseline against a published bar: a throughput
  * ratio (at least `target`), a size ratio (at most `target`), a difference
- * of p50 latency in ms (at most `target`) or a ratio of p99 latency (at most `target`).
+ * of p50 latency in ms (at most `target`), a ratio of p99 latency (at most
+ * `target`) or a growth of resident memory in MB (below `target`).
  */
 export interface Verdict {
   readonly side: string;
   readonly baseline: string;
-  readonly metric: 'ratio' | 'maxRatio' | 'p50DeltaMs' | 'p99Ratio';
+  readonly metric: 'ratio' | 'maxRatio' | 'p50DeltaMs' | 'p99Ratio' | 'rssGrowthMB';
   /**
    * Median msgs/s of `side` over the baseline's; bytes of `side` over the
    * baseline's; median p50 of `side` minus the baseline's; or median p99 of
-   * `side` over the baseline's (at most `target`).
+   * `side` over the baseline's (at most `target`); or the largest RSS of
+   * `side` minus its RSS at `baseline` (the start), in MB (below `target`).
    */
   readonly value: number;
   readonly target: number;

@@ -5,7 +5,7 @@
 import { InvalidOptionError } from '@streamerson/core';
 
 /** The scenarios, in the order a full run executes them. */
-export const SCENARIOS = Object.freeze(['produce', 'consume', 'bullmq', 'request-reply', 'http', 'memory'] as const);
+export const SCENARIOS = Object.freeze(['produce', 'consume', 'bullmq', 'request-reply', 'http', 'scale', 'fanout', 'memory', 'rss'] as const);
 /** One benchmark scenario. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -39,8 +39,45 @@ export const DEFAULT_RR_WORKER_CONCURRENCY = 100;
 export const DEFAULT_HTTP_REQUESTS = 30_000;
 /** Connections the HTTP load generator keeps open. */
 export const DEFAULT_HTTP_CONNECTIONS = 100;
+/** Worker processes of the gateway path that `scale` measures. */
+export const DEFAULT_SCALE_WORKERS = Object.freeze([1, 2, 4]);
+/** Shards of the topic that `scale` measures, with each worker count. */
+export const DEFAULT_SCALE_SHARDS = Object.freeze([1, 4]);
+/** Requests per measured run of `scale`, for every configuration. */
+export const DEFAULT_SCALE_REQUESTS = 20_000;
+/** Measured runs per side of `scale`, `fanout` and the load of `rss`, whose runs take seconds each (three keeps a full run near six minutes). */
+export const DEFAULT_LONG_RUN_ROUNDS = 3;
+/** WebSocket subscribers of `fanout`. */
+export const DEFAULT_FANOUT_SUBSCRIBERS = 1_000;
+/** Messages published per measured run of `fanout`. */
+export const DEFAULT_FANOUT_MESSAGES = 200;
+/** Publish rate of `fanout`, messages per second: low enough to measure delivery, not saturation. */
+export const DEFAULT_FANOUT_RATE = 50;
+/** How long `rss` lets the gateway and worker sit idle before sampling them. */
+export const DEFAULT_RSS_IDLE_MS = 2_000;
+/** How often `rss` samples a process's RSS under load. */
+export const DEFAULT_RSS_SAMPLE_MS = 250;
+/** How long the slow consumer of `rss` is overloaded. */
+export const DEFAULT_SLOW_CONSUMER_MS = 10_000;
+/** Time the slow consumer's handler takes per message (a timer: I/O-bound work, not CPU). */
+export const DEFAULT_SLOW_HANDLER_MS = 1;
+/** The producer appends this many times faster than the slow handler's nominal rate (1,000 / handler ms per second). */
+export const DEFAULT_SLOW_OVERLOAD = 10;
+/** How often the slow consumer's RSS is sampled. */
+export const DEFAULT_SLOW_SAMPLE_MS = 1_000;
 /** `--quick`: a smoke run of a few seconds. */
-export const QUICK_PRESET = Object.freeze({ n: 5_000, rounds: 3, memoryEntries: 2_000, bullmqJobs: 2_000, rrRequests: 5_000, rrSerialRequests: 1_000, httpRequests: 2_000 });
+export const QUICK_PRESET = Object.freeze({
+  n: 5_000,
+  rounds: 3,
+  memoryEntries: 2_000,
+  bullmqJobs: 2_000,
+  rrRequests: 5_000,
+  rrSerialRequests: 1_000,
+  httpRequests: 2_000,
+  scaleRequests: 2_000,
+  fanoutMessages: 50,
+  slowConsumerMs: 3_000,
+});
 /** Where the machine-readable results go, relative to the working directory; the chart goes next to it as `.svg`. */
 export const DEFAULT_OUTPUT_PATH = 'docs/benchmarks/latest.json';
 /** The document whose results section a written run replaces. */
@@ -80,6 +117,32 @@ export interface BenchOptions {
   readonly httpRequests: number;
   /** Connections of the HTTP load; default {@link DEFAULT_HTTP_CONNECTIONS}. */
   readonly httpConnections: number;
+  /** Worker process counts of `scale`; default {@link DEFAULT_SCALE_WORKERS}. */
+  readonly scaleWorkers: readonly number[];
+  /** Shard counts of `scale`; default {@link DEFAULT_SCALE_SHARDS}. */
+  readonly scaleShards: readonly number[];
+  /** Requests per run of `scale`; default {@link DEFAULT_SCALE_REQUESTS}. */
+  readonly scaleRequests: number;
+  /** Measured runs per side of `scale`, `fanout` and `rss`; default `--rounds` if given, else {@link DEFAULT_LONG_RUN_ROUNDS}. */
+  readonly longRunRounds: number;
+  /** Subscribers of `fanout`; default {@link DEFAULT_FANOUT_SUBSCRIBERS}. */
+  readonly fanoutSubscribers: number;
+  /** Messages per run of `fanout`; default {@link DEFAULT_FANOUT_MESSAGES}. */
+  readonly fanoutMessages: number;
+  /** Publish rate of `fanout`, messages/s; default {@link DEFAULT_FANOUT_RATE}. */
+  readonly fanoutRate: number;
+  /** Idle time before `rss` samples; default {@link DEFAULT_RSS_IDLE_MS}. */
+  readonly rssIdleMs: number;
+  /** RSS sampling interval under load; default {@link DEFAULT_RSS_SAMPLE_MS}. */
+  readonly rssSampleMs: number;
+  /** Overload time of the slow consumer; default {@link DEFAULT_SLOW_CONSUMER_MS}. */
+  readonly slowConsumerMs: number;
+  /** Handler time per message of the slow consumer; default {@link DEFAULT_SLOW_HANDLER_MS}. */
+  readonly slowHandlerMs: number;
+  /** Overload factor of the slow consumer's producer; default {@link DEFAULT_SLOW_OVERLOAD}. */
+  readonly slowOverload: number;
+  /** RSS sampling interval of the slow consumer; default {@link DEFAULT_SLOW_SAMPLE_MS}. */
+  readonly slowSampleMs: number;
   /** JSON output path, or null to write nothing (no JSON, chart or document); default {@link DEFAULT_OUTPUT_PATH}. */
   readonly outputPath: string | null;
   /** Markdown document that gets the results table when output is written; default {@link DEFAULT_DOC_PATH}. */
@@ -149,6 +212,19 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     rrWorkerConcurrency: DEFAULT_RR_WORKER_CONCURRENCY,
     httpRequests: quick ? QUICK_PRESET.httpRequests : DEFAULT_HTTP_REQUESTS,
     httpConnections: DEFAULT_HTTP_CONNECTIONS,
+    scaleWorkers: DEFAULT_SCALE_WORKERS,
+    scaleShards: DEFAULT_SCALE_SHARDS,
+    scaleRequests: quick ? QUICK_PRESET.scaleRequests : DEFAULT_SCALE_REQUESTS,
+    longRunRounds: rounds ?? DEFAULT_LONG_RUN_ROUNDS,
+    fanoutSubscribers: DEFAULT_FANOUT_SUBSCRIBERS,
+    fanoutMessages: quick ? QUICK_PRESET.fanoutMessages : DEFAULT_FANOUT_MESSAGES,
+    fanoutRate: DEFAULT_FANOUT_RATE,
+    rssIdleMs: DEFAULT_RSS_IDLE_MS,
+    rssSampleMs: DEFAULT_RSS_SAMPLE_MS,
+    slowConsumerMs: quick ? QUICK_PRESET.slowConsumerMs : DEFAULT_SLOW_CONSUMER_MS,
+    slowHandlerMs: DEFAULT_SLOW_HANDLER_MS,
+    slowOverload: DEFAULT_SLOW_OVERLOAD,
+    slowSampleMs: DEFAULT_SLOW_SAMPLE_MS,
     outputPath,
     docPath: DEFAULT_DOC_PATH,
   });

@@ -1,6 +1,6 @@
 /**
  * The scenario registry: every scenario `npm run bench` knows, by name. A new
- * scenario (the HTTP gateway path, scale, fan-out) is one module under
+ * scenario is one module under
  * `scenarios/` plus one entry here and its name in `SCENARIOS` (options.ts);
  * the report, the chart and the JSON pick it up from here.
  */
@@ -13,6 +13,9 @@ import { runHttp } from './scenarios/http.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { runProduce } from './scenarios/produce.js';
 import { runRequestReply } from './scenarios/request-reply.js';
+import { fanoutScenario } from './scenarios/fanout.js';
+import { rssScenario } from './scenarios/rss.js';
+import { scaleScenario } from './scenarios/scale.js';
 
 /** Scenario definitions by name; `SCENARIOS` gives the order of a full run. */
 export const REGISTRY: Readonly<Record<ScenarioName, Scenario>> = Object.freeze({
@@ -21,5 +24,8 @@ export const REGISTRY: Readonly<Record<ScenarioName, Scenario>> = Object.freeze(
   bullmq: comparisonScenario('bullmq', runBullmq),
   'request-reply': comparisonScenario('request-reply', runRequestReply),
   http: comparisonScenario('http', runHttp),
+  scale: scaleScenario,
+  fanout: fanoutScenario,
   memory: memoryScenario,
+  rss: rssScenario,
 });

@@ -27,6 +27,8 @@ export interface ComparisonReport {
 export interface ChartGroup {
   readonly title: string;
   readonly unit: string;
+  /** What the left bars show when it is not throughput (e.g. `p50 delivery latency; shorter is better`); such a group shows no "not measured" for a missing p99. */
+  readonly measure?: string;
   readonly bars: readonly ChartBar[];
 }
 
@@ -34,7 +36,7 @@ export interface ChartGroup {
 export interface ChartBar {
   readonly label: string;
   readonly ours: boolean;
-  /** Median throughput. */
+  /** Median throughput, or the group's {@link ChartGroup.measure}. */
   readonly value: number;
   readonly min: number;
   readonly max: number;

@@ -9,7 +9,10 @@ import { parseBenchArgs, SCENARIOS, type ScenarioName } from '../src/options.js'
 import { REGISTRY } from '../src/registry.js';
 import { formatChart, formatMarkdown, type BenchResult } from '../src/report.js';
 import type { ComparisonReport } from '../src/scenario.js';
+import type { FanoutResult } from '../src/scenarios/fanout.js';
 import type { MemoryResult } from '../src/scenarios/memory.js';
+import type { RssResult } from '../src/scenarios/rss.js';
+import type { ScaleResult } from '../src/scenarios/scale.js';
 
 const N = 500;
 const SMALL = 200;
@@ -25,7 +28,25 @@ before(async () => {
   ctx = {
     url: server.url,
     admin,
-    options: { ...parsed, memoryEntries: N, memoryPayloadSizes: [50, 500], bullmqJobs: SMALL, rrRequests: SMALL, rrSerialRequests: 50, httpRequests: SMALL },
+    options: {
+      ...parsed,
+      memoryEntries: N,
+      memoryPayloadSizes: [50, 500],
+      bullmqJobs: SMALL,
+      rrRequests: SMALL,
+      rrSerialRequests: 50,
+      httpRequests: SMALL,
+      scaleWorkers: [1, 2],
+      scaleShards: [1, 4],
+      scaleRequests: SMALL,
+      fanoutSubscribers: 50,
+      fanoutMessages: 20,
+      fanoutRate: 200,
+      rssIdleMs: 200,
+      rssSampleMs: 50,
+      slowConsumerMs: 1_500,
+      slowSampleMs: 250,
+    },
   };
 });
 
@@ -102,6 +123,57 @@ test('http: every HTTP target answers every request with the body it got, with e
   assert.deepEqual(report!.verdicts.map((v) => `${v.metric} ${v.baseline}`), ['ratio chain', 'ratio moleculer', 'ratio streams', 'p99Ratio chain']);
 });
 
+test('scale: every workers × shards configuration answers every request, with the CPU of each worker', async () => {
+  const result = (await REGISTRY.scale.run(ctx)) as ScaleResult;
+  results.scale = result;
+  const c = result.comparison;
+  assert.deepEqual(Object.keys(c.sides), ['w1-s1', 'w2-s1', 'w1-s4', 'w2-s4']);
+  for (const [key, side] of Object.entries(c.sides)) {
+    const workers = result.configs[key]!.workers;
+    assert.equal(side.runs.length, 1);
+    for (const run of side.runs) {
+      assert.equal(run.processed, SMALL);
+      assert.equal(run.verified, SMALL, `${key}: the workers together handled every request`);
+      assert.deepEqual(Object.keys(run.cpuMs), [CLIENT_PROCESS, SERVER_PROCESS, 'gateway', ...Array.from({ length: workers }, (_, i) => `worker ${i + 1}`)]);
+    }
+    assert.ok(side.latencyMs !== undefined && side.latencyMs.p99.median >= side.latencyMs.p50.median);
+  }
+});
+
+test('fanout: every subscriber gets every message, in order, from the gateway and from the bare relay', async () => {
+  const result = (await REGISTRY.fanout.run(ctx)) as FanoutResult;
+  results.fanout = result;
+  assert.deepEqual(Object.keys(result.comparison.sides), ['ours', 'relay']);
+  for (const [key, runs] of Object.entries(result.runs)) {
+    assert.equal(runs.length, 1, key);
+    for (const run of runs) {
+      assert.equal(run.expected, 20 * 50);
+      assert.equal(run.received, run.expected, `${key}: delivered everything`);
+      assert.equal(run.perSubscriberMin, 20);
+      assert.equal(run.outOfOrder, 0);
+      assert.ok(run.minMs > 0 && run.p99Ms >= run.p50Ms, `${key}: latencies ${run.minMs} ${run.p50Ms} ${run.p99Ms}`);
+    }
+  }
+  const roles = { ours: 'gateway', relay: 'relay' } as const;
+  for (const [key, side] of Object.entries(result.comparison.sides)) {
+    assert.deepEqual(Object.keys(side.runs[0]!.cpuMs), [CLIENT_PROCESS, SERVER_PROCESS, roles[key as keyof typeof roles], 'subscribers']);
+  }
+});
+
+test('rss: gateway and worker RSS at idle and under load, and the slow consumer sampled while overloaded', async () => {
+  const result = (await REGISTRY.rss.run(ctx)) as RssResult;
+  results.rss = result;
+  assert.deepEqual(Object.keys(result.processes), ['gateway', 'worker']);
+  for (const p of Object.values(result.processes)) {
+    assert.ok(p.idleMB > 10 && p.loadPeakMB.median > 10 && p.afterMB > 10, JSON.stringify(p));
+  }
+  const slow = result.slow;
+  assert.ok(slow.samplesMB.length >= 3, `samples ${slow.samplesMB.join(', ')}`);
+  assert.ok(slow.processed > 0 && slow.produced > slow.processed, `${slow.processed} of ${slow.produced}`);
+  assert.equal(slow.verdict.metric, 'rssGrowthMB');
+  assert.equal(slow.verdict.value, slow.maxMB - slow.startMB);
+});
+
 test('memory: bytes per entry of both sides at each payload size', async () => {
   const result = (await REGISTRY.memory.run(ctx)) as MemoryResult;
   results.memory = result;
@@ -119,14 +191,18 @@ test('report: every scenario appears in the Markdown and the chart', () => {
   assert.deepEqual(Object.keys(results).sort(), [...SCENARIOS].sort(), 'the tests above cover every registered scenario');
   const result: BenchResult = { date: '2026-01-01T00:00:00.000Z', machine: { cpuModel: 'cpu', cores: 1, memoryGiB: 1, os: 'os', node: 'v', redisServer: 'r' }, options: ctx.options, results };
   const markdown = formatMarkdown(result);
-  for (const row of ['produce', 'consume', 'consume vs BullMQ', 'request/reply c=1', 'request/reply c=100', 'HTTP path', 'memory 500 B']) {
+  for (const row of ['produce', 'consume', 'consume vs BullMQ', 'request/reply c=1', 'request/reply c=100', 'HTTP path', 'memory 500 B', 'slow consumer RSS at 10× overload']) {
     assert.match(markdown, new RegExp(`^\\| ${row} \\|`, 'm'), `summary row ${row}`);
   }
   assert.match(markdown, /\| 500 B \|/);
+  for (const section of ['**scale**', '**fan-out**', '**rss (gateway path)**', '**rss (slow consumer)**']) assert.ok(markdown.includes(section), section);
   const svg = formatChart(result);
   assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.match(svg, /request\/reply c=100/);
   assert.match(svg, /HTTP path/);
+  assert.match(svg, /scale: gateway path/);
+  assert.match(svg, /fan-out to 50 WebSocket subscribers/);
+  assert.match(svg, /rss: resident memory/);
   assert.match(svg, /<\/svg>\n$/);
   assert.doesNotMatch(svg, /NaN|undefined/);
 });
@@ -137,6 +213,9 @@ test('options: --quick, BENCH_N and bad input', () => {
   assert.equal(parseBenchArgs(['--n=42', '--quick'], { BENCH_N: '7' }).n, 42);
   assert.deepEqual(parseBenchArgs(['memory', 'produce']).scenarios, ['produce', 'memory']);
   assert.deepEqual(parseBenchArgs(['request-reply']).scenarios, ['request-reply']);
+  assert.deepEqual(parseBenchArgs(['rss', 'fanout', 'scale']).scenarios, ['scale', 'fanout', 'rss']);
+  assert.equal(parseBenchArgs([]).longRunRounds, 3);
+  assert.equal(parseBenchArgs(['--rounds', '7']).longRunRounds, 7);
   assert.throws(() => parseBenchArgs(['--n', '0']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--n"/ });
   assert.throws(() => parseBenchArgs(['nope']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"scenario"/ });
   assert.throws(() => parseBenchArgs([], { BENCH_N: 'x' }), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"BENCH_N"/ });

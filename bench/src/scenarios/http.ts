@@ -24,7 +24,7 @@ const MOLECULER_NODE = new URL('../workers/moleculer-node.js', import.meta.url);
 const RR_WORKER = new URL('../workers/rr-worker.js', import.meta.url);
 
 /** A target's processes once started. */
-interface RunningTarget {
+export interface RunningTarget {
   /** Port the load goes to. */
   readonly port: number;
   /** Every process of the target, by role, first the one the load hits. */
@@ -97,17 +97,26 @@ export const HTTP_TARGETS: Readonly<Record<string, HttpTarget>> = Object.freeze(
   },
 });
 
-function side(target: RunningTarget, body: string, connections: number): Side {
-  const processes: Record<string, CpuProbe> = {};
-  for (const [role, c] of Object.entries(target.processes)) processes[role] = () => c.cpuMs();
+/**
+ * A side that sends `count` requests of `body` to `port` per run; each
+ * process in `processes` is charged its CPU, and `handled` (the back end's
+ * handled count) confirms the run.
+ */
+export function httpSide(port: number, processes: Readonly<Record<string, ChildHandle>>, handled: () => Promise<number>, body: string, connections: number): Side {
+  const probes: Record<string, CpuProbe> = {};
+  for (const [role, c] of Object.entries(processes)) probes[role] = () => c.cpuMs();
   return async (count) => {
-    const handled0 = await target.backend.handled();
+    const handled0 = await handled();
     return {
-      processes,
-      run: () => httpLoad(target.port, body, count, connections),
-      verifyAndCleanup: async () => (await target.backend.handled()) - handled0,
+      processes: probes,
+      run: () => httpLoad(port, body, count, connections),
+      verifyAndCleanup: async () => (await handled()) - handled0,
     };
   };
+}
+
+function side(target: RunningTarget, body: string, connections: number): Side {
+  return httpSide(target.port, target.processes, () => target.backend.handled(), body, connections);
 }
 
 /** Runs every {@link HTTP_TARGETS} entry under the same load. */

@@ -8,8 +8,9 @@
  *   answers what it got back: the usual HTTP service-to-service hop.
  * - `streams <redis url> <topic>`: a hand-written minimal streams gateway,
  *   Fastify → raw ioredis XADD → the raw request/reply worker → XREAD reply.
- * - `gateway <redis url> <topic>`: our gateway plugin, `POST /echo` routed to
- *   `topic`, answered by our request/reply worker.
+ * - `gateway <redis url> <topic> [shards]`: our gateway plugin, `POST /echo`
+ *   routed to `topic` (spread over `shards` shards, default 1), answered by
+ *   our request/reply worker(s).
  */
 import { connect } from '@streamerson/core';
 import { streamersonGateway } from '@streamerson/gateway';
@@ -60,11 +61,11 @@ switch (mode) {
     const engine = await connect(args[0]!);
     closers.push(() => engine.close());
     await app.register(streamersonGateway, { engine });
-    app.streamerson.route({ method: 'POST', url: '/echo', topic: args[1]!, type: GATEWAY_TYPE });
+    app.streamerson.route({ method: 'POST', url: '/echo', topic: args[1]!, type: GATEWAY_TYPE, shards: Number(args[2] ?? '1') });
     break;
   }
   default:
-    throw new Error(`usage: http-server echo | chain <upstream port> | streams|gateway <redis url> <topic>; got ${mode}`);
+    throw new Error(`usage: http-server echo | chain <upstream port> | streams <redis url> <topic> | gateway <redis url> <topic> [shards]; got ${mode}`);
 }
 
 await app.listen({ host: '127.0.0.1', port: 0 });

@@ -4,7 +4,7 @@
  */
 
 /** Parent to child. */
-export type ParentMessage = { readonly type: 'query'; readonly seq: number } | { readonly type: 'stop' };
+export type ParentMessage = { readonly type: 'query'; readonly seq: number; readonly report?: boolean } | { readonly type: 'stop' };
 
 /** What a child reports once it serves. */
 export interface ChildReady {
@@ -19,6 +19,10 @@ export interface ChildQueryReply {
   /** Cumulative CPU of the child, user + system, ms. */
   readonly cpuMs: number;
   readonly handled: number;
+  /** Resident set size of the child, bytes (`process.memoryUsage.rss()`). */
+  readonly rssBytes: number;
+  /** The child's own report, when the query asked for it (see {@link ChildControl.report}). */
+  readonly report?: unknown;
 }
 
 /** What a child script exposes to the parent. */
@@ -27,6 +31,8 @@ export interface ChildControl {
   handled(): number;
   /** Releases the child's resources; the process exits afterwards. */
   stop(): Promise<void>;
+  /** What the child measured since its last report (e.g. latencies), for children that measure; JSON-serializable. */
+  report?(): unknown;
 }
 
 /** Reports ready to the parent and serves its queries until it asks to stop (or goes away). */
@@ -39,7 +45,13 @@ export function serveParent(control: ChildControl, ready: Omit<ChildReady, 'type
   process.on('message', (msg: ParentMessage) => {
     if (msg.type === 'stop') return exit();
     const cpu = process.cpuUsage();
-    const reply: ChildQueryReply = { seq: msg.seq, cpuMs: (cpu.user + cpu.system) / 1_000, handled: control.handled() };
+    const reply: ChildQueryReply = {
+      seq: msg.seq,
+      cpuMs: (cpu.user + cpu.system) / 1_000,
+      handled: control.handled(),
+      rssBytes: process.memoryUsage.rss(),
+      ...(msg.report === true ? { report: control.report?.() ?? null } : {}),
+    };
     send(reply);
   });
   // An orphan must not linger when the bench dies.

@@ -1,9 +1,10 @@
 /**
  * The worker process of the request/reply scenario:
- * `node rr-worker.js ours|raw <redis url> <topic> <concurrency>`.
+ * `node rr-worker.js ours|raw <redis url> <topic> <concurrency> [consumer] [shards]`.
  *
  * - `ours`: a {@link Service} with `concurrency` handlers, echoing the payload
- *   (and, for the gateway's HTTP requests, the request body).
+ *   (and, for the gateway's HTTP requests, the request body); member
+ *   `consumer` (default `w1`) of the group, reading `shards` shards (default 1).
  * - `raw`: plain ioredis, `XREADGROUP COUNT <concurrency> BLOCK`, then one
  *   pipeline of every reply's XADD, the batch's XACK and the next XREADGROUP,
  *   so that a batch costs one round trip (the baseline must not be a straw man).
@@ -17,16 +18,18 @@ import { GATEWAY_TYPE, RAW_BLOCK_MS, RAW_REQUEST_ID, RAW_REQUEST_PAYLOAD, RAW_RE
 
 type XReadGroupReply = [stream: string, entries: [id: string, fields: string[]][]][] | null;
 
-const [mode, url, topic, concurrencyText] = process.argv.slice(2);
+const [mode, url, topic, concurrencyText, consumerName, shardsText] = process.argv.slice(2);
 if (url === undefined || topic === undefined || (mode !== 'ours' && mode !== 'raw')) {
-  throw new Error('usage: rr-worker ours|raw <redis url> <topic> <concurrency>');
+  throw new Error('usage: rr-worker ours|raw <redis url> <topic> <concurrency> [consumer] [shards]');
 }
 const concurrency = Number(concurrencyText ?? '100');
+const consumer = consumerName ?? 'w1';
+const shards = Number(shardsText ?? '1');
 let handled = 0;
 
 async function startOurs(): Promise<() => Promise<void>> {
   const engine = await connect(url!);
-  const service = new Service(engine, { name: RR_GROUP, topic: topic!, consumer: 'w1', concurrency });
+  const service = new Service(engine, { name: RR_GROUP, topic: topic!, consumer, concurrency, shards });
   service.handle(RR_TYPE, (payload: unknown) => {
     handled++;
     return payload;
@@ -46,7 +49,7 @@ async function startRaw(): Promise<() => Promise<void>> {
   const redis = new Redis(url!, { maxRetriesPerRequest: 1 });
   await redis.xgroup('CREATE', topic!, RR_GROUP, '0', 'MKSTREAM');
   let stopped = false;
-  const readArgs = ['GROUP', RR_GROUP, 'w1', 'COUNT', concurrency, 'BLOCK', RAW_BLOCK_MS, 'STREAMS', topic!, '>'] as const;
+  const readArgs = ['GROUP', RR_GROUP, consumer, 'COUNT', concurrency, 'BLOCK', RAW_BLOCK_MS, 'STREAMS', topic!, '>'] as const;
   const loop = async (): Promise<void> => {
     let reply = (await redis.xreadgroup(...readArgs)) as XReadGroupReply;
     while (!stopped) {
