@@ -24,6 +24,8 @@ export interface ChildHandle {
   handled(): Promise<number>;
   /** Resident set size of the child now, bytes. */
   rssBytes(): Promise<number>;
+  /** Resident set size and V8 heap in use of the child now, bytes. */
+  memory(): Promise<{ readonly rssBytes: number; readonly heapUsedBytes: number }>;
   /** The child's own measurements since its last report (children that measure, e.g. WebSocket subscribers). */
   report(): Promise<unknown>;
   /** Asks the child to finish and exit; kills it after a grace time. Idempotent. */
@@ -84,6 +86,10 @@ function handle(child: ChildProcess, ready: ChildReady): ChildHandle {
     cpuMs: async () => (await query()).cpuMs,
     handled: async () => (await query()).handled,
     rssBytes: async () => (await query()).rssBytes,
+    memory: async () => {
+      const { rssBytes, heapUsedBytes } = await query();
+      return { rssBytes, heapUsedBytes };
+    },
     report: async () => (await query(true)).report,
     stop: () => {
       stopping ??= (async () => {

@@ -53,6 +53,8 @@ export interface SlowConsumerRss {
   readonly processedPerSec: number;
   /** RSS samples, MB, first at the start and last at the end. */
   readonly samplesMB: readonly number[];
+  /** V8 heap in use at the same moments, MB: what the process holds, garbage collected or not yet. */
+  readonly heapSamplesMB: readonly number[];
   readonly startMB: number;
   readonly endMB: number;
   readonly maxMB: number;
@@ -136,11 +138,18 @@ async function slowConsumerRss(ctx: BenchContext): Promise<SlowConsumerRss> {
     const rate = (slowOverload * 1_000) / handlerMs;
     const perTick = Math.max(1, Math.round((rate * PRODUCE_TICK_MS) / 1_000));
     const payloads = makePayloads(perTick, payloadBytes);
-    const samplesMB: number[] = [(await consumer.rssBytes()) / MB];
+    const samplesMB: number[] = [];
+    const heapSamplesMB: number[] = [];
+    const sample = async (): Promise<void> => {
+      const { rssBytes, heapUsedBytes } = await consumer.memory();
+      samplesMB.push(rssBytes / MB);
+      heapSamplesMB.push(heapUsedBytes / MB);
+    };
+    await sample();
     const processed0 = await consumer.handled();
     const t0 = performance.now();
     const stop = sampler(async () => {
-      if (performance.now() - t0 >= slowSampleMs / 2) samplesMB.push((await consumer.rssBytes()) / MB);
+      if (performance.now() - t0 >= slowSampleMs / 2) await sample();
     }, slowSampleMs);
     let produced = 0;
     for (let tick = 0; performance.now() - t0 < durationMs; tick++) {
@@ -152,7 +161,7 @@ async function slowConsumerRss(ctx: BenchContext): Promise<SlowConsumerRss> {
     const elapsed = performance.now() - t0;
     await stop();
     const processed = (await consumer.handled()) - processed0;
-    samplesMB.push((await consumer.rssBytes()) / MB);
+    await sample();
     await producer.close();
     const startMB = samplesMB[0]!;
     const maxMB = Math.max(...samplesMB);
@@ -167,6 +176,7 @@ async function slowConsumerRss(ctx: BenchContext): Promise<SlowConsumerRss> {
       producedPerSec: (produced / elapsed) * 1_000,
       processedPerSec: (processed / elapsed) * 1_000,
       samplesMB,
+      heapSamplesMB,
       startMB,
       endMB: samplesMB[samplesMB.length - 1]!,
       maxMB,
@@ -206,7 +216,7 @@ export const rssScenario: Scenario<RssResult> = {
       '|---|---|---|---|---|---|---|---|',
       `| ${int(s.produced)} | ${int(s.processed)} | ${int(s.produced - s.processed)} | ${mb(s.startMB)} | ${mb(s.endMB)} | ${mb(s.maxMB)} | ${s.maxMB - s.startMB >= 0 ? '+' : ''}${mb(s.maxMB - s.startMB)} | < ${s.verdict.target} MB ${mark(s.verdict.meetsTarget)} |`,
       '',
-      `RSS samples of the slow consumer, MB: ${s.samplesMB.map(mb).join(', ')}.`,
+      `Samples of the slow consumer, MB — RSS: ${s.samplesMB.map(mb).join(', ')}; V8 heap used: ${s.heapSamplesMB.map(mb).join(', ')}.`,
       '',
     ];
   },

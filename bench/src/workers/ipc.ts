@@ -19,8 +19,10 @@ export interface ChildQueryReply {
   /** Cumulative CPU of the child, user + system, ms. */
   readonly cpuMs: number;
   readonly handled: number;
-  /** Resident set size of the child, bytes (`process.memoryUsage.rss()`). */
+  /** Resident set size of the child, bytes (`process.memoryUsage().rss`). */
   readonly rssBytes: number;
+  /** V8 heap in use by the child, bytes (`process.memoryUsage().heapUsed`). */
+  readonly heapUsedBytes: number;
   /** The child's own report, when the query asked for it (see {@link ChildControl.report}). */
   readonly report?: unknown;
 }
@@ -45,11 +47,13 @@ export function serveParent(control: ChildControl, ready: Omit<ChildReady, 'type
   process.on('message', (msg: ParentMessage) => {
     if (msg.type === 'stop') return exit();
     const cpu = process.cpuUsage();
+    const memory = process.memoryUsage();
     const reply: ChildQueryReply = {
       seq: msg.seq,
       cpuMs: (cpu.user + cpu.system) / 1_000,
       handled: control.handled(),
-      rssBytes: process.memoryUsage.rss(),
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
       ...(msg.report === true ? { report: control.report?.() ?? null } : {}),
     };
     send(reply);
