@@ -141,6 +141,36 @@ export function appendTests(ctx: SuiteContext): void {
     });
   });
 
+  describe('appendAndAck', () => {
+    it('appends, then acknowledges: replies written and requests acked in one call', async () => {
+      const requests = ctx.name();
+      const replies = ctx.name();
+      await ctx.engine.createGroup(requests, 'g', '0');
+      await fill(ctx.engine, requests, 3);
+      const [taken] = await ctx.engine.readGroup('g', 'c', [{ stream: requests, after: '>' }], { count: 10 });
+      const takenIds = taken!.entries.map((e) => e.id);
+      await ctx.engine.appendAndAck(
+        takenIds.map((id) => ({ stream: replies, fields: ['re', id] })),
+        'g',
+        [{ stream: requests, ids: takenIds.slice(0, 2) }],
+      );
+      assert.deepEqual(texts(await ctx.engine.range(replies, '-', '+')).map((e) => e.fields[1]), takenIds);
+      const pending = await ctx.engine.pendingSummary(requests, 'g');
+      assert.equal(pending.count, 1);
+      assert.equal(pending.lowestId, takenIds[2]);
+    });
+
+    it('an append the engine refuses applies no ack', async () => {
+      const requests = ctx.name();
+      await ctx.engine.createGroup(requests, 'g', '0');
+      await fill(ctx.engine, requests, 1);
+      const [taken] = await ctx.engine.readGroup('g', 'c', [{ stream: requests, after: '>' }], { count: 10 });
+      const id = taken!.entries[0]!.id;
+      await assert.rejects(ctx.engine.appendAndAck([{ stream: ctx.name(), fields: ['odd'] }], 'g', [{ stream: requests, ids: [id] }]));
+      assert.equal((await ctx.engine.pendingSummary(requests, 'g')).count, 1);
+    });
+  });
+
   describe('appendIdempotent', () => {
     it('returns the first id for a duplicate within the window and writes nothing; appends again after the window', async () => {
       const s = ctx.name();

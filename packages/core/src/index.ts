@@ -25,6 +25,7 @@ export type {
   Retention,
   AppendOptions,
   AppendItem,
+  StreamAcks,
   IdempotentAppendResult,
   ReadPosition,
   ReadOptions,

@@ -25,6 +25,7 @@ import {
   type Retention,
   type StreamEntries,
   type StreamInfo,
+  type StreamAcks,
 } from '@streamerson/core';
 import { pushRetention, xaddArgs, xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
 import { isNoSuchKey, toStreamersonError } from './errors.js';
@@ -168,6 +169,12 @@ export abstract class BaseRedisEngine implements Engine {
       }
       return ids;
     });
+  }
+
+  /** On a Cluster the appends and the acks live on different nodes: the acks go once every append succeeded. */
+  async appendAndAck(items: readonly AppendItem[], group: string, acks: readonly StreamAcks[]): Promise<void> {
+    await this.appendBatch(items);
+    await Promise.all(acks.map((a) => this.ack(a.stream, group, a.ids)));
   }
 
   /** Appends `items` in pipelines; per item the command's error or its id. Rejects only when the pipeline itself fails. */

@@ -10,6 +10,7 @@ import {
   type ReadPosition,
   type RedisUrl,
   type StreamEntries,
+  type StreamAcks,
 } from '@streamerson/core';
 import { BaseRedisEngine, DEFAULT_LIST_LIMIT, type AppendResult } from './base-engine.js';
 import { queueXadd } from './commands.js';
@@ -59,6 +60,25 @@ export class RedisEngine extends BaseRedisEngine {
       redacted,
       new Redis({ ...nodeOptions(url, options), host: url.host, port: url.port, db: url.db, enableAutoPipelining: true }),
     );
+  }
+
+  /**
+   * One MULTI/EXEC transaction: one round trip, run in order and at once. A
+   * transaction Redis refuses (a command it will not queue, such as a write
+   * when out of memory) applies nothing, so no entry is acknowledged without
+   * its append; an append that fails while running (a key of another type)
+   * rejects, its acks already applied.
+   */
+  override async appendAndAck(items: readonly AppendItem[], group: string, acks: readonly StreamAcks[]): Promise<void> {
+    if (this.closed) return this.rejectClosed();
+    const tx = this.client.multi();
+    for (const item of items) queueXadd(tx, item);
+    for (const a of acks) if (a.ids.length > 0) tx.xack(a.stream, group, ...a.ids);
+    const results = (await tx.exec().catch(this.fail)) ?? [];
+    for (let i = 0; i < items.length; i++) {
+      const error = results[i]?.[0];
+      if (error) this.fail(error);
+    }
   }
 
   protected async appendEach(items: readonly AppendItem[]): Promise<AppendResult[]> {

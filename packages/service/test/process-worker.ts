@@ -46,9 +46,11 @@ function emit(event: WorkerEvent): void {
 const config = JSON.parse(process.argv[2] ?? '') as WorkerConfig;
 const engine = await connect(config.url);
 if (config.dieBeforeAck === true) {
-  engine.ack = () => {
+  // Replies and acks leave together; write the replies, then die instead of acking.
+  engine.appendAndAck = async (items) => {
+    await engine.appendBatch(items);
     process.kill(process.pid, 'SIGKILL');
-    return new Promise<number>(() => undefined);
+    return new Promise<void>(() => undefined);
   };
 }
 const services = config.services.map(({ name, topic, shards }) => {

@@ -64,6 +64,12 @@ export interface IdempotentAppendResult {
   readonly duplicate: boolean;
 }
 
+/** Entry ids of one stream to acknowledge. */
+export interface StreamAcks {
+  readonly stream: string;
+  readonly ids: readonly string[];
+}
+
 /** Where a plain (non-group) read starts: after this id, exclusive. */
 export interface ReadPosition {
   readonly stream: string;
@@ -261,6 +267,14 @@ export interface Engine {
   ): Promise<StreamEntries[]>;
   /** Acknowledges entries; resolves with how many were pending. */
   ack(stream: string, group: string, ids: readonly string[]): Promise<number>;
+  /**
+   * Appends `items`, then acknowledges `acks` for `group` — never an ack
+   * without the appends before it: standalone Redis sends both in one
+   * MULTI/EXEC transaction (one round trip; a transaction Redis refuses, for
+   * example when out of memory, applies nothing); other engines ack only after
+   * every append succeeded. Rejects when an append fails.
+   */
+  appendAndAck(items: readonly AppendItem[], group: string, acks: readonly StreamAcks[]): Promise<void>;
   pendingSummary(stream: string, group: string): Promise<PendingSummary>;
   pendingRange(stream: string, group: string, options: PendingRangeOptions): Promise<PendingEntry[]>;
   /** Transfers ownership of pending entries idle at least `minIdleMs`; returns the claimed entries that still exist. */

@@ -1,5 +1,6 @@
 import type {
   AppendItem,
+  StreamAcks,
   AppendOptions,
   AutoClaimResult,
   BlockingReader,
@@ -202,6 +203,11 @@ export class MemoryEngine implements Engine {
 
   async ack(stream: string, group: string, ids: readonly string[]): Promise<number> {
     return ackEntries(this.open(), stream, group, listOption(ids, 'ids'));
+  }
+
+  async appendAndAck(items: readonly AppendItem[], group: string, acks: readonly StreamAcks[]): Promise<void> {
+    await this.appendBatch(items);
+    for (const a of listOption(acks, 'acks')) await this.ack(a.stream, group, a.ids);
   }
 
   async pendingSummary(stream: string, group: string): Promise<PendingSummary> {

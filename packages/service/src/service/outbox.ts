@@ -1,9 +1,9 @@
 /**
- * Replies, dead letters and acks of one tick travel together: every append of
- * the tick in one `appendBatch` (pipelined), then one `ack` per stream for the
- * entries of the tick — sent only after the appends resolved, so that an entry
- * is never acknowledged without its reply written. If the appends fail, nothing
- * is acknowledged and the entries stay pending for a later delivery.
+ * Replies, dead letters and acks of one tick travel together in one
+ * `Engine.appendAndAck`: on standalone Redis one MULTI/EXEC round trip, on
+ * other engines the acks once the appends succeeded — an entry is never
+ * acknowledged without its reply written. If the appends fail, the entries
+ * stay pending for a later delivery.
  */
 import type { AppendItem, Engine } from '@streamerson/core';
 
@@ -48,8 +48,7 @@ export class Outbox {
     );
   }
 
-  private async write(batch: Batch): Promise<void> {
-    if (batch.appends.length > 0) await this.engine.appendBatch(batch.appends);
-    await Promise.all([...batch.acks].map(([stream, ids]) => this.engine.ack(stream, this.group, ids)));
+  private write(batch: Batch): Promise<void> {
+    return this.engine.appendAndAck(batch.appends, this.group, [...batch.acks].map(([stream, ids]) => ({ stream, ids })));
   }
 }
