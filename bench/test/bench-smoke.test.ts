@@ -167,11 +167,13 @@ test('rss: gateway and worker RSS at idle and under load, and the slow consumer 
   for (const p of Object.values(result.processes)) {
     assert.ok(p.idleMB > 10 && p.loadPeakMB.median > 10 && p.afterMB > 10, JSON.stringify(p));
   }
-  const slow = result.slow;
-  assert.ok(slow.samplesMB.length >= 3, `samples ${slow.samplesMB.join(', ')}`);
-  assert.ok(slow.processed > 0 && slow.produced > slow.processed, `${slow.processed} of ${slow.produced}`);
-  assert.equal(slow.verdict.metric, 'rssGrowthMB');
-  assert.equal(slow.verdict.value, slow.maxMB - slow.startMB);
+  assert.deepEqual(result.slow.map((s) => s.kind), ['consumer', 'service']);
+  for (const slow of result.slow) {
+    assert.ok(slow.samplesMB.length >= 3, `samples ${slow.samplesMB.join(', ')}`);
+    assert.ok(slow.processed > 0 && slow.produced > slow.processed, `${slow.kind}: ${slow.processed} of ${slow.produced}`);
+    assert.equal(slow.verdict.metric, 'rssGrowthMB');
+    assert.equal(slow.verdict.value, slow.maxMB - slow.startMB);
+  }
 });
 
 test('memory: bytes per entry of both sides at each payload size', async () => {
@@ -191,7 +193,7 @@ test('report: every scenario appears in the Markdown and the chart', () => {
   assert.deepEqual(Object.keys(results).sort(), [...SCENARIOS].sort(), 'the tests above cover every registered scenario');
   const result: BenchResult = { date: '2026-01-01T00:00:00.000Z', machine: { cpuModel: 'cpu', cores: 1, memoryGiB: 1, os: 'os', node: 'v', redisServer: 'r' }, options: ctx.options, results };
   const markdown = formatMarkdown(result);
-  for (const row of ['produce', 'consume', 'consume vs BullMQ', 'request/reply c=1', 'request/reply c=100', 'HTTP path', 'memory 500 B', 'slow consumer RSS at 10× overload']) {
+  for (const row of ['produce', 'consume', 'consume vs BullMQ', 'request/reply c=1', 'request/reply c=100', 'HTTP path', 'memory 500 B', 'slow consumer RSS at 10× overload', 'slow service RSS at 10× overload']) {
     assert.match(markdown, new RegExp(`^\\| ${row} \\|`, 'm'), `summary row ${row}`);
   }
   assert.match(markdown, /\| 500 B \|/);

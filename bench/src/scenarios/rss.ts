@@ -3,7 +3,8 @@
  * `http` scenario (gateway and `Service` worker, each its own process): RSS
  * at idle, its peak under the `http` load (sampled every `rssSampleMs`), and
  * after the load. Then a deliberately slow group `Consumer` (default
- * `prefetch`, one message at a time, `slowHandlerMs` each) while the bench
+ * `prefetch`) and a slow `Service` (concurrency 1), each handling one message
+ * at a time, `slowHandlerMs` each, while the bench
  * appends `slowOverload` × faster than the handler's nominal rate for
  * `slowConsumerMs`: its RSS, sampled every `slowSampleMs`, must stay flat
  * (max − start below {@link SLOW_RSS_GROWTH_TARGET_MB}); a miss is reported,
@@ -19,6 +20,7 @@ import { fixed, int, mark } from '../format.js';
 import { httpLoad } from '../http-load.js';
 import type { Verdict } from '../measure.js';
 import { makePayload, makePayloads, type BenchPayload } from '../payload.js';
+import { SLOW_TYPE } from '../workers/slow-protocol.js';
 import type { ChartGroup, Scenario } from '../scenario.js';
 import { spread, type Spread } from '../stats.js';
 import { HTTP_TARGETS } from './http.js';
@@ -30,6 +32,7 @@ export const SLOW_RSS_GROWTH_TARGET_MB = 50;
 /** Messages the producer sends per tick while overloading the slow consumer. */
 const PRODUCE_TICK_MS = 10;
 const MB = 2 ** 20;
+const SEND_OPTIONS = Object.freeze({ type: SLOW_TYPE });
 
 /** RSS of one process of the gateway path, MB. */
 export interface ProcessRss {
@@ -39,8 +42,15 @@ export interface ProcessRss {
   readonly afterMB: number;
 }
 
-/** The slow consumer's run. */
+/** The slow consumers measured, in run order, by kind (the `slow-consumer` worker's mode). */
+export const SLOW_CONSUMERS = Object.freeze({
+  consumer: 'group `Consumer` (default prefetch, autoAck, `for await`)',
+  service: '`Service` (concurrency 1)',
+});
+
+/** One slow consumer's run. */
 export interface SlowConsumerRss {
+  readonly kind: keyof typeof SLOW_CONSUMERS;
   readonly handlerMs: number;
   /** The producer's rate over the handler's nominal rate. */
   readonly overload: number;
@@ -71,7 +81,7 @@ export interface RssResult {
   /** req/s of the load runs. */
   readonly reqPerSec: Spread;
   readonly processes: Readonly<Record<string, ProcessRss>>;
-  readonly slow: SlowConsumerRss;
+  readonly slow: readonly SlowConsumerRss[];
 }
 
 async function sampleAll(children: Readonly<Record<string, ChildHandle>>): Promise<Record<string, number>> {
@@ -126,13 +136,13 @@ async function gatewayRss(ctx: BenchContext): Promise<Omit<RssResult, 'slow'>> {
   }
 }
 
-async function slowConsumerRss(ctx: BenchContext): Promise<SlowConsumerRss> {
+async function slowConsumerRss(ctx: BenchContext, kind: keyof typeof SLOW_CONSUMERS): Promise<SlowConsumerRss> {
   const { slowConsumerMs: durationMs, slowHandlerMs: handlerMs, slowOverload, slowSampleMs, payloadBytes, batchSize } = ctx.options;
   const topic = uniqueName('bench-slow');
   const engine = await connect(ctx.url);
   let child: ChildHandle | undefined;
   try {
-    child = await startChild(SLOW_CONSUMER, [ctx.url, topic, String(handlerMs)]);
+    child = await startChild(SLOW_CONSUMER, [kind, ctx.url, topic, String(handlerMs)]);
     const consumer = child;
     const producer = new Producer<BenchPayload>(engine, { topic, maxBatch: batchSize });
     const rate = (slowOverload * 1_000) / handlerMs;
@@ -155,7 +165,7 @@ async function slowConsumerRss(ctx: BenchContext): Promise<SlowConsumerRss> {
     for (let tick = 0; performance.now() - t0 < durationMs; tick++) {
       const wait = t0 + tick * PRODUCE_TICK_MS - performance.now();
       if (wait >= 1) await sleep(wait);
-      await Promise.all(payloads.map((p) => producer.send(p)));
+      await Promise.all(payloads.map((p) => producer.send(p, SEND_OPTIONS)));
       produced += payloads.length;
     }
     const elapsed = performance.now() - t0;
@@ -167,6 +177,7 @@ async function slowConsumerRss(ctx: BenchContext): Promise<SlowConsumerRss> {
     const maxMB = Math.max(...samplesMB);
     const growth = maxMB - startMB;
     return {
+      kind,
       handlerMs,
       overload: slowOverload,
       sampleMs: slowSampleMs,
@@ -189,10 +200,12 @@ async function slowConsumerRss(ctx: BenchContext): Promise<SlowConsumerRss> {
   }
 }
 
-/** Measures the gateway path's RSS, then the slow consumer's. */
+/** Measures the gateway path's RSS, then each slow consumer's. */
 export async function runRss(ctx: BenchContext): Promise<RssResult> {
   const gateway = await gatewayRss(ctx);
-  return { ...gateway, slow: await slowConsumerRss(ctx) };
+  const slow: SlowConsumerRss[] = [];
+  for (const kind of Object.keys(SLOW_CONSUMERS) as (keyof typeof SLOW_CONSUMERS)[]) slow.push(await slowConsumerRss(ctx, kind));
+  return { ...gateway, slow };
 }
 
 const mb = (x: number): string => fixed(x, 1);
@@ -202,7 +215,7 @@ export const rssScenario: Scenario<RssResult> = {
   name: 'rss',
   run: runRss,
   markdown: (r) => {
-    const s = r.slow;
+    const first = r.slow[0]!;
     return [
       `**rss (gateway path)** — our gateway and \`Service\` worker processes of the HTTP path: RSS after ${fixed(r.idleMs / 1_000, 1)} s idle, its largest sample (every ${int(r.sampleMs)} ms) in each of ${r.runs} runs of the HTTP load (autocannon, ${int(r.connections)} connections, ${int(r.requests)} requests, ${int(r.reqPerSec.median)} req/s median), and after the load.`,
       '',
@@ -210,13 +223,16 @@ export const rssScenario: Scenario<RssResult> = {
       '|---|---|---|---|',
       ...Object.entries(r.processes).map(([role, p]) => `| ${role} | ${mb(p.idleMB)} | ${mb(p.loadPeakMB.median)} (${mb(p.loadPeakMB.min)}–${mb(p.loadPeakMB.max)}) | ${mb(p.afterMB)} |`),
       '',
-      `**rss (slow consumer)** — a group \`Consumer\` (default prefetch, autoAck, \`for await\`) in its own process handles one message at a time, ${s.handlerMs} ms each (a timer); the bench appends ~100 B messages at ${int(s.producedPerSec)}/s for ${fixed(s.durationMs / 1_000, 1)} s, ${fixed(s.producedPerSec / Math.max(1, s.processedPerSec), 1)} × what it processed (${int(s.processedPerSec)}/s; the producer's rate is ${s.overload} × the handler's nominal 1 message per ${s.handlerMs} ms); RSS sampled every ${int(s.sampleMs)} ms.`,
+      `**rss (slow consumer)** — a consumer in its own process handles one message at a time, ${first.handlerMs} ms each (a timer), while the bench appends ~100 B messages ${first.overload} × faster than that nominal rate (${int((first.overload * 1_000) / first.handlerMs)}/s) for ${fixed(first.durationMs / 1_000, 1)} s; RSS and V8 heap used sampled every ${int(first.sampleMs)} ms from before the first message.`,
       '',
-      '| appended | processed | backlog at end | RSS start MB | end MB | max MB | max − start | target |',
-      '|---|---|---|---|---|---|---|---|',
-      `| ${int(s.produced)} | ${int(s.processed)} | ${int(s.produced - s.processed)} | ${mb(s.startMB)} | ${mb(s.endMB)} | ${mb(s.maxMB)} | ${s.maxMB - s.startMB >= 0 ? '+' : ''}${mb(s.maxMB - s.startMB)} | < ${s.verdict.target} MB ${mark(s.verdict.meetsTarget)} |`,
+      '| consumer | appended/s | processed/s | backlog at end | RSS start MB | end MB | max MB | max − start | target |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...r.slow.map(
+        (s) =>
+          `| ${SLOW_CONSUMERS[s.kind]} | ${int(s.producedPerSec)} | ${int(s.processedPerSec)} | ${int(s.produced - s.processed)} | ${mb(s.startMB)} | ${mb(s.endMB)} | ${mb(s.maxMB)} | ${s.maxMB - s.startMB >= 0 ? '+' : ''}${mb(s.maxMB - s.startMB)} | < ${s.verdict.target} MB ${mark(s.verdict.meetsTarget)} |`,
+      ),
       '',
-      `Samples of the slow consumer, MB — RSS: ${s.samplesMB.map(mb).join(', ')}; V8 heap used: ${s.heapSamplesMB.map(mb).join(', ')}.`,
+      ...r.slow.map((s) => `Samples, MB, ${s.kind} — RSS: ${s.samplesMB.map(mb).join(', ')}; V8 heap used: ${s.heapSamplesMB.map(mb).join(', ')}.`),
       '',
     ];
   },
@@ -232,11 +248,10 @@ export const rssScenario: Scenario<RssResult> = {
             bar(`${role}, idle`, p.idleMB),
             bar(`${role}, peak under HTTP load`, p.loadPeakMB.median, p.loadPeakMB.min, p.loadPeakMB.max),
           ]),
-          bar('slow consumer at start', r.slow.startMB),
-          bar(`slow consumer, max under ${r.slow.overload}× overload`, r.slow.maxMB),
+          ...r.slow.flatMap((s) => [bar(`slow ${s.kind} at start`, s.startMB), bar(`slow ${s.kind}, max under ${s.overload}× overload`, s.maxMB)]),
         ],
       },
     ];
   },
-  verdicts: (r) => [{ name: `slow consumer RSS at ${r.slow.overload}× overload`, verdict: r.slow.verdict }],
+  verdicts: (r) => r.slow.map((s) => ({ name: `slow ${s.kind} RSS at ${s.overload}× overload`, verdict: s.verdict })),
 };
