@@ -32,17 +32,17 @@ export function oursWriter(engine: Engine, stream: string, batchSize: number): B
 
 /**
  * Consumes `n` messages of `stream` with a group-mode {@link Consumer}
- * (`autoAck`, `prefetch` = `batchSize`) through `for await`, then closes it,
- * which sends the last acks. Resolves with the number of messages delivered.
+ * (`autoAck`, the default `prefetch`, as an application would) through
+ * `for await`, then closes it, which sends the last acks. Resolves with the
+ * number of messages delivered.
  */
-export async function oursGroupConsume(engine: Engine, stream: string, group: string, n: number, batchSize: number): Promise<number> {
+export async function oursGroupConsume(engine: Engine, stream: string, group: string, n: number): Promise<number> {
   const consumer = new Consumer<BenchPayload>(engine, {
     topic: stream,
     group,
     consumer: 'c',
     startAt: '0',
     autoAck: true,
-    prefetch: batchSize,
   });
   let processed = 0;
   try {

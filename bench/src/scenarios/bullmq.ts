@@ -6,7 +6,7 @@
  * (untimed); the run ends when the worker has completed them all, and the
  * queue's completed count confirms it.
  */
-import { connect } from '@streamerson/core';
+import { connect, DEFAULT_PREFETCH } from '@streamerson/core';
 import { uniqueName } from '@streamerson/testkit';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import type { BenchContext } from '../context.js';
@@ -74,14 +74,14 @@ export async function runBullmq(ctx: BenchContext): Promise<ComparisonReport[]> 
     const comparison = await compare(
       ctx,
       {
-        ours: groupSide(ctx, stream, (s, g, count) => oursGroupConsume(engine, s, g, count, batchSize)),
+        ours: groupSide(ctx, stream, (s, g, count) => oursGroupConsume(engine, s, g, count)),
         bullmq: bullmqSide(ctx, payloads),
       },
       { n, warmupN, rounds },
     );
     return [{
       name: 'consume vs BullMQ',
-      setup: `${int(n)} ~${payloadBytes} B JSON messages already stored; ours: group consumer, decode + ack (prefetch ${batchSize}); BullMQ: jobs added with addBulk beforehand, Worker concurrency ${BULLMQ_CONCURRENCY}, processor returns one field, completed jobs kept (BullMQ's default).`,
+      setup: `${int(n)} ~${payloadBytes} B JSON messages already stored; ours: group consumer, decode + ack (default prefetch, ${DEFAULT_PREFETCH}); BullMQ: jobs added with addBulk beforehand, Worker concurrency ${BULLMQ_CONCURRENCY}, processor returns one field, completed jobs kept (BullMQ's default).`,
       unit: 'msgs/s',
       labels: { ours: 'Streamerson group Consumer', bullmq: `BullMQ Worker (concurrency ${BULLMQ_CONCURRENCY})` },
       comparison,

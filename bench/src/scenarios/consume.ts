@@ -3,7 +3,7 @@
  * writer (so each reads its own format), then each measured run reads all N
  * through a fresh consumer group created at `0`. Raw: `XREADGROUP COUNT
  * batchSize`, `JSON.parse` of every payload, `XACK` of the batch. Ours: a
- * group-mode Consumer with `autoAck` and `prefetch` = `batchSize`. A third,
+ * group-mode Consumer with `autoAck` and the default `prefetch`. A third,
  * informational side reads our eight-field entries with plain ioredis.
  */
 import { connect } from '@streamerson/core';
@@ -76,7 +76,7 @@ export async function runConsume(ctx: BenchContext): Promise<ComparisonReport[]>
     const comparison = await compare(
       ctx,
       {
-        ours: groupSide(ctx, oursStream, (s, g, count) => oursGroupConsume(engine, s, g, count, batchSize)),
+        ours: groupSide(ctx, oursStream, (s, g, count) => oursGroupConsume(engine, s, g, count)),
         raw: groupSide(ctx, rawStream, (s, g, count) => rawGroupConsume(redis, s, g, count, batchSize, RAW_PRODUCE_FORMAT)),
         rawSameFormat: groupSide(ctx, raw8Stream, (s, g, count) => rawGroupConsume(redis, s, g, count, batchSize, 'protocol')),
       },
