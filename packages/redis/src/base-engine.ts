@@ -27,7 +27,7 @@ import {
   type StreamInfo,
   type StreamAcks,
 } from '@streamerson/core';
-import { pushRetention, xaddArgs, xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
+import { pushRetention, xaddArgs, xaddCommand, xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
 import { isNoSuchKey, toStreamersonError } from './errors.js';
 import {
   lastGeneratedId,
@@ -142,6 +142,14 @@ export abstract class BaseRedisEngine implements Engine {
   private readonly flushQueued = (): void => {
     const batch = this.queued;
     this.queued = [];
+    if (batch.length === 1) {
+      // Alone in its tick (the usual case of a request under light load): no pipeline to build.
+      const { item, resolve, reject } = batch[0]!;
+      const command = xaddCommand(item);
+      this.client.sendCommand(command);
+      (command.promise as Promise<string | null>).then(resolve, (error: unknown) => reject(toStreamersonError(error, this.closed)));
+      return;
+    }
     this.appendEach(batch.map((q) => q.item)).then(
       (results) => {
         for (let i = 0; i < batch.length; i++) {

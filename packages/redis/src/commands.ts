@@ -91,6 +91,18 @@ function xaddRequest(stream: string, noMkStream: boolean, fields: readonly Field
 }
 
 /**
+ * The XADD of `item` as one ioredis command, to send on its own (no pipeline
+ * object for a single append); ioredis routes it by its key on a Cluster.
+ */
+export function xaddCommand(item: AppendItem): Command {
+  if (item.id === undefined && item.retention === undefined) {
+    const request = xaddRequest(item.stream, item.noMkStream === true, item.fields);
+    if (request !== undefined) return new PrebuiltXadd(item.stream, request);
+  }
+  return new Command('xadd', xaddArgs(item.stream, item.fields, item), { replyEncoding: 'utf8' });
+}
+
+/**
  * Queues the XADD of `item` on an ioredis pipeline: prebuilt for an entry of
  * strings with a generated id and no retention (every v1 message and reply
  * with a text payload), else with the arguments spread (ioredis then skips
