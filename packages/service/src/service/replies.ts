@@ -47,3 +47,12 @@ export function errorReply(request: Message, status: number, error: ErrorReplyPa
     fields: encodeMessage({ id: request.id, type: request.type, headers: replyHeaders(request, status, error.code), contentType: 'json', payload, source }),
   };
 }
+
+/** {@link errorReply}, without the details when they cannot be encoded (a cycle, a bigint). */
+export function safeErrorReply(request: Message, status: number, error: ErrorReplyPayload, source: string): AppendItem {
+  try {
+    return errorReply(request, status, error, source);
+  } catch {
+    return errorReply(request, status, { code: error.code, message: error.message }, source);
+  }
+}

@@ -30,23 +30,14 @@ import { withHooks, type Hooks } from './hooks.js';
 import { Outbox } from './outbox.js';
 import { ReplyStore } from './reply-store.js';
 import { compileSchema, type PayloadCheck } from './schema.js';
-import { errorReply, successReply } from './replies.js';
+import { ensureGroups, pruneSilentMembers } from './membership.js';
+import { errorReply, safeErrorReply, successReply } from './replies.js';
+import { parseDeadline, within } from './time.js';
 import { parseServiceOptions, retryDelay, type ServiceConfig, type ServiceOptions } from './service-options.js';
 import { Slots } from './slots.js';
 
 /** Pause after a failed read or claim before trying again. */
 const ERROR_PAUSE_MS = 200;
-/** Resolves true when `work` settles within `ms`, false when the time runs out first. */
-async function within(ms: number, work: Promise<unknown>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => { timer = setTimeout(resolve, ms, false); });
-  try {
-    return await Promise.race([work.then(() => true, () => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** Schema problems sent back with an invalid-payload error, at most. */
 const MAX_REPORTED_PROBLEMS = 20;
 /** Status of the error reply to a message type without handler. */
@@ -190,7 +181,10 @@ export class Service {
     if (this.state === 'draining' || this.state === 'closed') return Promise.reject(new ClosedError(`service ${this.config.name}`));
     this.starting ??= (async () => {
       await this.ensureGroups();
-      await this.pruneConsumers().catch(() => { this.counts.engineErrors++; });
+      await pruneSilentMembers(this.engine, this.streams, this.config).then(
+        (n) => { this.counts.pruned += n; },
+        () => { this.counts.engineErrors++; },
+      );
       if (this.state !== 'new') return;
       this.state = 'running';
       this.reader = this.engine.openReader();
@@ -259,26 +253,8 @@ export class Service {
     this.state = 'closed';
   }
 
-  private async ensureGroups(): Promise<void> {
-    await Promise.all(this.streams.map((s) => this.engine.createGroup(s, this.config.group, this.config.groupStart)));
-  }
-
-  /**
-   * Deletes members gone silent with nothing pending. That loses nothing: a
-   * member owning no pending entry has nothing to claim back, and if it is
-   * in fact alive, the next entry delivered to it creates it again.
-   */
-  private async pruneConsumers(): Promise<void> {
-    const { group, consumer, pruneConsumersIdleMs } = this.config;
-    if (pruneConsumersIdleMs === 0) return;
-    for (const stream of this.streams) {
-      const info = await this.engine.info(stream);
-      const members = info?.groups.find((g) => g.name === group)?.consumers ?? [];
-      for (const m of members) {
-        if (m.name === consumer || m.pending > 0 || m.idleMs < pruneConsumersIdleMs) continue;
-        this.counts.pruned += await this.engine.deleteConsumer(stream, group, m.name).then(() => 1);
-      }
-    }
+  private ensureGroups(): Promise<void> {
+    return ensureGroups(this.engine, this.streams, this.config);
   }
 
   /**
@@ -450,11 +426,7 @@ export class Service {
   }
 
   private safeErrorReply(msg: Message, status: number, code: string, message: string, details: unknown): AppendItem {
-    try {
-      return errorReply(msg, status, { code, message, details }, this.config.source);
-    } catch {
-      return errorReply(msg, status, { code, message }, this.config.source);
-    }
+    return safeErrorReply(msg, status, { code, message, details }, this.config.source);
   }
 
   private deadLetter(stream: string, entry: RawEntry, errorCode: string, errorMessage: string, deliveries: number, firstFailedAt?: number): AppendItem {
@@ -572,10 +544,4 @@ export class Service {
     }
     return entries.length;
   }
-}
-
-/** The `deadline` header: ASCII decimal digits only (docs/PROTOCOL.md); anything else means no deadline. */
-function parseDeadline(value: string | undefined): number | undefined {
-  if (value === undefined || !/^[0-9]{1,16}$/.test(value)) return undefined;
-  return Number(value);
 }
