@@ -5,7 +5,7 @@
 import { InvalidOptionError } from '@streamerson/core';
 
 /** The scenarios, in the order a full run executes them. */
-export const SCENARIOS = Object.freeze(['produce', 'consume', 'bullmq', 'request-reply', 'http', 'scale', 'fanout', 'memory', 'rss'] as const);
+export const SCENARIOS = Object.freeze(['produce', 'consume', 'cli', 'bullmq', 'request-reply', 'http', 'scale', 'fanout', 'memory', 'rss'] as const);
 /** One benchmark scenario. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -25,6 +25,8 @@ export const DEFAULT_BATCH_SIZE = 100;
 export const DEFAULT_IN_FLIGHT_BATCHES = 8;
 /** Messages of the untimed warm-up run per side, as a fraction of `n`. */
 export const DEFAULT_WARMUP_FRACTION = 0.1;
+/** Lines of the NDJSON file of `cli`: the size the CLI's performance target names. */
+export const DEFAULT_CLI_LINES = 1_000_000;
 /** Messages per measured run of `bullmq`, for both sides (BullMQ is slow enough that 200,000 would take minutes). */
 export const DEFAULT_BULLMQ_JOBS = 20_000;
 /** Concurrency levels of `request-reply`. */
@@ -45,7 +47,7 @@ export const DEFAULT_SCALE_WORKERS = Object.freeze([1, 2, 4]);
 export const DEFAULT_SCALE_SHARDS = Object.freeze([1, 4]);
 /** Requests per measured run of `scale`, for every configuration. */
 export const DEFAULT_SCALE_REQUESTS = 20_000;
-/** Measured runs per side of `scale`, `fanout` and the load of `rss`, whose runs take seconds each (three keeps a full run near six minutes). */
+/** Measured runs per side of `cli`, `scale`, `fanout` and the load of `rss`, whose runs take seconds each (three keeps a full run near six minutes). */
 export const DEFAULT_LONG_RUN_ROUNDS = 3;
 /** WebSocket subscribers of `fanout`. */
 export const DEFAULT_FANOUT_SUBSCRIBERS = 1_000;
@@ -69,6 +71,7 @@ export const DEFAULT_SLOW_SAMPLE_MS = 1_000;
 export const QUICK_PRESET = Object.freeze({
   n: 5_000,
   rounds: 3,
+  cliLines: 20_000,
   memoryEntries: 2_000,
   bullmqJobs: 2_000,
   rrRequests: 5_000,
@@ -103,6 +106,8 @@ export interface BenchOptions {
   readonly memoryEntries: number;
   /** Payload sizes of `memory`; default {@link DEFAULT_MEMORY_PAYLOAD_SIZES}. */
   readonly memoryPayloadSizes: readonly number[];
+  /** Lines of the file `cli` produces from and taps back; default {@link DEFAULT_CLI_LINES}. */
+  readonly cliLines: number;
   /** Messages per run of `bullmq`; default {@link DEFAULT_BULLMQ_JOBS}. */
   readonly bullmqJobs: number;
   /** Concurrency levels of `request-reply`; default {@link DEFAULT_RR_CONCURRENCY}. */
@@ -123,7 +128,7 @@ export interface BenchOptions {
   readonly scaleShards: readonly number[];
   /** Requests per run of `scale`; default {@link DEFAULT_SCALE_REQUESTS}. */
   readonly scaleRequests: number;
-  /** Measured runs per side of `scale`, `fanout` and `rss`; default `--rounds` if given, else {@link DEFAULT_LONG_RUN_ROUNDS}. */
+  /** Measured runs per side of `cli`, `scale`, `fanout` and `rss`; default `--rounds` if given, else {@link DEFAULT_LONG_RUN_ROUNDS}. */
   readonly longRunRounds: number;
   /** Subscribers of `fanout`; default {@link DEFAULT_FANOUT_SUBSCRIBERS}. */
   readonly fanoutSubscribers: number;
@@ -205,6 +210,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     inFlightBatches: DEFAULT_IN_FLIGHT_BATCHES,
     memoryEntries: quick ? QUICK_PRESET.memoryEntries : Math.min(DEFAULT_MEMORY_ENTRIES, Math.max(n, 1_000)),
     memoryPayloadSizes: DEFAULT_MEMORY_PAYLOAD_SIZES,
+    cliLines: quick ? QUICK_PRESET.cliLines : DEFAULT_CLI_LINES,
     bullmqJobs: quick ? QUICK_PRESET.bullmqJobs : DEFAULT_BULLMQ_JOBS,
     rrConcurrency: DEFAULT_RR_CONCURRENCY,
     rrRequests: quick ? QUICK_PRESET.rrRequests : DEFAULT_RR_REQUESTS,

@@ -3,9 +3,10 @@
  * experienced user would (pipelined XADD, string replies, ack pipelined with
  * the next read). It is the yardstick, so it must not be a straw man.
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { StreamersonError } from '@streamerson/core';
 import type { BenchPayload } from './payload.js';
+import type { Writer } from './batches.js';
 import type { BatchWriter } from './ours.js';
 
 /**
@@ -32,16 +33,36 @@ export function rawWriter(redis: Redis, stream: string, format: RawFormat): Batc
     write: async (payloads, start, end) => {
       const pipeline = redis.pipeline();
       for (let i = start; i < end; i++) pipeline.xadd(stream, '*', ...before, JSON.stringify(payloads[i] as BenchPayload));
-      const results = (await pipeline.exec()) ?? [];
-      let stored = 0;
-      for (const [error, id] of results) {
-        if (error) throw new StreamersonError('ERR_STREAMERSON_ENGINE', `XADD failed: ${error.message}`, { cause: error });
-        if (typeof id === 'string') stored++;
-      }
-      return stored;
+      return storedCount(pipeline);
     },
     close: async () => undefined,
   };
+}
+
+/**
+ * One pipeline of protocol-format `XADD`s per batch whose payloads are JSON
+ * text already (lines of a file read beforehand): the same entries the
+ * `streamerson produce` command writes for bare-payload lines.
+ */
+export function rawLineWriter(redis: Redis, stream: string): Writer<string> {
+  return {
+    write: async (lines, start, end) => {
+      const pipeline = redis.pipeline();
+      for (let i = start; i < end; i++) pipeline.xadd(stream, '*', ...PROTOCOL_FIELDS_BEFORE_PAYLOAD, lines[i] as string);
+      return storedCount(pipeline);
+    },
+  };
+}
+
+/** Runs a pipeline of XADDs; resolves with how many got an entry id, throws the first error. */
+async function storedCount(pipeline: ChainableCommander): Promise<number> {
+  const results = (await pipeline.exec()) ?? [];
+  let stored = 0;
+  for (const [error, id] of results) {
+    if (error) throw new StreamersonError('ERR_STREAMERSON_ENGINE', `XADD failed: ${error.message}`, { cause: error });
+    if (typeof id === 'string') stored++;
+  }
+  return stored;
 }
 
 type XReadGroupReply = [stream: string, entries: [id: string, fields: string[]][]][] | null;

@@ -8,6 +8,7 @@ import { comparisonScenario } from './comparison-scenario.js';
 import type { ScenarioName } from './options.js';
 import type { Scenario } from './scenario.js';
 import { runBullmq } from './scenarios/bullmq.js';
+import { runCli } from './scenarios/cli.js';
 import { runConsume } from './scenarios/consume.js';
 import { runHttp } from './scenarios/http.js';
 import { memoryScenario } from './scenarios/memory.js';
@@ -21,6 +22,7 @@ import { scaleScenario } from './scenarios/scale.js';
 export const REGISTRY: Readonly<Record<ScenarioName, Scenario>> = Object.freeze({
   produce: comparisonScenario('produce', runProduce),
   consume: comparisonScenario('consume', runConsume),
+  cli: comparisonScenario('cli', runCli),
   bullmq: comparisonScenario('bullmq', runBullmq),
   'request-reply': comparisonScenario('request-reply', runRequestReply),
   http: comparisonScenario('http', runHttp),

@@ -16,6 +16,7 @@ import type { ScaleResult } from '../src/scenarios/scale.js';
 
 const N = 500;
 const SMALL = 200;
+const CLI_LINES = 2_000;
 let server: RedisServer;
 let admin: Redis;
 let ctx: BenchContext;
@@ -31,6 +32,7 @@ before(async () => {
     options: {
       ...parsed,
       memoryEntries: N,
+      cliLines: CLI_LINES,
       memoryPayloadSizes: [50, 500],
       bullmqJobs: SMALL,
       rrRequests: SMALL,
@@ -90,6 +92,14 @@ test('consume: every side reads and acks exactly N messages', async () => {
   const [report] = await runComparisons('consume');
   assertReport(report!, N, ['ours', 'raw', 'rawSameFormat']);
   assert.equal(await admin.dbsize(), 0, 'the pre-filled streams are deleted');
+});
+
+test('cli: the binary produces every line of the file, raw XADD writes the same lines, tap reads them all back', async () => {
+  const [report] = await runComparisons('cli');
+  assertReport(report!, CLI_LINES, ['ours', 'raw', 'tap'], (side) => (side === 'raw' ? [] : ['cli']));
+  for (const side of ['ours', 'tap']) assert.ok(report!.comparison.sides[side]!.runs[0]!.cpuMs['cli']! > 0, `${side}: the child reported its CPU`);
+  assert.deepEqual(report!.verdicts.map((v) => `${v.side} vs ${v.baseline}`), ['ours vs raw', 'tap vs ours']);
+  assert.equal(await admin.dbsize(), 0, 'every run deletes its stream');
 });
 
 test('bullmq: our consumer and a BullMQ worker each process the same jobs', async () => {
@@ -193,7 +203,7 @@ test('report: every scenario appears in the Markdown and the chart', () => {
   assert.deepEqual(Object.keys(results).sort(), [...SCENARIOS].sort(), 'the tests above cover every registered scenario');
   const result: BenchResult = { date: '2026-01-01T00:00:00.000Z', machine: { cpuModel: 'cpu', cores: 1, memoryGiB: 1, os: 'os', node: 'v', redisServer: 'r' }, options: ctx.options, results };
   const markdown = formatMarkdown(result);
-  for (const row of ['produce', 'consume', 'consume vs BullMQ', 'request/reply c=1', 'request/reply c=100', 'HTTP path', 'memory 500 B', 'slow consumer RSS at 10× overload', 'slow service RSS at 10× overload']) {
+  for (const row of ['produce', 'consume', 'CLI produce/tap', 'consume vs BullMQ', 'request/reply c=1', 'request/reply c=100', 'HTTP path', 'memory 500 B', 'slow consumer RSS at 10× overload', 'slow service RSS at 10× overload']) {
     assert.match(markdown, new RegExp(`^\\| ${row} \\|`, 'm'), `summary row ${row}`);
   }
   assert.match(markdown, /\| 500 B \|/);
@@ -202,6 +212,7 @@ test('report: every scenario appears in the Markdown and the chart', () => {
   assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.match(svg, /request\/reply c=100/);
   assert.match(svg, /HTTP path/);
+  assert.match(svg, /CLI produce\/tap/);
   assert.match(svg, /scale: gateway path/);
   assert.match(svg, /fan-out to 50 WebSocket subscribers/);
   assert.match(svg, /rss: resident memory/);
