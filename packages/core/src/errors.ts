@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   ERR_STREAMERSON_SLOW_CONSUMER: 'A subscriber fell behind past its bounded send buffer and was dropped.',
   ERR_STREAMERSON_BAD_INPUT: 'A line of command-line input (NDJSON, CSV) cannot be parsed; the error names the line.',
   ERR_STREAMERSON_USAGE: 'A command was called with wrong or missing arguments.',
+  ERR_STREAMERSON_INTERNAL: 'An unexpected failure inside Streamerson itself (a gateway answers 500 with it); the details stay in its logs.',
 } as const;
 
 /** One of the stable error codes. */

@@ -62,7 +62,7 @@ export function toFailure(err: unknown): GatewayFailure {
   }
   const fromFastify = typeof err === 'object' && err !== null ? fastifyFailure(err as { statusCode?: number }) : undefined;
   // Anything else is a gateway bug or an unknown failure: its text may be internal.
-  return fromFastify ?? failure(500, 'ERR_STREAMERSON_SERVICE', 'internal gateway error');
+  return fromFastify ?? failure(500, 'ERR_STREAMERSON_INTERNAL', 'internal gateway error');
 }
 
 /** The JSON body of a failure. */

@@ -108,10 +108,10 @@ describe('gateway on a real Redis', () => {
       assert.equal(res.json().error.code, 'ERR_STREAMERSON_UNAVAILABLE');
       assert.equal(res.headers['retry-after'], '1');
     } finally {
+      // Gateway and worker close while their server is gone: neither may wait for it.
       await app.close();
-      // Destroyed first: a service draining against a dead server can wait for it indefinitely.
-      engine.destroy();
       await svc.close();
+      engine.destroy();
       await own.stop();
     }
   });

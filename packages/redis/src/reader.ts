@@ -33,8 +33,19 @@ export function checkPositions(positions: readonly unknown[]): void {
 export class RedisReader implements ClosableReader {
   private connection: Redis | undefined;
   private closed = false;
+  /**
+   * Settles on close. A command queued while the connection waits to
+   * reconnect is never settled by ioredis' disconnect(); reads race this so
+   * that closing always ends them.
+   */
+  private readonly whenClosed: Promise<StreamEntries[]>;
+  private markClosed!: () => void;
 
-  constructor(private readonly host: ReaderHost<Redis>) {}
+  constructor(private readonly host: ReaderHost<Redis>) {
+    this.whenClosed = new Promise((resolve) => {
+      this.markClosed = () => resolve([]);
+    });
+  }
 
   read(positions: readonly ReadPosition[], options?: ReadOptions): Promise<StreamEntries[]> {
     if (this.closed) return Promise.reject(new ClosedError('redis reader'));
@@ -66,10 +77,11 @@ export class RedisReader implements ClosableReader {
       this.connection = this.host.duplicate();
       this.connection.on('error', () => {});
     }
-    return this.connection.callBuffer(command, args).then(toStreamEntries, (error: unknown) => {
+    const read = this.connection.callBuffer(command, args).then(toStreamEntries, (error: unknown) => {
       if (this.closed) return [];
       throw toStreamersonError(error, false, 'redis reader');
     });
+    return Promise.race([read, this.whenClosed]);
   }
 
   async close(): Promise<void> {
@@ -79,6 +91,7 @@ export class RedisReader implements ClosableReader {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
+    this.markClosed();
     this.host.readerClosed(this);
     this.connection?.disconnect();
   }

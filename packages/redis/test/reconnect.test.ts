@@ -50,3 +50,27 @@ describe('redis engine reconnects without losing acknowledged writes', () => {
     assert.equal(await engine.length(stream), stored.size);
   });
 });
+
+describe('closing a reader while its connection waits to reconnect', () => {
+  test('ends a read queued on the dead connection at once', async () => {
+    const server = await startRedis();
+    const engine = createRedisEngine(parseEngineUrl(server.url) as RedisUrl, { maxRetriesPerRequest: 0, reconnectDelayMs: 1_000 });
+    try {
+      const reader = engine.openReader();
+      const stream = uniqueName('dead');
+      // The reader's connection exists and works…
+      assert.deepEqual(await reader.read([{ stream, after: '0-0' }], { blockMs: 10 }), []);
+      server.kill('SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      // …then waits to reconnect: a read now is queued until it does.
+      const read = reader.read([{ stream, after: '0-0' }], { blockMs: 5_000 });
+      const t = Date.now();
+      await reader.close();
+      assert.deepEqual(await read, []);
+      assert.ok(Date.now() - t < 500, `the read ended ${Date.now() - t} ms after close`);
+    } finally {
+      engine.destroy();
+      await server.stop();
+    }
+  });
+});
