@@ -131,7 +131,9 @@ export function producerConsumerFlows(name: string, setup: () => Promise<EngineF
       const restarted = await take(new Consumer<number>(engine, { topic, shards, group: 'workers', consumer: 'c', autoAck: true }), 4);
       assert.deepEqual(restarted.slice(0, 3).map((m) => m.redelivered), [true, true, true]);
       assert.deepEqual(restarted.slice(0, 3).map((m) => m.payload).sort(), [1000, 1001, 1002]);
-      assert.deepEqual([restarted[3]!.payload, restarted[3]!.redelivered], [2000, false]);
+      // 2000 comes last. It is usually new, but the first "c" may still have had a blocking
+      // read on the server when 2000 arrived: then it became c's pending entry, redelivered.
+      assert.equal(restarted[3]!.payload, 2000);
       await producer.close();
     });
 
