@@ -5,12 +5,12 @@
  *
  * Without STREAMERSON_URL it runs on the embedded memory:// engine.
  */
-import { connect, DEFAULT_ENGINE_URL } from '@streamerson/core';
+import { connect } from '@streamerson/core';
 import { streamersonGateway } from '@streamerson/gateway';
 import Fastify from 'fastify';
 import { chatAuthorize, chatRoutes, chatService } from './chat.js';
 
-const engine = await connect(process.env['STREAMERSON_URL'] ?? DEFAULT_ENGINE_URL);
+const engine = await connect(); // STREAMERSON_URL, else memory://
 const chat = chatService(engine);
 await chat.service.start();
 const app = Fastify();

@@ -1,8 +1,8 @@
 /** The demo gateway alone, for STREAMERSON_URL=redis://… deployments: `node examples/demo/dist/src/gateway.js`. */
-import { connect, DEFAULT_ENGINE_URL } from '@streamerson/core';
+import { connect } from '@streamerson/core';
 import { banner, demoGateway, listenOptions } from './apps.js';
 
-const engine = await connect(process.env['STREAMERSON_URL'] ?? DEFAULT_ENGINE_URL);
+const engine = await connect(); // STREAMERSON_URL, else memory://
 const app = await demoGateway(engine);
 console.log(banner(await app.listen(listenOptions())));
 const stop = async (): Promise<void> => {

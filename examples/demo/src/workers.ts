@@ -1,8 +1,8 @@
 /** The demo workers alone, for STREAMERSON_URL=redis://… deployments: `node examples/demo/dist/src/workers.js` (start as many as you like). */
-import { connect, DEFAULT_ENGINE_URL } from '@streamerson/core';
+import { connect } from '@streamerson/core';
 import { demoWorkers } from './apps.js';
 
-const engine = await connect(process.env['STREAMERSON_URL'] ?? DEFAULT_ENGINE_URL);
+const engine = await connect(); // STREAMERSON_URL, else memory://
 const drain = await demoWorkers(engine);
 console.log(`demo workers (hello, todos, chat) running, pid ${process.pid}`);
 const stop = async (): Promise<void> => {
