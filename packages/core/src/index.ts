@@ -49,6 +49,9 @@ export type { EngineUrl, MemoryUrl, RedisUrl, RedisClusterUrl, HostPort } from '
 export { connect, DEFAULT_ENGINE_URL } from './engine/connect.js';
 export type { ConnectOptions, RedisEngineModule } from './engine/connect.js';
 
+// Option checks, for the option parsers of packages built on the core
+export { intOption, numberOption, enumOption, stringOption, boolOption, functionOption, objectOption } from './options.js';
+
 // Keys
 export { validateTopic, streamKey, topicStreams, hashTagOf, auxKey, SHARD_SEPARATOR, MAX_TOPIC_LENGTH } from './keys.js';
 

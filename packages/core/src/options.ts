@@ -1,7 +1,8 @@
 /**
- * Small checks shared by the option parsers of producers and consumers. Each
- * returns the value (or its default) and throws {@link InvalidOptionError}
- * naming the option when the value is wrong.
+ * Small checks shared by every option parser of Streamerson (producers,
+ * consumers, services, clients, the gateway). Each returns the value (or its
+ * default) and throws {@link InvalidOptionError} naming the option when the
+ * value is wrong.
  */
 import { InvalidOptionError } from './errors.js';
 
@@ -10,6 +11,15 @@ export function intOption(value: unknown, name: string, fallback: number, min: n
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidOptionError(name, `expected an integer within ${min} and ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** A finite number within `[min, max]`, or `fallback` when `value` is undefined. */
+export function numberOption(value: unknown, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new InvalidOptionError(name, `expected a number within ${min} and ${max}, got ${String(value)}`);
   }
   return value;
 }

@@ -1,5 +1,5 @@
 /** Options of the gateway plugin, their defaults and their one parser. */
-import { InvalidOptionError, type Engine } from '@streamerson/core';
+import { intOption, InvalidOptionError, objectOption, type Engine } from '@streamerson/core';
 import { DEFAULT_REGISTRY_TTL_MS, type Client, type ClientOptions } from '@streamerson/service';
 import type { AuthorizeHook } from './authorize.js';
 import type { GatewayRouteOptions } from './http/route-options.js';
@@ -130,27 +130,11 @@ const KNOWN = new Set([
   'retryAfterSeconds', 'notFound', 'metrics', 'openapi', 'ws', 'sse', 'authorize', 'routes', 'subscribe', 'announce',
 ]);
 
-/** An integer within `[min, max]`, or `fallback` when undefined. */
-export function intOption(value: unknown, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(name, `expected an integer within ${min} and ${max}, got ${String(value)}`);
-  }
-  return value;
-}
-
 /** A path starting with `/`, or `fallback` when undefined. */
 export function pathOption(value: unknown, name: string, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || !value.startsWith('/')) throw new InvalidOptionError(name, `expected a path starting with "/", got ${JSON.stringify(value)}`);
   return value;
-}
-
-function objectOption(value: unknown, name: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidOptionError(name, `expected an options object, got ${value === null ? 'null' : typeof value}`);
-  }
-  return value as Record<string, unknown>;
 }
 
 function isEngine(value: unknown): value is Engine {

@@ -1,7 +1,6 @@
 /** Options of one gateway HTTP route, and their parser. */
-import { InvalidOptionError, validateTopic } from '@streamerson/core';
+import { intOption, InvalidOptionError, validateTopic } from '@streamerson/core';
 import type { FastifySchema, HTTPMethods } from 'fastify';
-import { intOption } from '../options.js';
 
 /** Methods a gateway route may answer. */
 export const ROUTE_METHODS: readonly HTTPMethods[] = Object.freeze(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);

@@ -1,7 +1,6 @@
 /** Options of a {@link Client}, their defaults and their one parser. */
 import { randomBytes } from 'node:crypto';
-import { validateTopic } from '@streamerson/core';
-import { intOption, objectOption } from '../options.js';
+import { intOption, objectOption, validateTopic } from '@streamerson/core';
 
 /** Default time a request waits for its reply. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;

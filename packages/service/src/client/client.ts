@@ -12,6 +12,7 @@ import {
   DEADLINE_HEADER,
   IDEMPOTENCY_KEY_HEADER,
   InvalidOptionError,
+  intOption,
   decodeEntry,
   encodeMessage,
   ProtocolError,
@@ -29,7 +30,6 @@ import {
   type Message,
 } from '@streamerson/core';
 import { RemoteError } from '../errors.js';
-import { intOption } from '../options.js';
 import { parseClientOptions, type ClientConfig, type ClientOptions } from './client-options.js';
 
 /** Pause after a failed reply read before trying again. */

@@ -2,9 +2,9 @@
  * Options of a {@link Service}, their defaults and their one parser.
  */
 import { hostname } from 'node:os';
-import { InvalidOptionError, MAX_SHARDS, validateTopic } from '@streamerson/core';
+import { boolOption, intOption, InvalidOptionError, MAX_SHARDS, numberOption, objectOption, stringOption, validateTopic } from '@streamerson/core';
 import type { Logger } from 'pino';
-import { booleanOption, intOption, loggerOption, numberOption, objectOption, stringOption, topicsOption } from '../options.js';
+import { loggerOption, topicsOption } from '../options.js';
 import { DEFAULT_REGISTRY_TTL_MS } from '../registry/registry.js';
 
 /** Default handlers running at once per member. */
@@ -170,7 +170,7 @@ export function parseServiceOptions(input: unknown): ServiceConfig {
     groupStart: stringOption(o['groupStart'], 'groupStart', DEFAULT_SERVICE_GROUP_START),
     deadLetterStream: o['deadLetterStream'] === undefined ? deadLetterStream(topic) : validateTopic(o['deadLetterStream'], 'deadLetterStream'),
     source: stringOption(o['source'], 'source', consumer),
-    announce: booleanOption(o['announce'], 'announce', true),
+    announce: boolOption(o['announce'], 'announce', true),
     registryTtlMs: intOption(o['registryTtlMs'], 'registryTtlMs', DEFAULT_REGISTRY_TTL_MS, 3),
     produces: Object.freeze(topicsOption(o['produces'], 'produces')),
     idempotencyTtlMs: intOption(o['idempotencyTtlMs'], 'idempotencyTtlMs', 0, 0),
