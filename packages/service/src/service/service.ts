@@ -319,7 +319,7 @@ export class Service {
     const k = key(stream, entry.id);
     this.active++;
     this.held.add(k);
-    this.process(stream, entry, deliveries, firstFailedAt)
+    this.process(k, stream, entry, deliveries, firstFailedAt)
       .catch(() => { this.counts.engineErrors++; })
       .finally(() => {
         this.held.delete(k);
@@ -328,7 +328,8 @@ export class Service {
       });
   }
 
-  private async process(stream: string, entry: RawEntry, deliveries: number, firstFailedAt: number | undefined): Promise<void> {
+  /** `k` is the entry's key in `held` and `running`. */
+  private async process(k: string, stream: string, entry: RawEntry, deliveries: number, firstFailedAt: number | undefined): Promise<void> {
     const ack = { stream, id: entry.id };
     const msg = decodeEntry(stream, entry);
     if (msg instanceof ProtocolError) {
@@ -362,7 +363,7 @@ export class Service {
     }
     let result: unknown;
     try {
-      result = await this.run(registered.handler, msg, deliveries);
+      result = await this.run(k, registered.handler, msg, deliveries);
     } catch (err) {
       return this.failed(msg, entry, err, deliveries, firstFailedAt);
     }
@@ -386,8 +387,7 @@ export class Service {
     return this.replyStore.save(msg, reply).then((stored) => this.outbox.add([stored], ack));
   }
 
-  private async run(handler: Handler, msg: Message, deliveries: number): Promise<unknown> {
-    const k = key(msg.stream, msg.entryId);
+  private async run(k: string, handler: Handler, msg: Message, deliveries: number): Promise<unknown> {
     const ctx = new DeliveryContext(msg, parseDeadline(msg.headers[DEADLINE_HEADER]), deliveries, this.config.logger);
     this.running.set(k, ctx);
     try {
