@@ -9,6 +9,7 @@ import {
   type StreamEntries,
 } from '@streamerson/core';
 import type { ClosableReader } from './base-engine.js';
+import { CloseLatch } from './close-latch.js';
 import { xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
 import { toStreamersonError } from './errors.js';
 import { checkPositions, type ReaderHost } from './reader.js';
@@ -61,21 +62,13 @@ export class ClusterReader implements ClosableReader {
   private readonly reads = new Map<number, SlotRead>();
   private calls = 0;
   private closed = false;
-  /**
-   * Settles on close. A command queued on a cluster connection that is still
-   * connecting is not always rejected by disconnect(); waiting reads race this.
-   */
-  private readonly whenClosed: Promise<void>;
-  private markClosed!: () => void;
+  /** Ends a wait whose command a connection still connecting never settles. */
+  private readonly latch = new CloseLatch();
 
   constructor(
     private readonly host: ReaderHost<Cluster>,
     private readonly maxConnections: number,
-  ) {
-    this.whenClosed = new Promise((resolve) => {
-      this.markClosed = resolve;
-    });
-  }
+  ) {}
 
   read(positions: readonly ReadPosition[], options?: ReadOptions): Promise<StreamEntries[]> {
     if (this.closed) return Promise.reject(new ClosedError('redis reader'));
@@ -125,7 +118,7 @@ export class ClusterReader implements ClosableReader {
       waiting.push(this.start(slot, kind, call, command, argsOf(group)));
     }
     while (!this.closed && waiting.some((r) => !r.settled) && !waiting.some((r) => r.settled && (r.error !== undefined || r.result.length > 0))) {
-      await Promise.race([this.whenClosed, ...waiting.filter((r) => !r.settled).map((r) => r.done)]);
+      await this.latch.race(Promise.race(waiting.filter((r) => !r.settled).map((r) => r.done)), undefined);
     }
     if (this.closed) return [];
     return this.collect(kind, call, positions);
@@ -220,7 +213,7 @@ export class ClusterReader implements ClosableReader {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
-    this.markClosed();
+    this.latch.close();
     this.host.readerClosed(this);
     for (const c of this.connections) c.disconnect();
     this.connections.clear();

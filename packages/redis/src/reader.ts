@@ -9,6 +9,7 @@ import {
   type StreamEntries,
 } from '@streamerson/core';
 import type { ClosableReader } from './base-engine.js';
+import { CloseLatch } from './close-latch.js';
 import { xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
 import { toStreamersonError } from './errors.js';
 import { toStreamEntries } from './replies.js';
@@ -33,19 +34,10 @@ export function checkPositions(positions: readonly unknown[]): void {
 export class RedisReader implements ClosableReader {
   private connection: Redis | undefined;
   private closed = false;
-  /**
-   * Settles on close. A command queued while the connection waits to
-   * reconnect is never settled by ioredis' disconnect(); reads race this so
-   * that closing always ends them.
-   */
-  private readonly whenClosed: Promise<StreamEntries[]>;
-  private markClosed!: () => void;
+  /** Ends a read whose command ioredis never settles (queued while reconnecting). */
+  private readonly latch = new CloseLatch();
 
-  constructor(private readonly host: ReaderHost<Redis>) {
-    this.whenClosed = new Promise((resolve) => {
-      this.markClosed = () => resolve([]);
-    });
-  }
+  constructor(private readonly host: ReaderHost<Redis>) {}
 
   read(positions: readonly ReadPosition[], options?: ReadOptions): Promise<StreamEntries[]> {
     if (this.closed) return Promise.reject(new ClosedError('redis reader'));
@@ -81,7 +73,7 @@ export class RedisReader implements ClosableReader {
       if (this.closed) return [];
       throw toStreamersonError(error, false, 'redis reader');
     });
-    return Promise.race([read, this.whenClosed]);
+    return this.latch.race(read, []);
   }
 
   async close(): Promise<void> {
@@ -91,7 +83,7 @@ export class RedisReader implements ClosableReader {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
-    this.markClosed();
+    this.latch.close();
     this.host.readerClosed(this);
     this.connection?.disconnect();
   }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { auxKey, parseEngineUrl, type Engine, type RedisClusterUrl } from '@streamerson/core';
 import { startRedisCluster, uniqueName, type RedisClusterHandle } from '@streamerson/testkit';
 import { createRedisEngine } from '../src/index.js';
+import { assertReaderRetainsNoResults } from './retention.js';
 import { keySlot } from '../src/slots.js';
 
 /** `n` stream names that all hash to different slots. */
@@ -116,6 +117,12 @@ describe('redis engine (cluster)', () => {
     assert.equal(new Set(seen).size, total);
     assert.equal(seen.length, total);
     await reader.close();
+  });
+
+  test('a reader that stays open keeps no reference to the results of its past reads', async () => {
+    const stream = uniqueName('retention');
+    await engine.append(stream, ['i', '1']);
+    await assertReaderRetainsNoResults(engine, stream, 200);
   });
 
   test('idempotent append runs in the stream slot on the cluster', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseEngineUrl, type Engine, type RedisUrl } from '@streamerson/core';
 import { startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
 import { createRedisEngine } from '../src/index.js';
+import { assertReaderRetainsNoResults } from './retention.js';
 
 describe('redis engine reconnects without losing acknowledged writes', () => {
   let server: RedisServer;
@@ -70,6 +71,21 @@ describe('closing a reader while its connection waits to reconnect', () => {
       assert.ok(Date.now() - t < 500, `the read ended ${Date.now() - t} ms after close`);
     } finally {
       engine.destroy();
+      await server.stop();
+    }
+  });
+});
+
+describe('a reader that stays open', () => {
+  test('keeps no reference to the results of its past reads', async () => {
+    const server = await startRedis();
+    const engine = createRedisEngine(parseEngineUrl(server.url) as RedisUrl);
+    try {
+      const stream = uniqueName('retention');
+      await engine.append(stream, ['i', '1']);
+      await assertReaderRetainsNoResults(engine, stream, 200);
+    } finally {
+      await engine.close();
       await server.stop();
     }
   });
