@@ -10,10 +10,10 @@ import type { Writer } from './batches.js';
 import type { BatchWriter } from './ours.js';
 
 /**
- * The eight protocol v1 fields of a one-way JSON message without id, type,
- * headers or source, as a raw client would hard-code them; the payload follows.
+ * The protocol v1 fields of a one-way JSON message without id, type, headers
+ * or source, as a raw client would hard-code them (`v 1 p`); the payload follows.
  */
-export const PROTOCOL_FIELDS_BEFORE_PAYLOAD = Object.freeze(['v', '1', 'i', '', 't', '', 'r', '', 'h', '', 'c', 'j', 's', '', 'p']);
+export const PROTOCOL_FIELDS_BEFORE_PAYLOAD = Object.freeze(['v', '1', 'p']);
 
 /** Where the payload is in the raw reply's field list: after `<field>` or after the protocol fields. */
 export type RawFormat = { readonly field: string } | 'protocol';
@@ -25,7 +25,7 @@ export function payloadIndex(format: RawFormat): number {
 
 /**
  * One pipeline of `XADD stream * <field> <json>` per batch, or with `'protocol'`
- * the same eight fields the Streamerson producer writes.
+ * the same fields the Streamerson producer writes.
  */
 export function rawWriter(redis: Redis, stream: string, format: RawFormat): BatchWriter {
   const before = format === 'protocol' ? PROTOCOL_FIELDS_BEFORE_PAYLOAD : [format.field];

@@ -1,7 +1,8 @@
 """Streamerson wire protocol v1 in Python: decode and encode stream entries.
 
-Written from docs/PROTOCOL.md. An entry is eight fields ``v i t r h c s p`` in
-this order; every value is a byte string. ``decode_entry`` turns the flat field
+Written from docs/PROTOCOL.md. An entry is the fields ``v i t r h c s p`` in
+this order, where every field but ``v`` and ``p`` may be left out when it holds
+its default (empty; ``c`` = ``j``); every value is a byte string. ``decode_entry`` turns the flat field
 list that XREAD/XREADGROUP return into a :class:`Message` or raises
 :class:`ProtocolError` with the code of section 6; ``encode_message`` builds the
 flat field list for XADD.
@@ -24,6 +25,8 @@ except ImportError:  # the m content type is then refused, not mistaken for byte
 
 PROTOCOL_VERSION = 1
 FIELD_NAMES = (b"v", b"i", b"t", b"r", b"h", b"c", b"s", b"p")
+_FIELD_INDEX = {name: n for n, name in enumerate(FIELD_NAMES)}
+_PAYLOAD_INDEX = len(FIELD_NAMES) - 1
 CONTENT_TYPES = {b"j": "json", b"t": "text", b"b": "binary", b"m": "msgpack"}
 CONTENT_LETTERS = {name: letter for letter, name in CONTENT_TYPES.items()}
 
@@ -187,32 +190,41 @@ def decode_entry(stream: str, entry_id: str, fields: List[bytes]) -> Message:
         if _VERSION_NUMBER.match(version):
             raise ProtocolError(UNSUPPORTED_VERSION, f"protocol version {version.decode('ascii')} is not supported")
         raise ProtocolError(BAD_ENTRY, 'field "v" is not a decimal version')
-    if len(fields) < 16:
-        raise ProtocolError(BAD_ENTRY, f"expected 8 fields, got {len(fields) // 2}")
-    for n, name in enumerate(FIELD_NAMES):
-        if fields[2 * n] != name:  # pairs after the eighth are ignored (section 6, rule 4)
-            raise ProtocolError(BAD_ENTRY, f"field {n + 1} must be \"{name.decode('ascii')}\"")
-    headers = _decode_headers(fields[9])
+    # Absent fields hold their defaults; pairs after "p" are ignored (section 6, rule 4).
+    values = {b"i": b"", b"t": b"", b"r": b"", b"h": b"", b"c": b"j", b"s": b""}
+    last = 0
+    for k in range(2, len(fields), 2):
+        n = _FIELD_INDEX.get(fields[k], -1)
+        if n <= last:
+            name = _text(fields[k])
+            raise ProtocolError(BAD_ENTRY, f'unknown field "{name}" before "p"' if n < 0 else f'field "{name}" repeated or out of order')
+        last = n
+        values[fields[k]] = fields[k + 1]
+        if n == _PAYLOAD_INDEX:
+            break
+    if last != _PAYLOAD_INDEX:
+        raise ProtocolError(BAD_ENTRY, 'no field "p"')
+    headers = _decode_headers(values[b"h"])
     if headers is None:
         raise ProtocolError(BAD_ENTRY, 'field "h" is neither empty nor a JSON object of strings')
-    content_type = CONTENT_TYPES.get(fields[11])
+    content_type = CONTENT_TYPES.get(values[b"c"])
     if content_type is None:
-        raise ProtocolError(BAD_ENTRY, f"unknown content type {_text(fields[11])!r}")
-    message_id = _text(fields[3])
+        raise ProtocolError(BAD_ENTRY, f"unknown content type {_text(values[b'c'])!r}")
+    message_id = _text(values[b"i"])
     message = Message(
         id=message_id or entry_id,
         stream=stream,
         entry_id=entry_id,
-        type=_text(fields[5]),
-        reply_to=_text(fields[7]),
+        type=_text(values[b"t"]),
+        reply_to=_text(values[b"r"]),
         headers=headers,
         content_type=content_type,
-        source=_text(fields[13]),
+        source=_text(values[b"s"]),
     )
     if content_type == "msgpack" and not HAVE_MSGPACK:
         raise UnsupportedContentType(message)
     try:
-        message.payload = decode_payload(fields[15], content_type)
+        message.payload = decode_payload(values[b"p"], content_type)
     except Exception as err:  # json.JSONDecodeError, msgpack's ExtraData/FormatError/ValueError…
         raise ProtocolError(BAD_PAYLOAD, f"payload is not valid {content_type}: {err}") from err
     return message
@@ -267,20 +279,24 @@ def encode_message(
     content_type: Optional[str] = None,
     source: str = "",
 ) -> List[bytes]:
-    """The flat field list ``[b"v", b"1", b"i", …]`` of a message, for XADD."""
+    """The flat field list ``[b"v", b"1", …, b"p", payload]`` of a message, for
+    XADD, leaving out every field that holds its default."""
     if reply_to and not id:
         raise EncodeError(INVALID_OPTION, "id: a request (a message with reply_to) needs a message id")
     if content_type is None:
         content_type = infer_content_type(payload)
     if content_type not in CONTENT_LETTERS:
         raise EncodeError(INVALID_OPTION, f"content type: expected json, text, binary or msgpack, got {content_type!r}")
-    return [
-        b"v", b"1",
-        b"i", utf8(id),
-        b"t", utf8(type),
-        b"r", utf8(reply_to),
-        b"h", encode_headers(headers),
-        b"c", CONTENT_LETTERS[content_type],
-        b"s", utf8(source),
-        b"p", encode_payload(payload, content_type),
-    ]
+    payload_bytes = encode_payload(payload, content_type)
+    fields = [b"v", b"1"]
+    for name, value, default in (
+        (b"i", utf8(id), b""),
+        (b"t", utf8(type), b""),
+        (b"r", utf8(reply_to), b""),
+        (b"h", encode_headers(headers), b""),
+        (b"c", CONTENT_LETTERS[content_type], b"j"),
+        (b"s", utf8(source), b""),
+    ):
+        if value != default:
+            fields += [name, value]
+    return fields + [b"p", payload_bytes]

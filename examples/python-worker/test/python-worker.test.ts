@@ -186,10 +186,15 @@ test('a reply is a v1 entry as section 4 describes: i, t, empty r, status, sourc
     const entries = await engine.range(replyStream, '-', '+');
     return entries.length > 0 ? entries : undefined;
   }, { what: 'the reply entry' });
-  assert.deepEqual(raw!.fields.filter((_, n) => n % 2 === 0).map(String), ['v', 'i', 't', 'r', 'h', 'c', 's', 'p']);
-  assert.equal(raw!.fields[1]!.toString(), '1');
-  assert.equal(raw!.fields[9]!.toString(), `{"status":"200","traceparent":"${traceparent}","tracestate":"vendor=abc"}`);
-  assert.equal(raw!.fields[15]!.toString(), '{"sum":42}');
+  // Fields holding their defaults (r empty, c = j) are left out, as the TypeScript codec does.
+  assert.deepEqual(raw!.fields.map(String), [
+    'v', '1',
+    'i', 'req-trace-1',
+    't', 'add',
+    'h', `{"status":"200","traceparent":"${traceparent}","tracestate":"vendor=abc"}`,
+    's', CONSUMER,
+    'p', '{"sum":42}',
+  ]);
   const [reply] = await messagesOf(replyStream);
   assert.equal(reply!.id, 'req-trace-1');
   assert.equal(reply!.type, 'add');

@@ -38,13 +38,45 @@ function assertCode(fn: () => unknown, code: string, option?: string): void {
   });
 }
 
-test('encodes the eight fields in order with defaults for omitted ones', () => {
-  const fields = encodeMessage({ payload: { a: 1 } });
-  assert.deepEqual(fields, ['v', '1', 'i', '', 't', '', 'r', '', 'h', '', 'c', 'j', 's', '', 'p', '{"a":1}']);
+test('encodes only v, p and the fields that differ from their defaults, in order', () => {
+  assert.deepEqual(encodeMessage({ payload: { a: 1 } }), ['v', '1', 'p', '{"a":1}']);
+  const full = encodeMessage({ id: 'm', type: 't', replyTo: 'r', headers: { a: 'b' }, contentType: 'text', source: 's', payload: 'x' });
+  assert.deepEqual(full, ['v', '1', 'i', 'm', 't', 't', 'r', 'r', 'h', '{"a":"b"}', 'c', 't', 's', 's', 'p', 'x']);
   assert.deepEqual(
-    fields.filter((_, i) => i % 2 === 0),
+    full.filter((_, i) => i % 2 === 0),
     [...FIELD_NAMES],
   );
+});
+
+test('every field but v and p may be absent and decodes as its default', () => {
+  const r = decodeEntry('s', toEntry('1-0', ['v', '1', 'p', '"x"']));
+  assert.ok(!(r instanceof ProtocolError));
+  assert.deepEqual({ ...r }, {
+    version: 1, id: '1-0', stream: 's', entryId: '1-0', type: '', replyTo: '', headers: {}, contentType: 'json', source: '', payload: 'x',
+  });
+  const some = decodeEntry('s', toEntry('1-0', ['v', '1', 't', 'ty', 'c', 'b', 'p', 'x']));
+  assert.ok(!(some instanceof ProtocolError));
+  assert.equal(some.type, 'ty');
+  assert.deepEqual(some.payload, Buffer.from('x'));
+});
+
+test('before p, an unknown, repeated or misordered field is a bad entry; after p, anything is ignored', () => {
+  const cases: [FieldValue[], RegExp][] = [
+    [['v', '1', 'x', '1', 'p', '1'], /unknown field "x"/],
+    [['v', '1', 't', 'a', 't', 'b', 'p', '1'], /field "t" repeated or out of order/],
+    [['v', '1', 'r', 'a', 'i', 'b', 'p', '1'], /field "i" repeated or out of order/],
+    [['v', '1', 'v', '1', 'p', '1'], /field "v" repeated/],
+    [['v', '1', 'i', 'a'], /no field "p"/],
+  ];
+  for (const [fields, why] of cases) {
+    const r = decodeEntry('s', toEntry('1-0', fields));
+    assert.ok(r instanceof ProtocolError);
+    assert.equal(r.code, 'ERR_STREAMERSON_BAD_ENTRY');
+    assert.match(r.message, why);
+  }
+  const after = decodeEntry('s', toEntry('1-0', ['v', '1', 'p', '1', 'i', 'late', 'x', 'y']));
+  assert.ok(!(after instanceof ProtocolError));
+  assert.equal(after.id, '1-0');
 });
 
 test('content type is inferred: bytes are binary, everything else json', () => {
@@ -94,10 +126,10 @@ test('bad envelope fields fail at encode time with INVALID_OPTION naming the fie
   assertCode(bad({ replyTo: 'replies', payload: 1 }), 'ERR_STREAMERSON_INVALID_OPTION', 'id');
 });
 
-test('no headers and empty headers are both written as the empty string', () => {
-  assert.equal(encodeMessage({ payload: 1 })[9], '');
-  assert.equal(encodeMessage({ headers: {}, payload: 1 })[9], '');
-  assert.equal(encodeMessage({ headers: { a: 'b' }, payload: 1 })[9], '{"a":"b"}');
+test('no headers and empty headers both leave out the h field', () => {
+  assert.deepEqual(encodeMessage({ payload: 1 }), ['v', '1', 'p', '1']);
+  assert.deepEqual(encodeMessage({ headers: {}, payload: 1 }), ['v', '1', 'p', '1']);
+  assert.deepEqual(encodeMessage({ headers: { a: 'b' }, payload: 1 }).slice(2, 4), ['h', '{"a":"b"}']);
 });
 
 test('an empty message id decodes as the entry id; a given one is kept', () => {
@@ -118,7 +150,7 @@ test('msgpack skips undefined properties as JSON does', () => {
 
 test('the 0xC1 byte, never used in MessagePack, is a bad payload', () => {
   const fields = encodeMessage({ contentType: 'msgpack', payload: 1 });
-  fields[15] = Buffer.from([0xc1]);
+  fields[fields.length - 1] = Buffer.from([0xc1]);
   const r = decodeEntry('s', toEntry('1-0', fields));
   assert.ok(r instanceof ProtocolError);
   assert.equal(r.code, 'ERR_STREAMERSON_BAD_PAYLOAD');

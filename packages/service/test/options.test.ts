@@ -27,7 +27,7 @@ test('service options: defaults, frozen, bad values name the option', () => {
   assert.equal(c.deadLetterStream, 'orders.get:dlq');
   assert.equal(deadLetterStream('x'), 'x:dlq');
   assert.match(c.consumer, /-\d+$/);
-  assert.equal(c.source, c.consumer);
+  assert.equal(c.source, '');
   assert.ok(Object.isFrozen(c));
   for (const [options, option] of [
     [{ topic: 't' }, 'name'],

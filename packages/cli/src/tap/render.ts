@@ -6,8 +6,17 @@
 import { decodeEntry, ProtocolError, streamIdTime, type Message, type RawEntry } from '@streamerson/core';
 
 const NEWLINE = 0x0a;
-/** Index of the payload value in a v1 entry's field list: the eighth pair (docs/PROTOCOL.md). */
-const PAYLOAD_INDEX = 15;
+/** The payload field's name, `p`, as a byte. */
+const PAYLOAD_NAME = 0x70;
+
+/** The bytes of the `p` field of an entry that decoded as a v1 message: the first field named `p` after `v` (docs/PROTOCOL.md). */
+function payloadBytes(entry: RawEntry): Buffer | undefined {
+  const f = entry.fields;
+  for (let i = 2; i + 1 < f.length; i += 2) {
+    if (f[i]!.length === 1 && f[i]![0] === PAYLOAD_NAME) return f[i + 1];
+  }
+  return undefined;
+}
 
 /** A decoded entry: a message, or the raw fields of an entry that is not one. */
 export type TapItem =
@@ -43,7 +52,7 @@ export function payloadJson(item: TapItem): string {
   if (item.kind === 'raw') return toJson(item.fields);
   const { message, entry } = item;
   if (message.contentType === 'json') {
-    const raw = entry.fields[PAYLOAD_INDEX];
+    const raw = payloadBytes(entry);
     if (raw !== undefined && raw.indexOf(NEWLINE) === -1) return raw.toString('utf8');
   }
   return toJson(message.payload);

@@ -165,7 +165,6 @@ export class Client {
       replyTo: this.replyStream,
       headers: requestHeaders(options, Date.now() + timeout),
       payload,
-      source: this.config.id,
       ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
     });
     const stream = streamKey(topic, this.rr++ % shards, shards);

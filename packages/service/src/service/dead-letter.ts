@@ -1,7 +1,7 @@
 /**
  * Dead-letter entries. A dead letter is the original entry's fields, unchanged
  * and in order (so a dead-lettered v1 message still decodes as that message:
- * readers ignore pairs after the eighth field), followed by metadata fields
+ * readers ignore pairs after `p`), followed by metadata fields
  * whose names start with `dlq.`.
  */
 import type { FieldValue, RawEntry } from '@streamerson/core';

@@ -1,7 +1,8 @@
 /**
- * Reply entries as docs/PROTOCOL.md §4 defines them: `i` and `t` of the
- * request, empty `r`, header `status`, and for errors header `error` with a
- * JSON payload `{code, message, details?}`. Trace context is copied.
+ * Reply entries as docs/PROTOCOL.md §4 defines them: `i` of the request, no
+ * `r`; a success has no `status` header (read as `200`), an error has headers
+ * `status` and `error` with a JSON payload `{code, message, details?}`. Trace
+ * context is copied. Every field left empty is not written at all.
  */
 import {
   encodeMessage,
@@ -14,12 +15,15 @@ import {
   type Message,
 } from '@streamerson/core';
 
-function replyHeaders(request: Message, status: number, errorCode?: string): Record<string, string> {
-  const headers: Record<string, string> = { [STATUS_HEADER]: String(status) };
-  if (errorCode !== undefined) headers[ERROR_HEADER] = errorCode;
+/** Reply headers; none for a success without trace context. */
+function replyHeaders(request: Message, status?: number, errorCode?: string): Record<string, string> | undefined {
   const traceparent = request.headers[TRACEPARENT_HEADER];
-  if (traceparent !== undefined) headers[TRACEPARENT_HEADER] = traceparent;
   const tracestate = request.headers[TRACESTATE_HEADER];
+  if (status === undefined && traceparent === undefined && tracestate === undefined) return undefined;
+  const headers: Record<string, string> = {};
+  if (status !== undefined) headers[STATUS_HEADER] = String(status);
+  if (errorCode !== undefined) headers[ERROR_HEADER] = errorCode;
+  if (traceparent !== undefined) headers[TRACEPARENT_HEADER] = traceparent;
   if (tracestate !== undefined) headers[TRACESTATE_HEADER] = tracestate;
   return headers;
 }
@@ -32,7 +36,7 @@ export function successReply(request: Message, payload: unknown, source: string)
   return {
     stream: request.replyTo,
     noMkStream: true,
-    fields: encodeMessage({ id: request.id, type: request.type, headers: replyHeaders(request, 200), payload: payload === undefined ? null : payload, source }),
+    fields: encodeMessage({ id: request.id, headers: replyHeaders(request), payload: payload === undefined ? null : payload, source }),
   };
 }
 
@@ -44,7 +48,7 @@ export function errorReply(request: Message, status: number, error: ErrorReplyPa
   return {
     stream: request.replyTo,
     noMkStream: true,
-    fields: encodeMessage({ id: request.id, type: request.type, headers: replyHeaders(request, status, error.code), contentType: 'json', payload, source }),
+    fields: encodeMessage({ id: request.id, headers: replyHeaders(request, status, error.code), contentType: 'json', payload, source }),
   };
 }
 

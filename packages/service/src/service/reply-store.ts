@@ -48,14 +48,13 @@ export class ReplyStore {
   }
 }
 
-/** The stored reply with the id and type of `request`, going to its reply stream. */
+/** The stored reply with the id of `request`, going to its reply stream. */
 function readdress(request: Message, stored: Message): AppendItem {
   return {
     stream: request.replyTo,
     noMkStream: true,
     fields: encodeMessage({
       id: request.id,
-      type: request.type,
       headers: stored.headers,
       contentType: stored.contentType,
       payload: stored.payload,

@@ -70,7 +70,7 @@ export interface ServiceOptions {
   readonly groupStart?: string;
   /** Dead-letter stream; default `<topic>:dlq` (see {@link deadLetterStream}). */
   readonly deadLetterStream?: string;
-  /** Instance id written as the source of replies; default the consumer name. */
+  /** Instance id written as the source (`s`) of replies; default none: a requester knows whom it asked, and an empty field is not written. */
   readonly source?: string;
   /**
    * Announce this member in the service registry (see `listInstances`);
@@ -169,7 +169,7 @@ export function parseServiceOptions(input: unknown): ServiceConfig {
     maxScheduledRetries: intOption(o['maxScheduledRetries'], 'maxScheduledRetries', DEFAULT_MAX_SCHEDULED_RETRIES, 0),
     groupStart: stringOption(o['groupStart'], 'groupStart', DEFAULT_SERVICE_GROUP_START),
     deadLetterStream: o['deadLetterStream'] === undefined ? deadLetterStream(topic) : validateTopic(o['deadLetterStream'], 'deadLetterStream'),
-    source: stringOption(o['source'], 'source', consumer),
+    source: stringOption(o['source'], 'source', ''),
     announce: boolOption(o['announce'], 'announce', true),
     registryTtlMs: intOption(o['registryTtlMs'], 'registryTtlMs', DEFAULT_REGISTRY_TTL_MS, 3),
     produces: Object.freeze(topicsOption(o['produces'], 'produces')),
