@@ -63,7 +63,7 @@ type IdempotentCommand = (...args: Arg[]) => Promise<[string, number]>;
 /** What one XADD of a pipeline came back with: its error, or its id (null: NOMKSTREAM found no stream). */
 export type AppendResult = [Error | null, string | null];
 
-interface QueuedAppend {
+export interface QueuedAppend {
   readonly item: AppendItem;
   readonly resolve: (id: string | null) => void;
   readonly reject: (error: unknown) => void;
@@ -142,14 +142,20 @@ export abstract class BaseRedisEngine implements Engine {
   private readonly flushQueued = (): void => {
     const batch = this.queued;
     this.queued = [];
-    if (batch.length === 1) {
-      // Alone in its tick (the usual case of a request under light load): no pipeline to build.
-      const { item, resolve, reject } = batch[0]!;
-      const command = xaddCommand(item);
-      this.client.sendCommand(command);
-      (command.promise as Promise<string | null>).then(resolve, (error: unknown) => reject(toStreamersonError(error, this.closed)));
-      return;
-    }
+    // Alone in its tick (the usual case of a request under light load): no pipeline to build.
+    if (batch.length === 1) this.sendAppend(batch[0]!);
+    else this.sendAppends(batch);
+  };
+
+  /** Sends one queued append as a command of its own. */
+  protected sendAppend({ item, resolve, reject }: QueuedAppend): void {
+    const command = xaddCommand(item);
+    this.client.sendCommand(command);
+    (command.promise as Promise<string | null>).then(resolve, (error: unknown) => reject(toStreamersonError(error, this.closed)));
+  }
+
+  /** Sends the appends of one tick together; each settles with its own result. */
+  protected sendAppends(batch: readonly QueuedAppend[]): void {
     this.appendEach(batch.map((q) => q.item)).then(
       (results) => {
         for (let i = 0; i < batch.length; i++) {
@@ -162,7 +168,7 @@ export abstract class BaseRedisEngine implements Engine {
         for (const q of batch) q.reject(error);
       },
     );
-  };
+  }
 
   appendBatch(items: readonly AppendItem[]): Promise<(string | null)[]> {
     if (this.closed) return this.rejectClosed();

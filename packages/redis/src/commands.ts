@@ -58,7 +58,7 @@ interface CommandQueue {
 
 /**
  * An XADD whose request bytes are built here in one string. ioredis would
- * otherwise flatten, check and measure each of the eighteen arguments of a v1
+ * otherwise flatten, check and measure each argument of a v1
  * entry and concatenate them; for short fields that bookkeeping costs more
  * than the bytes. Only the key is handed to ioredis, for cluster slot routing.
  */

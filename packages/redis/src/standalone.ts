@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Command, Redis, type RedisOptions } from 'ioredis';
 import {
   ClosedError,
   InvalidOptionError,
@@ -12,11 +12,13 @@ import {
   type StreamEntries,
   type StreamAcks,
 } from '@streamerson/core';
-import { BaseRedisEngine, DEFAULT_LIST_LIMIT, type AppendResult } from './base-engine.js';
-import { queueXadd } from './commands.js';
+import { BaseRedisEngine, DEFAULT_LIST_LIMIT, type AppendResult, type QueuedAppend } from './base-engine.js';
+import { queueXadd, xaddCommand } from './commands.js';
 import { retryStrategy, type ParsedRedisEngineOptions } from './options.js';
 import { RedisReader } from './reader.js';
 import { scanStreams } from './scan.js';
+
+function ignore(): void {}
 
 /** Formats a host for a URL (IPv6 in brackets). */
 export function formatHost(host: string, port: number): string {
@@ -67,18 +69,53 @@ export class RedisEngine extends BaseRedisEngine {
    * transaction Redis refuses (a command it will not queue, such as a write
    * when out of memory) applies nothing, so no entry is acknowledged without
    * its append; an append that fails while running (a key of another type)
-   * rejects, its acks already applied.
+   * rejects, its acks already applied. The commands are written in one
+   * synchronous, corked run, so nothing else on the connection comes between
+   * MULTI and EXEC.
    */
-  override async appendAndAck(items: readonly AppendItem[], group: string, acks: readonly StreamAcks[]): Promise<void> {
+  override appendAndAck(items: readonly AppendItem[], group: string, acks: readonly StreamAcks[]): Promise<void> {
     if (this.closed) return this.rejectClosed();
-    const tx = this.client.multi();
-    for (const item of items) queueXadd(tx, item);
-    for (const a of acks) if (a.ids.length > 0) tx.xack(a.stream, group, ...a.ids);
-    const results = (await tx.exec().catch(this.fail)) ?? [];
-    for (let i = 0; i < items.length; i++) {
-      const error = results[i]?.[0];
-      if (error) this.fail(error);
+    const exec = new Command('exec', [], { replyEncoding: 'utf8' });
+    this.corked(() => {
+      this.sendQueued(new Command('multi', [], { replyEncoding: 'utf8' }));
+      for (const item of items) this.sendQueued(xaddCommand(item));
+      for (const a of acks) if (a.ids.length > 0) this.sendQueued(new Command('xack', [a.stream, group, ...a.ids], { replyEncoding: 'utf8' }));
+      this.client.sendCommand(exec);
+    });
+    return (exec.promise as Promise<unknown[] | null>).then((results) => {
+      for (let i = 0; i < items.length; i++) {
+        const result = results?.[i];
+        if (result instanceof Error) this.fail(result);
+      }
+    }, this.fail);
+  }
+
+  /** Sends a command queued in a transaction: its own reply is `QUEUED` or an error that EXEC reports again. */
+  private sendQueued(command: Command): void {
+    this.client.sendCommand(command);
+    command.promise.catch(ignore);
+  }
+
+  /** Runs `send` with the connection's socket corked: the commands it sends leave in one write. */
+  private corked(send: () => void): void {
+    const socket = this.client.stream as { cork?(): void; uncork?(): void } | undefined;
+    socket?.cork?.();
+    try {
+      send();
+    } finally {
+      socket?.uncork?.();
     }
+  }
+
+  /**
+   * The appends of one tick as commands of their own, written to the socket
+   * in one go (corked): one write, as a pipeline would make, without building
+   * the pipeline and its result lists.
+   */
+  protected override sendAppends(batch: readonly QueuedAppend[]): void {
+    this.corked(() => {
+      for (const q of batch) this.sendAppend(q);
+    });
   }
 
   protected async appendEach(items: readonly AppendItem[]): Promise<AppendResult[]> {

@@ -96,6 +96,37 @@ describe('redis engine (standalone)', () => {
     assert.deepEqual(history?.entries, [{ id: gone, fields: [] }]);
   });
 
+  test('appendAndAck is one transaction even with other commands sent around it', async () => {
+    const requests = uniqueName('tx-req');
+    const replies = uniqueName('tx-rep');
+    const other = uniqueName('tx-other');
+    await engine.createGroup(requests, 'g', '0');
+    for (let i = 0; i < 3; i++) await engine.append(requests, ['i', String(i)]);
+    const [taken] = await engine.readGroup('g', 'c', [{ stream: requests, after: '>' }], { count: 10 });
+    const ids = taken!.entries.map((e) => e.id);
+    const before = Array.from({ length: 50 }, (_, i) => engine.append(other, ['n', String(i)]));
+    const tx = engine.appendAndAck(ids.map((id) => ({ stream: replies, fields: ['re', id] })), 'g', [{ stream: requests, ids }]);
+    const afterTx = Array.from({ length: 50 }, (_, i) => engine.append(other, ['n', String(50 + i)]));
+    await Promise.all([...before, tx, ...afterTx]);
+    assert.equal(await engine.length(other), 100);
+    assert.deepEqual((await engine.range(replies, '-', '+')).map((e) => e.fields[1]!.toString()), ids);
+    assert.equal((await engine.pendingSummary(requests, 'g')).count, 0);
+  });
+
+  test('appendAndAck: an append that fails while the transaction runs rejects with a typed error; its acks are applied', async () => {
+    const requests = uniqueName('tx-req');
+    const notAStream = uniqueName('tx-string');
+    await server.command('SET', notAStream, 'x');
+    await engine.createGroup(requests, 'g', '0');
+    const id = await engine.append(requests, ['i', '1']);
+    await engine.readGroup('g', 'c', [{ stream: requests, after: '>' }], { count: 1 });
+    await assert.rejects(
+      engine.appendAndAck([{ stream: notAStream, fields: ['a', 'b'] }], 'g', [{ stream: requests, ids: [id!] }]),
+      (error: { code?: string; message?: string }) => error.code === 'ERR_STREAMERSON_ENGINE' && /WRONGTYPE/.test(error.message ?? ''),
+    );
+    assert.equal((await engine.pendingSummary(requests, 'g')).count, 0);
+  });
+
   test('Redis errors become typed errors', async () => {
     const stream = uniqueName('errors');
     const id = (await engine.append(stream, ['a', 'b'], { id: '5-1' }))!;

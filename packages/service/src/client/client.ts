@@ -150,23 +150,41 @@ export class Client {
    * (`ERR_STREAMERSON_REMOTE`, an error reply), `ERR_STREAMERSON_OVERLOAD` (more
    * than `maxInFlight` waiting), `AbortError` or `ClosedError`.
    */
-  async request<R = unknown>(topic: string, type: string, payload: unknown, options: RequestOptions = {}): Promise<R> {
-    validateTopic(topic);
-    const timeout = intOption(options.timeout, 'timeout', this.config.timeout, 1);
-    const shards = intOption(options.shards, 'shards', 1, 1);
-    if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
-    this.admit();
-    await this.start();
-    this.admit();
-    const id = `${this.config.id}-${(++this.seq).toString(36)}`;
-    const fields = encodeMessage({
-      id,
-      type,
-      replyTo: this.replyStream,
-      headers: requestHeaders(options, Date.now() + timeout),
-      payload,
-      ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
+  request<R = unknown>(topic: string, type: string, payload: unknown, options: RequestOptions = {}): Promise<R> {
+    let timeout: number;
+    let shards: number;
+    try {
+      validateTopic(topic);
+      timeout = intOption(options.timeout, 'timeout', this.config.timeout, 1);
+      shards = intOption(options.shards, 'shards', 1, 1);
+      if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
+      this.admit();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // Started: no extra promise on the way (the common case, every request but the first).
+    if (this.loop !== undefined) return this.send(topic, type, payload, options, timeout, shards);
+    return this.start().then(() => {
+      this.admit();
+      return this.send<R>(topic, type, payload, options, timeout, shards);
     });
+  }
+
+  private send<R>(topic: string, type: string, payload: unknown, options: RequestOptions, timeout: number, shards: number): Promise<R> {
+    const id = `${this.config.id}-${(++this.seq).toString(36)}`;
+    let fields;
+    try {
+      fields = encodeMessage({
+        id,
+        type,
+        replyTo: this.replyStream,
+        headers: requestHeaders(options, Date.now() + timeout),
+        payload,
+        ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const stream = streamKey(topic, this.rr++ % shards, shards);
     this.counts.requests++;
     return new Promise<R>((resolve, reject) => {
