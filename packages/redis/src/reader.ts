@@ -21,6 +21,15 @@ export interface ReaderHost<C> {
   readerClosed(reader: ClosableReader): void;
 }
 
+/** What a standalone reader needs from its engine besides {@link ReaderHost}. */
+export interface StandaloneReaderHost extends ReaderHost<Redis> {
+  /** Ends the blocking command of connection `clientId` as if it had timed out (`CLIENT UNBLOCK`). */
+  unblock(clientId: number): Promise<unknown>;
+}
+
+/** Longest wait on close for a blocked read to end by `CLIENT UNBLOCK` before the connection is dropped. */
+export const UNBLOCK_WAIT_MS = 1_000;
+
 /** Checks the arguments of a read; throws {@link InvalidOptionError}. */
 export function checkPositions(positions: readonly unknown[]): void {
   if (!Array.isArray(positions) || positions.length === 0) throw new InvalidOptionError('positions', 'expected a non-empty array');
@@ -29,15 +38,24 @@ export function checkPositions(positions: readonly unknown[]): void {
 /**
  * A blocking reader on a standalone server: one dedicated connection, opened
  * on the first read. Reads run one at a time on it (a second read waits for
- * the first). Closing disconnects it, so that a blocked read resolves `[]` at once.
+ * the first). Closing first ends a blocked read with `CLIENT UNBLOCK`, as a
+ * timeout would, so that entries Redis has already handed to a group read
+ * come back to the caller instead of sitting in the group's pending list on
+ * a dropped connection; then it disconnects. `destroy()` only disconnects: a
+ * blocked read resolves `[]` at once.
  */
 export class RedisReader implements ClosableReader {
   private connection: Redis | undefined;
   private closed = false;
   /** Ends a read whose command ioredis never settles (queued while reconnecting). */
   private readonly latch = new CloseLatch();
+  /** Server-side id of the connection (`CLIENT ID`), asked once per connection before its first read. */
+  private clientId: number | undefined;
+  private identified = false;
+  /** The read under way, if any. */
+  private reading: Promise<unknown> | undefined;
 
-  constructor(private readonly host: ReaderHost<Redis>) {}
+  constructor(private readonly host: StandaloneReaderHost) {}
 
   read(positions: readonly ReadPosition[], options?: ReadOptions): Promise<StreamEntries[]> {
     if (this.closed) return Promise.reject(new ClosedError('redis reader'));
@@ -65,18 +83,55 @@ export class RedisReader implements ClosableReader {
   }
 
   private run(command: string, args: Arg[]): Promise<StreamEntries[]> {
-    if (this.connection === undefined) {
-      this.connection = this.host.duplicate();
-      this.connection.on('error', () => {});
-    }
-    const read = this.connection.callBuffer(command, args).then(toStreamEntries, (error: unknown) => {
+    const connection = this.connect();
+    const sent = this.identified
+      ? connection.callBuffer(command, args)
+      : this.identify(connection).then(() => connection.callBuffer(command, args));
+    const read = sent.then(toStreamEntries, (error: unknown) => {
       if (this.closed) return [];
       throw toStreamersonError(error, false, 'redis reader');
     });
+    this.reading = read;
+    const settled = (): void => {
+      if (this.reading === read) this.reading = undefined;
+    };
+    read.then(settled, settled);
     return this.latch.race(read, []);
   }
 
+  private connect(): Redis {
+    if (this.connection !== undefined) return this.connection;
+    const connection = this.host.duplicate();
+    connection.on('error', () => {});
+    // A new connection after a reconnect has a new id.
+    connection.on('reconnecting', () => {
+      this.clientId = undefined;
+      this.identified = false;
+    });
+    this.connection = connection;
+    return connection;
+  }
+
+  /** Learns the connection's id; without it (a server that refuses CLIENT ID), close only disconnects. */
+  private async identify(connection: Redis): Promise<void> {
+    this.identified = true;
+    try {
+      this.clientId = Number(await connection.call('client', 'id'));
+    } catch {
+      this.clientId = undefined;
+    }
+  }
+
   async close(): Promise<void> {
+    if (this.closed) return;
+    const reading = this.reading;
+    const clientId = this.clientId;
+    if (reading !== undefined && clientId !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      const unblocked = this.host.unblock(clientId).then(() => reading).catch(() => undefined);
+      await Promise.race([unblocked, new Promise((resolve) => { timer = setTimeout(resolve, UNBLOCK_WAIT_MS); })]);
+      clearTimeout(timer);
+    }
     this.destroy();
   }
 

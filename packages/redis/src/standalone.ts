@@ -154,6 +154,7 @@ export class RedisEngine extends BaseRedisEngine {
       new RedisReader({
         duplicate: () => this.client.duplicate({ enableAutoPipelining: false, commandTimeout: undefined }),
         readerClosed: (r) => this.readerClosed(r),
+        unblock: (clientId) => this.call('client', ['unblock', clientId]),
       }),
     );
   }
