@@ -2,12 +2,13 @@
  * One gateway route as a Fastify route: the handler writes the request
  * message and answers with the reply. Everything a request does not change
  * (request options, latency observer, cap state) is made once here, so the
- * request path allocates only the envelope.
+ * request path allocates only the envelope and the callbacks of its reply.
  */
 import { TRACEPARENT_HEADER, TRACESTATE_HEADER, StreamersonError } from '@streamerson/core';
 import type { Client, RequestOptions } from '@streamerson/service';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { authorized, type AuthorizeHook } from '../authorize.js';
+import { httpReply, type HttpReply } from '../envelope.js';
 import { errorBody, toFailure, type GatewayFailure } from '../errors.js';
 import type { RouteRequests } from '../ws/route-request.js';
 import type { GatewayMetrics } from '../metrics.js';
@@ -35,6 +36,11 @@ export function sendFailure(reply: FastifyReply, f: GatewayFailure, ctx: Pick<Ro
   return reply.code(f.status).type('application/json; charset=utf-8').send(JSON.stringify(errorBody(f)));
 }
 
+/** The answer to a one-way request: 202 with the message id. */
+function accepted(messageId: string): HttpReply {
+  return httpReply(202, { id: messageId });
+}
+
 /** Request options carrying the trace context of the HTTP request, when it has one. */
 function traced(request: FastifyRequest, base: RequestOptions): RequestOptions {
   const parent = request.headers[TRACEPARENT_HEADER];
@@ -55,20 +61,45 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
   const forbidden = new StreamersonError('ERR_STREAMERSON_FORBIDDEN', `request on "${topic}" is not allowed`);
   const { routeRequests, authorize } = ctx;
 
-  async function handler(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const started = performance.now();
+  /** Counts the latency of a request, then lets the route's error handler answer. */
+  function fail(reply: FastifyReply, started: number, error: unknown): void {
+    observe((performance.now() - started) / 1000);
+    reply.send(error);
+  }
+
+  /** Sends the reply payload as the answer, then counts the latency. */
+  function answer(reply: FastifyReply, started: number, result: unknown): void {
     try {
-      if (cap.over) throw overCap;
-      if (routeRequests?.isRouteRequest(request) && !(await authorized(authorize, { op: 'request', topic, type, request }))) throw forbidden;
-      const payload = toHttpRequest(request, url, forwardHeaders);
-      if (oneWay) {
-        const messageId = await client.publish(topic, type, payload, publishOptions);
-        return reply.code(202).send({ id: messageId });
-      }
-      return sendReply(reply, await client.request(topic, type, payload, traced(request, requestOptions)));
-    } finally {
-      observe((performance.now() - started) / 1000);
+      sendReply(reply, result);
+    } catch (error) {
+      // A reply Fastify refuses (a status out of range, …) is answered as an error, not left hanging.
+      fail(reply, started, error);
+      return;
     }
+    observe((performance.now() - started) / 1000);
+  }
+
+  /** Writes the request message and answers once its reply (or, one-way, its append) settles. */
+  function forward(request: FastifyRequest, reply: FastifyReply, started: number): void {
+    const payload = toHttpRequest(request, url, forwardHeaders);
+    const settled = oneWay
+      ? client.publish(topic, type, payload, publishOptions).then(accepted)
+      : client.request(topic, type, payload, traced(request, requestOptions));
+    settled.then((result) => answer(reply, started, result), (error: unknown) => fail(reply, started, error));
+  }
+
+  // Not async: the answer goes out from the reply's promise chain, so a
+  // request costs neither an async frame nor Fastify awaiting the handler.
+  function handler(request: FastifyRequest, reply: FastifyReply): void {
+    const started = performance.now();
+    if (cap.over) return fail(reply, started, overCap);
+    if (routeRequests?.isRouteRequest(request)) {
+      void authorized(authorize, { op: 'request', topic, type, request }).then((allowed) =>
+        allowed ? forward(request, reply, started) : fail(reply, started, forbidden),
+      );
+      return;
+    }
+    forward(request, reply, started);
   }
 
   return {
