@@ -19,7 +19,7 @@ export const REPLY_STREAM_PREFIX = '_reply:';
 
 /** Options of a {@link Client}. */
 export interface ClientOptions {
-  /** Instance id: names the reply stream and is the source of requests; default random. */
+  /** Instance id: names the reply stream, prefixes request ids and is the source of one-way messages; default random. */
   readonly id?: string;
   /** Default request timeout; default {@link DEFAULT_REQUEST_TIMEOUT_MS}. */
   readonly timeout?: number;
