@@ -13,7 +13,7 @@ import {
   type StreamAcks,
 } from '@streamerson/core';
 import { BaseRedisEngine, DEFAULT_LIST_LIMIT, type AppendResult, type QueuedAppend } from './base-engine.js';
-import { queueXadd, xaddCommand } from './commands.js';
+import { xaddCommand } from './commands.js';
 import { retryStrategy, type ParsedRedisEngineOptions } from './options.js';
 import { RedisReader } from './reader.js';
 import { scanStreams } from './scan.js';
@@ -118,10 +118,24 @@ export class RedisEngine extends BaseRedisEngine {
     });
   }
 
-  protected async appendEach(items: readonly AppendItem[]): Promise<AppendResult[]> {
-    const pipeline = this.client.pipeline();
-    for (const item of items) queueXadd(pipeline, item);
-    return (await pipeline.exec().catch(this.fail)) as AppendResult[];
+  /** The appends as commands of their own, written in one corked run; resolves once each has its result. */
+  protected appendEach(items: readonly AppendItem[]): Promise<AppendResult[]> {
+    if (items.length === 0) return Promise.resolve([]);
+    return new Promise((resolve) => {
+      const results: AppendResult[] = new Array(items.length);
+      let left = items.length;
+      const settle = (i: number, result: AppendResult): void => {
+        results[i] = result;
+        if (--left === 0) resolve(results);
+      };
+      this.corked(() => {
+        for (let i = 0; i < items.length; i++) {
+          const command = xaddCommand(items[i]!);
+          this.client.sendCommand(command);
+          (command.promise as Promise<string | null>).then((id) => settle(i, [null, id]), (error: Error) => settle(i, [error, null]));
+        }
+      });
+    });
   }
 
 
