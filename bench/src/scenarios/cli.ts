@@ -164,7 +164,7 @@ export async function runCli(ctx: BenchContext): Promise<ComparisonReport[]> {
       const stream = uniqueName('bench-cli-tap');
       const expectedBytes = fileOf(count).bytes;
       const cpu = cpuFile();
-      // Filled before timing with the entries produce writes (same eight fields, same payload bytes).
+      // Filled before timing with the entries produce writes (same fields, same payload bytes).
       const filled = await writeAll(rawLineWriter(redis, stream), lines, count, CLI_BATCH_SIZE, CLI_IN_FLIGHT);
       if (filled !== count) throw new StreamersonError('ERR_STREAMERSON_ENGINE', `cli: filled ${filled} of ${count} entries for tap`);
       let output: CliOutput = { lines: 0, bytes: 0 };
@@ -191,7 +191,7 @@ export async function runCli(ctx: BenchContext): Promise<ComparisonReport[]> {
       setup:
         `An NDJSON file of ~${payloadBytes} B JSON lines (${int(fileOf(n).bytes / 1e6)} MB, temporary directory). ` +
         `produce: the binary as a child process, \`produce <stream> <file> -q\` with its defaults (${int(CLI_BATCH_SIZE)} per pipeline, ${CLI_IN_FLIGHT} in flight), timed from spawn to exit (Node startup included), XLEN checked. ` +
-        `raw: the file's lines read into memory before timing, then ioredis pipelines of ${int(CLI_BATCH_SIZE)} \`XADD\`s of the same eight fields, ${CLI_IN_FLIGHT} in flight. ` +
+        `raw: the file's lines read into memory before timing, then ioredis pipelines of ${int(CLI_BATCH_SIZE)} \`XADD\`s of the same fields (\`v 1 p <line>\`), ${CLI_IN_FLIGHT} in flight. ` +
         `tap: \`tap <stream> --from beginning --count N -p\` on a stream filled beforehand with the same entries, stdout piped into the bench, lines counted and bytes checked against the file. ` +
         'CPU "cli" is the child\'s own `process.cpuUsage()` at exit (startup included).',
       unit: 'msgs/s',

@@ -4,7 +4,7 @@
  * through a fresh consumer group created at `0`. Raw: `XREADGROUP COUNT
  * batchSize`, `JSON.parse` of every payload, `XACK` of the batch. Ours: a
  * group-mode Consumer with `autoAck` and the default `prefetch`. A third,
- * informational side reads our eight-field entries with plain ioredis.
+ * informational side reads our protocol entries (`v 1 p <json>`) with plain ioredis.
  */
 import { connect } from '@streamerson/core';
 import { uniqueName } from '@streamerson/testkit';

@@ -3,7 +3,7 @@
  * Both sides write batches of `batchSize` with `inFlightBatches` batches
  * outstanding on one connection: raw as one ioredis pipeline per batch, ours
  * through a Producer whose `maxBatch` is `batchSize`. A third, informational
- * side writes our eight-field entries with plain ioredis.
+ * side writes our protocol entries (`v 1 p <json>`) with plain ioredis.
  */
 import { connect } from '@streamerson/core';
 import { uniqueName } from '@streamerson/testkit';
@@ -24,7 +24,7 @@ export const RAW_PRODUCE_FORMAT = Object.freeze({ field: 'payload' });
 export const WRITER_LABELS = Object.freeze({
   ours: 'Streamerson',
   raw: 'raw ioredis, 1-field entries',
-  rawSameFormat: 'raw ioredis, our 8-field entries (informational)',
+  rawSameFormat: 'raw ioredis, our protocol entries (informational)',
 });
 
 /** Runs the `produce` comparison. */
