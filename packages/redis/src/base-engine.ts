@@ -41,6 +41,14 @@ import {
 } from './replies.js';
 import { APPEND_IDEMPOTENT, appendIdempotentScript } from './scripts/index.js';
 
+/**
+ * Single appends of one event-loop tick leave together, at most this many at a
+ * time: under load (a client answering a batch of replies with new requests)
+ * the first ones reach Redis, and the worker, while later ones are still being
+ * made, instead of all waiting for the end of the tick.
+ */
+export const APPEND_FLUSH_AT = 16;
+
 /** Streams returned by `listStreams` without `limit`. */
 export const DEFAULT_LIST_LIMIT = 10_000;
 
@@ -134,6 +142,7 @@ export abstract class BaseRedisEngine implements Engine {
     return new Promise((resolve, reject) => {
       this.queued.push({ item: options === undefined ? { stream, fields } : { ...options, stream, fields }, resolve, reject });
       if (this.queued.length === 1) process.nextTick(this.flushQueued);
+      else if (this.queued.length >= APPEND_FLUSH_AT) this.flushQueued();
     });
   }
 
@@ -141,8 +150,9 @@ export abstract class BaseRedisEngine implements Engine {
 
   private readonly flushQueued = (): void => {
     const batch = this.queued;
+    if (batch.length === 0) return; // sent already, at APPEND_FLUSH_AT
     this.queued = [];
-    // Alone in its tick (the usual case of a request under light load): no pipeline to build.
+    // Alone in its tick (the usual case of a request under light load): a command of its own.
     if (batch.length === 1) this.sendAppend(batch[0]!);
     else this.sendAppends(batch);
   };

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { connect, parseEngineUrl, type Engine, type RedisUrl } from '@streamerson/core';
 import { startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
 import { createRedisEngine } from '../src/index.js';
+import { APPEND_FLUSH_AT } from '../src/base-engine.js';
 
 function open(url: string, options?: Record<string, unknown>): Engine {
   return createRedisEngine(parseEngineUrl(url) as RedisUrl, options);
@@ -94,6 +95,15 @@ describe('redis engine (standalone)', () => {
     await engine.deleteEntries(s2, [gone]);
     const [history] = await engine.readGroup('g', 'c', [{ stream: s2, after: '0' }]);
     assert.deepEqual(history?.entries, [{ id: gone, fields: [] }]);
+  });
+
+  test('appends of one tick beyond APPEND_FLUSH_AT leave in several writes and keep their order', async () => {
+    const stream = uniqueName('flush-at');
+    const n = APPEND_FLUSH_AT * 2 + 3;
+    const ids = await Promise.all(Array.from({ length: n }, (_, i) => engine.append(stream, ['i', String(i)])));
+    const entries = await engine.range(stream, '-', '+');
+    assert.deepEqual(entries.map((e) => e.id), ids);
+    assert.deepEqual(entries.map((e) => e.fields[1]!.toString()), Array.from({ length: n }, (_, i) => String(i)));
   });
 
   test('appendAndAck is one transaction even with other commands sent around it', async () => {
