@@ -42,10 +42,12 @@ import {
 import { APPEND_IDEMPOTENT, appendIdempotentScript } from './scripts/index.js';
 
 /**
- * Single appends of one event-loop tick leave together, at most this many at a
- * time: under load (a client answering a batch of replies with new requests)
+ * Single appends leave together once the event loop has run the I/O callbacks
+ * at hand (`setImmediate`): a gateway's requests that arrived on many sockets
+ * at once become one write instead of one each. At most this many go in one
+ * write: under load (a client answering a batch of replies with new requests)
  * the first ones reach Redis, and the worker, while later ones are still being
- * made, instead of all waiting for the end of the tick.
+ * made.
  */
 export const APPEND_FLUSH_AT = 16;
 
@@ -128,9 +130,9 @@ export abstract class BaseRedisEngine implements Engine {
   }
 
   /**
-   * Appends of one tick leave together in one pipeline (as ioredis'
-   * auto-pipelining would send them, but with prebuilt XADD requests); each
-   * settles on its own result.
+   * Appends made before the event loop's next check phase leave together (see
+   * {@link APPEND_FLUSH_AT}), as prebuilt XADD requests; each settles on its
+   * own result.
    */
   append(stream: string, fields: readonly FieldValue[], options?: AppendOptions): Promise<string | null> {
     if (this.closed) return this.rejectClosed();
@@ -141,7 +143,7 @@ export abstract class BaseRedisEngine implements Engine {
     }
     return new Promise((resolve, reject) => {
       this.queued.push({ item: options === undefined ? { stream, fields } : { ...options, stream, fields }, resolve, reject });
-      if (this.queued.length === 1) process.nextTick(this.flushQueued);
+      if (this.queued.length === 1) setImmediate(this.flushQueued);
       else if (this.queued.length >= APPEND_FLUSH_AT) this.flushQueued();
     });
   }
@@ -152,7 +154,7 @@ export abstract class BaseRedisEngine implements Engine {
     const batch = this.queued;
     if (batch.length === 0) return; // sent already, at APPEND_FLUSH_AT
     this.queued = [];
-    // Alone in its tick (the usual case of a request under light load): a command of its own.
+    // Alone (the usual case of a request under light load): a command of its own.
     if (batch.length === 1) this.sendAppend(batch[0]!);
     else this.sendAppends(batch);
   };
@@ -164,7 +166,7 @@ export abstract class BaseRedisEngine implements Engine {
     (command.promise as Promise<string | null>).then(resolve, (error: unknown) => reject(toStreamersonError(error, this.closed)));
   }
 
-  /** Sends the appends of one tick together; each settles with its own result. */
+  /** Sends queued appends together; each settles with its own result. */
   protected sendAppends(batch: readonly QueuedAppend[]): void {
     this.appendEach(batch.map((q) => q.item)).then(
       (results) => {

@@ -108,7 +108,7 @@ export class RedisEngine extends BaseRedisEngine {
   }
 
   /**
-   * The appends of one tick as commands of their own, written to the socket
+   * Queued appends as commands of their own, written to the socket
    * in one go (corked): one write, as a pipeline would make, without building
    * the pipeline and its result lists.
    */

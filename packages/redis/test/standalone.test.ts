@@ -97,7 +97,7 @@ describe('redis engine (standalone)', () => {
     assert.deepEqual(history?.entries, [{ id: gone, fields: [] }]);
   });
 
-  test('appends of one tick beyond APPEND_FLUSH_AT leave in several writes and keep their order', async () => {
+  test('appends made at once beyond APPEND_FLUSH_AT leave in several writes and keep their order', async () => {
     const stream = uniqueName('flush-at');
     const n = APPEND_FLUSH_AT * 2 + 3;
     const ids = await Promise.all(Array.from({ length: n }, (_, i) => engine.append(stream, ['i', String(i)])));

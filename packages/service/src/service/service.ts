@@ -271,7 +271,7 @@ export class Service {
         continue;
       }
       try {
-        await this.claimDueRetries();
+        if (this.scheduled.size > 0) await this.claimDueRetries();
         if (this.ownBacklog) await this.claimOwnBacklog();
         if (Date.now() >= this.nextClaimAt) {
           this.nextClaimAt = Date.now() + this.config.claimIntervalMs;
