@@ -26,6 +26,7 @@ export type {
   AppendOptions,
   AppendItem,
   StreamAcks,
+  WritesBeforeRead,
   IdempotentAppendResult,
   ReadPosition,
   ReadOptions,

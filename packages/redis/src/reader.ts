@@ -7,9 +7,11 @@ import {
   type ReadOptions,
   type ReadPosition,
   type StreamEntries,
+  type WritesBeforeRead,
 } from '@streamerson/core';
 import type { ClosableReader } from './base-engine.js';
 import { CloseLatch } from './close-latch.js';
+import { corked, sendAppendAndAck } from './transaction.js';
 import { xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
 import { toStreamersonError } from './errors.js';
 import { toStreamEntries } from './replies.js';
@@ -82,11 +84,47 @@ export class RedisReader implements ClosableReader {
     return this.run('xreadgroup', xreadgroupArgs(group, consumer, positions, options));
   }
 
-  private run(command: string, args: Arg[]): Promise<StreamEntries[]> {
+  /**
+   * The transaction of `writes` (MULTI … EXEC), then the group read, in one
+   * corked write on this reader's connection: the replies and acks of the
+   * entries just run travel with the request for the next ones, as one round
+   * trip.
+   */
+  readGroupAfter(
+    writes: WritesBeforeRead,
+    group: string,
+    consumer: string,
+    positions: readonly GroupReadPosition[],
+    options?: GroupReadOptions,
+  ): Promise<StreamEntries[]> {
+    let args: Arg[];
+    try {
+      if (this.closed) throw new ClosedError('redis reader');
+      checkPositions(positions);
+      args = xreadgroupArgs(group, consumer, positions, options);
+    } catch (error) {
+      writes.settled(error);
+      return Promise.reject(error);
+    }
+    return this.run('xreadgroup', args, (connection) => {
+      let done!: Promise<Error | undefined>;
+      let read!: Promise<unknown>;
+      corked(connection, () => {
+        done = sendAppendAndAck(connection, writes.appends, group, writes.acks);
+        read = connection.callBuffer('xreadgroup', args);
+      });
+      done.then(
+        (failed) => writes.settled(failed === undefined ? undefined : toStreamersonError(failed, false, 'redis reader')),
+        (error: unknown) => writes.settled(toStreamersonError(error, this.closed, 'redis reader')),
+      );
+      return read;
+    });
+  }
+
+  /** Sends a read (`send`, by default the command alone) on the reader's connection, the connection's id learnt first. */
+  private run(command: string, args: Arg[], send = (connection: Redis): Promise<unknown> => connection.callBuffer(command, args)): Promise<StreamEntries[]> {
     const connection = this.connect();
-    const sent = this.identified
-      ? connection.callBuffer(command, args)
-      : this.identify(connection).then(() => connection.callBuffer(command, args));
+    const sent = this.identified ? send(connection) : this.identify(connection).then(() => send(connection));
     const read = sent.then(toStreamEntries, (error: unknown) => {
       if (this.closed) return [];
       throw toStreamersonError(error, false, 'redis reader');

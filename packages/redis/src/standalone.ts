@@ -1,4 +1,4 @@
-import { Command, Redis, type RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import {
   ClosedError,
   InvalidOptionError,
@@ -17,8 +17,7 @@ import { xaddCommand } from './commands.js';
 import { retryStrategy, type ParsedRedisEngineOptions } from './options.js';
 import { RedisReader } from './reader.js';
 import { scanStreams } from './scan.js';
-
-function ignore(): void {}
+import { corked, sendAppendAndAck } from './transaction.js';
 
 /** Formats a host for a URL (IPv6 in brackets). */
 export function formatHost(host: string, port: number): string {
@@ -65,46 +64,19 @@ export class RedisEngine extends BaseRedisEngine {
   }
 
   /**
-   * One MULTI/EXEC transaction: one round trip, run in order and at once. A
-   * transaction Redis refuses (a command it will not queue, such as a write
-   * when out of memory) applies nothing, so no entry is acknowledged without
-   * its append; an append that fails while running (a key of another type)
-   * rejects, its acks already applied. The commands are written in one
-   * synchronous, corked run, so nothing else on the connection comes between
-   * MULTI and EXEC.
+   * One MULTI/EXEC transaction (see {@link sendAppendAndAck}): one round trip,
+   * run in order and at once; an append that fails while running (a key of
+   * another type) rejects, its acks already applied.
    */
   override appendAndAck(items: readonly AppendItem[], group: string, acks: readonly StreamAcks[]): Promise<void> {
     if (this.closed) return this.rejectClosed();
-    const exec = new Command('exec', [], { replyEncoding: 'utf8' });
-    this.corked(() => {
-      this.sendQueued(new Command('multi', [], { replyEncoding: 'utf8' }));
-      for (const item of items) this.sendQueued(xaddCommand(item));
-      for (const a of acks) if (a.ids.length > 0) this.sendQueued(new Command('xack', [a.stream, group, ...a.ids], { replyEncoding: 'utf8' }));
-      this.client.sendCommand(exec);
+    let done!: Promise<Error | undefined>;
+    corked(this.client, () => {
+      done = sendAppendAndAck(this.client, items, group, acks);
     });
-    return (exec.promise as Promise<unknown[] | null>).then((results) => {
-      for (let i = 0; i < items.length; i++) {
-        const result = results?.[i];
-        if (result instanceof Error) this.fail(result);
-      }
+    return done.then((failed) => {
+      if (failed !== undefined) this.fail(failed);
     }, this.fail);
-  }
-
-  /** Sends a command queued in a transaction: its own reply is `QUEUED` or an error that EXEC reports again. */
-  private sendQueued(command: Command): void {
-    this.client.sendCommand(command);
-    command.promise.catch(ignore);
-  }
-
-  /** Runs `send` with the connection's socket corked: the commands it sends leave in one write. */
-  private corked(send: () => void): void {
-    const socket = this.client.stream as { cork?(): void; uncork?(): void } | undefined;
-    socket?.cork?.();
-    try {
-      send();
-    } finally {
-      socket?.uncork?.();
-    }
   }
 
   /**
@@ -113,7 +85,7 @@ export class RedisEngine extends BaseRedisEngine {
    * the pipeline and its result lists.
    */
   protected override sendAppends(batch: readonly QueuedAppend[]): void {
-    this.corked(() => {
+    corked(this.client, () => {
       for (const q of batch) this.sendAppend(q);
     });
   }
@@ -128,7 +100,7 @@ export class RedisEngine extends BaseRedisEngine {
         results[i] = result;
         if (--left === 0) resolve(results);
       };
-      this.corked(() => {
+      corked(this.client, () => {
         for (let i = 0; i < items.length; i++) {
           const command = xaddCommand(items[i]!);
           this.client.sendCommand(command);

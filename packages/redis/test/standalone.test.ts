@@ -137,6 +137,49 @@ describe('redis engine (standalone)', () => {
     assert.equal((await engine.pendingSummary(requests, 'g')).count, 0);
   });
 
+  test('readGroupAfter: replies and acks, then the group read, on the reader connection', async () => {
+    const requests = uniqueName('after-req');
+    const replies = uniqueName('after-rep');
+    await engine.createGroup(requests, 'g', '0');
+    for (let i = 0; i < 2; i++) await engine.append(requests, ['i', String(i)]);
+    const reader = engine.openReader();
+    try {
+      const [first] = await reader.readGroup('g', 'c', [{ stream: requests, after: '>' }], { count: 1 });
+      const firstId = first!.entries[0]!.id;
+      const outcomes: unknown[] = [];
+      const next = await reader.readGroupAfter!(
+        { appends: [{ stream: replies, fields: ['re', firstId] }], acks: [{ stream: requests, ids: [firstId] }], settled: (error) => outcomes.push(error ?? 'ok') },
+        'g', 'c', [{ stream: requests, after: '>' }], { count: 10, blockMs: 1_000 },
+      );
+      assert.deepEqual(outcomes, ['ok'], 'the writes settle before the read returns');
+      assert.deepEqual(next[0]!.entries.map((e) => e.fields[1]!.toString()), ['1']);
+      assert.deepEqual((await engine.range(replies, '-', '+')).map((e) => e.fields[1]!.toString()), [firstId]);
+      const pending = await engine.pendingSummary(requests, 'g');
+      assert.equal(pending.count, 1, 'the first is acked, the second is pending');
+      assert.equal(pending.lowestId, next[0]!.entries[0]!.id);
+
+      // A transaction Redis refuses applies nothing; the read still runs.
+      const refused: unknown[] = [];
+      await engine.append(requests, ['i', '2']);
+      const after = await reader.readGroupAfter!(
+        { appends: [{ stream: replies, fields: ['odd'] }], acks: [{ stream: requests, ids: [next[0]!.entries[0]!.id] }], settled: (error) => refused.push(error) },
+        'g', 'c', [{ stream: requests, after: '>' }], { count: 10, blockMs: 1_000 },
+      );
+      assert.equal(refused.length, 1);
+      assert.equal((refused[0] as { code?: string }).code, 'ERR_STREAMERSON_ENGINE');
+      assert.deepEqual(after[0]!.entries.map((e) => e.fields[1]!.toString()), ['2']);
+      assert.equal((await engine.pendingSummary(requests, 'g')).count, 2, 'nothing acked by the refused transaction');
+    } finally {
+      await reader.close();
+    }
+    const closed: unknown[] = [];
+    await assert.rejects(
+      reader.readGroupAfter!({ appends: [], acks: [], settled: (error) => closed.push(error) }, 'g', 'c', [{ stream: requests, after: '>' }]),
+      { code: 'ERR_STREAMERSON_CLOSED' },
+    );
+    assert.equal((closed[0] as { code?: string }).code, 'ERR_STREAMERSON_CLOSED');
+  });
+
   test('Redis errors become typed errors', async () => {
     const stream = uniqueName('errors');
     const id = (await engine.append(stream, ['a', 'b'], { id: '5-1' }))!;

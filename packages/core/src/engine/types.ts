@@ -70,6 +70,14 @@ export interface StreamAcks {
   readonly ids: readonly string[];
 }
 
+/** Replies and acks a group member sends ahead of its next read (see {@link BlockingReader.readGroupAfter}). */
+export interface WritesBeforeRead {
+  readonly appends: readonly AppendItem[];
+  readonly acks: readonly StreamAcks[];
+  /** Called once, when the writes are done: without an argument on success, else with the error `appendAndAck` would reject with. */
+  settled(error?: unknown): void;
+}
+
 /** Where a plain (non-group) read starts: after this id, exclusive. */
 export interface ReadPosition {
   readonly stream: string;
@@ -194,6 +202,21 @@ export interface StreamInfo {
 export interface BlockingReader {
   read(positions: readonly ReadPosition[], options?: ReadOptions): Promise<StreamEntries[]>;
   readGroup(
+    group: string,
+    consumer: string,
+    positions: readonly GroupReadPosition[],
+    options?: GroupReadOptions,
+  ): Promise<StreamEntries[]>;
+  /**
+   * Optional: `Engine.appendAndAck(writes.appends, group, writes.acks)`, then
+   * `readGroup(group, consumer, positions, options)`, sent together on the
+   * reader's connection — one round trip where there would be two. The
+   * writes' outcome goes to `writes.settled`, as `appendAndAck` would settle;
+   * the read's to the returned promise. Engines that cannot do better than two
+   * separate calls leave it out.
+   */
+  readGroupAfter?(
+    writes: WritesBeforeRead,
     group: string,
     consumer: string,
     positions: readonly GroupReadPosition[],

@@ -1,11 +1,13 @@
 /**
- * Replies, dead letters and acks of one tick travel together in one
- * `Engine.appendAndAck`: on standalone Redis one MULTI/EXEC round trip, on
- * other engines the acks once the appends succeeded — an entry is never
- * acknowledged without its reply written. If the appends fail, the entries
- * stay pending for a later delivery.
+ * Replies, dead letters and acks of one turn of the event loop travel
+ * together in one `Engine.appendAndAck`: on standalone Redis one MULTI/EXEC
+ * round trip, on other engines the acks once the appends succeeded — an entry
+ * is never acknowledged without its reply written. If the appends fail, the
+ * entries stay pending for a later delivery. The member's read loop may take
+ * the writes instead, to send them ahead of its next read (see
+ * `BlockingReader.readGroupAfter`).
  */
-import type { AppendItem, Engine } from '@streamerson/core';
+import type { AppendItem, Engine, StreamAcks, WritesBeforeRead } from '@streamerson/core';
 
 interface Batch {
   readonly appends: AppendItem[];
@@ -17,7 +19,16 @@ function emptyBatch(): Batch {
   return { appends: [], acks: new Map(), settle: [] };
 }
 
-/** Collects the writes of one tick and flushes them on the next. Its size is bounded by the member's concurrency. */
+function acksOf(batch: Batch): StreamAcks[] {
+  return [...batch.acks].map(([stream, ids]) => ({ stream, ids }));
+}
+
+function settle(batch: Batch, error?: unknown): void {
+  if (error === undefined) for (const s of batch.settle) s.resolve();
+  else for (const s of batch.settle) s.reject(error);
+}
+
+/** Collects writes and flushes them in the event loop's check phase. Its size is bounded by the member's concurrency. */
 export class Outbox {
   private batch: Batch = emptyBatch();
   private scheduled = false;
@@ -33,22 +44,25 @@ export class Outbox {
     else ids.push(ack.id);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flush();
+      });
     }
     return new Promise((resolve, reject) => batch.settle.push({ resolve, reject }));
   }
 
-  private flush(): void {
+  /** The writes queued so far, handed to the caller to send (nothing if none); they settle through `settled`. */
+  take(): WritesBeforeRead | undefined {
     const batch = this.batch;
+    if (batch.settle.length === 0) return undefined;
     this.batch = emptyBatch();
-    this.scheduled = false;
-    this.write(batch).then(
-      () => { for (const s of batch.settle) s.resolve(); },
-      (err: unknown) => { for (const s of batch.settle) s.reject(err); },
-    );
+    return { appends: batch.appends, acks: acksOf(batch), settled: (error) => settle(batch, error) };
   }
 
-  private write(batch: Batch): Promise<void> {
-    return this.engine.appendAndAck(batch.appends, this.group, [...batch.acks].map(([stream, ids]) => ({ stream, ids })));
+  private flush(): void {
+    const writes = this.take();
+    if (writes === undefined) return;
+    this.engine.appendAndAck(writes.appends, this.group, writes.acks).then(() => writes.settled(), (err: unknown) => writes.settled(err));
   }
 }

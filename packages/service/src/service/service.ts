@@ -292,13 +292,20 @@ export class Service {
       const block = Math.max(1, Math.min(blockMs, this.nextClaimAt - Date.now(), this.nextRetryAt() - Date.now()));
       let used = 0;
       try {
-        const result = await reader.readGroup(group, consumer, positions, { count, blockMs: block });
+        // Replies and acks queued by now go with the read, in its round trip, where the engine can.
+        const writes = reader.readGroupAfter === undefined ? undefined : this.outbox.take();
+        const options = { count, blockMs: block };
+        const result = writes === undefined
+          ? await reader.readGroup(group, consumer, positions, options)
+          : await reader.readGroupAfter!(writes, group, consumer, positions, options);
         for (const { stream, entries } of result) {
           for (const entry of entries) {
             if (++used > taken) this.slots.force();
             this.dispatch(stream, entry, 1);
           }
         }
+        // Handlers that finish at once queue their replies by the check phase: they then ride on the next read.
+        if (used > 0 && reader.readGroupAfter !== undefined) await new Promise<void>((resolve) => setImmediate(resolve));
       } catch (err) {
         if (this.state !== 'running') break;
         await this.recover(err);
