@@ -326,13 +326,15 @@ export class Service {
     const k = key(stream, entry.id);
     this.active++;
     this.held.add(k);
-    this.process(k, stream, entry, deliveries, firstFailedAt)
-      .catch(() => { this.counts.engineErrors++; })
-      .finally(() => {
-        this.held.delete(k);
-        this.active--;
-        this.slots.release(1);
-      });
+    const done = (): void => {
+      this.held.delete(k);
+      this.active--;
+      this.slots.release(1);
+    };
+    this.process(k, stream, entry, deliveries, firstFailedAt).then(done, () => {
+      this.counts.engineErrors++;
+      done();
+    });
   }
 
   /** `k` is the entry's key in `held` and `running`. */
@@ -341,48 +343,48 @@ export class Service {
     const msg = decodeEntry(stream, entry);
     if (msg instanceof ProtocolError) {
       this.counts.badEntries++;
-      return this.outbox.add([this.deadLetter(stream, entry, msg.code, msg.message, deliveries)], ack);
+      return await this.outbox.add([this.deadLetter(stream, entry, msg.code, msg.message, deliveries)], ack);
     }
     const deadline = parseDeadline(msg.headers[DEADLINE_HEADER]);
     if (deadline !== undefined && deadline <= Date.now()) {
       this.counts.expired++;
-      return this.outbox.add([], ack);
+      return await this.outbox.add([], ack);
     }
     const registered = this.handlers.get(msg.type);
     if (registered === undefined) {
       this.counts.unknownType++;
       const replies = msg.replyTo === '' ? [] : [errorReply(msg, UNKNOWN_TYPE_STATUS, { code: 'ERR_STREAMERSON_UNKNOWN_TYPE', message: `no handler for message type "${msg.type}"` }, this.config.source)];
-      return this.outbox.add(replies, ack);
+      return await this.outbox.add(replies, ack);
     }
     const problems = registered.check?.(msg.payload);
     if (problems !== undefined) {
       this.counts.invalid++;
       const replies = msg.replyTo === '' ? [] : [this.safeErrorReply(msg, INVALID_PAYLOAD_STATUS, 'ERR_STREAMERSON_INVALID_PAYLOAD',
         `the payload of "${msg.type}" does not match its schema`, { problems: problems.slice(0, MAX_REPORTED_PROBLEMS) })];
-      return this.outbox.add(replies, ack);
+      return await this.outbox.add(replies, ack);
     }
     if (this.replyStore !== undefined && msg.replyTo !== '') {
       const stored = await this.replyStore.lookup(msg);
       if (stored !== undefined) {
         this.counts.replayed++;
-        return this.outbox.add([stored], ack);
+        return await this.outbox.add([stored], ack);
       }
     }
     let result: unknown;
     try {
       result = await this.run(k, registered.handler, msg, deliveries);
     } catch (err) {
-      return this.failed(msg, entry, err, deliveries, firstFailedAt);
+      return await this.failed(msg, entry, err, deliveries, firstFailedAt);
     }
     this.counts.processed++;
-    if (msg.replyTo === '') return this.outbox.add([], ack);
+    if (msg.replyTo === '') return await this.outbox.add([], ack);
     let reply: AppendItem;
     try {
       reply = successReply(msg, result, this.config.source);
     } catch (err) {
       reply = errorReply(msg, DEFAULT_ERROR_STATUS, { code: (err as StreamersonError).code ?? 'ERR_STREAMERSON_SERVICE', message: 'the reply payload cannot be encoded' }, this.config.source);
     }
-    return this.finish(msg, reply, ack);
+    return await this.finish(msg, reply, ack);
   }
 
   /**
