@@ -106,6 +106,14 @@ test('the Python codec passes every protocol test vector, both directions', asyn
   assert.ok(Number(m[3]) >= 15, 'the encode direction ran');
 });
 
+test('the Python reader printed in docs/PROTOCOL.md decodes every protocol test vector', async () => {
+  const { stdout } = await run(PYTHON, ['-B', 'check_doc_reader.py'], { cwd: exampleDir, timeout: 10_000 });
+  const m = /^(\d+)\/(\d+) vectors pass the reader of PROTOCOL.md/m.exec(stdout);
+  assert.ok(m, `unexpected output: ${stdout}`);
+  assert.equal(m[1], m[2]);
+  assert.ok(Number(m[2]) >= 30, 'the vector file has its vectors');
+});
+
 test('many concurrent requests of several types and content types are each answered correctly', async () => {
   const tasks: Promise<void>[] = [];
   for (let i = 0; i < 120; i++) {
