@@ -106,6 +106,13 @@ export class RedisReader implements ClosableReader {
       writes.settled(error);
       return Promise.reject(error);
     }
+    // The writes' outcome, or ERR_STREAMERSON_CLOSED if the reader closes first:
+    // a connection waiting to reconnect may never send them.
+    let outcome!: (error: unknown) => void;
+    const written = new Promise<unknown>((resolve) => {
+      outcome = resolve;
+    });
+    void this.latch.race(written, new ClosedError('redis reader')).then((error) => writes.settled(error));
     return this.run('xreadgroup', args, (connection) => {
       let done!: Promise<Error | undefined>;
       let read!: Promise<unknown>;
@@ -114,8 +121,8 @@ export class RedisReader implements ClosableReader {
         read = connection.callBuffer('xreadgroup', args);
       });
       done.then(
-        (failed) => writes.settled(failed === undefined ? undefined : toStreamersonError(failed, false, 'redis reader')),
-        (error: unknown) => writes.settled(toStreamersonError(error, this.closed, 'redis reader')),
+        (failed) => outcome(failed === undefined ? undefined : toStreamersonError(failed, false, 'redis reader')),
+        (error: unknown) => outcome(toStreamersonError(error, this.closed, 'redis reader')),
       );
       return read;
     });

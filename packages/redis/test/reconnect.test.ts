@@ -74,6 +74,31 @@ describe('closing a reader while its connection waits to reconnect', () => {
       await server.stop();
     }
   });
+
+  test('settles the writes sent ahead of a group read with ERR_STREAMERSON_CLOSED', async () => {
+    const server = await startRedis();
+    const engine = createRedisEngine(parseEngineUrl(server.url) as RedisUrl, { maxRetriesPerRequest: 0, reconnectDelayMs: 1_000 });
+    try {
+      const reader = engine.openReader();
+      const stream = uniqueName('dead');
+      await engine.createGroup(stream, 'g', '0');
+      assert.deepEqual(await reader.readGroup('g', 'c', [{ stream, after: '>' }], { blockMs: 10 }), []);
+      server.kill('SIGKILL');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      let settled: unknown = 'not yet';
+      const read = reader.readGroupAfter!(
+        { appends: [{ stream: uniqueName('replies'), fields: ['a', 'b'] }], acks: [], settled: (error) => { settled = error; } },
+        'g', 'c', [{ stream, after: '>' }], { blockMs: 5_000 },
+      );
+      await reader.close();
+      assert.deepEqual(await read, []);
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal((settled as { code?: string } | undefined)?.code, 'ERR_STREAMERSON_CLOSED');
+    } finally {
+      engine.destroy();
+      await server.stop();
+    }
+  });
 });
 
 describe('a reader that stays open', () => {

@@ -151,7 +151,8 @@ describe('redis engine (standalone)', () => {
         { appends: [{ stream: replies, fields: ['re', firstId] }], acks: [{ stream: requests, ids: [firstId] }], settled: (error) => outcomes.push(error ?? 'ok') },
         'g', 'c', [{ stream: requests, after: '>' }], { count: 10, blockMs: 1_000 },
       );
-      assert.deepEqual(outcomes, ['ok'], 'the writes settle before the read returns');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(outcomes, ['ok'], 'the writes settled by the time the read returned');
       assert.deepEqual(next[0]!.entries.map((e) => e.fields[1]!.toString()), ['1']);
       assert.deepEqual((await engine.range(replies, '-', '+')).map((e) => e.fields[1]!.toString()), [firstId]);
       const pending = await engine.pendingSummary(requests, 'g');
@@ -165,6 +166,7 @@ describe('redis engine (standalone)', () => {
         { appends: [{ stream: replies, fields: ['odd'] }], acks: [{ stream: requests, ids: [next[0]!.entries[0]!.id] }], settled: (error) => refused.push(error) },
         'g', 'c', [{ stream: requests, after: '>' }], { count: 10, blockMs: 1_000 },
       );
+      await new Promise((resolve) => setImmediate(resolve));
       assert.equal(refused.length, 1);
       assert.equal((refused[0] as { code?: string }).code, 'ERR_STREAMERSON_ENGINE');
       assert.deepEqual(after[0]!.entries.map((e) => e.fields[1]!.toString()), ['2']);
