@@ -2,7 +2,8 @@ import type { BlockingReader, GroupReadOptions, GroupReadPosition, ReadOptions, 
 import { ClosedError } from '../errors.js';
 import { readGroupEntries, checkGroupPositions } from './group-ops.js';
 import type { MemoryStore } from './memory-store.js';
-import { DEFAULT_READ_COUNT, intOption, listOption, nameOption } from './options.js';
+import { intOption } from '../options.js';
+import { DEFAULT_READ_COUNT, listOption, nameOption } from './options.js';
 import { readEntries, resolvePositions } from './stream-ops.js';
 import type { Waiter } from './waiters.js';
 
@@ -103,7 +104,7 @@ export class MemoryBlockingReader implements BlockingReader {
   async read(positions: readonly ReadPosition[], options: ReadOptions = {}): Promise<StreamEntries[]> {
     const store = this.open();
     const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
-    const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0);
+    const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
     // `$` means entries appended after this call, so it is resolved once, now.
     const resolved = resolvePositions(store, listOption(positions, 'positions'));
     const first = readEntries(store, resolved, count);
@@ -124,7 +125,7 @@ export class MemoryBlockingReader implements BlockingReader {
   ): Promise<StreamEntries[]> {
     const store = this.open();
     const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
-    const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0);
+    const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
     const noAck = options.noAck === true;
     nameOption(group, 'group');
     nameOption(consumer, 'consumer');

@@ -37,7 +37,8 @@ import {
 } from './group-ops.js';
 import { formatId, parseId } from './ids.js';
 import { acquireStore, releaseStore, type MemoryStore } from './memory-store.js';
-import { DEFAULT_LIST_LIMIT, DEFAULT_READ_COUNT, intOption, listOption, msOption, nameOption, parseRetention } from './options.js';
+import { intOption } from '../options.js';
+import { DEFAULT_LIST_LIMIT, DEFAULT_READ_COUNT, listOption, msOption, nameOption, parseRetention } from './options.js';
 import { appendEntry, applyRetention, rangeEntries, readEntries, resolvePositions } from './stream-ops.js';
 import { toRawEntry } from './stored-entry.js';
 
@@ -141,12 +142,12 @@ export class MemoryEngine implements Engine {
 
   async range(stream: string, start: string, end: string, count?: number): Promise<RawEntry[]> {
     const store = this.open();
-    return rangeEntries(store, nameOption(stream, 'stream'), start, end, intOption(count, 'count', Infinity), false);
+    return rangeEntries(store, nameOption(stream, 'stream'), start, end, intOption(count, 'count', Infinity, 0), false);
   }
 
   async revRange(stream: string, end: string, start: string, count?: number): Promise<RawEntry[]> {
     const store = this.open();
-    return rangeEntries(store, nameOption(stream, 'stream'), start, end, intOption(count, 'count', Infinity), true);
+    return rangeEntries(store, nameOption(stream, 'stream'), start, end, intOption(count, 'count', Infinity, 0), true);
   }
 
   async idempotentId(stream: string, messageId: string): Promise<string | null> {

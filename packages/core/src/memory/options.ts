@@ -1,5 +1,6 @@
 import type { Retention } from '../engine/types.js';
 import { InvalidOptionError } from '../errors.js';
+import { intOption } from '../options.js';
 import { parseId, type IdParts } from './ids.js';
 
 /** Entries returned per stream by a read without `count`. */
@@ -7,15 +8,6 @@ export const DEFAULT_READ_COUNT = 100;
 
 /** Streams returned by `listStreams` without `limit`. */
 export const DEFAULT_LIST_LIMIT = 10_000;
-
-/** Checks an integer option within `[min, max]`; `undefined` gives `fallback`. */
-export function intOption(value: unknown, option: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(option, `expected an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value;
-}
 
 /** Checks a duration in milliseconds (>= 0, finite). */
 export function msOption(value: unknown, option: string): number {
@@ -54,10 +46,10 @@ export function parseRetention(retention: Retention, option = 'retention'): Pars
     throw new InvalidOptionError(`${option}.limit`, 'a limit needs approximate trimming');
   }
   // As in Redis, a limit of 0 means no limit.
-  const limit = intOption(r.limit, `${option}.limit`, 0) || Infinity;
+  const limit = intOption(r.limit, `${option}.limit`, 0, 0) || Infinity;
   if ((r.maxLen === undefined) === (r.minId === undefined)) {
     throw new InvalidOptionError(option, 'expected exactly one of maxLen and minId');
   }
-  if (r.maxLen !== undefined) return { kind: 'maxLen', maxLen: intOption(r.maxLen, `${option}.maxLen`, 0), limit };
+  if (r.maxLen !== undefined) return { kind: 'maxLen', maxLen: intOption(r.maxLen, `${option}.maxLen`, 0, 0), limit };
   return { kind: 'minId', minId: parseId(r.minId), limit };
 }
