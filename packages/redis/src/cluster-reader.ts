@@ -1,4 +1,4 @@
-import type { Cluster } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   ClosedError,
   StreamersonError,
@@ -12,7 +12,7 @@ import type { ClosableReader } from './base-engine.js';
 import { CloseLatch } from './close-latch.js';
 import { xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
 import { toStreamersonError } from './errors.js';
-import { checkPositions, type ReaderHost } from './reader.js';
+import { checkPositions, UNBLOCK_WAIT_MS, type ReaderHost } from './reader.js';
 import { toStreamEntries } from './replies.js';
 import { groupBySlot } from './slots.js';
 
@@ -25,10 +25,23 @@ interface SlotRead {
   readonly kind: ReadKind;
   readonly call: number;
   readonly connection: Cluster;
+  /** The node's address (`host:port`) and the id of the connection to it that runs the command, when known. */
+  readonly blocked: Promise<{ readonly node: string; readonly clientId: number } | undefined>;
   readonly done: Promise<void>;
   settled: boolean;
   result: StreamEntries[];
   error: unknown;
+}
+
+/** What a cluster reader needs from its engine. */
+export interface ClusterReaderHost extends ReaderHost<Cluster> {
+  /** Ends the blocking command of connection `clientId` on node `node` (`host:port`) as if it had timed out (`CLIENT UNBLOCK`). */
+  unblock(node: string, clientId: number): Promise<unknown>;
+}
+
+/** `host:port` of a node client, as `Cluster.slots` names nodes. */
+export function nodeKey(node: Redis): string {
+  return `${node.options.host}:${node.options.port}`;
 }
 
 /** Compares two entry ids numerically (`<ms>-<seq>`). */
@@ -65,8 +78,11 @@ export class ClusterReader implements ClosableReader {
   /** Ends a wait whose command a connection still connecting never settles. */
   private readonly latch = new CloseLatch();
 
+  /** Connection ids per node client, asked once per node client before its first blocking command. */
+  private readonly clientIds = new WeakMap<Redis, Promise<number | undefined>>();
+
   constructor(
-    private readonly host: ReaderHost<Cluster>,
+    private readonly host: ClusterReaderHost,
     private readonly maxConnections: number,
   ) {}
 
@@ -133,15 +149,17 @@ export class ClusterReader implements ClosableReader {
       );
     }
     const connection = this.idle.pop() ?? this.open();
+    const blocked = this.identify(connection, slot);
     const read: SlotRead = {
       slot,
       kind,
       call,
       connection,
+      blocked,
       settled: false,
       result: [],
       error: undefined,
-      done: connection.callBuffer(command, args).then(
+      done: blocked.then(() => connection.callBuffer(command, args)).then(
         (reply) => {
           read.result = toStreamEntries(reply);
           read.settled = true;
@@ -154,6 +172,26 @@ export class ClusterReader implements ClosableReader {
     };
     this.reads.set(slot, read);
     return read;
+  }
+
+  /**
+   * The node that serves `slot` on `connection` and the id of the connection to
+   * it (`CLIENT ID`, asked on that connection before its first blocking
+   * command). Undefined while the cluster's slots are not known yet or when
+   * the server refuses: close then only disconnects.
+   */
+  private identify(connection: Cluster, slot: number): Promise<{ node: string; clientId: number } | undefined> {
+    const key = connection.slots[slot]?.[0];
+    const node = key === undefined ? undefined : connection.nodes('master').find((n) => nodeKey(n) === key);
+    if (key === undefined || node === undefined) return Promise.resolve(undefined);
+    let clientId = this.clientIds.get(node);
+    if (clientId === undefined) {
+      clientId = node.call('client', 'id').then((id) => Number(id), () => undefined);
+      this.clientIds.set(node, clientId);
+      // A new connection after a reconnect has a new id.
+      node.once('reconnecting', () => this.clientIds.delete(node));
+    }
+    return clientId.then((id) => (id === undefined ? undefined : { node: key, clientId: id }));
   }
 
   private open(): Cluster {
@@ -206,7 +244,26 @@ export class ClusterReader implements ClosableReader {
     return out;
   }
 
+  /**
+   * Ends blocked commands with `CLIENT UNBLOCK` on their nodes, as a timeout
+   * would, and waits (at most {@link UNBLOCK_WAIT_MS}) for them: entries Redis
+   * handed to a group read at that instant go back to the caller instead of
+   * staying pending on a dropped connection. Then disconnects.
+   */
   async close(): Promise<void> {
+    if (this.closed) return;
+    const inFlight = [...this.reads.values()].filter((r) => !r.settled);
+    if (inFlight.length > 0) {
+      const unblocked = Promise.all(inFlight.map(async (r) => {
+        const blocked = await r.blocked;
+        if (blocked === undefined) return;
+        await this.host.unblock(blocked.node, blocked.clientId).catch(() => undefined);
+        await r.done;
+      }));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([unblocked, new Promise((resolve) => { timer = setTimeout(resolve, UNBLOCK_WAIT_MS); })]);
+      clearTimeout(timer);
+    }
     this.destroy();
   }
 

@@ -12,7 +12,7 @@ import {
   type StreamEntries,
 } from '@streamerson/core';
 import { BaseRedisEngine, DEFAULT_LIST_LIMIT, type AppendResult } from './base-engine.js';
-import { ClusterReader } from './cluster-reader.js';
+import { ClusterReader, nodeKey } from './cluster-reader.js';
 import { queueXadd } from './commands.js';
 import { retryStrategy, type ParsedRedisEngineOptions } from './options.js';
 import { scanStreams } from './scan.js';
@@ -125,6 +125,10 @@ export class RedisClusterEngine extends BaseRedisEngine {
               redisOptions: { ...this.client.options.redisOptions, commandTimeout: undefined },
             }),
           readerClosed: (r) => this.readerClosed(r),
+          unblock: async (node, clientId) => {
+            const client = this.client.nodes('master').find((n) => nodeKey(n) === node);
+            if (client !== undefined) await client.call('client', 'unblock', clientId);
+          },
         },
         this.options.maxReaderConnections,
       ),

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { auxKey, parseEngineUrl, type Engine, type RedisClusterUrl } from '@streamerson/core';
 import { startRedisCluster, uniqueName, type RedisClusterHandle } from '@streamerson/testkit';
 import { createRedisEngine } from '../src/index.js';
-import { assertReaderRetainsNoResults } from './retention.js';
+import { assertCloseUnblocks, assertReaderRetainsNoResults, unblockCalls } from './reader-checks.js';
 import { keySlot } from '../src/slots.js';
 
 /** `n` stream names that all hash to different slots. */
@@ -95,6 +95,14 @@ describe('redis engine (cluster)', () => {
     await reader.close();
     assert.deepEqual(await blocked, []);
     assert.ok(Date.now() - started < 2_000);
+  });
+
+  test('closing a reader ends its blocked group read with CLIENT UNBLOCK on the node', async () => {
+    const stream = uniqueName('unblock');
+    await engine.createGroup(stream, 'g');
+    // The first read opens the connection and learns the cluster's slots; the next one can be unblocked.
+    await assertCloseUnblocks(engine, stream, 2, async () =>
+      (await Promise.all(cluster.nodes.map((n) => n.command('INFO', 'commandstats')))).reduce<number>((sum, info) => sum + unblockCalls(info), 0));
   });
 
   test('blocking plain reads over several slots deliver every entry once', async () => {

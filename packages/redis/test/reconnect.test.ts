@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseEngineUrl, type Engine, type RedisUrl } from '@streamerson/core';
 import { startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
 import { createRedisEngine } from '../src/index.js';
-import { assertReaderRetainsNoResults } from './retention.js';
+import { assertReaderRetainsNoResults } from './reader-checks.js';
 
 describe('redis engine reconnects without losing acknowledged writes', () => {
   let server: RedisServer;

@@ -4,6 +4,7 @@ import { connect, parseEngineUrl, type Engine, type RedisUrl } from '@streamerso
 import { startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
 import { createRedisEngine } from '../src/index.js';
 import { APPEND_FLUSH_AT } from '../src/base-engine.js';
+import { assertCloseUnblocks, unblockCalls } from './reader-checks.js';
 
 function open(url: string, options?: Record<string, unknown>): Engine {
   return createRedisEngine(parseEngineUrl(url) as RedisUrl, options);
@@ -65,6 +66,12 @@ describe('redis engine (standalone)', () => {
     assert.ok(Array.isArray(first) ? first.length === 0 : first.code === 'ERR_STREAMERSON_NO_GROUP');
     assert.ok(Date.now() - started < 2_000);
     await assert.rejects(blocked2.read([{ stream, after: '0' }]), { code: 'ERR_STREAMERSON_CLOSED' });
+  });
+
+  test('closing a reader ends its blocked group read with CLIENT UNBLOCK, not by dropping the connection', async () => {
+    const stream = uniqueName('unblock');
+    await engine.createGroup(stream, 'g');
+    await assertCloseUnblocks(engine, stream, 1, async () => unblockCalls(await server.command('INFO', 'commandstats')));
   });
 
   test('group read, ack, pending, claim and auto-claim', async () => {
