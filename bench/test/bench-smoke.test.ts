@@ -2,10 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startRedis, type RedisServer } from '@streamerson/testkit';
 import type { Redis } from 'ioredis';
+import { connect, Producer } from '@streamerson/core';
 import { rawConnection, type BenchContext } from '../src/context.js';
 import { RESULTS_END, RESULTS_START, spliceResults } from '../src/doc.js';
 import { CLIENT_PROCESS, SERVER_PROCESS } from '../src/measure.js';
 import { parseBenchArgs, SCENARIOS, type ScenarioName } from '../src/options.js';
+import { makePayload } from '../src/payload.js';
+import { PROTOCOL_FIELDS_BEFORE_PAYLOAD } from '../src/raw.js';
 import { REGISTRY } from '../src/registry.js';
 import { formatChart, formatMarkdown, type BenchResult } from '../src/report.js';
 import type { ComparisonReport } from '../src/scenario.js';
@@ -232,6 +235,19 @@ test('options: --quick, BENCH_N and bad input', () => {
   assert.throws(() => parseBenchArgs(['--n', '0']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--n"/ });
   assert.throws(() => parseBenchArgs(['nope']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"scenario"/ });
   assert.throws(() => parseBenchArgs([], { BENCH_N: 'x' }), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"BENCH_N"/ });
+});
+
+test('raw same-format baseline: writes exactly the fields the producer of "ours" writes before the payload', async () => {
+  const engine = await connect('memory://');
+  try {
+    const producer = new Producer(engine, { topic: 'same-format', maxBatch: 100 });
+    await producer.send(makePayload(0, 100));
+    await producer.close();
+    const [entry] = await engine.range('same-format', '-', '+');
+    assert.deepEqual(entry!.fields.slice(0, -1).map(String), [...PROTOCOL_FIELDS_BEFORE_PAYLOAD]);
+  } finally {
+    await engine.close();
+  }
 });
 
 test('doc: a run replaces exactly the results section between the markers', () => {
