@@ -9,7 +9,7 @@ import {
   type StreamEntries,
 } from '@streamerson/core';
 import type { ClosableReader } from './base-engine.js';
-import { CloseLatch } from './close-latch.js';
+import { CloseLatch, waitAtMost } from './close-latch.js';
 import { xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
 import { toStreamersonError } from './errors.js';
 import { checkPositions, UNBLOCK_WAIT_MS, type ReaderHost } from './reader.js';
@@ -260,9 +260,7 @@ export class ClusterReader implements ClosableReader {
         await this.host.unblock(blocked.node, blocked.clientId).catch(() => undefined);
         await r.done;
       }));
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([unblocked, new Promise((resolve) => { timer = setTimeout(resolve, UNBLOCK_WAIT_MS); })]);
-      clearTimeout(timer);
+      await waitAtMost(unblocked, UNBLOCK_WAIT_MS);
     }
     this.destroy();
   }

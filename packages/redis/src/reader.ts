@@ -10,7 +10,7 @@ import {
   type WritesBeforeRead,
 } from '@streamerson/core';
 import type { ClosableReader } from './base-engine.js';
-import { CloseLatch } from './close-latch.js';
+import { CloseLatch, waitAtMost } from './close-latch.js';
 import { corked, sendAppendAndAck } from './transaction.js';
 import { xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
 import { toStreamersonError } from './errors.js';
@@ -172,10 +172,7 @@ export class RedisReader implements ClosableReader {
     const reading = this.reading;
     const clientId = this.clientId;
     if (reading !== undefined && clientId !== undefined) {
-      let timer: NodeJS.Timeout | undefined;
-      const unblocked = this.host.unblock(clientId).then(() => reading).catch(() => undefined);
-      await Promise.race([unblocked, new Promise((resolve) => { timer = setTimeout(resolve, UNBLOCK_WAIT_MS); })]);
-      clearTimeout(timer);
+      await waitAtMost(this.host.unblock(clientId).then(() => reading), UNBLOCK_WAIT_MS);
     }
     this.destroy();
   }
