@@ -29,6 +29,9 @@ export interface StandaloneReaderHost extends ReaderHost<Redis> {
   unblock(clientId: number): Promise<unknown>;
 }
 
+/** What a wait ends with when the reader closes first (the error is made only then: its stack costs). */
+const CLOSED = Symbol('closed');
+
 /** Longest wait on close for a blocked read to end by `CLIENT UNBLOCK` before the connection is dropped. */
 export const UNBLOCK_WAIT_MS = 1_000;
 
@@ -112,7 +115,7 @@ export class RedisReader implements ClosableReader {
     const written = new Promise<unknown>((resolve) => {
       outcome = resolve;
     });
-    void this.latch.race(written, new ClosedError('redis reader')).then((error) => writes.settled(error));
+    void this.latch.race(written, CLOSED).then((error) => writes.settled(error === CLOSED ? new ClosedError('redis reader') : error));
     return this.run('xreadgroup', args, (connection) => {
       let done!: Promise<Error | undefined>;
       let read!: Promise<unknown>;
