@@ -117,12 +117,10 @@ export class RedisReader implements ClosableReader {
     });
     void this.latch.race(written, CLOSED).then((error) => writes.settled(error === CLOSED ? new ClosedError('redis reader') : error));
     return this.run('xreadgroup', args, (connection) => {
-      let done!: Promise<Error | undefined>;
-      let read!: Promise<unknown>;
-      corked(connection, () => {
-        done = sendAppendAndAck(connection, writes.appends, group, writes.acks);
-        read = connection.callBuffer('xreadgroup', args);
-      });
+      const [done, read] = corked(connection, () => [
+        sendAppendAndAck(connection, writes.appends, group, writes.acks),
+        connection.callBuffer('xreadgroup', args),
+      ] as const);
       done.then(
         (failed) => outcome(failed === undefined ? undefined : toStreamersonError(failed, false, 'redis reader')),
         (error: unknown) => outcome(toStreamersonError(error, this.closed, 'redis reader')),

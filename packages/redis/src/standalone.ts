@@ -12,7 +12,7 @@ import {
   type StreamEntries,
   type StreamAcks,
 } from '@streamerson/core';
-import { BaseRedisEngine, DEFAULT_LIST_LIMIT, type AppendResult, type QueuedAppend } from './base-engine.js';
+import { BaseRedisEngine, DEFAULT_LIST_LIMIT, type AppendResult } from './base-engine.js';
 import { xaddCommand } from './commands.js';
 import { retryStrategy, type ParsedRedisEngineOptions } from './options.js';
 import { RedisReader } from './reader.js';
@@ -70,27 +70,16 @@ export class RedisEngine extends BaseRedisEngine {
    */
   override appendAndAck(items: readonly AppendItem[], group: string, acks: readonly StreamAcks[]): Promise<void> {
     if (this.closed) return this.rejectClosed();
-    let done!: Promise<Error | undefined>;
-    corked(this.client, () => {
-      done = sendAppendAndAck(this.client, items, group, acks);
-    });
-    return done.then((failed) => {
+    return corked(this.client, () => sendAppendAndAck(this.client, items, group, acks)).then((failed) => {
       if (failed !== undefined) this.fail(failed);
     }, this.fail);
   }
 
   /**
-   * Queued appends as commands of their own, written to the socket
-   * in one go (corked): one write, as a pipeline would make, without building
-   * the pipeline and its result lists.
+   * The appends as commands of their own, written in one corked run (one
+   * write, as a pipeline makes, without building the pipeline and its result
+   * lists); resolves once each has its result.
    */
-  protected override sendAppends(batch: readonly QueuedAppend[]): void {
-    corked(this.client, () => {
-      for (const q of batch) this.sendAppend(q);
-    });
-  }
-
-  /** The appends as commands of their own, written in one corked run; resolves once each has its result. */
   protected appendEach(items: readonly AppendItem[]): Promise<AppendResult[]> {
     if (items.length === 0) return Promise.resolve([]);
     return new Promise((resolve) => {

@@ -9,12 +9,12 @@ import { xaddCommand } from './commands.js';
 
 function ignore(): void {}
 
-/** Runs `send` with the connection's socket corked: the commands it sends leave in one write. */
-export function corked(connection: Redis, send: () => void): void {
+/** Runs `send` with the connection's socket corked: the commands it sends leave in one write. Returns what `send` returns. */
+export function corked<T>(connection: Redis, send: () => T): T {
   const socket = connection.stream as { cork?(): void; uncork?(): void } | undefined;
   socket?.cork?.();
   try {
-    send();
+    return send();
   } finally {
     socket?.uncork?.();
   }
