@@ -61,7 +61,7 @@ export { MemoryEngine } from './memory/memory-engine.js';
 
 // Wire protocol
 export type { ContentType, Headers, OutgoingMessage, Message, ErrorReplyPayload } from './protocol/types.js';
-export { PROTOCOL_VERSION, FIELD_NAMES, encodeMessage, decodeEntry } from './protocol/codec.js';
+export { PROTOCOL_VERSION, FIELD_NAMES, encodeMessage, decodeEntry, payloadBytes } from './protocol/codec.js';
 export { CONTENT_TYPE_CODES, inferContentType, encodePayload } from './protocol/payload.js';
 export {
   STATUS_HEADER,

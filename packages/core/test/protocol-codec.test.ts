@@ -9,6 +9,7 @@ import {
   decodeEntry,
   encodeMessage,
   inferContentType,
+  payloadBytes,
   type ContentType,
   type FieldValue,
   type Message,
@@ -154,6 +155,12 @@ test('the 0xC1 byte, never used in MessagePack, is a bad payload', () => {
   const r = decodeEntry('s', toEntry('1-0', fields));
   assert.ok(r instanceof ProtocolError);
   assert.equal(r.code, 'ERR_STREAMERSON_BAD_PAYLOAD');
+});
+
+test('payloadBytes finds the p field whichever fields come before it, and ignores pairs after it', () => {
+  assert.equal(payloadBytes(toEntry('1-0', ['v', '1', 'p', '{"a":1}']))!.toString(), '{"a":1}');
+  assert.equal(payloadBytes(toEntry('1-0', ['v', '1', 'i', 'p', 't', 'x', 'p', '2', 'p', '3']))!.toString(), '2');
+  assert.equal(payloadBytes(toEntry('1-0', ['v', '1', 'i', 'm'])), undefined);
 });
 
 test('a ProtocolError carries the raw entry and names the stream and entry id', () => {

@@ -3,20 +3,9 @@
  * payload) or its payload alone. Entries that are not protocol-v1 messages
  * (written by other programs) show their raw fields instead of a payload.
  */
-import { decodeEntry, ProtocolError, streamIdTime, type Message, type RawEntry } from '@streamerson/core';
+import { decodeEntry, payloadBytes, ProtocolError, streamIdTime, type Message, type RawEntry } from '@streamerson/core';
 
 const NEWLINE = 0x0a;
-/** The payload field's name, `p`, as a byte. */
-const PAYLOAD_NAME = 0x70;
-
-/** The bytes of the `p` field of an entry that decoded as a v1 message: the first field named `p` after `v` (docs/PROTOCOL.md). */
-function payloadBytes(entry: RawEntry): Buffer | undefined {
-  const f = entry.fields;
-  for (let i = 2; i + 1 < f.length; i += 2) {
-    if (f[i]!.length === 1 && f[i]![0] === PAYLOAD_NAME) return f[i + 1];
-  }
-  return undefined;
-}
 
 /** A decoded entry: a message, or the raw fields of an entry that is not one. */
 export type TapItem =

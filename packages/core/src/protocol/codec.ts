@@ -79,6 +79,19 @@ function fieldIndex(name: Buffer): number {
 }
 
 /**
+ * The raw bytes of the `p` field of a v1 entry (the first field named `p`
+ * after `v`), for callers that pass a payload on without decoding it; undefined
+ * when there is none. Meaningful for entries that {@link decodeEntry} accepts.
+ */
+export function payloadBytes(entry: RawEntry): Buffer | undefined {
+  const f = entry.fields;
+  for (let k = 2; k + 1 < f.length; k += 2) {
+    if (fieldIndex(f[k]!) === PAYLOAD_INDEX) return f[k + 1];
+  }
+  return undefined;
+}
+
+/**
  * Decodes an entry read from `stream`. Never throws: an entry that is not a v1
  * message comes back as a {@link ProtocolError} carrying it —
  * `ERR_STREAMERSON_UNSUPPORTED_VERSION` for another version,
