@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseEngineUrl, type Engine, type RedisUrl } from '@streamerson/core';
+import { parseEngineUrl, type BlockingReader, type Engine, type RedisUrl } from '@streamerson/core';
 import { startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
 import { createRedisEngine } from '../src/index.js';
 import { assertReaderRetainsNoResults } from './reader-checks.js';
@@ -53,51 +53,63 @@ describe('redis engine reconnects without losing acknowledged writes', () => {
 });
 
 describe('closing a reader while its connection waits to reconnect', () => {
-  test('ends a read queued on the dead connection at once', async () => {
+  /**
+   * Runs `warm` on a working reader (its connection then exists), kills the
+   * server, waits until the connection waits to reconnect, then runs `dead`.
+   */
+  async function withDeadConnection(
+    warm: (engine: Engine, reader: BlockingReader, stream: string) => Promise<void>,
+    dead: (reader: BlockingReader, stream: string) => Promise<void>,
+  ): Promise<void> {
     const server = await startRedis();
     const engine = createRedisEngine(parseEngineUrl(server.url) as RedisUrl, { maxRetriesPerRequest: 0, reconnectDelayMs: 1_000 });
     try {
       const reader = engine.openReader();
       const stream = uniqueName('dead');
-      // The reader's connection exists and works…
-      assert.deepEqual(await reader.read([{ stream, after: '0-0' }], { blockMs: 10 }), []);
+      await warm(engine, reader, stream);
       server.kill('SIGKILL');
       await new Promise((resolve) => setTimeout(resolve, 200));
-      // …then waits to reconnect: a read now is queued until it does.
-      const read = reader.read([{ stream, after: '0-0' }], { blockMs: 5_000 });
-      const t = Date.now();
-      await reader.close();
-      assert.deepEqual(await read, []);
-      assert.ok(Date.now() - t < 500, `the read ended ${Date.now() - t} ms after close`);
+      await dead(reader, stream);
     } finally {
       engine.destroy();
       await server.stop();
     }
+  }
+
+  test('ends a read queued on the dead connection at once', async () => {
+    await withDeadConnection(
+      async (_engine, reader, stream) => {
+        assert.deepEqual(await reader.read([{ stream, after: '0-0' }], { blockMs: 10 }), []);
+      },
+      async (reader, stream) => {
+        // A read now is queued until the connection is back.
+        const read = reader.read([{ stream, after: '0-0' }], { blockMs: 5_000 });
+        const t = Date.now();
+        await reader.close();
+        assert.deepEqual(await read, []);
+        assert.ok(Date.now() - t < 500, `the read ended ${Date.now() - t} ms after close`);
+      },
+    );
   });
 
   test('settles the writes sent ahead of a group read with ERR_STREAMERSON_CLOSED', async () => {
-    const server = await startRedis();
-    const engine = createRedisEngine(parseEngineUrl(server.url) as RedisUrl, { maxRetriesPerRequest: 0, reconnectDelayMs: 1_000 });
-    try {
-      const reader = engine.openReader();
-      const stream = uniqueName('dead');
-      await engine.createGroup(stream, 'g', '0');
-      assert.deepEqual(await reader.readGroup('g', 'c', [{ stream, after: '>' }], { blockMs: 10 }), []);
-      server.kill('SIGKILL');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      let settled: unknown = 'not yet';
-      const read = reader.readGroupAfter!(
-        { appends: [{ stream: uniqueName('replies'), fields: ['a', 'b'] }], acks: [], settled: (error) => { settled = error; } },
-        'g', 'c', [{ stream, after: '>' }], { blockMs: 5_000 },
-      );
-      await reader.close();
-      assert.deepEqual(await read, []);
-      await new Promise((resolve) => setImmediate(resolve));
-      assert.equal((settled as { code?: string } | undefined)?.code, 'ERR_STREAMERSON_CLOSED');
-    } finally {
-      engine.destroy();
-      await server.stop();
-    }
+    await withDeadConnection(
+      async (engine, reader, stream) => {
+        await engine.createGroup(stream, 'g', '0');
+        assert.deepEqual(await reader.readGroup('g', 'c', [{ stream, after: '>' }], { blockMs: 10 }), []);
+      },
+      async (reader, stream) => {
+        let settled: unknown = 'not yet';
+        const read = reader.readGroupAfter!(
+          { appends: [{ stream: uniqueName('replies'), fields: ['a', 'b'] }], acks: [], settled: (error) => { settled = error; } },
+          'g', 'c', [{ stream, after: '>' }], { blockMs: 5_000 },
+        );
+        await reader.close();
+        assert.deepEqual(await read, []);
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal((settled as { code?: string } | undefined)?.code, 'ERR_STREAMERSON_CLOSED');
+      },
+    );
   });
 });
 
