@@ -1,29 +1,29 @@
 /**
  * The load generator of every HTTP side: autocannon as a library, the same
- * body, connection count and request count for all. Latency is recorded per
+ * call, connection count and request count for all. Latency is recorded per
  * response at full precision (autocannon's own histogram keeps whole ms).
  */
 import autocannon from 'autocannon';
 import { StreamersonError } from '@streamerson/core';
 import { quantile } from './load.js';
 import type { RunOutcome } from './measure.js';
+import type { HttpCall } from './http-calls.js';
 
 /** autocannon's sampling tick, ms: bounds how long a run lasts past its last response. */
 export const SAMPLE_INTERVAL_MS = 10;
 
-/** Sends `amount` `POST /echo` requests of `body` over `connections` connections; every answer must be `body`. */
-export async function httpLoad(port: number, body: string, amount: number, connections: number): Promise<RunOutcome> {
+/** Sends `amount` requests of `call` over `connections` connections; every answer must be `call.expect`. */
+export async function httpLoad(port: number, call: HttpCall, amount: number, connections: number): Promise<RunOutcome> {
   const latencies = new Float64Array(amount);
   let recorded = 0;
   const instance = autocannon({
-    url: `http://127.0.0.1:${port}/echo`,
+    url: `http://127.0.0.1:${port}${call.path}`,
     connections,
     pipelining: 1,
     amount,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-    expectBody: body,
+    method: call.method,
+    ...(call.body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: call.body }),
+    expectBody: call.expect,
     // autocannon notices the last response only on its sampling tick (default 1 s), which would pad every run.
     sampleInt: SAMPLE_INTERVAL_MS,
   });

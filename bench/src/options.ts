@@ -39,6 +39,13 @@ export const DEFAULT_RR_SERIAL_REQUESTS = 10_000;
 export const DEFAULT_RR_WORKER_CONCURRENCY = 100;
 /** Requests per measured run of `http`, for every target. */
 export const DEFAULT_HTTP_REQUESTS = 30_000;
+/**
+ * Least time, in seconds, our gateway is under load per HTTP call over its
+ * measured runs: `http` raises its requests per run to reach it (at the rate
+ * of a calibration run), so that every side carries the load at least about
+ * this long.
+ */
+export const DEFAULT_HTTP_MIN_SECONDS = 10;
 /** Connections the HTTP load generator keeps open. */
 export const DEFAULT_HTTP_CONNECTIONS = 100;
 /** Worker processes of the gateway path that `scale` measures. */
@@ -77,6 +84,7 @@ export const QUICK_PRESET = Object.freeze({
   rrRequests: 5_000,
   rrSerialRequests: 1_000,
   httpRequests: 2_000,
+  httpMinSeconds: 0,
   scaleRequests: 2_000,
   fanoutMessages: 50,
   slowConsumerMs: 3_000,
@@ -118,8 +126,10 @@ export interface BenchOptions {
   readonly rrSerialRequests: number;
   /** Requests a request/reply worker runs at once; default {@link DEFAULT_RR_WORKER_CONCURRENCY}. */
   readonly rrWorkerConcurrency: number;
-  /** Requests per run of `http`; default {@link DEFAULT_HTTP_REQUESTS}. */
+  /** Requests per run of `http` (at least); default {@link DEFAULT_HTTP_REQUESTS}. */
   readonly httpRequests: number;
+  /** Least seconds our gateway is under load per call of `http`; default {@link DEFAULT_HTTP_MIN_SECONDS}, 0 with `--quick`. */
+  readonly httpMinSeconds: number;
   /** Connections of the HTTP load; default {@link DEFAULT_HTTP_CONNECTIONS}. */
   readonly httpConnections: number;
   /** Worker process counts of `scale`; default {@link DEFAULT_SCALE_WORKERS}. */
@@ -217,6 +227,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     rrSerialRequests: quick ? QUICK_PRESET.rrSerialRequests : DEFAULT_RR_SERIAL_REQUESTS,
     rrWorkerConcurrency: DEFAULT_RR_WORKER_CONCURRENCY,
     httpRequests: quick ? QUICK_PRESET.httpRequests : DEFAULT_HTTP_REQUESTS,
+    httpMinSeconds: quick ? QUICK_PRESET.httpMinSeconds : DEFAULT_HTTP_MIN_SECONDS,
     httpConnections: DEFAULT_HTTP_CONNECTIONS,
     scaleWorkers: DEFAULT_SCALE_WORKERS,
     scaleShards: DEFAULT_SCALE_SHARDS,

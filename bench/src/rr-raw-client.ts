@@ -7,7 +7,6 @@ import { StreamersonError } from '@streamerson/core';
 import { uniqueName } from '@streamerson/testkit';
 import type { Redis } from 'ioredis';
 import { rawConnection } from './context.js';
-import type { BenchPayload } from './payload.js';
 import { RAW_BLOCK_MS, RAW_REPLY_ID, RAW_REPLY_PAYLOAD } from './workers/rr-protocol.js';
 
 /** Most replies one XREAD returns. */
@@ -32,7 +31,7 @@ export class RawRequestClient {
   }
 
   /** Appends the request and resolves with the parsed reply payload. */
-  request(payload: BenchPayload): Promise<unknown> {
+  request(payload: unknown): Promise<unknown> {
     const id = (++this.seq).toString(36);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

@@ -41,6 +41,7 @@ before(async () => {
       rrRequests: SMALL,
       rrSerialRequests: 50,
       httpRequests: SMALL,
+      httpMinSeconds: 0,
       scaleWorkers: [1, 2],
       scaleShards: [1, 4],
       scaleRequests: SMALL,
@@ -122,8 +123,9 @@ test('request-reply: both sides answer every request at each concurrency, with l
   assert.deepEqual(reports.map((r) => r.verdicts[0]?.metric), ['p50DeltaMs', 'ratio']);
 });
 
-test('http: every HTTP target answers every request with the body it got, with each process\'s CPU', async () => {
-  const [report] = await runComparisons('http');
+test('http: every HTTP target answers every GET /hello and POST /echo with the expected body, with each process\'s CPU', async () => {
+  const reports = await runComparisons('http');
+  assert.deepEqual(reports.map((r) => r.name), ['HTTP GET /hello', 'HTTP POST /echo']);
   const roles: Record<string, readonly string[]> = {
     ours: ['gateway', 'worker'],
     fastify: ['fastify'],
@@ -131,9 +133,11 @@ test('http: every HTTP target answers every request with the body it got, with e
     moleculer: ['moleculer-web', 'moleculer service'],
     streams: ['gateway', 'worker'],
   };
-  assertReport(report!, SMALL, Object.keys(roles), (side) => roles[side]!);
-  for (const side of Object.values(report!.comparison.sides)) assert.ok(side.latencyMs !== undefined && side.latencyMs.p99.median > 0);
-  assert.deepEqual(report!.verdicts.map((v) => `${v.metric} ${v.baseline}`), ['ratio chain', 'ratio moleculer', 'ratio streams', 'p99Ratio chain']);
+  for (const report of reports) {
+    assertReport(report, SMALL, Object.keys(roles), (side) => roles[side]!);
+    for (const side of Object.values(report.comparison.sides)) assert.ok(side.latencyMs !== undefined && side.latencyMs.p99.median > 0);
+    assert.deepEqual(report.verdicts.map((v) => `${v.metric} ${v.baseline}`), ['ratio chain', 'ratio moleculer', 'ratio streams', 'p99Ratio chain']);
+  }
 });
 
 test('scale: every workers × shards configuration answers every request, with the CPU of each worker', async () => {
@@ -206,7 +210,7 @@ test('report: every scenario appears in the Markdown and the chart', () => {
   assert.deepEqual(Object.keys(results).sort(), [...SCENARIOS].sort(), 'the tests above cover every registered scenario');
   const result: BenchResult = { date: '2026-01-01T00:00:00.000Z', machine: { cpuModel: 'cpu', cores: 1, memoryGiB: 1, os: 'os', node: 'v', redisServer: 'r' }, options: ctx.options, results };
   const markdown = formatMarkdown(result);
-  for (const row of ['produce', 'consume', 'CLI produce/tap', 'consume vs BullMQ', 'request/reply c=1', 'request/reply c=100', 'HTTP path', 'memory 500 B', 'slow consumer RSS at 10× overload', 'slow service RSS at 10× overload']) {
+  for (const row of ['produce', 'consume', 'CLI produce/tap', 'consume vs BullMQ', 'request/reply c=1', 'request/reply c=100', 'HTTP GET /hello', 'HTTP POST /echo', 'memory 500 B', 'slow consumer RSS at 10× overload', 'slow service RSS at 10× overload']) {
     assert.match(markdown, new RegExp(`^\\| ${row} \\|`, 'm'), `summary row ${row}`);
   }
   assert.match(markdown, /\| 500 B \|/);
@@ -214,7 +218,8 @@ test('report: every scenario appears in the Markdown and the chart', () => {
   const svg = formatChart(result);
   assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.match(svg, /request\/reply c=100/);
-  assert.match(svg, /HTTP path/);
+  assert.match(svg, /HTTP GET \/hello/);
+  assert.match(svg, /HTTP POST \/echo/);
   assert.match(svg, /CLI produce\/tap/);
   assert.match(svg, /scale: gateway path/);
   assert.match(svg, /fan-out to 50 WebSocket subscribers/);

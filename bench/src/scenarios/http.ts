@@ -1,19 +1,23 @@
 /**
  * `http`: the HTTP request path, every server in its own process on
- * loopback, driven by the same autocannon load (`POST /echo`, the same ~100 B
- * JSON body, `httpConnections` connections, `httpRequests` requests per run);
- * every server answers the body it got. A run counts only when every answer
- * is 2xx with the expected body and the back end confirms the request count.
+ * loopback, driven by the same autocannon load (`httpConnections`
+ * connections) for each of two calls (`http-calls.ts`): `GET /hello`
+ * answered `{"hello":"world"}`, then `POST /echo` of the same ~100 B JSON
+ * body, echoed. A run counts only when every answer is 2xx with the
+ * expected body and the back end confirms the request count.
  *
  * The paths are listed in {@link HTTP_TARGETS}: our gateway (the `ours`
  * side: the Fastify plugin of packages/gateway in one process, a `Service`
  * worker in another) and the baselines, with the targets of
- * {@link GATEWAY_TARGETS} against them.
+ * {@link GATEWAY_TARGETS} against them, for each call. Requests per run are
+ * raised so that our gateway carries each call's load for at least
+ * `httpMinSeconds` over its measured runs.
  */
 import { uniqueName } from '@streamerson/testkit';
 import { startChild, stopAll, type ChildHandle } from '../child.js';
 import type { BenchContext } from '../context.js';
 import { int } from '../format.js';
+import { describeCall, echoCall, HELLO_CALL, type HttpCall } from '../http-calls.js';
 import { httpLoad } from '../http-load.js';
 import { compare, p99Verdict, throughputVerdict, type CpuProbe, type Side } from '../measure.js';
 import { makePayload } from '../payload.js';
@@ -98,51 +102,82 @@ export const HTTP_TARGETS: Readonly<Record<string, HttpTarget>> = Object.freeze(
 });
 
 /**
- * A side that sends `count` requests of `body` to `port` per run; each
+ * A side that sends `count` requests of `call` to `port` per run; each
  * process in `processes` is charged its CPU, and `handled` (the back end's
  * handled count) confirms the run.
  */
-export function httpSide(port: number, processes: Readonly<Record<string, ChildHandle>>, handled: () => Promise<number>, body: string, connections: number): Side {
+export function httpSide(port: number, processes: Readonly<Record<string, ChildHandle>>, handled: () => Promise<number>, call: HttpCall, connections: number): Side {
   const probes: Record<string, CpuProbe> = {};
   for (const [role, c] of Object.entries(processes)) probes[role] = () => c.cpuMs();
   return async (count) => {
     const handled0 = await handled();
     return {
       processes: probes,
-      run: () => httpLoad(port, body, count, connections),
+      run: () => httpLoad(port, call, count, connections),
       verifyAndCleanup: async () => (await handled()) - handled0,
     };
   };
 }
 
-function side(target: RunningTarget, body: string, connections: number): Side {
-  return httpSide(target.port, target.processes, () => target.backend.handled(), body, connections);
+function side(target: RunningTarget, call: HttpCall, connections: number): Side {
+  return httpSide(target.port, target.processes, () => target.backend.handled(), call, connections);
 }
 
-/** Runs every {@link HTTP_TARGETS} entry under the same load. */
+/** Requests are rounded up to a multiple of this when raised to last `httpMinSeconds`. */
+const REQUEST_STEP = 1_000;
+
+/**
+ * Requests per run: `httpRequests`, raised so that `rounds` runs at the rate
+ * our gateway reached in a calibration run of `calibration` requests (after
+ * one of the same size that warms it up) last at least `httpMinSeconds` in all.
+ */
+async function requestsPerRun(ctx: BenchContext, target: RunningTarget, call: HttpCall, calibration: number): Promise<{ n: number; rate: number }> {
+  const { httpRequests, httpMinSeconds, httpConnections, rounds } = ctx.options;
+  if (httpMinSeconds <= 0) return { n: httpRequests, rate: 0 };
+  await httpLoad(target.port, call, calibration, httpConnections);
+  const t0 = performance.now();
+  const outcome = await httpLoad(target.port, call, calibration, httpConnections);
+  const rate = (outcome.processed / (performance.now() - t0)) * 1_000;
+  const needed = Math.ceil((rate * httpMinSeconds) / rounds / REQUEST_STEP) * REQUEST_STEP;
+  return { n: Math.max(httpRequests, needed), rate };
+}
+
+/** Runs every {@link HTTP_TARGETS} entry under the same load, for each call. */
 export async function runHttp(ctx: BenchContext): Promise<ComparisonReport[]> {
-  const { httpRequests: n, httpConnections: connections, rounds, payloadBytes } = ctx.options;
-  const body = JSON.stringify(makePayload(0, payloadBytes));
+  const { httpRequests, httpConnections: connections, httpMinSeconds, rounds, payloadBytes } = ctx.options;
+  const calls = [HELLO_CALL, echoCall(JSON.stringify(makePayload(0, payloadBytes)))];
   const children: ChildHandle[] = [];
   try {
-    const sides: Record<string, Side> = {};
+    const targets: Record<string, RunningTarget> = {};
     const labels: Record<string, string> = {};
     for (const [key, target] of Object.entries(HTTP_TARGETS)) {
-      sides[key] = side(await target.start(ctx, (c) => children.push(c)), body, connections);
+      targets[key] = await target.start(ctx, (c) => children.push(c));
       labels[key] = target.label;
     }
-    const comparison = await compare(ctx, sides, { n, warmupN: Math.max(connections, Math.round(n / 10)), rounds });
-    return [{
-      name: 'HTTP path',
-      setup: `autocannon, ${int(connections)} connections, POST /echo with the same ~${payloadBytes} B JSON body, echoed back; every server in its own process.`,
-      unit: 'req/s',
-      labels,
-      comparison,
-      verdicts: [
-        ...Object.entries(GATEWAY_TARGETS).map(([baseline, target]) => throughputVerdict(comparison, 'ours', baseline, target)),
-        p99Verdict(comparison, 'ours', 'chain', GATEWAY_P99_TARGET),
-      ],
-    }];
+    const reports: ComparisonReport[] = [];
+    for (const call of calls) {
+      const warmupN = Math.max(connections, Math.round(httpRequests / 10));
+      const { n, rate } = await requestsPerRun(ctx, targets['ours']!, call, warmupN);
+      const sides: Record<string, Side> = {};
+      for (const [key, target] of Object.entries(targets)) sides[key] = side(target, call, connections);
+      const comparison = await compare(ctx, sides, { n, warmupN, rounds });
+      const what = call.body === undefined ? `answered ${call.expect}` : `with the same ~${payloadBytes} B JSON body, echoed back`;
+      const sized = httpMinSeconds > 0
+        ? ` Requests per run raised so that our gateway carries the load ≥ ${httpMinSeconds} s over the ${rounds} runs (calibration run: ${int(Math.round(rate))} req/s).`
+        : '';
+      reports.push({
+        name: `HTTP ${describeCall(call)}`,
+        setup: `autocannon, ${int(connections)} connections, ${describeCall(call)} ${what}; every server in its own process.${sized}`,
+        unit: 'req/s',
+        labels,
+        comparison,
+        verdicts: [
+          ...Object.entries(GATEWAY_TARGETS).map(([baseline, target]) => throughputVerdict(comparison, 'ours', baseline, target)),
+          p99Verdict(comparison, 'ours', 'chain', GATEWAY_P99_TARGET),
+        ],
+      });
+    }
+    return reports;
   } finally {
     await stopAll(children);
   }

@@ -17,6 +17,7 @@ import { uniqueName } from '@streamerson/testkit';
 import { startChild, stopAll, type ChildHandle } from '../child.js';
 import { dropKeys, type BenchContext } from '../context.js';
 import { fixed, int, mark } from '../format.js';
+import { echoCall } from '../http-calls.js';
 import { httpLoad } from '../http-load.js';
 import type { Verdict } from '../measure.js';
 import { makePayload, makePayloads, type BenchPayload } from '../payload.js';
@@ -107,7 +108,7 @@ function sampler(sample: () => Promise<void>, everyMs: number): () => Promise<vo
 
 async function gatewayRss(ctx: BenchContext): Promise<Omit<RssResult, 'slow'>> {
   const { httpRequests: requests, httpConnections: connections, longRunRounds: runs, payloadBytes, rssIdleMs, rssSampleMs } = ctx.options;
-  const body = JSON.stringify(makePayload(0, payloadBytes));
+  const call = echoCall(JSON.stringify(makePayload(0, payloadBytes)));
   const children: ChildHandle[] = [];
   try {
     const target = await HTTP_TARGETS['ours']!.start(ctx, (c) => children.push(c));
@@ -121,7 +122,7 @@ async function gatewayRss(ctx: BenchContext): Promise<Omit<RssResult, 'slow'>> {
         for (const [role, mb] of Object.entries(await sampleAll(target.processes))) peak[role] = Math.max(peak[role] ?? 0, mb);
       }, rssSampleMs);
       const t0 = performance.now();
-      const outcome = await httpLoad(target.port, body, requests, connections);
+      const outcome = await httpLoad(target.port, call, requests, connections);
       rates.push((outcome.processed / (performance.now() - t0)) * 1_000);
       await stop();
       for (const [role, mb] of Object.entries(await sampleAll(target.processes))) (peaks[role] ??= []).push(Math.max(peak[role] ?? 0, mb));

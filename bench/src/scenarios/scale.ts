@@ -11,6 +11,7 @@ import { startChild, stopAll, type ChildHandle } from '../child.js';
 import type { BenchContext } from '../context.js';
 import { fixed, int } from '../format.js';
 import { compare, type Comparison, type Side, type SideResult } from '../measure.js';
+import { echoCall } from '../http-calls.js';
 import { makePayload } from '../payload.js';
 import type { ChartGroup, Scenario } from '../scenario.js';
 import { httpSide } from './http.js';
@@ -62,7 +63,7 @@ async function startConfig(ctx: BenchContext, config: ScaleConfig, started: (c: 
 /** Runs every configuration of workers × shards under the `http` scenario's load. */
 export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
   const { scaleRequests: n, scaleWorkers, scaleShards, httpConnections: connections, longRunRounds: rounds, payloadBytes } = ctx.options;
-  const body = JSON.stringify(makePayload(0, payloadBytes));
+  const call = echoCall(JSON.stringify(makePayload(0, payloadBytes)));
   const children: ChildHandle[] = [];
   try {
     const configs: Record<string, ScaleConfig> = {};
@@ -73,7 +74,7 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
         const running = await startConfig(ctx, config, (c) => children.push(c));
         const handled = async (): Promise<number> => (await Promise.all(running.workers.map((w) => w.handled()))).reduce((a, b) => a + b, 0);
         configs[scaleKey(config)] = config;
-        sides[scaleKey(config)] = httpSide(running.port, running.processes, handled, body, connections);
+        sides[scaleKey(config)] = httpSide(running.port, running.processes, handled, call, connections);
       }
     }
     const comparison = await compare(ctx, sides, { n, warmupN: Math.max(connections, Math.round(n / 10)), rounds });

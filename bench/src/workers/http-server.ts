@@ -2,24 +2,26 @@
  * The HTTP servers of the `http` scenario, one per process:
  * `node http-server.js <mode> [args]`, listening on a free loopback port.
  *
- * - `echo`: bare Fastify, `POST /echo` answers the JSON body it got.
+ * Every mode serves both calls of `http-calls.ts`: `GET /hello` and `POST /echo`.
+ *
+ * - `echo`: bare Fastify, answering `{"hello":"world"}` and the JSON body it got.
  * - `chain <upstream port>`: Fastify that forwards each request to an `echo`
  *   server through an undici Pool (one connection per load connection) and
  *   answers what it got back: the usual HTTP service-to-service hop.
  * - `streams <redis url> <topic>`: a hand-written minimal streams gateway,
  *   Fastify → raw ioredis XADD → the raw request/reply worker → XREAD reply.
- * - `gateway <redis url> <topic> [shards]`: our gateway plugin, `POST /echo`
- *   routed to `topic` (spread over `shards` shards, default 1), answered by
- *   our request/reply worker(s).
+ * - `gateway <redis url> <topic> [shards]`: our gateway plugin, both routes
+ *   to `topic` (spread over `shards` shards, default 1), answered by our
+ *   request/reply worker(s).
  */
 import { connect } from '@streamerson/core';
 import { streamersonGateway } from '@streamerson/gateway';
 import Fastify from 'fastify';
 import { Pool } from 'undici';
+import { ECHO_PATH, HELLO_PATH, HELLO_REPLY } from '../http-calls.js';
 import { RawRequestClient } from '../rr-raw-client.js';
-import type { BenchPayload } from '../payload.js';
 import { serveParent } from './ipc.js';
-import { GATEWAY_TYPE } from './rr-protocol.js';
+import { GATEWAY_HELLO_TYPE, GATEWAY_TYPE, RAW_HELLO_REQUEST } from './rr-protocol.js';
 
 /** Connections of the chain's undici Pool: as many as the load generator opens. */
 export const CHAIN_POOL_CONNECTIONS = 100;
@@ -31,7 +33,11 @@ const closers: (() => Promise<void>)[] = [];
 
 switch (mode) {
   case 'echo':
-    app.post('/echo', async (request) => {
+    app.get(HELLO_PATH, async () => {
+      handled++;
+      return HELLO_REPLY;
+    });
+    app.post(ECHO_PATH, async (request) => {
       handled++;
       return request.body;
     });
@@ -39,8 +45,14 @@ switch (mode) {
   case 'chain': {
     const pool = new Pool(`http://127.0.0.1:${args[0]}`, { connections: CHAIN_POOL_CONNECTIONS });
     closers.push(() => pool.close());
-    app.post('/echo', async (request) => {
-      const response = await pool.request({ path: '/echo', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request.body) });
+    app.get(HELLO_PATH, async () => {
+      const response = await pool.request({ path: HELLO_PATH, method: 'GET' });
+      const body = await response.body.json();
+      handled++;
+      return body;
+    });
+    app.post(ECHO_PATH, async (request) => {
+      const response = await pool.request({ path: ECHO_PATH, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request.body) });
       const body = await response.body.json();
       handled++;
       return body;
@@ -50,8 +62,13 @@ switch (mode) {
   case 'streams': {
     const client = new RawRequestClient(args[0]!, args[1]!);
     closers.push(() => client.close());
-    app.post('/echo', async (request) => {
-      const reply = await client.request(request.body as BenchPayload);
+    app.get(HELLO_PATH, async () => {
+      const reply = await client.request(RAW_HELLO_REQUEST);
+      handled++;
+      return reply;
+    });
+    app.post(ECHO_PATH, async (request) => {
+      const reply = await client.request(request.body);
       handled++;
       return reply;
     });
@@ -61,7 +78,9 @@ switch (mode) {
     const engine = await connect(args[0]!);
     closers.push(() => engine.close());
     await app.register(streamersonGateway, { engine });
-    app.streamerson.route({ method: 'POST', url: '/echo', topic: args[1]!, type: GATEWAY_TYPE, shards: Number(args[2] ?? '1') });
+    const shards = Number(args[2] ?? '1');
+    app.streamerson.route({ method: 'GET', url: HELLO_PATH, topic: args[1]!, type: GATEWAY_HELLO_TYPE, shards });
+    app.streamerson.route({ method: 'POST', url: ECHO_PATH, topic: args[1]!, type: GATEWAY_TYPE, shards });
     break;
   }
   default:

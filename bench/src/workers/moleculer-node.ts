@@ -1,12 +1,15 @@
 /**
  * The Moleculer baseline of the `http` scenario, one broker per process,
  * both on the Redis transporter: `node moleculer-node.js service <redis url> <namespace>`
- * runs an `echo` action answering its params; `… gateway <redis url> <namespace>`
- * runs moleculer-web with `POST /echo` → `echo.echo` on a free loopback port.
+ * runs an `echo` action answering its params and a `hello` action answering
+ * `{"hello":"world"}`; `… gateway <redis url> <namespace>` runs moleculer-web
+ * with `POST /echo` → `echo.echo` and `GET /hello` → `echo.hello` on a free
+ * loopback port.
  */
 import { ServiceBroker } from 'moleculer';
 import ApiGateway from 'moleculer-web';
 import type { Server } from 'node:http';
+import { HELLO_REPLY } from '../http-calls.js';
 import { serveParent } from './ipc.js';
 
 const [role, url, namespace] = process.argv.slice(2);
@@ -24,6 +27,10 @@ if (role === 'service') {
         handled++;
         return ctx.params;
       },
+      hello() {
+        handled++;
+        return HELLO_REPLY;
+      },
     },
   });
 } else {
@@ -33,7 +40,7 @@ if (role === 'service') {
     settings: {
       ip: '127.0.0.1',
       port: 0,
-      routes: [{ path: '/', aliases: { 'POST echo': 'echo.echo' }, bodyParsers: { json: true }, mappingPolicy: 'restrict' }],
+      routes: [{ path: '/', aliases: { 'POST echo': 'echo.echo', 'GET hello': 'echo.hello' }, bodyParsers: { json: true }, mappingPolicy: 'restrict' }],
     },
   });
 }

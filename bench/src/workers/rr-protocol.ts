@@ -3,6 +3,7 @@
  * would hard-code it: requests `XADD <topic> * i <id> r <reply stream> p <json>`,
  * replies `XADD <reply stream> * i <id> p <json>`.
  */
+import { HELLO_PATH } from '../http-calls.js';
 
 /** Consumer group of both request/reply workers (ours uses it as the service name). */
 export const RR_GROUP = 'bench-rr';
@@ -10,6 +11,15 @@ export const RR_GROUP = 'bench-rr';
 export const RR_TYPE = 'echo';
 /** Message type of the gateway's `POST /echo` route; our worker answers the HTTP body. */
 export const GATEWAY_TYPE = 'http-echo';
+/** Message type of the gateway's `GET /hello` route; our worker answers `{"hello":"world"}`. */
+export const GATEWAY_HELLO_TYPE = 'http-hello';
+/** The payload the hand-written streams gateway sends for `GET /hello`; the raw worker answers it with `{"hello":"world"}`. */
+export const RAW_HELLO_REQUEST = Object.freeze({ method: 'GET', path: HELLO_PATH });
+
+/** Whether a raw request payload is {@link RAW_HELLO_REQUEST} (else the raw worker echoes it). */
+export function isRawHello(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && (payload as { path?: unknown }).path === HELLO_PATH;
+}
 /** Index of the request id, reply stream and payload in a raw request's field list. */
 export const RAW_REQUEST_ID = 1;
 export const RAW_REQUEST_REPLY_TO = 3;

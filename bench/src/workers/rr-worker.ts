@@ -3,18 +3,21 @@
  * `node rr-worker.js ours|raw <redis url> <topic> <concurrency> [consumer] [shards]`.
  *
  * - `ours`: a {@link Service} with `concurrency` handlers, echoing the payload
- *   (and, for the gateway's HTTP requests, the request body); member
+ *   (for the gateway's `POST /echo`, the request body; its `GET /hello` is
+ *   answered `{"hello":"world"}`); member
  *   `consumer` (default `w1`) of the group, reading `shards` shards (default 1).
  * - `raw`: plain ioredis, `XREADGROUP COUNT <concurrency> BLOCK`, then one
  *   pipeline of every reply's XADD, the batch's XACK and the next XREADGROUP,
- *   so that a batch costs one round trip (the baseline must not be a straw man).
+ *   so that a batch costs one round trip (the baseline must not be a straw man);
+ *   it echoes the payload, except the hand-written gateway's hello request.
  */
 import { connect } from '@streamerson/core';
 import type { HttpRequest } from '@streamerson/gateway';
 import { Service } from '@streamerson/service';
 import { Redis } from 'ioredis';
+import { HELLO_REPLY } from '../http-calls.js';
 import { serveParent } from './ipc.js';
-import { GATEWAY_TYPE, RAW_BLOCK_MS, RAW_REQUEST_ID, RAW_REQUEST_PAYLOAD, RAW_REQUEST_REPLY_TO, RR_GROUP, RR_TYPE } from './rr-protocol.js';
+import { isRawHello, GATEWAY_HELLO_TYPE, GATEWAY_TYPE, RAW_BLOCK_MS, RAW_REQUEST_ID, RAW_REQUEST_PAYLOAD, RAW_REQUEST_REPLY_TO, RR_GROUP, RR_TYPE } from './rr-protocol.js';
 
 type XReadGroupReply = [stream: string, entries: [id: string, fields: string[]][]][] | null;
 
@@ -38,6 +41,10 @@ async function startOurs(): Promise<() => Promise<void>> {
     handled++;
     return request.body;
   });
+  service.handle(GATEWAY_HELLO_TYPE, () => {
+    handled++;
+    return HELLO_REPLY;
+  });
   await service.start();
   return async () => {
     await service.drain();
@@ -57,7 +64,7 @@ async function startRaw(): Promise<() => Promise<void>> {
       const ids: string[] = [];
       for (const [id, fields] of reply?.[0]?.[1] ?? []) {
         const payload: unknown = JSON.parse(fields[RAW_REQUEST_PAYLOAD]!);
-        pipeline.xadd(fields[RAW_REQUEST_REPLY_TO]!, '*', 'i', fields[RAW_REQUEST_ID]!, 'p', JSON.stringify(payload));
+        pipeline.xadd(fields[RAW_REQUEST_REPLY_TO]!, '*', 'i', fields[RAW_REQUEST_ID]!, 'p', JSON.stringify(isRawHello(payload) ? HELLO_REPLY : payload));
         ids.push(id);
         // Counted when queued: the parent may query right after the client got this reply.
         handled++;
