@@ -83,6 +83,23 @@ interface RetryItem {
 
 type State = 'new' | 'running' | 'draining' | 'closed';
 
+/** One delivery of an entry on its way through {@link Service}'s `process`. */
+interface Delivery {
+  /** The entry's key in `held` and `running`. */
+  readonly k: string;
+  readonly msg: Message;
+  readonly entry: RawEntry;
+  readonly deadline: number | undefined;
+  readonly deliveries: number;
+  readonly firstFailedAt: number | undefined;
+  readonly ack: { readonly stream: string; readonly id: string };
+}
+
+/** Whether a handler's result is to be awaited (a promise or another thenable), as `await` would. */
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
 const key = (stream: string, id: string): string => `${stream}\n${id}`;
 
 /** A registered handler and its compiled payload check. */
@@ -331,60 +348,107 @@ export class Service {
       this.active--;
       this.slots.release(1);
     };
-    this.process(k, stream, entry, deliveries, firstFailedAt).then(done, () => {
+    let processed: Promise<void>;
+    try {
+      processed = this.process(k, stream, entry, deliveries, firstFailedAt);
+    } catch (err) {
+      processed = Promise.reject(err);
+    }
+    processed.then(done, () => {
       this.counts.engineErrors++;
       done();
     });
   }
 
-  /** `k` is the entry's key in `held` and `running`. */
-  private async process(k: string, stream: string, entry: RawEntry, deliveries: number, firstFailedAt: number | undefined): Promise<void> {
+  /**
+   * Decides what an entry gets and queues its writes; settles once they are
+   * done. Synchronous up to the handler: a handler that returns a value (not
+   * a promise) has its reply queued in the same turn. `k` is the entry's key
+   * in `held` and `running`.
+   */
+  private process(k: string, stream: string, entry: RawEntry, deliveries: number, firstFailedAt: number | undefined): Promise<void> {
     const ack = { stream, id: entry.id };
     const msg = decodeEntry(stream, entry);
     if (msg instanceof ProtocolError) {
       this.counts.badEntries++;
-      return await this.outbox.add([this.deadLetter(stream, entry, msg.code, msg.message, deliveries)], ack);
+      return this.outbox.add([this.deadLetter(stream, entry, msg.code, msg.message, deliveries)], ack);
     }
     const deadline = parseDeadline(msg.headers[DEADLINE_HEADER]);
     if (deadline !== undefined && deadline <= Date.now()) {
       this.counts.expired++;
-      return await this.outbox.add([], ack);
+      return this.outbox.add([], ack);
     }
     const registered = this.handlers.get(msg.type);
     if (registered === undefined) {
       this.counts.unknownType++;
       const replies = msg.replyTo === '' ? [] : [errorReply(msg, UNKNOWN_TYPE_STATUS, { code: 'ERR_STREAMERSON_UNKNOWN_TYPE', message: `no handler for message type "${msg.type}"` }, this.config.source)];
-      return await this.outbox.add(replies, ack);
+      return this.outbox.add(replies, ack);
     }
     const problems = registered.check?.(msg.payload);
     if (problems !== undefined) {
       this.counts.invalid++;
       const replies = msg.replyTo === '' ? [] : [this.safeErrorReply(msg, INVALID_PAYLOAD_STATUS, 'ERR_STREAMERSON_INVALID_PAYLOAD',
         `the payload of "${msg.type}" does not match its schema`, { problems: problems.slice(0, MAX_REPORTED_PROBLEMS) })];
-      return await this.outbox.add(replies, ack);
+      return this.outbox.add(replies, ack);
     }
-    if (this.replyStore !== undefined && msg.replyTo !== '') {
-      const stored = await this.replyStore.lookup(msg);
-      if (stored !== undefined) {
-        this.counts.replayed++;
-        return await this.outbox.add([stored], ack);
-      }
+    const delivery: Delivery = { k, msg, entry, deadline, deliveries, firstFailedAt, ack };
+    if (this.replyStore !== undefined && msg.replyTo !== '') return this.replayOrRun(registered.handler, delivery);
+    return this.run(registered.handler, delivery);
+  }
+
+  /** With idempotency on: the stored reply when there is one, else the handler. */
+  private async replayOrRun(handler: Handler, d: Delivery): Promise<void> {
+    const stored = await this.replyStore!.lookup(d.msg);
+    if (stored !== undefined) {
+      this.counts.replayed++;
+      return await this.outbox.add([stored], d.ack);
     }
+    return await this.run(handler, d);
+  }
+
+  /** Runs the handler (with the hooks around it) and queues what its outcome calls for. */
+  private run(handler: Handler, d: Delivery): Promise<void> {
+    const { k, msg } = d;
+    const ctx = new DeliveryContext(msg, d.deadline, d.deliveries, this.config.logger);
+    this.running.set(k, ctx);
+    const ended = (): void => {
+      ctx.dispose();
+      this.running.delete(k);
+    };
     let result: unknown;
     try {
-      result = await this.run(k, registered.handler, msg, deliveries);
+      result = this.hooks.length === 0 ? handler(msg.payload, ctx) : withHooks(this.hooks, msg.payload, ctx, () => handler(msg.payload, ctx));
     } catch (err) {
-      return await this.failed(msg, entry, err, deliveries, firstFailedAt);
+      ended();
+      return this.failed(msg, d.entry, err, d.deliveries, d.firstFailedAt);
     }
+    if (!isPromiseLike(result)) {
+      ended();
+      return this.succeeded(msg, result, d.ack);
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        ended();
+        return this.succeeded(msg, value, d.ack);
+      },
+      (err: unknown) => {
+        ended();
+        return this.failed(msg, d.entry, err, d.deliveries, d.firstFailedAt);
+      },
+    );
+  }
+
+  /** A handler completed with `result`: the reply, if the message is a request, and the ack. */
+  private succeeded(msg: Message, result: unknown, ack: { stream: string; id: string }): Promise<void> {
     this.counts.processed++;
-    if (msg.replyTo === '') return await this.outbox.add([], ack);
+    if (msg.replyTo === '') return this.outbox.add([], ack);
     let reply: AppendItem;
     try {
       reply = successReply(msg, result, this.config.source);
     } catch (err) {
       reply = errorReply(msg, DEFAULT_ERROR_STATUS, { code: (err as StreamersonError).code ?? 'ERR_STREAMERSON_SERVICE', message: 'the reply payload cannot be encoded' }, this.config.source);
     }
-    return await this.finish(msg, reply, ack);
+    return this.finish(msg, reply, ack);
   }
 
   /**
@@ -394,18 +458,6 @@ export class Service {
   private finish(msg: Message, reply: AppendItem, ack: { stream: string; id: string }): Promise<void> {
     if (this.replyStore === undefined) return this.outbox.add([reply], ack);
     return this.replyStore.save(msg, reply).then((stored) => this.outbox.add([stored], ack));
-  }
-
-  private async run(k: string, handler: Handler, msg: Message, deliveries: number): Promise<unknown> {
-    const ctx = new DeliveryContext(msg, parseDeadline(msg.headers[DEADLINE_HEADER]), deliveries, this.config.logger);
-    this.running.set(k, ctx);
-    try {
-      if (this.hooks.length === 0) return await handler(msg.payload, ctx);
-      return await withHooks(this.hooks, msg.payload, ctx, () => handler(msg.payload, ctx));
-    } finally {
-      ctx.dispose();
-      this.running.delete(k);
-    }
   }
 
   private failed(msg: Message, entry: RawEntry, err: unknown, deliveries: number, firstFailedAt = Date.now()): Promise<void> {
