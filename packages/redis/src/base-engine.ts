@@ -73,7 +73,7 @@ type IdempotentCommand = (...args: Arg[]) => Promise<[string, number]>;
 /** What one XADD of a pipeline came back with: its error, or its id (null: NOMKSTREAM found no stream). */
 export type AppendResult = [Error | null, string | null];
 
-interface QueuedAppend {
+export interface QueuedAppend {
   readonly item: AppendItem;
   readonly resolve: (id: string | null) => void;
   readonly reject: (error: unknown) => void;
@@ -160,14 +160,14 @@ export abstract class BaseRedisEngine implements Engine {
   };
 
   /** Sends one queued append as a command of its own. */
-  private sendAppend({ item, resolve, reject }: QueuedAppend): void {
+  protected sendAppend({ item, resolve, reject }: QueuedAppend): void {
     const command = xaddCommand(item);
     this.client.sendCommand(command);
     (command.promise as Promise<string | null>).then(resolve, (error: unknown) => reject(toStreamersonError(error, this.closed)));
   }
 
   /** Sends queued appends together (see `appendEach`); each settles with its own result. */
-  private sendAppends(batch: readonly QueuedAppend[]): void {
+  protected sendAppends(batch: readonly QueuedAppend[]): void {
     this.appendEach(batch.map((q) => q.item)).then(
       (results) => {
         for (let i = 0; i < batch.length; i++) {

@@ -12,7 +12,7 @@ import {
   type StreamEntries,
   type StreamAcks,
 } from '@streamerson/core';
-import { BaseRedisEngine, DEFAULT_LIST_LIMIT, type AppendResult } from './base-engine.js';
+import { BaseRedisEngine, DEFAULT_LIST_LIMIT, type AppendResult, type QueuedAppend } from './base-engine.js';
 import { xaddCommand } from './commands.js';
 import { retryStrategy, type ParsedRedisEngineOptions } from './options.js';
 import { RedisReader } from './reader.js';
@@ -73,6 +73,16 @@ export class RedisEngine extends BaseRedisEngine {
     return corked(this.client, () => sendAppendAndAck(this.client, items, group, acks)).then((failed) => {
       if (failed !== undefined) this.fail(failed);
     }, this.fail);
+  }
+
+  /**
+   * Queued appends as commands of their own in one corked run (one write),
+   * each settled straight from its command's result.
+   */
+  protected override sendAppends(batch: readonly QueuedAppend[]): void {
+    corked(this.client, () => {
+      for (const q of batch) this.sendAppend(q);
+    });
   }
 
   /**

@@ -30,6 +30,7 @@ import {
   type Message,
 } from '@streamerson/core';
 import { RemoteError } from '../errors.js';
+import { Deadlines } from './deadlines.js';
 import { parseClientOptions, type ClientConfig, type ClientOptions } from './client-options.js';
 
 /** Pause after a failed reply read before trying again. */
@@ -86,7 +87,10 @@ export interface ClientStats {
 interface Pending {
   resolve(value: unknown): void;
   reject(err: unknown): void;
-  readonly timer: NodeJS.Timeout;
+  /** The request's timeout, ms: its lane in {@link Deadlines}. */
+  readonly timeout: number;
+  /** Rejects the request with its TimeoutError. */
+  readonly expired: () => void;
   readonly signal: AbortSignal | undefined;
   readonly onAbort: (() => void) | undefined;
 }
@@ -97,6 +101,7 @@ export class Client {
   /** The stream this client reads its replies from. */
   readonly replyStream: string;
   private readonly pending = new Map<string, Pending>();
+  private readonly deadlines = new Deadlines((id) => this.pending.get(id)?.expired());
   private readonly stop = new AbortController();
   private seq = 0;
   private rr = 0;
@@ -190,11 +195,12 @@ export class Client {
     return new Promise<R>((resolve, reject) => {
       const signal = options.signal;
       const onAbort = signal === undefined ? undefined : () => this.settle(id)?.reject(new AbortError(undefined, { cause: signal.reason }));
-      const timer = setTimeout(() => {
+      const expired = (): void => {
         this.counts.timeouts++;
         this.settle(id)?.reject(new TimeoutError(`no reply to "${type}" on "${topic}" within ${timeout} ms`, timeout));
-      }, timeout);
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timer, signal, onAbort });
+      };
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timeout, expired, signal, onAbort });
+      this.deadlines.add(id, timeout);
       signal?.addEventListener('abort', onAbort!, { once: true });
       // Registered before the append: a fast reply must find its request waiting.
       this.engine.append(stream, fields).catch((err: unknown) => this.settle(id)?.reject(err));
@@ -289,7 +295,7 @@ export class Client {
     const p = this.pending.get(id);
     if (p === undefined) return undefined;
     this.pending.delete(id);
-    clearTimeout(p.timer);
+    this.deadlines.remove(id, p.timeout);
     if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
     return p;
   }
