@@ -125,20 +125,24 @@ function side(target: RunningTarget, call: HttpCall, connections: number): Side 
 
 /** Requests are rounded up to a multiple of this when raised to last `httpMinSeconds`. */
 const REQUEST_STEP = 1_000;
+/** Margin on the calibrated rate: measured runs are often a little faster than the calibration run. */
+const RATE_MARGIN = 1.2;
 
 /**
  * Requests per run: `httpRequests`, raised so that `rounds` runs at the rate
- * our gateway reached in a calibration run of `calibration` requests (after
- * one of the same size that warms it up) last at least `httpMinSeconds` in all.
+ * our gateway reached in a calibration run of `httpRequests` requests (after
+ * a warm-up run of `warmupN`), with a margin, last at least `httpMinSeconds`
+ * in all. A short calibration run would understate the rate: connecting and
+ * the first responses weigh on it.
  */
-async function requestsPerRun(ctx: BenchContext, target: RunningTarget, call: HttpCall, calibration: number): Promise<{ n: number; rate: number }> {
+async function requestsPerRun(ctx: BenchContext, target: RunningTarget, call: HttpCall, warmupN: number): Promise<{ n: number; rate: number }> {
   const { httpRequests, httpMinSeconds, httpConnections, rounds } = ctx.options;
   if (httpMinSeconds <= 0) return { n: httpRequests, rate: 0 };
-  await httpLoad(target.port, call, calibration, httpConnections);
+  await httpLoad(target.port, call, warmupN, httpConnections);
   const t0 = performance.now();
-  const outcome = await httpLoad(target.port, call, calibration, httpConnections);
+  const outcome = await httpLoad(target.port, call, httpRequests, httpConnections);
   const rate = (outcome.processed / (performance.now() - t0)) * 1_000;
-  const needed = Math.ceil((rate * httpMinSeconds) / rounds / REQUEST_STEP) * REQUEST_STEP;
+  const needed = Math.ceil((rate * RATE_MARGIN * httpMinSeconds) / rounds / REQUEST_STEP) * REQUEST_STEP;
   return { n: Math.max(httpRequests, needed), rate };
 }
 
