@@ -6,7 +6,7 @@
  * instead of a timer of its own. Sizes are bounded by the requests in flight.
  */
 export class Deadlines {
-  /** Timeout in ms → request id → when it expires (Unix ms), in sending order. */
+  /** Timeout in ms → request id → when it expires (`performance.now()` ms: monotonic, as timers are), in sending order. */
   private readonly lanes = new Map<number, Map<string, number>>();
   private timer: NodeJS.Timeout | undefined;
   /** When {@link timer} fires; Infinity without a timer. */
@@ -17,7 +17,7 @@ export class Deadlines {
 
   /** Starts the clock of request `id`: it expires `timeoutMs` from now unless removed first. */
   add(id: string, timeoutMs: number): void {
-    const at = Date.now() + timeoutMs;
+    const at = performance.now() + timeoutMs;
     let lane = this.lanes.get(timeoutMs);
     if (lane === undefined) {
       lane = new Map();
@@ -44,7 +44,7 @@ export class Deadlines {
   private arm(at: number): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(this.fire, Math.max(1, at - Date.now()));
+    this.timer = setTimeout(this.fire, Math.max(1, Math.ceil(at - performance.now())));
   }
 
   private stop(): void {
@@ -56,7 +56,7 @@ export class Deadlines {
   private readonly fire = (): void => {
     this.timer = undefined;
     this.timerAt = Infinity;
-    const now = Date.now();
+    const now = performance.now();
     const due: string[] = [];
     let next = Infinity;
     for (const [timeoutMs, lane] of this.lanes) {
