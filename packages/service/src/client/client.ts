@@ -89,8 +89,9 @@ interface Pending {
   reject(err: unknown): void;
   /** The request's timeout, ms: its lane in {@link Deadlines}. */
   readonly timeout: number;
-  /** Rejects the request with its TimeoutError. */
-  readonly expired: () => void;
+  /** Where the request went, for the message of its TimeoutError. */
+  readonly topic: string;
+  readonly type: string;
   readonly signal: AbortSignal | undefined;
   readonly onAbort: (() => void) | undefined;
 }
@@ -101,7 +102,7 @@ export class Client {
   /** The stream this client reads its replies from. */
   readonly replyStream: string;
   private readonly pending = new Map<string, Pending>();
-  private readonly deadlines = new Deadlines((id) => this.pending.get(id)?.expired());
+  private readonly deadlines = new Deadlines((id) => this.expire(id));
   private readonly stop = new AbortController();
   private seq = 0;
   private rr = 0;
@@ -195,11 +196,7 @@ export class Client {
     return new Promise<R>((resolve, reject) => {
       const signal = options.signal;
       const onAbort = signal === undefined ? undefined : () => this.settle(id)?.reject(new AbortError(undefined, { cause: signal.reason }));
-      const expired = (): void => {
-        this.counts.timeouts++;
-        this.settle(id)?.reject(new TimeoutError(`no reply to "${type}" on "${topic}" within ${timeout} ms`, timeout));
-      };
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timeout, expired, signal, onAbort });
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timeout, topic, type, signal, onAbort });
       this.deadlines.add(id, timeout);
       signal?.addEventListener('abort', onAbort!, { once: true });
       // Registered before the append: a fast reply must find its request waiting.
@@ -288,6 +285,14 @@ export class Client {
     if (this.pending.size >= this.config.maxInFlight) {
       throw new StreamersonError('ERR_STREAMERSON_OVERLOAD', `client ${this.config.id} has ${this.pending.size} requests in flight (maxInFlight ${this.config.maxInFlight})`);
     }
+  }
+
+  /** Rejects a request whose time ran out with its TimeoutError. */
+  private expire(id: string): void {
+    const p = this.settle(id);
+    if (p === undefined) return;
+    this.counts.timeouts++;
+    p.reject(new TimeoutError(`no reply to "${p.type}" on "${p.topic}" within ${p.timeout} ms`, p.timeout));
   }
 
   /** Removes a waiting request and clears its timer and abort listener; the caller settles it. */
