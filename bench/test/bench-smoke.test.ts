@@ -16,6 +16,9 @@ import type { FanoutResult } from '../src/scenarios/fanout.js';
 import type { MemoryResult } from '../src/scenarios/memory.js';
 import type { RssResult } from '../src/scenarios/rss.js';
 import type { ScaleResult } from '../src/scenarios/scale.js';
+import { HTTP_TARGETS, requestsPerRun } from '../src/scenarios/http.js';
+import { HELLO_CALL } from '../src/http-calls.js';
+import { stopAll, type ChildHandle } from '../src/child.js';
 
 const N = 500;
 const SMALL = 200;
@@ -137,6 +140,23 @@ test('http: every HTTP target answers every GET /hello and POST /echo with the e
     assertReport(report, SMALL, Object.keys(roles), (side) => roles[side]!);
     for (const side of Object.values(report.comparison.sides)) assert.ok(side.latencyMs !== undefined && side.latencyMs.p99.median > 0);
     assert.deepEqual(report.verdicts.map((v) => `${v.metric} ${v.baseline}`), ['ratio chain', 'ratio moleculer', 'ratio streams', 'p99Ratio chain']);
+  }
+});
+
+test('http: runs are raised from a calibration run so that our gateway carries the load at least httpMinSeconds', async () => {
+  const children: ChildHandle[] = [];
+  try {
+    const target = await HTTP_TARGETS['ours']!.start(ctx, (c) => children.push(c));
+    const minSeconds = 0.5;
+    const sized = { ...ctx, options: { ...ctx.options, httpMinSeconds: minSeconds, rounds: 2 } };
+    const { n, rate } = await requestsPerRun(sized, target, HELLO_CALL, ctx.options.httpConnections);
+    assert.ok(rate > 0, 'the calibration run measured a rate');
+    assert.ok(n >= SMALL, 'never fewer than httpRequests');
+    assert.ok((n * 2) / rate >= minSeconds, `2 runs of ${n} at ${Math.round(rate)} req/s last at least ${minSeconds} s`);
+    const unsized = await requestsPerRun({ ...sized, options: { ...sized.options, httpMinSeconds: 0 } }, target, HELLO_CALL, ctx.options.httpConnections);
+    assert.deepEqual(unsized, { n: SMALL, rate: 0 }, 'without a least time, httpRequests as given and no calibration run');
+  } finally {
+    await stopAll(children);
   }
 });
 

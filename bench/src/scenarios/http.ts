@@ -135,7 +135,7 @@ const RATE_MARGIN = 1.2;
  * in all. A short calibration run would understate the rate: connecting and
  * the first responses weigh on it.
  */
-async function requestsPerRun(ctx: BenchContext, target: RunningTarget, call: HttpCall, warmupN: number): Promise<{ n: number; rate: number }> {
+export async function requestsPerRun(ctx: BenchContext, target: RunningTarget, call: HttpCall, warmupN: number): Promise<{ n: number; rate: number }> {
   const { httpRequests, httpMinSeconds, httpConnections, rounds } = ctx.options;
   if (httpMinSeconds <= 0) return { n: httpRequests, rate: 0 };
   await httpLoad(target.port, call, warmupN, httpConnections);
