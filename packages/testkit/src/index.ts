@@ -20,6 +20,8 @@ export {
 export type { RedisClusterHandle, StartRedisClusterOptions } from './cluster.js';
 export { redisCommand, encodeCommand, DEFAULT_COMMAND_TIMEOUT_MS } from './resp.js';
 export type { RespValue, RedisCommandOptions } from './resp.js';
+export { monitorRedis, parseMonitorLine, DEFAULT_MONITOR_LIMIT } from './monitor.js';
+export type { MonitoredCommand, MonitorOptions, RedisMonitor } from './monitor.js';
 export { uniqueName } from './names.js';
 export { freePort, RESERVED_REDIS_PORT } from './free-port.js';
 export { waitFor, sleep, DEFAULT_WAIT_TIMEOUT_MS, DEFAULT_WAIT_INTERVAL_MS } from './wait.js';

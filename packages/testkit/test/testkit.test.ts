@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 import {
   REDIS_SERVER_MISSING_HINT,
   RESERVED_REDIS_PORT,
+  monitorRedis,
+  parseMonitorLine,
   redisCommand,
   startRedis,
   startRedisCluster,
@@ -94,6 +96,32 @@ describe('startRedisCluster', () => {
 
   it('rejects fewer than 3 masters', async () => {
     await assert.rejects(startRedisCluster({ masters: 2 }), /masters/);
+  });
+});
+
+describe('monitorRedis', () => {
+  it('parses a MONITOR line into its source, name and arguments', () => {
+    assert.deepEqual(parseMonitorLine('+1796177161.910492 [0 127.0.0.1:49858] "XADD" "s" "*" "p" "{\\"a\\":\\"b\\\\c\\"}"'), {
+      source: '127.0.0.1:49858',
+      name: 'xadd',
+      args: ['s', '*', 'p', '{"a":"b\\c"}'],
+    });
+    assert.equal(parseMonitorLine('+OK'), undefined);
+    assert.equal(parseMonitorLine('-ERR nope'), undefined);
+  });
+
+  it('reports the commands a server runs with the connection that sent them, up to its limit', async () => {
+    const server = await startRedis();
+    after(() => server.stop());
+    const monitor = await monitorRedis(server.port, { limit: 2 });
+    after(() => monitor.stop());
+    await redisCommand(server.port, ['SET', 'k', 'say "hi"']);
+    await redisCommand(server.port, ['GET', 'k']);
+    await redisCommand(server.port, ['DEL', 'k']);
+    await waitFor(() => monitor.dropped === 1, { what: 'the third command', timeoutMs: 2_000 });
+    assert.deepEqual(monitor.commands.map((c) => [c.name, c.args]), [['set', ['k', 'say "hi"']], ['get', ['k']]]);
+    assert.match(monitor.commands[0]!.source, /^127\.0\.0\.1:\d+$/);
+    assert.notEqual(monitor.commands[0]!.source, monitor.commands[1]!.source, 'each redisCommand has its own connection');
   });
 });
 

@@ -5,7 +5,7 @@
  * retried with backoff, then dead-lettered; entries abandoned by a dead member
  * are claimed by live ones.
  */
-import { setTimeout as delay } from 'node:timers/promises';
+import { setImmediate as checkPhase, setTimeout as delay } from 'node:timers/promises';
 import {
   ClosedError,
   DEADLINE_HEADER,
@@ -315,14 +315,16 @@ export class Service {
         const result = writes === undefined
           ? await reader.readGroup(group, consumer, positions, options)
           : await reader.readGroupAfter!(writes, group, consumer, positions, options);
+        // Handlers that finish at once queue their replies by the check phase: they then ride on the next read.
+        // The turn is taken before they run, so that it comes before the outbox's own flush.
+        const turn = reader.readGroupAfter !== undefined && result.length > 0 ? checkPhase() : undefined;
         for (const { stream, entries } of result) {
           for (const entry of entries) {
             if (++used > taken) this.slots.force();
             this.dispatch(stream, entry, 1);
           }
         }
-        // Handlers that finish at once queue their replies by the check phase: they then ride on the next read.
-        if (used > 0 && reader.readGroupAfter !== undefined) await new Promise<void>((resolve) => setImmediate(resolve));
+        await turn;
       } catch (err) {
         if (this.state !== 'running') break;
         await this.recover(err);
