@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startRedis, type RedisServer } from '@streamerson/testkit';
 import type { Redis } from 'ioredis';
-import { connect, Producer } from '@streamerson/core';
+import { connect, Producer, streamKey } from '@streamerson/core';
+import { Client, Service } from '@streamerson/service';
 import { rawConnection, type BenchContext } from '../src/context.js';
 import { RESULTS_END, RESULTS_START, spliceResults } from '../src/doc.js';
 import { CLIENT_PROCESS, SERVER_PROCESS } from '../src/measure.js';
@@ -19,6 +20,20 @@ import type { ScaleResult } from '../src/scenarios/scale.js';
 import { HTTP_TARGETS, requestsPerRun } from '../src/scenarios/http.js';
 import { HELLO_CALL } from '../src/http-calls.js';
 import { stopAll, type ChildHandle } from '../src/child.js';
+import {
+  PROTOCOL_REPLY_ID,
+  PROTOCOL_REPLY_NAMES,
+  PROTOCOL_REPLY_PAYLOAD,
+  PROTOCOL_REQUEST_HEADERS,
+  PROTOCOL_REQUEST_ID,
+  PROTOCOL_REQUEST_NAMES,
+  PROTOCOL_REQUEST_PAYLOAD,
+  PROTOCOL_REQUEST_REPLY_TO,
+  PROTOCOL_REQUEST_TYPE,
+  PROTOCOL_REQUEST_VERSION,
+  RR_GROUP,
+  RR_TYPE,
+} from '../src/workers/rr-protocol.js';
 
 const N = 500;
 const SMALL = 200;
@@ -115,11 +130,11 @@ test('bullmq: our consumer and a BullMQ worker each process the same jobs', asyn
   assert.equal(await admin.dbsize(), 0, 'the stream and the queues are deleted');
 });
 
-test('request-reply: both sides answer every request at each concurrency, with latency and worker CPU', async () => {
+test('request-reply: every side answers every request at each concurrency, with latency and worker CPU', async () => {
   const reports = await runComparisons('request-reply');
   assert.deepEqual(reports.map((r) => r.name), ['request/reply c=1', 'request/reply c=100']);
-  assertReport(reports[0]!, 50, ['ours', 'raw'], () => ['worker']);
-  assertReport(reports[1]!, SMALL, ['ours', 'raw'], () => ['worker']);
+  assertReport(reports[0]!, 50, ['ours', 'raw', 'rawSameFormat'], () => ['worker']);
+  assertReport(reports[1]!, SMALL, ['ours', 'raw', 'rawSameFormat'], () => ['worker']);
   for (const side of reports.flatMap((r) => Object.values(r.comparison.sides))) {
     assert.ok(side.latencyMs !== undefined && side.latencyMs.p50.median > 0 && side.latencyMs.p99.median >= side.latencyMs.p50.median);
   }
@@ -271,6 +286,33 @@ test('raw same-format baseline: writes exactly the fields the producer of "ours"
     const [entry] = await engine.range('same-format', '-', '+');
     assert.deepEqual(entry!.fields.slice(0, -1).map(String), [...PROTOCOL_FIELDS_BEFORE_PAYLOAD]);
   } finally {
+    await engine.close();
+  }
+});
+
+test('raw same-format request/reply: our Client and Service write the entries the raw baseline hard-codes', async () => {
+  const engine = await connect('memory://');
+  const service = new Service(engine, { name: RR_GROUP, topic: 'same-rr', consumer: 'w1', announce: false }).handle(RR_TYPE, (p: unknown) => p);
+  const client = new Client(engine, { trimIntervalMs: 60_000 });
+  try {
+    await service.start();
+    assert.deepEqual(await client.request('same-rr', RR_TYPE, { a: 1 }), { a: 1 });
+    const [request] = await engine.range(streamKey('same-rr', 0, 1), '-', '+');
+    const fields = request!.fields.map(String);
+    assert.deepEqual(fields.filter((_, i) => i % 2 === 0), [...PROTOCOL_REQUEST_NAMES]);
+    assert.equal(fields[PROTOCOL_REQUEST_VERSION], '1');
+    assert.equal(fields[PROTOCOL_REQUEST_TYPE], RR_TYPE);
+    assert.equal(fields[PROTOCOL_REQUEST_REPLY_TO], client.replyStream);
+    assert.deepEqual(Object.keys(JSON.parse(fields[PROTOCOL_REQUEST_HEADERS]!) as object), ['deadline']);
+    assert.equal(fields[PROTOCOL_REQUEST_PAYLOAD], '{"a":1}');
+    const [reply] = await engine.range(client.replyStream, '-', '+');
+    const replyFields = reply!.fields.map(String);
+    assert.deepEqual(replyFields.filter((_, i) => i % 2 === 0), [...PROTOCOL_REPLY_NAMES]);
+    assert.equal(replyFields[PROTOCOL_REPLY_ID], fields[PROTOCOL_REQUEST_ID]);
+    assert.equal(replyFields[PROTOCOL_REPLY_PAYLOAD], '{"a":1}');
+  } finally {
+    await client.close();
+    await service.close();
     await engine.close();
   }
 });

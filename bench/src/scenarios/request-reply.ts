@@ -3,8 +3,12 @@
  * concurrency, against a worker in a separate process. Ours: `Client.request`
  * from this process to a `Service` in the worker. Raw: plain ioredis on both
  * ends with the same hops (XADD request → XREADGROUP → XADD reply + XACK →
- * XREAD reply). The worker reads up to `rrWorkerConcurrency` requests at once
- * on both sides; the payload is echoed back, so request and reply bodies match.
+ * XREAD reply), in entries of id, reply stream and payload only. Raw in our
+ * protocol's entries (informational): the same raw code writing and reading
+ * what our Client and Service do (version, type, deadline; see
+ * `RawRrFormat`), which shows what the protocol's content costs apart from
+ * the code. The worker reads up to `rrWorkerConcurrency` requests at once on
+ * every side; the payload is echoed back, so request and reply bodies match.
  */
 import { connect } from '@streamerson/core';
 import { Client } from '@streamerson/service';
@@ -29,7 +33,11 @@ const ACK_WAIT_MS = 5_000;
 
 const WORKER_SCRIPT = new URL('../workers/rr-worker.js', import.meta.url);
 
-const LABELS = Object.freeze({ ours: 'Streamerson Client → Service', raw: 'raw ioredis both ends' });
+const LABELS = Object.freeze({
+  ours: 'Streamerson Client → Service',
+  raw: 'raw ioredis both ends',
+  rawSameFormat: 'raw ioredis both ends, our protocol entries (informational)',
+});
 
 function side(ctx: BenchContext, topic: string, worker: ChildHandle, request: Requester, concurrency: number, afterRun: () => Promise<void>): Side {
   const payloads = makePayloads(Math.min(ctx.options.rrRequests, 10_000), ctx.options.payloadBytes);
@@ -56,15 +64,19 @@ export async function runRequestReply(ctx: BenchContext): Promise<ComparisonRepo
   const { rrConcurrency, rrRequests, rrSerialRequests, rounds, rrWorkerConcurrency, payloadBytes } = ctx.options;
   const oursTopic = uniqueName('bench-rr-ours');
   const rawTopic = uniqueName('bench-rr-raw');
+  const sameFormatTopic = uniqueName('bench-rr-raw-protocol');
   const workerArgs = (mode: string, topic: string): string[] => [mode, ctx.url, topic, String(rrWorkerConcurrency)];
   let oursWorker: ChildHandle | undefined;
   let rawWorker: ChildHandle | undefined;
+  let sameFormatWorker: ChildHandle | undefined;
   const engine = await connect(ctx.url);
   const client = new Client(engine);
   const raw = new RawRequestClient(ctx.url, rawTopic);
+  const sameFormat = new RawRequestClient(ctx.url, sameFormatTopic, 'protocol');
   try {
     oursWorker = await startChild(WORKER_SCRIPT, workerArgs('ours', oursTopic));
     rawWorker = await startChild(WORKER_SCRIPT, workerArgs('raw', rawTopic));
+    sameFormatWorker = await startChild(WORKER_SCRIPT, workerArgs('raw-protocol', sameFormatTopic));
     const reports: ComparisonReport[] = [];
     for (const concurrency of rrConcurrency) {
       const n = concurrency === 1 ? rrSerialRequests : rrRequests;
@@ -73,6 +85,7 @@ export async function runRequestReply(ctx: BenchContext): Promise<ComparisonRepo
         {
           ours: side(ctx, oursTopic, oursWorker, (p) => client.request(oursTopic, RR_TYPE, p), concurrency, async () => undefined),
           raw: side(ctx, rawTopic, rawWorker, (p) => raw.request(p), concurrency, () => raw.trim()),
+          rawSameFormat: side(ctx, sameFormatTopic, sameFormatWorker, (p) => sameFormat.request(p), concurrency, () => sameFormat.trim()),
         },
         { n, warmupN: Math.max(concurrency, Math.round(n / 10)), rounds },
       );
@@ -91,8 +104,9 @@ export async function runRequestReply(ctx: BenchContext): Promise<ComparisonRepo
   } finally {
     await client.close();
     await raw.close();
-    await stopAll([oursWorker, rawWorker]);
+    await sameFormat.close();
+    await stopAll([oursWorker, rawWorker, sameFormatWorker]);
     await engine.close();
-    await ctx.admin.del(oursTopic, rawTopic);
+    await ctx.admin.del(oursTopic, rawTopic, sameFormatTopic);
   }
 }

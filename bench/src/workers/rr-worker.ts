@@ -1,6 +1,6 @@
 /**
  * The worker process of the request/reply scenario:
- * `node rr-worker.js ours|raw <redis url> <topic> <concurrency> [consumer] [shards]`.
+ * `node rr-worker.js ours|raw|raw-protocol <redis url> <topic> <concurrency> [consumer] [shards]`.
  *
  * - `ours`: a {@link Service} with `concurrency` handlers, echoing the payload
  *   (for the gateway's `POST /echo`, the request body; its `GET /hello` is
@@ -10,6 +10,9 @@
  *   pipeline of every reply's XADD, the batch's XACK and the next XREADGROUP,
  *   so that a batch costs one round trip (the baseline must not be a straw man);
  *   it echoes the payload, except the hand-written gateway's hello request.
+ * - `raw-protocol`: the same loop on the entries our Client and Service write
+ *   (`RawRrFormat`): it answers requests of version 1 and of our type whose
+ *   deadline has not passed, and acks the others unanswered.
  */
 import { connect } from '@streamerson/core';
 import type { HttpRequest } from '@streamerson/gateway';
@@ -17,13 +20,31 @@ import { Service } from '@streamerson/service';
 import { Redis } from 'ioredis';
 import { HELLO_REPLY } from '../http-calls.js';
 import { serveParent } from './ipc.js';
-import { isRawHello, GATEWAY_HELLO_TYPE, GATEWAY_TYPE, RAW_BLOCK_MS, RAW_REQUEST_ID, RAW_REQUEST_PAYLOAD, RAW_REQUEST_REPLY_TO, RR_GROUP, RR_TYPE } from './rr-protocol.js';
+import {
+  isRawHello,
+  GATEWAY_HELLO_TYPE,
+  GATEWAY_TYPE,
+  PROTOCOL_REQUEST_HEADERS,
+  PROTOCOL_REQUEST_ID,
+  PROTOCOL_REQUEST_PAYLOAD,
+  PROTOCOL_REQUEST_REPLY_TO,
+  PROTOCOL_REQUEST_TYPE,
+  PROTOCOL_REQUEST_VERSION,
+  RAW_BLOCK_MS,
+  RAW_REQUEST_ID,
+  RAW_REQUEST_PAYLOAD,
+  RAW_REQUEST_REPLY_TO,
+  RR_GROUP,
+  RR_TYPE,
+} from './rr-protocol.js';
 
 type XReadGroupReply = [stream: string, entries: [id: string, fields: string[]][]][] | null;
+/** The arguments of a raw worker's reply XADD to one request, or undefined to ack it unanswered. */
+type RawAnswer = (fields: readonly string[]) => string[] | undefined;
 
 const [mode, url, topic, concurrencyText, consumerName, shardsText] = process.argv.slice(2);
-if (url === undefined || topic === undefined || (mode !== 'ours' && mode !== 'raw')) {
-  throw new Error('usage: rr-worker ours|raw <redis url> <topic> <concurrency> [consumer] [shards]');
+if (url === undefined || topic === undefined || (mode !== 'ours' && mode !== 'raw' && mode !== 'raw-protocol')) {
+  throw new Error('usage: rr-worker ours|raw|raw-protocol <redis url> <topic> <concurrency> [consumer] [shards]');
 }
 const concurrency = Number(concurrencyText ?? '100');
 const consumer = consumerName ?? 'w1';
@@ -52,7 +73,20 @@ async function startOurs(): Promise<() => Promise<void>> {
   };
 }
 
-async function startRaw(): Promise<() => Promise<void>> {
+const minimalAnswer: RawAnswer = (fields) => {
+  const payload: unknown = JSON.parse(fields[RAW_REQUEST_PAYLOAD]!);
+  return [fields[RAW_REQUEST_REPLY_TO]!, '*', 'i', fields[RAW_REQUEST_ID]!, 'p', JSON.stringify(isRawHello(payload) ? HELLO_REPLY : payload)];
+};
+
+const protocolAnswer: RawAnswer = (fields) => {
+  if (fields[PROTOCOL_REQUEST_VERSION] !== '1' || fields[PROTOCOL_REQUEST_TYPE] !== RR_TYPE) return undefined;
+  const headers = JSON.parse(fields[PROTOCOL_REQUEST_HEADERS]!) as { deadline?: string };
+  if (Number(headers.deadline) <= Date.now()) return undefined;
+  const payload: unknown = JSON.parse(fields[PROTOCOL_REQUEST_PAYLOAD]!);
+  return [fields[PROTOCOL_REQUEST_REPLY_TO]!, 'NOMKSTREAM', '*', 'v', '1', 'i', fields[PROTOCOL_REQUEST_ID]!, 'p', JSON.stringify(payload)];
+};
+
+async function startRaw(answer: RawAnswer): Promise<() => Promise<void>> {
   const redis = new Redis(url!, { maxRetriesPerRequest: 1 });
   await redis.xgroup('CREATE', topic!, RR_GROUP, '0', 'MKSTREAM');
   let stopped = false;
@@ -63,9 +97,10 @@ async function startRaw(): Promise<() => Promise<void>> {
       const pipeline = redis.pipeline();
       const ids: string[] = [];
       for (const [id, fields] of reply?.[0]?.[1] ?? []) {
-        const payload: unknown = JSON.parse(fields[RAW_REQUEST_PAYLOAD]!);
-        pipeline.xadd(fields[RAW_REQUEST_REPLY_TO]!, '*', 'i', fields[RAW_REQUEST_ID]!, 'p', JSON.stringify(isRawHello(payload) ? HELLO_REPLY : payload));
+        const args = answer(fields);
         ids.push(id);
+        if (args === undefined) continue;
+        pipeline.xadd(...(args as [string, ...string[]]));
         // Counted when queued: the parent may query right after the client got this reply.
         handled++;
       }
@@ -86,5 +121,5 @@ async function startRaw(): Promise<() => Promise<void>> {
   };
 }
 
-const stop = mode === 'ours' ? await startOurs() : await startRaw();
+const stop = mode === 'ours' ? await startOurs() : await startRaw(mode === 'raw' ? minimalAnswer : protocolAnswer);
 serveParent({ handled: () => handled, stop });
