@@ -52,6 +52,11 @@ export class Outbox {
     return new Promise((resolve, reject) => batch.settle.push({ resolve, reject }));
   }
 
+  /** Entries whose writes are queued and not yet sent. */
+  get size(): number {
+    return this.batch.settle.length;
+  }
+
   /** The writes queued so far, handed to the caller to send (nothing if none); they settle through `settled`. */
   take(): WritesBeforeRead | undefined {
     const batch = this.batch;

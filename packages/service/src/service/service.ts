@@ -278,46 +278,57 @@ export class Service {
    * The member's only loop: due retries first, then (every `claimIntervalMs`)
    * abandoned entries, then new entries — each time for at most the free
    * slots. A read blocks no longer than the next retry or claim scan is due.
+   * Where the reader can (`readGroupAfter`), the replies and acks queued by
+   * then go ahead of the read in its round trip, and the slots of the entries
+   * they finish count as credit: Redis applies the writes before it runs the
+   * read.
    */
   private async readForever(reader: BlockingReader): Promise<void> {
     const { group, consumer, blockMs } = this.config;
+    const riding = reader.readGroupAfter !== undefined;
     let offset = 0;
     while (this.state === 'running') {
-      if (this.slots.free === 0) {
+      if (this.slots.free === 0 && !(riding && this.outbox.size > 0 && !this.claimsDue())) {
         await this.slots.whenFree();
         continue;
       }
-      try {
-        if (this.scheduled.size > 0) await this.claimDueRetries();
-        if (this.ownBacklog) await this.claimOwnBacklog();
-        if (Date.now() >= this.nextClaimAt) {
-          this.nextClaimAt = Date.now() + this.config.claimIntervalMs;
-          await this.claimAbandoned();
+      // Claims need slots free now; with none free, the loop only reads behind the queued writes.
+      if (this.slots.free > 0) {
+        try {
+          if (this.scheduled.size > 0) await this.claimDueRetries();
+          if (this.ownBacklog) await this.claimOwnBacklog();
+          if (Date.now() >= this.nextClaimAt) {
+            this.nextClaimAt = Date.now() + this.config.claimIntervalMs;
+            await this.claimAbandoned();
+          }
+        } catch (err) {
+          if (this.state !== 'running') break;
+          await this.recover(err);
+          continue;
         }
-      } catch (err) {
-        if (this.state !== 'running') break;
-        await this.recover(err);
-        continue;
       }
-      if (this.slots.free === 0 || this.state !== 'running') continue;
-      // Credit: never ask for more entries than free slots, spread over the shards.
-      const n = Math.min(this.streams.length, this.slots.free);
+      if (this.state !== 'running') continue;
+      const settling = riding ? this.outbox.size : 0;
+      const credit = this.slots.free + settling;
+      if (credit === 0) continue;
+      // Credit: never ask for more entries than slots, spread over the shards.
+      const n = Math.min(this.streams.length, credit);
       const positions = Array.from({ length: n }, (_, i) => ({ stream: this.streams[(offset + i) % this.streams.length]!, after: '>' }));
       offset = (offset + n) % this.streams.length;
-      const count = Math.floor(this.slots.free / n);
+      const count = Math.floor(credit / n);
+      // The free part; the rest comes free as the writes settle, and entries beyond it run on forced slots meanwhile.
       const taken = this.slots.take(count * n);
       const block = Math.max(1, Math.min(blockMs, this.nextClaimAt - Date.now(), this.nextRetryAt() - Date.now()));
       let used = 0;
       try {
-        // Replies and acks queued by now go with the read, in its round trip, where the engine can.
-        const writes = reader.readGroupAfter === undefined ? undefined : this.outbox.take();
+        const writes = settling > 0 ? this.outbox.take() : undefined;
         const options = { count, blockMs: block };
         const result = writes === undefined
           ? await reader.readGroup(group, consumer, positions, options)
           : await reader.readGroupAfter!(writes, group, consumer, positions, options);
         // Handlers that finish at once queue their replies by the check phase: they then ride on the next read.
         // The turn is taken before they run, so that it comes before the outbox's own flush.
-        const turn = reader.readGroupAfter !== undefined && result.length > 0 ? checkPhase() : undefined;
+        const turn = riding && result.length > 0 ? checkPhase() : undefined;
         for (const { stream, entries } of result) {
           for (const entry of entries) {
             if (++used > taken) this.slots.force();
@@ -332,6 +343,12 @@ export class Service {
         if (used < taken) this.slots.release(taken - used);
       }
     }
+  }
+
+  /** Whether a claim step is due: retries whose delay passed, this member's own backlog, or the claim scan. */
+  private claimsDue(): boolean {
+    const now = Date.now();
+    return this.ownBacklog || now >= this.nextClaimAt || this.nextRetryAt() <= now;
   }
 
   private async recover(err: unknown): Promise<void> {

@@ -30,9 +30,11 @@ export class Slots {
 
   /**
    * Takes one slot even when none is free. For an entry that a read delivered
-   * beyond the credit asked (a cluster read started by an earlier call): it is
-   * already this member's, so it runs, and the loop reads nothing until the
-   * count is back under capacity.
+   * beyond the free slots it took: a read sent behind queued writes, whose
+   * entries' slots come free as those writes settle (which may be just after
+   * the read's entries arrive), or a cluster read started by an earlier call.
+   * The entry is already this member's, so it runs, and the loop reads nothing
+   * more until the count is back under capacity.
    */
   force(): void {
     this.used++;
