@@ -88,10 +88,14 @@ export class RedisReader implements ClosableReader {
   }
 
   /**
-   * The transaction of `writes` (MULTI … EXEC), then the group read, in one
-   * corked write on this reader's connection: the replies and acks of the
-   * entries just run travel with the request for the next ones, as one round
-   * trip.
+   * The transaction of `writes` (MULTI … EXEC), then the group read, on this
+   * reader's connection: the replies and acks of the entries just run travel
+   * with the request for the next ones, as one round trip. A batch's
+   * transaction and the read leave in one corked write. A lone entry's
+   * transaction leaves in a write of its own, the read right after it:
+   * measured, one request at a time, its requester then gets the reply about
+   * 20 µs sooner (p50), while for batches the single write was as fast or
+   * faster.
    */
   readGroupAfter(
     writes: WritesBeforeRead,
@@ -117,10 +121,10 @@ export class RedisReader implements ClosableReader {
     });
     void this.latch.race(written, CLOSED).then((error) => writes.settled(error === CLOSED ? new ClosedError('redis reader') : error));
     return this.run('xreadgroup', args, (connection) => {
-      const [done, read] = corked(connection, () => [
-        sendAppendAndAck(connection, writes.appends, group, writes.acks),
-        connection.callBuffer('xreadgroup', args),
-      ] as const);
+      const send = (): Promise<Error | undefined> => sendAppendAndAck(connection, writes.appends, group, writes.acks);
+      const [done, read] = writes.appends.length > 1
+        ? corked(connection, () => [send(), connection.callBuffer('xreadgroup', args)] as const)
+        : [corked(connection, send), connection.callBuffer('xreadgroup', args)] as const;
       done.then(
         (failed) => outcome(failed === undefined ? undefined : toStreamersonError(failed, false, 'redis reader')),
         (error: unknown) => outcome(toStreamersonError(error, this.closed, 'redis reader')),

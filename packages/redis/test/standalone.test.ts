@@ -178,6 +178,19 @@ describe('redis engine (standalone)', () => {
       assert.equal((refused[0] as { code?: string }).code, 'ERR_STREAMERSON_ENGINE');
       assert.deepEqual(after[0]!.entries.map((e) => e.fields[1]!.toString()), ['2']);
       assert.equal((await engine.pendingSummary(requests, 'g')).count, 2, 'nothing acked by the refused transaction');
+
+      // A batch: its transaction and the read leave in one write.
+      const held = [next[0]!.entries[0]!.id, after[0]!.entries[0]!.id];
+      const batch: unknown[] = [];
+      const none = await reader.readGroupAfter!(
+        { appends: held.map((id) => ({ stream: replies, fields: ['re', id] })), acks: [{ stream: requests, ids: held }], settled: (error) => batch.push(error ?? 'ok') },
+        'g', 'c', [{ stream: requests, after: '>' }], { count: 10, blockMs: 10 },
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(batch, ['ok']);
+      assert.deepEqual(none, []);
+      assert.deepEqual((await engine.range(replies, '-', '+')).map((e) => e.fields[1]!.toString()), [firstId, ...held]);
+      assert.equal((await engine.pendingSummary(requests, 'g')).count, 0, 'both acked');
     } finally {
       await reader.close();
     }
