@@ -49,6 +49,13 @@ export function checkPositions(positions: readonly unknown[]): void {
  * a dropped connection; then it disconnects. `destroy()` only disconnects: a
  * blocked read resolves `[]` at once.
  */
+/** Entries whose writes these are: each has one ack. */
+function entriesOf(writes: WritesBeforeRead): number {
+  let n = 0;
+  for (const a of writes.acks) n += a.ids.length;
+  return n;
+}
+
 export class RedisReader implements ClosableReader {
   private connection: Redis | undefined;
   private closed = false;
@@ -122,7 +129,7 @@ export class RedisReader implements ClosableReader {
     void this.latch.race(written, CLOSED).then((error) => writes.settled(error === CLOSED ? new ClosedError('redis reader') : error));
     return this.run('xreadgroup', args, (connection) => {
       const send = (): Promise<Error | undefined> => sendAppendAndAck(connection, writes.appends, group, writes.acks);
-      const [done, read] = writes.appends.length > 1
+      const [done, read] = entriesOf(writes) > 1
         ? corked(connection, () => [send(), connection.callBuffer('xreadgroup', args)] as const)
         : [corked(connection, send), connection.callBuffer('xreadgroup', args)] as const;
       done.then(
