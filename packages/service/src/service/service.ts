@@ -288,7 +288,9 @@ export class Service {
     const riding = reader.readGroupAfter !== undefined;
     let offset = 0;
     while (this.state === 'running') {
-      if (this.slots.free === 0 && !(riding && this.outbox.size > 0 && !this.claimsDue())) {
+      // With every slot held, the loop still reads behind the writes that will free some, unless a claim step waits for a free slot.
+      const behindWrites = riding && this.outbox.size > 0 && !this.claimsDue();
+      if (this.slots.free === 0 && !behindWrites) {
         await this.slots.whenFree();
         continue;
       }
