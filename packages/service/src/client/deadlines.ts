@@ -35,12 +35,6 @@ export class Deadlines {
     if (this.lanes.size === 0) this.stop();
   }
 
-  /** Drops every clock and the timer. */
-  clear(): void {
-    this.lanes.clear();
-    this.stop();
-  }
-
   private arm(at: number): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timerAt = at;
