@@ -288,9 +288,7 @@ export class Service {
     const riding = reader.readGroupAfter !== undefined;
     let offset = 0;
     while (this.state === 'running') {
-      // With every slot held, the loop still reads behind the writes that will free some, unless a claim step waits for a free slot.
-      const behindWrites = riding && this.outbox.size > 0 && !this.claimsDue();
-      if (this.slots.free === 0 && !behindWrites) {
+      if (this.slots.free === 0 && !(riding && this.canReadBehindWrites())) {
         await this.slots.whenFree();
         continue;
       }
@@ -347,10 +345,15 @@ export class Service {
     }
   }
 
-  /** Whether a claim step is due: retries whose delay passed, this member's own backlog, or the claim scan. */
-  private claimsDue(): boolean {
+  /**
+   * With every slot held: whether the loop may still read, behind the queued
+   * writes that will free some — not when a claim step (due retries, this
+   * member's own backlog, the claim scan) waits for a free slot.
+   */
+  private canReadBehindWrites(): boolean {
+    if (this.outbox.size === 0 || this.ownBacklog) return false;
     const now = Date.now();
-    return this.ownBacklog || now >= this.nextClaimAt || this.nextRetryAt() <= now;
+    return now < this.nextClaimAt && this.nextRetryAt() > now;
   }
 
   private async recover(err: unknown): Promise<void> {
