@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Runs every compiled test file of the workspace with Node's test runner.
-// `npm test` builds first (tsc --build), then calls this script; extra arguments
-// are file filters: `npm test -- conformance` runs the files whose path contains it.
+// `npm test` checks the prerequisites (scripts/prerequisites.mjs) and builds
+// first (tsc --build), then calls this script; extra arguments are file
+// filters: `npm test -- conformance` runs the files whose path contains it.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { chromiumPath, CHROMIUM_CANDIDATES, pythonPath } from './prerequisites.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const filters = process.argv.slice(2);
@@ -52,6 +54,11 @@ const concurrency = Math.max(2, Math.min(4, availableParallelism()));
 const child = spawn(
   process.execPath,
   ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000', ...selected],
-  { cwd: root, stdio: 'inherit' },
+  {
+    cwd: root,
+    stdio: 'inherit',
+    // The browser and the interpreter the prerequisites check found, for the tests that use them.
+    env: { ...process.env, STREAMERSON_CHROMIUM: chromiumPath() ?? CHROMIUM_CANDIDATES[0], STREAMERSON_PYTHON: pythonPath() },
+  },
 );
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -3,8 +3,8 @@ import { after, before, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { startChat, type ChatFixture } from './fixture.js';
 
-/** The Debian package's binary; `.ci/run` installs it when missing. */
-const CHROMIUM = '/usr/bin/chromium';
+/** The browser `npm test` found (scripts/prerequisites.mjs installs it when missing); Debian's by default. */
+const CHROMIUM = process.env['STREAMERSON_CHROMIUM'] ?? '/usr/bin/chromium';
 
 let chat: ChatFixture;
 let browser: Browser;
