@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import { connect, type Engine } from '@streamerson/core';
+import { checkLifecycle } from '@streamerson/testkit';
 import { ids, rejectsWithCode, it, type SuiteContext } from './context.js';
 
 /** The engine kind a URL must produce. */
@@ -15,6 +16,19 @@ export function lifecycleTests(ctx: SuiteContext): void {
     it('reports its kind and URL', () => {
       assert.equal(ctx.engine.kind, expectedKind(ctx.target.url));
       assert.equal(ctx.engine.url, ctx.target.url);
+    });
+
+    it('follows the lifecycle contract (start, drain, close, destroy, closed, stats, await using)', async () => {
+      await checkLifecycle(() => connect(ctx.target.url));
+    });
+
+    it('stats() counts the open readers', async () => {
+      const engine = await connect(ctx.target.url);
+      const reader = engine.openReader();
+      assert.equal(engine.stats().readers, 1);
+      await reader.close();
+      assert.equal(engine.stats().readers, 0);
+      await engine.close();
     });
 
     it('after close() every operation rejects with ERR_STREAMERSON_CLOSED; close is idempotent', async () => {

@@ -86,8 +86,9 @@ export class EngineError extends StreamersonError {
 export class ClosedError extends StreamersonError {
   override readonly name = 'ClosedError';
 
-  constructor(what: string) {
-    super('ERR_STREAMERSON_CLOSED', `${what} is closed`);
+  /** `options.cause`: what brought the object down, when it went down on an error. */
+  constructor(what: string, options?: { cause?: unknown }) {
+    super('ERR_STREAMERSON_CLOSED', `${what} is closed`, options);
   }
 }
 

@@ -1,5 +1,7 @@
 /**
- * @streamerson/core — the public API. Everything not exported here is internal.
+ * @streamerson/core — the public API. Everything not exported here is
+ * internal; what other Streamerson packages share beyond it (option checks,
+ * the backoff schedule) is in `@streamerson/core/internal`.
  */
 
 // Errors
@@ -43,6 +45,7 @@ export type {
   StreamInfo,
   BlockingReader,
   EngineKind,
+  EngineStats,
   Engine,
 } from './engine/types.js';
 export { parseEngineUrl, DEFAULT_REDIS_PORT } from './engine/url.js';
@@ -50,8 +53,8 @@ export type { EngineUrl, MemoryUrl, RedisUrl, RedisClusterUrl, HostPort } from '
 export { connect, DEFAULT_ENGINE_URL } from './engine/connect.js';
 export type { ConnectOptions, RedisEngineModule } from './engine/connect.js';
 
-// Option checks, for the option parsers of packages built on the core
-export { intOption, numberOption, enumOption, stringOption, boolOption, functionOption, objectOption } from './options.js';
+// Lifecycle of every long-lived object
+export type { Lifecycle } from './lifecycle.js';
 
 // Keys
 export { validateTopic, streamKey, topicStreams, hashTagOf, auxKey, SHARD_SEPARATOR, MAX_TOPIC_LENGTH } from './keys.js';
@@ -89,7 +92,7 @@ export type { StreamIdParts } from './protocol/stream-id.js';
 
 // Producer
 export { Producer } from './producer/producer.js';
-export type { SendOptions, ProducerRecord, Receipt } from './producer/producer.js';
+export type { SendOptions, ProducerRecord, Receipt, ProducerStats, ProducerEvents } from './producer/producer.js';
 export {
   DEFAULT_SHARDS,
   MAX_SHARDS,
@@ -104,6 +107,7 @@ export { fnv1a32, shardForKey } from './producer/shard-hash.js';
 
 // Consumer
 export { Consumer } from './consumer/consumer.js';
+export type { ConsumerStats, ConsumerEvents } from './consumer/consumer.js';
 export type { ConsumedMessage, RetryEvent } from './consumer/consumed-message.js';
 export {
   DEFAULT_PREFETCH,

@@ -63,3 +63,58 @@ export function objectOption(options: unknown, name: string): Record<string, unk
   }
   return options as Record<string, unknown>;
 }
+
+/**
+ * The keys of an options interface, for {@link optionsObject}: the compiler
+ * checks that the record names every key of `T` and nothing else, so the list
+ * cannot drift from the interface.
+ */
+export function optionKeys<T>(keys: { readonly [K in keyof Required<T>]: true }): readonly string[] {
+  return Object.freeze(Object.keys(keys));
+}
+
+/**
+ * The start of every option parser: checks that `options` is a plain object
+ * whose keys are all in `known`, and throws {@link InvalidOptionError} naming
+ * the first unknown key (with the known key it was probably meant to be), so a
+ * misspelt option never passes silently. `path` names a nested option group
+ * (for example `retention`, so errors name `retention.maxlen`); keys whose
+ * value is `undefined` count as absent.
+ */
+export function optionsObject(options: unknown, known: readonly string[], path?: string): Record<string, unknown> {
+  const o = objectOption(options, path ?? 'options');
+  for (const key of Object.keys(o)) {
+    if (o[key] === undefined || known.includes(key)) continue;
+    const near = closestKey(key, known);
+    const hint = near === undefined ? `the options are ${known.join(', ')}` : `did you mean "${near}"?`;
+    throw new InvalidOptionError(path === undefined ? key : `${path}.${key}`, `unknown key (${hint})`);
+  }
+  return o;
+}
+
+/** The known key within two edits of `key` (case ignored), if any: the likely intent of a misspelt option. */
+function closestKey(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = row;
+  }
+  return previous[b.length]!;
+}

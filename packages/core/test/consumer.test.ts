@@ -42,7 +42,7 @@ describe('Consumer', () => {
     const t = topic();
     await produce(engine, t, ['old']);
     const consumer = new Consumer<string>(engine, { topic: t });
-    assert.equal(consumer.options.mode, 'latest');
+    assert.equal(consumer.config.mode, 'latest');
     await consumer.start();
     await produce(engine, t, ['new-1', 'new-2']);
     assert.deepEqual((await take(consumer, 2)).map((m) => m.payload), ['new-1', 'new-2']);
@@ -139,7 +139,7 @@ describe('Consumer', () => {
     await produce(engine, t, ['b']);
     const consumer = new Consumer<string>(engine, { topic: t, group: 'g', startAt: '0' });
     const bad: ProtocolError[] = [];
-    consumer.on('bad-entry', (error: ProtocolError, ack: () => Promise<void>) => {
+    consumer.on('badEntry', (error: ProtocolError, ack: () => Promise<void>) => {
       bad.push(error);
       void ack();
     });
@@ -147,7 +147,7 @@ describe('Consumer', () => {
     assert.deepEqual(got.map((m) => m.payload), ['a', 'b']);
     assert.equal(bad.length, 1);
     assert.ok(bad[0] instanceof ProtocolError);
-    assert.equal(consumer.badEntries, 1);
+    assert.equal(consumer.stats().badEntries, 1);
     await sleep(5);
     const pending = await engine.pendingRange(t, 'g', { count: 10 });
     assert.equal(pending.length, 2, 'the bad entry was acked by the hook; the good ones remain');
@@ -172,7 +172,7 @@ describe('Consumer', () => {
     const consumer = new Consumer<number>(engine, { topic: t, from: 'beginning' });
     const got: number[] = [];
     let active = 0;
-    const ended = new Promise((resolve) => consumer.once('end', resolve));
+    const ended = new Promise((resolve) => consumer.once('end', () => resolve(undefined)));
     consumer.on('message', async (m: ConsumedMessage<number>) => {
       assert.equal(++active, 1, 'one message at a time');
       await sleep(2);
@@ -205,9 +205,9 @@ describe('Consumer', () => {
       const r = await it.next();
       assert.equal(r.value?.payload, i);
       await sleep(1);
-      assert.ok(consumer.buffered <= 10, `buffered ${consumer.buffered} within prefetch`);
+      assert.ok(consumer.stats().buffered <= 10, `buffered ${consumer.stats().buffered} within prefetch`);
     }
-    assert.ok(consumer.delivered + consumer.buffered <= 35, 'reads stop when the buffer is full');
+    assert.ok(consumer.stats().delivered + consumer.stats().buffered <= 35, 'reads stop when the buffer is full');
     await it.return?.();
     await engine.close();
   });
@@ -287,9 +287,10 @@ describe('Consumer', () => {
     assert.throws(() => new Consumer(engine, { topic: 't', shards: 2, assignedShards: [2] }), { option: 'assignedShards[0]' });
     assert.throws(() => new Consumer(engine, { topic: 't', shards: 4, prefetch: 2 }), { option: 'prefetch' });
     assert.throws(() => new Consumer(engine, { topic: 't', group: 'g', startAt: 'now' }), { option: 'startAt' });
+    assert.throws(() => new Consumer(engine, { topic: 't', group: 'g', autoack: true } as never), { option: 'autoack', message: /did you mean "autoAck"/ });
     const c = new Consumer(engine, { topic: 't', group: 'g' });
-    assert.ok(Object.isFrozen(c.options));
-    assert.match(c.options.consumer, /-\d+$/);
+    assert.ok(Object.isFrozen(c.config));
+    assert.match(c.config.consumer, /-\d+$/);
     engine.destroy();
   });
 });

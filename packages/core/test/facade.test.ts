@@ -29,13 +29,13 @@ describe('Readable facade', () => {
     for await (const m of readable as AsyncIterable<ConsumedMessage<number>>) {
       assert.equal(m.payload, expected++);
       maxReadable = Math.max(maxReadable, readable.readableLength);
-      maxConsumer = Math.max(maxConsumer, readable.consumer.buffered);
+      maxConsumer = Math.max(maxConsumer, readable.consumer.stats().buffered);
       if (expected % 200 === 0) await sleep(1); // a slow reader
       if (expected === 5_000) break;
     }
     assert.ok(maxReadable <= 16, `readableLength ${maxReadable} within highWaterMark`);
     assert.ok(maxConsumer <= 50, `consumer buffer ${maxConsumer} within prefetch`);
-    assert.ok(readable.consumer.delivered <= 5_000 + 16 + 1, 'nothing read far ahead of the reader');
+    assert.ok(readable.consumer.stats().delivered <= 5_000 + 16 + 1, 'nothing read far ahead of the reader');
     const grown = process.memoryUsage().heapUsed - heapBefore;
     assert.ok(grown < 32 * 1024 * 1024, `heap grew ${grown} bytes`);
     assert.ok(readable.destroyed, 'breaking out destroys the stream');
@@ -52,8 +52,8 @@ describe('Readable facade', () => {
     readable.read(0);
     await sleep(20);
     assert.ok(readable.readableLength <= 5);
-    assert.ok(readable.consumer.delivered <= 5 + 1, `delivered ${readable.consumer.delivered} while paused`);
-    assert.ok(readable.consumer.buffered <= 20);
+    assert.ok(readable.consumer.stats().delivered <= 5 + 1, `delivered ${readable.consumer.stats().delivered} while paused`);
+    assert.ok(readable.consumer.stats().buffered <= 20);
     const got: number[] = [];
     readable.on('data', (m: ConsumedMessage<number>) => {
       got.push(m.payload);

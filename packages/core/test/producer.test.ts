@@ -51,15 +51,15 @@ describe('Producer', () => {
     const t = topic();
     const producer = new Producer<number>(engine, { topic: t });
     const receipts = Array.from({ length: 50 }, (_, i) => producer.send(i));
-    assert.equal(producer.pending, 50);
+    assert.equal(producer.stats().pending, 50);
     const done = await Promise.all(receipts);
     assert.equal(calls.get('appendBatch'), 1);
     assert.equal(calls.get('append') ?? 0, 0);
     for (let i = 1; i < done.length; i++) assert.ok(compareStreamIds(done[i]!.id, done[i - 1]!.id) > 0, 'receipts in send order');
     assert.deepEqual(await payloads(base, t), Array.from({ length: 50 }, (_, i) => i));
     assert.equal(done[0]!.messageId, done[0]!.id, 'without an id the entry id identifies the message');
-    assert.equal(producer.sent, 50);
-    assert.equal(producer.pending, 0);
+    assert.equal(producer.stats().sent, 50);
+    assert.equal(producer.stats().pending, 0);
     await producer.close();
     await base.close();
   });
@@ -135,7 +135,7 @@ describe('Producer', () => {
     await ok;
     assert.equal(errors.length, 1);
     assert.equal((errors[0] as StreamersonError).code, 'ERR_STREAMERSON_OVERLOAD');
-    assert.equal(producer.failed, 1);
+    assert.equal(producer.stats().failed, 1);
     await engine.close();
   });
 
@@ -206,9 +206,11 @@ describe('Producer', () => {
     assert.throws(() => new Producer(engine, { topic: 'ok', durability: 'maybe' as never }), { option: 'durability' });
     assert.throws(() => new Producer(engine, { topic: 'ok', retention: { maxLen: -1 } }), { option: 'retention.maxLen' });
     assert.throws(() => new Producer(engine, { topic: 'ok', maxPending: 0 }), { option: 'maxPending' });
+    assert.throws(() => new Producer(engine, { topic: 'ok', maxPendng: 5 } as never), { option: 'maxPendng', message: /did you mean "maxPending"/ });
+    assert.throws(() => new Producer(engine, { topic: 'ok', retention: { maxLen: 5, approx: true } as never }), { option: 'retention.approx' });
     const producer = new Producer(engine, { topic: 'ok' });
-    assert.ok(Object.isFrozen(producer.options));
-    assert.equal(producer.options.durability, 'acknowledged');
+    assert.ok(Object.isFrozen(producer.config));
+    assert.equal(producer.config.durability, 'acknowledged');
     engine.destroy();
   });
 

@@ -77,3 +77,7 @@ test('bad URLs are typed errors that name the problem', () => {
 test('connect rejects a bad URL before doing anything', async () => {
   await assert.rejects(connect('ftp://x'), { code: 'ERR_STREAMERSON_INVALID_URL' });
 });
+
+test('connect rejects an unknown option, naming it', async () => {
+  await assert.rejects(connect('memory://', { reddis: {} } as never), { code: 'ERR_STREAMERSON_INVALID_OPTION', option: 'reddis', message: /did you mean "redis"/ });
+});

@@ -1,5 +1,6 @@
 /** Options of the gateway plugin, their defaults and their one parser. */
-import { intOption, InvalidOptionError, objectOption, type Engine } from '@streamerson/core';
+import { InvalidOptionError, type Engine } from '@streamerson/core';
+import { intOption, objectOption } from '@streamerson/core/internal';
 import { DEFAULT_REGISTRY_TTL_MS, type Client, type ClientOptions } from '@streamerson/service';
 import type { AuthorizeHook } from './authorize.js';
 import type { GatewayRouteOptions } from './http/route-options.js';

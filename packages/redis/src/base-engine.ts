@@ -11,6 +11,7 @@ import {
   type ClaimOptions,
   type Engine,
   type EngineKind,
+  type EngineStats,
   type FieldValue,
   type GroupReadOptions,
   type GroupReadPosition,
@@ -27,6 +28,7 @@ import {
   type StreamInfo,
   type StreamAcks,
 } from '@streamerson/core';
+import { ClosedSignal } from '@streamerson/core/internal';
 import { pushRetention, xaddArgs, xaddCommand, xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
 import { isNoSuchKey, toStreamersonError } from './errors.js';
 import {
@@ -92,11 +94,13 @@ export interface ClosableReader extends BlockingReader {
 export abstract class BaseRedisEngine implements Engine {
   abstract readonly kind: EngineKind;
   /** Whether {@link close} or {@link destroy} was called. */
-  closed = false;
+  protected isClosed = false;
+  #closing: Promise<void> | null = null;
+  readonly #closed = new ClosedSignal();
   protected readonly readers = new Set<ClosableReader>();
   /** Maps any rejection to a typed error; bound once so that the hot path allocates no closure. */
   protected readonly fail = (error: unknown): never => {
-    throw toStreamersonError(error, this.closed);
+    throw toStreamersonError(error, this.isClosed);
   };
 
   protected constructor(
@@ -135,7 +139,7 @@ export abstract class BaseRedisEngine implements Engine {
    * own result.
    */
   append(stream: string, fields: readonly FieldValue[], options?: AppendOptions): Promise<string | null> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     try {
       if (options !== undefined) xaddArgs(stream, fields, options);
     } catch (error) {
@@ -163,7 +167,7 @@ export abstract class BaseRedisEngine implements Engine {
   protected sendAppend({ item, resolve, reject }: QueuedAppend): void {
     const command = xaddCommand(item);
     this.client.sendCommand(command);
-    (command.promise as Promise<string | null>).then(resolve, (error: unknown) => reject(toStreamersonError(error, this.closed)));
+    (command.promise as Promise<string | null>).then(resolve, (error: unknown) => reject(toStreamersonError(error, this.isClosed)));
   }
 
   /** Sends queued appends together (see `appendEach`); each settles with its own result. */
@@ -172,7 +176,7 @@ export abstract class BaseRedisEngine implements Engine {
       (results) => {
         for (let i = 0; i < batch.length; i++) {
           const [error, id] = results[i]!;
-          if (error) batch[i]!.reject(toStreamersonError(error, this.closed));
+          if (error) batch[i]!.reject(toStreamersonError(error, this.isClosed));
           else batch[i]!.resolve(id);
         }
       },
@@ -183,7 +187,7 @@ export abstract class BaseRedisEngine implements Engine {
   }
 
   appendBatch(items: readonly AppendItem[]): Promise<(string | null)[]> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     if (!Array.isArray(items)) return Promise.reject(new InvalidOptionError('items', 'expected an array'));
     if (items.length === 0) return Promise.resolve([]);
     return this.appendEach(items).then((results) => {
@@ -213,7 +217,7 @@ export abstract class BaseRedisEngine implements Engine {
     windowMs: number,
     options?: AppendOptions,
   ): Promise<IdempotentAppendResult> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     if (typeof messageId !== 'string' || messageId === '') throw new InvalidOptionError('messageId', 'expected a non-empty string');
     if (!Number.isInteger(windowMs) || windowMs < 1) throw new InvalidOptionError('windowMs', `expected an integer >= 1, got ${String(windowMs)}`);
     const args = xaddArgs(stream, fields, options);
@@ -254,34 +258,34 @@ export abstract class BaseRedisEngine implements Engine {
 
   /** Checks the arguments every read shares; cheap, on the hot path. */
   protected checkRead(positions: readonly unknown[], options: ReadOptions | undefined): void {
-    if (this.closed) throw new ClosedError('redis engine');
+    if (this.isClosed) throw new ClosedError('redis engine');
     if (!Array.isArray(positions) || positions.length === 0) throw new InvalidOptionError('positions', 'expected a non-empty array');
     if (options?.blockMs !== undefined) throw new InvalidOptionError('blockMs', 'blocking reads need openReader()');
   }
 
   async range(stream: string, start: string, end: string, count?: number): Promise<RawEntry[]> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     const args: Arg[] = [stream, start, end];
     if (count !== undefined) args.push('COUNT', count);
     return toEntries(await this.buffer('xrangeBuffer', args));
   }
 
   async revRange(stream: string, end: string, start: string, count?: number): Promise<RawEntry[]> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     const args: Arg[] = [stream, end, start];
     if (count !== undefined) args.push('COUNT', count);
     return toEntries(await this.buffer('xrevrangeBuffer', args));
   }
 
   async idempotentId(stream: string, messageId: string): Promise<string | null> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     if (typeof messageId !== 'string' || messageId === '') throw new InvalidOptionError('messageId', 'expected a non-empty string');
     const id = await this.client.get(auxKey(stream, `dedupe:${messageId}`)).catch(this.fail);
     return id ?? null;
   }
 
   async lastId(stream: string): Promise<string> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     try {
       return lastGeneratedId(await this.raw('xinfoBuffer', ['STREAM', stream]));
     } catch (error) {
@@ -291,7 +295,7 @@ export abstract class BaseRedisEngine implements Engine {
   }
 
   async createGroup(stream: string, group: string, start: GroupStart = '$'): Promise<boolean> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     try {
       await this.client.call('xgroup', ['CREATE', stream, group, start, 'MKSTREAM']);
       return true;
@@ -302,7 +306,7 @@ export abstract class BaseRedisEngine implements Engine {
   }
 
   async destroyGroup(stream: string, group: string): Promise<boolean> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     try {
       return (await this.client.call('xgroup', ['DESTROY', stream, group])) === 1;
     } catch (error) {
@@ -313,7 +317,7 @@ export abstract class BaseRedisEngine implements Engine {
   }
 
   async setGroupId(stream: string, group: string, id: string): Promise<void> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     try {
       await this.client.call('xgroup', ['SETID', stream, group, id]);
     } catch (error) {
@@ -325,7 +329,7 @@ export abstract class BaseRedisEngine implements Engine {
   }
 
   ack(stream: string, group: string, ids: readonly string[]): Promise<number> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     if (!Array.isArray(ids) || ids.length === 0) return Promise.reject(new InvalidOptionError('ids', 'expected a non-empty array'));
     const args: Arg[] = [stream, group];
     for (let i = 0; i < ids.length; i++) args.push(ids[i]!);
@@ -333,12 +337,12 @@ export abstract class BaseRedisEngine implements Engine {
   }
 
   async pendingSummary(stream: string, group: string): Promise<PendingSummary> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     return toPendingSummary(await this.buffer('xpendingBuffer', [stream, group]));
   }
 
   async pendingRange(stream: string, group: string, options: PendingRangeOptions): Promise<PendingEntry[]> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     if (options === null || typeof options !== 'object' || !Number.isInteger(options.count) || options.count < 0) {
       throw new InvalidOptionError('count', 'expected an integer >= 0');
     }
@@ -350,7 +354,7 @@ export abstract class BaseRedisEngine implements Engine {
   }
 
   async claim(stream: string, group: string, consumer: string, ids: readonly string[], options: ClaimOptions): Promise<RawEntry[]> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     if (!Array.isArray(ids) || ids.length === 0) throw new InvalidOptionError('ids', 'expected a non-empty array');
     const args: Arg[] = [stream, group, consumer, options.minIdleMs, ...ids];
     if (options.justId !== true) return toEntries(await this.buffer('xclaimBuffer', args));
@@ -369,7 +373,7 @@ export abstract class BaseRedisEngine implements Engine {
     start: string,
     count: number,
   ): Promise<AutoClaimResult> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     const reply = (await this.buffer('xautoclaimBuffer', [stream, group, consumer, minIdleMs, start, 'COUNT', count])) as [
       Buffer,
       unknown,
@@ -379,31 +383,31 @@ export abstract class BaseRedisEngine implements Engine {
   }
 
   async deleteConsumer(stream: string, group: string, consumer: string): Promise<number> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     return (await this.call('xgroup', ['DELCONSUMER', stream, group, consumer])) as number;
   }
 
   async trim(stream: string, retention: Retention): Promise<number> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     const args: Arg[] = [stream];
     pushRetention(args, retention);
     return (await this.call('xtrim', args)) as number;
   }
 
   async expire(stream: string, ttlMs: number): Promise<boolean> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     if (!Number.isInteger(ttlMs) || ttlMs < 1) throw new InvalidOptionError('ttlMs', `expected an integer >= 1, got ${String(ttlMs)}`);
     return ((await this.call('pexpire', [stream, ttlMs])) as number) === 1;
   }
 
   async deleteEntries(stream: string, ids: readonly string[]): Promise<number> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     if (!Array.isArray(ids) || ids.length === 0) return 0;
     return (await this.call('xdel', [stream, ...ids])) as number;
   }
 
   async info(stream: string): Promise<StreamInfo | null> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     // Both replies arrive in one round trip thanks to auto-pipelining.
     const [streamReply, groupsReply] = await Promise.allSettled([
       this.raw('xinfoBuffer', ['STREAM', stream]),
@@ -431,7 +435,7 @@ export abstract class BaseRedisEngine implements Engine {
   }
 
   async length(stream: string): Promise<number> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     return (await this.call('xlen', [stream])) as number;
   }
 
@@ -445,9 +449,34 @@ export abstract class BaseRedisEngine implements Engine {
     this.readers.delete(reader);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  /** Settles once the engine is closed (see {@link Lifecycle.closed}). */
+  get closed(): Promise<Error | undefined> {
+    return this.#closed.promise;
+  }
+
+  /** Resolves once the server answers a PING (through reconnects, within `maxRetriesPerRequest`). */
+  async start(): Promise<void> {
+    if (this.isClosed) return this.rejectClosed();
+    await this.call('ping', []);
+  }
+
+  stats(): EngineStats {
+    return { readers: this.readers.size };
+  }
+
+  /** Finishes the commands under way (their replies still arrive), then closes. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.quit().finally(() => this.#closed.settle());
+    return this.#closing;
+  }
+
+  /** The same as {@link close}: an engine takes no work of its own. */
+  drain(): Promise<void> {
+    return this.close();
+  }
+
+  private async quit(): Promise<void> {
+    this.isClosed = true;
     const readers = [...this.readers];
     this.readers.clear();
     await Promise.all(readers.map((r) => r.close()));
@@ -465,14 +494,18 @@ export abstract class BaseRedisEngine implements Engine {
     this.client.disconnect();
   }
 
-  destroy(): void {
-    this.closed = true;
+  /** Closes now: commands under way reject with `ERR_STREAMERSON_CLOSED`; {@link closed} resolves with `error`. Idempotent. */
+  destroy(error?: Error): void {
+    this.isClosed = true;
     for (const r of this.readers) r.destroy();
     this.readers.clear();
     this.client.disconnect();
+    this.#closing ??= Promise.resolve();
+    this.#closed.settle(error);
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.drain();
+    await this.close();
   }
 }

@@ -115,7 +115,7 @@ export class RedisClusterEngine extends BaseRedisEngine {
   }
 
   openReader(): BlockingReader {
-    if (this.closed) throw new ClosedError('redis engine');
+    if (this.isClosed) throw new ClosedError('redis engine');
     return this.registerReader(
       new ClusterReader(
         {
@@ -136,7 +136,7 @@ export class RedisClusterEngine extends BaseRedisEngine {
   }
 
   async deleteStreams(streams: readonly string[]): Promise<number> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     if (!Array.isArray(streams) || streams.length === 0) return 0;
     const groups = groupBySlot(streams, (s) => s);
     const counts = await Promise.all([...groups.values()].map((keys) => this.call('del', keys) as Promise<number>));
@@ -144,7 +144,7 @@ export class RedisClusterEngine extends BaseRedisEngine {
   }
 
   async listStreams(prefix: string, limit = DEFAULT_LIST_LIMIT): Promise<string[]> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     if (typeof prefix !== 'string') throw new InvalidOptionError('prefix', 'expected a string');
     if (!Number.isInteger(limit) || limit < 0) throw new InvalidOptionError('limit', 'expected an integer >= 0');
     if (limit === 0) return [];

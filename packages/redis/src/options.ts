@@ -1,11 +1,12 @@
 import type { ConnectionOptions } from 'node:tls';
 import { InvalidOptionError } from '@streamerson/core';
+import { Backoff, intOption, optionKeys, optionsObject } from '@streamerson/core/internal';
 
 /** Milliseconds to wait for a TCP (and TLS) connection before retrying. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Reconnect attempts a command waits through before it fails with `ERR_STREAMERSON_CONNECTION`. */
 export const DEFAULT_MAX_RETRIES_PER_REQUEST = 20;
-/** First reconnect delay; each further attempt waits this much longer, up to {@link DEFAULT_MAX_RECONNECT_DELAY_MS}. */
+/** First reconnect delay; each further attempt waits twice as long (with jitter), up to {@link DEFAULT_MAX_RECONNECT_DELAY_MS}. */
 export const DEFAULT_RECONNECT_DELAY_MS = 50;
 /** Longest wait between two reconnect attempts. */
 export const DEFAULT_MAX_RECONNECT_DELAY_MS = 2_000;
@@ -23,7 +24,7 @@ export interface RedisEngineOptions {
   readonly commandTimeoutMs?: number;
   /** Reconnect attempts a command waits through; default {@link DEFAULT_MAX_RETRIES_PER_REQUEST}. */
   readonly maxRetriesPerRequest?: number;
-  /** Base reconnect delay (linear back-off); default {@link DEFAULT_RECONNECT_DELAY_MS}. */
+  /** First reconnect delay (capped exponential back-off with jitter, `Backoff`); default {@link DEFAULT_RECONNECT_DELAY_MS}. */
   readonly reconnectDelayMs?: number;
   /** Cap of the reconnect delay; default {@link DEFAULT_MAX_RECONNECT_DELAY_MS}. */
   readonly maxReconnectDelayMs?: number;
@@ -50,37 +51,24 @@ export interface ParsedRedisEngineOptions {
   readonly maxReaderConnections: number;
 }
 
-const KNOWN = new Set([
-  'connectTimeoutMs',
-  'commandTimeoutMs',
-  'maxRetriesPerRequest',
-  'reconnectDelayMs',
-  'maxReconnectDelayMs',
-  'maxReconnectAttempts',
-  'tls',
-  'connectionName',
-  'maxReaderConnections',
-]);
-
-function int(value: unknown, option: string, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (value === Infinity && option === 'maxReconnectAttempts') return value;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new InvalidOptionError(option, `expected an integer >= ${min}, got ${String(value)}`);
-  }
-  return value;
-}
+const KNOWN = optionKeys<RedisEngineOptions>({
+  connectTimeoutMs: true,
+  commandTimeoutMs: true,
+  maxRetriesPerRequest: true,
+  reconnectDelayMs: true,
+  maxReconnectDelayMs: true,
+  maxReconnectAttempts: true,
+  tls: true,
+  connectionName: true,
+  maxReaderConnections: true,
+});
 
 /** Validates engine options once; throws {@link InvalidOptionError} naming the bad option. */
 export function parseRedisEngineOptions(options: RedisEngineOptions | Readonly<Record<string, unknown>> = {}): ParsedRedisEngineOptions {
-  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'expected an object');
-  const o = options as Record<string, unknown>;
-  if ('keyPrefix' in o) {
+  if (options !== null && typeof options === 'object' && 'keyPrefix' in options) {
     throw new InvalidOptionError('keyPrefix', 'not supported: stream keys are used exactly as given');
   }
-  for (const key of Object.keys(o)) {
-    if (!KNOWN.has(key)) throw new InvalidOptionError(key, 'unknown option of the Redis engine');
-  }
+  const o = optionsObject(options, KNOWN);
   const tls = o['tls'];
   if (tls !== undefined && (tls === null || typeof tls !== 'object')) {
     throw new InvalidOptionError('tls', 'expected an object of tls.connect options');
@@ -89,27 +77,28 @@ export function parseRedisEngineOptions(options: RedisEngineOptions | Readonly<R
   if (name !== undefined && (typeof name !== 'string' || /\s/.test(name) || name === '')) {
     throw new InvalidOptionError('connectionName', 'expected a non-empty string without spaces');
   }
-  const commandTimeoutMs = o['commandTimeoutMs'] === undefined ? undefined : int(o['commandTimeoutMs'], 'commandTimeoutMs', 0, 1);
-  const reconnectDelayMs = int(o['reconnectDelayMs'], 'reconnectDelayMs', DEFAULT_RECONNECT_DELAY_MS, 1);
-  const maxReconnectDelayMs = int(o['maxReconnectDelayMs'], 'maxReconnectDelayMs', DEFAULT_MAX_RECONNECT_DELAY_MS, 1);
+  const commandTimeoutMs = o['commandTimeoutMs'] === undefined ? undefined : intOption(o['commandTimeoutMs'], 'commandTimeoutMs', 0, 1);
+  const reconnectDelayMs = intOption(o['reconnectDelayMs'], 'reconnectDelayMs', DEFAULT_RECONNECT_DELAY_MS, 1);
+  const maxReconnectDelayMs = intOption(o['maxReconnectDelayMs'], 'maxReconnectDelayMs', DEFAULT_MAX_RECONNECT_DELAY_MS, 1);
   if (maxReconnectDelayMs < reconnectDelayMs) {
     throw new InvalidOptionError('maxReconnectDelayMs', `must be >= reconnectDelayMs (${reconnectDelayMs})`);
   }
   return Object.freeze({
-    connectTimeoutMs: int(o['connectTimeoutMs'], 'connectTimeoutMs', DEFAULT_CONNECT_TIMEOUT_MS, 1),
+    connectTimeoutMs: intOption(o['connectTimeoutMs'], 'connectTimeoutMs', DEFAULT_CONNECT_TIMEOUT_MS, 1),
     commandTimeoutMs,
-    maxRetriesPerRequest: int(o['maxRetriesPerRequest'], 'maxRetriesPerRequest', DEFAULT_MAX_RETRIES_PER_REQUEST, 0),
+    maxRetriesPerRequest: intOption(o['maxRetriesPerRequest'], 'maxRetriesPerRequest', DEFAULT_MAX_RETRIES_PER_REQUEST, 0),
     reconnectDelayMs,
     maxReconnectDelayMs,
-    maxReconnectAttempts: int(o['maxReconnectAttempts'], 'maxReconnectAttempts', Infinity, 0),
+    maxReconnectAttempts: o['maxReconnectAttempts'] === Infinity ? Infinity : intOption(o['maxReconnectAttempts'], 'maxReconnectAttempts', Infinity, 0),
     tls: tls === undefined ? undefined : Object.freeze({ ...(tls as ConnectionOptions) }),
     connectionName: name as string | undefined,
-    maxReaderConnections: int(o['maxReaderConnections'], 'maxReaderConnections', DEFAULT_MAX_READER_CONNECTIONS, 1),
+    maxReaderConnections: intOption(o['maxReaderConnections'], 'maxReaderConnections', DEFAULT_MAX_READER_CONNECTIONS, 1),
   });
 }
 
-/** The reconnect back-off: linear, capped, and `null` (give up) past `maxReconnectAttempts`. */
+/** The reconnect back-off: capped exponential with jitter ({@link Backoff}), and `null` (give up) past `maxReconnectAttempts`. */
 export function retryStrategy(options: ParsedRedisEngineOptions): (times: number) => number | null {
   const { reconnectDelayMs, maxReconnectDelayMs, maxReconnectAttempts } = options;
-  return (times) => (times > maxReconnectAttempts ? null : Math.min(reconnectDelayMs * times, maxReconnectDelayMs));
+  const schedule = new Backoff({ minMs: reconnectDelayMs, maxMs: maxReconnectDelayMs });
+  return (times) => (times > maxReconnectAttempts ? null : schedule.delay(times));
 }

@@ -69,7 +69,7 @@ export class RedisEngine extends BaseRedisEngine {
    * another type) rejects, its acks already applied.
    */
   override appendAndAck(items: readonly AppendItem[], group: string, acks: readonly StreamAcks[]): Promise<void> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     return corked(this.client, () => sendAppendAndAck(this.client, items, group, acks)).then((failed) => {
       if (failed !== undefined) this.fail(failed);
     }, this.fail);
@@ -134,7 +134,7 @@ export class RedisEngine extends BaseRedisEngine {
   }
 
   openReader(): BlockingReader {
-    if (this.closed) throw new ClosedError('redis engine');
+    if (this.isClosed) throw new ClosedError('redis engine');
     return this.registerReader(
       new RedisReader({
         duplicate: () => this.client.duplicate({ enableAutoPipelining: false, commandTimeout: undefined }),
@@ -145,13 +145,13 @@ export class RedisEngine extends BaseRedisEngine {
   }
 
   async deleteStreams(streams: readonly string[]): Promise<number> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     if (!Array.isArray(streams) || streams.length === 0) return 0;
     return (await this.call('del', [...streams])) as number;
   }
 
   async listStreams(prefix: string, limit = DEFAULT_LIST_LIMIT): Promise<string[]> {
-    if (this.closed) return this.rejectClosed();
+    if (this.isClosed) return this.rejectClosed();
     if (typeof prefix !== 'string') throw new InvalidOptionError('prefix', 'expected a string');
     if (!Number.isInteger(limit) || limit < 0) throw new InvalidOptionError('limit', 'expected an integer >= 0');
     if (limit === 0) return [];

@@ -1,4 +1,4 @@
-/** Option checks of services only; the general ones (intOption, …) come from @streamerson/core. */
+/** Option checks of services only; the general ones (intOption, …) come from @streamerson/core/internal. */
 import { InvalidOptionError, validateTopic } from '@streamerson/core';
 import { pino, type Logger } from 'pino';
 

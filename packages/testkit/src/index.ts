@@ -1,7 +1,7 @@
 /**
  * @streamerson/testkit — starts real redis-server processes (standalone and
- * Cluster) on free ports for tests, plus the few helpers tests share. Node
- * builtins only.
+ * Cluster) on free ports for tests, plus the few helpers tests share (waits,
+ * the lifecycle check). Node builtins only.
  */
 export {
   startRedis,
@@ -26,3 +26,5 @@ export { uniqueName } from './names.js';
 export { freePort, RESERVED_REDIS_PORT } from './free-port.js';
 export { waitFor, sleep, DEFAULT_WAIT_TIMEOUT_MS, DEFAULT_WAIT_INTERVAL_MS } from './wait.js';
 export type { WaitForOptions } from './wait.js';
+export { checkLifecycle, DEFAULT_LIFECYCLE_TIMEOUT_MS } from './lifecycle.js';
+export type { LifecycleObject, CheckLifecycleOptions } from './lifecycle.js';

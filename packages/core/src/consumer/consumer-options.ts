@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { InvalidOptionError } from '../errors.js';
 import { validateTopic } from '../keys.js';
-import { boolOption, enumOption, functionOption, intOption, objectOption, stringOption } from '../options.js';
+import { boolOption, enumOption, functionOption, intOption, optionKeys, optionsObject, stringOption } from '../options.js';
 import { isStreamId, previousStreamId, streamIdFromTime } from '../protocol/stream-id.js';
 import { MAX_SHARDS } from '../producer/producer-options.js';
 import type { ProtocolError } from '../errors.js';
@@ -13,7 +13,7 @@ export const DEFAULT_PREFETCH = 256;
 export const REFILL_THRESHOLD = 0.5;
 /** Default longest blocking read, in ms. */
 export const DEFAULT_BLOCK_MS = 5_000;
-/** Default first retry delay after an engine error, in ms (doubles up to {@link DEFAULT_RETRY_MAX_MS}). */
+/** Default first retry delay after an engine error, in ms (then doubles, with jitter, up to {@link DEFAULT_RETRY_MAX_MS}; see `Backoff`). */
 export const DEFAULT_RETRY_MIN_MS = 100;
 /** Default longest retry delay after engine errors, in ms. */
 export const DEFAULT_RETRY_MAX_MS = 5_000;
@@ -78,7 +78,7 @@ export interface ConsumerOptions {
   readonly retryMinMs?: number;
   /** Longest retry delay; default {@link DEFAULT_RETRY_MAX_MS}. */
   readonly retryMaxMs?: number;
-  /** Called for each entry that cannot be decoded, instead of the `'bad-entry'` event. */
+  /** Called for each entry that cannot be decoded, instead of the `'badEntry'` event. */
   readonly onBadEntry?: BadEntryHandler;
 }
 
@@ -146,9 +146,29 @@ function parseAssigned(value: unknown, shards: number): readonly number[] {
   return Object.freeze([...seen]);
 }
 
+const CONSUMER_KEYS = optionKeys<ConsumerOptions>({
+  topic: true,
+  shards: true,
+  assignedShards: true,
+  mode: true,
+  from: true,
+  offsetName: true,
+  offsetStore: true,
+  offsetCommitMs: true,
+  group: true,
+  consumer: true,
+  startAt: true,
+  autoAck: true,
+  prefetch: true,
+  blockMs: true,
+  retryMinMs: true,
+  retryMaxMs: true,
+  onBadEntry: true,
+});
+
 /** Validates consumer options once; the result is frozen. */
 export function parseConsumerOptions(options: ConsumerOptions): ConsumerConfig {
-  const o = objectOption(options, 'options');
+  const o = optionsObject(options, CONSUMER_KEYS);
   const topic = validateTopic(o['topic']);
   const shards = intOption(o['shards'], 'shards', 1, 1, MAX_SHARDS);
   const assignedShards = parseAssigned(o['assignedShards'], shards);

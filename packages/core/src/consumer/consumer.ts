@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { ReadableOptions } from 'node:stream';
 import type { BlockingReader, Engine, RawEntry } from '../engine/types.js';
-import { ProtocolError, StreamersonError } from '../errors.js';
+import { Backoff } from '../backoff.js';
+import { ClosedError, ProtocolError, StreamersonError } from '../errors.js';
 import { ConsumerReadable } from '../facades/readable.js';
 import { streamKey } from '../keys.js';
+import { ClosedSignal, type Lifecycle } from '../lifecycle.js';
 import { decodeEntry } from '../protocol/codec.js';
 import { AckBatcher } from './ack-batcher.js';
 import type { ConsumedMessage, RetryEvent } from './consumed-message.js';
@@ -23,6 +25,32 @@ function isRetryable(error: unknown): boolean {
 
 const ackNothing = (): Promise<void> => Promise.resolve();
 
+/** What {@link Consumer.stats} reports. */
+export interface ConsumerStats {
+  /** `idle` (not started), `running`, `draining` or `closed`. */
+  readonly state: 'idle' | 'running' | 'draining' | 'closed';
+  /** Messages held in the buffer, not yet delivered. */
+  readonly buffered: number;
+  /** Messages delivered so far. */
+  readonly delivered: number;
+  /** Entries that could not be decoded so far. */
+  readonly badEntries: number;
+}
+
+/** Events of a {@link Consumer}. */
+export interface ConsumerEvents<P = unknown> {
+  /** Events style: one message; a listener returning a promise is awaited before the next. */
+  message: [message: ConsumedMessage<P>];
+  /** Events style: the last message was delivered. */
+  end: [];
+  /** The consumer failed (events style), a `'message'` listener threw, or an automatic ack failed. */
+  error: [error: unknown];
+  /** An engine error will be retried after a delay. */
+  retry: [event: RetryEvent];
+  /** An entry that does not follow the wire protocol (unless `onBadEntry` is set); `ack` acknowledges it in group mode. */
+  badEntry: [error: ProtocolError, ack: () => Promise<void>];
+}
+
 /**
  * Reads a topic (all its shards, or `assignedShards`) in one of three modes —
  * `latest`, `from`, `group` (see {@link ConsumerOptions}) — and delivers
@@ -30,7 +58,7 @@ const ackNothing = (): Promise<void> => Promise.resolve();
  * `ERR_STREAMERSON_CONSUMPTION_STYLE`:
  *
  * - `for await (const m of consumer)` — breaking out closes the consumer;
- * - events: adding a `'message'` listener starts delivery; messages go one at a
+ * - events ({@link ConsumerEvents}): adding a `'message'` listener starts delivery; messages go one at a
  *   time, and a listener that returns a promise is awaited before the next;
  *   `'end'` follows the last message;
  * - `consumer.readable()`, an object-mode Readable.
@@ -46,21 +74,29 @@ const ackNothing = (): Promise<void> => Promise.resolve();
  * on (group mode) and advance the stored offset (`from` mode with an offset).
  *
  * Entries that do not decode never stop the consumer: they go to `onBadEntry`
- * or the `'bad-entry'` event `(error: ProtocolError, ack)`. In group mode such
+ * or the `'badEntry'` event `(error: ProtocolError, ack)`. In group mode such
  * an entry stays pending unless acked there.
  *
  * Engine errors (connection lost, engine replies) are retried forever with a
- * backoff from `retryMinMs` doubling up to `retryMaxMs`, each reported as a
+ * backoff from `retryMinMs` doubling up to `retryMaxMs`, with jitter
+ * ({@link Backoff}), each reported as a
  * `'retry'` event ({@link RetryEvent}). A group deleted while in use is
  * recreated at `startAt` and this consumer's pending entries are re-read. Other
  * errors fail the consumer: iteration throws, the Readable errors, events
- * style emits `'error'`.
+ * style emits `'error'`, and {@link closed} resolves with the error.
+ *
+ * Lifecycle ({@link Lifecycle}): `start()`, `drain()` (stop reading, deliver
+ * what is buffered, then close), `close()`, `destroy()`, `closed`, `stats()`;
+ * `await using` drains, then closes.
  *
  * The consumer does not own the engine: closing it leaves the engine open.
  */
-export class Consumer<P = unknown> extends EventEmitter implements AsyncIterable<ConsumedMessage<P>> {
+export class Consumer<P = unknown>
+  extends EventEmitter<ConsumerEvents<P>>
+  implements AsyncIterable<ConsumedMessage<P>>, Lifecycle<ConsumerStats>
+{
   /** The parsed, frozen options. */
-  readonly options: ConsumerConfig;
+  readonly config: ConsumerConfig;
   readonly #engine: Engine;
   readonly #buffer: CreditBuffer<DeliveredMessage<P>>;
   readonly #acks: AckBatcher | null;
@@ -84,39 +120,36 @@ export class Consumer<P = unknown> extends EventEmitter implements AsyncIterable
   #closing: Promise<void> | null = null;
   #draining: Promise<void> | null = null;
   #drained: (() => void) | null = null;
+  readonly #closed = new ClosedSignal();
+  readonly #backoff: Backoff;
 
   constructor(engine: Engine, options: ConsumerOptions) {
     super();
     this.#engine = engine;
-    this.options = parseConsumerOptions(options);
-    const { prefetch, mode, group, offsetStore, offsetName } = this.options;
-    this.#buffer = new CreditBuffer(prefetch, Math.floor(prefetch * REFILL_THRESHOLD), this.options.assignedShards.length);
+    this.config = parseConsumerOptions(options);
+    const { prefetch, mode, group, offsetStore, offsetName, retryMinMs, retryMaxMs } = this.config;
+    this.#backoff = new Backoff({ minMs: retryMinMs, maxMs: retryMaxMs });
+    this.#buffer = new CreditBuffer(prefetch, Math.floor(prefetch * REFILL_THRESHOLD), this.config.assignedShards.length);
     this.#acks =
       mode === 'group'
         ? // A failed automatic ack leaves its messages pending; they are delivered again later.
           new AckBatcher(engine, group, (error) => this.listenerCount('error') > 0 && this.emit('error', error))
         : null;
     this.#offsets = offsetStore ?? (offsetName !== undefined ? new EngineOffsetStore(engine, offsetName) : null);
-    this.on('newListener', (event: string | symbol) => {
+    (this as EventEmitter).on('newListener', (event: string | symbol) => {
       if (event !== 'message' || this.#style === 'events') return;
       this.#claim('events');
       void this.#runEvents();
     });
   }
 
-  /** Messages held in the buffer, not yet delivered. */
-  get buffered(): number {
-    return this.#buffer.length;
+  /** Settles once the consumer is down: with the error that failed it, if any (see {@link Lifecycle.closed}). */
+  get closed(): Promise<Error | undefined> {
+    return this.#closed.promise;
   }
 
-  /** Messages delivered so far. */
-  get delivered(): number {
-    return this.#delivered;
-  }
-
-  /** Entries that could not be decoded so far. */
-  get badEntries(): number {
-    return this.#badEntries;
+  stats(): ConsumerStats {
+    return { state: this.#state, buffered: this.#buffer.length, delivered: this.#delivered, badEntries: this.#badEntries };
   }
 
   [Symbol.asyncIterator](): AsyncIterator<ConsumedMessage<P>> {
@@ -153,12 +186,13 @@ export class Consumer<P = unknown> extends EventEmitter implements AsyncIterable
   /**
    * Stops reading, lets the messages already buffered be delivered and
    * processed (acked with `autoAck`), then closes. Resolves once the user has
-   * taken the last buffered message. Idempotent.
+   * taken the last buffered message; a consumer that nobody consumes from (no
+   * style claimed yet) closes at once. Idempotent.
    */
   drain(): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#draining ??= (async () => {
-      if (this.#state === 'idle') return this.close();
+      if (this.#state === 'idle' || this.#style === null) return this.close();
       this.#state = 'draining';
       const drained = new Promise<void>((resolve) => (this.#drained = resolve));
       await this.#stopReading();
@@ -169,12 +203,20 @@ export class Consumer<P = unknown> extends EventEmitter implements AsyncIterable
     return this.#draining;
   }
 
-  /** Closes now without saving offsets or waiting for acks. Idempotent. */
-  destroy(): void {
+  /**
+   * Closes now without saving offsets or waiting for acks; `error`, when
+   * given, fails iteration and is what {@link closed} resolves with. Idempotent.
+   */
+  destroy(error?: Error): void {
+    if (error !== undefined && this.#failure === null && this.#state !== 'closed') {
+      this.#failure = error;
+      this.#buffer.wake();
+    }
     this.#closing ??= this.#shutdown(false);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    await this.drain();
     await this.close();
   }
 
@@ -195,6 +237,7 @@ export class Consumer<P = unknown> extends EventEmitter implements AsyncIterable
    * Starting claims no consumption style. Rejects when the consumer failed.
    */
   async start(): Promise<void> {
+    if (this.#closing !== null || this.#state === 'closed') throw new ClosedError('consumer');
     this.#ensureStarted();
     await this.#starting;
     if (this.#failure !== null) throw this.#failure;
@@ -244,7 +287,7 @@ export class Consumer<P = unknown> extends EventEmitter implements AsyncIterable
   }
 
   async #start(): Promise<void> {
-    const { topic, shards, assignedShards } = this.options;
+    const { topic, shards, assignedShards } = this.config;
     const streams = assignedShards.map((s) => streamKey(topic, s, shards));
     const targets = await this.#withRetry('start', () => this.#resolveTargets(streams));
     if (targets === null || this.#state === 'closed' || this.#state === 'draining') {
@@ -253,7 +296,7 @@ export class Consumer<P = unknown> extends EventEmitter implements AsyncIterable
     }
     const host: ReadLoopHost = {
       engine: this.#engine,
-      config: this.options,
+      config: this.config,
       buffer: this.#buffer as CreditBuffer<DeliveredMessage>,
       decode: (stream, entries, redelivered) => this.#decode(stream, entries, redelivered),
       recover: (error, attempt, t) => this.#recover(error, attempt, t),
@@ -272,7 +315,7 @@ export class Consumer<P = unknown> extends EventEmitter implements AsyncIterable
   }
 
   async #resolveTargets(streams: string[]): Promise<ReadTarget[]> {
-    const { mode, group, startAt, fromAfter } = this.options;
+    const { mode, group, startAt, fromAfter } = this.config;
     return Promise.all(
       streams.map(async (stream): Promise<ReadTarget> => {
         if (mode === 'latest') return { stream, after: await this.#engine.lastId(stream), pendingAfter: null };
@@ -290,8 +333,8 @@ export class Consumer<P = unknown> extends EventEmitter implements AsyncIterable
       if (decoded instanceof ProtocolError) {
         this.#badEntries++;
         const ack = this.#acks ? () => (this.#acks as AckBatcher).ack(stream, entry.id) : ackNothing;
-        if (this.options.onBadEntry) this.options.onBadEntry(decoded, ack);
-        else this.emit('bad-entry', decoded, ack);
+        if (this.config.onBadEntry) this.config.onBadEntry(decoded, ack);
+        else this.emit('badEntry', decoded, ack);
         continue;
       }
       out.push(new DeliveredMessage(decoded, redelivered, this.#acks));
@@ -305,14 +348,14 @@ export class Consumer<P = unknown> extends EventEmitter implements AsyncIterable
       this.#fail(error);
       return false;
     }
-    const delayMs = this.#backoff(attempt);
+    const delayMs = this.#backoff.delay(attempt);
     this.emit('retry', { error, operation: 'read', attempt, delayMs } satisfies RetryEvent);
     await this.#sleep(delayMs);
     if (this.#state !== 'running') return false;
     if (error instanceof StreamersonError && error.code === 'ERR_STREAMERSON_NO_GROUP') {
       try {
         for (const t of targets) {
-          await this.#engine.createGroup(t.stream, this.options.group, this.options.startAt);
+          await this.#engine.createGroup(t.stream, this.config.group, this.config.startAt);
           t.pendingAfter = '0-0';
         }
       } catch {
@@ -328,16 +371,12 @@ export class Consumer<P = unknown> extends EventEmitter implements AsyncIterable
         return await fn();
       } catch (error) {
         if (!isRetryable(error) || this.#state !== 'running') throw error;
-        const delayMs = this.#backoff(attempt);
+        const delayMs = this.#backoff.delay(attempt);
         this.emit('retry', { error, operation, attempt, delayMs } satisfies RetryEvent);
         await this.#sleep(delayMs);
         if (this.#state !== 'running') return null;
       }
     }
-  }
-
-  #backoff(attempt: number): number {
-    return Math.min(this.options.retryMaxMs, this.options.retryMinMs * 2 ** Math.min(attempt - 1, 30));
   }
 
   #sleep(ms: number): Promise<void> {
@@ -356,14 +395,14 @@ export class Consumer<P = unknown> extends EventEmitter implements AsyncIterable
     const m = this.#inHand;
     if (m === null) return;
     this.#inHand = null;
-    if (this.options.autoAck) m.autoAck();
+    if (this.config.autoAck) m.autoAck();
     if (this.#offsets) {
       this.#processed.set(m.stream, m.entryId);
       this.#offsetsDirty = true;
       this.#commitTimer ??= setTimeout(() => {
         this.#commitTimer = null;
         void this.#commitOffsets();
-      }, this.options.offsetCommitMs).unref();
+      }, this.config.offsetCommitMs).unref();
     }
   }
 
@@ -378,7 +417,7 @@ export class Consumer<P = unknown> extends EventEmitter implements AsyncIterable
         this.#commitAttempt = 0;
       } catch (error) {
         this.#offsetsDirty = true;
-        const delayMs = this.options.offsetCommitMs;
+        const delayMs = this.config.offsetCommitMs;
         this.emit('retry', { error, operation: 'commit-offsets', attempt: ++this.#commitAttempt, delayMs } satisfies RetryEvent);
         if (this.#state !== 'closed') {
           this.#commitTimer ??= setTimeout(() => {
@@ -414,9 +453,17 @@ export class Consumer<P = unknown> extends EventEmitter implements AsyncIterable
     const stopped = this.#stopReading();
     this.#buffer.clear();
     this.#buffer.wake();
-    await stopped;
-    if (!graceful) return;
-    await this.#commitOffsets();
-    await this.#acks?.flush();
+    try {
+      await stopped;
+      if (!graceful) return;
+      await this.#commitOffsets();
+      await this.#acks?.flush();
+    } finally {
+      this.#closed.settle(this.#failure === null ? undefined : asError(this.#failure));
+    }
   }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }

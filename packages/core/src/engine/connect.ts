@@ -1,5 +1,6 @@
 import { StreamersonError } from '../errors.js';
 import { MemoryEngine } from '../memory/memory-engine.js';
+import { optionKeys, optionsObject } from '../options.js';
 import type { Engine } from './types.js';
 import { parseEngineUrl, type RedisClusterUrl, type RedisUrl } from './url.js';
 
@@ -21,6 +22,7 @@ export interface RedisEngineModule {
 }
 
 const REDIS_PACKAGE = '@streamerson/redis';
+const CONNECT_KEYS = optionKeys<ConnectOptions>({ redis: true });
 
 /**
  * Opens the engine a URL names: `memory://[name]` (in-process, the default),
@@ -31,6 +33,7 @@ const REDIS_PACKAGE = '@streamerson/redis';
  * Redis URLs load `@streamerson/redis`, which must be installed.
  */
 export async function connect(url?: string, options: ConnectOptions = {}): Promise<Engine> {
+  optionsObject(options, CONNECT_KEYS);
   const parsed = parseEngineUrl(url ?? process.env['STREAMERSON_URL'] ?? DEFAULT_ENGINE_URL);
   if (parsed.scheme === 'memory') return new MemoryEngine(parsed.name);
   let mod: RedisEngineModule;

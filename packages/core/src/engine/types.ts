@@ -8,6 +8,7 @@
  * groups keep a pending entries list (PEL) with delivery counts, and reads by a
  * group with id `>` deliver entries never delivered to that group.
  */
+import type { Lifecycle } from '../lifecycle.js';
 
 /** A field name or value as handed to an engine. Strings are written as UTF-8. */
 export type FieldValue = string | Buffer;
@@ -226,6 +227,12 @@ export interface BlockingReader {
   close(): Promise<void>;
 }
 
+/** What {@link Engine.stats} reports; engines may add their own counters. */
+export interface EngineStats {
+  /** Blocking readers open. */
+  readonly readers: number;
+}
+
 /** Engine kinds, for diagnostics. */
 export type EngineKind = 'memory' | 'redis' | 'redis-cluster';
 
@@ -236,8 +243,13 @@ export type EngineKind = 'memory' | 'redis' | 'redis-cluster';
  * Every operation on a closed engine rejects with `ERR_STREAMERSON_CLOSED`.
  * Engine-side failures reject with `ERR_STREAMERSON_ENGINE` (or `_NO_GROUP`,
  * `_INVALID_ID`, `_ID_TOO_SMALL`, `_CONNECTION`).
+ *
+ * Lifecycle ({@link Lifecycle}): an engine from `connect()` is usable at once;
+ * `start()` resolves once it reaches its server (a PING on Redis). `close()`
+ * finishes the commands under way, then closes; `drain()` is the same (an
+ * engine takes no work of its own); `destroy()` rejects commands under way.
  */
-export interface Engine {
+export interface Engine extends Lifecycle<EngineStats> {
   readonly kind: EngineKind;
   /** The URL the engine was made from, password redacted. */
   readonly url: string;
@@ -336,6 +348,5 @@ export interface Engine {
   /** Finishes commands under way, then closes. Idempotent. */
   close(): Promise<void>;
   /** Closes now; commands under way reject with `ERR_STREAMERSON_CLOSED`. Idempotent. */
-  destroy(): void;
-  [Symbol.asyncDispose](): Promise<void>;
+  destroy(error?: Error): void;
 }

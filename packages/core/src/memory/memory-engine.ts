@@ -6,6 +6,7 @@ import type {
   BlockingReader,
   ClaimOptions,
   Engine,
+  EngineStats,
   FieldValue,
   GroupInfo,
   GroupReadOptions,
@@ -23,6 +24,7 @@ import type {
   StreamInfo,
 } from '../engine/types.js';
 import { ClosedError, EngineError, InvalidOptionError } from '../errors.js';
+import { ClosedSignal } from '../lifecycle.js';
 import { MemoryBlockingReader } from './blocking-reader.js';
 import {
   ackEntries,
@@ -63,6 +65,7 @@ export class MemoryEngine implements Engine {
   readonly url: string;
   private store: MemoryStore | undefined;
   private readonly readers = new Set<MemoryBlockingReader>();
+  readonly #closed = new ClosedSignal();
 
   /** @param name the shared store to use; default {@link DEFAULT_MEMORY_NAME}. */
   constructor(readonly name: string = DEFAULT_MEMORY_NAME) {
@@ -73,9 +76,18 @@ export class MemoryEngine implements Engine {
     this.store = acquireStore(name);
   }
 
-  /** Whether the engine was closed or destroyed. */
-  get closed(): boolean {
-    return this.store === undefined;
+  /** Settles once the engine is closed (see {@link Lifecycle.closed}). */
+  get closed(): Promise<Error | undefined> {
+    return this.#closed.promise;
+  }
+
+  /** Nothing to connect to: resolves at once, or rejects with `ERR_STREAMERSON_CLOSED`. */
+  async start(): Promise<void> {
+    this.open();
+  }
+
+  stats(): EngineStats {
+    return { readers: this.readers.size };
   }
 
   private open(): MemoryStore {
@@ -340,16 +352,23 @@ export class MemoryEngine implements Engine {
     this.destroy();
   }
 
-  /** Idempotent; the same as {@link close}: nothing is ever under way between calls. */
-  destroy(): void {
+  /** The same as {@link close}: an engine takes no work of its own. */
+  drain(): Promise<void> {
+    return this.close();
+  }
+
+  /** Idempotent; the same as {@link close} (nothing is ever under way between calls), except that {@link closed} resolves with `error`. */
+  destroy(error?: Error): void {
     const store = this.store;
     if (store === undefined) return;
     this.store = undefined;
     for (const reader of [...this.readers]) reader.interrupt();
     releaseStore(store);
+    this.#closed.settle(error);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    await this.drain();
     await this.close();
   }
 }

@@ -1,7 +1,7 @@
 import type { Retention } from '../engine/types.js';
 import { InvalidOptionError } from '../errors.js';
 import { validateTopic } from '../keys.js';
-import { enumOption, intOption, objectOption, stringOption } from '../options.js';
+import { enumOption, intOption, optionKeys, optionsObject, stringOption } from '../options.js';
 
 /** Default number of shards of a topic. */
 export const DEFAULT_SHARDS = 1;
@@ -72,10 +72,23 @@ export interface ProducerConfig {
   readonly maxPending: number;
 }
 
+const RETENTION_KEYS = ['maxLen', 'minId', 'approximate', 'limit'];
+const PRODUCER_KEYS = optionKeys<ProducerOptions>({
+  topic: true,
+  shards: true,
+  routing: true,
+  durability: true,
+  dedupeWindowMs: true,
+  retention: true,
+  source: true,
+  maxBatch: true,
+  maxPending: true,
+});
+
 /** Checks a retention policy; throws naming `retention.*`. */
 export function parseRetention(value: unknown, name = 'retention'): Retention | undefined {
   if (value === undefined) return undefined;
-  const r = objectOption(value, name);
+  const r = optionsObject(value, RETENTION_KEYS, name);
   const approximate = r['approximate'];
   if (approximate !== undefined && typeof approximate !== 'boolean') {
     throw new InvalidOptionError(`${name}.approximate`, 'expected a boolean');
@@ -89,7 +102,7 @@ export function parseRetention(value: unknown, name = 'retention'): Retention | 
 
 /** Validates producer options once; the result is frozen. */
 export function parseProducerOptions(options: ProducerOptions): ProducerConfig {
-  const o = objectOption(options, 'options');
+  const o = optionsObject(options, PRODUCER_KEYS);
   const durability = enumOption<Durability>(o['durability'], 'durability', ['acknowledged', 'fire-and-forget', 'idempotent'], DEFAULT_DURABILITY);
   return Object.freeze({
     topic: validateTopic(o['topic']),

@@ -5,6 +5,7 @@ import type { AppendItem, Engine } from '../engine/types.js';
 import { ClosedError, InvalidOptionError, StreamersonError } from '../errors.js';
 import { createProducerWritable } from '../facades/writable.js';
 import { streamKey } from '../keys.js';
+import { ClosedSignal, type Lifecycle } from '../lifecycle.js';
 import { encodeMessage } from '../protocol/codec.js';
 import type { OutgoingMessage } from '../protocol/types.js';
 import { parseProducerOptions, type ProducerConfig, type ProducerOptions } from './producer-options.js';
@@ -35,6 +36,24 @@ export interface Receipt {
   readonly duplicate: boolean;
 }
 
+/** What {@link Producer.stats} reports. */
+export interface ProducerStats {
+  /** `open`, `closing` (draining what is queued) or `closed`. */
+  readonly state: 'open' | 'closing' | 'closed';
+  /** Messages queued or in flight. */
+  readonly pending: number;
+  /** Messages stored (including idempotent duplicates). */
+  readonly sent: number;
+  /** Messages that failed (encoding, overload, engine errors, closing). */
+  readonly failed: number;
+}
+
+/** Events of a {@link Producer}. */
+export interface ProducerEvents {
+  /** A fire-and-forget send failed (emitted only while an `'error'` listener exists). */
+  error: [error: unknown];
+}
+
 /** A message waiting for its batch; it is its own {@link AppendItem}, so a batch goes to the engine as is. */
 interface Queued extends AppendItem {
   readonly messageId: string;
@@ -49,14 +68,19 @@ interface Queued extends AppendItem {
  * producers send one atomic append per message, all concurrently). Batches are
  * pipelined in send order, so messages of one shard keep their order.
  *
- * Events: `'error'` (fire-and-forget failures only, and only when a listener
- * exists — see {@link Producer.send}).
+ * Events ({@link ProducerEvents}): `'error'` (fire-and-forget failures only,
+ * and only when a listener exists — see {@link Producer.send}).
+ *
+ * Lifecycle ({@link Lifecycle}): ready when made (`start()` resolves at once);
+ * `close()` and `drain()` both refuse new sends and wait until every message
+ * already accepted is stored or failed — a send that returned a promise is
+ * never dropped by a graceful shutdown; `destroy()` rejects what is queued.
  *
  * The producer does not own the engine: closing it leaves the engine open.
  */
-export class Producer<P = unknown> extends EventEmitter {
+export class Producer<P = unknown> extends EventEmitter<ProducerEvents> implements Lifecycle<ProducerStats> {
   /** The parsed, frozen options. */
-  readonly options: ProducerConfig;
+  readonly config: ProducerConfig;
   readonly #engine: Engine;
   #queue: Queued[] = [];
   #inFlight = 0;
@@ -67,26 +91,30 @@ export class Producer<P = unknown> extends EventEmitter {
   #failed = 0;
   #state: 'open' | 'closing' | 'closed' = 'open';
   #closing: Promise<void> | null = null;
+  readonly #closed = new ClosedSignal();
 
   constructor(engine: Engine, options: ProducerOptions) {
     super();
     this.#engine = engine;
-    this.options = parseProducerOptions(options);
+    this.config = parseProducerOptions(options);
   }
 
-  /** Messages queued or in flight. */
-  get pending(): number {
+  /** Settles once the producer is down (see {@link Lifecycle.closed}). */
+  get closed(): Promise<Error | undefined> {
+    return this.#closed.promise;
+  }
+
+  stats(): ProducerStats {
+    return { state: this.#state, pending: this.#pending(), sent: this.#sent, failed: this.#failed };
+  }
+
+  /** A producer is ready when made; rejects with `ERR_STREAMERSON_CLOSED` once closing. */
+  start(): Promise<void> {
+    return this.#state === 'open' ? Promise.resolve() : Promise.reject(new ClosedError('producer'));
+  }
+
+  #pending(): number {
     return this.#queue.length + this.#inFlight;
-  }
-
-  /** Messages stored (including idempotent duplicates). */
-  get sent(): number {
-    return this.#sent;
-  }
-
-  /** Messages that failed (encoding, overload, engine errors, closing). */
-  get failed(): number {
-    return this.#failed;
   }
 
   /**
@@ -117,7 +145,7 @@ export class Producer<P = unknown> extends EventEmitter {
       resolve = res;
       reject = rej;
     });
-    if (this.options.durability === 'fire-and-forget') promise.catch(() => undefined);
+    if (this.config.durability === 'fire-and-forget') promise.catch(() => undefined);
     try {
       this.#enqueue(payload, options, resolve, reject);
     } catch (error) {
@@ -132,25 +160,38 @@ export class Producer<P = unknown> extends EventEmitter {
     await Promise.all([...this.#batches]);
   }
 
-  /** Flushes, then refuses further sends with `ERR_STREAMERSON_CLOSED`. Idempotent. */
+  /** Refuses further sends with `ERR_STREAMERSON_CLOSED`, and resolves once every message accepted before is stored or failed. Idempotent. */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#state = 'closing';
     this.#closing = this.flush().then(() => {
       this.#state = 'closed';
+      this.#closed.settle();
     });
     return this.#closing;
   }
 
-  /** Rejects queued messages now with `ERR_STREAMERSON_CLOSED`; messages already in flight still settle. Idempotent. */
-  destroy(): void {
+  /** The same as {@link close}: a producer has no work of its own beyond the messages accepted. */
+  drain(): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * Rejects queued messages now with `ERR_STREAMERSON_CLOSED` (its `cause` is
+   * `error`); messages already in flight still settle, and {@link closed}
+   * settles after them. Idempotent.
+   */
+  destroy(error?: Error): void {
+    const first = this.#state !== 'closed';
     this.#state = 'closed';
-    this.#closing ??= Promise.resolve();
     if (this.#scheduled) clearImmediate(this.#scheduled);
     this.#scheduled = null;
     const queued = this.#queue;
     this.#queue = [];
-    for (const item of queued) this.#fail(item.reject, new ClosedError('producer'));
+    for (const item of queued) this.#fail(item.reject, new ClosedError('producer', error === undefined ? undefined : { cause: error }));
+    if (!first) return;
+    const inFlight = Promise.all([...this.#batches]).then(() => this.#closed.settle(error));
+    this.#closing ??= inFlight;
   }
 
   /** An object-mode Writable that sends each chunk (a {@link ProducerRecord}); `end()` flushes but leaves the producer open. */
@@ -159,12 +200,13 @@ export class Producer<P = unknown> extends EventEmitter {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    await this.drain();
     await this.close();
   }
 
   #fail(reject: (e: unknown) => void, error: unknown): void {
     this.#failed++;
-    if (this.options.durability === 'fire-and-forget' && this.listenerCount('error') > 0) this.emit('error', error);
+    if (this.config.durability === 'fire-and-forget' && this.listenerCount('error') > 0) this.emit('error', error);
     reject(error);
   }
 
@@ -175,10 +217,10 @@ export class Producer<P = unknown> extends EventEmitter {
 
   #enqueue(payload: P, record: SendOptions, resolve: (r: Receipt) => void, reject: (e: unknown) => void): void {
     if (this.#state !== 'open') throw new ClosedError('producer');
-    if (this.pending >= this.options.maxPending) {
-      throw new StreamersonError('ERR_STREAMERSON_OVERLOAD', `producer has ${this.pending} messages pending (maxPending ${this.options.maxPending})`);
+    if (this.#pending() >= this.config.maxPending) {
+      throw new StreamersonError('ERR_STREAMERSON_OVERLOAD', `producer has ${this.#pending()} messages pending (maxPending ${this.config.maxPending})`);
     }
-    const idempotent = this.options.durability === 'idempotent';
+    const idempotent = this.config.durability === 'idempotent';
     const messageId = record.id ? record.id : idempotent ? randomUUID() : '';
     const fields = encodeMessage({
       id: messageId,
@@ -186,17 +228,17 @@ export class Producer<P = unknown> extends EventEmitter {
       replyTo: record.replyTo,
       headers: record.headers,
       contentType: record.contentType,
-      source: this.options.source,
+      source: this.config.source,
       payload,
     });
-    const retention = this.options.retention;
+    const retention = this.config.retention;
     const stream = this.#route(record.key);
     this.#queue.push(retention ? { stream, fields, retention, messageId, resolve, reject } : { stream, fields, messageId, resolve, reject });
     this.#scheduled ??= setImmediate(() => this.#dispatch());
   }
 
   #route(key: string | undefined): string {
-    const { topic, shards, routing } = this.options;
+    const { topic, shards, routing } = this.config;
     if (shards === 1) return streamKey(topic);
     if (routing === 'hash' && key === undefined) throw new InvalidOptionError('key', 'a key is required with routing "hash"');
     const shard = routing !== 'round-robin' && key !== undefined ? shardForKey(key, shards) : this.#nextShard++ % shards;
@@ -207,9 +249,9 @@ export class Producer<P = unknown> extends EventEmitter {
     if (this.#scheduled) clearImmediate(this.#scheduled);
     this.#scheduled = null;
     while (this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.options.maxBatch);
+      const batch = this.#queue.splice(0, this.config.maxBatch);
       this.#inFlight += batch.length;
-      const done = (this.options.durability === 'idempotent' ? this.#appendIdempotent(batch) : this.#appendBatch(batch)).finally(() => {
+      const done = (this.config.durability === 'idempotent' ? this.#appendIdempotent(batch) : this.#appendBatch(batch)).finally(() => {
         this.#inFlight -= batch.length;
         this.#batches.delete(done);
       });
@@ -234,7 +276,7 @@ export class Producer<P = unknown> extends EventEmitter {
   }
 
   async #appendIdempotent(batch: Queued[]): Promise<void> {
-    const { dedupeWindowMs, retention } = this.options;
+    const { dedupeWindowMs, retention } = this.config;
     await Promise.all(
       batch.map(async (q) => {
         try {

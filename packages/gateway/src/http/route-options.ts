@@ -1,5 +1,6 @@
 /** Options of one gateway HTTP route, and their parser. */
-import { intOption, InvalidOptionError, validateTopic } from '@streamerson/core';
+import { InvalidOptionError, validateTopic } from '@streamerson/core';
+import { intOption } from '@streamerson/core/internal';
 import type { FastifySchema, HTTPMethods } from 'fastify';
 
 /** Methods a gateway route may answer. */

@@ -1,6 +1,7 @@
 /** Options of a {@link Client}, their defaults and their one parser. */
 import { randomBytes } from 'node:crypto';
-import { intOption, objectOption, validateTopic } from '@streamerson/core';
+import { validateTopic } from '@streamerson/core';
+import { intOption, objectOption } from '@streamerson/core/internal';
 
 /** Default time a request waits for its reply. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;

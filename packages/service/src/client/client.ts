@@ -12,7 +12,6 @@ import {
   DEADLINE_HEADER,
   IDEMPOTENCY_KEY_HEADER,
   InvalidOptionError,
-  intOption,
   decodeEntry,
   encodeMessage,
   ProtocolError,
@@ -29,6 +28,7 @@ import {
   type Headers,
   type Message,
 } from '@streamerson/core';
+import { intOption } from '@streamerson/core/internal';
 import { RemoteError } from '../errors.js';
 import { Deadlines } from './deadlines.js';
 import { parseClientOptions, type ClientConfig, type ClientOptions } from './client-options.js';

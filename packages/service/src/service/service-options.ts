@@ -2,7 +2,8 @@
  * Options of a {@link Service}, their defaults and their one parser.
  */
 import { hostname } from 'node:os';
-import { boolOption, intOption, InvalidOptionError, MAX_SHARDS, numberOption, objectOption, stringOption, validateTopic } from '@streamerson/core';
+import { InvalidOptionError, MAX_SHARDS, validateTopic } from '@streamerson/core';
+import { boolOption, intOption, numberOption, objectOption, stringOption } from '@streamerson/core/internal';
 import type { Logger } from 'pino';
 import { loggerOption, topicsOption } from '../options.js';
 import { DEFAULT_REGISTRY_TTL_MS } from '../registry/registry.js';
