@@ -6,7 +6,7 @@ export { ServiceError, RemoteError, DEFAULT_ERROR_STATUS } from './errors.js';
 export type { ServiceErrorOptions } from './errors.js';
 
 export { Service } from './service/service.js';
-export type { ServiceStats } from './service/service.js';
+export type { ServiceStats } from './service/stats.js';
 export type { Handler, HandlerContext, HandlerOptions } from './service/handler.js';
 export type { Hooks } from './service/hooks.js';
 export type { PayloadProblem } from './service/schema.js';

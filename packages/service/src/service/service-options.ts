@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { loggerOption, topicsOption } from '../options.js';
 import { DEFAULT_REGISTRY_TTL_MS } from '../registry/registry.js';
 
-/** Default handlers running at once per member. */
+/** Default slots per member (see {@link ServiceOptions.concurrency}). */
 export const DEFAULT_CONCURRENCY = 16;
 /** Default deliveries of one message before it goes to the dead-letter stream. */
 export const DEFAULT_MAX_DELIVERIES = 5;
@@ -49,7 +49,12 @@ export interface ServiceOptions {
    * `<hostname>-<pid>`.
    */
   readonly consumer?: string;
-  /** Handlers running at once; default {@link DEFAULT_CONCURRENCY}. */
+  /**
+   * Slots of the member: an entry holds one from its read or claim until the
+   * engine has applied its reply and ack (or it is left for a retry), so at
+   * most this many handlers run at once and a read never asks for more
+   * entries than slots are free. Default {@link DEFAULT_CONCURRENCY}.
+   */
   readonly concurrency?: number;
   /** Deliveries before a failing message is dead-lettered; default {@link DEFAULT_MAX_DELIVERIES}. */
   readonly maxDeliveries?: number;

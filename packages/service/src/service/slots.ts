@@ -1,8 +1,10 @@
 /**
- * Credit of a worker: how many handlers may run at once. The read loop takes
- * the free slots before a read (read `COUNT` = free slots) and gives back what
- * the read did not fill, so that the member never holds more entries than it
- * can run.
+ * The slots of a member: `concurrency` of them. An entry holds one from the
+ * moment the member reads or claims it until the engine has applied its reply
+ * and ack (or the member has left it for a retry), so the handlers running at
+ * once are never more than the slots. The read loop takes the free slots
+ * before a read (read `COUNT` = slots taken) and gives back what the read did
+ * not fill. Only the read loop takes slots; entries give theirs back.
  */
 export class Slots {
   private used = 0;
@@ -11,14 +13,9 @@ export class Slots {
 
   constructor(readonly capacity: number) {}
 
-  /** Slots not taken; 0, never less, while {@link force} holds the count above capacity. */
+  /** Slots not taken. */
   get free(): number {
-    return Math.max(0, this.capacity - this.used);
-  }
-
-  /** Slots taken. */
-  get inUse(): number {
-    return this.used;
+    return this.capacity - this.used;
   }
 
   /** Takes up to `n` free slots; returns how many were taken. */
@@ -28,27 +25,11 @@ export class Slots {
     return taken;
   }
 
-  /**
-   * Takes one slot even when none is free. For an entry that a read delivered
-   * beyond the free slots it took: a read sent behind queued writes, whose
-   * entries' slots come free as those writes settle (which may be just after
-   * the read's entries arrive), or a cluster read started by an earlier call.
-   * The entry is already this member's, so it runs, and the loop reads nothing
-   * more until the count is back under capacity.
-   */
-  force(): void {
-    this.used++;
-  }
-
   /** Gives back `n` slots. */
   release(n = 1): void {
     if (n <= 0) return;
     this.used -= n;
-    if (this.free > 0 && this.freeWaiters.length > 0) {
-      const waiters = this.freeWaiters;
-      this.freeWaiters = [];
-      for (const wake of waiters) wake();
-    }
+    if (this.freeWaiters.length > 0) this.wakeAll();
     if (this.used === 0 && this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
@@ -68,7 +49,7 @@ export class Slots {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  /** Wakes a read loop waiting in {@link whenFree} so that it can notice it must stop. */
+  /** Wakes a read loop waiting in {@link whenFree} (a slot came free, or the loop must notice it is to stop). */
   wakeAll(): void {
     const waiters = this.freeWaiters;
     this.freeWaiters = [];

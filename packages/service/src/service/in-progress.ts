@@ -1,0 +1,63 @@
+/**
+ * The entries a member works on: each holds a slot from its dispatch until its
+ * writes are done (or it is left for a retry), and is never claimed again
+ * meanwhile. `dispatch` runs an entry in a slot the caller already took.
+ */
+import type { RawEntry } from '@streamerson/core';
+import type { Slots } from './slots.js';
+
+/** The key of an entry of a stream in the member's sets and queues. */
+export function entryKey(stream: string, id: string): string {
+  return `${stream}\n${id}`;
+}
+
+/**
+ * Decides and writes what an entry gets; settles once its writes are done,
+ * with true when its slot went to a read its writes rode ahead of (see
+ * `Outbox.add`). Rejects only on an engine error before the writes (the entry
+ * then stays pending).
+ */
+export type Process = (key: string, stream: string, entry: RawEntry, deliveries: number, firstFailedAt: number | undefined) => Promise<boolean | void>;
+
+export class InProgress {
+  private readonly held = new Set<string>();
+
+  constructor(
+    private readonly slots: Slots,
+    private readonly process: Process,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** Entries in progress now. */
+  get size(): number {
+    return this.held.size;
+  }
+
+  has(key: string): boolean {
+    return this.held.has(key);
+  }
+
+  /** Runs one entry in a slot already taken, and gives the slot back when its writes are done. */
+  dispatch(stream: string, entry: RawEntry, deliveries: number, firstFailedAt?: number): void {
+    const key = entryKey(stream, entry.id);
+    this.held.add(key);
+    let processed: Promise<boolean | void>;
+    try {
+      processed = this.process(key, stream, entry, deliveries, firstFailedAt);
+    } catch (err) {
+      processed = Promise.reject(err);
+    }
+    processed.then(
+      (slotTaken) => this.done(key, slotTaken === true),
+      (err: unknown) => {
+        this.onError(err);
+        this.done(key, false);
+      },
+    );
+  }
+
+  private done(key: string, slotTaken: boolean): void {
+    this.held.delete(key);
+    if (!slotTaken) this.slots.release(1);
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The member's only loop: due claims first (retries, its own backlog, the
+ * scan for abandoned entries), then new entries — each time for at most the
+ * free slots. A read blocks no longer than the next claim step is due. Where
+ * the reader can, the writes of finished handlers go ahead of the read
+ * (`reads-behind-writes.ts`).
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { BlockingReader, RawEntry, StreamersonError } from '@streamerson/core';
+import type { Claims } from './claims.js';
+import type { InProgress } from './in-progress.js';
+import type { Outbox } from './outbox.js';
+import { ReadsBehindWrites } from './reads-behind-writes.js';
+import type { ServiceConfig } from './service-options.js';
+import type { Slots } from './slots.js';
+
+/** Pause after a failed read or claim before trying again. */
+const ERROR_PAUSE_MS = 200;
+
+/** What the loop needs from its member. */
+export interface ReadLoopDeps {
+  readonly config: ServiceConfig;
+  readonly streams: readonly string[];
+  readonly slots: Slots;
+  readonly outbox: Outbox;
+  readonly claims: Claims;
+  readonly inProgress: InProgress;
+  /** Aborted when the member stops: ends the pause after an error. */
+  readonly stop: AbortSignal;
+  isRunning(): boolean;
+  /** A read or claim failed; resolves when the loop may go on (the group made again if it was gone). */
+  recover(err: StreamersonError): Promise<void>;
+}
+
+export class ReadLoop {
+  /**
+   * Entries a read delivered beyond the slots it took (a Cluster read over
+   * several slots may bring the answer of a read that outlived an earlier
+   * call): they wait here for a slot, so that no more handlers run than slots.
+   * At most one read's worth; the loop reads nothing more until it is empty.
+   */
+  private readonly overflow: { stream: string; entry: RawEntry }[] = [];
+  private offset = 0;
+
+  constructor(private readonly d: ReadLoopDeps) {}
+
+  async run(reader: BlockingReader): Promise<void> {
+    const { slots, claims, isRunning } = this.d;
+    const ride = new ReadsBehindWrites(reader, this.d.outbox);
+    try {
+      while (isRunning()) {
+        if (this.overflow.length > 0) {
+          ride.release();
+          this.runOverflow();
+          if (this.overflow.length > 0) await slots.whenFree();
+          continue;
+        }
+        const now = Date.now();
+        const claimDue = claims.due(now);
+        if (slots.free === 0 && (claimDue || ride.credit() === 0)) {
+          ride.release();
+          await slots.whenFree();
+          continue;
+        }
+        try {
+          if (claimDue) {
+            ride.release();
+            await claims.run();
+            if (!isRunning()) break;
+          }
+          await this.read(ride);
+        } catch (err) {
+          ride.release();
+          if (!isRunning()) break;
+          await this.d.recover(err as StreamersonError);
+          await delay(ERROR_PAUSE_MS, undefined, { signal: this.d.stop }).catch(() => undefined);
+        }
+      }
+    } finally {
+      ride.release();
+    }
+  }
+
+  /** One group read for the free slots (and those of the writes ahead of it), spread over the shards. */
+  private async read(ride: ReadsBehindWrites): Promise<void> {
+    const { slots, config, streams, claims } = this.d;
+    const ahead = ride.credit();
+    const credit = slots.free + ahead;
+    if (credit === 0) {
+      ride.release();
+      return;
+    }
+    const n = Math.min(streams.length, credit);
+    const positions = Array.from({ length: n }, (_, i) => ({ stream: streams[(this.offset + i) % streams.length]!, after: '>' }));
+    this.offset = (this.offset + n) % streams.length;
+    const count = Math.floor(credit / n);
+    const block = Math.max(1, Math.min(config.blockMs, claims.nextDueAt() - Date.now()));
+    // The free slots the read needs beyond those it takes over from the writes ahead of it.
+    let taken = slots.take(count * n - ahead);
+    let used = 0;
+    try {
+      const sent = ride.read(config.group, config.consumer, positions, { count, blockMs: block });
+      taken += sent.slotsTakenOver;
+      const result = await sent.result;
+      const turn = result.length > 0 ? ride.turn() : undefined;
+      for (const { stream, entries } of result) {
+        for (const entry of entries) {
+          if (used < taken) {
+            used++;
+            this.d.inProgress.dispatch(stream, entry, 1);
+          } else {
+            this.overflow.push({ stream, entry });
+          }
+        }
+      }
+      await turn;
+    } finally {
+      if (used < taken) slots.release(taken - used);
+    }
+  }
+
+  private runOverflow(): void {
+    while (this.overflow.length > 0 && this.d.slots.take(1) === 1) {
+      const { stream, entry } = this.overflow.shift()!;
+      this.d.inProgress.dispatch(stream, entry, 1);
+    }
+  }
+}
