@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   ERR_STREAMERSON_REMOTE: 'A request was answered with an error reply; the error carries its status, code, message and details.',
   ERR_STREAMERSON_UNKNOWN_TYPE: 'A service received a message type it has no handler for.',
   ERR_STREAMERSON_DEAD_LETTER: 'A message failed on every allowed delivery and was moved to the dead-letter stream.',
+  ERR_STREAMERSON_POISON: 'A message was delivered more than `maxDeliveries` times without an outcome (its worker died or hung each time); it was dead-lettered without running again.',
   ERR_STREAMERSON_INVALID_PAYLOAD: 'A payload fails the schema registered for its message type; the handler did not run.',
   ERR_STREAMERSON_BAD_REQUEST: 'A request (HTTP body, WebSocket frame) is malformed or fails its schema; nothing was sent.',
   ERR_STREAMERSON_TOO_LARGE: 'A request body or frame is over its size limit.',

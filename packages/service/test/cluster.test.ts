@@ -2,6 +2,7 @@ import { connect } from '@streamerson/core';
 import { startRedisCluster } from '@streamerson/testkit';
 import { featureFlows } from './features.js';
 import { serviceFlows, sharedFixture } from './flows.js';
+import { outcomeFlows } from './outcomes.js';
 
 const fixture = sharedFixture(async () => {
   const cluster = await startRedisCluster();
@@ -13,7 +14,8 @@ const fixture = sharedFixture(async () => {
       await cluster.stop();
     },
   };
-}, 2);
+}, 3);
 
 serviceFlows('Redis Cluster', fixture);
 featureFlows('Redis Cluster', fixture);
+outcomeFlows('Redis Cluster', fixture);

@@ -3,39 +3,23 @@
  * idempotency, own backlog, registry, dead-letter API — one body run against
  * every engine. Each test uses its own topic.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { pino } from 'pino';
 import { encodeMessage, type Engine } from '@streamerson/core';
 import { uniqueName, waitFor } from '@streamerson/testkit';
-import { Client, DeadLetters, RemoteError, Service, ServiceError, listInstances, type ServiceOptions } from '../src/index.js';
+import { DeadLetters, RemoteError, ServiceError, listInstances } from '../src/index.js';
 import type { Fixture } from './flows.js';
-
-const fast: Partial<ServiceOptions> = { blockMs: 50, retryDelayMs: 20, maxRetryDelayMs: 40, claimIntervalMs: 50, announce: false };
+import { suiteKit } from './kit.js';
 
 export function featureFlows(label: string, setup: () => Promise<Fixture>): void {
   describe(`service features on ${label}`, () => {
-    let fx: Fixture;
+    const kit = suiteKit(setup, { announce: false });
+    const { service, client } = kit;
     let engine: Engine;
-    const closers: (() => Promise<void>)[] = [];
-    before(async () => { fx = await setup(); engine = fx.engine; });
-    after(async () => {
-      for (const close of closers.reverse()) await close();
-      await fx.teardown();
-    });
-
-    function service(topic: string, options: Partial<ServiceOptions> = {}): Service {
-      const s = new Service(engine, { name: `svc-${topic}`, topic, consumer: 'm1', ...fast, ...options });
-      closers.push(() => s.close());
-      return s;
-    }
-    function client(): Client {
-      const c = new Client(engine, { blockMs: 50 });
-      closers.push(() => c.close());
-      return c;
-    }
+    before(() => { engine = kit.engine(); });
 
     test('a payload that fails its schema gets a 400 with the problems; the handler does not run', async () => {
       const topic = uniqueName('schema');

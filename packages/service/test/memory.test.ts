@@ -2,11 +2,13 @@ import { MemoryEngine } from '@streamerson/core';
 import { uniqueName } from '@streamerson/testkit';
 import { featureFlows } from './features.js';
 import { serviceFlows, sharedFixture } from './flows.js';
+import { outcomeFlows } from './outcomes.js';
 
 const fixture = sharedFixture(async () => {
   const engine = new MemoryEngine(uniqueName('svc'));
   return { engine, teardown: () => engine.close() };
-}, 2);
+}, 3);
 
 serviceFlows('memory://', fixture);
 featureFlows('memory://', fixture);
+outcomeFlows('memory://', fixture);

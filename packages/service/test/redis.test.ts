@@ -2,6 +2,7 @@ import { connect } from '@streamerson/core';
 import { startRedis } from '@streamerson/testkit';
 import { featureFlows } from './features.js';
 import { serviceFlows, sharedFixture } from './flows.js';
+import { outcomeFlows } from './outcomes.js';
 
 const fixture = sharedFixture(async () => {
   const server = await startRedis();
@@ -13,7 +14,8 @@ const fixture = sharedFixture(async () => {
       await server.stop();
     },
   };
-}, 2);
+}, 3);
 
 serviceFlows('Redis standalone', fixture);
 featureFlows('Redis standalone', fixture);
+outcomeFlows('Redis standalone', fixture);

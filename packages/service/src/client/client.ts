@@ -27,11 +27,16 @@ import {
   type ErrorReplyPayload,
   type Headers,
   type Message,
+  type RawEntry,
 } from '@streamerson/core';
 import { intOption } from '@streamerson/core/internal';
 import { RemoteError } from '../errors.js';
 import { Deadlines } from './deadlines.js';
 import { parseClientOptions, type ClientConfig, type ClientOptions } from './client-options.js';
+
+/** Bytes of the field names `i` and `p` (docs/PROTOCOL.md §2). */
+const ID_FIELD = 0x69;
+const PAYLOAD_FIELD = 0x70;
 
 /** Pause after a failed reply read before trying again. */
 const ERROR_PAUSE_MS = 200;
@@ -77,7 +82,7 @@ export interface ClientStats {
   readonly timeouts: number;
   /** Replies that matched no waiting request (late, or not for this client); dropped. */
   readonly unknownReplies: number;
-  /** Entries of the reply stream that are not v1 messages; dropped. */
+  /** Entries of the reply stream that are not v1 messages; the request one answers fails with its decoding error. */
   readonly badReplies: number;
   readonly engineErrors: number;
   /** Requests waiting for their reply now. */
@@ -152,9 +157,10 @@ export class Client {
 
   /**
    * Sends a request and resolves with the reply payload. Rejects with
-   * `TimeoutError` (`ERR_STREAMERSON_TIMEOUT`), `RemoteError`
-   * (`ERR_STREAMERSON_REMOTE`, an error reply), `ERR_STREAMERSON_OVERLOAD` (more
-   * than `maxInFlight` waiting), `AbortError` or `ClosedError`.
+   * `TimeoutError` (`ERR_STREAMERSON_TIMEOUT`: no reply in time, or a timeout
+   * reply), `RemoteError` (`ERR_STREAMERSON_REMOTE`, an error reply),
+   * `ProtocolError` (a reply that cannot be decoded), `ERR_STREAMERSON_OVERLOAD`
+   * (more than `maxInFlight` waiting), `AbortError` or `ClosedError`.
    */
   request<R = unknown>(topic: string, type: string, payload: unknown, options: RequestOptions = {}): Promise<R> {
     let timeout: number;
@@ -330,6 +336,9 @@ export class Client {
   private deliver(msg: Message | ProtocolError): void {
     if (msg instanceof ProtocolError) {
       this.counts.badReplies++;
+      // A reply that cannot be decoded fails the request it answers at once, with the decoding error.
+      const id = rawMessageId(msg.raw);
+      if (id !== undefined) this.settle(id)?.reject(msg);
       return;
     }
     const waiting = this.settle(msg.id);
@@ -339,8 +348,18 @@ export class Client {
     }
     this.counts.replies++;
     const status = Number(msg.headers[STATUS_HEADER] ?? '200');
-    if (status >= 400) waiting.reject(new RemoteError(status, errorPayload(msg)));
-    else waiting.resolve(msg.payload);
+    if (status < 400) {
+      waiting.resolve(msg.payload);
+      return;
+    }
+    const error = errorPayload(msg);
+    // A deadline that passed while the handler ran is a timeout, whoever noticed it first.
+    if (error.code === 'ERR_STREAMERSON_TIMEOUT') {
+      this.counts.timeouts++;
+      waiting.reject(new TimeoutError(`"${waiting.type}" on "${waiting.topic}" did not finish within ${waiting.timeout} ms: ${error.message}`, waiting.timeout));
+    } else {
+      waiting.reject(new RemoteError(status, error));
+    }
   }
 
   /** Consumed replies are dropped from the stream at most once per `trimIntervalMs`. */
@@ -350,6 +369,18 @@ export class Client {
     this.lastTrim = now;
     this.engine.trim(this.replyStream, { minId: this.lastId }).catch(() => { this.counts.engineErrors++; });
   }
+}
+
+/** The `i` field of an entry that does not decode (the fields before `p`), or undefined. */
+function rawMessageId(entry: RawEntry): string | undefined {
+  const f = entry.fields;
+  for (let k = 0; k + 1 < f.length; k += 2) {
+    const name = f[k]!;
+    if (name.length !== 1) continue;
+    if (name[0] === ID_FIELD) return f[k + 1]!.toString('utf8');
+    if (name[0] === PAYLOAD_FIELD) return undefined;
+  }
+  return undefined;
 }
 
 /** The `{code, message, details}` of an error reply; tolerant of replies written by other implementations. */

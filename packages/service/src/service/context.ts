@@ -9,8 +9,8 @@ import { ServiceError } from '../errors.js';
 import type { HandlerContext } from './handler.js';
 import { idempotencyKey } from './reply-store.js';
 
-/** Status of the abort reason when a request's deadline passes while its handler runs. */
-const DEADLINE_STATUS = 504;
+/** Status of the error reply when a request's deadline passes while its handler runs (docs/PROTOCOL.md §4). */
+export const DEADLINE_STATUS = 504;
 
 export class DeliveryContext implements HandlerContext {
   readonly messageId: string;
@@ -53,8 +53,9 @@ export class DeliveryContext implements HandlerContext {
       controller.abort(this.earlyAbort);
     } else if (this.deadline !== undefined) {
       const left = this.deadline - Date.now();
-      if (left <= 0) controller.abort(deadlinePassed());
-      else this.timer = setTimeout(() => controller.abort(deadlinePassed()), left);
+      const deadline = this.deadline;
+      if (left <= 0) controller.abort(deadlinePassed(deadline));
+      else this.timer = setTimeout(() => controller.abort(deadlinePassed(deadline)), left);
     }
     return controller.signal;
   }
@@ -71,6 +72,7 @@ export class DeliveryContext implements HandlerContext {
   }
 }
 
-function deadlinePassed(): ServiceError {
-  return new ServiceError('deadline passed', { status: DEADLINE_STATUS });
+/** The abort reason at the deadline, and the error reply a request gets when its handler fails past it. */
+export function deadlinePassed(deadline: number): ServiceError {
+  return new ServiceError('the handler did not finish before the deadline', { status: DEADLINE_STATUS, errorCode: 'ERR_STREAMERSON_TIMEOUT', details: { deadline } });
 }

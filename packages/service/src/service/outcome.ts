@@ -15,7 +15,7 @@ import {
   type StreamersonError,
 } from '@streamerson/core';
 import { ServiceError, DEFAULT_ERROR_STATUS } from '../errors.js';
-import { DeliveryContext } from './context.js';
+import { DeliveryContext, deadlinePassed } from './context.js';
 import { deadLetterFields } from './dead-letter.js';
 import type { Handler } from './handler.js';
 import { withHooks, type Hooks } from './hooks.js';
@@ -66,6 +66,18 @@ interface Delivery {
   readonly ack: { readonly stream: string; readonly id: string };
 }
 
+/** Why an entry is given up, for its dead letter and its requester. */
+interface GiveUp {
+  /** Error code and message of the dead letter (`dlq.errorCode`, `dlq.errorMessage`). */
+  readonly code: string;
+  readonly message: string;
+  readonly deliveries: number;
+  readonly firstFailedAt: number | undefined;
+  /** Status and message of the error reply, safe to show to the caller. */
+  readonly status: number;
+  readonly answer: string;
+}
+
 /** Whether a handler's result is to be awaited (a promise or another thenable), as `await` would. */
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
@@ -80,6 +92,7 @@ export class Outcomes {
   /** Decides what an entry gets and queues its writes; settles once they are done (see `Outbox.add`). */
   process(key: string, stream: string, entry: RawEntry, deliveries: number, firstFailedAt: number | undefined): Promise<boolean | void> {
     const { outbox, counts, config } = this.d;
+    if (deliveries > config.maxDeliveries) return this.poisoned(stream, entry, deliveries);
     const ack = { stream, id: entry.id };
     const msg = decodeEntry(stream, entry);
     if (msg instanceof ProtocolError) {
@@ -175,41 +188,80 @@ export class Outcomes {
     return replyStore.save(msg, reply).then((stored) => outbox.add([stored], ack));
   }
 
+  /**
+   * A handler failed. A non-retryable {@link ServiceError} is its answer. Past
+   * the deadline the request has timed out (504 `ERR_STREAMERSON_TIMEOUT`, no
+   * retry can help). Otherwise the entry is retried after its backoff — when
+   * that attempt can start before the deadline and deliveries are left — or
+   * dead-lettered now, the requester answered with the handler's failure.
+   */
   private failed(d: Delivery, err: unknown): Promise<boolean | void> {
-    const { msg, ack, deliveries } = d;
+    const { msg, ack, deliveries, deadline } = d;
     const { config, counts, outbox } = this.d;
-    const firstFailedAt = d.firstFailedAt ?? Date.now();
+    const now = Date.now();
     const known = err instanceof ServiceError ? err : undefined;
-    if (known !== undefined && !known.retryable) {
+    const definite = known !== undefined && !known.retryable;
+    if (known?.errorCode === 'ERR_STREAMERSON_TIMEOUT' || (!definite && deadline !== undefined && deadline <= now)) {
+      counts.timedOut++;
+      if (msg.replyTo === '') return outbox.add([], ack);
+      // Not stored for idempotency: a repeated request may still run.
+      const timeout = deadlinePassed(deadline ?? now);
+      return outbox.add([this.safeErrorReply(msg, timeout.status, timeout.errorCode, timeout.message, timeout.details)], ack);
+    }
+    if (definite) {
       counts.processed++;
       if (msg.replyTo === '') return outbox.add([], ack);
       return this.finish(msg, this.safeErrorReply(msg, known.status, known.errorCode, known.message, known.details), ack);
     }
+    const firstFailedAt = d.firstFailedAt ?? now;
     if (deliveries < config.maxDeliveries) {
       // Draining: the entry stays pending for another member (or this one after a restart).
       if (!this.d.isRunning()) return Promise.resolve();
-      counts.retried++;
-      this.scheduleRetry(d, firstFailedAt);
-      return Promise.resolve();
+      const delayMs = retryDelay(config, deliveries);
+      // Beyond `maxScheduledRetries` the entry waits for a claim scan to find it idle.
+      const queued = this.d.retries.size < config.maxScheduledRetries;
+      const retryAt = now + (queued ? delayMs : config.claimIdleMs + config.claimIntervalMs);
+      if (deadline === undefined || retryAt < deadline) {
+        counts.retried++;
+        if (queued) this.d.retries.add({ key: d.key, stream: ack.stream, id: ack.id, deliveries, dueAt: retryAt, firstFailedAt });
+        return Promise.resolve();
+      }
     }
     counts.deadLettered++;
     const code = known?.errorCode ?? 'ERR_STREAMERSON_SERVICE';
     const message = known?.message ?? (err instanceof Error ? err.message : String(err));
-    const appends = [this.deadLetter(msg.stream, d.entry, code, message, deliveries, firstFailedAt)];
-    if (msg.replyTo !== '') {
-      // An unexpected throw's message may hold internals: the caller only learns that the handler failed.
-      appends.push(this.safeErrorReply(msg, known?.status ?? DEFAULT_ERROR_STATUS, 'ERR_STREAMERSON_DEAD_LETTER',
-        `the message failed ${deliveries} deliveries${known === undefined ? '' : `: ${known.message}`}`, { errorCode: code, deliveries }));
-    }
-    return outbox.add(appends, ack);
+    const why = deliveries < config.maxDeliveries ? ' and its deadline leaves no time for another' : '';
+    // An unexpected throw's message may hold internals: the caller only learns that the handler failed.
+    const answer = `the message failed ${deliveries} ${deliveries === 1 ? 'delivery' : 'deliveries'}${why}${known === undefined ? '' : `: ${known.message}`}`;
+    return this.giveUp(msg.stream, d.entry, msg, { code, message, deliveries, firstFailedAt, status: known?.status ?? DEFAULT_ERROR_STATUS, answer });
   }
 
-  /** Beyond `maxScheduledRetries`, the entry just stays pending until a claim scan finds it idle. */
-  private scheduleRetry(d: Delivery, firstFailedAt: number): void {
-    const { config, retries } = this.d;
-    if (retries.size >= config.maxScheduledRetries) return;
-    const { stream, id } = d.ack;
-    retries.add({ key: d.key, stream, id, deliveries: d.deliveries, dueAt: Date.now() + retryDelay(config, d.deliveries), firstFailedAt });
+  /**
+   * A delivery past `maxDeliveries` — the earlier ones ended without an
+   * outcome (the worker died or hung): dead-lettered as poison without running
+   * again. Checked before anything else, decoding included.
+   */
+  private poisoned(stream: string, entry: RawEntry, deliveries: number): Promise<boolean | void> {
+    this.d.counts.deadLettered++;
+    const msg = decodeEntry(stream, entry);
+    const { maxDeliveries } = this.d.config;
+    return this.giveUp(stream, entry, msg instanceof ProtocolError ? undefined : msg, {
+      code: 'ERR_STREAMERSON_POISON',
+      message: `delivered ${deliveries} times without an outcome (maxDeliveries ${maxDeliveries}): its handler may crash or hang the worker`,
+      deliveries,
+      firstFailedAt: undefined,
+      status: DEFAULT_ERROR_STATUS,
+      answer: `the message was delivered ${deliveries} times without an outcome`,
+    });
+  }
+
+  /** Writes the dead letter of `entry` (and the error reply to its requester, if any) and acks it. */
+  private giveUp(stream: string, entry: RawEntry, msg: Message | undefined, why: GiveUp): Promise<boolean | void> {
+    const appends = [this.deadLetter(stream, entry, why.code, why.message, why.deliveries, why.firstFailedAt)];
+    if (msg !== undefined && msg.replyTo !== '') {
+      appends.push(this.safeErrorReply(msg, why.status, 'ERR_STREAMERSON_DEAD_LETTER', why.answer, { errorCode: why.code, deliveries: why.deliveries }));
+    }
+    return this.d.outbox.add(appends, { stream, id: entry.id });
   }
 
   private safeErrorReply(msg: Message, status: number, code: string, message: string, details: unknown): AppendItem {

@@ -9,6 +9,8 @@ export interface ServiceStats {
   readonly deadLettered: number;
   /** Requests skipped because their deadline had passed. */
   readonly expired: number;
+  /** Requests whose deadline passed while their handler ran (answered 504 `ERR_STREAMERSON_TIMEOUT`). */
+  readonly timedOut: number;
   readonly unknownType: number;
   /** Entries that are not v1 messages (dead-lettered). */
   readonly badEntries: number;
@@ -32,5 +34,5 @@ export interface ServiceStats {
 export type ServiceCounters = { -readonly [K in Exclude<keyof ServiceStats, 'inFlight'>]: number };
 
 export function newCounters(): ServiceCounters {
-  return { processed: 0, retried: 0, deadLettered: 0, expired: 0, unknownType: 0, badEntries: 0, claimed: 0, replayed: 0, invalid: 0, pruned: 0, drainTimeouts: 0, engineErrors: 0 };
+  return { processed: 0, retried: 0, deadLettered: 0, expired: 0, timedOut: 0, unknownType: 0, badEntries: 0, claimed: 0, replayed: 0, invalid: 0, pruned: 0, drainTimeouts: 0, engineErrors: 0 };
 }
