@@ -11,6 +11,7 @@ import { blockingTests } from './blocking.js';
 import { claimTests } from './claim.js';
 import type { ConformanceTarget, SuiteContext } from './context.js';
 import { uniqueStream } from './context.js';
+import { fencingTests } from './fencing.js';
 import { groupTests } from './groups.js';
 import { lifecycleTests } from './lifecycle.js';
 import { readTests } from './read.js';
@@ -53,6 +54,7 @@ export function engineConformance(name: string, setup: () => Promise<Conformance
     groupTests(ctx);
     claimTests(ctx);
     adminTests(ctx);
+    fencingTests(ctx);
     lifecycleTests(ctx);
   });
 }

@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   ERR_STREAMERSON_SLOW_CONSUMER: 'A subscriber fell behind past its bounded send buffer and was dropped.',
   ERR_STREAMERSON_BAD_INPUT: 'A line of command-line input (NDJSON, CSV) cannot be parsed; the error names the line.',
   ERR_STREAMERSON_USAGE: 'A command was called with wrong or missing arguments.',
+  ERR_STREAMERSON_FENCED: 'A fenced write was refused: its writer no longer holds the lease at its epoch (another writer took over); nothing was written.',
+  ERR_STREAMERSON_UNSUPPORTED: 'The engine lacks a capability the operation needs (for example fenced writes).',
   ERR_STREAMERSON_INTERNAL: 'An unexpected failure inside Streamerson itself (a gateway answers 500 with it); the details stay in its logs.',
 } as const;
 

@@ -48,6 +48,17 @@ export type {
   EngineStats,
   Engine,
 } from './engine/types.js';
+export { FencedError, hasFencing, requireFencing } from './engine/fencing.js';
+export type {
+  Fencing,
+  FencedWrite,
+  FencedWriteResult,
+  GroupAcks,
+  HashWrite,
+  HashScanPage,
+  LeaseGrant,
+  LeaseState,
+} from './engine/fencing.js';
 export { parseEngineUrl, DEFAULT_REDIS_PORT } from './engine/url.js';
 export type { EngineUrl, MemoryUrl, RedisUrl, RedisClusterUrl, HostPort } from './engine/url.js';
 export { connect, DEFAULT_ENGINE_URL } from './engine/connect.js';

@@ -27,6 +27,12 @@ import {
   type StreamEntries,
   type StreamInfo,
   type StreamAcks,
+  type Fencing,
+  type FencedWrite,
+  type FencedWriteResult,
+  type HashScanPage,
+  type LeaseGrant,
+  type LeaseState,
 } from '@streamerson/core';
 import { ClosedSignal } from '@streamerson/core/internal';
 import { pushRetention, xaddArgs, xaddCommand, xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
@@ -42,6 +48,7 @@ import {
   toStreamInfo,
 } from './replies.js';
 import { APPEND_IDEMPOTENT, appendIdempotentScript } from './scripts/index.js';
+import * as fencing from './fencing.js';
 
 /**
  * Single appends leave together once the event loop has run the I/O callbacks
@@ -91,7 +98,7 @@ export interface ClosableReader extends BlockingReader {
  * command goes through the shared, auto-pipelined client; subclasses add what
  * depends on topology (multi-key reads, batches, SCAN, readers).
  */
-export abstract class BaseRedisEngine implements Engine {
+export abstract class BaseRedisEngine implements Engine, Fencing {
   abstract readonly kind: EngineKind;
   /** Whether {@link close} or {@link destroy} was called. */
   protected isClosed = false;
@@ -110,7 +117,14 @@ export abstract class BaseRedisEngine implements Engine {
     // Without a listener ioredis prints connection errors; commands report them instead.
     client.on('error', () => {});
     client.defineCommand(APPEND_IDEMPOTENT, { numberOfKeys: 2, lua: appendIdempotentScript() });
+    fencing.defineFencingScripts(client);
   }
+
+  /**
+   * Whether one script may touch keys of any slot (a single server): then the
+   * follow-ups of a fenced write run inside its script.
+   */
+  protected abstract readonly anySlotInScript: boolean;
 
   protected rejectClosed(): Promise<never> {
     return Promise.reject(new ClosedError('redis engine'));
@@ -437,6 +451,58 @@ export abstract class BaseRedisEngine implements Engine {
   async length(stream: string): Promise<number> {
     if (this.isClosed) return this.rejectClosed();
     return (await this.call('xlen', [stream])) as number;
+  }
+
+  acquireLease(lease: string, owner: string, ttlMs: number): Promise<LeaseGrant> {
+    if (this.isClosed) return this.rejectClosed();
+    return fencing.acquireLease(this.client, lease, owner, ttlMs).catch(this.fail);
+  }
+
+  renewLease(lease: string, owner: string, epoch: number, ttlMs: number): Promise<boolean> {
+    if (this.isClosed) return this.rejectClosed();
+    return fencing.renewLease(this.client, lease, owner, epoch, ttlMs).catch(this.fail);
+  }
+
+  releaseLease(lease: string, owner: string, epoch: number): Promise<boolean> {
+    if (this.isClosed) return this.rejectClosed();
+    return fencing.releaseLease(this.client, lease, owner, epoch).catch(this.fail);
+  }
+
+  leaseState(lease: string): Promise<LeaseState> {
+    if (this.isClosed) return this.rejectClosed();
+    return fencing.leaseState(this.client, lease).catch(this.fail);
+  }
+
+  /** One script; on a Cluster the follow-ups are appended once it succeeded. */
+  async fencedWrite(write: FencedWrite): Promise<FencedWriteResult> {
+    if (this.isClosed) return this.rejectClosed();
+    const call = fencing.fencedScriptCall(write, this.anySlotInScript);
+    const result = await fencing.runFencedWrite(this.client, write, call).catch(this.fail);
+    const followUps = write.followUps ?? [];
+    if (this.anySlotInScript || followUps.length === 0) return result;
+    const made = await this.appendEach(followUps).catch((error: unknown) => followUps.map((): AppendResult => [error as Error, null]));
+    const failed = made.find(([error]) => error !== null)?.[0];
+    return failed == null ? result : { ...result, followUpError: toStreamersonError(failed, this.isClosed) };
+  }
+
+  hashGet(key: string, fields: readonly string[]): Promise<(Buffer | null)[]> {
+    if (this.isClosed) return this.rejectClosed();
+    return fencing.hashGet(this.client, key, fields).catch(this.fail);
+  }
+
+  hashScan(key: string, cursor: string, count: number): Promise<HashScanPage> {
+    if (this.isClosed) return this.rejectClosed();
+    return fencing.hashScan(this.client, key, cursor, count).catch(this.fail);
+  }
+
+  async hashLength(key: string): Promise<number> {
+    if (this.isClosed) return this.rejectClosed();
+    return (await this.call('hlen', [key])) as number;
+  }
+
+  async hashDelete(key: string): Promise<boolean> {
+    if (this.isClosed) return this.rejectClosed();
+    return ((await this.call('del', [key])) as number) === 1;
   }
 
   protected registerReader<R extends ClosableReader>(reader: R): R {

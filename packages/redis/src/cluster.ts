@@ -44,6 +44,7 @@ function mergeInOrder(positions: readonly { readonly stream: string }[], parts: 
 export class RedisClusterEngine extends BaseRedisEngine {
   readonly kind = 'redis-cluster' as const;
   declare protected readonly client: Cluster;
+  protected readonly anySlotInScript = false;
 
   constructor(
     url: RedisClusterUrl,

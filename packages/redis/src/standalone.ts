@@ -54,6 +54,7 @@ export function nodeOptions(
 export class RedisEngine extends BaseRedisEngine {
   readonly kind = 'redis' as const;
   declare protected readonly client: Redis;
+  protected readonly anySlotInScript = true;
 
   constructor(url: RedisUrl, options: ParsedRedisEngineOptions) {
     const redacted = `${url.tls ? 'rediss' : 'redis'}://${redactedUserinfo(url.username, url.password)}${formatHost(url.host, url.port)}${url.db === 0 ? '' : `/${url.db}`}`;

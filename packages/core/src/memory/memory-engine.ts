@@ -23,6 +23,8 @@ import type {
   StreamEntries,
   StreamInfo,
 } from '../engine/types.js';
+import type { Fencing, FencedWrite, FencedWriteResult, HashScanPage, LeaseGrant, LeaseState } from '../engine/fencing.js';
+import * as fencing from './fencing-ops.js';
 import { ClosedError, EngineError, InvalidOptionError } from '../errors.js';
 import { ClosedSignal } from '../lifecycle.js';
 import { MemoryBlockingReader } from './blocking-reader.js';
@@ -60,7 +62,7 @@ export const DEFAULT_MEMORY_NAME = 'default';
  * fields. Every operation runs when called, in call order, and its promise
  * settles on a later microtask, as with a pipelined network engine.
  */
-export class MemoryEngine implements Engine {
+export class MemoryEngine implements Engine, Fencing {
   readonly kind = 'memory' as const;
   readonly url: string;
   private store: MemoryStore | undefined;
@@ -345,6 +347,42 @@ export class MemoryEngine implements Engine {
 
   async length(stream: string): Promise<number> {
     return this.open().streams.get(stream)?.length ?? 0;
+  }
+
+  async acquireLease(lease: string, owner: string, ttlMs: number): Promise<LeaseGrant> {
+    return fencing.acquireLease(this.open(), lease, owner, ttlMs);
+  }
+
+  async renewLease(lease: string, owner: string, epoch: number, ttlMs: number): Promise<boolean> {
+    return fencing.renewLease(this.open(), lease, owner, epoch, ttlMs);
+  }
+
+  async releaseLease(lease: string, owner: string, epoch: number): Promise<boolean> {
+    return fencing.releaseLease(this.open(), lease, owner, epoch);
+  }
+
+  async leaseState(lease: string): Promise<LeaseState> {
+    return fencing.leaseState(this.open(), nameOption(lease, 'lease'));
+  }
+
+  async fencedWrite(write: FencedWrite): Promise<FencedWriteResult> {
+    return fencing.fencedWrite(this.open(), write);
+  }
+
+  async hashGet(key: string, fields: readonly string[]): Promise<(Buffer | null)[]> {
+    return fencing.hashGet(this.open(), nameOption(key, 'key'), listOption(fields, 'fields'));
+  }
+
+  async hashScan(key: string, cursor: string, count: number): Promise<HashScanPage> {
+    return fencing.hashScan(this.open(), nameOption(key, 'key'), cursor, count);
+  }
+
+  async hashLength(key: string): Promise<number> {
+    return this.open().hashes.get(nameOption(key, 'key'))?.size ?? 0;
+  }
+
+  async hashDelete(key: string): Promise<boolean> {
+    return this.open().hashes.delete(nameOption(key, 'key'));
   }
 
   /** Idempotent. Blocked reads of this engine's readers resolve with `[]`. */

@@ -1,10 +1,23 @@
 import { DedupeTable } from './dedupe.js';
+import type { MemoryLease } from './fencing-ops.js';
 import type { MemoryStream } from './memory-stream.js';
 import { WaiterRegistry } from './waiters.js';
 
-/** The data behind one `memory://<name>`: its streams, dedupe records and blocked reads. */
+/** A hash scan under way: the live iterator of its hash and how many fields it returned. */
+export interface MemoryHashScan {
+  readonly hash: Map<string, Buffer>;
+  readonly iterator: Iterator<[string, Buffer]>;
+  returned: number;
+}
+
+/** The data behind one `memory://<name>`: its streams, dedupe records, leases, hashes and blocked reads. */
 export class MemoryStore {
   readonly streams = new Map<string, MemoryStream>();
+  readonly leases = new Map<string, MemoryLease>();
+  readonly hashes = new Map<string, Map<string, Buffer>>();
+  /** Hash scans under way, oldest first (see `hashScan`). */
+  readonly scans = new Map<number, MemoryHashScan>();
+  scanSeq = 0;
   readonly dedupe = new DedupeTable();
   readonly waiters = new WaiterRegistry();
   /** Open engines using this store. */

@@ -3,14 +3,37 @@ import { readFileSync } from 'node:fs';
 
 /** Name the idempotent-append script is registered under with `defineCommand`. */
 export const APPEND_IDEMPOTENT = 'streamersonAppendIdempotent';
+/** Name the lease script (`lease-1.lua`) is registered under. */
+export const LEASE = 'streamersonLease';
+/** Name the fenced-write script (`fenced-write.lua`, keys counted per call) is registered under. */
+export const FENCED_WRITE = 'streamersonFencedWrite';
 
-let appendIdempotentLua: string | undefined;
+const sources = new Map<string, string>();
 
 /**
- * Source of `append-idempotent-2.lua`. Read on first use (not at import), from
+ * Source of `src/scripts/<file>`. Read on first use (not at import), from
  * `src/scripts`, which the package ships next to `dist`.
  */
+function script(file: string): string {
+  let source = sources.get(file);
+  if (source === undefined) {
+    source = readFileSync(new URL(`../../../src/scripts/${file}`, import.meta.url), 'utf8');
+    sources.set(file, source);
+  }
+  return source;
+}
+
+/** Source of `append-idempotent-2.lua`. */
 export function appendIdempotentScript(): string {
-  appendIdempotentLua ??= readFileSync(new URL('../../../src/scripts/append-idempotent-2.lua', import.meta.url), 'utf8');
-  return appendIdempotentLua;
+  return script('append-idempotent-2.lua');
+}
+
+/** Source of `lease-1.lua`. */
+export function leaseScript(): string {
+  return script('lease-1.lua');
+}
+
+/** Source of `fenced-write.lua`. */
+export function fencedWriteScript(): string {
+  return script('fenced-write.lua');
 }

@@ -1,0 +1,171 @@
+/**
+ * The fencing capability on Redis (see `Fencing` in @streamerson/core):
+ * leases on the server's clock and fenced writes as Lua scripts
+ * (`scripts/lease-1.lua`, `scripts/fenced-write.lua`), hashes as plain
+ * commands. On a Cluster the keys of a fenced write must share the lease's
+ * slot, and follow-ups are appended after the script succeeded.
+ */
+import {
+  EngineError,
+  FencedError,
+  InvalidOptionError,
+  type AppendItem,
+  type FencedWrite,
+  type FencedWriteResult,
+  type HashScanPage,
+  type LeaseGrant,
+  type LeaseState,
+} from '@streamerson/core';
+import { xaddArgs, type Arg } from './commands.js';
+import { FENCED_WRITE, LEASE, fencedWriteScript, leaseScript } from './scripts/index.js';
+import { keySlot } from './slots.js';
+import type { Client } from './base-engine.js';
+
+/**
+ * Arguments per operation of a fenced write, at most: Lua's `unpack` is
+ * bounded by the C stack (about 8,000 values), so long ack and hash lists are
+ * split into several operations.
+ */
+export const MAX_OPERATION_ARGS = 1_000;
+
+type ScriptCommand = (...args: Arg[]) => Promise<unknown>;
+
+/** Registers the scripts on a client; call once per client. */
+export function defineFencingScripts(client: Client): void {
+  client.defineCommand(LEASE, { numberOfKeys: 1, lua: leaseScript() });
+  client.defineCommand(FENCED_WRITE, { lua: fencedWriteScript() });
+}
+
+function run(client: Client, name: string, args: Arg[]): Promise<unknown> {
+  return (client as unknown as Record<string, ScriptCommand>)[name]!.apply(client, args);
+}
+
+function checkNames(lease: unknown, owner: unknown): void {
+  if (typeof lease !== 'string' || lease === '') throw new InvalidOptionError('lease', 'expected a non-empty string');
+  if (typeof owner !== 'string' || owner === '') throw new InvalidOptionError('owner', 'expected a non-empty string');
+}
+
+function positiveInt(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidOptionError(name, `expected an integer >= 1, got ${String(value)}`);
+  }
+  return value;
+}
+
+export async function acquireLease(client: Client, lease: string, owner: string, ttlMs: number): Promise<LeaseGrant> {
+  checkNames(lease, owner);
+  const reply = (await run(client, LEASE, [lease, 'acquire', owner, positiveInt(ttlMs, 'ttlMs')])) as [number, string, number, number];
+  return { acquired: reply[0] === 1, owner: reply[1], epoch: reply[2], remainingMs: reply[3] };
+}
+
+export async function renewLease(client: Client, lease: string, owner: string, epoch: number, ttlMs: number): Promise<boolean> {
+  checkNames(lease, owner);
+  const args = [lease, 'renew', owner, positiveInt(epoch, 'epoch'), positiveInt(ttlMs, 'ttlMs')];
+  return (await run(client, LEASE, args)) === 1;
+}
+
+export async function releaseLease(client: Client, lease: string, owner: string, epoch: number): Promise<boolean> {
+  checkNames(lease, owner);
+  return (await run(client, LEASE, [lease, 'release', owner, positiveInt(epoch, 'epoch')])) === 1;
+}
+
+export async function leaseState(client: Client, lease: string): Promise<LeaseState> {
+  checkNames(lease, 'state');
+  const [owner, epoch, remainingMs] = (await run(client, LEASE, [lease, 'state'])) as [string, number, number];
+  return { owner: owner === '' ? null : owner, epoch, remainingMs };
+}
+
+/** KEYS and ARGV of one fenced write, operations encoded as `fenced-write.lua` reads them. */
+class ScriptCall {
+  readonly keys: string[];
+  readonly argv: Arg[];
+  private readonly index = new Map<string, number>();
+
+  constructor(write: FencedWrite) {
+    this.keys = [write.lease];
+    this.argv = [write.owner, write.epoch];
+  }
+
+  private keyIndex(key: string): number {
+    let i = this.index.get(key);
+    if (i === undefined) {
+      i = this.keys.push(key);
+      this.index.set(key, i);
+    }
+    return i;
+  }
+
+  op(code: 'X' | 'F' | 'A' | 'H' | 'D', key: string, args: readonly Arg[]): void {
+    this.argv.push(code, this.keyIndex(key), args.length);
+    for (const a of args) this.argv.push(a);
+  }
+
+  /** `head` then `items` in operations of at most {@link MAX_OPERATION_ARGS} arguments. */
+  split(code: 'A' | 'H' | 'D', key: string, head: readonly Arg[], items: readonly Arg[], step: number): void {
+    const per = Math.max(step, Math.floor(MAX_OPERATION_ARGS / step) * step);
+    for (let i = 0; i < items.length; i += per) this.op(code, key, [...head, ...items.slice(i, i + per)]);
+  }
+}
+
+function appendArgs(item: AppendItem, where: string): Arg[] {
+  if (item === null || typeof item !== 'object' || typeof item.stream !== 'string') throw new InvalidOptionError(where, 'expected { stream, fields }');
+  if (item.id !== undefined) throw new InvalidOptionError(`${where}.id`, 'fenced appends take generated ids');
+  return xaddArgs(item.stream, item.fields, item).slice(1);
+}
+
+/**
+ * Builds the script call of `write`. `inScript` says whether follow-ups go in
+ * the script (a single server) or after it (a Cluster: then every other key
+ * must be in the lease's slot).
+ */
+export function fencedScriptCall(write: FencedWrite, inScript: boolean): ScriptCall {
+  if (write === null || typeof write !== 'object') throw new InvalidOptionError('write', 'expected a fenced write');
+  checkNames(write.lease, write.owner);
+  positiveInt(write.epoch, 'epoch');
+  const call = new ScriptCall(write);
+  const slot = inScript ? -1 : keySlot(write.lease);
+  const sameSlot = (key: string, where: string): string => {
+    if (slot !== -1 && keySlot(key) !== slot) throw new InvalidOptionError(where, `"${key}" is not in the slot of the lease "${write.lease}"`);
+    return key;
+  };
+  (write.appends ?? []).forEach((item, i) => call.op('X', sameSlot(item.stream, `appends[${i}].stream`), appendArgs(item, `appends[${i}]`)));
+  (write.acks ?? []).forEach((a, i) => {
+    if (a.ids.length > 0) call.split('A', sameSlot(a.stream, `acks[${i}].stream`), [a.group], a.ids, 1);
+  });
+  (write.hashes ?? []).forEach((h, i) => {
+    const key = sameSlot(h.key, `hashes[${i}].key`);
+    const pairs: Arg[] = [];
+    for (const [field, value] of h.set ?? []) pairs.push(field, value);
+    if (pairs.length > 0) call.split('H', key, [], pairs, 2);
+    if ((h.delete ?? []).length > 0) call.split('D', key, [], h.delete!, 1);
+  });
+  if (inScript) (write.followUps ?? []).forEach((item, i) => call.op('F', item.stream, appendArgs(item, `followUps[${i}]`)));
+  else (write.followUps ?? []).forEach((item, i) => appendArgs(item, `followUps[${i}]`));
+  return call;
+}
+
+/** Runs a built call; rejects with {@link FencedError} when the lease was not held at the epoch. */
+export async function runFencedWrite(client: Client, write: FencedWrite, call: ScriptCall): Promise<FencedWriteResult> {
+  const reply = (await run(client, FENCED_WRITE, [call.keys.length, ...call.keys, ...call.argv])) as (number | string)[];
+  if (reply[0] !== 1) {
+    const owner = reply[1] as string;
+    throw new FencedError(write.lease, write.epoch, { owner: owner === '' ? null : owner, epoch: reply[2] as number });
+  }
+  const ids: (string | null)[] = new Array(reply.length - 2);
+  for (let i = 2; i < reply.length; i++) ids[i - 2] = reply[i] === '' ? null : (reply[i] as string);
+  const failed = reply[1] as string;
+  return failed === '' ? { ids } : { ids, followUpError: new EngineError('ERR_STREAMERSON_ENGINE', failed) };
+}
+
+export async function hashGet(client: Client, key: string, fields: readonly string[]): Promise<(Buffer | null)[]> {
+  if (!Array.isArray(fields) || fields.length === 0) throw new InvalidOptionError('fields', 'expected a non-empty array');
+  return client.hmgetBuffer(key, ...fields);
+}
+
+export async function hashScan(client: Client, key: string, cursor: string, count: number): Promise<HashScanPage> {
+  if (typeof cursor !== 'string' || !/^\d+$/.test(cursor)) throw new InvalidOptionError('cursor', `expected "0" or a cursor from an earlier page, got ${JSON.stringify(cursor)}`);
+  const [next, flat] = await client.hscanBuffer(key, cursor, 'COUNT', positiveInt(count, 'count'));
+  const entries: [string, Buffer][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) entries.push([flat[i]!.toString(), flat[i + 1]!]);
+  return { cursor: next.toString(), entries };
+}
