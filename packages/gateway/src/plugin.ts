@@ -118,7 +118,7 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
     for (const stream of streams) stream.close();
   });
   fastify.addHook('onClose', async () => {
-    await announcer?.stop();
+    await announcer?.close();
     caps.stop();
     await hub.close();
     if (ownsClient) await client.close();

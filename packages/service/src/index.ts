@@ -6,6 +6,7 @@ export { ServiceError, RemoteError, DEFAULT_ERROR_STATUS } from './errors.js';
 export type { ServiceErrorOptions } from './errors.js';
 
 export { Service } from './service/service.js';
+export type { ServiceEvents, ServiceErrorContext } from './service/service.js';
 export type { ServiceStats } from './service/stats.js';
 export type { Handler, HandlerContext, HandlerOptions } from './service/handler.js';
 export type { Hooks } from './service/hooks.js';
@@ -20,7 +21,7 @@ export {
   DEFAULT_REGISTRY_TTL_MS,
   DEFAULT_REGISTRY_SCAN,
 } from './registry/registry.js';
-export type { InstanceKind, InstanceDescription, InstanceInfo, RouteInfo } from './registry/registry.js';
+export type { InstanceKind, InstanceDescription, InstanceInfo, RouteInfo, AnnouncerStats } from './registry/registry.js';
 export {
   parseServiceOptions,
   deadLetterStream,
@@ -42,7 +43,7 @@ export { parseDeadLetter, DEAD_LETTER_FIELD_PREFIX } from './service/dead-letter
 export type { DeadLetter, DeadLetterMeta } from './service/dead-letter.js';
 
 export { Client } from './client/client.js';
-export type { RequestOptions, PublishOptions, BatchMessage, ClientStats } from './client/client.js';
+export type { RequestOptions, PublishOptions, BatchMessage, ClientStats, ClientEvents, ClientErrorContext } from './client/client.js';
 export {
   parseClientOptions,
   DEFAULT_REQUEST_TIMEOUT_MS,

@@ -1,7 +1,9 @@
 /** Options of a {@link Client}, their defaults and their one parser. */
 import { randomBytes } from 'node:crypto';
 import { validateTopic } from '@streamerson/core';
-import { intOption, objectOption } from '@streamerson/core/internal';
+import { intOption, optionKeys, optionsObject } from '@streamerson/core/internal';
+import type { Logger } from 'pino';
+import { loggerOption } from '../options.js';
 
 /** Default time a request waits for its reply. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -38,6 +40,8 @@ export interface ClientOptions {
    * default {@link DEFAULT_REPLY_TTL_MS}.
    */
   readonly replyTtlMs?: number;
+  /** Logger (pino or compatible: `error`, `child`) of the client's loop errors; default a silent one: nothing is logged unless given. */
+  readonly logger?: Logger;
 }
 
 /** Parsed, frozen client options. */
@@ -50,11 +54,16 @@ export interface ClientConfig {
   readonly readCount: number;
   readonly trimIntervalMs: number;
   readonly replyTtlMs: number;
+  readonly logger: Logger;
 }
 
-/** Validates client options once; throws InvalidOptionError naming the bad option. */
+const CLIENT_OPTION_KEYS = optionKeys<ClientOptions>({
+  id: true, timeout: true, maxInFlight: true, blockMs: true, readCount: true, trimIntervalMs: true, replyTtlMs: true, logger: true,
+});
+
+/** Validates client options once; throws InvalidOptionError naming the bad option (an unknown key too). */
 export function parseClientOptions(input: unknown): ClientConfig {
-  const o = objectOption(input ?? {}, 'client');
+  const o = optionsObject(input ?? {}, CLIENT_OPTION_KEYS);
   const id = o['id'] === undefined ? randomBytes(8).toString('hex') : validateTopic(o['id'], 'id');
   return Object.freeze({
     id,
@@ -65,6 +74,7 @@ export function parseClientOptions(input: unknown): ClientConfig {
     readCount: intOption(o['readCount'], 'readCount', DEFAULT_REPLY_READ_COUNT, 1),
     trimIntervalMs: intOption(o['trimIntervalMs'], 'trimIntervalMs', DEFAULT_REPLY_TRIM_INTERVAL_MS, 0),
     replyTtlMs: intOption(o['replyTtlMs'], 'replyTtlMs', DEFAULT_REPLY_TTL_MS, 3),
+    logger: loggerOption(o['logger'], 'logger'),
   });
 }
 

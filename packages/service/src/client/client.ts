@@ -5,6 +5,7 @@
  * message id. Every wait is bounded: by `maxInFlight` and by each request's
  * timeout.
  */
+import { EventEmitter } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   AbortError,
@@ -26,20 +27,27 @@ import {
   type Engine,
   type ErrorReplyPayload,
   type Headers,
+  type Lifecycle,
   type Message,
-  type RawEntry,
 } from '@streamerson/core';
-import { intOption } from '@streamerson/core/internal';
+import { Backoff, ClosedSignal, intOption } from '@streamerson/core/internal';
 import { RemoteError } from '../errors.js';
+import { rawMessageId } from '../message-id.js';
 import { Deadlines } from './deadlines.js';
 import { parseClientOptions, type ClientConfig, type ClientOptions } from './client-options.js';
 
-/** Bytes of the field names `i` and `p` (docs/PROTOCOL.md §2). */
-const ID_FIELD = 0x69;
-const PAYLOAD_FIELD = 0x70;
+/** Where a client's error happened. */
+export interface ClientErrorContext {
+  /** `read`: reading replies (the loop pauses with backoff and goes on); `refresh`: keeping the reply stream alive; `trim`: trimming it. */
+  readonly op: 'read' | 'refresh' | 'trim';
+  readonly stream: string;
+}
 
-/** Pause after a failed reply read before trying again. */
-const ERROR_PAUSE_MS = 200;
+/** Events of a {@link Client}. */
+export interface ClientEvents {
+  /** An engine error the client carried on from (also logged and counted); emitted only while an `'error'` listener exists. */
+  error: [error: unknown, context: ClientErrorContext];
+}
 
 /** Options of one request. */
 export interface RequestOptions {
@@ -102,7 +110,7 @@ interface Pending {
 }
 
 /** Sends requests and one-way messages to services. See {@link ClientOptions} for the defaults. */
-export class Client {
+export class Client extends EventEmitter<ClientEvents> implements Lifecycle<ClientStats> {
   readonly config: ClientConfig;
   /** The stream this client reads its replies from. */
   readonly replyStream: string;
@@ -111,7 +119,13 @@ export class Client {
   private readonly stop = new AbortController();
   private seq = 0;
   private rr = 0;
-  private closed = false;
+  /** No new request is accepted (draining or closed). */
+  private refusing = false;
+  private stopped = false;
+  private readonly down = new ClosedSignal();
+  private draining: Promise<void> | undefined;
+  /** Called once the last request in flight settles, while draining. */
+  private onIdle: (() => void) | undefined;
   private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private reader: BlockingReader | undefined;
@@ -121,7 +135,11 @@ export class Client {
   private ttlTimer: NodeJS.Timeout | undefined;
   private readonly counts = { requests: 0, replies: 0, timeouts: 0, unknownReplies: 0, badReplies: 0, engineErrors: 0 };
 
+  /** Pauses after failed reply reads (an engine outage), reset by a read that succeeds. */
+  private readonly backoff = new Backoff();
+
   constructor(private readonly engine: Engine, options: ClientOptions = {}) {
+    super();
     this.config = parseClientOptions(options);
     this.replyStream = this.config.replyStream;
   }
@@ -136,13 +154,13 @@ export class Client {
    * Idempotent; a start that failed (engine out of reach) is tried again by the next call.
    */
   start(): Promise<void> {
-    if (this.closed) return Promise.reject(new ClosedError(`client ${this.config.id}`));
+    if (this.refusing) return Promise.reject(new ClosedError(`client ${this.config.id}`));
     if (this.starting !== undefined) return this.starting;
     const attempt = (async () => {
       // An empty stream must exist before any reply: services append replies with
       // NOMKSTREAM so that a late reply never recreates the stream of a closed client.
       await this.createReplyStream();
-      if (this.closed) return;
+      if (this.stopped) return;
       this.ttlTimer = setInterval(() => void this.refreshReplyStream(), Math.max(1, Math.floor(this.config.replyTtlMs / 3)));
       this.ttlTimer.unref();
       this.reader = this.engine.openReader();
@@ -150,7 +168,7 @@ export class Client {
     })();
     this.starting = attempt;
     attempt.catch(() => {
-      if (this.starting === attempt && !this.closed) this.starting = undefined;
+      if (this.starting === attempt && !this.stopped) this.starting = undefined;
     });
     return attempt;
   }
@@ -212,7 +230,7 @@ export class Client {
 
   /** Appends a one-way message (no reply); resolves with its entry id. */
   async publish(topic: string, type: string, payload: unknown, options: PublishOptions = {}): Promise<string> {
-    if (this.closed) throw new ClosedError(`client ${this.config.id}`);
+    if (this.stopped) throw new ClosedError(`client ${this.config.id}`);
     validateTopic(topic);
     const shards = intOption(options.shards, 'shards', 1, 1);
     const fields = encodeMessage({
@@ -231,7 +249,7 @@ export class Client {
    * ids in order. Encoding errors reject before anything is sent.
    */
   async publishBatch(topic: string, messages: readonly BatchMessage[], options: Pick<PublishOptions, 'shards'> = {}): Promise<string[]> {
-    if (this.closed) throw new ClosedError(`client ${this.config.id}`);
+    if (this.stopped) throw new ClosedError(`client ${this.config.id}`);
     validateTopic(topic);
     if (!Array.isArray(messages)) throw new InvalidOptionError('messages', 'expected an array');
     const shards = intOption(options.shards, 'shards', 1, 1);
@@ -259,10 +277,23 @@ export class Client {
    */
   private async refreshReplyStream(): Promise<void> {
     try {
-      if (!(await this.engine.expire(this.replyStream, this.config.replyTtlMs)) && !this.closed) await this.createReplyStream();
-    } catch {
-      this.counts.engineErrors++;
+      if (!(await this.engine.expire(this.replyStream, this.config.replyTtlMs)) && !this.stopped) await this.createReplyStream();
+    } catch (err) {
+      this.engineError(err, 'refresh');
     }
+  }
+
+  /**
+   * Refuses new requests, waits until every request in flight has its reply
+   * (or its timeout), then closes. Idempotent.
+   */
+  drain(): Promise<void> {
+    this.refusing = true;
+    this.draining ??= (async () => {
+      if (this.pending.size > 0) await new Promise<void>((resolve) => { this.onIdle = resolve; });
+      await this.close();
+    })();
+    return this.draining;
   }
 
   /** Rejects requests in flight with `ClosedError`, stops reading and deletes the reply stream. Idempotent. */
@@ -271,23 +302,52 @@ export class Client {
     return this.closing;
   }
 
+  /** Stops at once: requests in flight reject with `ClosedError` (or `error`), reading stops; `closed` resolves with `error`. */
+  destroy(error?: Error): void {
+    if (this.down.settled) return;
+    this.stopRequests(error);
+    this.reader?.close().catch(() => undefined);
+    this.down.settle(error);
+  }
+
+  /** Settles once the client is down: `undefined` after drain or close, else the error given to `destroy()`. */
+  get closed(): Promise<Error | undefined> {
+    return this.down.promise;
+  }
+
+  /** `await using`: drains (requests in flight get their replies), then closes. */
   async [Symbol.asyncDispose](): Promise<void> {
+    await this.drain();
     await this.close();
   }
 
-  private async shutdown(): Promise<void> {
-    this.closed = true;
+  private stopRequests(error?: Error): void {
+    this.refusing = true;
+    this.stopped = true;
     this.stop.abort();
     clearInterval(this.ttlTimer);
-    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(new ClosedError(`client ${this.config.id}`));
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error ?? new ClosedError(`client ${this.config.id}`));
+  }
+
+  private async shutdown(): Promise<void> {
+    this.stopRequests();
     await this.starting?.catch(() => undefined);
     await this.reader?.close();
     await this.loop;
     if (this.starting !== undefined) await this.engine.deleteStreams([this.replyStream]).catch(() => undefined);
+    this.down.settle();
+  }
+
+  /** Counts, logs (through the configured logger) and emits an error the client carries on from. */
+  private engineError(err: unknown, op: ClientErrorContext['op']): void {
+    this.counts.engineErrors++;
+    const context = { op, stream: this.replyStream };
+    this.config.logger.error({ err, client: this.config.id, ...context }, `client ${this.config.id}: ${op} failed`);
+    if (this.listenerCount('error') > 0) this.emit('error', err, context);
   }
 
   private admit(): void {
-    if (this.closed) throw new ClosedError(`client ${this.config.id}`);
+    if (this.refusing) throw new ClosedError(`client ${this.config.id}`);
     if (this.pending.size >= this.config.maxInFlight) {
       throw new StreamersonError('ERR_STREAMERSON_OVERLOAD', `client ${this.config.id} has ${this.pending.size} requests in flight (maxInFlight ${this.config.maxInFlight})`);
     }
@@ -307,22 +367,28 @@ export class Client {
     if (p === undefined) return undefined;
     this.pending.delete(id);
     this.deadlines.remove(id, p.timeout);
+    if (this.pending.size === 0 && this.onIdle !== undefined) {
+      const idle = this.onIdle;
+      this.onIdle = undefined;
+      idle();
+    }
     if (p.onAbort !== undefined) p.signal?.removeEventListener('abort', p.onAbort);
     return p;
   }
 
   private async readReplies(reader: BlockingReader): Promise<void> {
     const { blockMs, readCount } = this.config;
-    while (!this.closed) {
+    while (!this.stopped) {
       let batches;
       try {
         batches = await reader.read([{ stream: this.replyStream, after: this.lastId }], { count: readCount, blockMs });
-      } catch {
-        if (this.closed) return;
-        this.counts.engineErrors++;
-        await delay(ERROR_PAUSE_MS, undefined, { signal: this.stop.signal }).catch(() => undefined);
+      } catch (err) {
+        if (this.stopped) return;
+        this.engineError(err, 'read');
+        await delay(this.backoff.next(), undefined, { signal: this.stop.signal }).catch(() => undefined);
         continue;
       }
+      this.backoff.reset();
       for (const { stream, entries } of batches) {
         for (const entry of entries) {
           this.lastId = entry.id;
@@ -367,20 +433,8 @@ export class Client {
     const now = Date.now();
     if (this.lastId === '0-0' || now - this.lastTrim < this.config.trimIntervalMs) return;
     this.lastTrim = now;
-    this.engine.trim(this.replyStream, { minId: this.lastId }).catch(() => { this.counts.engineErrors++; });
+    this.engine.trim(this.replyStream, { minId: this.lastId }).catch((err: unknown) => this.engineError(err, 'trim'));
   }
-}
-
-/** The `i` field of an entry that does not decode (the fields before `p`), or undefined. */
-function rawMessageId(entry: RawEntry): string | undefined {
-  const f = entry.fields;
-  for (let k = 0; k + 1 < f.length; k += 2) {
-    const name = f[k]!;
-    if (name.length !== 1) continue;
-    if (name[0] === ID_FIELD) return f[k + 1]!.toString('utf8');
-    if (name[0] === PAYLOAD_FIELD) return undefined;
-  }
-  return undefined;
 }
 
 /** The `{code, message, details}` of an error reply; tolerant of replies written by other implementations. */

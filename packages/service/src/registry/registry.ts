@@ -8,7 +8,8 @@
  * trimmed by time on every append.
  */
 import { hostname } from 'node:os';
-import { decodeEntry, encodeMessage, ProtocolError, streamIdFromTime, type Engine } from '@streamerson/core';
+import { ClosedError, decodeEntry, encodeMessage, ProtocolError, streamIdFromTime, type Engine, type Lifecycle } from '@streamerson/core';
+import { ClosedSignal } from '@streamerson/core/internal';
 
 /** The stream holding announcements. */
 export const REGISTRY_STREAM = '_streamerson:registry';
@@ -62,11 +63,28 @@ export interface InstanceInfo extends InstanceDescription {
   readonly seenAt: number;
 }
 
-/** Announces one instance until stopped. */
-export class Announcer {
+/** Counters of an {@link Announcer}. */
+export interface AnnouncerStats {
+  /** Announcements written (`up` heartbeats and the last `down`). */
+  readonly announced: number;
+  /** Heartbeats that failed; the next one tries again. */
+  readonly failed: number;
+  readonly running: boolean;
+}
+
+/**
+ * Announces one instance until closed. Lifecycle (docs/ARCHITECTURE.md):
+ * `start()` appends `up` and starts the heartbeat; `drain()` and `close()`
+ * stop it and append `down` (waiting at most {@link STOP_WAIT_MS}: an engine
+ * that is gone must not hold a shutdown); `destroy()` only stops it.
+ */
+export class Announcer implements Lifecycle<AnnouncerStats> {
   private readonly startedAt = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private last: Promise<unknown> = Promise.resolve();
+  private closing: Promise<void> | undefined;
+  private readonly down = new ClosedSignal();
+  private readonly counts = { announced: 0, failed: 0 };
 
   constructor(
     private readonly engine: Engine,
@@ -74,29 +92,56 @@ export class Announcer {
     private readonly ttlMs = DEFAULT_REGISTRY_TTL_MS,
   ) {}
 
-  /** Appends `up` now and every `ttlMs / 3`. A failed heartbeat is retried by the next one. */
+  /** Appends `up` now and every `ttlMs / 3`. A failed heartbeat is retried by the next one. Idempotent. */
   async start(): Promise<void> {
+    if (this.down.settled || this.closing !== undefined) throw new ClosedError(`announcer ${this.description.instanceId}`);
     if (this.timer !== undefined) return;
     this.timer = setInterval(() => {
-      this.last = this.announce('up').catch(() => undefined);
+      this.last = this.announce('up').catch(() => { this.counts.failed++; });
     }, Math.max(1, Math.floor(this.ttlMs / 3)));
     this.timer.unref();
     await this.announce('up');
   }
 
-  /**
-   * Stops the heartbeat and appends `down`, waiting at most {@link STOP_WAIT_MS}
-   * for it: an engine that is gone must not hold a shutdown. Idempotent; never
-   * throws (the instance is going away).
-   */
-  async stop(): Promise<void> {
-    if (this.timer === undefined) return;
+  /** The same as {@link close}: an announcer has no work of its own to finish. */
+  drain(): Promise<void> {
+    return this.close();
+  }
+
+  /** Stops the heartbeat and appends `down` if it was started, waiting at most {@link STOP_WAIT_MS}. Idempotent; never throws. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.timer !== undefined) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+        const down = this.last.then(() => this.announce('down')).catch(() => undefined);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([down, new Promise((resolve) => { timer = setTimeout(resolve, STOP_WAIT_MS); })]);
+        clearTimeout(timer);
+      }
+      this.down.settle();
+    })();
+    return this.closing;
+  }
+
+  /** Stops the heartbeat without announcing `down` (the instance then expires after `ttlMs`). */
+  destroy(error?: Error): void {
     clearInterval(this.timer);
     this.timer = undefined;
-    const down = this.last.then(() => this.announce('down')).catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([down, new Promise((resolve) => { timer = setTimeout(resolve, STOP_WAIT_MS); })]);
-    clearTimeout(timer);
+    this.down.settle(error);
+  }
+
+  get closed(): Promise<Error | undefined> {
+    return this.down.promise;
+  }
+
+  stats(): AnnouncerStats {
+    return { ...this.counts, running: this.timer !== undefined };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.drain();
+    await this.close();
   }
 
   private announce(state: 'up' | 'down'): Promise<string> {
@@ -109,6 +154,7 @@ export class Announcer {
       state,
     };
     const minId = streamIdFromTime(Date.now() - this.ttlMs * RETAIN_TTLS);
+    this.counts.announced++;
     return this.engine.append(
       REGISTRY_STREAM,
       encodeMessage({ type: ANNOUNCE_TYPE, source: this.description.instanceId, payload }),

@@ -25,7 +25,8 @@ export class InProgress {
   constructor(
     private readonly slots: Slots,
     private readonly process: Process,
-    private readonly onError: (err: unknown) => void,
+    /** An engine error before an entry's writes (it stays pending). */
+    private readonly onError: (err: unknown, stream: string, entry: RawEntry) => void,
   ) {}
 
   /** Entries in progress now. */
@@ -50,7 +51,7 @@ export class InProgress {
     processed.then(
       (slotTaken) => this.done(key, slotTaken === true),
       (err: unknown) => {
-        this.onError(err);
+        this.onError(err, stream, entry);
         this.done(key, false);
       },
     );

@@ -34,8 +34,8 @@ export class Outbox {
   constructor(
     private readonly engine: Engine,
     private readonly group: string,
-    /** Called once per batch whose writes failed (its entries stay pending). */
-    private readonly onError: (err: unknown) => void,
+    /** Called once per batch whose writes failed, with the acks it held (its entries stay pending). */
+    private readonly onError: (err: unknown, acks: readonly StreamAcks[]) => void,
   ) {}
 
   /**
@@ -92,11 +92,12 @@ export class Outbox {
     const batch = this.batch;
     if (batch.settle.length === 0) return undefined;
     this.batch = emptyBatch();
+    const acks = acksOf(batch);
     return {
       appends: batch.appends,
-      acks: acksOf(batch),
+      acks,
       settled: (error) => {
-        if (error !== undefined) this.onError(error);
+        if (error !== undefined) this.onError(error, acks);
         for (const s of batch.settle) s(slotTaken);
       },
     };

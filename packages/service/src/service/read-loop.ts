@@ -7,15 +7,13 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { BlockingReader, RawEntry, StreamersonError } from '@streamerson/core';
+import { Backoff } from '@streamerson/core/internal';
 import type { Claims } from './claims.js';
 import type { InProgress } from './in-progress.js';
 import type { Outbox } from './outbox.js';
 import { ReadsBehindWrites } from './reads-behind-writes.js';
 import type { ServiceConfig } from './service-options.js';
 import type { Slots } from './slots.js';
-
-/** Pause after a failed read or claim before trying again. */
-const ERROR_PAUSE_MS = 200;
 
 /** What the loop needs from its member. */
 export interface ReadLoopDeps {
@@ -29,7 +27,7 @@ export interface ReadLoopDeps {
   readonly stop: AbortSignal;
   isRunning(): boolean;
   /** A read or claim failed; resolves when the loop may go on (the group made again if it was gone). */
-  recover(err: StreamersonError): Promise<void>;
+  recover(err: StreamersonError, op: 'read' | 'claim'): Promise<void>;
 }
 
 export class ReadLoop {
@@ -41,6 +39,8 @@ export class ReadLoop {
    */
   private readonly overflow: { stream: string; entry: RawEntry }[] = [];
   private offset = 0;
+  /** Pauses after failed reads and claims (an engine outage), reset by a read that succeeds. */
+  private readonly backoff = new Backoff();
 
   constructor(private readonly d: ReadLoopDeps) {}
 
@@ -62,18 +62,21 @@ export class ReadLoop {
           await slots.whenFree();
           continue;
         }
+        let op: 'read' | 'claim' = 'claim';
         try {
           if (claimDue) {
             ride.release();
             await claims.run();
             if (!isRunning()) break;
           }
+          op = 'read';
           await this.read(ride);
+          this.backoff.reset();
         } catch (err) {
           ride.release();
           if (!isRunning()) break;
-          await this.d.recover(err as StreamersonError);
-          await delay(ERROR_PAUSE_MS, undefined, { signal: this.d.stop }).catch(() => undefined);
+          await this.d.recover(err as StreamersonError, op);
+          await delay(this.backoff.next(), undefined, { signal: this.d.stop }).catch(() => undefined);
         }
       }
     } finally {

@@ -3,7 +3,7 @@
  */
 import { hostname } from 'node:os';
 import { InvalidOptionError, MAX_SHARDS, validateTopic } from '@streamerson/core';
-import { boolOption, intOption, numberOption, objectOption, stringOption } from '@streamerson/core/internal';
+import { boolOption, intOption, numberOption, optionKeys, optionsObject, stringOption } from '@streamerson/core/internal';
 import type { Logger } from 'pino';
 import { loggerOption, topicsOption } from '../options.js';
 import { DEFAULT_REGISTRY_TTL_MS } from '../registry/registry.js';
@@ -149,9 +149,16 @@ export function deadLetterStream(topic: string): string {
   return `${topic}:dlq`;
 }
 
-/** Validates service options once; throws InvalidOptionError naming the bad option. */
+const SERVICE_OPTION_KEYS = optionKeys<ServiceOptions>({
+  name: true, topic: true, shards: true, group: true, consumer: true, concurrency: true, maxDeliveries: true, retryDelayMs: true,
+  maxRetryDelayMs: true, retryJitter: true, claimIdleMs: true, claimIntervalMs: true, blockMs: true, maxScheduledRetries: true,
+  groupStart: true, deadLetterStream: true, source: true, announce: true, registryTtlMs: true, produces: true, idempotencyTtlMs: true,
+  logger: true, pruneConsumersIdleMs: true, drainTimeoutMs: true,
+});
+
+/** Validates service options once; throws InvalidOptionError naming the bad option (an unknown key too). */
 export function parseServiceOptions(input: unknown): ServiceConfig {
-  const o = objectOption(input, 'service');
+  const o = optionsObject(input, SERVICE_OPTION_KEYS);
   const name = stringOption(o['name'], 'name', '');
   if (name === '') throw new InvalidOptionError('name', 'a service needs a name');
   const topic = validateTopic(o['topic'], 'topic');

@@ -12,14 +12,20 @@
  * `outcome.ts` (what an entry gets) and `outbox.ts` (its writes).
  */
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import {
   ClosedError,
   InvalidOptionError,
   topicStreams,
   type BlockingReader,
   type Engine,
+  type Lifecycle,
+  type RawEntry,
+  type StreamAcks,
   type StreamersonError,
 } from '@streamerson/core';
+import { ClosedSignal } from '@streamerson/core/internal';
+import { rawMessageId } from '../message-id.js';
 import { Announcer } from '../registry/registry.js';
 import { Claims } from './claims.js';
 import type { Handler, HandlerOptions } from './handler.js';
@@ -39,8 +45,35 @@ import { within } from './time.js';
 
 type State = 'new' | 'running' | 'draining' | 'closed';
 
-/** A member of a service's consumer group. See {@link ServiceOptions} for the defaults. */
-export class Service {
+/** Where a service's error happened: what it was doing and, when one is concerned, which entry. */
+export interface ServiceErrorContext {
+  /** `read`, `claim`: the loop (it pauses with backoff and goes on); `write`: replies and acks (the entries stay pending); `process`: an entry's own engine calls (it stays pending); `start`, `announce`: set-up. */
+  readonly op: 'read' | 'claim' | 'write' | 'process' | 'start' | 'announce';
+  readonly stream?: string;
+  /** The entries concerned (their writes failed, or their processing did). */
+  readonly entryIds?: readonly string[];
+  /** The message id of the entry concerned, when there is one. */
+  readonly messageId?: string;
+}
+
+/** Events of a {@link Service}. */
+export interface ServiceEvents {
+  /**
+   * An engine error the member carried on from (it is also logged, and counted
+   * as `stats().engineErrors`). Emitted only while an `'error'` listener exists.
+   */
+  error: [error: unknown, context: ServiceErrorContext];
+}
+
+/**
+ * A member of a service's consumer group. See {@link ServiceOptions} for the defaults.
+ *
+ * Lifecycle (docs/ARCHITECTURE.md): `start()` creates the groups and reads;
+ * `drain()` stops reading and lets running handlers finish and reply; `close()`
+ * aborts their signals first; `destroy()` stops at once (unacknowledged entries
+ * stay pending); `await using` drains, then closes.
+ */
+export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<ServiceStats> {
   readonly config: ServiceConfig;
   /** The topic's streams this member reads. */
   readonly streams: readonly string[];
@@ -56,6 +89,7 @@ export class Service {
   private readonly inProgress: InProgress;
   private readonly loop: ReadLoop;
   private readonly stop = new AbortController();
+  private readonly down = new ClosedSignal();
   private state: State = 'new';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -63,14 +97,14 @@ export class Service {
   private readLoop: Promise<void> | undefined;
 
   constructor(private readonly engine: Engine, options: ServiceOptions) {
+    super();
     this.config = parseServiceOptions(options);
     const config = this.config;
     this.streams = Object.freeze(topicStreams(config.topic, config.shards));
     this.instanceId = `${config.consumer}-${randomUUID().slice(0, 8)}`;
     this.slots = new Slots(config.concurrency);
     const isRunning = (): boolean => this.state === 'running';
-    const onError = (err: unknown): void => this.engineError(err);
-    const outbox = new Outbox(engine, config.group, onError);
+    const outbox = new Outbox(engine, config.group, (err, acks) => this.writeFailed(err, acks));
     this.outcomes = new Outcomes({
       config,
       handlers: this.handlers,
@@ -81,13 +115,13 @@ export class Service {
       counts: this.counts,
       isRunning,
     });
-    this.inProgress = new InProgress(this.slots, (...args) => this.outcomes.process(...args), onError);
+    this.inProgress = new InProgress(this.slots, (...args) => this.outcomes.process(...args), (err, stream, entry) => this.processFailed(err, stream, entry));
     const claims = new Claims({
       engine, config, streams: this.streams, slots: this.slots, inProgress: this.inProgress, retries: this.retries, counts: this.counts, isRunning,
     });
     this.loop = new ReadLoop({
       config, streams: this.streams, slots: this.slots, outbox, claims, inProgress: this.inProgress, stop: this.stop.signal, isRunning,
-      recover: (err) => this.recover(err),
+      recover: (err, op) => this.recover(err, op),
     });
     if (config.announce) {
       const types = this.handlers;
@@ -140,13 +174,13 @@ export class Service {
       await ensureGroups(this.engine, this.streams, this.config);
       await pruneSilentMembers(this.engine, this.streams, this.config).then(
         (n) => { this.counts.pruned += n; },
-        (err: unknown) => this.engineError(err),
+        (err: unknown) => this.engineError(err, { op: 'start' }),
       );
       if (this.state !== 'new') return;
       this.state = 'running';
       this.reader = this.engine.openReader();
       this.readLoop = this.loop.run(this.reader);
-      await this.announcer?.start().catch((err: unknown) => this.engineError(err));
+      await this.announcer?.start().catch((err: unknown) => this.engineError(err, { op: 'announce' }));
     })();
     return this.starting;
   }
@@ -161,13 +195,39 @@ export class Service {
     return this.stopping;
   }
 
-  /** Like {@link drain}, but first aborts the signal of every running handler. Idempotent. */
+  /**
+   * Like {@link drain}, but first aborts the signal of every running handler:
+   * a handler that stops on abort leaves its entry pending for another member.
+   * Idempotent.
+   */
   close(): Promise<void> {
-    for (const ctx of this.outcomes.running.values()) ctx.abort(new ClosedError(`service ${this.config.name}`));
+    this.abortHandlers();
     return this.drain();
   }
 
+  /**
+   * Stops at once: aborts running handlers, stops reading and waits for
+   * nothing. Entries not acknowledged stay pending (another member claims
+   * them); writes already sent still land. `closed` resolves with `error`.
+   */
+  destroy(error?: Error): void {
+    if (this.state === 'closed') return;
+    this.abortHandlers();
+    this.stopLoop();
+    this.state = 'closed';
+    this.reader?.close().catch(() => undefined);
+    this.announcer?.destroy();
+    this.down.settle(error);
+  }
+
+  /** Settles once the member is down: `undefined` after drain or close, else the error given to `destroy()`. */
+  get closed(): Promise<Error | undefined> {
+    return this.down.promise;
+  }
+
+  /** `await using`: drains (running handlers finish and reply), then closes. */
   async [Symbol.asyncDispose](): Promise<void> {
+    await this.drain();
     await this.close();
   }
 
@@ -189,12 +249,21 @@ export class Service {
     return remove;
   }
 
-  private async shutdown(): Promise<void> {
-    const wasStarted = this.starting;
-    this.state = 'draining';
+  private abortHandlers(): void {
+    for (const ctx of this.outcomes.running.values()) ctx.abort(new ClosedError(`service ${this.config.name}`));
+  }
+
+  private stopLoop(): void {
     this.stop.abort();
     this.retries.clear();
     this.slots.wakeAll();
+  }
+
+  private async shutdown(): Promise<void> {
+    const wasStarted = this.starting;
+    if (this.state === 'closed') return;
+    this.state = 'draining';
+    this.stopLoop();
     // Bounded: an engine that is gone must not hold the process. What is not
     // acknowledged by then stays pending and is claimed by another member.
     const settled = await within(this.config.drainTimeoutMs, (async () => {
@@ -205,16 +274,30 @@ export class Service {
     })());
     if (!settled) this.counts.drainTimeouts++;
     this.reader?.close().catch(() => undefined);
-    await this.announcer?.stop();
+    await this.announcer?.close();
     this.state = 'closed';
+    // A destroy() during the drain settled it first, with its error.
+    this.down.settle();
   }
 
-  private async recover(err: StreamersonError): Promise<void> {
-    this.engineError(err);
+  private async recover(err: StreamersonError, op: 'read' | 'claim'): Promise<void> {
+    this.engineError(err, { op });
     if (err.code === 'ERR_STREAMERSON_NO_GROUP') await ensureGroups(this.engine, this.streams, this.config).catch(() => undefined);
   }
 
-  private engineError(_err: unknown): void {
+  private writeFailed(err: unknown, acks: readonly StreamAcks[]): void {
+    for (const { stream, ids } of acks) this.engineError(err, { op: 'write', stream, entryIds: ids });
+  }
+
+  private processFailed(err: unknown, stream: string, entry: RawEntry): void {
+    const messageId = rawMessageId(entry);
+    this.engineError(err, messageId === undefined ? { op: 'process', stream, entryIds: [entry.id] } : { op: 'process', stream, entryIds: [entry.id], messageId });
+  }
+
+  /** Counts, logs (through the configured logger) and emits an error the member carries on from. */
+  private engineError(err: unknown, context: ServiceErrorContext): void {
     this.counts.engineErrors++;
+    this.config.logger.error({ err, service: this.config.name, consumer: this.config.consumer, ...context }, `service ${this.config.name}: ${context.op} failed`);
+    if (this.listenerCount('error') > 0) this.emit('error', err, context);
   }
 }
