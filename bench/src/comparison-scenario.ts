@@ -3,6 +3,7 @@
  * one Markdown table per comparison with every side's throughput, latency,
  * CPU per process and ours' ratio to it, one chart group each.
  */
+import { binding, describeUse } from './budget/use.js';
 import { fixed, int } from './format.js';
 import type { SideResult } from './measure.js';
 import { OURS, type ChartGroup, type ComparisonReport, type Scenario } from './scenario.js';
@@ -28,15 +29,18 @@ function table(report: ComparisonReport): string[] {
   const { comparison: c, labels, unit } = report;
   // A comparison may have no side of ours yet (a scenario whose baselines are ready first).
   const ours = c.sides[OURS];
+  const cpus = report.mode === 'budget' ? report.budgetCpus : undefined;
   const rows = Object.entries(c.sides).map(([key, side]) => {
     const ratio = key === OURS || ours === undefined ? '–' : fixed(ours.msgsPerSec.median / side.msgsPerSec.median);
-    return `| ${labels[key] ?? key} | ${rate(side)} | ${ratio} | ${latency(side)} | ${cpu(side)} |`;
+    const use = cpus === undefined ? '' : ` ${describeUse(side, cpus)} | ${binding(side, cpus)} |`;
+    return `| ${labels[key] ?? key} | ${rate(side)} | ${ratio} | ${latency(side)} | ${cpu(side)} |${use}`;
   });
+  const useHeader = cpus === undefined ? ['', ''] : [' share of its budget used, by process | binds |', '---|---|'];
   return [
     `**${report.name}** — ${report.setup} N = ${int(c.n)} per run, ${c.rounds} runs per side alternating after a warm-up of ${int(c.warmupN)}.`,
     '',
-    `| side | ${unit} median (min–max) | ours / this | p50 ms | p99 ms | CPU µs per message, by process |`,
-    '|---|---|---|---|---|---|',
+    `| side | ${unit} median (min–max) | ours / this | p50 ms | p99 ms | CPU µs per message, by process |${useHeader[0]}`,
+    `|---|---|---|---|---|---|${useHeader[1]}`,
     ...rows,
     '',
   ];

@@ -3,6 +3,7 @@
  * untimed bookkeeping (INFO, MEMORY USAGE, XLEN, DEL) that neither side pays for.
  */
 import { Redis } from 'ioredis';
+import type { CpuBudgets } from './budget/budgets.js';
 import type { BenchOptions } from './options.js';
 
 /** A scenario's view of the benchmark run. */
@@ -12,6 +13,8 @@ export interface BenchContext {
   /** Connection for bookkeeping outside the timed sections. */
   readonly admin: Redis;
   readonly options: BenchOptions;
+  /** The run's CPU budgets, or null when they are off or the machine cannot set them. */
+  readonly budgets: CpuBudgets | null;
 }
 
 /**

@@ -12,12 +12,17 @@ import type { HttpCall } from './http-calls.js';
 /** autocannon's sampling tick, ms: bounds how long a run lasts past its last response. */
 export const SAMPLE_INTERVAL_MS = 10;
 
-/** Sends `amount` requests of `call` over `connections` connections; every answer must be `call.expect`. */
-export async function httpLoad(port: number, call: HttpCall, amount: number, connections: number): Promise<RunOutcome> {
+/**
+ * Sends `amount` requests of `call` over `connections` connections; every
+ * answer must be `call.expect`. With several ports (servers of one path) the
+ * connections are spread over them in turn.
+ */
+export async function httpLoad(port: number | readonly number[], call: HttpCall, amount: number, connections: number): Promise<RunOutcome> {
   const latencies = new Float64Array(amount);
+  const ports = typeof port === 'number' ? [port] : port;
   let recorded = 0;
   const instance = autocannon({
-    url: `http://127.0.0.1:${port}${call.path}`,
+    url: ports.map((p) => `http://127.0.0.1:${p}${call.path}`),
     connections,
     pipelining: 1,
     amount,
@@ -36,7 +41,7 @@ export async function httpLoad(port: number, call: HttpCall, amount: number, con
     // A server that answers wrongly must not post a figure.
     throw new StreamersonError(
       'ERR_STREAMERSON_ENGINE',
-      `port ${port}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx, ${result.mismatches} wrong bodies`,
+      `port ${ports.join(', ')}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx, ${result.mismatches} wrong bodies`,
     );
   }
   const sorted = latencies.subarray(0, recorded).sort();

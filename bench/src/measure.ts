@@ -64,6 +64,8 @@ export interface SideResult {
   readonly msgsPerSec: Spread;
   /** CPU per message and process, microseconds (median of runs). */
   readonly cpuUsPerMsg: Readonly<Record<string, number>>;
+  /** CPUs each process kept busy during a run, CPU time over wall time (median of runs): against a budget, how close it came. */
+  readonly cpusUsed: Readonly<Record<string, number>>;
   /** Median of the runs' p50 and p99, with their spread. */
   readonly latencyMs?: { readonly p50: Spread; readonly p99: Spread };
 }
@@ -139,14 +141,17 @@ async function measure(ctx: BenchContext, side: Side, n: number): Promise<RunSam
 
 function summarize(runs: readonly RunSample[]): SideResult {
   const cpuUsPerMsg: Record<string, number> = {};
+  const cpusUsed: Record<string, number> = {};
   for (const name of Object.keys(runs[0]?.cpuMs ?? {})) {
     cpuUsPerMsg[name] = spread(runs.map((r) => ((r.cpuMs[name] ?? 0) * 1_000) / r.messages)).median;
+    cpusUsed[name] = spread(runs.map((r) => (r.cpuMs[name] ?? 0) / r.wallMs)).median;
   }
   const latencies = runs.flatMap((r) => (r.latencyMs === undefined ? [] : [r.latencyMs]));
   return {
     runs,
     msgsPerSec: spread(runs.map((r) => r.msgsPerSec)),
     cpuUsPerMsg,
+    cpusUsed,
     ...(latencies.length === runs.length && runs.length > 0
       ? { latencyMs: { p50: spread(latencies.map((l) => l.p50)), p99: spread(latencies.map((l) => l.p99)) } }
       : {}),
@@ -184,6 +189,34 @@ export async function compare(ctx: BenchContext, sides: Readonly<Record<string, 
   const results: Record<string, SideResult> = {};
   for (const name of order) results[name] = summarize(samples.get(name)!);
   return { n: counts.n, warmupN: counts.warmupN, rounds: counts.rounds, sides: results };
+}
+
+/** Counts of a run are rounded up to a multiple of this when raised to last a least time. */
+const RUN_SIZE_STEP = 1_000;
+/** Margin on a calibrated rate: measured runs are often a little faster than the calibration run. */
+const RATE_MARGIN = 1.2;
+
+/**
+ * Messages per run so that `rounds` runs of `side` last at least `minSeconds`
+ * in all: `n`, raised to what the rate of a calibration run of `n` (after a
+ * warm-up run of `warmupN`; neither is reported) says, with a margin. A short
+ * calibration run would understate the rate: connecting and the first
+ * messages weigh on it. With `minSeconds` 0 nothing runs and `n` stands.
+ */
+export async function sizeRuns(side: Side, n: number, warmupN: number, minSeconds: number, rounds: number): Promise<{ n: number; rate: number }> {
+  if (minSeconds <= 0) return { n, rate: 0 };
+  const once = async (count: number): Promise<number> => {
+    const prepared = await side(count);
+    const t0 = performance.now();
+    const outcome = await prepared.run();
+    const wallMs = performance.now() - t0;
+    await prepared.verifyAndCleanup();
+    return ((typeof outcome === 'number' ? outcome : outcome.processed) / wallMs) * 1_000;
+  };
+  await once(warmupN);
+  const rate = await once(n);
+  const needed = Math.ceil((rate * RATE_MARGIN * minSeconds) / rounds / RUN_SIZE_STEP) * RUN_SIZE_STEP;
+  return { n: Math.max(n, needed), rate };
 }
 
 /** Throughput verdict: median msgs/s of `side` over `baseline`'s, at least `target`. */

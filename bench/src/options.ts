@@ -2,12 +2,19 @@
  * Benchmark options: defaults, the `--quick` preset, and the one parser that
  * reads them from the command line and `BENCH_N`.
  */
+import { availableParallelism } from 'node:os';
 import { InvalidOptionError } from '@streamerson/core';
+import { DEFAULT_BUDGET_CPUS, DEFAULT_BUDGET_PERIOD_MS } from './budget/budgets.js';
 
 /** The scenarios, in the order a full run executes them. */
 export const SCENARIOS = Object.freeze(['produce', 'consume', 'cli', 'bullmq', 'request-reply', 'http', 'scale', 'fanout', 'memory', 'rss'] as const);
 /** One benchmark scenario. */
 export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** The scenarios that run in both modes, shared cores and CPU budgets (`--budget`), when the machine allows budgets. */
+export const BUDGET_SCENARIOS: readonly ScenarioName[] = Object.freeze(['request-reply', 'http', 'scale']);
+/** Largest `--budget-period`, ms (the kernel's limit is 1 s). */
+const MAX_BUDGET_PERIOD_MS = 1_000;
 
 /** Messages per measured run of `produce` and `consume`. */
 export const DEFAULT_N = 200_000;
@@ -50,10 +57,18 @@ export const DEFAULT_HTTP_MIN_SECONDS = 10;
 export const DEFAULT_HTTP_CONNECTIONS = 100;
 /** Worker processes of the gateway path that `scale` measures. */
 export const DEFAULT_SCALE_WORKERS = Object.freeze([1, 2, 4]);
-/** Shards of the topic that `scale` measures, with each worker count. */
-export const DEFAULT_SCALE_SHARDS = Object.freeze([1, 4]);
-/** Requests per measured run of `scale`, for every configuration. */
-export const DEFAULT_SCALE_REQUESTS = 20_000;
+/** Gateway processes of the gateway path that `scale`'s gateway curve measures. */
+export const DEFAULT_SCALE_GATEWAYS = Object.freeze([1, 2]);
+/**
+ * PBKDF2-SHA256 iterations of the handler's CPU work in `scale`'s worker
+ * curve: about 250 µs of CPU per request on a 2020s server core, several times
+ * the gateway's own cost per request, so that 4 workers still bind before 1 gateway.
+ */
+export const DEFAULT_SCALE_WORK_ITERATIONS = 1_200;
+/** Least requests per measured run of `scale`, for every configuration. */
+export const DEFAULT_SCALE_REQUESTS = 5_000;
+/** Least seconds a run of the slowest configuration of a `scale` curve lasts (the count is raised from a calibration run); the others, faster, take less. */
+export const DEFAULT_SCALE_SECONDS = 2;
 /** Measured runs per side of `cli`, `scale`, `fanout` and the load of `rss`, whose runs take seconds each (three keeps a full run near six minutes). */
 export const DEFAULT_LONG_RUN_ROUNDS = 3;
 /** WebSocket subscribers of `fanout`. */
@@ -86,6 +101,7 @@ export const QUICK_PRESET = Object.freeze({
   httpRequests: 2_000,
   httpMinSeconds: 0,
   scaleRequests: 2_000,
+  scaleSeconds: 0,
   fanoutMessages: 50,
   slowConsumerMs: 3_000,
 });
@@ -134,8 +150,12 @@ export interface BenchOptions {
   readonly httpConnections: number;
   /** Worker process counts of `scale`; default {@link DEFAULT_SCALE_WORKERS}. */
   readonly scaleWorkers: readonly number[];
-  /** Shard counts of `scale`; default {@link DEFAULT_SCALE_SHARDS}. */
-  readonly scaleShards: readonly number[];
+  /** Gateway process counts of `scale`'s gateway curve; default {@link DEFAULT_SCALE_GATEWAYS}. */
+  readonly scaleGateways: readonly number[];
+  /** PBKDF2 iterations of the handler's CPU work in `scale`'s worker curve; default {@link DEFAULT_SCALE_WORK_ITERATIONS}. */
+  readonly scaleWorkIterations: number;
+  /** Least seconds per run of the slowest configuration of each `scale` curve; default {@link DEFAULT_SCALE_SECONDS}, 0 with `--quick`. */
+  readonly scaleSeconds: number;
   /** Requests per run of `scale`; default {@link DEFAULT_SCALE_REQUESTS}. */
   readonly scaleRequests: number;
   /** Measured runs per side of `cli`, `scale`, `fanout` and `rss`; default `--rounds` if given, else {@link DEFAULT_LONG_RUN_ROUNDS}. */
@@ -162,9 +182,25 @@ export interface BenchOptions {
   readonly outputPath: string | null;
   /** Markdown document that gets the results table when output is written; default {@link DEFAULT_DOC_PATH}. */
   readonly docPath: string;
+  /**
+   * CPU budget of every server process in the budget mode of {@link BUDGET_SCENARIOS}:
+   * `cpus` per process (default {@link DEFAULT_BUDGET_CPUS}), quota period
+   * `periodMs` (default {@link DEFAULT_BUDGET_PERIOD_MS}); null (`--no-budget`) runs shared cores only.
+   */
+  readonly budget: { readonly cpus: number; readonly periodMs: number } | null;
+  /** Whether those scenarios also run on shared cores; false with `--budget-only`. Default true. */
+  readonly sharedMode: boolean;
 }
 
-const USAGE = `usage: bench [${SCENARIOS.join('|')} …] [--quick] [--n N] [--rounds R] [--out PATH | --no-write]`;
+const USAGE = `usage: bench [${SCENARIOS.join('|')} …] [--quick] [--n N] [--rounds R] [--budget CPUS | --no-budget | --budget-only] [--budget-period MS] [--out PATH | --no-write]`;
+
+function positiveNumber(option: string, text: string | undefined, max: number): number {
+  const value = text === undefined || !/^[0-9]*\.?[0-9]+$/.test(text) ? Number.NaN : Number(text);
+  if (!(value > 0 && value <= max)) {
+    throw new InvalidOptionError(option, `expected a number above 0 and at most ${max}, got ${JSON.stringify(text ?? '')}`);
+  }
+  return value;
+}
 
 function positiveInt(option: string, text: string | undefined): number {
   if (text === undefined || !/^[1-9][0-9_]*$/.test(text)) {
@@ -184,6 +220,9 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   let n: number | undefined;
   let rounds: number | undefined;
   let outputPath: string | null = DEFAULT_OUTPUT_PATH;
+  let budgetCpus: number | null = DEFAULT_BUDGET_CPUS;
+  let budgetPeriodMs = DEFAULT_BUDGET_PERIOD_MS;
+  let budgetOnly = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split('=', 2) : [arg, undefined];
@@ -199,6 +238,10 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
         break;
       }
       case '--no-write': outputPath = null; break;
+      case '--budget': budgetCpus = positiveNumber('--budget', value(), availableParallelism()); break;
+      case '--no-budget': budgetCpus = null; break;
+      case '--budget-only': budgetOnly = true; break;
+      case '--budget-period': budgetPeriodMs = positiveNumber('--budget-period', value(), MAX_BUDGET_PERIOD_MS); break;
       default: {
         if (!(SCENARIOS as readonly string[]).includes(arg)) {
           throw new InvalidOptionError('scenario', `unknown argument ${JSON.stringify(arg)}; ${USAGE}`);
@@ -210,6 +253,11 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   const envN = env['BENCH_N'];
   n ??= envN === undefined || envN === '' ? undefined : positiveInt('BENCH_N', envN);
   n ??= quick ? QUICK_PRESET.n : DEFAULT_N;
+  if (budgetOnly && budgetCpus === null) throw new InvalidOptionError('--budget-only', 'cannot be combined with --no-budget');
+  if (budgetCpus !== null && (budgetPeriodMs < 1 || budgetCpus * budgetPeriodMs < 1)) {
+    // The kernel takes no period and no quota below 1 ms.
+    throw new InvalidOptionError('--budget-period', `the period and the quota (budget × period) must be at least 1 ms, got ${budgetPeriodMs} ms × ${budgetCpus}`);
+  }
   return Object.freeze({
     scenarios: Object.freeze(scenarios.length === 0 ? [...SCENARIOS] : SCENARIOS.filter((s) => scenarios.includes(s))),
     n,
@@ -230,8 +278,10 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     httpMinSeconds: quick ? QUICK_PRESET.httpMinSeconds : DEFAULT_HTTP_MIN_SECONDS,
     httpConnections: DEFAULT_HTTP_CONNECTIONS,
     scaleWorkers: DEFAULT_SCALE_WORKERS,
-    scaleShards: DEFAULT_SCALE_SHARDS,
+    scaleGateways: DEFAULT_SCALE_GATEWAYS,
+    scaleWorkIterations: DEFAULT_SCALE_WORK_ITERATIONS,
     scaleRequests: quick ? QUICK_PRESET.scaleRequests : DEFAULT_SCALE_REQUESTS,
+    scaleSeconds: quick ? QUICK_PRESET.scaleSeconds : DEFAULT_SCALE_SECONDS,
     longRunRounds: rounds ?? DEFAULT_LONG_RUN_ROUNDS,
     fanoutSubscribers: DEFAULT_FANOUT_SUBSCRIBERS,
     fanoutMessages: quick ? QUICK_PRESET.fanoutMessages : DEFAULT_FANOUT_MESSAGES,
@@ -244,5 +294,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     slowSampleMs: DEFAULT_SLOW_SAMPLE_MS,
     outputPath,
     docPath: DEFAULT_DOC_PATH,
+    budget: budgetCpus === null ? null : Object.freeze({ cpus: budgetCpus, periodMs: budgetPeriodMs }),
+    sharedMode: !budgetOnly,
   });
 }

@@ -1,6 +1,7 @@
 /** The results of a run: Markdown for people, JSON for tools, an SVG chart for the docs. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { BudgetInfo } from './budget/budgets.js';
 import { renderChart } from './chart.js';
 import { fixed, mark } from './format.js';
 import type { MachineInfo } from './machine.js';
@@ -14,6 +15,8 @@ export interface BenchResult {
   readonly date: string;
   readonly machine: MachineInfo;
   readonly options: BenchOptions;
+  /** The CPU budgets of the run's budget mode, or null when it ran on shared cores only. */
+  readonly budget: BudgetInfo | null;
   /** Each scenario's result, by name, for the scenarios that ran. */
   readonly results: Readonly<Partial<Record<ScenarioName, unknown>>>;
 }
@@ -38,8 +41,13 @@ export function formatMarkdown(result: BenchResult): string {
   const rows = ran(result).flatMap((name) =>
     REGISTRY[name].verdicts(result.results[name]).map(({ name: row, verdict: v }) => `| ${row} | ${v.side} vs ${v.baseline} | ${verdictCells(v)} | ${mark(v.meetsTarget)} |`),
   );
+  const b = result.budget;
   return [
     `Run ${result.date} — ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, redis-server ${m.redisServer}`,
+    '',
+    b === null
+      ? 'CPU budgets: none; every process ran on the shared cores.'
+      : `CPU budgets: ${b.cpus} CPU per server process (${b.cgroup}, ${b.periodMs} ms period) in the runs marked "CPU budgets"; the load generator (the bench process) has none.`,
     '',
     '| scenario | comparison | ours / baseline | target | met |',
     '|---|---|---|---|---|',

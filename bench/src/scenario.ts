@@ -3,6 +3,7 @@
  * and how its result reads as Markdown and as bars of the chart. The registry
  * (`registry.ts`) lists them in the order a full run executes them.
  */
+import type { RunMode } from './budget/modes.js';
 import type { BenchContext } from './context.js';
 import type { Comparison, Verdict } from './measure.js';
 
@@ -21,6 +22,10 @@ export interface ComparisonReport {
   readonly labels: Readonly<Record<string, string>>;
   readonly comparison: Comparison;
   readonly verdicts: readonly Verdict[];
+  /** How the processes shared the CPU; default `shared`. */
+  readonly mode?: RunMode;
+  /** The CPU budget of each server process in `budget` mode, in CPUs. */
+  readonly budgetCpus?: number;
 }
 
 /** One bar group of the chart: a comparison's sides. */

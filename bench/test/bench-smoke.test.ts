@@ -5,6 +5,9 @@ import type { Redis } from 'ioredis';
 import { connect, Producer, streamKey } from '@streamerson/core';
 import { Client, Service } from '@streamerson/service';
 import { rawConnection, type BenchContext } from '../src/context.js';
+import type { CpuBudgets } from '../src/budget/budgets.js';
+import { runModes } from '../src/budget/modes.js';
+import { openBudgets } from '../src/run.js';
 import { RESULTS_END, RESULTS_START, spliceResults } from '../src/doc.js';
 import { CLIENT_PROCESS, SERVER_PROCESS } from '../src/measure.js';
 import { parseBenchArgs, SCENARIOS, type ScenarioName } from '../src/options.js';
@@ -41,15 +44,20 @@ const CLI_LINES = 2_000;
 let server: RedisServer;
 let admin: Redis;
 let ctx: BenchContext;
+let budgets: CpuBudgets | null;
+const notices: string[] = [];
 const results: Partial<Record<ScenarioName, unknown>> = {};
 
 before(async () => {
   server = await startRedis();
   admin = rawConnection(server.url);
   const parsed = parseBenchArgs(['--n', String(N), '--rounds', '1', '--no-write']);
+  budgets = await openBudgets(parsed, (line) => notices.push(line));
+  await budgets?.place(server.pid, 'redis-server');
   ctx = {
     url: server.url,
     admin,
+    budgets,
     options: {
       ...parsed,
       memoryEntries: N,
@@ -61,8 +69,10 @@ before(async () => {
       httpRequests: SMALL,
       httpMinSeconds: 0,
       scaleWorkers: [1, 2],
-      scaleShards: [1, 4],
+      scaleGateways: [1, 2],
+      scaleWorkIterations: 100,
       scaleRequests: SMALL,
+      scaleSeconds: 0,
       fanoutSubscribers: 50,
       fanoutMessages: 20,
       fanoutRate: 200,
@@ -77,12 +87,41 @@ before(async () => {
 after(async () => {
   await admin?.quit();
   await server?.stop();
+  await budgets?.close();
 });
 
+/** The modes every budgeted comparison runs here: both where this machine can set budgets, else shared cores only. */
+function modes(): string[] {
+  return runModes(ctx);
+}
+
+/** `name` in each mode, as the budgeted scenarios name their comparisons. */
+function inModes(...names: string[]): string[] {
+  return names.flatMap((name) => modes().map((mode) => (mode === 'budget' ? `${name}, CPU budgets` : name)));
+}
+
+async function runScenario(name: ScenarioName): Promise<unknown> {
+  const result = await REGISTRY[name].run(ctx);
+  // As the runner does: a scenario that ended in budget mode leaves the caps on.
+  await budgets?.enforce(false);
+  results[name] = result;
+  return result;
+}
+
 async function runComparisons(name: ScenarioName): Promise<readonly ComparisonReport[]> {
-  const reports = (await REGISTRY[name].run(ctx)) as readonly ComparisonReport[];
-  results[name] = reports;
-  return reports;
+  return (await runScenario(name)) as readonly ComparisonReport[];
+}
+
+/** Each report says its mode, and in budget mode the budget it ran under and how much of it each process used. */
+function assertModes(reports: readonly ComparisonReport[]): void {
+  for (const report of reports) {
+    assert.equal(report.mode, report.name.endsWith(', CPU budgets') ? 'budget' : 'shared', report.name);
+    if (report.mode !== 'budget') continue;
+    assert.equal(report.budgetCpus, ctx.options.budget!.cpus);
+    for (const side of Object.values(report.comparison.sides)) {
+      for (const used of Object.values(side.cpusUsed)) assert.ok(used >= 0 && Number.isFinite(used));
+    }
+  }
 }
 
 function assertReport(report: ComparisonReport, n: number, sides: readonly string[], children: (side: string) => readonly string[] = () => []): void {
@@ -132,18 +171,20 @@ test('bullmq: our consumer and a BullMQ worker each process the same jobs', asyn
 
 test('request-reply: every side answers every request at each concurrency, with latency and worker CPU', async () => {
   const reports = await runComparisons('request-reply');
-  assert.deepEqual(reports.map((r) => r.name), ['request/reply c=1', 'request/reply c=100']);
-  assertReport(reports[0]!, 50, ['ours', 'raw', 'rawSameFormat'], () => ['worker']);
-  assertReport(reports[1]!, SMALL, ['ours', 'raw', 'rawSameFormat'], () => ['worker']);
+  assert.deepEqual(reports.map((r) => r.name), inModes('request/reply c=1', 'request/reply c=100'));
+  for (const report of reports) {
+    assertReport(report, report.name.startsWith('request/reply c=1,') || report.name === 'request/reply c=1' ? 50 : SMALL, ['ours', 'raw', 'rawSameFormat'], () => ['worker']);
+    assert.equal(report.verdicts[0]?.metric, report.name.includes('c=100') ? 'ratio' : 'p50DeltaMs');
+  }
   for (const side of reports.flatMap((r) => Object.values(r.comparison.sides))) {
     assert.ok(side.latencyMs !== undefined && side.latencyMs.p50.median > 0 && side.latencyMs.p99.median >= side.latencyMs.p50.median);
   }
-  assert.deepEqual(reports.map((r) => r.verdicts[0]?.metric), ['p50DeltaMs', 'ratio']);
+  assertModes(reports);
 });
 
 test('http: every HTTP target answers every GET /hello and POST /echo with the expected body, with each process\'s CPU', async () => {
   const reports = await runComparisons('http');
-  assert.deepEqual(reports.map((r) => r.name), ['HTTP GET /hello', 'HTTP POST /echo']);
+  assert.deepEqual(reports.map((r) => r.name), inModes('HTTP GET /hello', 'HTTP POST /echo'));
   const roles: Record<string, readonly string[]> = {
     ours: ['gateway', 'worker'],
     fastify: ['fastify'],
@@ -156,6 +197,7 @@ test('http: every HTTP target answers every GET /hello and POST /echo with the e
     for (const side of Object.values(report.comparison.sides)) assert.ok(side.latencyMs !== undefined && side.latencyMs.p99.median > 0);
     assert.deepEqual(report.verdicts.map((v) => `${v.metric} ${v.baseline}`), ['ratio chain', 'ratio moleculer', 'ratio streams', 'p99Ratio chain']);
   }
+  assertModes(reports);
 });
 
 test('http: runs are raised from a calibration run so that our gateway carries the load at least httpMinSeconds', async () => {
@@ -175,21 +217,42 @@ test('http: runs are raised from a calibration run so that our gateway carries t
   }
 });
 
-test('scale: every workers × shards configuration answers every request, with the CPU of each worker', async () => {
-  const result = (await REGISTRY.scale.run(ctx)) as ScaleResult;
-  results.scale = result;
-  const c = result.comparison;
-  assert.deepEqual(Object.keys(c.sides), ['w1-s1', 'w2-s1', 'w1-s4', 'w2-s4']);
-  for (const [key, side] of Object.entries(c.sides)) {
-    const workers = result.configs[key]!.workers;
-    assert.equal(side.runs.length, 1);
-    for (const run of side.runs) {
-      assert.equal(run.processed, SMALL);
-      assert.equal(run.verified, SMALL, `${key}: the workers together handled every request`);
-      assert.deepEqual(Object.keys(run.cpuMs), [CLIENT_PROCESS, SERVER_PROCESS, 'gateway', ...Array.from({ length: workers }, (_, i) => `worker ${i + 1}`)]);
+test('scale: every configuration of every curve answers every request, with the CPU of each of its processes, in each mode', async () => {
+  const result = (await runScenario('scale')) as ScaleResult;
+  assert.deepEqual(result.curves.map((c) => c.name), ['workers', 'gateways', 'redis']);
+  const expected: Record<string, string[]> = {
+    workers: ['g1-w1', 'g1-w2'],
+    gateways: ['g1-w2', 'g2-w2'],
+    redis: ['g0-w2', 'g0-w2-cluster'],
+  };
+  for (const curve of result.curves) {
+    assert.deepEqual(curve.runs.map((r) => r.mode), modes(), curve.name);
+    for (const run of curve.runs) {
+      const c = run.comparison;
+      assert.deepEqual(Object.keys(c.sides), expected[curve.name], curve.name);
+      for (const [key, side] of Object.entries(c.sides)) {
+        const config = curve.configs[key]!;
+        const gateways = config.gateways === 1 ? ['gateway'] : Array.from({ length: config.gateways }, (_, i) => `gateway ${i + 1}`);
+        const workers = Array.from({ length: config.workers }, (_, i) => `worker ${i + 1}`);
+        const masters = config.cluster ? ['master 1', 'master 2', 'master 3'] : [];
+        assert.equal(side.runs.length, 1);
+        for (const sample of side.runs) {
+          assert.equal(sample.processed, SMALL);
+          assert.equal(sample.verified, SMALL, `${curve.name} ${key}: the workers together handled every request`);
+          assert.deepEqual(Object.keys(sample.cpuMs), [CLIENT_PROCESS, SERVER_PROCESS, ...(config.gateways === 0 ? [...masters, ...workers] : [...gateways, ...workers])]);
+          for (const name of [...gateways.slice(0, config.gateways), ...workers, ...masters]) assert.ok(sample.cpuMs[name]! > 0, `${curve.name} ${key}: ${name} worked`);
+        }
+        assert.ok(side.latencyMs !== undefined && side.latencyMs.p99.median >= side.latencyMs.p50.median);
+      }
     }
-    assert.ok(side.latencyMs !== undefined && side.latencyMs.p99.median >= side.latencyMs.p50.median);
   }
+  const verdicts = REGISTRY.scale.verdicts(result).map((v) => `${v.name}: ${v.verdict.side} vs ${v.verdict.baseline}`);
+  assert.deepEqual(
+    verdicts,
+    modes().includes('budget')
+      ? ['scale: workers, CPU budgets: 1 gateway, 2 workers, redis-server vs 1 gateway, 1 worker, redis-server', 'scale: gateways, CPU budgets: 2 gateways, 2 workers, redis-server vs 1 gateway, 2 workers, redis-server']
+      : [],
+  );
 });
 
 test('fanout: every subscriber gets every message, in order, from the gateway and from the bare relay', async () => {
@@ -243,20 +306,29 @@ test('memory: bytes per entry of both sides at each payload size', async () => {
 
 test('report: every scenario appears in the Markdown and the chart', () => {
   assert.deepEqual(Object.keys(results).sort(), [...SCENARIOS].sort(), 'the tests above cover every registered scenario');
-  const result: BenchResult = { date: '2026-01-01T00:00:00.000Z', machine: { cpuModel: 'cpu', cores: 1, memoryGiB: 1, os: 'os', node: 'v', redisServer: 'r' }, options: ctx.options, results };
+  const budget = budgets?.info ?? null;
+  const result: BenchResult = { date: '2026-01-01T00:00:00.000Z', machine: { cpuModel: 'cpu', cores: 1, memoryGiB: 1, os: 'os', node: 'v', redisServer: 'r' }, options: ctx.options, budget, results };
   const markdown = formatMarkdown(result);
   for (const row of ['produce', 'consume', 'CLI produce/tap', 'consume vs BullMQ', 'request/reply c=1', 'request/reply c=100', 'HTTP GET /hello', 'HTTP POST /echo', 'memory 500 B', 'slow consumer RSS at 10× overload', 'slow service RSS at 10× overload']) {
     assert.match(markdown, new RegExp(`^\\| ${row} \\|`, 'm'), `summary row ${row}`);
   }
   assert.match(markdown, /\| 500 B \|/);
-  for (const section of ['**scale**', '**fan-out**', '**rss (gateway path)**', '**rss (slow consumer)**']) assert.ok(markdown.includes(section), section);
+  if (budget !== null) {
+    assert.match(markdown, /^CPU budgets: 0\.3 CPU per server process/m);
+    for (const row of ['request/reply c=100, CPU budgets', 'HTTP GET /hello, CPU budgets', 'HTTP POST /echo, CPU budgets', 'scale: workers, CPU budgets']) {
+      assert.match(markdown, new RegExp(`^\\| ${row} \\|`, 'm'), `summary row ${row}`);
+    }
+    assert.match(markdown, /\| share of its budget used, by process \| binds \|/);
+  }
+  for (const section of ['**scale: workers**', '**scale: gateways**', '**scale: Redis**', '**fan-out**', '**rss (gateway path)**', '**rss (slow consumer)**']) assert.ok(markdown.includes(section), section);
   const svg = formatChart(result);
   assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
   assert.match(svg, /request\/reply c=100/);
   assert.match(svg, /HTTP GET \/hello/);
   assert.match(svg, /HTTP POST \/echo/);
   assert.match(svg, /CLI produce\/tap/);
-  assert.match(svg, /scale: gateway path/);
+  assert.match(svg, /scale: workers/);
+  assert.match(svg, /scale: Redis/);
   assert.match(svg, /fan-out to 50 WebSocket subscribers/);
   assert.match(svg, /rss: resident memory/);
   assert.match(svg, /<\/svg>\n$/);

@@ -14,12 +14,13 @@
  * `httpMinSeconds` over its measured runs.
  */
 import { uniqueName } from '@streamerson/testkit';
+import { budgeted, describeMode, enterMode, modeSuffix, runModes } from '../budget/modes.js';
 import { startChild, stopAll, type ChildHandle } from '../child.js';
 import type { BenchContext } from '../context.js';
 import { int } from '../format.js';
 import { describeCall, echoCall, HELLO_CALL, type HttpCall } from '../http-calls.js';
 import { httpLoad } from '../http-load.js';
-import { compare, p99Verdict, throughputVerdict, type CpuProbe, type Side } from '../measure.js';
+import { compare, p99Verdict, sizeRuns, throughputVerdict, type CpuProbe, type Side } from '../measure.js';
 import { makePayload } from '../payload.js';
 import type { ComparisonReport } from '../scenario.js';
 
@@ -44,14 +45,17 @@ export interface HttpTarget {
   start(ctx: BenchContext, started: (child: ChildHandle) => void): Promise<RunningTarget>;
 }
 
-async function child(started: (c: ChildHandle) => void, script: URL, args: readonly string[]): Promise<ChildHandle> {
+/** Starts a server process of a target, in a CPU budget of its own when the run has budgets. */
+async function child(ctx: BenchContext, started: (c: ChildHandle) => void, label: string, script: URL, args: readonly string[]): Promise<ChildHandle> {
   const c = await startChild(script, args);
   started(c);
-  return c;
+  return budgeted(ctx, c, label);
 }
 
-/** Lowest acceptable req/s of our gateway relative to each baseline. */
+/** Lowest acceptable req/s of our gateway relative to each baseline, on shared cores. */
 export const GATEWAY_TARGETS = Object.freeze({ chain: 1.5, moleculer: 2, streams: 1.0 });
+/** Lowest acceptable req/s of our gateway relative to each baseline, every server process in its CPU budget. */
+export const GATEWAY_BUDGET_TARGETS = Object.freeze({ chain: 1.7, moleculer: 2.2, streams: 1.0 });
 /** Highest acceptable p99 of our gateway relative to the HTTP chain's. */
 export const GATEWAY_P99_TARGET = 1.0;
 
@@ -61,23 +65,23 @@ export const HTTP_TARGETS: Readonly<Record<string, HttpTarget>> = Object.freeze(
     label: 'Streamerson gateway → Service worker',
     start: async (ctx, started) => {
       const topic = uniqueName('bench-http-gateway');
-      const worker = await child(started, RR_WORKER, ['ours', ctx.url, topic, String(ctx.options.rrWorkerConcurrency)]);
-      const gateway = await child(started, HTTP_SERVER, ['gateway', ctx.url, topic]);
+      const worker = await child(ctx, started, 'worker', RR_WORKER, ['ours', ctx.url, topic, String(ctx.options.rrWorkerConcurrency)]);
+      const gateway = await child(ctx, started, 'gateway', HTTP_SERVER, ['gateway', ctx.url, topic]);
       return { port: gateway.ready.port!, processes: { gateway, worker }, backend: worker };
     },
   },
   fastify: {
     label: 'bare Fastify (no hop)',
-    start: async (_ctx, started) => {
-      const server = await child(started, HTTP_SERVER, ['echo']);
+    start: async (ctx, started) => {
+      const server = await child(ctx, started, 'fastify', HTTP_SERVER, ['echo']);
       return { port: server.ready.port!, processes: { fastify: server }, backend: server };
     },
   },
   chain: {
     label: 'Fastify → undici Pool → Fastify',
-    start: async (_ctx, started) => {
-      const back = await child(started, HTTP_SERVER, ['echo']);
-      const front = await child(started, HTTP_SERVER, ['chain', String(back.ready.port)]);
+    start: async (ctx, started) => {
+      const back = await child(ctx, started, 'back', HTTP_SERVER, ['echo']);
+      const front = await child(ctx, started, 'front', HTTP_SERVER, ['chain', String(back.ready.port)]);
       return { port: front.ready.port!, processes: { front, back }, backend: back };
     },
   },
@@ -85,8 +89,8 @@ export const HTTP_TARGETS: Readonly<Record<string, HttpTarget>> = Object.freeze(
     label: 'moleculer-web → Moleculer (Redis transporter)',
     start: async (ctx, started) => {
       const namespace = uniqueName('bench');
-      const service = await child(started, MOLECULER_NODE, ['service', ctx.url, namespace]);
-      const gateway = await child(started, MOLECULER_NODE, ['gateway', ctx.url, namespace]);
+      const service = await child(ctx, started, 'moleculer service', MOLECULER_NODE, ['service', ctx.url, namespace]);
+      const gateway = await child(ctx, started, 'moleculer-web', MOLECULER_NODE, ['gateway', ctx.url, namespace]);
       return { port: gateway.ready.port!, processes: { 'moleculer-web': gateway, 'moleculer service': service }, backend: service };
     },
   },
@@ -94,8 +98,8 @@ export const HTTP_TARGETS: Readonly<Record<string, HttpTarget>> = Object.freeze(
     label: 'hand-written streams gateway (Fastify, raw ioredis)',
     start: async (ctx, started) => {
       const topic = uniqueName('bench-http-streams');
-      const worker = await child(started, RR_WORKER, ['raw', ctx.url, topic, String(ctx.options.rrWorkerConcurrency)]);
-      const gateway = await child(started, HTTP_SERVER, ['streams', ctx.url, topic]);
+      const worker = await child(ctx, started, 'streams worker', RR_WORKER, ['raw', ctx.url, topic, String(ctx.options.rrWorkerConcurrency)]);
+      const gateway = await child(ctx, started, 'streams gateway', HTTP_SERVER, ['streams', ctx.url, topic]);
       return { port: gateway.ready.port!, processes: { gateway, worker }, backend: worker };
     },
   },
@@ -106,7 +110,7 @@ export const HTTP_TARGETS: Readonly<Record<string, HttpTarget>> = Object.freeze(
  * process in `processes` is charged its CPU, and `handled` (the back end's
  * handled count) confirms the run.
  */
-export function httpSide(port: number, processes: Readonly<Record<string, ChildHandle>>, handled: () => Promise<number>, call: HttpCall, connections: number): Side {
+export function httpSide(port: number | readonly number[], processes: Readonly<Record<string, ChildHandle>>, handled: () => Promise<number>, call: HttpCall, connections: number): Side {
   const probes: Record<string, CpuProbe> = {};
   for (const [role, c] of Object.entries(processes)) probes[role] = () => c.cpuMs();
   return async (count) => {
@@ -123,27 +127,14 @@ function side(target: RunningTarget, call: HttpCall, connections: number): Side 
   return httpSide(target.port, target.processes, () => target.backend.handled(), call, connections);
 }
 
-/** Requests are rounded up to a multiple of this when raised to last `httpMinSeconds`. */
-const REQUEST_STEP = 1_000;
-/** Margin on the calibrated rate: measured runs are often a little faster than the calibration run. */
-const RATE_MARGIN = 1.2;
-
 /**
  * Requests per run: `httpRequests`, raised so that `rounds` runs at the rate
- * our gateway reached in a calibration run of `httpRequests` requests (after
- * a warm-up run of `warmupN`), with a margin, last at least `httpMinSeconds`
- * in all. A short calibration run would understate the rate: connecting and
- * the first responses weigh on it.
+ * our gateway reached in a calibration run (see {@link sizeRuns}) last at
+ * least `httpMinSeconds` in all.
  */
-export async function requestsPerRun(ctx: BenchContext, target: RunningTarget, call: HttpCall, warmupN: number): Promise<{ n: number; rate: number }> {
+export function requestsPerRun(ctx: BenchContext, target: RunningTarget, call: HttpCall, warmupN: number): Promise<{ n: number; rate: number }> {
   const { httpRequests, httpMinSeconds, httpConnections, rounds } = ctx.options;
-  if (httpMinSeconds <= 0) return { n: httpRequests, rate: 0 };
-  await httpLoad(target.port, call, warmupN, httpConnections);
-  const t0 = performance.now();
-  const outcome = await httpLoad(target.port, call, httpRequests, httpConnections);
-  const rate = (outcome.processed / (performance.now() - t0)) * 1_000;
-  const needed = Math.ceil((rate * RATE_MARGIN * httpMinSeconds) / rounds / REQUEST_STEP) * REQUEST_STEP;
-  return { n: Math.max(httpRequests, needed), rate };
+  return sizeRuns(side(target, call, httpConnections), httpRequests, warmupN, httpMinSeconds, rounds);
 }
 
 /** Runs every {@link HTTP_TARGETS} entry under the same load, for each call. */
@@ -160,26 +151,32 @@ export async function runHttp(ctx: BenchContext): Promise<ComparisonReport[]> {
     }
     const reports: ComparisonReport[] = [];
     for (const call of calls) {
-      const warmupN = Math.max(connections, Math.round(httpRequests / 10));
-      const { n, rate } = await requestsPerRun(ctx, targets['ours']!, call, warmupN);
-      const sides: Record<string, Side> = {};
-      for (const [key, target] of Object.entries(targets)) sides[key] = side(target, call, connections);
-      const comparison = await compare(ctx, sides, { n, warmupN, rounds });
-      const what = call.body === undefined ? `answered ${call.expect}` : `with the same ~${payloadBytes} B JSON body, echoed back`;
-      const sized = httpMinSeconds > 0
-        ? ` Requests per run raised so that our gateway carries the load ≥ ${httpMinSeconds} s over the ${rounds} runs (calibration run: ${int(Math.round(rate))} req/s).`
-        : '';
-      reports.push({
-        name: `HTTP ${describeCall(call)}`,
-        setup: `autocannon, ${int(connections)} connections, ${describeCall(call)} ${what}; every server in its own process.${sized}`,
-        unit: 'req/s',
-        labels,
-        comparison,
-        verdicts: [
-          ...Object.entries(GATEWAY_TARGETS).map(([baseline, target]) => throughputVerdict(comparison, 'ours', baseline, target)),
-          p99Verdict(comparison, 'ours', 'chain', GATEWAY_P99_TARGET),
-        ],
-      });
+      for (const mode of runModes(ctx)) {
+        await enterMode(ctx, mode);
+        const warmupN = Math.max(connections, Math.round(httpRequests / 10));
+        const { n, rate } = await requestsPerRun(ctx, targets['ours']!, call, warmupN);
+        const sides: Record<string, Side> = {};
+        for (const [key, target] of Object.entries(targets)) sides[key] = side(target, call, connections);
+        const comparison = await compare(ctx, sides, { n, warmupN, rounds });
+        const what = call.body === undefined ? `answered ${call.expect}` : `with the same ~${payloadBytes} B JSON body, echoed back`;
+        const sized = httpMinSeconds > 0
+          ? ` Requests per run raised so that our gateway carries the load ≥ ${httpMinSeconds} s over the ${rounds} runs (calibration run: ${int(Math.round(rate))} req/s).`
+          : '';
+        const targetRatios = mode === 'budget' ? GATEWAY_BUDGET_TARGETS : GATEWAY_TARGETS;
+        reports.push({
+          name: `HTTP ${describeCall(call)}${modeSuffix(mode)}`,
+          setup: `autocannon, ${int(connections)} connections, ${describeCall(call)} ${what}; every server in its own process; ${describeMode(ctx, mode)}.${sized}`,
+          unit: 'req/s',
+          labels,
+          comparison,
+          verdicts: [
+            ...Object.entries(targetRatios).map(([baseline, target]) => throughputVerdict(comparison, 'ours', baseline, target)),
+            p99Verdict(comparison, 'ours', 'chain', GATEWAY_P99_TARGET),
+          ],
+          mode,
+          ...(ctx.budgets === null ? {} : { budgetCpus: ctx.budgets.info.cpus }),
+        });
+      }
     }
     return reports;
   } finally {

@@ -13,6 +13,7 @@
 import { connect } from '@streamerson/core';
 import { Client } from '@streamerson/service';
 import { uniqueName, waitFor } from '@streamerson/testkit';
+import { budgeted, describeMode, enterMode, modeSuffix, runModes } from '../budget/modes.js';
 import { startChild, stopAll, type ChildHandle } from '../child.js';
 import type { BenchContext } from '../context.js';
 import { int } from '../format.js';
@@ -74,11 +75,13 @@ export async function runRequestReply(ctx: BenchContext): Promise<ComparisonRepo
   const raw = new RawRequestClient(ctx.url, rawTopic);
   const sameFormat = new RawRequestClient(ctx.url, sameFormatTopic, 'protocol');
   try {
-    oursWorker = await startChild(WORKER_SCRIPT, workerArgs('ours', oursTopic));
-    rawWorker = await startChild(WORKER_SCRIPT, workerArgs('raw', rawTopic));
-    sameFormatWorker = await startChild(WORKER_SCRIPT, workerArgs('raw-protocol', sameFormatTopic));
+    oursWorker = await budgeted(ctx, await startChild(WORKER_SCRIPT, workerArgs('ours', oursTopic)), 'worker');
+    rawWorker = await budgeted(ctx, await startChild(WORKER_SCRIPT, workerArgs('raw', rawTopic)), 'raw worker');
+    sameFormatWorker = await budgeted(ctx, await startChild(WORKER_SCRIPT, workerArgs('raw-protocol', sameFormatTopic)), 'raw same-format worker');
     const reports: ComparisonReport[] = [];
-    for (const concurrency of rrConcurrency) {
+    const settings = rrConcurrency.flatMap((concurrency) => runModes(ctx).map((mode) => ({ concurrency, mode })));
+    for (const { concurrency, mode } of settings) {
+      await enterMode(ctx, mode);
       const n = concurrency === 1 ? rrSerialRequests : rrRequests;
       const comparison = await compare(
         ctx,
@@ -92,12 +95,14 @@ export async function runRequestReply(ctx: BenchContext): Promise<ComparisonRepo
       const verdicts: Verdict[] =
         concurrency === 1 ? [p50Verdict(comparison, 'ours', 'raw', RR_P50_TARGET_MS)] : [throughputVerdict(comparison, 'ours', 'raw', RR_TARGET_RATIO)];
       reports.push({
-        name: `request/reply c=${concurrency}`,
-        setup: `${int(concurrency)} ${concurrency === 1 ? 'caller' : 'callers'} in a closed loop, ~${payloadBytes} B JSON echoed by a worker process reading up to ${rrWorkerConcurrency} requests at once.`,
+        name: `request/reply c=${concurrency}${modeSuffix(mode)}`,
+        setup: `${int(concurrency)} ${concurrency === 1 ? 'caller' : 'callers'} in a closed loop, ~${payloadBytes} B JSON echoed by a worker process reading up to ${rrWorkerConcurrency} requests at once; ${describeMode(ctx, mode)}.`,
         unit: 'req/s',
         labels: LABELS,
         comparison,
         verdicts,
+        mode,
+        ...(ctx.budgets === null ? {} : { budgetCpus: ctx.budgets.info.cpus }),
       });
     }
     return reports;

@@ -1,86 +1,308 @@
 /**
- * `scale`: our gateway path of the `http` scenario (the same autocannon load,
- * body and connection count) with 1, 2 and 4 `Service` worker processes —
- * members of one consumer group with distinct consumer names — and with the
- * topic in 1 and 4 shards (the route's and the services' `shards` option).
- * Every configuration runs at once and the runs alternate, as in every
- * comparison; there is no target: on a small machine the curve is what it is.
+ * `scale`: what adding each kind of process buys. Three curves, each a
+ * comparison whose sides are configurations (their runs alternate), run on
+ * shared cores and, where the machine allows, with every server process in a
+ * CPU budget of its own — the mode that stands for a small machine per
+ * process, where adding a process adds capacity:
+ *
+ * - `workers`: the gateway path (`POST /echo`, the `http` scenario's load)
+ *   with 1, 2 and 4 `Service` workers whose handler does fixed CPU work per
+ *   request (PBKDF2, `scaleWorkIterations`), so that the workers bind;
+ * - `gateways`: 1 and 2 gateways, the load spread over both, in front of
+ *   {@link SCALE_GATEWAY_WORKERS} echo workers, so that the gateways bind;
+ * - `redis`: request/reply without HTTP — `Client`s in the bench process
+ *   are the load generator — against {@link SCALE_REDIS_WORKERS} workers,
+ *   on the standalone redis-server and on a 3-master Cluster with a budget per
+ *   master, the topic in {@link SCALE_REDIS_SHARDS} shards spread evenly
+ *   over the masters, so that Redis binds first.
+ *
+ * Each configuration's processes start before its curve's first run and stop
+ * after its last; idle ones are blocked in their reads. A run counts only
+ * when the workers' handled counts add up to N. In budget mode each row names
+ * the process whose budget binds.
  */
-import { uniqueName } from '@streamerson/testkit';
+import { REPLY_STREAM_PREFIX, Client } from '@streamerson/service';
+import { connect, streamKey, type Engine } from '@streamerson/core';
+import { keySlot } from '@streamerson/redis';
+import { startRedisCluster, uniqueName, type RedisClusterHandle } from '@streamerson/testkit';
+import type { Redis } from 'ioredis';
+import { budgeted, describeMode, enterMode, runModes, type RunMode } from '../budget/modes.js';
+import { binding, describeUse } from '../budget/use.js';
 import { startChild, stopAll, type ChildHandle } from '../child.js';
-import type { BenchContext } from '../context.js';
+import { serverCpuMs, rawConnection, type BenchContext } from '../context.js';
 import { fixed, int } from '../format.js';
-import { compare, type Comparison, type Side, type SideResult } from '../measure.js';
 import { echoCall } from '../http-calls.js';
-import { makePayload } from '../payload.js';
+import { driveRequests } from '../load.js';
+import { compare, sizeRuns, type Comparison, type CpuProbe, type Side, type SideResult, type Verdict } from '../measure.js';
+import { makePayload, makePayloads } from '../payload.js';
 import type { ChartGroup, Scenario } from '../scenario.js';
+import { RR_TYPE } from '../workers/rr-protocol.js';
 import { httpSide } from './http.js';
 
 const HTTP_SERVER = new URL('../workers/http-server.js', import.meta.url);
 const RR_WORKER = new URL('../workers/rr-worker.js', import.meta.url);
 
-/** One configuration of the gateway path. */
+/** Echo workers behind the gateways of the `gateways` curve: enough that they do not bind. */
+export const SCALE_GATEWAY_WORKERS = 2;
+/** Workers of the `redis` curve. */
+export const SCALE_REDIS_WORKERS = 2;
+/** Masters of the `redis` curve's Cluster. */
+export const SCALE_CLUSTER_MASTERS = 3;
+/** Shards of the `redis` curve's topic: two per master. */
+export const SCALE_REDIS_SHARDS = 6;
+/** `Client`s of the `redis` curve (one reply stream each, one per master on the Cluster). */
+export const SCALE_REDIS_CLIENTS = 3;
+/** Lowest gain of 2 and of 4 workers over 1, and of 2 gateways over 1, while that kind of process binds. */
+export const SCALE_TARGETS = Object.freeze({ workers2: 1.8, workers4: 3.4, gateways2: 1.8 });
+
+/** One configuration of a curve. */
 export interface ScaleConfig {
+  /** Gateway processes the HTTP load is spread over; 0: request/reply from the bench's `Client`s. */
+  readonly gateways: number;
   readonly workers: number;
-  readonly shards: number;
+  /** Whether the workers' handler does CPU work per request. */
+  readonly work: boolean;
+  /** Whether the engine is a 3-master Cluster (else the bench's redis-server). */
+  readonly cluster: boolean;
 }
 
-/** Result of the `scale` scenario: one side per configuration, keyed `w<workers>-s<shards>`. */
-export interface ScaleResult {
-  readonly connections: number;
-  readonly payloadBytes: number;
-  readonly configs: Readonly<Record<string, ScaleConfig>>;
+/** The kinds of curve. */
+export type CurveName = 'workers' | 'gateways' | 'redis';
+
+/** One curve in one mode. */
+export interface CurveRun {
+  readonly mode: RunMode;
+  /** CPU budget per server process, in budget mode. */
+  readonly budgetCpus?: number;
+  readonly modeLabel: string;
   readonly comparison: Comparison;
 }
 
-/** The key of a configuration among the comparison's sides. */
+/** One curve: its configurations (keys of the comparisons' sides) and its runs per mode. */
+export interface ScaleCurve {
+  readonly name: CurveName;
+  readonly configs: Readonly<Record<string, ScaleConfig>>;
+  readonly runs: readonly CurveRun[];
+}
+
+/** Result of the `scale` scenario. */
+export interface ScaleResult {
+  readonly connections: number;
+  readonly payloadBytes: number;
+  readonly workIterations: number;
+  readonly curves: readonly ScaleCurve[];
+}
+
+/** The key of a configuration among a comparison's sides. */
 export function scaleKey(config: ScaleConfig): string {
-  return `w${config.workers}-s${config.shards}`;
+  return `g${config.gateways}-w${config.workers}${config.cluster ? '-cluster' : ''}`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function label(config: ScaleConfig): string {
-  return `${config.workers} worker${config.workers === 1 ? '' : 's'}, ${config.shards} shard${config.shards === 1 ? '' : 's'}`;
+  const front = config.gateways === 0 ? 'Clients' : plural(config.gateways, 'gateway');
+  const engine = config.cluster ? `${SCALE_CLUSTER_MASTERS}-master Cluster` : 'redis-server';
+  return `${front}, ${plural(config.workers, 'worker')}, ${engine}`;
 }
 
-/** Starts the gateway and `config.workers` workers of one configuration; `started` hears of each process. */
-async function startConfig(ctx: BenchContext, config: ScaleConfig, started: (c: ChildHandle) => void): Promise<{ port: number; processes: Record<string, ChildHandle>; workers: ChildHandle[] }> {
-  const topic = uniqueName('bench-scale');
+/** The curves of a run: the configurations of each. */
+function curves(ctx: BenchContext): { name: CurveName; configs: ScaleConfig[] }[] {
+  const { scaleWorkers, scaleGateways } = ctx.options;
+  return [
+    { name: 'workers', configs: scaleWorkers.map((workers) => ({ gateways: 1, workers, work: true, cluster: false })) },
+    { name: 'gateways', configs: scaleGateways.map((gateways) => ({ gateways, workers: SCALE_GATEWAY_WORKERS, work: false, cluster: false })) },
+    {
+      name: 'redis',
+      configs: [false, true].map((cluster) => ({ gateways: 0, workers: SCALE_REDIS_WORKERS, work: false, cluster })),
+    },
+  ];
+}
+
+/** Which master serves each slot: from `CLUSTER SLOTS`, the index in `cluster.nodes` of the node whose port serves it. */
+async function masterOfSlot(cluster: RedisClusterHandle): Promise<(slot: number) => number> {
+  const ranges = (await cluster.command('CLUSTER', 'SLOTS')) as [number, number, [string, number]][];
+  const ports = cluster.nodes.map((n) => n.port);
+  return (slot) => ports.indexOf(Number(ranges.find(([start, end]) => slot >= start && slot <= end)![2][1]));
+}
+
+/** Attempts of {@link findName}: an even spread of 6 keys over 3 masters comes about once in about 8 draws. */
+const NAME_ATTEMPTS = 10_000;
+
+/** A fresh name with `prefix` that `accept` takes; random names are tried a bounded number of times. */
+function findName(prefix: string, accept: (name: string) => boolean): string {
+  for (let attempt = 0; attempt < NAME_ATTEMPTS; attempt++) {
+    const name = uniqueName(prefix);
+    if (accept(name)) return name;
+  }
+  throw new Error(`no name for ${prefix} found in ${NAME_ATTEMPTS} attempts`);
+}
+
+/** A configuration's running processes and how to load them. */
+interface RunningConfig {
+  readonly side: Side;
+  /** Releases what the configuration holds besides its child processes (clients, a Cluster). */
+  readonly close: () => Promise<void>;
+}
+
+async function startWorkers(ctx: BenchContext, url: string, topic: string, count: number, shards: number, work: boolean, started: (c: ChildHandle) => void): Promise<ChildHandle[]> {
   const concurrency = String(ctx.options.rrWorkerConcurrency);
-  const workers = await Promise.all(
-    Array.from({ length: config.workers }, async (_, i) => {
-      const c = await startChild(RR_WORKER, ['ours', ctx.url, topic, concurrency, `w${i + 1}`, String(config.shards)]);
+  const iterations = String(work ? ctx.options.scaleWorkIterations : 0);
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const c = await startChild(RR_WORKER, ['ours', url, topic, concurrency, `w${i + 1}`, String(shards), iterations]);
       started(c);
-      return c;
+      return budgeted(ctx, c, `worker ${i + 1}`);
     }),
   );
-  const gateway = await startChild(HTTP_SERVER, ['gateway', ctx.url, topic, String(config.shards)]);
-  started(gateway);
-  const processes: Record<string, ChildHandle> = { gateway };
-  workers.forEach((w, i) => (processes[`worker ${i + 1}`] = w));
-  return { port: gateway.ready.port!, processes, workers };
 }
 
-/** Runs every configuration of workers × shards under the `http` scenario's load. */
-export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
-  const { scaleRequests: n, scaleWorkers, scaleShards, httpConnections: connections, longRunRounds: rounds, payloadBytes } = ctx.options;
+function handledBy(workers: readonly ChildHandle[]): () => Promise<number> {
+  return async () => (await Promise.all(workers.map((w) => w.handled()))).reduce((a, b) => a + b, 0);
+}
+
+/** Starts the gateways and workers of an HTTP configuration. */
+async function startHttpConfig(ctx: BenchContext, config: ScaleConfig, started: (c: ChildHandle) => void): Promise<RunningConfig> {
+  const { httpConnections: connections, payloadBytes } = ctx.options;
+  const topic = uniqueName('bench-scale');
+  const role = (i: number): string => (config.gateways === 1 ? 'gateway' : `gateway ${i + 1}`);
+  const [gateways, workers] = await Promise.all([
+    Promise.all(
+      Array.from({ length: config.gateways }, async (_, i) => {
+        const gateway = await startChild(HTTP_SERVER, ['gateway', ctx.url, topic, '1', ...(config.work ? ['work'] : [])]);
+        started(gateway);
+        return budgeted(ctx, gateway, role(i));
+      }),
+    ),
+    startWorkers(ctx, ctx.url, topic, config.workers, 1, config.work, started),
+  ]);
+  const processes: Record<string, ChildHandle> = {};
+  gateways.forEach((g, i) => (processes[role(i)] = g));
+  workers.forEach((w, i) => (processes[`worker ${i + 1}`] = w));
+  const ports = gateways.map((g) => g.ready.port!);
   const call = echoCall(JSON.stringify(makePayload(0, payloadBytes)));
-  const children: ChildHandle[] = [];
+  return { side: httpSide(ports, processes, handledBy(workers), call, connections), close: async () => undefined };
+}
+
+/**
+ * Starts the workers and the `Client`s of a request/reply configuration, on
+ * the bench's server or on a Cluster of its own whose masters each get a
+ * budget. On the Cluster the topic's shards fall two on each master and each
+ * client's reply stream on a master of its own, so that no master carries
+ * more than its share.
+ */
+async function startRrConfig(ctx: BenchContext, config: ScaleConfig, started: (c: ChildHandle) => void): Promise<RunningConfig> {
+  const { httpConnections: callers, payloadBytes, rrRequests } = ctx.options;
+  const held: { cluster?: RedisClusterHandle; engine?: Engine; clients: Client[]; admins: Redis[] } = { clients: [], admins: [] };
+  const close = async (): Promise<void> => {
+    for (const client of held.clients) await client.close();
+    await held.engine?.close();
+    for (const admin of held.admins) await admin.quit().catch(() => undefined);
+    await held.cluster?.stop();
+  };
   try {
-    const configs: Record<string, ScaleConfig> = {};
-    const sides: Record<string, Side> = {};
-    for (const shards of scaleShards) {
-      for (const workers of scaleWorkers) {
-        const config = { workers, shards };
-        const running = await startConfig(ctx, config, (c) => children.push(c));
-        const handled = async (): Promise<number> => (await Promise.all(running.workers.map((w) => w.handled()))).reduce((a, b) => a + b, 0);
-        configs[scaleKey(config)] = config;
-        sides[scaleKey(config)] = httpSide(running.port, running.processes, handled, call, connections);
+    const shardKeys = (topic: string): string[] => Array.from({ length: SCALE_REDIS_SHARDS }, (_, s) => streamKey(topic, s, SCALE_REDIS_SHARDS));
+    let url = ctx.url;
+    let topic = uniqueName('bench-scale-rr');
+    let clientIds = Array.from({ length: SCALE_REDIS_CLIENTS }, (_, i) => uniqueName(`bench-scale-${i}`));
+    const probes: Record<string, CpuProbe> = {};
+    if (config.cluster) {
+      const cluster = (held.cluster = await startRedisCluster({ masters: SCALE_CLUSTER_MASTERS }));
+      url = cluster.url;
+      for (const [i, node] of cluster.nodes.entries()) {
+        await budgeted(ctx, node, `master ${i + 1}`);
+        const admin = rawConnection(node.url);
+        held.admins.push(admin);
+        probes[`master ${i + 1}`] = () => serverCpuMs(admin);
       }
+      const master = await masterOfSlot(cluster);
+      topic = findName('bench-scale-rr', (name) => {
+        const perMaster = new Array<number>(SCALE_CLUSTER_MASTERS).fill(0);
+        for (const key of shardKeys(name)) perMaster[master(keySlot(key))]!++;
+        return perMaster.every((count) => count === perMaster[0]);
+      });
+      clientIds = clientIds.map((_, i) => findName(`bench-scale-${i}`, (id) => master(keySlot(REPLY_STREAM_PREFIX + id)) === i % SCALE_CLUSTER_MASTERS));
     }
-    const comparison = await compare(ctx, sides, { n, warmupN: Math.max(connections, Math.round(n / 10)), rounds });
-    return { connections, payloadBytes, configs, comparison };
-  } finally {
-    await stopAll(children);
+    const workers = await startWorkers(ctx, url, topic, config.workers, SCALE_REDIS_SHARDS, false, started);
+    workers.forEach((w, i) => (probes[`worker ${i + 1}`] = () => w.cpuMs()));
+    const engine = (held.engine = await connect(url));
+    for (const id of clientIds) held.clients.push(new Client(engine, { id }));
+    const clients = held.clients;
+    const payloads = makePayloads(Math.min(rrRequests, 10_000), payloadBytes);
+    let next = 0;
+    const request = (payload: unknown): Promise<unknown> => clients[next++ % clients.length]!.request(topic, RR_TYPE, payload, { shards: SCALE_REDIS_SHARDS });
+    const handled = handledBy(workers);
+    const side: Side = async (count) => {
+      const handled0 = await handled();
+      return {
+        processes: probes,
+        run: () => driveRequests(request, payloads, count, callers),
+        verifyAndCleanup: async () => (await handled()) - handled0,
+      };
+    };
+    return { side, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Runs every curve, each in every mode. */
+export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
+  const { scaleRequests, scaleSeconds, httpConnections: connections, longRunRounds: rounds, payloadBytes, scaleWorkIterations } = ctx.options;
+  const results: ScaleCurve[] = [];
+  for (const curve of curves(ctx)) {
+    const children: ChildHandle[] = [];
+    const running: RunningConfig[] = [];
+    try {
+      const configs: Record<string, ScaleConfig> = {};
+      const sides: Record<string, Side> = {};
+      const starts = await Promise.allSettled(
+        curve.configs.map((config) => (config.gateways === 0 ? startRrConfig : startHttpConfig)(ctx, config, (c) => children.push(c))),
+      );
+      for (const [i, start] of starts.entries()) {
+        if (start.status === 'rejected') continue;
+        running.push(start.value);
+        configs[scaleKey(curve.configs[i]!)] = curve.configs[i]!;
+        sides[scaleKey(curve.configs[i]!)] = start.value.side;
+      }
+      const failed = starts.find((start): start is PromiseRejectedResult => start.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+      const runs: CurveRun[] = [];
+      for (const mode of runModes(ctx)) {
+        await enterMode(ctx, mode);
+        const warmupN = Math.max(connections, Math.round(scaleRequests / 10));
+        // The first configuration is the slowest: its runs last at least scaleSeconds each.
+        const { n } = await sizeRuns(Object.values(sides)[0]!, scaleRequests, warmupN, scaleSeconds * rounds, rounds);
+        const comparison = await compare(ctx, sides, { n, warmupN, rounds });
+        const budget = mode === 'budget' && ctx.budgets !== null ? { budgetCpus: ctx.budgets.info.cpus } : {};
+        runs.push({ mode, modeLabel: describeMode(ctx, mode), comparison, ...budget });
+      }
+      results.push({ name: curve.name, configs, runs });
+    } finally {
+      await stopAll(children);
+      for (const config of running) await config.close();
+    }
+  }
+  return { connections, payloadBytes, workIterations: scaleWorkIterations, curves: results };
+}
+
+const CURVE_TITLES: Readonly<Record<CurveName, string>> = Object.freeze({
+  workers: 'workers',
+  gateways: 'gateways',
+  redis: 'Redis',
+});
+
+function curveSetup(r: ScaleResult, curve: ScaleCurve): string {
+  switch (curve.name) {
+    case 'workers':
+      return `the gateway path (autocannon, ${int(r.connections)} connections, POST /echo of ~${r.payloadBytes} B JSON) with 1 gateway and a growing group of \`Service\` workers whose handler first derives a key from the body (PBKDF2-SHA256, ${int(r.workIterations)} iterations: CPU work on the event loop), so that the workers bind`;
+    case 'gateways':
+      return `the same load spread over 1 or 2 gateways (connections in turn), in front of ${SCALE_GATEWAY_WORKERS} echo workers, so that the gateways bind`;
+    case 'redis':
+      return `request/reply without HTTP: ${SCALE_REDIS_CLIENTS} \`Client\`s in the bench process (${int(r.connections)} callers in a closed loop, ~${r.payloadBytes} B JSON echoed) and ${SCALE_REDIS_WORKERS} workers, the topic in ${SCALE_REDIS_SHARDS} shards, on the bench's redis-server or a ${SCALE_CLUSTER_MASTERS}-master Cluster (every master in a budget of its own; two shards and one reply stream per master), so that Redis binds`;
   }
 }
 
@@ -90,42 +312,65 @@ function cpu(side: SideResult): string {
     .join(' · ');
 }
 
-/** The `scale` scenario: one table and one chart group, no target. */
+function table(r: ScaleResult, curve: ScaleCurve, run: CurveRun): string[] {
+  const c = run.comparison;
+  const keys = Object.keys(c.sides);
+  const base = c.sides[keys[0]!]!.msgsPerSec.median;
+  const cpus = run.budgetCpus;
+  const budgetHeader = cpus === undefined ? ['', ''] : [' share of its budget used, by process | binds |', '---|---|'];
+  return [
+    `**scale: ${CURVE_TITLES[curve.name]}${run.mode === 'budget' ? ', CPU budgets' : ''}** — ${curveSetup(r, curve)}; ${run.modeLabel}. N = ${int(c.n)} per run (the first configuration's runs last at least the least time), ${c.rounds} runs per configuration alternating after a warm-up of ${int(c.warmupN)}.`,
+    '',
+    `| configuration | req/s median (min–max) | × ${label(curve.configs[keys[0]!]!)} | p50 ms | p99 ms | CPU µs per request, by process |${budgetHeader[0]}`,
+    `|---|---|---|---|---|---|${budgetHeader[1]}`,
+    ...keys.map((key) => {
+      const side = c.sides[key]!;
+      const { median, min, max } = side.msgsPerSec;
+      const l = side.latencyMs;
+      const budget = cpus === undefined ? '' : ` ${describeUse(side, cpus)} | ${binding(side, cpus)} |`;
+      return `| ${label(curve.configs[key]!)} | ${int(median)} (${int(min)}–${int(max)}) | ${fixed(median / base)} | ${l === undefined ? '– | –' : `${fixed(l.p50.median, 3)} | ${fixed(l.p99.median, 3)}`} | ${cpu(side)} |${budget}`;
+    }),
+    '',
+  ];
+}
+
+/** Gain verdicts of a curve in budget mode: configuration over the first, at least the target. */
+function curveVerdicts(curve: ScaleCurve): { name: string; verdict: Verdict }[] {
+  const run = curve.runs.find((x) => x.mode === 'budget');
+  if (run === undefined || curve.name === 'redis') return [];
+  const sides = run.comparison.sides;
+  const configs = Object.entries(curve.configs);
+  const base = configs[0]!;
+  const targets: [count: number, target: number][] =
+    curve.name === 'workers' ? [[2, SCALE_TARGETS.workers2], [4, SCALE_TARGETS.workers4]] : [[2, SCALE_TARGETS.gateways2]];
+  return targets.flatMap(([count, target]) => {
+    const entry = configs.find(([, config]) => (curve.name === 'workers' ? config.workers : config.gateways) === count);
+    if (entry === undefined) return [];
+    const value = sides[entry[0]]!.msgsPerSec.median / sides[base[0]]!.msgsPerSec.median;
+    const verdict: Verdict = { side: label(entry[1]), baseline: label(base[1]), metric: 'ratio', value, target, meetsTarget: value >= target };
+    return [{ name: `scale: ${CURVE_TITLES[curve.name]}, CPU budgets`, verdict }];
+  });
+}
+
+/** The `scale` scenario: a table and a chart group per curve and mode; gain targets in budget mode. */
 export const scaleScenario: Scenario<ScaleResult> = {
   name: 'scale',
   run: runScale,
-  markdown: (r) => {
-    const c = r.comparison;
-    const keys = Object.keys(c.sides);
-    const base = c.sides[keys[0]!]!.msgsPerSec.median;
-    return [
-      `**scale** — the HTTP path's gateway (autocannon, ${int(r.connections)} connections, POST /echo, ~${r.payloadBytes} B JSON echoed) in front of 1 to ${Math.max(...Object.values(r.configs).map((x) => x.workers))} \`Service\` worker processes of one consumer group, the topic in 1 or more shards; every configuration runs at once, runs alternate. No target: everything shares the machine's cores. N = ${int(c.n)} per run, ${c.rounds} runs per configuration after a warm-up of ${int(c.warmupN)}.`,
-      '',
-      `| workers | shards | req/s median (min–max) | × ${label(r.configs[keys[0]!]!)} | p50 ms | p99 ms | CPU µs per request, by process |`,
-      '|---|---|---|---|---|---|---|',
-      ...keys.map((key) => {
-        const side = c.sides[key]!;
-        const config = r.configs[key]!;
-        const { median, min, max } = side.msgsPerSec;
-        const l = side.latencyMs;
-        return `| ${config.workers} | ${config.shards} | ${int(median)} (${int(min)}–${int(max)}) | ${fixed(median / base)} | ${l === undefined ? '– | –' : `${fixed(l.p50.median, 3)} | ${fixed(l.p99.median, 3)}`} | ${cpu(side)} |`;
-      }),
-      '',
-    ];
-  },
-  chart: (r): ChartGroup[] => [
-    {
-      title: 'scale: gateway path by workers × shards',
-      unit: 'req/s',
-      bars: Object.entries(r.comparison.sides).map(([key, side]) => ({
-        label: label(r.configs[key]!),
-        ours: true,
-        value: side.msgsPerSec.median,
-        min: side.msgsPerSec.min,
-        max: side.msgsPerSec.max,
-        ...(side.latencyMs === undefined ? {} : { p99Ms: side.latencyMs.p99.median }),
+  markdown: (r) => r.curves.flatMap((curve) => curve.runs.flatMap((run) => table(r, curve, run))),
+  chart: (r): ChartGroup[] =>
+    r.curves.flatMap((curve) =>
+      curve.runs.map((run) => ({
+        title: `scale: ${CURVE_TITLES[curve.name]}${run.mode === 'budget' ? ', CPU budgets' : ''}`,
+        unit: 'req/s',
+        bars: Object.entries(run.comparison.sides).map(([key, side]) => ({
+          label: label(curve.configs[key]!),
+          ours: true,
+          value: side.msgsPerSec.median,
+          min: side.msgsPerSec.min,
+          max: side.msgsPerSec.max,
+          ...(side.latencyMs === undefined ? {} : { p99Ms: side.latencyMs.p99.median }),
+        })),
       })),
-    },
-  ],
-  verdicts: () => [],
+    ),
+  verdicts: (r) => r.curves.flatMap(curveVerdicts),
 };

@@ -3,7 +3,8 @@ declare module 'autocannon' {
   import type { EventEmitter } from 'node:events';
 
   interface Options {
-    url: string;
+    /** One target, or several that the connections are spread over in turn. */
+    url: string | string[];
     connections?: number;
     pipelining?: number;
     amount?: number;

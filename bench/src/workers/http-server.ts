@@ -10,9 +10,10 @@
  *   answers what it got back: the usual HTTP service-to-service hop.
  * - `streams <redis url> <topic>`: a hand-written minimal streams gateway,
  *   Fastify → raw ioredis XADD → the raw request/reply worker → XREAD reply.
- * - `gateway <redis url> <topic> [shards]`: our gateway plugin, both routes
- *   to `topic` (spread over `shards` shards, default 1), answered by our
- *   request/reply worker(s).
+ * - `gateway <redis url> <topic> [shards] [work]`: our gateway plugin, both
+ *   routes to `topic` (spread over `shards` shards, default 1), answered by
+ *   our request/reply worker(s); with `work`, `POST /echo` goes to the
+ *   workers' handler that does CPU work first (`GATEWAY_WORK_TYPE`).
  */
 import { connect } from '@streamerson/core';
 import { streamersonGateway } from '@streamerson/gateway';
@@ -21,7 +22,7 @@ import { Pool } from 'undici';
 import { ECHO_PATH, HELLO_PATH, HELLO_REPLY } from '../http-calls.js';
 import { RawRequestClient } from '../rr-raw-client.js';
 import { serveParent } from './ipc.js';
-import { GATEWAY_HELLO_TYPE, GATEWAY_TYPE, RAW_HELLO_REQUEST } from './rr-protocol.js';
+import { GATEWAY_HELLO_TYPE, GATEWAY_TYPE, GATEWAY_WORK_TYPE, RAW_HELLO_REQUEST } from './rr-protocol.js';
 
 /** Connections of the chain's undici Pool: as many as the load generator opens. */
 export const CHAIN_POOL_CONNECTIONS = 100;
@@ -80,11 +81,11 @@ switch (mode) {
     await app.register(streamersonGateway, { engine });
     const shards = Number(args[2] ?? '1');
     app.streamerson.route({ method: 'GET', url: HELLO_PATH, topic: args[1]!, type: GATEWAY_HELLO_TYPE, shards });
-    app.streamerson.route({ method: 'POST', url: ECHO_PATH, topic: args[1]!, type: GATEWAY_TYPE, shards });
+    app.streamerson.route({ method: 'POST', url: ECHO_PATH, topic: args[1]!, type: args[3] === 'work' ? GATEWAY_WORK_TYPE : GATEWAY_TYPE, shards });
     break;
   }
   default:
-    throw new Error(`usage: http-server echo | chain <upstream port> | streams <redis url> <topic> | gateway <redis url> <topic> [shards]; got ${mode}`);
+    throw new Error(`usage: http-server echo | chain <upstream port> | streams <redis url> <topic> | gateway <redis url> <topic> [shards] [work]; got ${mode}`);
 }
 
 await app.listen({ host: '127.0.0.1', port: 0 });

@@ -11,6 +11,8 @@ export const RR_GROUP = 'bench-rr';
 export const RR_TYPE = 'echo';
 /** Message type of the gateway's `POST /echo` route; our worker answers the HTTP body. */
 export const GATEWAY_TYPE = 'http-echo';
+/** Message type of `scale`'s `POST /echo` route whose handler does CPU work before it answers the body (see `rr-worker.ts`). */
+export const GATEWAY_WORK_TYPE = 'http-work';
 /** Message type of the gateway's `GET /hello` route; our worker answers `{"hello":"world"}`. */
 export const GATEWAY_HELLO_TYPE = 'http-hello';
 /** The payload the hand-written streams gateway sends for `GET /hello`; the raw worker answers it with `{"hello":"world"}`. */

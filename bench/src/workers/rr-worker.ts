@@ -1,11 +1,14 @@
 /**
  * The worker process of the request/reply scenario:
- * `node rr-worker.js ours|raw|raw-protocol <redis url> <topic> <concurrency> [consumer] [shards]`.
+ * `node rr-worker.js ours|raw|raw-protocol <redis url> <topic> <concurrency> [consumer] [shards] [work]`.
  *
  * - `ours`: a {@link Service} with `concurrency` handlers, echoing the payload
  *   (for the gateway's `POST /echo`, the request body; its `GET /hello` is
  *   answered `{"hello":"world"}`); member
  *   `consumer` (default `w1`) of the group, reading `shards` shards (default 1).
+ *   Requests of `GATEWAY_WORK_TYPE` first cost CPU: PBKDF2-SHA256 of the body
+ *   with `work` iterations (default 0), computed on the event loop, as a
+ *   handler's own work would be.
  * - `raw`: plain ioredis, `XREADGROUP COUNT <concurrency> BLOCK`, then one
  *   pipeline of every reply's XADD, the batch's XACK and the next XREADGROUP,
  *   so that a batch costs one round trip (the baseline must not be a straw man);
@@ -14,6 +17,7 @@
  *   (`RawRrFormat`): it answers requests of version 1 and of our type whose
  *   deadline has not passed, and acks the others unanswered.
  */
+import { pbkdf2Sync } from 'node:crypto';
 import { connect } from '@streamerson/core';
 import type { HttpRequest } from '@streamerson/gateway';
 import { Service } from '@streamerson/service';
@@ -24,6 +28,7 @@ import {
   isRawHello,
   GATEWAY_HELLO_TYPE,
   GATEWAY_TYPE,
+  GATEWAY_WORK_TYPE,
   PROTOCOL_REQUEST_HEADERS,
   PROTOCOL_REQUEST_ID,
   PROTOCOL_REQUEST_PAYLOAD,
@@ -42,13 +47,18 @@ type XReadGroupReply = [stream: string, entries: [id: string, fields: string[]][
 /** The arguments of a raw worker's reply XADD to one request, or undefined to ack it unanswered. */
 type RawAnswer = (fields: readonly string[]) => string[] | undefined;
 
-const [mode, url, topic, concurrencyText, consumerName, shardsText] = process.argv.slice(2);
+const [mode, url, topic, concurrencyText, consumerName, shardsText, workText] = process.argv.slice(2);
 if (url === undefined || topic === undefined || (mode !== 'ours' && mode !== 'raw' && mode !== 'raw-protocol')) {
-  throw new Error('usage: rr-worker ours|raw|raw-protocol <redis url> <topic> <concurrency> [consumer] [shards]');
+  throw new Error('usage: rr-worker ours|raw|raw-protocol <redis url> <topic> <concurrency> [consumer] [shards] [work]');
 }
 const concurrency = Number(concurrencyText ?? '100');
 const consumer = consumerName ?? 'w1';
 const shards = Number(shardsText ?? '1');
+const work = Number(workText ?? '0');
+/** Salt of the handler's CPU work; any fixed bytes. */
+const WORK_SALT = 'streamerson-bench';
+/** Bytes of key the CPU work derives (one SHA-256 block). */
+const WORK_KEY_BYTES = 32;
 let handled = 0;
 
 async function startOurs(): Promise<() => Promise<void>> {
@@ -59,6 +69,11 @@ async function startOurs(): Promise<() => Promise<void>> {
     return payload;
   });
   service.handle(GATEWAY_TYPE, (request: HttpRequest) => {
+    handled++;
+    return request.body;
+  });
+  service.handle(GATEWAY_WORK_TYPE, (request: HttpRequest) => {
+    pbkdf2Sync(JSON.stringify(request.body), WORK_SALT, work, WORK_KEY_BYTES, 'sha256');
     handled++;
     return request.body;
   });
