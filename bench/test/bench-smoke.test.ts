@@ -347,6 +347,15 @@ test('options: --quick, BENCH_N and bad input', () => {
   assert.throws(() => parseBenchArgs(['--n', '0']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--n"/ });
   assert.throws(() => parseBenchArgs(['nope']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"scenario"/ });
   assert.throws(() => parseBenchArgs([], { BENCH_N: 'x' }), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"BENCH_N"/ });
+  assert.deepEqual(parseBenchArgs([]).budget, { cpus: 0.3, periodMs: 10 });
+  assert.equal(parseBenchArgs([]).sharedMode, true);
+  assert.deepEqual(parseBenchArgs(['--budget', '0.5', '--budget-period=20']).budget, { cpus: 0.5, periodMs: 20 });
+  assert.equal(parseBenchArgs(['--no-budget']).budget, null);
+  assert.equal(parseBenchArgs(['--budget-only']).sharedMode, false);
+  assert.throws(() => parseBenchArgs(['--budget', '0']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--budget"/ });
+  assert.throws(() => parseBenchArgs(['--budget', 'lots']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--budget"/ });
+  assert.throws(() => parseBenchArgs(['--budget', '0.05', '--budget-period', '10']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--budget-period".*at least 1 ms/ });
+  assert.throws(() => parseBenchArgs(['--budget-only', '--no-budget']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--budget-only"/ });
 });
 
 test('raw same-format baseline: writes exactly the fields the producer of "ours" writes before the payload', async () => {

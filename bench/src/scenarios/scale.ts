@@ -90,6 +90,8 @@ export interface ScaleResult {
   readonly connections: number;
   readonly payloadBytes: number;
   readonly workIterations: number;
+  /** Least seconds a run of each curve's first configuration lasts (0: runs of `scaleRequests` as given). */
+  readonly runSeconds: number;
   readonly curves: readonly ScaleCurve[];
 }
 
@@ -150,13 +152,13 @@ interface RunningConfig {
 async function startWorkers(ctx: BenchContext, url: string, topic: string, count: number, shards: number, work: boolean, started: (c: ChildHandle) => void): Promise<ChildHandle[]> {
   const concurrency = String(ctx.options.rrWorkerConcurrency);
   const iterations = String(work ? ctx.options.scaleWorkIterations : 0);
-  return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const c = await startChild(RR_WORKER, ['ours', url, topic, concurrency, `w${i + 1}`, String(shards), iterations]);
-      started(c);
-      return budgeted(ctx, c, `worker ${i + 1}`);
-    }),
-  );
+  const workers: ChildHandle[] = [];
+  for (let i = 0; i < count; i++) {
+    const c = await startChild(RR_WORKER, ['ours', url, topic, concurrency, `w${i + 1}`, String(shards), iterations]);
+    started(c);
+    workers.push(await budgeted(ctx, c, `worker ${i + 1}`));
+  }
+  return workers;
 }
 
 function handledBy(workers: readonly ChildHandle[]): () => Promise<number> {
@@ -168,16 +170,13 @@ async function startHttpConfig(ctx: BenchContext, config: ScaleConfig, started: 
   const { httpConnections: connections, payloadBytes } = ctx.options;
   const topic = uniqueName('bench-scale');
   const role = (i: number): string => (config.gateways === 1 ? 'gateway' : `gateway ${i + 1}`);
-  const [gateways, workers] = await Promise.all([
-    Promise.all(
-      Array.from({ length: config.gateways }, async (_, i) => {
-        const gateway = await startChild(HTTP_SERVER, ['gateway', ctx.url, topic, '1', ...(config.work ? ['work'] : [])]);
-        started(gateway);
-        return budgeted(ctx, gateway, role(i));
-      }),
-    ),
-    startWorkers(ctx, ctx.url, topic, config.workers, 1, config.work, started),
-  ]);
+  const workers = await startWorkers(ctx, ctx.url, topic, config.workers, 1, config.work, started);
+  const gateways: ChildHandle[] = [];
+  for (let i = 0; i < config.gateways; i++) {
+    const gateway = await startChild(HTTP_SERVER, ['gateway', ctx.url, topic, '1', ...(config.work ? ['work'] : [])]);
+    started(gateway);
+    gateways.push(await budgeted(ctx, gateway, role(i)));
+  }
   const processes: Record<string, ChildHandle> = {};
   gateways.forEach((g, i) => (processes[role(i)] = g));
   workers.forEach((w, i) => (processes[`worker ${i + 1}`] = w));
@@ -257,19 +256,18 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
     const children: ChildHandle[] = [];
     const running: RunningConfig[] = [];
     try {
+      // The previous curve ended in budget mode: start this one's processes uncapped.
+      await enterMode(ctx, 'shared');
       const configs: Record<string, ScaleConfig> = {};
       const sides: Record<string, Side> = {};
-      const starts = await Promise.allSettled(
-        curve.configs.map((config) => (config.gateways === 0 ? startRrConfig : startHttpConfig)(ctx, config, (c) => children.push(c))),
-      );
-      for (const [i, start] of starts.entries()) {
-        if (start.status === 'rejected') continue;
-        running.push(start.value);
-        configs[scaleKey(curve.configs[i]!)] = curve.configs[i]!;
-        sides[scaleKey(curve.configs[i]!)] = start.value.side;
+      // One process at a time: many Node processes starting together on a small, busy machine miss their ready timeout.
+      for (const config of curve.configs) {
+        const start = config.gateways === 0 ? startRrConfig : startHttpConfig;
+        const started = await start(ctx, config, (c) => children.push(c));
+        running.push(started);
+        configs[scaleKey(config)] = config;
+        sides[scaleKey(config)] = started.side;
       }
-      const failed = starts.find((start): start is PromiseRejectedResult => start.status === 'rejected');
-      if (failed !== undefined) throw failed.reason;
       const runs: CurveRun[] = [];
       for (const mode of runModes(ctx)) {
         await enterMode(ctx, mode);
@@ -286,7 +284,7 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
       for (const config of running) await config.close();
     }
   }
-  return { connections, payloadBytes, workIterations: scaleWorkIterations, curves: results };
+  return { connections, payloadBytes, workIterations: scaleWorkIterations, runSeconds: scaleSeconds, curves: results };
 }
 
 const CURVE_TITLES: Readonly<Record<CurveName, string>> = Object.freeze({
@@ -319,7 +317,7 @@ function table(r: ScaleResult, curve: ScaleCurve, run: CurveRun): string[] {
   const cpus = run.budgetCpus;
   const budgetHeader = cpus === undefined ? ['', ''] : [' share of its budget used, by process | binds |', '---|---|'];
   return [
-    `**scale: ${CURVE_TITLES[curve.name]}${run.mode === 'budget' ? ', CPU budgets' : ''}** — ${curveSetup(r, curve)}; ${run.modeLabel}. N = ${int(c.n)} per run (the first configuration's runs last at least the least time), ${c.rounds} runs per configuration alternating after a warm-up of ${int(c.warmupN)}.`,
+    `**scale: ${CURVE_TITLES[curve.name]}${run.mode === 'budget' ? ', CPU budgets' : ''}** — ${curveSetup(r, curve)}; ${run.modeLabel}. N = ${int(c.n)} per run${r.runSeconds > 0 ? ` (raised from a calibration run so that a run of the first configuration lasts at least ${r.runSeconds} s)` : ''}, ${c.rounds} runs per configuration alternating after a warm-up of ${int(c.warmupN)}.`,
     '',
     `| configuration | req/s median (min–max) | × ${label(curve.configs[keys[0]!]!)} | p50 ms | p99 ms | CPU µs per request, by process |${budgetHeader[0]}`,
     `|---|---|---|---|---|---|${budgetHeader[1]}`,
