@@ -6,10 +6,12 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { StreamersonError } from '@streamerson/core';
+import { budgeted } from './budget/modes.js';
+import type { BenchContext } from './context.js';
 import type { ChildQueryReply, ChildReady, ParentMessage } from './workers/ipc.js';
 
-/** Longest wait for a child to report ready. */
-export const DEFAULT_CHILD_READY_TIMEOUT_MS = 15_000;
+/** Longest wait for a child to report ready: a bound for a child that hangs, generous because a busy 2-core machine starting several Node processes at once takes seconds for each. */
+export const DEFAULT_CHILD_READY_TIMEOUT_MS = 60_000;
 /** Grace time after `stop` before the child is killed. */
 export const DEFAULT_CHILD_STOP_GRACE_MS = 5_000;
 
@@ -103,6 +105,31 @@ function handle(child: ChildProcess, ready: ChildReady): ChildHandle {
       return stopping;
     },
   };
+}
+
+/**
+ * Starts a server process of a scenario (see {@link startChild}): `started`
+ * hears of it at once, so that the caller stops it even if what follows
+ * fails; then it goes into a CPU budget of its own when the run has budgets
+ * (`label` names it in errors).
+ */
+export async function startServer(ctx: BenchContext, script: URL, args: readonly string[], label: string, started: (c: ChildHandle) => void): Promise<ChildHandle> {
+  const c = await startChild(script, args);
+  started(c);
+  return budgeted(ctx, c, label);
+}
+
+/**
+ * Awaits every start in `starts` (children start in parallel: on two cores
+ * that halves the wait), hands each value that came about to `keep` so that
+ * the caller can release it, then throws the first failure, if any.
+ */
+export async function startAll<T>(starts: readonly Promise<T>[], keep: (value: T) => void = () => undefined): Promise<T[]> {
+  const settled = await Promise.allSettled(starts);
+  for (const s of settled) if (s.status === 'fulfilled') keep(s.value);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
 /** Stops every child, even when some fail to stop. */

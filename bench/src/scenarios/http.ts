@@ -14,8 +14,8 @@
  * `httpMinSeconds` over its measured runs.
  */
 import { uniqueName } from '@streamerson/testkit';
-import { budgeted, describeMode, enterMode, modeSuffix, runModes } from '../budget/modes.js';
-import { startChild, stopAll, type ChildHandle } from '../child.js';
+import { describeMode, enterMode, modeSuffix, runModes } from '../budget/modes.js';
+import { startAll, startServer, stopAll, type ChildHandle } from '../child.js';
 import type { BenchContext } from '../context.js';
 import { int } from '../format.js';
 import { describeCall, echoCall, HELLO_CALL, type HttpCall } from '../http-calls.js';
@@ -45,13 +45,6 @@ export interface HttpTarget {
   start(ctx: BenchContext, started: (child: ChildHandle) => void): Promise<RunningTarget>;
 }
 
-/** Starts a server process of a target, in a CPU budget of its own when the run has budgets. */
-async function child(ctx: BenchContext, started: (c: ChildHandle) => void, label: string, script: URL, args: readonly string[]): Promise<ChildHandle> {
-  const c = await startChild(script, args);
-  started(c);
-  return budgeted(ctx, c, label);
-}
-
 /** Lowest acceptable req/s of our gateway relative to each baseline, on shared cores. */
 export const GATEWAY_TARGETS = Object.freeze({ chain: 1.5, moleculer: 2, streams: 1.0 });
 /** Lowest acceptable req/s of our gateway relative to each baseline, every server process in its CPU budget. */
@@ -65,23 +58,23 @@ export const HTTP_TARGETS: Readonly<Record<string, HttpTarget>> = Object.freeze(
     label: 'Streamerson gateway → Service worker',
     start: async (ctx, started) => {
       const topic = uniqueName('bench-http-gateway');
-      const worker = await child(ctx, started, 'worker', RR_WORKER, ['ours', ctx.url, topic, String(ctx.options.rrWorkerConcurrency)]);
-      const gateway = await child(ctx, started, 'gateway', HTTP_SERVER, ['gateway', ctx.url, topic]);
+      const worker = await startServer(ctx, RR_WORKER, ['ours', ctx.url, topic, String(ctx.options.rrWorkerConcurrency)], 'worker', started);
+      const gateway = await startServer(ctx, HTTP_SERVER, ['gateway', ctx.url, topic], 'gateway', started);
       return { port: gateway.ready.port!, processes: { gateway, worker }, backend: worker };
     },
   },
   fastify: {
     label: 'bare Fastify (no hop)',
     start: async (ctx, started) => {
-      const server = await child(ctx, started, 'fastify', HTTP_SERVER, ['echo']);
+      const server = await startServer(ctx, HTTP_SERVER, ['echo'], 'fastify', started);
       return { port: server.ready.port!, processes: { fastify: server }, backend: server };
     },
   },
   chain: {
     label: 'Fastify → undici Pool → Fastify',
     start: async (ctx, started) => {
-      const back = await child(ctx, started, 'back', HTTP_SERVER, ['echo']);
-      const front = await child(ctx, started, 'front', HTTP_SERVER, ['chain', String(back.ready.port)]);
+      const back = await startServer(ctx, HTTP_SERVER, ['echo'], 'back', started);
+      const front = await startServer(ctx, HTTP_SERVER, ['chain', String(back.ready.port)], 'front', started);
       return { port: front.ready.port!, processes: { front, back }, backend: back };
     },
   },
@@ -89,8 +82,8 @@ export const HTTP_TARGETS: Readonly<Record<string, HttpTarget>> = Object.freeze(
     label: 'moleculer-web → Moleculer (Redis transporter)',
     start: async (ctx, started) => {
       const namespace = uniqueName('bench');
-      const service = await child(ctx, started, 'moleculer service', MOLECULER_NODE, ['service', ctx.url, namespace]);
-      const gateway = await child(ctx, started, 'moleculer-web', MOLECULER_NODE, ['gateway', ctx.url, namespace]);
+      const service = await startServer(ctx, MOLECULER_NODE, ['service', ctx.url, namespace], 'moleculer service', started);
+      const gateway = await startServer(ctx, MOLECULER_NODE, ['gateway', ctx.url, namespace], 'moleculer-web', started);
       return { port: gateway.ready.port!, processes: { 'moleculer-web': gateway, 'moleculer service': service }, backend: service };
     },
   },
@@ -98,8 +91,8 @@ export const HTTP_TARGETS: Readonly<Record<string, HttpTarget>> = Object.freeze(
     label: 'hand-written streams gateway (Fastify, raw ioredis)',
     start: async (ctx, started) => {
       const topic = uniqueName('bench-http-streams');
-      const worker = await child(ctx, started, 'streams worker', RR_WORKER, ['raw', ctx.url, topic, String(ctx.options.rrWorkerConcurrency)]);
-      const gateway = await child(ctx, started, 'streams gateway', HTTP_SERVER, ['streams', ctx.url, topic]);
+      const worker = await startServer(ctx, RR_WORKER, ['raw', ctx.url, topic, String(ctx.options.rrWorkerConcurrency)], 'streams worker', started);
+      const gateway = await startServer(ctx, HTTP_SERVER, ['streams', ctx.url, topic], 'streams gateway', started);
       return { port: gateway.ready.port!, processes: { gateway, worker }, backend: worker };
     },
   },
@@ -143,12 +136,14 @@ export async function runHttp(ctx: BenchContext): Promise<ComparisonReport[]> {
   const calls = [HELLO_CALL, echoCall(JSON.stringify(makePayload(0, payloadBytes)))];
   const children: ChildHandle[] = [];
   try {
+    const entries = Object.entries(HTTP_TARGETS);
+    const running = await startAll(entries.map(([, target]) => target.start(ctx, (c) => children.push(c))));
     const targets: Record<string, RunningTarget> = {};
     const labels: Record<string, string> = {};
-    for (const [key, target] of Object.entries(HTTP_TARGETS)) {
-      targets[key] = await target.start(ctx, (c) => children.push(c));
+    entries.forEach(([key, target], i) => {
+      targets[key] = running[i]!;
       labels[key] = target.label;
-    }
+    });
     const reports: ComparisonReport[] = [];
     for (const call of calls) {
       for (const mode of runModes(ctx)) {

@@ -13,8 +13,8 @@
 import { connect } from '@streamerson/core';
 import { Client } from '@streamerson/service';
 import { uniqueName, waitFor } from '@streamerson/testkit';
-import { budgeted, describeMode, enterMode, modeSuffix, runModes } from '../budget/modes.js';
-import { startChild, stopAll, type ChildHandle } from '../child.js';
+import { describeMode, enterMode, modeSuffix, runModes } from '../budget/modes.js';
+import { startAll, startServer, stopAll, type ChildHandle } from '../child.js';
 import type { BenchContext } from '../context.js';
 import { int } from '../format.js';
 import { driveRequests, type Requester } from '../load.js';
@@ -67,17 +67,18 @@ export async function runRequestReply(ctx: BenchContext): Promise<ComparisonRepo
   const rawTopic = uniqueName('bench-rr-raw');
   const sameFormatTopic = uniqueName('bench-rr-raw-protocol');
   const workerArgs = (mode: string, topic: string): string[] => [mode, ctx.url, topic, String(rrWorkerConcurrency)];
-  let oursWorker: ChildHandle | undefined;
-  let rawWorker: ChildHandle | undefined;
-  let sameFormatWorker: ChildHandle | undefined;
+  const workers: ChildHandle[] = [];
   const engine = await connect(ctx.url);
   const client = new Client(engine);
   const raw = new RawRequestClient(ctx.url, rawTopic);
   const sameFormat = new RawRequestClient(ctx.url, sameFormatTopic, 'protocol');
   try {
-    oursWorker = await budgeted(ctx, await startChild(WORKER_SCRIPT, workerArgs('ours', oursTopic)), 'worker');
-    rawWorker = await budgeted(ctx, await startChild(WORKER_SCRIPT, workerArgs('raw', rawTopic)), 'raw worker');
-    sameFormatWorker = await budgeted(ctx, await startChild(WORKER_SCRIPT, workerArgs('raw-protocol', sameFormatTopic)), 'raw same-format worker');
+    const push = (c: ChildHandle): void => void workers.push(c);
+    const [oursWorker, rawWorker, sameFormatWorker] = (await startAll([
+      startServer(ctx, WORKER_SCRIPT, workerArgs('ours', oursTopic), 'worker', push),
+      startServer(ctx, WORKER_SCRIPT, workerArgs('raw', rawTopic), 'raw worker', push),
+      startServer(ctx, WORKER_SCRIPT, workerArgs('raw-protocol', sameFormatTopic), 'raw same-format worker', push),
+    ])) as [ChildHandle, ChildHandle, ChildHandle];
     const reports: ComparisonReport[] = [];
     const settings = rrConcurrency.flatMap((concurrency) => runModes(ctx).map((mode) => ({ concurrency, mode })));
     for (const { concurrency, mode } of settings) {
@@ -110,7 +111,7 @@ export async function runRequestReply(ctx: BenchContext): Promise<ComparisonRepo
     await client.close();
     await raw.close();
     await sameFormat.close();
-    await stopAll([oursWorker, rawWorker, sameFormatWorker]);
+    await stopAll(workers);
     await engine.close();
     await ctx.admin.del(oursTopic, rawTopic, sameFormatTopic);
   }

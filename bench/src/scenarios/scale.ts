@@ -28,7 +28,7 @@ import { startRedisCluster, uniqueName, type RedisClusterHandle } from '@streame
 import type { Redis } from 'ioredis';
 import { budgeted, describeMode, enterMode, runModes, type RunMode } from '../budget/modes.js';
 import { binding, describeUse } from '../budget/use.js';
-import { startChild, stopAll, type ChildHandle } from '../child.js';
+import { startAll, startServer, stopAll, type ChildHandle } from '../child.js';
 import { serverCpuMs, rawConnection, type BenchContext } from '../context.js';
 import { fixed, int } from '../format.js';
 import { echoCall } from '../http-calls.js';
@@ -152,13 +152,11 @@ interface RunningConfig {
 async function startWorkers(ctx: BenchContext, url: string, topic: string, count: number, shards: number, work: boolean, started: (c: ChildHandle) => void): Promise<ChildHandle[]> {
   const concurrency = String(ctx.options.rrWorkerConcurrency);
   const iterations = String(work ? ctx.options.scaleWorkIterations : 0);
-  const workers: ChildHandle[] = [];
-  for (let i = 0; i < count; i++) {
-    const c = await startChild(RR_WORKER, ['ours', url, topic, concurrency, `w${i + 1}`, String(shards), iterations]);
-    started(c);
-    workers.push(await budgeted(ctx, c, `worker ${i + 1}`));
-  }
-  return workers;
+  return startAll(
+    Array.from({ length: count }, (_, i) =>
+      startServer(ctx, RR_WORKER, ['ours', url, topic, concurrency, `w${i + 1}`, String(shards), iterations], `worker ${i + 1}`, started),
+    ),
+  );
 }
 
 function handledBy(workers: readonly ChildHandle[]): () => Promise<number> {
@@ -170,13 +168,14 @@ async function startHttpConfig(ctx: BenchContext, config: ScaleConfig, started: 
   const { httpConnections: connections, payloadBytes } = ctx.options;
   const topic = uniqueName('bench-scale');
   const role = (i: number): string => (config.gateways === 1 ? 'gateway' : `gateway ${i + 1}`);
-  const workers = await startWorkers(ctx, ctx.url, topic, config.workers, 1, config.work, started);
-  const gateways: ChildHandle[] = [];
-  for (let i = 0; i < config.gateways; i++) {
-    const gateway = await startChild(HTTP_SERVER, ['gateway', ctx.url, topic, '1', ...(config.work ? ['work'] : [])]);
-    started(gateway);
-    gateways.push(await budgeted(ctx, gateway, role(i)));
-  }
+  const [workers, gateways] = (await startAll([
+    startWorkers(ctx, ctx.url, topic, config.workers, 1, config.work, started),
+    startAll(
+      Array.from({ length: config.gateways }, (_, i) =>
+        startServer(ctx, HTTP_SERVER, ['gateway', ctx.url, topic, '1', ...(config.work ? ['work'] : [])], role(i), started),
+      ),
+    ),
+  ])) as [ChildHandle[], ChildHandle[]];
   const processes: Record<string, ChildHandle> = {};
   gateways.forEach((g, i) => (processes[role(i)] = g));
   workers.forEach((w, i) => (processes[`worker ${i + 1}`] = w));
@@ -260,14 +259,14 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
       await enterMode(ctx, 'shared');
       const configs: Record<string, ScaleConfig> = {};
       const sides: Record<string, Side> = {};
-      // One process at a time: many Node processes starting together on a small, busy machine miss their ready timeout.
-      for (const config of curve.configs) {
-        const start = config.gateways === 0 ? startRrConfig : startHttpConfig;
-        const started = await start(ctx, config, (c) => children.push(c));
-        running.push(started);
+      const startedConfigs = await startAll(
+        curve.configs.map((config) => (config.gateways === 0 ? startRrConfig : startHttpConfig)(ctx, config, (c) => children.push(c))),
+        (config) => running.push(config),
+      );
+      curve.configs.forEach((config, i) => {
         configs[scaleKey(config)] = config;
-        sides[scaleKey(config)] = started.side;
-      }
+        sides[scaleKey(config)] = startedConfigs[i]!.side;
+      });
       const runs: CurveRun[] = [];
       for (const mode of runModes(ctx)) {
         await enterMode(ctx, mode);

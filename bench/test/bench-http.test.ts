@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { stopAll, type ChildHandle } from '../src/child.js';
+import { HELLO_CALL } from '../src/http-calls.js';
+import type { ScenarioName } from '../src/options.js';
+import type { ComparisonReport } from '../src/scenario.js';
+import { HTTP_TARGETS, requestsPerRun } from '../src/scenarios/http.js';
+import { assertModes, assertRendered, assertReport, SMALL, useSmoke } from './smoke.js';
+
+const smoke = useSmoke();
+
+async function runComparisons(name: ScenarioName): Promise<readonly ComparisonReport[]> {
+  return (await smoke.run(name)) as readonly ComparisonReport[];
+}
+
+test('http: every HTTP target answers every GET /hello and POST /echo with the expected body, with each process\'s CPU', async () => {
+  const reports = await runComparisons('http');
+  assert.deepEqual(reports.map((r) => r.name), smoke.inModes('HTTP GET /hello', 'HTTP POST /echo'));
+  const roles: Record<string, readonly string[]> = {
+    ours: ['gateway', 'worker'],
+    fastify: ['fastify'],
+    chain: ['front', 'back'],
+    moleculer: ['moleculer-web', 'moleculer service'],
+    streams: ['gateway', 'worker'],
+  };
+  for (const report of reports) {
+    assertReport(report, SMALL, Object.keys(roles), (side) => roles[side]!);
+    for (const side of Object.values(report.comparison.sides)) assert.ok(side.latencyMs !== undefined && side.latencyMs.p99.median > 0);
+    assert.deepEqual(report.verdicts.map((v) => `${v.metric} ${v.baseline}`), ['ratio chain', 'ratio moleculer', 'ratio streams', 'p99Ratio chain']);
+  }
+  assertModes(smoke, reports);
+});
+
+test('http: runs are raised from a calibration run so that our gateway carries the load at least httpMinSeconds', async () => {
+  const children: ChildHandle[] = [];
+  try {
+    const target = await HTTP_TARGETS['ours']!.start(smoke.ctx, (c) => children.push(c));
+    const minSeconds = 0.5;
+    const sized = { ...smoke.ctx, options: { ...smoke.ctx.options, httpMinSeconds: minSeconds, rounds: 2 } };
+    const { n, rate } = await requestsPerRun(sized, target, HELLO_CALL, smoke.ctx.options.httpConnections);
+    assert.ok(rate > 0, 'the calibration run measured a rate');
+    assert.ok(n >= SMALL, 'never fewer than httpRequests');
+    assert.ok((n * 2) / rate >= minSeconds, `2 runs of ${n} at ${Math.round(rate)} req/s last at least ${minSeconds} s`);
+    const unsized = await requestsPerRun({ ...sized, options: { ...sized.options, httpMinSeconds: 0 } }, target, HELLO_CALL, smoke.ctx.options.httpConnections);
+    assert.deepEqual(unsized, { n: SMALL, rate: 0 }, 'without a least time, httpRequests as given and no calibration run');
+  } finally {
+    await stopAll(children);
+  }
+});
+
+test('report: both HTTP calls appear in the Markdown and the chart, in each mode', () => {
+  assertRendered(smoke, 'bench-http', {
+    rows: ['HTTP GET /hello', 'HTTP POST /echo'],
+    budgetRows: ['HTTP GET /hello, CPU budgets', 'HTTP POST /echo, CPU budgets'],
+    sections: [],
+    chart: [/HTTP GET \/hello/, /HTTP POST \/echo/],
+  });
+});

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CLIENT_PROCESS, SERVER_PROCESS } from '../src/measure.js';
+import { REGISTRY } from '../src/registry.js';
+import type { ScaleResult } from '../src/scenarios/scale.js';
+import { assertRendered, SMALL, useSmoke } from './smoke.js';
+
+const smoke = useSmoke();
+
+test('scale: every configuration of every curve answers every request, with the CPU of each of its processes, in each mode', async () => {
+  const result = (await smoke.run('scale')) as ScaleResult;
+  assert.deepEqual(result.curves.map((c) => c.name), ['workers', 'gateways', 'redis']);
+  const expected: Record<string, string[]> = {
+    workers: ['g1-w1', 'g1-w2'],
+    gateways: ['g1-w2', 'g2-w2'],
+    redis: ['g0-w2', 'g0-w2-cluster'],
+  };
+  for (const curve of result.curves) {
+    assert.deepEqual(curve.runs.map((r) => r.mode), smoke.modes(), curve.name);
+    for (const run of curve.runs) {
+      const c = run.comparison;
+      assert.deepEqual(Object.keys(c.sides), expected[curve.name], curve.name);
+      for (const [key, side] of Object.entries(c.sides)) {
+        const config = curve.configs[key]!;
+        const gateways = config.gateways === 1 ? ['gateway'] : Array.from({ length: config.gateways }, (_, i) => `gateway ${i + 1}`);
+        const workers = Array.from({ length: config.workers }, (_, i) => `worker ${i + 1}`);
+        const masters = config.cluster ? ['master 1', 'master 2', 'master 3'] : [];
+        assert.equal(side.runs.length, 1);
+        for (const sample of side.runs) {
+          assert.equal(sample.processed, SMALL);
+          assert.equal(sample.verified, SMALL, `${curve.name} ${key}: the workers together handled every request`);
+          assert.deepEqual(Object.keys(sample.cpuMs), [CLIENT_PROCESS, SERVER_PROCESS, ...(config.gateways === 0 ? [...masters, ...workers] : [...gateways, ...workers])]);
+          for (const name of [...gateways.slice(0, config.gateways), ...workers, ...masters]) assert.ok(sample.cpuMs[name]! > 0, `${curve.name} ${key}: ${name} worked`);
+        }
+        assert.ok(side.latencyMs !== undefined && side.latencyMs.p99.median >= side.latencyMs.p50.median);
+      }
+    }
+  }
+  const verdicts = REGISTRY.scale.verdicts(result).map((v) => `${v.name}: ${v.verdict.side} vs ${v.verdict.baseline}`);
+  assert.deepEqual(
+    verdicts,
+    smoke.modes().includes('budget')
+      ? ['scale: workers, CPU budgets: 1 gateway, 2 workers, redis-server vs 1 gateway, 1 worker, redis-server', 'scale: gateways, CPU budgets: 2 gateways, 2 workers, redis-server vs 1 gateway, 2 workers, redis-server']
+      : [],
+  );
+});
+
+test('report: every scale curve appears in the Markdown and the chart, in each mode', () => {
+  assertRendered(smoke, 'bench-scale', {
+    rows: [],
+    budgetRows: ['scale: workers, CPU budgets', 'scale: gateways, CPU budgets'],
+    sections: ['**scale: workers**', '**scale: gateways**', '**scale: Redis**'],
+    chart: [/scale: workers/, /scale: gateways/, /scale: Redis/],
+  });
+});
