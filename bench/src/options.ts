@@ -59,6 +59,10 @@ export const DEFAULT_HTTP_CONNECTIONS = 100;
 export const DEFAULT_SCALE_WORKERS = Object.freeze([1, 2, 4]);
 /** Gateway processes of the gateway path that `scale`'s gateway curve measures. */
 export const DEFAULT_SCALE_GATEWAYS = Object.freeze([1, 2]);
+/** Echo workers behind the gateways of `scale`'s gateway curve: enough that they do not bind. */
+export const DEFAULT_SCALE_GATEWAY_WORKERS = 2;
+/** Workers of `scale`'s Redis curve. */
+export const DEFAULT_SCALE_REDIS_WORKERS = 2;
 /**
  * PBKDF2-SHA256 iterations of the handler's CPU work in `scale`'s worker
  * curve: about 250 µs of CPU per request on a 2020s server core, several times
@@ -152,6 +156,10 @@ export interface BenchOptions {
   readonly scaleWorkers: readonly number[];
   /** Gateway process counts of `scale`'s gateway curve; default {@link DEFAULT_SCALE_GATEWAYS}. */
   readonly scaleGateways: readonly number[];
+  /** Workers of `scale`'s gateway curve; default {@link DEFAULT_SCALE_GATEWAY_WORKERS}. */
+  readonly scaleGatewayWorkers: number;
+  /** Workers of `scale`'s Redis curve; default {@link DEFAULT_SCALE_REDIS_WORKERS}. */
+  readonly scaleRedisWorkers: number;
   /** PBKDF2 iterations of the handler's CPU work in `scale`'s worker curve; default {@link DEFAULT_SCALE_WORK_ITERATIONS}. */
   readonly scaleWorkIterations: number;
   /** Least seconds per run of the slowest configuration of each `scale` curve; default {@link DEFAULT_SCALE_SECONDS}, 0 with `--quick`. */
@@ -279,6 +287,8 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     httpConnections: DEFAULT_HTTP_CONNECTIONS,
     scaleWorkers: DEFAULT_SCALE_WORKERS,
     scaleGateways: DEFAULT_SCALE_GATEWAYS,
+    scaleGatewayWorkers: DEFAULT_SCALE_GATEWAY_WORKERS,
+    scaleRedisWorkers: DEFAULT_SCALE_REDIS_WORKERS,
     scaleWorkIterations: DEFAULT_SCALE_WORK_ITERATIONS,
     scaleRequests: quick ? QUICK_PRESET.scaleRequests : DEFAULT_SCALE_REQUESTS,
     scaleSeconds: quick ? QUICK_PRESET.scaleSeconds : DEFAULT_SCALE_SECONDS,

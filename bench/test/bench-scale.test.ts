@@ -12,8 +12,8 @@ test('scale: every configuration of every curve answers every request, with the 
   assert.deepEqual(result.curves.map((c) => c.name), ['workers', 'gateways', 'redis']);
   const expected: Record<string, string[]> = {
     workers: ['g1-w1', 'g1-w2'],
-    gateways: ['g1-w2', 'g2-w2'],
-    redis: ['g0-w2', 'g0-w2-cluster'],
+    gateways: ['g1-w1', 'g2-w1'],
+    redis: ['g0-w1', 'g0-w1-cluster'],
   };
   for (const curve of result.curves) {
     assert.deepEqual(curve.runs.map((r) => r.mode), smoke.modes(), curve.name);
@@ -40,7 +40,7 @@ test('scale: every configuration of every curve answers every request, with the 
   assert.deepEqual(
     verdicts,
     smoke.modes().includes('budget')
-      ? ['scale: workers, CPU budgets: 1 gateway, 2 workers, redis-server vs 1 gateway, 1 worker, redis-server', 'scale: gateways, CPU budgets: 2 gateways, 2 workers, redis-server vs 1 gateway, 2 workers, redis-server']
+      ? ['scale: workers, CPU budgets: 1 gateway, 2 workers, redis-server vs 1 gateway, 1 worker, redis-server', 'scale: gateways, CPU budgets: 2 gateways, 1 worker, redis-server vs 1 gateway, 1 worker, redis-server']
       : [],
   );
 });
@@ -48,8 +48,9 @@ test('scale: every configuration of every curve answers every request, with the 
 test('report: every scale curve appears in the Markdown and the chart, in each mode', () => {
   assertRendered(smoke, 'bench-scale', {
     rows: [],
+    modeRows: [],
     budgetRows: ['scale: workers, CPU budgets', 'scale: gateways, CPU budgets'],
-    sections: ['**scale: workers**', '**scale: gateways**', '**scale: Redis**'],
+    sections: smoke.inModes('**scale: workers', '**scale: gateways', '**scale: Redis').map((s) => `${s}**`),
     chart: [/scale: workers/, /scale: gateways/, /scale: Redis/],
   });
 });

@@ -121,8 +121,9 @@ test('memory: bytes per entry of both sides at each payload size', async () => {
 test('report: the scenarios of this file appear in the Markdown and the chart; the smoke files together cover every scenario', () => {
   assert.deepEqual(Object.values(SMOKE_COVERAGE).flat().sort(), [...SCENARIOS].sort(), 'every registered scenario has a smoke test');
   assertRendered(smoke, 'bench-smoke', {
-    rows: ['produce', 'consume', 'CLI produce/tap', 'consume vs BullMQ', 'request/reply c=1', 'request/reply c=100', 'memory 500 B', 'slow consumer RSS at 10× overload', 'slow service RSS at 10× overload'],
-    budgetRows: ['request/reply c=1, CPU budgets', 'request/reply c=100, CPU budgets'],
+    rows: ['produce', 'consume', 'CLI produce/tap', 'consume vs BullMQ', 'memory 500 B', 'slow consumer RSS at 10× overload', 'slow service RSS at 10× overload'],
+    modeRows: ['request/reply c=1', 'request/reply c=100'],
+    budgetRows: [],
     sections: ['| 500 B |', '**fan-out**', '**rss (gateway path)**', '**rss (slow consumer)**'],
     chart: [/request\/reply c=100/, /CLI produce\/tap/, /fan-out to 50 WebSocket subscribers/, /rss: resident memory/],
   });

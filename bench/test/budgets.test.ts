@@ -8,6 +8,9 @@ import { test } from 'node:test';
 import { waitFor } from '@streamerson/testkit';
 import { CpuBudgets } from '../src/budget/budgets.js';
 import { findCpuController, quotaUs } from '../src/budget/cgroup.js';
+import { runModes } from '../src/budget/modes.js';
+import type { BenchContext } from '../src/context.js';
+import { parseBenchArgs } from '../src/options.js';
 
 const V1_MOUNTS = [
   '30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755',
@@ -45,6 +48,15 @@ test('cgroups: a budget is a quota per period', () => {
   assert.equal(quotaUs(0.3, 10_000), 3_000);
   assert.equal(quotaUs(1.5, 100_000), 150_000);
   assert.equal(quotaUs(null, 10_000), null);
+});
+
+test('modes: shared cores, then budgets where they are set up; --budget-only drops the shared runs unless there are no budgets', () => {
+  const context = (args: string[], budgets: boolean): BenchContext =>
+    ({ options: parseBenchArgs(args), budgets: budgets ? ({} as CpuBudgets) : null }) as BenchContext;
+  assert.deepEqual(runModes(context([], true)), ['shared', 'budget']);
+  assert.deepEqual(runModes(context([], false)), ['shared']);
+  assert.deepEqual(runModes(context(['--budget-only'], true)), ['budget']);
+  assert.deepEqual(runModes(context(['--budget-only'], false)), ['shared']);
 });
 
 /** Starts a Node process that, when told to, spins for `ms` of wall time and prints the CPU time it got, in ms. */

@@ -57,7 +57,8 @@ export function useSmoke(): Smoke {
   before(async () => {
     server = await startRedis();
     admin = rawConnection(server.url);
-    const parsed = parseBenchArgs(['--n', String(N), '--rounds', '1', '--no-write']);
+    // One mode: where budgets can be set, budget mode only (the shared-cores runs are the same code without the caps), which halves the runs.
+    const parsed = parseBenchArgs(['--n', String(N), '--rounds', '1', '--no-write', '--budget-only']);
     budgets = await openBudgets(parsed, () => undefined);
     await budgets?.place(server.pid, 'redis-server');
     ctx = {
@@ -78,6 +79,8 @@ export function useSmoke(): Smoke {
         httpConnections: 20,
         scaleWorkers: [1, 2],
         scaleGateways: [1, 2],
+        scaleGatewayWorkers: 1,
+        scaleRedisWorkers: 1,
         scaleWorkIterations: 100,
         scaleRequests: SMALL,
         scaleSeconds: 0,
@@ -152,9 +155,11 @@ export function assertReport(report: ComparisonReport, n: number, sides: readonl
   for (const v of report.verdicts) assert.ok(Number.isFinite(v.value), `${report.name}: ${v.metric} is a number`);
 }
 
-/** What a file's report must show: summary rows (in every mode, or in budget mode only), sections, chart titles. */
+/** What a file's report must show: summary rows (of scenarios without modes, of each mode run, of budget mode only), sections, chart titles. */
 export interface ExpectedReport {
   readonly rows: readonly string[];
+  /** Named as in shared mode; expected in each mode the file ran. */
+  readonly modeRows: readonly string[];
   readonly budgetRows: readonly string[];
   readonly sections: readonly string[];
   readonly chart: readonly RegExp[];
@@ -167,9 +172,12 @@ export function assertRendered(smoke: Smoke, file: string, expected: ExpectedRep
   const machine = { cpuModel: 'cpu', cores: 1, memoryGiB: 1, os: 'os', node: 'v', redisServer: 'r' };
   const result: BenchResult = { date: '2026-01-01T00:00:00.000Z', machine, options: smoke.ctx.options, budget, results: smoke.results };
   const markdown = formatMarkdown(result);
-  const rowNames = budget === null ? expected.rows : [...expected.rows, ...expected.budgetRows];
+  const rowNames = [...expected.rows, ...smoke.inModes(...expected.modeRows), ...(budget === null ? [] : expected.budgetRows)];
   for (const row of rowNames) assert.match(markdown, new RegExp(`^\\| ${row.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\|`, 'm'), `summary row ${row}`);
   if (budget !== null) assert.match(markdown, /^CPU budgets: 0\.3 CPU per server process/m);
+  if (budget !== null && expected.modeRows.length + expected.budgetRows.length > 0) {
+    assert.match(markdown, /\| share of its budget used, by process \| binds \|/, 'budget-mode tables show each process\'s use of its budget');
+  }
   else assert.match(markdown, /^CPU budgets: none/m);
   for (const section of expected.sections) assert.ok(markdown.includes(section), section);
   const svg = formatChart(result);

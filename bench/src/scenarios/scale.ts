@@ -9,9 +9,9 @@
  *   with 1, 2 and 4 `Service` workers whose handler does fixed CPU work per
  *   request (PBKDF2, `scaleWorkIterations`), so that the workers bind;
  * - `gateways`: 1 and 2 gateways, the load spread over both, in front of
- *   {@link SCALE_GATEWAY_WORKERS} echo workers, so that the gateways bind;
+ *   `scaleGatewayWorkers` echo workers, so that the gateways bind;
  * - `redis`: request/reply without HTTP — `Client`s in the bench process
- *   are the load generator — against {@link SCALE_REDIS_WORKERS} workers,
+ *   are the load generator — against `scaleRedisWorkers` workers,
  *   on the standalone redis-server and on a 3-master Cluster with a budget per
  *   master, the topic in {@link SCALE_REDIS_SHARDS} shards spread evenly
  *   over the masters, so that Redis binds first.
@@ -42,10 +42,6 @@ import { httpSide } from './http.js';
 const HTTP_SERVER = new URL('../workers/http-server.js', import.meta.url);
 const RR_WORKER = new URL('../workers/rr-worker.js', import.meta.url);
 
-/** Echo workers behind the gateways of the `gateways` curve: enough that they do not bind. */
-export const SCALE_GATEWAY_WORKERS = 2;
-/** Workers of the `redis` curve. */
-export const SCALE_REDIS_WORKERS = 2;
 /** Masters of the `redis` curve's Cluster. */
 export const SCALE_CLUSTER_MASTERS = 3;
 /** Shards of the `redis` curve's topic: two per master. */
@@ -112,13 +108,13 @@ function label(config: ScaleConfig): string {
 
 /** The curves of a run: the configurations of each. */
 function curves(ctx: BenchContext): { name: CurveName; configs: ScaleConfig[] }[] {
-  const { scaleWorkers, scaleGateways } = ctx.options;
+  const { scaleWorkers, scaleGateways, scaleGatewayWorkers, scaleRedisWorkers } = ctx.options;
   return [
     { name: 'workers', configs: scaleWorkers.map((workers) => ({ gateways: 1, workers, work: true, cluster: false })) },
-    { name: 'gateways', configs: scaleGateways.map((gateways) => ({ gateways, workers: SCALE_GATEWAY_WORKERS, work: false, cluster: false })) },
+    { name: 'gateways', configs: scaleGateways.map((gateways) => ({ gateways, workers: scaleGatewayWorkers, work: false, cluster: false })) },
     {
       name: 'redis',
-      configs: [false, true].map((cluster) => ({ gateways: 0, workers: SCALE_REDIS_WORKERS, work: false, cluster })),
+      configs: [false, true].map((cluster) => ({ gateways: 0, workers: scaleRedisWorkers, work: false, cluster })),
     },
   ];
 }
@@ -293,13 +289,14 @@ const CURVE_TITLES: Readonly<Record<CurveName, string>> = Object.freeze({
 });
 
 function curveSetup(r: ScaleResult, curve: ScaleCurve): string {
+  const workers = plural(Object.values(curve.configs)[0]!.workers, 'worker');
   switch (curve.name) {
     case 'workers':
       return `the gateway path (autocannon, ${int(r.connections)} connections, POST /echo of ~${r.payloadBytes} B JSON) with 1 gateway and a growing group of \`Service\` workers whose handler first derives a key from the body (PBKDF2-SHA256, ${int(r.workIterations)} iterations: CPU work on the event loop), so that the workers bind`;
     case 'gateways':
-      return `the same load spread over 1 or 2 gateways (connections in turn), in front of ${SCALE_GATEWAY_WORKERS} echo workers, so that the gateways bind`;
+      return `the same load spread over 1 or 2 gateways (connections in turn), in front of ${workers} (echo), so that the gateways bind`;
     case 'redis':
-      return `request/reply without HTTP: ${SCALE_REDIS_CLIENTS} \`Client\`s in the bench process (${int(r.connections)} callers in a closed loop, ~${r.payloadBytes} B JSON echoed) and ${SCALE_REDIS_WORKERS} workers, the topic in ${SCALE_REDIS_SHARDS} shards, on the bench's redis-server or a ${SCALE_CLUSTER_MASTERS}-master Cluster (every master in a budget of its own; two shards and one reply stream per master), so that Redis binds`;
+      return `request/reply without HTTP: ${SCALE_REDIS_CLIENTS} \`Client\`s in the bench process (${int(r.connections)} callers in a closed loop, ~${r.payloadBytes} B JSON echoed) and ${workers}, the topic in ${SCALE_REDIS_SHARDS} shards, on the bench's redis-server or a ${SCALE_CLUSTER_MASTERS}-master Cluster (every master in a budget of its own; two shards and one reply stream per master), so that Redis binds`;
   }
 }
 
