@@ -5,7 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { connect, DEFAULT_ENGINE_URL, parseEngineUrl, redactUrl } from '@streamerson/core';
+import { connect, DEFAULT_ENGINE_URL, engineScheme, redactUrl } from '@streamerson/core';
 import { banner, demoGateway, demoWorkers, listenOptions } from './apps.js';
 
 const url = process.env['STREAMERSON_URL'] ?? DEFAULT_ENGINE_URL;
@@ -35,5 +35,5 @@ function separate(): void {
   process.once('SIGTERM', stop);
 }
 
-if (parseEngineUrl(url).scheme === 'memory') await inProcess();
+if (engineScheme(url) === 'memory') await inProcess();
 else separate();

@@ -4,17 +4,14 @@ import { connect, type Engine } from '@streamerson/core';
 import { checkLifecycle } from '@streamerson/testkit';
 import { ids, rejectsWithCode, it, type SuiteContext } from './context.js';
 
-/** The engine kind a URL must produce. */
-function expectedKind(url: string): Engine['kind'] {
-  if (url.startsWith('memory:')) return 'memory';
-  return url.includes('+cluster:') ? 'redis-cluster' : 'redis';
-}
-
 /** Kind and URL, close/destroy, `await using`, two engines on one URL. */
 export function lifecycleTests(ctx: SuiteContext): void {
   describe('lifecycle', () => {
-    it('reports its kind and URL', () => {
-      assert.equal(ctx.engine.kind, expectedKind(ctx.target.url));
+    it('reports its kind, capabilities and URL', () => {
+      assert.match(ctx.engine.kind, /^[a-z][a-z0-9-]*$/);
+      const { multiStreamBlockingRead, persistent, shared } = ctx.engine.capabilities;
+      for (const c of [multiStreamBlockingRead, persistent, shared]) assert.equal(typeof c, 'boolean');
+      assert.ok(Object.isFrozen(ctx.engine.capabilities));
       assert.equal(ctx.engine.url, ctx.target.url);
     });
 

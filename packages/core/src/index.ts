@@ -44,7 +44,7 @@ export type {
   GroupInfo,
   StreamInfo,
   BlockingReader,
-  EngineKind,
+  EngineCapabilities,
   EngineStats,
   Engine,
 } from './engine/types.js';
@@ -59,10 +59,11 @@ export type {
   LeaseGrant,
   LeaseState,
 } from './engine/fencing.js';
-export { parseEngineUrl, DEFAULT_REDIS_PORT } from './engine/url.js';
-export type { EngineUrl, MemoryUrl, RedisUrl, RedisClusterUrl, HostPort } from './engine/url.js';
-export { connect, DEFAULT_ENGINE_URL } from './engine/connect.js';
-export type { ConnectOptions, RedisEngineModule } from './engine/connect.js';
+export { splitEngineUrl, parseMemoryUrl } from './engine/url.js';
+export type { MemoryUrl, SchemeAndRest } from './engine/url.js';
+export { connect, engineScheme, DEFAULT_ENGINE_URL, ENGINE_SCHEMES } from './engine/connect.js';
+export { ENGINE_PACKAGES } from './engine/registry.js';
+export type { ConnectOptions, EngineModule, EnginePackage } from './engine/registry.js';
 
 // Lifecycle of every long-lived object
 export type { Lifecycle } from './lifecycle.js';

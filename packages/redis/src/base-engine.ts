@@ -10,7 +10,7 @@ import {
   type BlockingReader,
   type ClaimOptions,
   type Engine,
-  type EngineKind,
+  type EngineCapabilities,
   type EngineStats,
   type FieldValue,
   type GroupReadOptions,
@@ -99,7 +99,8 @@ export interface ClosableReader extends BlockingReader {
  * depends on topology (multi-key reads, batches, SCAN, readers).
  */
 export abstract class BaseRedisEngine implements Engine, Fencing {
-  abstract readonly kind: EngineKind;
+  abstract readonly kind: string;
+  abstract readonly capabilities: EngineCapabilities;
   /** Whether {@link close} or {@link destroy} was called. */
   protected isClosed = false;
   #closing: Promise<void> | null = null;

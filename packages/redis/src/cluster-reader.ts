@@ -1,6 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import {
   ClosedError,
+  compareStreamIds,
+  isStreamId,
   StreamersonError,
   type GroupReadOptions,
   type GroupReadPosition,
@@ -16,14 +18,13 @@ import { checkPositions, UNBLOCK_WAIT_MS, type ReaderHost } from './reader.js';
 import { toStreamEntries } from './replies.js';
 import { groupBySlot } from './slots.js';
 
-/** What a read was: plain, or for a group and consumer. Stashed results only go back to a read of the same kind. */
+/** What a read was: plain (`''`), or for a group and consumer. Stashed results only go back to a read of the same kind. */
 type ReadKind = string;
 
 /** One blocking command on one slot, possibly outliving the call that started it. */
 interface SlotRead {
   readonly slot: number;
   readonly kind: ReadKind;
-  readonly call: number;
   readonly connection: Cluster;
   /** The node's address (`host:port`) and the id of the connection to it that runs the command, when known. */
   readonly blocked: Promise<{ readonly node: string; readonly clientId: number } | undefined>;
@@ -44,36 +45,45 @@ export function nodeKey(node: Redis): string {
   return `${node.options.host}:${node.options.port}`;
 }
 
-/** Compares two entry ids numerically (`<ms>-<seq>`). */
-function compareIds(a: string, b: string): number {
-  const da = a.indexOf('-');
-  const db = b.indexOf('-');
-  const ma = BigInt(da === -1 ? a : a.slice(0, da));
-  const mb = BigInt(db === -1 ? b : b.slice(0, db));
-  if (ma !== mb) return ma < mb ? -1 : 1;
-  const sa = da === -1 ? 0n : BigInt(a.slice(da + 1));
-  const sb = db === -1 ? 0n : BigInt(b.slice(db + 1));
-  return sa === sb ? 0 : sa < sb ? -1 : 1;
+/** Entries of one stream that a finished read brought back and no call has taken yet. */
+interface Stashed {
+  readonly kind: ReadKind;
+  readonly stream: string;
+  readonly entries: StreamEntries['entries'];
 }
 
-const SPECIAL_AFTER = new Set(['$', '>', '+']);
+/** The entries of a plain read's stashed result still after `after` (`5` stands for `5-0`, as in Redis); special positions keep all. */
+function entriesAfter(entries: StreamEntries['entries'], after: string): StreamEntries['entries'] {
+  const id = after.includes('-') ? after : `${after}-0`;
+  if (!isStreamId(id)) return entries;
+  return entries.filter((e) => compareStreamIds(e.id, id) > 0);
+}
 
 /**
  * A blocking reader on a Redis Cluster. Streams in different hash slots cannot
  * share one XREAD, so a read over several slots runs one blocking command per
  * slot, each on its own connection, in parallel, and returns as soon as one has
- * entries. The others keep running; what they bring back is stashed (at most
- * one read per slot) and returned by the next call before any new command,
- * so that nothing a group delivered is lost. Stashed plain-read entries at or
- * before the next call's position are dropped as already seen; stashed results
- * of another kind of read (another group or consumer) are dropped, which for a
- * group leaves them pending, to be reclaimed.
+ * entries. The others keep running; what they bring back is stashed and
+ * returned by the next call that asks for it before any new command, so that
+ * nothing a group delivered is lost:
+ *
+ * - a group read's entries go only to a read of the same group and consumer
+ *   over the same stream, whenever it comes; they wait in the stash until then
+ *   (at most {@link ClusterReader.maxStashed} results: past it, reads of other
+ *   groups or consumers are refused with `ERR_STREAMERSON_OVERLOAD`, naming the
+ *   cause). Entries still stashed when the reader closes stay pending for their
+ *   consumer in Redis, which re-reads them at its next start (or another member
+ *   claims them);
+ * - a plain read's entries go to the next plain read of their stream, less
+ *   those at or before its position (already seen); nothing is lost by
+ *   dropping them otherwise, as a plain read consumes nothing.
  */
 export class ClusterReader implements ClosableReader {
   private readonly idle: Cluster[] = [];
   private readonly connections = new Set<Cluster>();
   private readonly reads = new Map<number, SlotRead>();
-  private calls = 0;
+  /** Group-read entries not handed out yet; plain-read ones only live through one collect. */
+  private stash: Stashed[] = [];
   private closed = false;
   /** Ends a wait whose command a connection still connecting never settles. */
   private readonly latch = new CloseLatch();
@@ -85,6 +95,11 @@ export class ClusterReader implements ClosableReader {
     private readonly host: ClusterReaderHost,
     private readonly maxConnections: number,
   ) {}
+
+  /** Most group-read results kept for other groups or consumers than the one reading. */
+  get maxStashed(): number {
+    return this.maxConnections;
+  }
 
   read(positions: readonly ReadPosition[], options?: ReadOptions): Promise<StreamEntries[]> {
     if (this.closed) return Promise.reject(new ClosedError('redis reader'));
@@ -119,9 +134,15 @@ export class ClusterReader implements ClosableReader {
     positions: readonly P[],
     argsOf: (positions: readonly P[]) => Arg[],
   ): Promise<StreamEntries[]> {
-    const call = ++this.calls;
-    const stashed = this.collect(kind, call, positions);
+    const stashed = this.collect(kind, positions);
     if (stashed.length > 0) return stashed;
+    const held = this.stash.filter((s) => s.kind !== kind && s.kind !== '').length;
+    if (held >= this.maxStashed) {
+      throw new StreamersonError(
+        'ERR_STREAMERSON_OVERLOAD',
+        `a cluster reader holds ${held} results of reads for other groups or consumers; read them, or use a reader per consumer`,
+      );
+    }
 
     const waiting: SlotRead[] = [];
     for (const [slot, group] of groupBySlot(positions, (p) => p.stream)) {
@@ -131,17 +152,17 @@ export class ClusterReader implements ClosableReader {
         waiting.push(running);
         continue;
       }
-      waiting.push(this.start(slot, kind, call, command, argsOf(group)));
+      waiting.push(this.start(slot, kind, command, argsOf(group)));
     }
     while (!this.closed && waiting.some((r) => !r.settled) && !waiting.some((r) => r.settled && (r.error !== undefined || r.result.length > 0))) {
       await this.latch.race(Promise.race(waiting.filter((r) => !r.settled).map((r) => r.done)), undefined);
     }
     if (this.closed) return [];
-    return this.collect(kind, call, positions);
+    return this.collect(kind, positions);
   }
 
   /** Starts a blocking command on a connection of its own. */
-  private start(slot: number, kind: ReadKind, call: number, command: string, args: Arg[]): SlotRead {
+  private start(slot: number, kind: ReadKind, command: string, args: Arg[]): SlotRead {
     if (this.reads.size >= this.maxConnections) {
       throw new StreamersonError(
         'ERR_STREAMERSON_OVERLOAD',
@@ -153,7 +174,6 @@ export class ClusterReader implements ClosableReader {
     const read: SlotRead = {
       slot,
       kind,
-      call,
       connection,
       blocked,
       settled: false,
@@ -202,44 +222,39 @@ export class ClusterReader implements ClosableReader {
   }
 
   /**
-   * Takes every finished read off the books and returns what is due to this
-   * call; throws the first error of a finished read when nothing else is due.
+   * Takes every finished read off the books into the stash, and returns what
+   * of the stash is due to this call (see the class comment); throws the first
+   * error of a finished read when nothing is due.
    */
   private collect<P extends { readonly stream: string; readonly after: string }>(
     kind: ReadKind,
-    call: number,
     positions: readonly P[],
   ): StreamEntries[] {
-    if (this.reads.size === 0) return [];
-    const out: StreamEntries[] = [];
     let failure: unknown;
     for (const read of this.reads.values()) {
       if (!read.settled) continue;
       this.reads.delete(read.slot);
       this.idle.push(read.connection);
-      if (read.error !== undefined) {
-        failure ??= read.error;
-        continue;
-      }
-      if (read.kind !== kind) continue;
-      if (read.call === call) {
-        out.push(...read.result);
-        continue;
-      }
-      for (const s of read.result) {
-        const position = positions.find((p) => p.stream === s.stream);
-        if (position === undefined) {
-          if (kind !== '') out.push(s);
-          continue;
-        }
-        if (kind !== '' || SPECIAL_AFTER.has(position.after)) {
-          out.push(s);
-          continue;
-        }
-        const entries = s.entries.filter((e) => compareIds(e.id, position.after) > 0);
-        if (entries.length > 0) out.push({ stream: s.stream, entries });
-      }
+      if (read.error !== undefined) failure ??= read.error;
+      else for (const s of read.result) this.stash.push({ kind: read.kind, stream: s.stream, entries: s.entries });
     }
+    if (this.stash.length === 0) {
+      if (failure !== undefined) throw failure;
+      return [];
+    }
+    const out: StreamEntries[] = [];
+    const kept: Stashed[] = [];
+    for (const s of this.stash) {
+      const position = s.kind === kind ? positions.find((p) => p.stream === s.stream) : undefined;
+      if (position === undefined) {
+        // Plain reads consume nothing: a result nobody asks for now can be read again.
+        if (s.kind !== '') kept.push(s);
+        continue;
+      }
+      const entries = kind === '' ? entriesAfter(s.entries, position.after) : s.entries;
+      if (entries.length > 0) out.push({ stream: s.stream, entries });
+    }
+    this.stash = kept;
     if (out.length === 0 && failure !== undefined) throw failure;
     return out;
   }

@@ -4,13 +4,14 @@ import {
   InvalidOptionError,
   type AppendItem,
   type BlockingReader,
+  type EngineCapabilities,
   type GroupReadOptions,
   type GroupReadPosition,
   type ReadOptions,
   type ReadPosition,
-  type RedisClusterUrl,
   type StreamEntries,
 } from '@streamerson/core';
+import type { RedisClusterUrl } from './url.js';
 import { BaseRedisEngine, DEFAULT_LIST_LIMIT, type AppendResult } from './base-engine.js';
 import { ClusterReader, nodeKey } from './cluster-reader.js';
 import { queueXadd } from './commands.js';
@@ -42,7 +43,8 @@ function mergeInOrder(positions: readonly { readonly stream: string }[], parts: 
  * per slot and run in parallel.
  */
 export class RedisClusterEngine extends BaseRedisEngine {
-  readonly kind = 'redis-cluster' as const;
+  readonly kind = 'redis-cluster';
+  readonly capabilities: EngineCapabilities = Object.freeze({ multiStreamBlockingRead: false, persistent: true, shared: true });
   declare protected readonly client: Cluster;
   protected readonly anySlotInScript = false;
 

@@ -1,20 +1,29 @@
-import { InvalidUrlError, type Engine, type RedisClusterUrl, type RedisUrl } from '@streamerson/core';
+import type { Engine, EngineModule } from '@streamerson/core';
 import { RedisClusterEngine } from './cluster.js';
 import { parseRedisEngineOptions, type RedisEngineOptions } from './options.js';
 import { RedisEngine } from './standalone.js';
+import { parseRedisUrl, type AnyRedisUrl } from './url.js';
+
+declare module '@streamerson/core' {
+  interface ConnectOptions {
+    /** Options of the Redis engine (`redis://`, `rediss://`, `redis+cluster://`, …): TLS certificates, timeouts, reconnects. */
+    readonly redis?: RedisEngineOptions;
+  }
+}
 
 /**
- * Makes the engine for a parsed `redis://`, `rediss://` or `redis+cluster://`
- * URL (see `parseEngineUrl` of `@streamerson/core`). Connects in the
- * background; commands issued meanwhile wait for the connection. Options are
- * validated here, once.
+ * Makes the engine for a Redis URL (`redis://`, `rediss://`,
+ * `redis+cluster://`, `rediss+cluster://`), given as text or parsed by
+ * {@link parseRedisUrl}. Connects in the background; commands issued
+ * meanwhile wait for the connection. Options are validated here, once.
  */
-export function createRedisEngine(
-  url: RedisUrl | RedisClusterUrl,
-  options?: RedisEngineOptions | Readonly<Record<string, unknown>>,
-): Engine {
+export function createRedisEngine(url: string | AnyRedisUrl, options?: RedisEngineOptions): Engine {
+  const parsedUrl = typeof url === 'string' ? parseRedisUrl(url) : url;
   const parsed = parseRedisEngineOptions(options ?? {});
-  if (url?.scheme === 'redis') return new RedisEngine(url, parsed);
-  if (url?.scheme === 'redis+cluster') return new RedisClusterEngine(url, parsed);
-  throw new InvalidUrlError(String((url as { scheme?: unknown } | undefined)?.scheme), 'the Redis engine serves redis://, rediss:// and redis+cluster:// URLs');
+  return parsedUrl.scheme === 'redis' ? new RedisEngine(parsedUrl, parsed) : new RedisClusterEngine(parsedUrl, parsed);
 }
+
+/** How `connect()` of `@streamerson/core` opens Redis URLs. */
+export const engineModule: EngineModule<RedisEngineOptions> = Object.freeze({
+  open: (url: string, options: RedisEngineOptions | undefined) => createRedisEngine(url, options),
+});

@@ -1,9 +1,11 @@
 /**
  * @streamerson/redis — the Redis Streams engine (standalone, TLS and Cluster,
- * on ioredis). `connect('redis://…')` of `@streamerson/core` loads it; use
- * {@link createRedisEngine} directly to pass a parsed URL and options.
+ * on ioredis). `connect('redis://…')` of `@streamerson/core` loads it (through
+ * {@link engineModule}); {@link createRedisEngine} opens one directly.
  */
-export { createRedisEngine } from './create.js';
+export { createRedisEngine, engineModule } from './create.js';
+export { parseRedisUrl, DEFAULT_REDIS_PORT, REDIS_SCHEMES } from './url.js';
+export type { RedisUrl, RedisClusterUrl, AnyRedisUrl, HostPort } from './url.js';
 export { RedisEngine } from './standalone.js';
 export { RedisClusterEngine } from './cluster.js';
 export {

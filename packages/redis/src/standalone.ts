@@ -4,14 +4,15 @@ import {
   InvalidOptionError,
   type AppendItem,
   type BlockingReader,
+  type EngineCapabilities,
   type GroupReadOptions,
   type GroupReadPosition,
   type ReadOptions,
   type ReadPosition,
-  type RedisUrl,
   type StreamEntries,
   type StreamAcks,
 } from '@streamerson/core';
+import type { RedisUrl } from './url.js';
 import { BaseRedisEngine, DEFAULT_LIST_LIMIT, type AppendResult, type QueuedAppend } from './base-engine.js';
 import { xaddCommand } from './commands.js';
 import { retryStrategy, type ParsedRedisEngineOptions } from './options.js';
@@ -52,7 +53,8 @@ export function nodeOptions(
  * commands share one auto-pipelined connection; each reader opens its own.
  */
 export class RedisEngine extends BaseRedisEngine {
-  readonly kind = 'redis' as const;
+  readonly kind = 'redis';
+  readonly capabilities: EngineCapabilities = Object.freeze({ multiStreamBlockingRead: true, persistent: true, shared: true });
   declare protected readonly client: Redis;
   protected readonly anySlotInScript = true;
 

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { auxKey, parseEngineUrl, type Engine, type RedisClusterUrl } from '@streamerson/core';
+import { auxKey, type Engine } from '@streamerson/core';
 import { startRedisCluster, uniqueName, type RedisClusterHandle } from '@streamerson/testkit';
 import { createRedisEngine } from '../src/index.js';
 import { assertCloseUnblocks, assertReaderRetainsNoResults, unblockCalls } from './reader-checks.js';
@@ -25,7 +25,7 @@ describe('redis engine (cluster)', () => {
 
   before(async () => {
     cluster = await startRedisCluster();
-    engine = createRedisEngine(parseEngineUrl(cluster.url) as RedisClusterUrl);
+    engine = createRedisEngine(cluster.url);
   });
   after(async () => {
     await engine.close();
@@ -95,6 +95,38 @@ describe('redis engine (cluster)', () => {
     await reader.close();
     assert.deepEqual(await blocked, []);
     assert.ok(Date.now() - started < 2_000);
+  });
+
+  test('one reader serving two consumers over several slots hands each entry to the consumer Redis gave it to', async () => {
+    const streams = streamsInDistinctSlots(uniqueName('kinds'), 4);
+    for (const s of streams) await engine.createGroup(s, 'g');
+    const reader = engine.openReader();
+    const positions = streams.map((stream) => ({ stream, after: '>' }));
+    const total = 200;
+    const got = new Map<string, string[]>([['c1', []], ['c2', []]]);
+    const deadline = Date.now() + 10_000;
+    const consume = (async () => {
+      for (let turn = 0; got.get('c1')!.length + got.get('c2')!.length < total && Date.now() < deadline; turn++) {
+        const consumer = turn % 2 === 0 ? 'c1' : 'c2';
+        for (const s of await reader.readGroup('g', consumer, positions, { blockMs: 100, count: 5 })) {
+          for (const e of s.entries) got.get(consumer)!.push(`${s.stream}/${e.id}`);
+        }
+      }
+    })();
+    for (let i = 0; i < total; i += 10) {
+      await engine.appendBatch(Array.from({ length: 10 }, (_, k) => ({ stream: streams[(i + k) % streams.length]!, fields: ['i', String(i + k)] })));
+    }
+    await consume;
+    const all = [...got.get('c1')!, ...got.get('c2')!];
+    assert.equal(new Set(all).size, total, 'every entry delivered once');
+    for (const [consumer, entries] of got) {
+      const pending: string[] = [];
+      for (const stream of streams) {
+        for (const p of await engine.pendingRange(stream, 'g', { count: 1_000, consumer })) pending.push(`${stream}/${p.id}`);
+      }
+      assert.deepEqual(pending.sort(), [...entries].sort(), `what ${consumer} received is exactly what is pending for it`);
+    }
+    await reader.close();
   });
 
   test('closing a reader ends its blocked group read with CLIENT UNBLOCK on the node', async () => {

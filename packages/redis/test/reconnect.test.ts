@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseEngineUrl, type BlockingReader, type Engine, type RedisUrl } from '@streamerson/core';
+import type { BlockingReader, Engine } from '@streamerson/core';
 import { startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
 import { createRedisEngine } from '../src/index.js';
 import { assertReaderRetainsNoResults } from './reader-checks.js';
@@ -11,7 +11,7 @@ describe('redis engine reconnects without losing acknowledged writes', () => {
 
   before(async () => {
     server = await startRedis();
-    engine = createRedisEngine(parseEngineUrl(server.url) as RedisUrl, { maxRetriesPerRequest: 3, maxReconnectDelayMs: 100 });
+    engine = createRedisEngine(server.url, { maxRetriesPerRequest: 3, maxReconnectDelayMs: 100 });
   });
   after(async () => {
     await engine.close();
@@ -62,7 +62,7 @@ describe('closing a reader while its connection waits to reconnect', () => {
     dead: (reader: BlockingReader, stream: string) => Promise<void>,
   ): Promise<void> {
     const server = await startRedis();
-    const engine = createRedisEngine(parseEngineUrl(server.url) as RedisUrl, { maxRetriesPerRequest: 0, reconnectDelayMs: 1_000 });
+    const engine = createRedisEngine(server.url, { maxRetriesPerRequest: 0, reconnectDelayMs: 1_000 });
     try {
       const reader = engine.openReader();
       const stream = uniqueName('dead');
@@ -116,7 +116,7 @@ describe('closing a reader while its connection waits to reconnect', () => {
 describe('a reader that stays open', () => {
   test('keeps no reference to the results of its past reads', async () => {
     const server = await startRedis();
-    const engine = createRedisEngine(parseEngineUrl(server.url) as RedisUrl);
+    const engine = createRedisEngine(server.url);
     try {
       const stream = uniqueName('retention');
       await engine.append(stream, ['i', '1']);

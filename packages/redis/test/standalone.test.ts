@@ -1,13 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, parseEngineUrl, type Engine, type RedisUrl } from '@streamerson/core';
+import { connect, type Engine } from '@streamerson/core';
 import { startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
 import { createRedisEngine } from '../src/index.js';
 import { APPEND_FLUSH_AT } from '../src/base-engine.js';
 import { assertCloseUnblocks, unblockCalls } from './reader-checks.js';
 
 function open(url: string, options?: Record<string, unknown>): Engine {
-  return createRedisEngine(parseEngineUrl(url) as RedisUrl, options);
+  return createRedisEngine(url, options);
 }
 
 describe('redis engine (standalone)', () => {

@@ -301,8 +301,8 @@ export class Consumer<P = unknown>
       decode: (stream, entries, redelivered) => this.#decode(stream, entries, redelivered),
       recover: (error, attempt, t) => this.#recover(error, attempt, t),
     };
-    // A Redis Cluster cannot block on keys of different slots with one connection.
-    const groups = this.#engine.kind === 'redis-cluster' ? targets.map((t) => [t]) : [targets];
+    // Engines that cannot block on several streams with one connection get a reader per stream.
+    const groups = this.#engine.capabilities.multiStreamBlockingRead ? [targets] : targets.map((t) => [t]);
     for (const group of groups) {
       const reader = this.#engine.openReader();
       this.#readers.push(reader);

@@ -233,8 +233,23 @@ export interface EngineStats {
   readonly readers: number;
 }
 
-/** Engine kinds, for diagnostics. */
-export type EngineKind = 'memory' | 'redis' | 'redis-cluster';
+/**
+ * What an engine can do, for code that must adapt to it. Code asks for a
+ * capability, never for an engine by name.
+ */
+export interface EngineCapabilities {
+  /**
+   * One blocking read waits on several streams at once, on one connection.
+   * False on a Redis Cluster, where streams of different hash slots each need
+   * a blocking command and a connection of their own: a consumer there reads
+   * each stream on a reader of its own.
+   */
+  readonly multiStreamBlockingRead: boolean;
+  /** Streams outlive the process that wrote them (false for `memory://`). */
+  readonly persistent: boolean;
+  /** Other processes can open the same streams (false for `memory://`). */
+  readonly shared: boolean;
+}
 
 /**
  * The stream engine. Non-blocking operations share one connection (pipelined on
@@ -250,7 +265,10 @@ export type EngineKind = 'memory' | 'redis' | 'redis-cluster';
  * engine takes no work of its own); `destroy()` rejects commands under way.
  */
 export interface Engine extends Lifecycle<EngineStats> {
-  readonly kind: EngineKind;
+  /** What the engine is, for diagnostics only (`memory`, `redis`, `redis-cluster`, …): code asks {@link capabilities} instead. */
+  readonly kind: string;
+  /** What the engine can do. */
+  readonly capabilities: EngineCapabilities;
   /** The URL the engine was made from, password redacted. */
   readonly url: string;
 

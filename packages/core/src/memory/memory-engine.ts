@@ -6,6 +6,7 @@ import type {
   BlockingReader,
   ClaimOptions,
   Engine,
+  EngineCapabilities,
   EngineStats,
   FieldValue,
   GroupInfo,
@@ -63,7 +64,8 @@ export const DEFAULT_MEMORY_NAME = 'default';
  * settles on a later microtask, as with a pipelined network engine.
  */
 export class MemoryEngine implements Engine, Fencing {
-  readonly kind = 'memory' as const;
+  readonly kind = 'memory';
+  readonly capabilities: EngineCapabilities = Object.freeze({ multiStreamBlockingRead: true, persistent: false, shared: false });
   readonly url: string;
   private store: MemoryStore | undefined;
   private readonly readers = new Set<MemoryBlockingReader>();
