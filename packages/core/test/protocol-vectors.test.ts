@@ -8,6 +8,9 @@ import {
   ProtocolError,
   decodeEntry,
   encodeMessage,
+  auxKey,
+  shardForKey,
+  streamKey,
   type ContentType,
   type OutgoingMessage,
   type RawEntry,
@@ -32,6 +35,9 @@ const file = JSON.parse(readFileSync(new URL('../../../../docs/protocol-vectors.
   fields: string[];
   contentTypes: Record<string, string>;
   vectors: Vector[];
+  streamKeys: { topic: string; shards: number; shard: number; stream: string }[];
+  routing: { key: string; shards: number; shard: number }[];
+  auxKeys: { stream: string; suffix: string; key: string }[];
 };
 
 function bytesOf(field: VectorField): Buffer {
@@ -102,6 +108,21 @@ for (const v of file.vectors) {
     });
   }
 }
+
+test('stream keys of topics and shards are the vectors\' (shards count from 0)', () => {
+  assert.ok(file.streamKeys.length > 0);
+  for (const k of file.streamKeys) assert.equal(streamKey(k.topic, k.shard, k.shards), k.stream, JSON.stringify(k));
+});
+
+test('routing by key picks the vectors\' shards (FNV-1a 32 of the UTF-8 key, mod shards)', () => {
+  assert.ok(file.routing.length > 0);
+  for (const r of file.routing) assert.equal(shardForKey(r.key, r.shards), r.shard, JSON.stringify(r));
+});
+
+test('keys kept in a stream\'s cluster slot are the vectors\'', () => {
+  assert.ok(file.auxKeys.length > 0);
+  for (const k of file.auxKeys) assert.equal(auxKey(k.stream, k.suffix), k.key, JSON.stringify(k));
+});
 
 test('docs/PROTOCOL.md lists the same fields and content type letters as the codec', () => {
   const spec = readFileSync(new URL('../../../../docs/PROTOCOL.md', import.meta.url), 'utf8');
