@@ -37,6 +37,8 @@ export {
   DEFAULT_SERVICE_GROUP_START,
   DEFAULT_PRUNE_CONSUMERS_IDLE_MS,
   DEFAULT_DRAIN_TIMEOUT_MS,
+  DEFAULT_TOPIC_TRIM_INTERVAL_MS,
+  DEFAULT_DEAD_LETTER_MAX_LEN,
 } from './service/service-options.js';
 export type { ServiceOptions, ServiceConfig } from './service/service-options.js';
 export { parseDeadLetter, DEAD_LETTER_FIELD_PREFIX } from './service/dead-letter.js';
@@ -53,5 +55,6 @@ export {
   DEFAULT_REPLY_TRIM_INTERVAL_MS,
   DEFAULT_REPLY_TTL_MS,
   REPLY_STREAM_PREFIX,
+  DEFAULT_TOPIC_MAX_LEN,
 } from './client/client-options.js';
 export type { ClientOptions, ClientConfig } from './client/client-options.js';

@@ -3,6 +3,7 @@ import { startRedisCluster } from '@streamerson/testkit';
 import { featureFlows } from './features.js';
 import { serviceFlows, sharedFixture } from './flows.js';
 import { outcomeFlows } from './outcomes.js';
+import { retentionFlows } from './retention.js';
 
 const fixture = sharedFixture(async () => {
   const cluster = await startRedisCluster();
@@ -14,8 +15,9 @@ const fixture = sharedFixture(async () => {
       await cluster.stop();
     },
   };
-}, 3);
+}, 4);
 
 serviceFlows('Redis Cluster', fixture);
 featureFlows('Redis Cluster', fixture);
 outcomeFlows('Redis Cluster', fixture);
+retentionFlows('Redis Cluster', fixture);

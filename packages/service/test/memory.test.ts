@@ -3,12 +3,14 @@ import { uniqueName } from '@streamerson/testkit';
 import { featureFlows } from './features.js';
 import { serviceFlows, sharedFixture } from './flows.js';
 import { outcomeFlows } from './outcomes.js';
+import { retentionFlows } from './retention.js';
 
 const fixture = sharedFixture(async () => {
   const engine = new MemoryEngine(uniqueName('svc'));
   return { engine, teardown: () => engine.close() };
-}, 3);
+}, 4);
 
 serviceFlows('memory://', fixture);
 featureFlows('memory://', fixture);
 outcomeFlows('memory://', fixture);
+retentionFlows('memory://', fixture);

@@ -3,6 +3,7 @@ import { startRedis } from '@streamerson/testkit';
 import { featureFlows } from './features.js';
 import { serviceFlows, sharedFixture } from './flows.js';
 import { outcomeFlows } from './outcomes.js';
+import { retentionFlows } from './retention.js';
 
 const fixture = sharedFixture(async () => {
   const server = await startRedis();
@@ -14,8 +15,9 @@ const fixture = sharedFixture(async () => {
       await server.stop();
     },
   };
-}, 3);
+}, 4);
 
 serviceFlows('Redis standalone', fixture);
 featureFlows('Redis standalone', fixture);
 outcomeFlows('Redis standalone', fixture);
+retentionFlows('Redis standalone', fixture);

@@ -17,6 +17,8 @@ export const DEFAULT_REPLY_READ_COUNT = 1_000;
 export const DEFAULT_REPLY_TRIM_INTERVAL_MS = 1_000;
 /** Default time to live of a reply stream, refreshed every third of it while the client lives. */
 export const DEFAULT_REPLY_TTL_MS = 30_000;
+/** Default cap of every topic stream a client writes to (`XTRIM MAXLEN ~`, once per `trimIntervalMs`): a topic nobody consumes stops growing there. */
+export const DEFAULT_TOPIC_MAX_LEN = 1_000_000;
 /** Prefix of reply stream names: `_reply:<client id>`. */
 export const REPLY_STREAM_PREFIX = '_reply:';
 
@@ -32,7 +34,7 @@ export interface ClientOptions {
   readonly blockMs?: number;
   /** Replies read at once; default {@link DEFAULT_REPLY_READ_COUNT}. */
   readonly readCount?: number;
-  /** Least time between reply stream trims; default {@link DEFAULT_REPLY_TRIM_INTERVAL_MS}. */
+  /** Least time between trims of the reply stream, and of the topics written (see `topicMaxLen`); default {@link DEFAULT_REPLY_TRIM_INTERVAL_MS}. */
   readonly trimIntervalMs?: number;
   /**
    * The reply stream is deleted this long after the client stops refreshing it
@@ -40,6 +42,13 @@ export interface ClientOptions {
    * default {@link DEFAULT_REPLY_TTL_MS}.
    */
   readonly replyTtlMs?: number;
+  /**
+   * Cap of each topic stream the client writes requests or messages to,
+   * applied at most once per `trimIntervalMs` to the streams written since;
+   * default {@link DEFAULT_TOPIC_MAX_LEN}; 0: none. Services trim their topics
+   * of what was acknowledged long before (docs/ARCHITECTURE.md, "Retention").
+   */
+  readonly topicMaxLen?: number;
   /** Logger (pino or compatible: `error`, `child`) of the client's loop errors; default a silent one: nothing is logged unless given. */
   readonly logger?: Logger;
 }
@@ -54,11 +63,12 @@ export interface ClientConfig {
   readonly readCount: number;
   readonly trimIntervalMs: number;
   readonly replyTtlMs: number;
+  readonly topicMaxLen: number;
   readonly logger: Logger;
 }
 
 const CLIENT_OPTION_KEYS = optionKeys<ClientOptions>({
-  id: true, timeout: true, maxInFlight: true, blockMs: true, readCount: true, trimIntervalMs: true, replyTtlMs: true, logger: true,
+  id: true, timeout: true, maxInFlight: true, blockMs: true, readCount: true, trimIntervalMs: true, replyTtlMs: true, topicMaxLen: true, logger: true,
 });
 
 /** Validates client options once; throws InvalidOptionError naming the bad option (an unknown key too). */
@@ -74,6 +84,7 @@ export function parseClientOptions(input: unknown): ClientConfig {
     readCount: intOption(o['readCount'], 'readCount', DEFAULT_REPLY_READ_COUNT, 1),
     trimIntervalMs: intOption(o['trimIntervalMs'], 'trimIntervalMs', DEFAULT_REPLY_TRIM_INTERVAL_MS, 0),
     replyTtlMs: intOption(o['replyTtlMs'], 'replyTtlMs', DEFAULT_REPLY_TTL_MS, 3),
+    topicMaxLen: intOption(o['topicMaxLen'], 'topicMaxLen', DEFAULT_TOPIC_MAX_LEN, 0),
     logger: loggerOption(o['logger'], 'logger'),
   });
 }

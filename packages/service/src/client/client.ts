@@ -38,7 +38,7 @@ import { parseClientOptions, type ClientConfig, type ClientOptions } from './cli
 
 /** Where a client's error happened. */
 export interface ClientErrorContext {
-  /** `read`: reading replies (the loop pauses with backoff and goes on); `refresh`: keeping the reply stream alive; `trim`: trimming it. */
+  /** `read`: reading replies (the loop pauses with backoff and goes on); `refresh`: keeping the reply stream alive; `trim`: trimming it or capping a topic. */
   readonly op: 'read' | 'refresh' | 'trim';
   readonly stream: string;
 }
@@ -135,6 +135,9 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
   private ttlTimer: NodeJS.Timeout | undefined;
   private readonly counts = { requests: 0, replies: 0, timeouts: 0, unknownReplies: 0, badReplies: 0, engineErrors: 0 };
 
+  /** Topic streams written since their last cap trim (bounded by the topics a client writes to). */
+  private readonly written = new Set<string>();
+  private capTimer: NodeJS.Timeout | undefined;
   /** Pauses after failed reply reads (an engine outage), reset by a read that succeeds. */
   private readonly backoff = new Backoff();
 
@@ -225,6 +228,7 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
       signal?.addEventListener('abort', onAbort!, { once: true });
       // Registered before the append: a fast reply must find its request waiting.
       this.engine.append(stream, fields).catch((err: unknown) => this.settle(id)?.reject(err));
+      this.wrote(stream);
     });
   }
 
@@ -240,7 +244,9 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
       ...(options.headers === undefined ? {} : { headers: options.headers }),
       ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
     });
-    const id = await this.engine.append(streamKey(topic, this.rr++ % shards, shards), fields);
+    const stream = streamKey(topic, this.rr++ % shards, shards);
+    const id = await this.engine.append(stream, fields);
+    this.wrote(stream);
     return id!;
   }
 
@@ -257,7 +263,26 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
       stream: streamKey(topic, this.rr++ % shards, shards),
       fields: encodeMessage({ type: m.type, payload: m.payload, source: this.config.id, headers: m.headers, contentType: m.contentType }),
     }));
-    return (await this.engine.appendBatch(items)) as string[];
+    const ids = (await this.engine.appendBatch(items)) as string[];
+    for (const item of items) this.wrote(item.stream);
+    return ids;
+  }
+
+  /** Notes a write to `stream`, so that the next cap trim covers it. */
+  private wrote(stream: string): void {
+    if (this.config.topicMaxLen === 0) return;
+    this.written.add(stream);
+    if (this.capTimer !== undefined) return;
+    this.capTimer = setTimeout(() => this.capTopics(), this.config.trimIntervalMs);
+    this.capTimer.unref();
+  }
+
+  /** Caps the topic streams written since the last time (`topicMaxLen`). */
+  private capTopics(): void {
+    this.capTimer = undefined;
+    const retention = { maxLen: this.config.topicMaxLen, approximate: true };
+    for (const stream of this.written) this.engine.trim(stream, retention).catch((err: unknown) => this.engineError(err, 'trim', stream));
+    this.written.clear();
   }
 
   /** An empty reply stream with its time to live (a marker entry makes it, then goes). */
@@ -326,6 +351,7 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
     this.stopped = true;
     this.stop.abort();
     clearInterval(this.ttlTimer);
+    clearTimeout(this.capTimer);
     for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error ?? new ClosedError(`client ${this.config.id}`));
   }
 
@@ -339,9 +365,9 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
   }
 
   /** Counts, logs (through the configured logger) and emits an error the client carries on from. */
-  private engineError(err: unknown, op: ClientErrorContext['op']): void {
+  private engineError(err: unknown, op: ClientErrorContext['op'], stream = this.replyStream): void {
     this.counts.engineErrors++;
-    const context = { op, stream: this.replyStream };
+    const context = { op, stream };
     this.config.logger.error({ err, client: this.config.id, ...context }, `client ${this.config.id}: ${op} failed`);
     if (this.listenerCount('error') > 0) this.emit('error', err, context);
   }

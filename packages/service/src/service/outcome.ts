@@ -269,10 +269,11 @@ export class Outcomes {
   }
 
   private deadLetter(stream: string, entry: RawEntry, errorCode: string, errorMessage: string, deliveries: number, firstFailedAt?: number): AppendItem {
-    const { name, group, consumer, deadLetterStream } = this.d.config;
+    const { name, group, consumer, deadLetterStream, deadLetterMaxLen } = this.d.config;
     const failedAt = Date.now();
     return {
       stream: deadLetterStream,
+      ...(deadLetterMaxLen > 0 ? { retention: { maxLen: deadLetterMaxLen, approximate: true } } : {}),
       fields: deadLetterFields(entry, {
         stream, entryId: entry.id, errorCode, errorMessage, deliveries, service: name, group, consumer, failedAt, firstFailedAt: firstFailedAt ?? failedAt,
       }),

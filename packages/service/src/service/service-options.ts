@@ -30,6 +30,10 @@ export const DEFAULT_MAX_SCHEDULED_RETRIES = 1_000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 /** Idle time after which a group member without pending entries is pruned on start: one day. */
 export const DEFAULT_PRUNE_CONSUMERS_IDLE_MS = 86_400_000;
+/** Default time between two trims of the topic (of what every group acknowledged); 0 turns them off. */
+export const DEFAULT_TOPIC_TRIM_INTERVAL_MS = 10_000;
+/** Default cap of the dead-letter stream (`MAXLEN ~` on each dead-letter append). */
+export const DEFAULT_DEAD_LETTER_MAX_LEN = 100_000;
 /** Where a new group starts: `0`, the whole stream, so that requests sent before the first start are served. */
 export const DEFAULT_SERVICE_GROUP_START = '0';
 
@@ -110,6 +114,19 @@ export interface ServiceOptions {
    * Default {@link DEFAULT_DRAIN_TIMEOUT_MS}.
    */
   readonly drainTimeoutMs?: number;
+  /**
+   * Time between two trims of the topic's streams: entries every consumer
+   * group acknowledged are removed by one member (see docs/ARCHITECTURE.md,
+   * "Retention"). Default {@link DEFAULT_TOPIC_TRIM_INTERVAL_MS}; 0 turns topic
+   * trimming off.
+   */
+  readonly trimIntervalMs?: number;
+  /** Cap of each topic stream by count, acknowledged or not, applied at each trim; default 0: none. */
+  readonly topicMaxLen?: number;
+  /** Cap of each topic stream by age in ms, acknowledged or not, applied at each trim; default 0: none. */
+  readonly topicMaxAgeMs?: number;
+  /** Cap of the dead-letter stream (about this many newest letters); default {@link DEFAULT_DEAD_LETTER_MAX_LEN}; 0: none. */
+  readonly deadLetterMaxLen?: number;
 }
 
 /** Parsed, frozen service options. */
@@ -138,6 +155,10 @@ export interface ServiceConfig {
   readonly logger: Logger;
   readonly pruneConsumersIdleMs: number;
   readonly drainTimeoutMs: number;
+  readonly trimIntervalMs: number;
+  readonly topicMaxLen: number;
+  readonly topicMaxAgeMs: number;
+  readonly deadLetterMaxLen: number;
 }
 
 /**
@@ -153,7 +174,8 @@ const SERVICE_OPTION_KEYS = optionKeys<ServiceOptions>({
   name: true, topic: true, shards: true, group: true, consumer: true, concurrency: true, maxDeliveries: true, retryDelayMs: true,
   maxRetryDelayMs: true, retryJitter: true, claimIdleMs: true, claimIntervalMs: true, blockMs: true, maxScheduledRetries: true,
   groupStart: true, deadLetterStream: true, source: true, announce: true, registryTtlMs: true, produces: true, idempotencyTtlMs: true,
-  logger: true, pruneConsumersIdleMs: true, drainTimeoutMs: true,
+  logger: true, pruneConsumersIdleMs: true, drainTimeoutMs: true, trimIntervalMs: true, topicMaxLen: true, topicMaxAgeMs: true,
+  deadLetterMaxLen: true,
 });
 
 /** Validates service options once; throws InvalidOptionError naming the bad option (an unknown key too). */
@@ -190,6 +212,10 @@ export function parseServiceOptions(input: unknown): ServiceConfig {
     logger: loggerOption(o['logger'], 'logger'),
     pruneConsumersIdleMs: intOption(o['pruneConsumersIdleMs'], 'pruneConsumersIdleMs', DEFAULT_PRUNE_CONSUMERS_IDLE_MS, 0),
     drainTimeoutMs: intOption(o['drainTimeoutMs'], 'drainTimeoutMs', DEFAULT_DRAIN_TIMEOUT_MS, 1),
+    trimIntervalMs: intOption(o['trimIntervalMs'], 'trimIntervalMs', DEFAULT_TOPIC_TRIM_INTERVAL_MS, 0),
+    topicMaxLen: intOption(o['topicMaxLen'], 'topicMaxLen', 0, 0),
+    topicMaxAgeMs: intOption(o['topicMaxAgeMs'], 'topicMaxAgeMs', 0, 0),
+    deadLetterMaxLen: intOption(o['deadLetterMaxLen'], 'deadLetterMaxLen', DEFAULT_DEAD_LETTER_MAX_LEN, 0),
   });
 }
 

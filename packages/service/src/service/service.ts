@@ -37,6 +37,7 @@ import { Outcomes, type Registered } from './outcome.js';
 import { ReadLoop } from './read-loop.js';
 import { ReplyStore } from './reply-store.js';
 import { RetryQueue } from './retry-queue.js';
+import { TopicRetention } from './retention.js';
 import { compileSchema } from './schema.js';
 import { parseServiceOptions, type ServiceConfig, type ServiceOptions } from './service-options.js';
 import { Slots } from './slots.js';
@@ -47,8 +48,8 @@ type State = 'new' | 'running' | 'draining' | 'closed';
 
 /** Where a service's error happened: what it was doing and, when one is concerned, which entry. */
 export interface ServiceErrorContext {
-  /** `read`, `claim`: the loop (it pauses with backoff and goes on); `write`: replies and acks (the entries stay pending); `process`: an entry's own engine calls (it stays pending); `start`, `announce`: set-up. */
-  readonly op: 'read' | 'claim' | 'write' | 'process' | 'start' | 'announce';
+  /** `read`, `claim`: the loop (it pauses with backoff and goes on); `write`: replies and acks (the entries stay pending); `process`: an entry's own engine calls (it stays pending); `start`, `announce`: set-up; `trim`: the topic's retention (the next trim tries again). */
+  readonly op: 'read' | 'claim' | 'write' | 'process' | 'start' | 'announce' | 'trim';
   readonly stream?: string;
   /** The entries concerned (their writes failed, or their processing did). */
   readonly entryIds?: readonly string[];
@@ -88,6 +89,7 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
   private readonly outcomes: Outcomes;
   private readonly inProgress: InProgress;
   private readonly loop: ReadLoop;
+  private readonly retention: TopicRetention;
   private readonly stop = new AbortController();
   private readonly down = new ClosedSignal();
   private state: State = 'new';
@@ -123,6 +125,7 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
       config, streams: this.streams, slots: this.slots, outbox, claims, inProgress: this.inProgress, stop: this.stop.signal, isRunning,
       recover: (err, op) => this.recover(err, op),
     });
+    this.retention = new TopicRetention(engine, config, this.streams, this.instanceId, this.counts, (err, stream) => this.engineError(err, { op: 'trim', stream }));
     if (config.announce) {
       const types = this.handlers;
       this.announcer = new Announcer(engine, {
@@ -180,6 +183,7 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
       this.state = 'running';
       this.reader = this.engine.openReader();
       this.readLoop = this.loop.run(this.reader);
+      this.retention.start();
       await this.announcer?.start().catch((err: unknown) => this.engineError(err, { op: 'announce' }));
     })();
     return this.starting;
@@ -257,6 +261,7 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
     this.stop.abort();
     this.retries.clear();
     this.slots.wakeAll();
+    void this.retention.stop();
   }
 
   private async shutdown(): Promise<void> {
