@@ -31,7 +31,12 @@ export function notFound(message: string): StreamersonError {
  * it is never mistaken for a documented failure.
  */
 export function formatError(error: unknown): string {
-  if (error instanceof StreamersonError) return `streamerson: ${error.code}: ${error.message}`;
-  if (error instanceof Error) return `streamerson: ${error.name}: ${error.message}`;
-  return `streamerson: ${String(error)}`;
+  if (error instanceof StreamersonError) return `streamerson: ${error.code}: ${oneLine(error.message)}`;
+  if (error instanceof Error) return `streamerson: ${error.name}: ${oneLine(error.message)}`;
+  return `streamerson: ${oneLine(String(error))}`;
+}
+
+/** A message on one line: a line break and the blanks around it become "; ". */
+function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, '; ');
 }

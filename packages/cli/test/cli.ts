@@ -17,12 +17,14 @@ export interface RunOptions {
   /** Written to stdin, which is then closed; stdin is empty when omitted. */
   readonly input?: string | Buffer;
   readonly timeoutMs?: number;
+  /** More environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Starts the binary; the caller owns the child. */
-export function startCli(args: readonly string[], url: string): ChildProcess {
+export function startCli(args: readonly string[], url: string, env: Readonly<Record<string, string>> = {}): ChildProcess {
   return spawn(process.execPath, [MAIN, ...args], {
-    env: { ...process.env, STREAMERSON_URL: url },
+    env: { ...process.env, STREAMERSON_URL: url, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
 }
@@ -48,7 +50,7 @@ export function finished(child: ChildProcess, timeoutMs = 20_000): Promise<CliRe
 
 /** Runs `streamerson <args>` to the end. */
 export function cli(args: readonly string[], options: RunOptions): Promise<CliResult> {
-  const child = startCli(args, options.url);
+  const child = startCli(args, options.url, options.env);
   const done = finished(child, options.timeoutMs);
   child.stdin!.on('error', () => undefined);
   child.stdin!.end(options.input ?? '');

@@ -36,7 +36,7 @@ import {
 } from '@streamerson/core';
 import { ClosedSignal } from '@streamerson/core/internal';
 import { pushRetention, xaddArgs, xaddCommand, xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
-import { isNoSuchKey, toStreamersonError } from './errors.js';
+import { isNoSuchKey, toStreamersonError, watchConnection } from './errors.js';
 import {
   lastGeneratedId,
   toEntries,
@@ -108,7 +108,7 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
   protected readonly readers = new Set<ClosableReader>();
   /** Maps any rejection to a typed error; bound once so that the hot path allocates no closure. */
   protected readonly fail = (error: unknown): never => {
-    throw toStreamersonError(error, this.isClosed);
+    throw toStreamersonError(error, this.isClosed, undefined, this.client);
   };
 
   protected constructor(
@@ -116,7 +116,7 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
     protected readonly client: Client,
   ) {
     // Without a listener ioredis prints connection errors; commands report them instead.
-    client.on('error', () => {});
+    watchConnection(client, url);
     client.defineCommand(APPEND_IDEMPOTENT, { numberOfKeys: 2, lua: appendIdempotentScript() });
     fencing.defineFencingScripts(client);
   }
@@ -182,7 +182,7 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
   protected sendAppend({ item, resolve, reject }: QueuedAppend): void {
     const command = xaddCommand(item);
     this.client.sendCommand(command);
-    (command.promise as Promise<string | null>).then(resolve, (error: unknown) => reject(toStreamersonError(error, this.isClosed)));
+    (command.promise as Promise<string | null>).then(resolve, (error: unknown) => reject(toStreamersonError(error, this.isClosed, undefined, this.client)));
   }
 
   /** Sends queued appends together (see `appendEach`); each settles with its own result. */
@@ -191,7 +191,7 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
       (results) => {
         for (let i = 0; i < batch.length; i++) {
           const [error, id] = results[i]!;
-          if (error) batch[i]!.reject(toStreamersonError(error, this.isClosed));
+          if (error) batch[i]!.reject(toStreamersonError(error, this.isClosed, undefined, this.client));
           else batch[i]!.resolve(id);
         }
       },

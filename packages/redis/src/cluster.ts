@@ -151,6 +151,8 @@ export class RedisClusterEngine extends BaseRedisEngine {
     if (typeof prefix !== 'string') throw new InvalidOptionError('prefix', 'expected a string');
     if (!Number.isInteger(limit) || limit < 0) throw new InvalidOptionError('limit', 'expected an integer >= 0');
     if (limit === 0) return [];
+    // Before the slots are known there are no masters yet: a command waits for them (or fails naming why).
+    if (this.client.nodes('master').length === 0) await this.call('ping', []);
     // Each master holds its own keys: scan them all and merge.
     const masters: Redis[] = this.client.nodes('master');
     return scanStreams(masters, prefix, limit).catch(this.fail);

@@ -8,6 +8,8 @@ export { parseRedisUrl, DEFAULT_REDIS_PORT, REDIS_SCHEMES } from './url.js';
 export type { RedisUrl, RedisClusterUrl, AnyRedisUrl, HostPort } from './url.js';
 export { RedisEngine } from './standalone.js';
 export { RedisClusterEngine } from './cluster.js';
+export { ConnectionError } from './errors.js';
+export type { ConnectionFailure } from './errors.js';
 export {
   parseRedisEngineOptions,
   DEFAULT_CONNECT_TIMEOUT_MS,

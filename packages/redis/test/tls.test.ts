@@ -5,42 +5,20 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { connect, encodeMessage, decodeEntry, type Engine, type Message } from '@streamerson/core';
-import { freePort, startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
+import { startTlsRedis, uniqueName, type TlsRedisServer } from '@streamerson/testkit';
 
-const run = promisify(execFile);
-let dir: string;
-let server: RedisServer;
+let server: TlsRedisServer;
 let tlsPort: number;
 let ca: Buffer;
 
-/** A throwaway CA and a server certificate for 127.0.0.1 signed by it. */
-async function makeCertificates(at: string): Promise<void> {
-  const o = (name: string): string => join(at, name);
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=streamerson-test-ca', '-keyout', o('ca.key'), '-out', o('ca.crt')]);
-  await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', o('server.key'), '-out', o('server.csr')]);
-  writeFileSync(o('ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-  await run('openssl', ['x509', '-req', '-in', o('server.csr'), '-CA', o('ca.crt'), '-CAkey', o('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', o('ext.cnf'), '-out', o('server.crt')]);
-}
-
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'streamerson-tls-'));
-  await makeCertificates(dir);
-  ca = readFileSync(join(dir, 'ca.crt'));
-  tlsPort = await freePort();
-  server = await startRedis({
-    args: ['--tls-port', String(tlsPort), '--tls-cert-file', join(dir, 'server.crt'), '--tls-key-file', join(dir, 'server.key'),
-      '--tls-ca-cert-file', join(dir, 'ca.crt'), '--tls-auth-clients', 'no'],
-  });
+  server = await startTlsRedis();
+  tlsPort = server.tlsPort;
+  ca = server.ca;
 });
 after(async () => {
   await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test('rediss:// appends, reads and blocks over TLS', async () => {
@@ -64,7 +42,12 @@ test('rediss:// appends, reads and blocks over TLS', async () => {
 test('rediss:// refuses a server whose certificate it cannot verify', async () => {
   const engine = await connect(`rediss://127.0.0.1:${tlsPort}`, { redis: { maxRetriesPerRequest: 0, maxReconnectAttempts: 1 } });
   try {
-    await assert.rejects(engine.append(uniqueName('tls'), encodeMessage({ payload: 1 })), { code: 'ERR_STREAMERSON_CONNECTION' });
+    await assert.rejects(engine.append(uniqueName('tls'), encodeMessage({ payload: 1 })), {
+      code: 'ERR_STREAMERSON_CONNECTION',
+      name: 'ConnectionError',
+      reason: 'tls',
+      message: `cannot reach rediss://127.0.0.1:${tlsPort}: TLS: self-signed certificate in certificate chain (SELF_SIGNED_CERT_IN_CHAIN)`,
+    });
   } finally {
     await engine.close();
   }
@@ -74,5 +57,31 @@ test('rediss:// refuses a server whose certificate it cannot verify', async () =
     assert.match((await lax.append(uniqueName('tls'), encodeMessage({ payload: 1 })))!, /^\d+-\d+$/);
   } finally {
     await lax.close();
+  }
+});
+
+test('redis:// to a TLS port says the server closed the connection and hints at rediss://', async () => {
+  const engine = await connect(`redis://127.0.0.1:${tlsPort}`, { redis: { maxRetriesPerRequest: 0, maxReconnectAttempts: 1 } });
+  try {
+    await assert.rejects(engine.length(uniqueName('tls')), {
+      code: 'ERR_STREAMERSON_CONNECTION',
+      reason: 'reset',
+      message: `cannot reach redis://127.0.0.1:${tlsPort}: the server closed the connection (ECONNRESET) — a TLS port? use rediss://`,
+    });
+  } finally {
+    await engine.close();
+  }
+});
+
+test('rediss:// to a plain port times out in the handshake and hints at redis://', async () => {
+  const engine = await connect(`rediss://127.0.0.1:${server.port}`, { redis: { maxRetriesPerRequest: 0, maxReconnectAttempts: 1, connectTimeoutMs: 300 } });
+  try {
+    await assert.rejects(engine.length(uniqueName('tls')), {
+      code: 'ERR_STREAMERSON_CONNECTION',
+      reason: 'timeout',
+      message: `cannot reach rediss://127.0.0.1:${server.port}: no answer in time while connecting or in the TLS handshake — not a TLS port? use redis:// (ETIMEDOUT)`,
+    });
+  } finally {
+    await engine.close();
   }
 });

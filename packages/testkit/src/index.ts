@@ -18,6 +18,8 @@ export {
   CLUSTER_SLOTS,
 } from './cluster.js';
 export type { RedisClusterHandle, StartRedisClusterOptions } from './cluster.js';
+export { startTlsRedis } from './tls.js';
+export type { TlsRedisServer } from './tls.js';
 export { redisCommand, encodeCommand, DEFAULT_COMMAND_TIMEOUT_MS } from './resp.js';
 export type { RespValue, RedisCommandOptions } from './resp.js';
 export { monitorRedis, parseMonitorLine, DEFAULT_MONITOR_LIMIT } from './monitor.js';
