@@ -1,8 +1,11 @@
 /**
  * A scenario made of side-by-side comparisons (everything but `memory`):
  * one Markdown table per comparison with every side's throughput, latency,
- * CPU per process and ours' ratio to it, one chart group each.
+ * CPU per process and ours' ratio to it, one chart group each. A comparison
+ * run in both modes gets, after its budget-mode table, one more that puts
+ * the two modes side by side.
  */
+import { modeSuffix } from './budget/modes.js';
 import { binding, describeUse } from './budget/use.js';
 import { fixed, int } from './format.js';
 import type { SideResult } from './measure.js';
@@ -61,12 +64,43 @@ function chartGroup(report: ComparisonReport): ChartGroup {
   };
 }
 
+/** Throughput, ours' ratio and latency of every side on shared cores and with budgets, in one table. */
+function modesTable(shared: ComparisonReport, budget: ComparisonReport): string[] {
+  const { labels, unit } = budget;
+  const cpus = budget.budgetCpus ?? Number.NaN;
+  const cells = (report: ComparisonReport, key: string): string => {
+    const side = report.comparison.sides[key];
+    const ours = report.comparison.sides[OURS];
+    if (side === undefined) return '– | – | – | –';
+    const ratio = key === OURS || ours === undefined ? '–' : fixed(ours.msgsPerSec.median / side.msgsPerSec.median);
+    return `${int(side.msgsPerSec.median)} | ${ratio} | ${latency(side)}`;
+  };
+  return [
+    `**${shared.name}: shared cores and CPU budgets side by side** — the two tables above, medians.`,
+    '',
+    `| side | shared: ${unit} | ours / this | p50 ms | p99 ms | budgets: ${unit} | ours / this | p50 ms | p99 ms | binds |`,
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...Object.keys(budget.comparison.sides).map((key) => `| ${labels[key] ?? key} | ${cells(shared, key)} | ${cells(budget, key)} | ${binding(budget.comparison.sides[key]!, cpus)} |`),
+    '',
+  ];
+}
+
+/** Each report's table; after a budget-mode report whose shared-cores run came before it, the two side by side. */
+function tables(reports: readonly ComparisonReport[]): string[] {
+  return reports.flatMap((report) => {
+    if (report.mode !== 'budget') return table(report);
+    const base = report.name.slice(0, report.name.length - modeSuffix('budget').length);
+    const shared = reports.find((r) => r.mode !== 'budget' && r.name === base);
+    return shared === undefined ? table(report) : [...table(report), ...modesTable(shared, report)];
+  });
+}
+
 /** A {@link Scenario} whose result is a list of {@link ComparisonReport}s. */
 export function comparisonScenario(name: string, run: (ctx: BenchContext) => Promise<readonly ComparisonReport[]>): Scenario<readonly ComparisonReport[]> {
   return {
     name,
     run,
-    markdown: (reports) => reports.flatMap(table),
+    markdown: tables,
     chart: (reports) => reports.map(chartGroup),
     verdicts: (reports) => reports.flatMap((r) => r.verdicts.map((verdict) => ({ name: r.name, verdict }))),
   };

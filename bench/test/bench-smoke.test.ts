@@ -8,6 +8,8 @@ import { parseBenchArgs, SCENARIOS, type ScenarioName } from '../src/options.js'
 import { makePayload } from '../src/payload.js';
 import { PROTOCOL_FIELDS_BEFORE_PAYLOAD } from '../src/raw.js';
 import type { ComparisonReport } from '../src/scenario.js';
+import type { SideResult } from '../src/measure.js';
+import { REGISTRY } from '../src/registry.js';
 import type { FanoutResult } from '../src/scenarios/fanout.js';
 import type { MemoryResult } from '../src/scenarios/memory.js';
 import type { RssResult } from '../src/scenarios/rss.js';
@@ -127,6 +129,31 @@ test('report: the scenarios of this file appear in the Markdown and the chart; t
     sections: ['| 500 B |', '**fan-out**', '**rss (gateway path)**', '**rss (slow consumer)**'],
     chart: [/request\/reply c=100/, /CLI produce\/tap/, /fan-out to 50 WebSocket subscribers/, /rss: resident memory/],
   });
+});
+
+test('report: a comparison run in both modes gets a table of the two side by side, naming the budget that binds', () => {
+  const side = (rate: number, used: Record<string, number>): SideResult => ({
+    runs: [],
+    msgsPerSec: { median: rate, min: rate, max: rate },
+    cpuUsPerMsg: {},
+    cpusUsed: used,
+    latencyMs: { p50: { median: 1, min: 1, max: 1 }, p99: { median: 2, min: 2, max: 2 } },
+  });
+  const report = (mode: 'shared' | 'budget', ours: number, chain: number): ComparisonReport => ({
+    name: `HTTP GET /hello${mode === 'budget' ? ', CPU budgets' : ''}`,
+    setup: 'setup.',
+    unit: 'req/s',
+    labels: { ours: 'ours', chain: 'the chain' },
+    comparison: { n: 1, warmupN: 0, rounds: 1, sides: { ours: side(ours, { bench: 0.5, gateway: 0.29, worker: 0.1 }), chain: side(chain, { bench: 0.5, front: 0.1, back: 0.1 }) } },
+    verdicts: [],
+    mode,
+    ...(mode === 'budget' ? { budgetCpus: 0.3 } : {}),
+  });
+  const markdown = REGISTRY.http.markdown([report('shared', 300, 200), report('budget', 150, 50)]).join('\n');
+  assert.match(markdown, /\*\*HTTP GET \/hello: shared cores and CPU budgets side by side\*\*/);
+  assert.match(markdown, /^\| ours \| 300 \| – \| 1\.000 \| 2\.000 \| 150 \| – \| 1\.000 \| 2\.000 \| gateway \|$/m);
+  assert.match(markdown, /^\| the chain \| 200 \| 1\.50 \| 1\.000 \| 2\.000 \| 50 \| 3\.00 \| 1\.000 \| 2\.000 \| no budget \|$/m);
+  assert.match(markdown, /\| bench 0\.50 CPU · gateway 97 % · worker 33 % \| gateway \|/, 'the budget table shows each process\'s share of its budget');
 });
 
 test('options: --quick, BENCH_N and bad input', () => {
