@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import { sleep } from '@streamerson/testkit';
-import { compareIds, fill, ids, rejectsWithCode, texts, it, type SuiteContext } from './context.js';
+import { compareStreamIds } from '@streamerson/core';
+import { fill, ids, rejectsWithCode, texts, it, type SuiteContext } from './context.js';
 import { keySlot, spreadNames } from './slots.js';
 
 /** Appends: ids, explicit ids, binary fields, batches, retention, NOMKSTREAM, idempotent appends. */
@@ -12,7 +13,7 @@ export function appendTests(ctx: SuiteContext): void {
       const got: string[] = [];
       for (let i = 0; i < 5; i++) got.push((await ctx.engine.append(s, ['i', String(i)]))!);
       for (const id of got) assert.match(id, /^\d+-\d+$/);
-      for (let i = 1; i < got.length; i++) assert.equal(compareIds(got[i - 1]!, got[i]!), -1, `${got[i - 1]} < ${got[i]}`);
+      for (let i = 1; i < got.length; i++) assert.equal(compareStreamIds(got[i - 1]!, got[i]!), -1, `${got[i - 1]} < ${got[i]}`);
       assert.equal(await ctx.engine.length(s), 5);
     });
 
@@ -21,7 +22,7 @@ export function appendTests(ctx: SuiteContext): void {
       assert.equal(await ctx.engine.append(s, ['a', '1'], { id: '5-1' }), '5-1');
       assert.equal(await ctx.engine.append(s, ['a', '2'], { id: '5-2' }), '5-2');
       const next = await ctx.engine.append(s, ['a', '3']);
-      assert.equal(compareIds(next!, '5-2'), 1);
+      assert.equal(compareStreamIds(next!, '5-2'), 1);
       assert.deepEqual(ids(await ctx.engine.range(s, '-', '+')), ['5-1', '5-2', next]);
     });
 
@@ -91,7 +92,7 @@ export function appendTests(ctx: SuiteContext): void {
         { id: got[5], fields: ['n', 'b2'] },
       ]);
       assert.deepEqual(texts(await ctx.engine.range(c, '-', '+')), [{ id: got[3], fields: ['n', 'c1'] }]);
-      assert.equal(compareIds(got[0]!, got[4]!), -1);
+      assert.equal(compareStreamIds(got[0]!, got[4]!), -1);
       assert.equal(await ctx.engine.length(missing), 0);
       assert.deepEqual(await ctx.engine.appendBatch([]), []);
     });
@@ -136,7 +137,7 @@ export function appendTests(ctx: SuiteContext): void {
       assert.equal(await ctx.engine.info(s), null);
       const id = await ctx.engine.append(s, ['a', '1']);
       const second = await ctx.engine.append(s, ['a', '2'], { noMkStream: true });
-      assert.ok(second !== null && compareIds(second, id!) === 1);
+      assert.ok(second !== null && compareStreamIds(second, id!) === 1);
       assert.equal(await ctx.engine.length(s), 2);
     });
   });
@@ -189,7 +190,7 @@ export function appendTests(ctx: SuiteContext): void {
       await sleep(windowMs + 100);
       const again = await ctx.engine.appendIdempotent(s, ['v', '5'], 'msg-1', windowMs);
       assert.equal(again.duplicate, false);
-      assert.equal(compareIds(again.id, other.id), 1);
+      assert.equal(compareStreamIds(again.id, other.id), 1);
       assert.deepEqual(texts(await ctx.engine.range(s, '-', '+')).map((e) => e.fields[1]), ['1', '3', '5']);
     });
 

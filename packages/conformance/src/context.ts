@@ -61,14 +61,6 @@ export function ids(entries: readonly { readonly id: string }[]): string[] {
   return entries.map((e) => e.id);
 }
 
-/** Compares two entry ids numerically (`<ms>-<seq>`). */
-export function compareIds(a: string, b: string): number {
-  const [am = '0', as = '0'] = a.split('-');
-  const [bm = '0', bs = '0'] = b.split('-');
-  const d = BigInt(am) - BigInt(bm) || BigInt(as) - BigInt(bs);
-  return d < 0n ? -1 : d > 0n ? 1 : 0;
-}
-
 /** Asserts that a promise rejects with a StreamersonError of `code`. */
 export async function rejectsWithCode(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
   await assert.rejects(promise, (err: unknown) => {

@@ -135,7 +135,8 @@ export { EngineOffsetStore } from './consumer/offset-store.js';
 export type { OffsetStore } from './consumer/offset-store.js';
 
 // Facades
-export { ConsumerReadable, createReadStream } from './facades/readable.js';
+export { ConsumerReadable } from './facades/readable.js';
 export type { ConsumerReadableOptions } from './facades/readable.js';
-export { createWriteStream } from './facades/writable.js';
+export { createReadStream } from './facades/read-stream.js';
+export { createWriteStream } from './facades/write-stream.js';
 export type { ProducerWritableOptions } from './facades/writable.js';

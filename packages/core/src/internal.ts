@@ -1,7 +1,8 @@
 /**
  * @streamerson/core/internal — what the packages of Streamerson share beyond
  * the public API: the option checks every option parser is built from, the
- * one backoff schedule, and the `closed` promise of the lifecycle. Not part of
+ * one backoff schedule, the `closed` promise of the lifecycle and the one
+ * bounded wait. Not part of
  * the public API: it may change with any release.
  */
 
@@ -29,5 +30,6 @@ export {
 } from './backoff.js';
 export type { BackoffOptions, BackoffConfig } from './backoff.js';
 
-// Lifecycle
+// Lifecycle and bounded waits
 export { ClosedSignal } from './lifecycle.js';
+export { settlesWithin } from './wait.js';

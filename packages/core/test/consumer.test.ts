@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Engine } from '../src/engine/types.js';
 import { MemoryEngine } from '../src/memory/memory-engine.js';
 import { Producer } from '../src/producer/producer.js';
@@ -9,6 +9,8 @@ import { Consumer } from '../src/consumer/consumer.js';
 import type { ConsumedMessage, RetryEvent } from '../src/consumer/consumed-message.js';
 import { ProtocolError } from '../src/errors.js';
 import { auxKey } from '../src/keys.js';
+import { encodeMessage } from '../src/protocol/codec.js';
+import { streamIdTime } from '../src/protocol/stream-id.js';
 
 function memory(): MemoryEngine {
   return new MemoryEngine(`c-${randomUUID()}`);
@@ -58,11 +60,10 @@ describe('Consumer', () => {
     assert.deepEqual(all.map((m) => m.entryId), ids);
     const fromId = await take(new Consumer<number>(engine, { topic: t, from: ids[2]! }), 2);
     assert.deepEqual(fromId.map((m) => m.payload), [2, 3]);
-    await sleep(5);
-    const cut = Date.now();
-    await sleep(5);
-    await produce(engine, t, [4]);
-    const fromTime = await take(new Consumer<number>(engine, { topic: t, from: new Date(cut) }), 1);
+    // An entry 10 ms after the last one; a start time between them selects it alone.
+    const last = Number(streamIdTime(ids[3]!));
+    await engine.append(t, encodeMessage({ payload: 4 }), { id: `${last + 10}-0` });
+    const fromTime = await take(new Consumer<number>(engine, { topic: t, from: new Date(last + 1) }), 1);
     assert.deepEqual(fromTime.map((m) => m.payload), [4]);
     await engine.close();
   });
@@ -104,7 +105,8 @@ describe('Consumer', () => {
         seen.push({ by, n: m.payload });
         await m.ack();
         if (seen.length === 100) void Promise.all([a.drain(), b.drain()]);
-        await sleep(0);
+        // Let the other consumer take its turn.
+        await nextTurn();
       }
     };
     const done = Promise.all([run(a, 'a'), run(b, 'b')]);
@@ -139,16 +141,17 @@ describe('Consumer', () => {
     await produce(engine, t, ['b']);
     const consumer = new Consumer<string>(engine, { topic: t, group: 'g', startAt: '0' });
     const bad: ProtocolError[] = [];
+    const acks: Promise<void>[] = [];
     consumer.on('badEntry', (error: ProtocolError, ack: () => Promise<void>) => {
       bad.push(error);
-      void ack();
+      acks.push(ack());
     });
     const got = await take(consumer, 2);
     assert.deepEqual(got.map((m) => m.payload), ['a', 'b']);
     assert.equal(bad.length, 1);
     assert.ok(bad[0] instanceof ProtocolError);
     assert.equal(consumer.stats().badEntries, 1);
-    await sleep(5);
+    await Promise.all(acks);
     const pending = await engine.pendingRange(t, 'g', { count: 10 });
     assert.equal(pending.length, 2, 'the bad entry was acked by the hook; the good ones remain');
     await engine.close();
@@ -175,7 +178,7 @@ describe('Consumer', () => {
     const ended = new Promise((resolve) => consumer.once('end', () => resolve(undefined)));
     consumer.on('message', async (m: ConsumedMessage<number>) => {
       assert.equal(++active, 1, 'one message at a time');
-      await sleep(2);
+      await nextTurn();
       got.push(m.payload);
       active--;
       if (got.length === 3) void consumer.drain();
@@ -204,7 +207,8 @@ describe('Consumer', () => {
     for (let i = 0; i < 25; i++) {
       const r = await it.next();
       assert.equal(r.value?.payload, i);
-      await sleep(1);
+      // A slow user: the reads run meanwhile.
+      await nextTurn();
       assert.ok(consumer.stats().buffered <= 10, `buffered ${consumer.stats().buffered} within prefetch`);
     }
     assert.ok(consumer.stats().delivered + consumer.stats().buffered <= 35, 'reads stop when the buffer is full');
@@ -236,12 +240,14 @@ describe('Consumer', () => {
   it('close interrupts a blocking read and ends iteration; lifecycle verbs are idempotent', async () => {
     const engine = memory();
     const consumer = new Consumer(engine, { topic: topic(), blockMs: 60_000 });
+    // Positioned: its read loop is blocked on the engine.
+    await consumer.start();
+    assert.equal(engine.stats().readers, 1);
     const loop = (async () => {
       let n = 0;
       for await (const _ of consumer) n++;
       return n;
     })();
-    await sleep(10);
     const started = Date.now();
     await Promise.all([consumer.close(), consumer.close(), consumer.drain()]);
     consumer.destroy();

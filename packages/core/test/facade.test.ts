@@ -2,11 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { waitFor } from '@streamerson/testkit';
 import { MemoryEngine } from '../src/memory/memory-engine.js';
 import { Producer } from '../src/producer/producer.js';
-import { createReadStream } from '../src/facades/readable.js';
-import { createWriteStream } from '../src/facades/writable.js';
+import { createReadStream } from '../src/facades/read-stream.js';
+import { createWriteStream } from '../src/facades/write-stream.js';
 import type { ConsumedMessage } from '../src/consumer/consumed-message.js';
 
 function memory(): MemoryEngine {
@@ -30,7 +31,7 @@ describe('Readable facade', () => {
       assert.equal(m.payload, expected++);
       maxReadable = Math.max(maxReadable, readable.readableLength);
       maxConsumer = Math.max(maxConsumer, readable.consumer.stats().buffered);
-      if (expected % 200 === 0) await sleep(1); // a slow reader
+      if (expected % 200 === 0) await nextTurn(); // a slow reader
       if (expected === 5_000) break;
     }
     assert.ok(maxReadable <= 16, `readableLength ${maxReadable} within highWaterMark`);
@@ -50,7 +51,8 @@ describe('Readable facade', () => {
     const readable = createReadStream<number>(engine, { topic: t, from: 'beginning', prefetch: 20 }, { highWaterMark: 5 });
     readable.pause();
     readable.read(0);
-    await sleep(20);
+    // The Readable's buffer fills up to its highWaterMark, and the consumer's behind it.
+    await waitFor(() => readable.readableLength === 5 && readable.consumer.stats().buffered > 0, { what: 'both buffers to fill' });
     assert.ok(readable.readableLength <= 5);
     assert.ok(readable.consumer.stats().delivered <= 5 + 1, `delivered ${readable.consumer.stats().delivered} while paused`);
     assert.ok(readable.consumer.stats().buffered <= 20);
@@ -68,8 +70,8 @@ describe('Readable facade', () => {
   it('errors when the consumer fails', async () => {
     const engine = memory();
     const readable = createReadStream(engine, { topic: `t-${randomUUID()}`, from: 'beginning', blockMs: 10 });
+    await readable.consumer.start();
     readable.resume();
-    await sleep(5);
     await engine.close();
     const [error] = (await once(readable, 'error')) as [{ code: string }];
     assert.equal(error.code, 'ERR_STREAMERSON_CLOSED');

@@ -1,12 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { MemoryEngine, StreamersonError, type StreamEntries } from '../src/index.js';
+import { MemoryEngine, StreamersonError, type BlockingReader, type StreamEntries } from '../src/index.js';
+import type { MemoryBlockingReader } from '../src/memory/blocking-reader.js';
 
 let n = 0;
 const unique = (prefix: string): string => `${prefix}-${process.pid}-${++n}`;
 const closed = (e: unknown): boolean => e instanceof StreamersonError && e.code === 'ERR_STREAMERSON_CLOSED';
 const ids = (result: readonly StreamEntries[]): string[][] => result.map((r) => r.entries.map((e) => e.id));
+/** A memory reader registers a blocked read when it is called: no wait is needed before acting on it. */
+const assertBlocked = (...readers: BlockingReader[]): void => {
+  for (const r of readers) assert.equal((r as MemoryBlockingReader).blocked.size, 1, 'the read is blocked');
+};
 
 test('a blocking read on $ wakes up with entries appended after the call', async () => {
   await using engine = new MemoryEngine(unique('block'));
@@ -14,7 +18,7 @@ test('a blocking read on $ wakes up with entries appended after the call', async
   const reader = engine.openReader();
   const started = Date.now();
   const pending = reader.read([{ stream: 's', after: '$' }, { stream: 'other', after: '$' }], { blockMs: 2_000 });
-  await sleep(20);
+  assertBlocked(reader);
   await engine.append('other', ['f', 'new'], { id: '5-1' });
   const result = await pending;
   assert.deepEqual(result.map((r) => r.stream), ['other']);
@@ -39,7 +43,7 @@ test('closing a reader resolves its waiting read with [] and later calls reject 
   await using engine = new MemoryEngine(unique('block'));
   const reader = engine.openReader();
   const pending = reader.read([{ stream: 's', after: '$' }], { blockMs: 0 });
-  await sleep(10);
+  assertBlocked(reader);
   await reader.close();
   assert.deepEqual(await pending, []);
   await reader.close();
@@ -53,7 +57,7 @@ test('closing the engine interrupts its readers; readers of a closed engine reje
   await engine.createGroup('s', 'g');
   const reader = engine.openReader();
   const pending = reader.readGroup('g', 'c', [{ stream: 's', after: '>' }], { blockMs: 0 });
-  await sleep(10);
+  assertBlocked(reader);
   await engine.close();
   assert.deepEqual(await pending, []);
   await assert.rejects(reader.readGroup('g', 'c', [{ stream: 's', after: '>' }], { blockMs: 10 }), closed);
@@ -67,7 +71,7 @@ test('blocked group readers are served first come, first served, each getting ne
   const r2 = engine.openReader();
   const first = r1.readGroup('g', 'one', [{ stream: 's', after: '>' }], { blockMs: 2_000, count: 1 });
   const second = r2.readGroup('g', 'two', [{ stream: 's', after: '>' }], { blockMs: 2_000, count: 1 });
-  await sleep(10);
+  assertBlocked(r1, r2);
   const [a, b] = await engine.appendBatch([
     { stream: 's', fields: ['f', '1'] },
     { stream: 's', fields: ['f', '2'] },
@@ -85,7 +89,7 @@ test('a blocked group read fails with NO_GROUP when its group is destroyed', asy
   await engine.createGroup('s', 'g');
   const reader = engine.openReader();
   const pending = reader.readGroup('g', 'c', [{ stream: 's', after: '>' }], { blockMs: 2_000 });
-  await sleep(10);
+  assertBlocked(reader);
   await engine.destroyGroup('s', 'g');
   await assert.rejects(pending, (e) => e instanceof StreamersonError && e.code === 'ERR_STREAMERSON_NO_GROUP');
   await reader.close();

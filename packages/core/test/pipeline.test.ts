@@ -6,8 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import { MemoryEngine } from '../src/memory/memory-engine.js';
 import { Producer } from '../src/producer/producer.js';
 import { Consumer } from '../src/consumer/consumer.js';
-import { createReadStream } from '../src/facades/readable.js';
-import { createWriteStream } from '../src/facades/writable.js';
+import { createReadStream } from '../src/facades/read-stream.js';
+import { createWriteStream } from '../src/facades/write-stream.js';
 import type { ConsumedMessage } from '../src/consumer/consumed-message.js';
 import type { ProducerRecord } from '../src/producer/producer.js';
 

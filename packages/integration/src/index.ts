@@ -5,3 +5,4 @@
  */
 export { producerConsumerFlows } from './flows.js';
 export type { EngineFixture } from './flows.js';
+export { importCycles } from './import-cycles.js';

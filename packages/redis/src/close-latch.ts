@@ -1,5 +1,5 @@
 /**
- * Ends waits when a reader closes, and bounds a wait ({@link waitAtMost}). A
+ * Ends waits when a reader closes. A
  * command queued while its connection waits to (re)connect is not always
  * settled by ioredis' disconnect(), so a reader must not wait on the command
  * alone. Racing every read against one long-lived promise would leave a
@@ -35,14 +35,4 @@ export class CloseLatch {
     for (const end of this.waiting) end();
     this.waiting.clear();
   }
-}
-
-/** Waits for `work` to settle, for at most `ms`. */
-export async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  await Promise.race([work.catch(() => undefined), timeout]);
-  clearTimeout(timer);
 }

@@ -11,7 +11,8 @@ import {
   type StreamEntries,
 } from '@streamerson/core';
 import type { ClosableReader } from './base-engine.js';
-import { CloseLatch, waitAtMost } from './close-latch.js';
+import { settlesWithin } from '@streamerson/core/internal';
+import { CloseLatch } from './close-latch.js';
 import { xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
 import { toStreamersonError } from './errors.js';
 import { checkPositions, UNBLOCK_WAIT_MS, type ReaderHost } from './reader.js';
@@ -275,7 +276,7 @@ export class ClusterReader implements ClosableReader {
         await this.host.unblock(blocked.node, blocked.clientId).catch(() => undefined);
         await r.done;
       }));
-      await waitAtMost(unblocked, UNBLOCK_WAIT_MS);
+      await settlesWithin(unblocked, UNBLOCK_WAIT_MS);
     }
     this.destroy();
   }

@@ -10,7 +10,8 @@ import {
   type WritesBeforeRead,
 } from '@streamerson/core';
 import type { ClosableReader } from './base-engine.js';
-import { CloseLatch, waitAtMost } from './close-latch.js';
+import { settlesWithin } from '@streamerson/core/internal';
+import { CloseLatch } from './close-latch.js';
 import { corked, sendAppendAndAck } from './transaction.js';
 import { xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
 import { toStreamersonError } from './errors.js';
@@ -184,7 +185,7 @@ export class RedisReader implements ClosableReader {
     const reading = this.reading;
     const clientId = this.clientId;
     if (reading !== undefined && clientId !== undefined) {
-      await waitAtMost(this.host.unblock(clientId).then(() => reading), UNBLOCK_WAIT_MS);
+      await settlesWithin(this.host.unblock(clientId).then(() => reading), UNBLOCK_WAIT_MS);
     }
     this.destroy();
   }

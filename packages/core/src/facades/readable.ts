@@ -1,8 +1,6 @@
 import { Readable, type ReadableOptions } from 'node:stream';
-import type { Engine } from '../engine/types.js';
 import type { ConsumedMessage } from '../consumer/consumed-message.js';
-import { Consumer } from '../consumer/consumer.js';
-import type { ConsumerOptions } from '../consumer/consumer-options.js';
+import type { Consumer } from '../consumer/consumer.js';
 
 /** Stream options a consumer Readable accepts; the facade sets the rest. */
 export type ConsumerReadableOptions = Omit<ReadableOptions, 'objectMode' | 'read' | 'destroy'>;
@@ -22,7 +20,7 @@ export class ConsumerReadable<P = unknown> extends Readable {
   readonly #pull: () => Promise<ConsumedMessage<P> | null>;
   #pulling = false;
 
-  /** Use {@link Consumer.readable} or {@link createReadStream}. */
+  /** Use {@link Consumer.readable} or `createReadStream`. */
   constructor(consumer: Consumer<P>, pull: () => Promise<ConsumedMessage<P> | null>, options: ConsumerReadableOptions = {}) {
     super({ ...options, objectMode: true });
     this.consumer = consumer;
@@ -59,9 +57,4 @@ export class ConsumerReadable<P = unknown> extends Readable {
       this.#pulling = false;
     }
   }
-}
-
-/** A Readable over a new {@link Consumer}; destroying it closes the consumer (the engine stays open). */
-export function createReadStream<P = unknown>(engine: Engine, options: ConsumerOptions, streamOptions: ConsumerReadableOptions = {}): ConsumerReadable<P> {
-  return new Consumer<P>(engine, options).readable(streamOptions);
 }

@@ -1,7 +1,5 @@
 import { Writable, type WritableOptions } from 'node:stream';
-import type { Engine } from '../engine/types.js';
-import { Producer, type ProducerRecord } from '../producer/producer.js';
-import type { ProducerOptions } from '../producer/producer-options.js';
+import type { Producer, ProducerRecord } from '../producer/producer.js';
 
 /** Stream options a facade accepts; the facade sets the rest. */
 export type ProducerWritableOptions = Omit<WritableOptions, 'objectMode' | 'write' | 'writev' | 'final' | 'destroy'>;
@@ -12,7 +10,7 @@ export type ProducerWritableOptions = Omit<WritableOptions, 'objectMode' | 'writ
  * out through `writev` in one producer batch; a write's callback runs once its
  * messages are stored, so `highWaterMark` bounds what is in flight and a failed
  * append fails the stream. `final` flushes the producer; when the Writable owns
- * it (made by {@link createWriteStream}) it also closes it.
+ * it (made by `createWriteStream`) it also closes it.
  */
 export function createProducerWritable(producer: Producer, options: ProducerWritableOptions, owns: boolean): Writable {
   const sendAll = (records: readonly ProducerRecord[], callback: (error?: Error | null) => void): void => {
@@ -48,12 +46,4 @@ export function createProducerWritable(producer: Producer, options: ProducerWrit
       callback(error);
     },
   });
-}
-
-/**
- * A Writable that owns a new {@link Producer}: `end()` flushes and closes it,
- * `destroy()` destroys it. The engine stays open.
- */
-export function createWriteStream(engine: Engine, options: ProducerOptions, streamOptions: ProducerWritableOptions = {}): Writable {
-  return createProducerWritable(new Producer(engine, options), streamOptions, true);
 }

@@ -15,12 +15,7 @@ export interface StoredEntry {
   readonly ends: readonly number[];
 }
 
-/** Copies the fields of an append. Rejects what XADD rejects: no fields, or an odd number of them. */
-export function storeEntry(id: string, ms: number, seq: number, fields: readonly FieldValue[]): StoredEntry {
-  return { id, ms, seq, ...packFields(fields) };
-}
-
-/** Validates and copies fields into one Buffer. */
+/** Validates the fields of an append and copies them into one Buffer. Rejects what XADD rejects: no fields, or an odd number of them. */
 export function packFields(fields: readonly FieldValue[]): { data: Buffer; ends: number[] } {
   if (!Array.isArray(fields) || fields.length === 0 || fields.length % 2 !== 0) {
     throw new EngineError('ERR_STREAMERSON_ENGINE', 'an entry needs a non-empty, even list of fields (name, value, …)');

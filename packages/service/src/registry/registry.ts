@@ -9,7 +9,7 @@
  */
 import { hostname } from 'node:os';
 import { ClosedError, decodeEntry, encodeMessage, ProtocolError, streamIdFromTime, type Engine, type Lifecycle } from '@streamerson/core';
-import { ClosedSignal } from '@streamerson/core/internal';
+import { ClosedSignal, settlesWithin } from '@streamerson/core/internal';
 
 /** The stream holding announcements. */
 export const REGISTRY_STREAM = '_streamerson:registry';
@@ -114,10 +114,7 @@ export class Announcer implements Lifecycle<AnnouncerStats> {
       if (this.timer !== undefined) {
         clearInterval(this.timer);
         this.timer = undefined;
-        const down = this.last.then(() => this.announce('down')).catch(() => undefined);
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([down, new Promise((resolve) => { timer = setTimeout(resolve, STOP_WAIT_MS); })]);
-        clearTimeout(timer);
+        await settlesWithin(this.last.then(() => this.announce('down')), STOP_WAIT_MS);
       }
       this.down.settle();
     })();

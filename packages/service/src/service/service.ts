@@ -24,7 +24,7 @@ import {
   type StreamAcks,
   type StreamersonError,
 } from '@streamerson/core';
-import { ClosedSignal } from '@streamerson/core/internal';
+import { ClosedSignal, settlesWithin } from '@streamerson/core/internal';
 import { rawMessageId } from '../message-id.js';
 import { Announcer } from '../registry/registry.js';
 import { Claims } from './claims.js';
@@ -42,7 +42,6 @@ import { compileSchema } from './schema.js';
 import { parseServiceOptions, type ServiceConfig, type ServiceOptions } from './service-options.js';
 import { Slots } from './slots.js';
 import { newCounters, type ServiceStats } from './stats.js';
-import { within } from './time.js';
 
 type State = 'new' | 'running' | 'draining' | 'closed';
 
@@ -271,12 +270,12 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
     this.stopLoop();
     // Bounded: an engine that is gone must not hold the process. What is not
     // acknowledged by then stays pending and is claimed by another member.
-    const settled = await within(this.config.drainTimeoutMs, (async () => {
+    const settled = await settlesWithin((async () => {
       if (wasStarted !== undefined) await wasStarted.catch(() => undefined);
       await this.reader?.close();
       await this.readLoop;
       await this.slots.whenIdle();
-    })());
+    })(), this.config.drainTimeoutMs);
     if (!settled) this.counts.drainTimeouts++;
     this.reader?.close().catch(() => undefined);
     await this.announcer?.close();
