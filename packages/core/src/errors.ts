@@ -41,6 +41,9 @@ export const ERROR_CODES = {
   ERR_STREAMERSON_USAGE: 'A command was called with wrong or missing arguments.',
   ERR_STREAMERSON_FENCED: 'A fenced write was refused: its writer no longer holds the lease at its epoch (another writer took over); nothing was written.',
   ERR_STREAMERSON_UNSUPPORTED: 'The engine lacks a capability the operation needs (for example fenced writes).',
+  ERR_STREAMERSON_REJECTED: 'A state machine refused a command (HTTP 409); `errorCode` is the machine\'s own code and nothing was applied.',
+  ERR_STREAMERSON_VERSION_CONFLICT: 'A command\'s `expectedVersion` is not the key\'s current version (HTTP 409); nothing was applied.',
+  ERR_STREAMERSON_NO_WRITER: 'No writer holds the shard of the command\'s key (HTTP 503); the command was not applied.',
   ERR_STREAMERSON_INTERNAL: 'An unexpected failure inside Streamerson itself (a gateway answers 500 with it); the details stay in its logs.',
 } as const;
 

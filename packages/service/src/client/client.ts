@@ -19,6 +19,7 @@ import {
   STATUS_HEADER,
   ERROR_HEADER,
   streamKey,
+  shardForKey,
   StreamersonError,
   TimeoutError,
   validateTopic,
@@ -56,8 +57,10 @@ export interface RequestOptions {
   readonly headers?: Headers;
   /** Aborting rejects the request with `ERR_STREAMERSON_ABORTED` (the service may still run it). */
   readonly signal?: AbortSignal;
-  /** Shards of the topic; default 1. Requests go round-robin over them. */
+  /** Shards of the topic; default 1. Requests go round-robin over them, or by `key`. */
   readonly shards?: number;
+  /** Routes the request to shard `fnv1a32(key) % shards`, as a Producer routes keyed messages; default round-robin. */
+  readonly key?: string;
   /** Content type of the payload; default inferred (`binary` for bytes, else `json`). */
   readonly contentType?: ContentType;
   /**
@@ -190,6 +193,7 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
       validateTopic(topic);
       timeout = intOption(options.timeout, 'timeout', this.config.timeout, 1);
       shards = intOption(options.shards, 'shards', 1, 1);
+      if (options.key !== undefined && typeof options.key !== 'string') throw new InvalidOptionError('key', `expected a string, got ${typeof options.key}`);
       if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
       this.admit();
     } catch (error) {
@@ -218,7 +222,8 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
     } catch (error) {
       return Promise.reject(error);
     }
-    const stream = streamKey(topic, this.rr++ % shards, shards);
+    const shard = options.key === undefined ? this.rr++ % shards : shardForKey(options.key, shards);
+    const stream = streamKey(topic, shard, shards);
     this.counts.requests++;
     return new Promise<R>((resolve, reject) => {
       const signal = options.signal;

@@ -1,0 +1,337 @@
+/**
+ * The writer of one shard while it holds the shard's lease: recovers the
+ * shard (the changelog after the snapshot, the command ids of the dedupe
+ * window, commands other writers left pending, the outbox), then runs batches
+ * — read commands, decide them, store the changelog entries, emitted
+ * commands, acks and replies in one fenced write, and only then change memory
+ * — with snapshots of the changed keys every `snapshotEvery` changes or
+ * `snapshotIntervalMs`. A fenced write refused ends it: another writer took
+ * the shard.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FencedError, StreamersonError, type BlockingReader, type Engine, type Fencing, type RawEntry } from '@streamerson/core';
+import { Backoff } from '@streamerson/core/internal';
+import { decodeChange, decodeSnapshot, type Versioned } from '../codec.js';
+import type { CommandMap, Machine } from '../machine.js';
+import { META_OFFSET, WRITER_GROUP, type ShardKeys } from '../names.js';
+import type { StateWriterConfig } from '../options.js';
+import { decodeIncoming, planBatch, type BatchPlan, type Incoming } from './batch.js';
+import { AppliedCommands } from './dedupe.js';
+import { KeyStates } from './key-states.js';
+import { Relay } from './relay.js';
+import { writeSnapshot } from './snapshot.js';
+
+/** What a shard writer reports to the writer that runs it. */
+export interface ShardHooks {
+  /** The shard was lost (fenced) or could not be recovered; the writer stopped. */
+  lost(shard: number, error: Error): void;
+  /** A failure the writer recovers from (it retries). */
+  error(shard: number, error: Error): void;
+  /** An entry that is not a command, or a handler that threw (the command was answered with an error). */
+  problem(shard: number, entryId: string, error: Error): void;
+}
+
+/** Counters of one shard writer. */
+export interface ShardCounts {
+  applied: number;
+  rejected: number;
+  duplicates: number;
+  expired: number;
+  failed: number;
+  bad: number;
+  batches: number;
+  snapshots: number;
+  claimed: number;
+  evicted: number;
+}
+
+type Phase = 'recovering' | 'running' | 'stopping' | 'stopped';
+
+export class ShardWriter<S, E> {
+  readonly counts: ShardCounts = { applied: 0, rejected: 0, duplicates: 0, expired: 0, failed: 0, bad: 0, batches: 0, snapshots: 0, claimed: 0, evicted: 0 };
+  private readonly states: KeyStates<S>;
+  private readonly applied: AppliedCommands<S>;
+  private readonly relay: Relay;
+  private readonly reader: BlockingReader;
+  private readonly retry = new Backoff({ minMs: 50, maxMs: 2_000 });
+  private phase: Phase = 'recovering';
+  /** The changelog id of the last stored change: what a snapshot written now covers. */
+  private lastCommitted = '0-0';
+  /** The offset of the snapshot before the latest: the changelog is kept from there. */
+  private previousOffset = '0-0';
+  private changesSinceSnapshot = 0;
+  private lastSnapshotAt = Date.now();
+  private nextClaimAt = 0;
+  /** After a write whose outcome is unknown: catch up from the changelog, re-read own pending commands. */
+  private unsure = false;
+  private readOwnPending = true;
+  private loop: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private recovered!: () => void;
+  /** Settles once the shard is recovered and its batches run (or the writer stopped before). */
+  readonly ready = new Promise<void>((resolve) => (this.recovered = resolve));
+
+  constructor(
+    private readonly engine: Engine & Fencing,
+    private readonly machine: Machine<S, CommandMap, E>,
+    readonly keys: ShardKeys,
+    readonly epoch: number,
+    private readonly config: StateWriterConfig,
+    private readonly hooks: ShardHooks,
+  ) {
+    this.states = new KeyStates(config.maxKeys);
+    this.applied = new AppliedCommands(config.maxDedupe, config.dedupeWindowMs);
+    this.relay = new Relay(engine, keys.outbox, config.id, { error: (error) => hooks.error(keys.shard, error) });
+    this.reader = engine.openReader();
+  }
+
+  get shard(): number {
+    return this.keys.shard;
+  }
+
+  /** Keys in memory, changes not yet in a snapshot, commands not yet forwarded. */
+  gauges(): { keys: number; dirty: number; relayPending: number; dedupe: number } {
+    return { keys: this.states.size, dirty: this.states.dirty, relayPending: this.relay.pending, dedupe: this.applied.size };
+  }
+
+  /** Recovers the shard and runs batches until stopped; never rejects (failures go to the hooks). */
+  start(): Promise<void> {
+    this.loop ??= this.run();
+    return this.loop;
+  }
+
+  /**
+   * Stops. Graceful (a hand-off or drain): the batch under way is stored, a
+   * last snapshot written and the relay emptied, then the lease released.
+   * Not graceful (lost, destroyed): stops reading at once.
+   */
+  stop(graceful: boolean): Promise<void> {
+    this.stopping ??= (async () => {
+      const wasRunning = this.phase === 'running';
+      if (this.phase !== 'stopped') this.phase = 'stopping';
+      await this.reader.close();
+      await this.loop;
+      if (graceful && wasRunning && !this.unsure) {
+        try {
+          await this.relay.whenIdle();
+          await this.snapshot();
+          await this.engine.releaseLease(this.keys.lease, this.config.id, this.epoch);
+        } catch (error) {
+          this.hooks.error(this.shard, error as Error);
+        }
+      }
+      this.relay.stop();
+      this.phase = 'stopped';
+    })();
+    return this.stopping;
+  }
+
+  private fenced(): { lease: string; owner: string; epoch: number } {
+    return { lease: this.keys.lease, owner: this.config.id, epoch: this.epoch };
+  }
+
+  private async run(): Promise<void> {
+    let lost: Error | undefined;
+    try {
+      await this.recover();
+    } catch (error) {
+      lost = error as Error;
+    }
+    if (lost === undefined && this.phase === 'recovering') {
+      this.phase = 'running';
+      this.recovered();
+      while (this.phase === 'running') {
+        try {
+          if (this.unsure) await this.catchUp();
+          await this.step();
+          this.retry.reset();
+        } catch (error) {
+          if (error instanceof FencedError) {
+            lost = error;
+            break;
+          }
+          if (this.phase !== 'running') break;
+          this.hooks.error(this.shard, error as Error);
+          await sleep(this.retry.next());
+        }
+      }
+    }
+    this.recovered();
+    await this.reader.close();
+    // A failure after a stop was asked for changes nothing: the stop ends the writer anyway.
+    if (lost !== undefined && this.phase !== 'stopping') {
+      this.phase = 'stopped';
+      this.relay.stop();
+      this.hooks.lost(this.shard, lost);
+    }
+  }
+
+  /** One turn: claim what others left, read a batch, store it, snapshot when due. */
+  private async step(): Promise<void> {
+    if (Date.now() >= this.nextClaimAt) {
+      this.nextClaimAt = Date.now() + this.config.claimIntervalMs;
+      await this.claimAbandoned();
+    }
+    const own = this.readOwnPending;
+    const [read] = await this.reader.readGroup(
+      WRITER_GROUP,
+      this.config.id,
+      [{ stream: this.keys.commands, after: own ? '0' : '>' }],
+      own ? { count: this.config.batchSize } : { count: this.config.batchSize, blockMs: this.config.blockMs },
+    );
+    const entries = read?.entries ?? [];
+    if (own && entries.length === 0) this.readOwnPending = false;
+    if (entries.length > 0) await this.process(entries);
+    await this.snapshotWhenDue();
+  }
+
+  /** Claims every pending command of the group: while this writer holds the lease, nobody else may run them. */
+  private async claimAbandoned(): Promise<void> {
+    let cursor = '0-0';
+    do {
+      const { next, entries } = await this.engine.autoClaim(this.keys.commands, WRITER_GROUP, this.config.id, 0, cursor, this.config.batchSize);
+      cursor = next;
+      if (entries.length > 0) {
+        this.counts.claimed += entries.length;
+        await this.process(entries);
+      }
+    } while (cursor !== '0-0' && this.phase !== 'stopped');
+  }
+
+  /** Decides and stores a batch; memory changes only once the fenced write succeeded. */
+  private async process(entries: readonly RawEntry[]): Promise<void> {
+    const gone = entries.filter((e) => e.fields.length === 0).map((e) => e.id);
+    const incoming = decodeIncoming(this.keys.commands, entries.filter((e) => e.fields.length > 0));
+    await this.loadKeys(incoming);
+    const plan = planBatch(incoming, {
+      machine: this.machine,
+      keys: this.keys,
+      lookup: (key) => this.states.get(key) ?? { version: 0, state: this.machine.initial(key) },
+      applied: this.applied,
+      now: Date.now(),
+      source: this.config.id,
+    });
+    plan.acks.push(...gone);
+    await this.commit(plan);
+    for (const p of plan.problems) this.hooks.problem(this.shard, p.entryId, p.error);
+  }
+
+  /** Loads keys of the batch that are not in memory from the snapshot (a key in neither is new). */
+  private async loadKeys(incoming: readonly Incoming[]): Promise<void> {
+    const missing = [...new Set(incoming.flatMap((i) => (i.key !== undefined && !this.states.has(i.key) ? [i.key] : [])))];
+    if (missing.length === 0) return;
+    const values = await this.engine.hashGet(this.keys.state, missing);
+    missing.forEach((key, i) => {
+      const bytes = values[i];
+      const value = bytes == null ? undefined : decodeSnapshot(bytes);
+      if (bytes != null && value === undefined) this.hooks.problem(this.shard, key, new StreamersonError('ERR_STREAMERSON_BAD_ENTRY', `the snapshot of key "${key}" in "${this.keys.state}" cannot be read; the key starts again from its initial state`));
+      this.states.load(key, (value as Versioned<S> | undefined) ?? { version: 0, state: this.machine.initial(key) });
+    });
+  }
+
+  private async commit(plan: BatchPlan<S>): Promise<void> {
+    if (plan.acks.length === 0) return;
+    let result;
+    try {
+      result = await this.engine.fencedWrite({
+        ...this.fenced(),
+        appends: plan.appends,
+        acks: [{ stream: this.keys.commands, group: WRITER_GROUP, ids: plan.acks }],
+        followUps: plan.replies,
+      });
+    } catch (error) {
+      // Refused: nothing was written. Otherwise the write may or may not have happened.
+      if (!(error instanceof FencedError) && !(error instanceof StreamersonError && error.code === 'ERR_STREAMERSON_INVALID_OPTION')) this.unsure = true;
+      throw error;
+    }
+    if (result.followUpError !== undefined) this.hooks.error(this.shard, result.followUpError);
+    const now = Date.now();
+    plan.changes.forEach((change, i) => {
+      this.states.set(change.key, change.value);
+      this.applied.add(change.commandId, { key: change.key, version: change.value.version, state: change.value.state, at: now });
+      this.lastCommitted = result.ids[i] ?? this.lastCommitted;
+    });
+    if (plan.outbox.length > 0) this.relay.push(result.ids.slice(plan.changes.length), plan.outbox);
+    this.changesSinceSnapshot += plan.changes.length;
+    this.counts.batches++;
+    for (const [name, n] of Object.entries(plan.counts)) this.counts[name as keyof BatchPlan<S>['counts']] += n;
+    while (this.relay.pending > this.config.relayMaxPending && this.phase === 'running') await this.relay.whenIdle();
+  }
+
+  /** Takes what the changelog holds after the last change known: the outcome of an unsure write. */
+  private async catchUp(): Promise<void> {
+    await this.readChangelog(this.lastCommitted, (change) => {
+      this.states.set(change.key, { version: change.version, state: change.state as S });
+      this.applied.addChange(change);
+    });
+    this.unsure = false;
+    this.readOwnPending = true;
+    this.relay.rescan();
+  }
+
+  /** Reads the changelog after `after`, page by page; returns how many changes it read. */
+  private async readChangelog(after: string, each: (change: NonNullable<ReturnType<typeof decodeChange>>) => void): Promise<number> {
+    let start = after === '0-0' ? '-' : `(${after}`;
+    let n = 0;
+    for (;;) {
+      const page = await this.engine.range(this.keys.changelog, start, '+', 1_000);
+      for (const entry of page) {
+        const change = decodeChange(entry);
+        if (change === undefined) this.hooks.problem(this.shard, entry.id, new StreamersonError('ERR_STREAMERSON_BAD_ENTRY', `changelog entry ${entry.id} of "${this.keys.changelog}" is not a change; skipped`));
+        else each(change);
+        this.lastCommitted = entry.id;
+        n++;
+      }
+      if (page.length < 1_000) return n;
+      start = `(${page[page.length - 1]!.id}`;
+    }
+  }
+
+  /**
+   * Takeover: the group, the changelog after the snapshot (its keys in memory,
+   * newer than the snapshot), the command ids of the dedupe window, the outbox.
+   * Other keys load from the snapshot when a command needs them.
+   */
+  private async recover(): Promise<void> {
+    await this.engine.createGroup(this.keys.commands, WRITER_GROUP, '0');
+    const [offset] = await this.engine.hashGet(this.keys.meta, [META_OFFSET]);
+    const snapshotOffset = offset?.toString() ?? '0-0';
+    this.lastCommitted = snapshotOffset;
+    this.previousOffset = snapshotOffset;
+    const tail = await this.readChangelog(snapshotOffset, (change) => this.states.set(change.key, { version: change.version, state: change.state as S }));
+    this.changesSinceSnapshot = tail;
+    const recent = await this.engine.revRange(this.keys.changelog, '+', '-', this.config.maxDedupe);
+    for (let i = recent.length - 1; i >= 0; i--) {
+      const change = decodeChange(recent[i]!);
+      if (change !== undefined) this.applied.addChange(change);
+    }
+    this.relay.rescan();
+  }
+
+  private async snapshotWhenDue(): Promise<void> {
+    const due = this.changesSinceSnapshot >= this.config.snapshotEvery
+      || (this.changesSinceSnapshot > 0 && Date.now() - this.lastSnapshotAt >= this.config.snapshotIntervalMs)
+      || this.states.size > this.config.maxKeys;
+    if (due) await this.snapshot();
+  }
+
+  /** Writes the changed keys and the offset they cover, trims the changelog, evicts cold keys. */
+  private async snapshot(): Promise<void> {
+    if (this.changesSinceSnapshot === 0 && this.states.dirty === 0) return;
+    const offset = this.lastCommitted;
+    const dirty = this.states.takeDirty();
+    try {
+      const trimmed = await writeSnapshot(this.engine, this.fenced(), this.keys, dirty, offset, this.previousOffset, this.config.changelogRetentionMs);
+      this.previousOffset = offset;
+      this.changesSinceSnapshot = 0;
+      this.lastSnapshotAt = Date.now();
+      this.counts.snapshots++;
+      this.counts.evicted += this.states.evict();
+      await this.engine.trim(this.keys.changelog, { minId: trimmed });
+    } catch (error) {
+      this.states.markDirty(dirty.map(([key]) => key));
+      throw error;
+    }
+  }
+}
+
