@@ -174,7 +174,7 @@ export class StateWriter<S = unknown, E = unknown> extends EventEmitter<StateWri
         await Promise.all([...this.held.values()].map((w) => this.renew(w)));
         for (const shard of this.config.shards) {
           if (this.state !== 'running' || this.held.size >= this.config.maxShards) break;
-          if (!this.held.has(shard)) await this.acquire(shard);
+          if (!this.held.has(shard)) await this.acquire(shard).catch((error: unknown) => this.fail(error));
         }
       } catch (error) {
         this.fail(error);

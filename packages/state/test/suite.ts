@@ -1,26 +1,45 @@
+/**
+ * The behaviour of a machine, one body for every engine: commands, typed
+ * refusals, retries, history and watch.
+ */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MemoryEngine } from '@streamerson/core';
+import { connect, type Engine } from '@streamerson/core';
 import { uniqueName, waitFor } from '@streamerson/testkit';
 import { MachineClient, StateReader, StateWriter, type CommandError } from '../src/index.js';
 import { bankMachine } from './bank.js';
 
-describe('a bank on memory://', () => {
-  const engine = new MemoryEngine(uniqueName('bank'));
+/** Registers the suite; `target` gives the engine URL and what to stop after. */
+export function commandSuite(name: string, target: () => Promise<{ url: string; stop(): Promise<void> }>): void {
+describe(name, () => {
   const bank = bankMachine(uniqueName('bank'), 4);
-  const writer = new StateWriter(engine, bank, { leaseTtlMs: 1_000, blockMs: 50 });
-  const client = new MachineClient(engine, bank, { timeout: 2_000 });
-  const reader = new StateReader(engine, bank, { blockMs: 50 });
+  let stop: () => Promise<void>;
+  const errors: Error[] = [];
+  let engine: Engine;
+  let writer: StateWriter<ReturnType<typeof bank.initial>, Parameters<typeof bank.apply>[1]>;
+  let client: MachineClient<ReturnType<typeof bank.initial>, NonNullable<typeof bank.commandMap>>;
+  let reader: StateReader<ReturnType<typeof bank.initial>>;
 
   before(async () => {
+    const t = await target();
+    stop = () => t.stop();
+    engine = await connect(t.url);
+    writer = new StateWriter(engine, bank, { leaseTtlMs: 1_000, blockMs: 50 });
+    writer.on('error', (error) => errors.push(error));
+    writer.on('problem', (_shard, _id, error) => errors.push(error));
+    client = new MachineClient(engine, bank, { timeout: 2_000 });
+    reader = new StateReader(engine, bank, { blockMs: 50 });
     await writer.start();
+    assert.deepEqual(writer.shards, [0, 1, 2, 3], 'the writer took every shard');
     await reader.start();
   });
   after(async () => {
+    assert.deepEqual(errors, [], 'the writer reported no failure');
     await client.close();
     await reader.close();
     await writer.close();
     await engine.close();
+    await stop();
   });
 
   it('applies commands, replies with the version and state, and rejects with typed errors', async () => {
@@ -62,7 +81,8 @@ describe('a bank on memory://', () => {
   });
 
   it('watch streams a key’s changes as they are applied', async () => {
-    await client.send('finn', 'open', { balance: 0 });
+    const opened = await client.send('finn', 'open', { balance: 0 });
+    await reader.get('finn', { minVersion: opened.version });
     const watch = reader.watch('finn');
     await client.send('finn', 'deposit', { amount: 1 });
     await client.send('finn', 'deposit', { amount: 2 });
@@ -74,3 +94,4 @@ describe('a bank on memory://', () => {
     assert.deepEqual(seen, [1, 3]);
   });
 });
+}
