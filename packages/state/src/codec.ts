@@ -1,7 +1,7 @@
 /**
  * Entries a machine writes: changelog entries (fields `k` key, `n` version,
  * `c` command id, `t` command type, `e` events as JSON, `s` the state after
- * them as JSON), snapshot values (`[version, state]` as JSON) and outbox
+ * them as JSON, `w` the fencing epoch of the writer that stored it), snapshot values (`[version, state]` as JSON) and outbox
  * entries (`to` the target command stream, `m` the command as JSON).
  */
 import type { FieldValue, RawEntry } from '@streamerson/core';
@@ -17,6 +17,8 @@ export interface Change<S = unknown, E = unknown> {
   readonly type: string;
   readonly events: readonly E[];
   readonly state: S;
+  /** The fencing epoch of the writer that stored the change. */
+  readonly epoch: number;
 }
 
 /** A key's state and version. */
@@ -25,21 +27,28 @@ export interface Versioned<S = unknown> {
   readonly state: S;
 }
 
+/** Field names of a changelog entry, in order. */
+const CHANGE_FIELDS = ['k', 'n', 'c', 't', 'e', 's', 'w'];
+
 export function encodeChange(change: Omit<Change, 'id'>): FieldValue[] {
-  return ['k', change.key, 'n', String(change.version), 'c', change.commandId, 't', change.type, 'e', JSON.stringify(change.events), 's', JSON.stringify(change.state)];
+  return [
+    'k', change.key, 'n', String(change.version), 'c', change.commandId, 't', change.type,
+    'e', JSON.stringify(change.events), 's', JSON.stringify(change.state), 'w', String(change.epoch),
+  ];
 }
 
 /** The change an entry holds, or undefined when it is not a changelog entry. */
 export function decodeChange(entry: RawEntry): Change | undefined {
   const f = entry.fields;
-  if (f.length !== 12) return undefined;
-  if (f[0]!.toString() !== 'k' || f[2]!.toString() !== 'n' || f[4]!.toString() !== 'c' || f[6]!.toString() !== 't' || f[8]!.toString() !== 'e' || f[10]!.toString() !== 's') return undefined;
+  if (f.length !== 14) return undefined;
+  for (let i = 0; i < 14; i += 2) if (f[i]!.toString() !== CHANGE_FIELDS[i / 2]) return undefined;
   const version = Number(f[3]!.toString());
-  if (!Number.isSafeInteger(version) || version < 1) return undefined;
+  const epoch = Number(f[13]!.toString());
+  if (!Number.isSafeInteger(version) || version < 1 || !Number.isSafeInteger(epoch) || epoch < 1) return undefined;
   try {
     const events = JSON.parse(f[9]!.toString()) as unknown;
     if (!Array.isArray(events)) return undefined;
-    return { id: entry.id, key: f[1]!.toString(), version, commandId: f[5]!.toString(), type: f[7]!.toString(), events, state: JSON.parse(f[11]!.toString()) };
+    return { id: entry.id, key: f[1]!.toString(), version, commandId: f[5]!.toString(), type: f[7]!.toString(), events, state: JSON.parse(f[11]!.toString()), epoch };
   } catch {
     return undefined;
   }

@@ -90,8 +90,10 @@ export interface MachineRef {
 
 /** A checked machine definition. */
 export interface Machine<S = unknown, C extends CommandMap = CommandMap, E = unknown> extends MachineRef {
-  readonly initial: (key: string) => S;
-  readonly apply: (state: S, event: E) => S;
+  /** The state of a key no command changed yet. */
+  initial(key: string): S;
+  /** Folds one event into the state. */
+  apply(state: S, event: E): S;
   /** Command types, in definition order. */
   readonly commandTypes: readonly string[];
   /** Never set: carries the command types to `MachineClient.send`. */

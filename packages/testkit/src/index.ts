@@ -30,3 +30,5 @@ export { waitFor, sleep, DEFAULT_WAIT_TIMEOUT_MS, DEFAULT_WAIT_INTERVAL_MS } fro
 export type { WaitForOptions } from './wait.js';
 export { checkLifecycle, DEFAULT_LIFECYCLE_TIMEOUT_MS } from './lifecycle.js';
 export type { LifecycleObject, CheckLifecycleOptions } from './lifecycle.js';
+export { startNodeProcess, killNodeProcesses, DEFAULT_READY_TIMEOUT_MS } from './node-process.js';
+export type { NodeProcess, NodeProcessEvent, NodeProcessExit } from './node-process.js';

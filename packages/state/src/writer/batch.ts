@@ -71,6 +71,8 @@ export interface PlanContext<S, E> {
   readonly now: number;
   /** Source of replies: the writer's id. */
   readonly source: string;
+  /** The writer's fencing epoch, recorded in each change. */
+  readonly epoch: number;
 }
 
 /** Decides a batch. Never throws: every entry ends as a change, a reply or a problem. */
@@ -167,7 +169,7 @@ export function planBatch<S, E>(incoming: readonly Incoming[], ctx: PlanContext<
     const value: Versioned<S> = { version: before.version + 1, state: after };
     let fields;
     try {
-      fields = encodeChange({ key, version: value.version, commandId, type, events: decision, state: after });
+      fields = encodeChange({ key, version: value.version, commandId, type, events: decision, state: after, epoch: ctx.epoch });
     } catch (error) {
       plan.counts.failed++;
       plan.problems.push({ entryId: entry.id, error: error as Error });

@@ -210,6 +210,7 @@ export class ShardWriter<S, E> {
       applied: this.applied,
       now: Date.now(),
       source: this.config.id,
+      epoch: this.epoch,
     });
     plan.acks.push(...gone);
     await this.commit(plan);

@@ -1,0 +1,15 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startRedis } from '@streamerson/testkit';
+import { ACCOUNTS, CLIENTS, runAcrossProcesses } from './invariant/run.js';
+
+test(`standalone Redis: ${ACCOUNTS} accounts, transfers from ${CLIENTS} client processes while writer processes are SIGKILLed: money conserved, each transfer applied once, states are the fold of their changelogs, readers converge`, async (t) => {
+  const server = await startRedis();
+  try {
+    const report = await runAcrossProcesses(server.url);
+    t.diagnostic(JSON.stringify(report));
+    assert.ok(report.crashes >= 1, 'writers were killed during the load');
+  } finally {
+    await server.stop();
+  }
+});
