@@ -32,3 +32,4 @@ export { checkLifecycle, DEFAULT_LIFECYCLE_TIMEOUT_MS } from './lifecycle.js';
 export type { LifecycleObject, CheckLifecycleOptions } from './lifecycle.js';
 export { startNodeProcess, killNodeProcesses, DEFAULT_READY_TIMEOUT_MS } from './node-process.js';
 export type { NodeProcess, NodeProcessEvent, NodeProcessExit } from './node-process.js';
+export { runReadmeExample, README_EXAMPLE_TIMEOUT_MS } from './readme.js';

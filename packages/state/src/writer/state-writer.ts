@@ -93,9 +93,10 @@ export class StateWriter<S = unknown, E = unknown> extends EventEmitter<StateWri
       this.handoffReader = this.engine.openReader();
       this.handoffLoop = this.followHandoffs(this.handoffReader, handoff, after);
       await this.tick();
-      await Promise.all([...this.held.values()].map((w) => w.ready));
+      // Renewals go on while the shards recover: a recovery may take longer than a lease.
       this.timer = setInterval(() => void this.tick(), this.config.renewIntervalMs);
       this.timer.unref();
+      await Promise.all([...this.held.values()].map((w) => w.ready));
     })();
     return this.starting;
   }

@@ -95,58 +95,100 @@ function report(outcomes: TransferOutcome[], crashes: number): RunReport {
   };
 }
 
-/** Writers and clients as processes on `url`; a writer holding shards is SIGKILLed and replaced every KILL_EVERY_MS. */
-export async function runAcrossProcesses(url: string): Promise<RunReport> {
-  const machine = uniqueName('bank');
-  const bank = bankMachine(machine, SHARDS);
+/** Writers that can be started and crashed, in processes or in this one. */
+interface Fleet {
+  start(): Promise<void>;
+  /** Crashes a writer that holds shards (false when none does) and starts a replacement without waiting for it. */
+  crashOne(): boolean;
+  /** Resolves once the replacements started. */
+  settled(): Promise<unknown>;
+  stopAll(): Promise<void>;
+  readonly lost: readonly string[];
+}
+
+/**
+ * The run: WRITERS writers, the accounts opened, two readers following, then
+ * CLIENTS loads of transfers while a writer holding shards crashes every
+ * KILL_EVERY_MS; then the checks.
+ */
+async function run(url: string, makeFleet: (bank: Bank) => Fleet, load: (bank: Bank, engine: Engine) => Promise<TransferOutcome[]>): Promise<RunReport> {
+  const bank = bankMachine(uniqueName('bank'), SHARDS);
   const engine = await connect(url);
-  const writers: NodeProcess[] = [];
-  const startWriter = async (): Promise<void> => {
-    writers.push(await startNodeProcess(WRITER_SCRIPT, [JSON.stringify({ url, machine, shards: SHARDS, options: WRITER_OPTIONS })], { name: 'writer' }));
-  };
+  const fleet = makeFleet(bank);
   const readers: StateReader<Account>[] = [];
   try {
-    for (let i = 0; i < WRITERS; i++) await startWriter();
+    for (let i = 0; i < WRITERS; i++) await fleet.start();
     await openAccounts(engine, bank);
     for (let i = 0; i < 2; i++) {
       const reader = new StateReader<Account>(engine, bank, { blockMs: 200 });
       await reader.start();
       readers.push(reader);
     }
-    const load: Omit<TransferLoad, 'id'> = { accounts: ACCOUNTS, seconds: SECONDS, concurrency: 8, timeoutMs: 3_000 };
-    const clients = await Promise.all(Array.from({ length: CLIENTS }, (_, i) =>
-      startNodeProcess(CLIENT_SCRIPT, [JSON.stringify({ url, machine, shards: SHARDS, ...load, id: `${machine}-c${i}` })], { name: 'client' })));
-    const done = Promise.all(clients.map(async (c) => {
-      await c.exited;
-      const event = c.events.find((e) => e.event === 'done');
-      assert.ok(event !== undefined, `a client finished: ${c.stderr()}`);
-      return event as unknown as TransferOutcome;
-    }));
-    let crashes = 0;
     let finished = false;
-    const restarts: Promise<void>[] = [];
-    void done.finally(() => { finished = true; });
+    const done = load(bank, engine);
+    void done.finally(() => { finished = true; }).catch(() => undefined);
+    let crashes = 0;
     while (!finished) {
       await Promise.race([sleep(KILL_EVERY_MS), done]);
-      if (finished) break;
-      const holding = writers.filter((w) => w.child.exitCode === null && held(w) > 0);
-      const victim = holding[Math.floor(Math.random() * holding.length)];
-      if (victim === undefined) continue;
-      await victim.kill();
-      writers.splice(writers.indexOf(victim), 1);
-      crashes++;
-      // Not awaited: the next crash comes on time however long a replacement takes to start.
-      restarts.push(startWriter());
+      if (!finished && fleet.crashOne()) crashes++;
     }
-    await Promise.all(restarts);
+    await fleet.settled();
     const outcomes = await done;
     await check(engine, bank, outcomes, readers);
-    return report(outcomes, crashes);
+    return { ...report(outcomes, crashes), lost: fleet.lost };
   } finally {
     for (const r of readers) await r.close();
-    await killNodeProcesses();
+    await fleet.stopAll();
     await engine.close();
   }
+}
+
+type Bank = ReturnType<typeof bankMachine>;
+
+const LOAD: Omit<TransferLoad, 'id'> = { accounts: ACCOUNTS, seconds: SECONDS, concurrency: 8, timeoutMs: 3_000 };
+
+/** Writers and clients as processes on `url`; crashes are SIGKILLs. */
+export function runAcrossProcesses(url: string): Promise<RunReport> {
+  return run(
+    url,
+    (bank) => {
+      const writers: NodeProcess[] = [];
+      const starting: Promise<void>[] = [];
+      const lost: string[] = [];
+      const start = async (): Promise<void> => {
+        const w = await startNodeProcess(WRITER_SCRIPT, [JSON.stringify({ url, machine: bank.name, shards: SHARDS, options: WRITER_OPTIONS })], { name: 'writer' });
+        writers.push(w);
+      };
+      return {
+        start,
+        lost,
+        crashOne(): boolean {
+          const holding = writers.filter((w) => w.child.exitCode === null && held(w) > 0);
+          const victim = holding[Math.floor(Math.random() * holding.length)];
+          if (victim === undefined) return false;
+          victim.child.kill('SIGKILL');
+          writers.splice(writers.indexOf(victim), 1);
+          starting.push(start());
+          return true;
+        },
+        settled: () => Promise.all(starting),
+        async stopAll(): Promise<void> {
+          for (const w of writers) for (const e of w.events) if (e.event === 'lost') lost.push(`${String(e['shard'])}: ${String(e['message'])}`);
+          await killNodeProcesses();
+        },
+      };
+    },
+    async (bank) => {
+      const clients = await Promise.all(Array.from({ length: CLIENTS }, (_, i) =>
+        startNodeProcess(CLIENT_SCRIPT, [JSON.stringify({ url, machine: bank.name, shards: SHARDS, ...LOAD, id: `${bank.name}-c${i}` })], { name: 'client' })));
+      return Promise.all(clients.map(async (c) => {
+        await c.exited;
+        const event = c.events.find((e) => e.event === 'done');
+        assert.ok(event !== undefined, `a client finished: ${c.stderr()}`);
+        return event as unknown as TransferOutcome;
+      }));
+    },
+  );
 }
 
 /** Shards a writer process holds, from the events it printed. */
@@ -160,49 +202,40 @@ function held(w: NodeProcess): number {
 }
 
 /** The same in one process on `url` (memory://): crashes are `destroy()`, clients are concurrent loops. */
-export async function runInProcess(url: string): Promise<RunReport> {
-  const machine = uniqueName('bank');
-  const bank = bankMachine(machine, SHARDS);
-  const engine = await connect(url);
-  const writers: StateWriter<Account, BankEvent>[] = [];
-  const lost: string[] = [];
-  const startWriter = async (): Promise<void> => {
-    const w = new StateWriter(engine, bank, WRITER_OPTIONS);
-    w.on('lost', (shard, error) => lost.push(`${shard}: ${error.message}`));
-    await w.start();
-    writers.push(w);
-  };
-  const readers: StateReader<Account>[] = [];
-  try {
-    for (let i = 0; i < WRITERS; i++) await startWriter();
-    await openAccounts(engine, bank);
-    for (let i = 0; i < 2; i++) {
-      const reader = new StateReader<Account>(engine, bank, { blockMs: 200 });
-      await reader.start();
-      readers.push(reader);
-    }
-    let finished = false;
-    const done = Promise.all(Array.from({ length: CLIENTS }, (_, i) =>
-      runTransfers(engine, bank, { accounts: ACCOUNTS, seconds: SECONDS, concurrency: 8, timeoutMs: 3_000, id: `${machine}-c${i}` })));
-    void done.finally(() => { finished = true; });
-    let crashes = 0;
-    while (!finished) {
-      await Promise.race([sleep(KILL_EVERY_MS), done]);
-      if (finished) break;
-      const holding = writers.filter((w) => w.shards.length > 0);
-      const victim = holding[Math.floor(Math.random() * holding.length)];
-      if (victim === undefined) continue;
-      victim.destroy();
-      writers.splice(writers.indexOf(victim), 1);
-      crashes++;
-      await startWriter();
-    }
-    const outcomes = await done;
-    await check(engine, bank, outcomes, readers);
-    return { ...report(outcomes, crashes), lost };
-  } finally {
-    for (const r of readers) await r.close();
-    for (const w of writers) await w.close();
-    await engine.close();
-  }
+export function runInProcess(url: string): Promise<RunReport> {
+  let engine: Engine | undefined;
+  return run(
+    url,
+    (bank) => {
+      const writers: StateWriter<Account, BankEvent>[] = [];
+      const lost: string[] = [];
+      const start = async (): Promise<void> => {
+        engine ??= await connect(url);
+        const w = new StateWriter(engine, bank, WRITER_OPTIONS);
+        w.on('lost', (shard, error) => lost.push(`${shard}: ${error.message}`));
+        writers.push(w);
+        await w.start();
+      };
+      const starting: Promise<void>[] = [];
+      return {
+        start,
+        lost,
+        crashOne(): boolean {
+          const holding = writers.filter((w) => w.shards.length > 0);
+          const victim = holding[Math.floor(Math.random() * holding.length)];
+          if (victim === undefined) return false;
+          victim.destroy();
+          writers.splice(writers.indexOf(victim), 1);
+          starting.push(start());
+          return true;
+        },
+        settled: () => Promise.all(starting),
+        async stopAll(): Promise<void> {
+          for (const w of writers) await w.close();
+          await engine?.close();
+        },
+      };
+    },
+    (bank, shared) => Promise.all(Array.from({ length: CLIENTS }, (_, i) => runTransfers(shared, bank, { ...LOAD, id: `${bank.name}-c${i}` }))),
+  );
 }
