@@ -24,7 +24,7 @@ describe(name, () => {
     const t = await target();
     stop = () => t.stop();
     engine = await connect(t.url);
-    writer = new StateWriter(engine, bank, { leaseTtlMs: 1_000, blockMs: 50 });
+    writer = new StateWriter(engine, bank, { blockMs: 50 });
     writer.on('error', (error) => errors.push(error));
     writer.on('problem', (_shard, _id, error) => errors.push(error));
     client = new MachineClient(engine, bank, { timeout: 2_000 });
