@@ -11,8 +11,9 @@ export type { ServiceStats } from './service/stats.js';
 export type { Handler, HandlerContext, HandlerOptions } from './service/handler.js';
 export type { Hooks } from './service/hooks.js';
 export type { PayloadProblem } from './service/schema.js';
-export { DeadLetters, DEFAULT_DEAD_LETTER_PAGE } from './service/dead-letters.js';
-export type { DeadLetterListOptions, ReplayResult } from './service/dead-letters.js';
+export { DeadLetters, DEFAULT_DEAD_LETTER_PAGE, DEFAULT_REPLAY_TIMEOUT_MS } from './service/dead-letters.js';
+export type { DeadLetterListOptions, ReplayOptions, ReplayResult } from './service/dead-letters.js';
+export type { ReplayAs } from './service/replay.js';
 export {
   Announcer,
   listInstances,

@@ -132,5 +132,50 @@ export function outcomeFlows(label: string, setup: () => Promise<Fixture>): void
       assert.equal(c.stats().badReplies, 1);
       assert.equal(c.stats().inFlight, 0);
     });
+
+    test('a replayed request gets a new deadline and runs; replayed as an event it runs without reply; a refused replay keeps its letter', async () => {
+      const topic = uniqueName('replay');
+      let healthy = false;
+      const ran: { deliveries: number; replyTo: string; deadline: number | undefined }[] = [];
+      const svc = service(topic, { maxDeliveries: 1 }).handle('job', (_p: unknown, ctx) => {
+        if (!healthy) throw new Error('not yet');
+        ran.push({ deliveries: ctx.deliveries, replyTo: ctx.message.replyTo, deadline: ctx.deadline });
+        return 'done';
+      });
+      await svc.start();
+      const c = client();
+      const failures = await Promise.all([1, 2, 3].map((n) => c.request(topic, 'job', n, { timeout: 300 }).catch((e: unknown) => e)));
+      assert.ok(failures.every((e) => e instanceof RemoteError && e.errorCode === 'ERR_STREAMERSON_DEAD_LETTER'));
+      const letters = new DeadLetters(engine, topic);
+      const [a, b, d] = await letters.list();
+      const original = decodeEntry(topic, a!.original);
+      assert.ok(!(original instanceof ProtocolError));
+      const oldDeadline = Number(original.headers['deadline']);
+      await waitFor(() => Date.now() > oldDeadline, { what: 'the old deadlines passed' });
+      healthy = true;
+
+      const refusing = new DeadLetters(new Proxy(engine, {
+        get(target, prop, receiver) {
+          if (prop === 'append') return () => Promise.reject(new Error('engine down'));
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      }), topic);
+      const refused = await refusing.replay([a!.id]);
+      assert.deepEqual(refused.replayed, []);
+      assert.equal(refused.failed[0]?.stage, 'append');
+      assert.equal(await letters.count(), 3, 'a letter whose replay was not accepted is kept');
+
+      const started = Date.now();
+      const asRequest = await letters.replay([a!.id], { timeoutMs: 60_000 });
+      assert.equal(asRequest.replayed.length, 1);
+      const asEvent = await letters.replay([b!.id, d!.id], { as: 'event' });
+      assert.equal(asEvent.replayed.length, 2);
+      await waitFor(() => ran.length === 3, { what: 'the three replays run' });
+      const request = ran.find((r) => r.replyTo !== '')!;
+      assert.ok(request.deadline! >= started + 60_000, 'a new deadline, a minute from the replay');
+      assert.equal(ran.filter((r) => r.replyTo === '' && r.deadline === undefined).length, 2, 'events: no reply-to, no deadline');
+      assert.equal(await letters.count(), 0);
+    });
   });
 }
