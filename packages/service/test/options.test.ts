@@ -17,7 +17,7 @@ import {
   parseServiceOptions,
 } from '../src/index.js';
 import { deadLetterFields } from '../src/service/dead-letter.js';
-import { retryDelay } from '../src/service/service-options.js';
+import { retrySchedule } from '../src/service/service-options.js';
 
 test('service options: defaults, frozen, bad values name the option', () => {
   const c = parseServiceOptions({ name: 'orders', topic: 'orders.get' });
@@ -52,17 +52,27 @@ test('client options: defaults, reply stream named by instance id', () => {
   assert.throws(() => parseClientOptions({ id: 'a b' }), { option: 'id' });
 });
 
-test('retry delays grow exponentially, are capped and stay within the jitter', () => {
-  const c = parseServiceOptions({ name: 'n', topic: 't', retryDelayMs: 100, maxRetryDelayMs: 1_000, retryJitter: 0.2 });
+test('retry delays grow exponentially, are capped and stay within the jitter (core\'s backoff)', () => {
+  const retries = retrySchedule(parseServiceOptions({ name: 'n', topic: 't', retryDelayMs: 100, maxRetryDelayMs: 1_000, retryJitter: 0.2 }));
   for (let i = 0; i < 200; i++) {
-    const first = retryDelay(c, 1);
-    assert.ok(first >= 80 && first <= 120, `first ${first}`);
-    const third = retryDelay(c, 3);
-    assert.ok(third >= 320 && third <= 480, `third ${third}`);
-    assert.ok(retryDelay(c, 30) <= 1_200);
+    const first = retries.delay(1);
+    assert.ok(first >= 80 && first <= 100, `first ${first}`);
+    const third = retries.delay(3);
+    assert.ok(third >= 320 && third <= 400, `third ${third}`);
+    assert.ok(retries.delay(30) <= 1_000);
   }
-  const exact = parseServiceOptions({ name: 'n', topic: 't', retryDelayMs: 100, retryJitter: 0 });
-  assert.equal(retryDelay(exact, 2), 200);
+  assert.equal(retrySchedule(parseServiceOptions({ name: 'n', topic: 't', retryDelayMs: 100, retryJitter: 0 })).delay(2), 200);
+});
+
+test('the default retries of a failing request all fit inside the default request timeout', () => {
+  const c = parseServiceOptions({ name: 'n', topic: 't' });
+  // Without jitter: the longest the waits can be.
+  const longest = retrySchedule({ ...c, retryJitter: 0 });
+  let waits = 0;
+  for (let n = 1; n < c.maxDeliveries; n++) waits += longest.delay(n);
+  assert.ok(waits < DEFAULT_REQUEST_TIMEOUT_MS / 2, `the waits (${waits} ms) leave most of the timeout to the handler`);
+  assert.ok(c.maxRetryDelayMs < c.claimIdleMs, 'a retry waiting for its delay is never taken for abandoned');
+  assert.ok(c.claimIdleMs + c.claimIntervalMs < DEFAULT_REQUEST_TIMEOUT_MS, 'a dead member\'s requests run again before they time out');
 });
 
 test('dead-letter fields round-trip; entries without metadata are not dead letters', () => {

@@ -177,5 +177,25 @@ export function outcomeFlows(label: string, setup: () => Promise<Fixture>): void
       assert.equal(ran.filter((r) => r.replyTo === '' && r.deadline === undefined).length, 2, 'events: no reply-to, no deadline');
       assert.equal(await letters.count(), 0);
     });
+
+    test('a live member\'s handler that runs longer than claimIdleMs is not taken for abandoned', async () => {
+      const topic = uniqueName('long');
+      let runs = 0;
+      const options = { claimIdleMs: 200, claimIntervalMs: 40 };
+      const slow = async (n: number): Promise<number> => {
+        runs++;
+        await new Promise((resolve) => setTimeout(resolve, 800));
+        return n;
+      };
+      const a = service(topic, { ...options, consumer: 'a' }).handle('slow', slow);
+      await a.start();
+      const reply = client().request(topic, 'slow', 7);
+      await waitFor(() => runs === 1, { what: 'the handler running on a' });
+      const b = service(topic, { ...options, consumer: 'b' }).handle('slow', slow);
+      await b.start();
+      assert.equal(await reply, 7);
+      assert.equal(runs, 1, 'the handler ran once');
+      assert.equal(b.stats().claimed, 0, 'the other member claimed nothing');
+    });
   });
 }

@@ -8,6 +8,11 @@
  * - Abandoned entries: every `claimIntervalMs`, entries idle longer than
  *   `claimIdleMs` on any member (crash recovery), with their real delivery count.
  *
+ * So that a live member's long handler is not taken for abandoned, at each
+ * scan the member first claims again (without counting a delivery) the
+ * entries it has held for more than half of `claimIdleMs`: their idle time
+ * starts over.
+ *
  * All three take free slots, claim, run what was claimed and give back the
  * slots the claim did not fill — in {@link Claims.inFreeSlots}.
  */
@@ -56,6 +61,7 @@ export class Claims {
     if (this.ownBacklog) await this.claimOwnBacklog();
     if (Date.now() >= this.nextScanAt) {
       this.nextScanAt = Date.now() + this.d.config.claimIntervalMs;
+      await this.refreshHeld();
       await this.abandoned();
     }
   }
@@ -123,6 +129,14 @@ export class Claims {
       if (taken === 0) return;
     }
     this.ownBacklog = more;
+  }
+
+  /** Resets the idle time of the entries this member has run for more than half of `claimIdleMs`. */
+  private async refreshHeld(): Promise<void> {
+    const { engine, config, inProgress } = this.d;
+    for (const [stream, ids] of inProgress.heldSince(Date.now() - config.claimIdleMs / 2)) {
+      await engine.claim(stream, config.group, config.consumer, ids, { minIdleMs: 0, justId: true });
+    }
   }
 
   private async abandoned(): Promise<void> {

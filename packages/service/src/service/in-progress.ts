@@ -20,7 +20,8 @@ export function entryKey(stream: string, id: string): string {
 export type Process = (key: string, stream: string, entry: RawEntry, deliveries: number, firstFailedAt: number | undefined) => Promise<boolean | void>;
 
 export class InProgress {
-  private readonly held = new Set<string>();
+  /** Entry key → when it was dispatched (Unix ms). */
+  private readonly held = new Map<string, number>();
 
   constructor(
     private readonly slots: Slots,
@@ -41,7 +42,7 @@ export class InProgress {
   /** Runs one entry in a slot already taken, and gives the slot back when its writes are done. */
   dispatch(stream: string, entry: RawEntry, deliveries: number, firstFailedAt?: number): void {
     const key = entryKey(stream, entry.id);
-    this.held.add(key);
+    this.held.set(key, Date.now());
     let processed: Promise<boolean | void>;
     try {
       processed = this.process(key, stream, entry, deliveries, firstFailedAt);
@@ -55,6 +56,20 @@ export class InProgress {
         this.done(key, false);
       },
     );
+  }
+
+  /** Entries dispatched before `time` and still in progress, by stream. */
+  heldSince(time: number): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const [key, since] of this.held) {
+      if (since >= time) continue;
+      const cut = key.lastIndexOf('\n');
+      const stream = key.slice(0, cut);
+      const ids = out.get(stream);
+      if (ids === undefined) out.set(stream, [key.slice(cut + 1)]);
+      else ids.push(key.slice(cut + 1));
+    }
+    return out;
   }
 
   private done(key: string, slotTaken: boolean): void {

@@ -25,7 +25,8 @@ import type { RetryQueue } from './retry-queue.js';
 import type { PayloadCheck } from './schema.js';
 import { errorReply, safeErrorReply, successReply } from './replies.js';
 import { parseDeadline } from './time.js';
-import { retryDelay, type ServiceConfig } from './service-options.js';
+import { retrySchedule, type ServiceConfig } from './service-options.js';
+import type { Backoff } from '@streamerson/core/internal';
 import type { ServiceCounters } from './stats.js';
 
 /** Schema problems sent back with an invalid-payload error, at most. */
@@ -87,7 +88,12 @@ export class Outcomes {
   /** Contexts of the handlers running now, by entry key: `close()` aborts their signals. */
   readonly running = new Map<string, DeliveryContext>();
 
-  constructor(private readonly d: OutcomeDeps) {}
+  /** Delay before the delivery after `n` failed ones: `retryDelays.delay(n)`. */
+  private readonly retryDelays: Backoff;
+
+  constructor(private readonly d: OutcomeDeps) {
+    this.retryDelays = retrySchedule(d.config);
+  }
 
   /** Decides what an entry gets and queues its writes; settles once they are done (see `Outbox.add`). */
   process(key: string, stream: string, entry: RawEntry, deliveries: number, firstFailedAt: number | undefined): Promise<boolean | void> {
@@ -217,7 +223,7 @@ export class Outcomes {
     if (deliveries < config.maxDeliveries) {
       // Draining: the entry stays pending for another member (or this one after a restart).
       if (!this.d.isRunning()) return Promise.resolve();
-      const delayMs = retryDelay(config, deliveries);
+      const delayMs = this.retryDelays.delay(deliveries);
       // Beyond `maxScheduledRetries` the entry waits for a claim scan to find it idle.
       const queued = this.d.retries.size < config.maxScheduledRetries;
       const retryAt = now + (queued ? delayMs : config.claimIdleMs + config.claimIntervalMs);

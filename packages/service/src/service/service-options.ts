@@ -3,7 +3,7 @@
  */
 import { hostname } from 'node:os';
 import { InvalidOptionError, MAX_SHARDS, validateTopic } from '@streamerson/core';
-import { boolOption, intOption, numberOption, optionKeys, optionsObject, stringOption } from '@streamerson/core/internal';
+import { Backoff, boolOption, intOption, numberOption, optionKeys, optionsObject, stringOption } from '@streamerson/core/internal';
 import type { Logger } from 'pino';
 import { loggerOption, topicsOption } from '../options.js';
 import { DEFAULT_REGISTRY_TTL_MS } from '../registry/registry.js';
@@ -12,16 +12,28 @@ import { DEFAULT_REGISTRY_TTL_MS } from '../registry/registry.js';
 export const DEFAULT_CONCURRENCY = 16;
 /** Default deliveries of one message before it goes to the dead-letter stream. */
 export const DEFAULT_MAX_DELIVERIES = 5;
-/** Default delay before the first retry of a failed message; doubles per delivery. */
-export const DEFAULT_RETRY_DELAY_MS = 1_000;
-/** Default longest retry delay. */
-export const DEFAULT_MAX_RETRY_DELAY_MS = 30_000;
-/** Default jitter: each retry delay is scaled by a random factor within `1 ± jitter`. */
+/**
+ * Default delay before the first retry of a failed message; doubles per
+ * delivery. The defaults fit every delivery inside a request's default 10 s
+ * timeout: with `maxDeliveries` 5 the four waits add up to 0.2 + 0.4 + 0.8 +
+ * 1.6 = 3 s (± jitter), leaving the rest for the handler runs.
+ */
+export const DEFAULT_RETRY_DELAY_MS = 200;
+/** Default longest retry delay: below `claimIdleMs`, so that a retry waiting for its delay is never taken for abandoned. */
+export const DEFAULT_MAX_RETRY_DELAY_MS = 2_000;
+/** Default jitter: each retry delay is shortened by a random part of up to this fraction (core's backoff). */
 export const DEFAULT_RETRY_JITTER = 0.2;
-/** Default idle time after which a member's pending entry counts as abandoned and is claimed by another member. */
-export const DEFAULT_CLAIM_IDLE_MS = 30_000;
+/**
+ * Default idle time after which a member's pending entry counts as abandoned
+ * and is claimed by another member. With the claim scan every second, the
+ * requests of a member that died (or came back under a new name) are running
+ * again within about 6 s — inside the 10 s default request timeout. A live
+ * member's long handler is not affected: its entries' idle time is reset at
+ * each scan (see `claims.ts`).
+ */
+export const DEFAULT_CLAIM_IDLE_MS = 5_000;
 /** Default time between two scans for abandoned entries. */
-export const DEFAULT_CLAIM_INTERVAL_MS = 5_000;
+export const DEFAULT_CLAIM_INTERVAL_MS = 1_000;
 /** Default time a group read blocks, which bounds how fast `drain()` stops reading. */
 export const DEFAULT_SERVICE_BLOCK_MS = 1_000;
 /** Default most retries waiting for their delay per member; beyond that, failed entries wait for the claim scan. */
@@ -219,9 +231,7 @@ export function parseServiceOptions(input: unknown): ServiceConfig {
   });
 }
 
-/** Delay before delivery `deliveries + 1`: exponential from `retryDelayMs`, capped, with jitter. */
-export function retryDelay(config: ServiceConfig, deliveries: number): number {
-  const base = Math.min(config.maxRetryDelayMs, config.retryDelayMs * 2 ** Math.max(0, deliveries - 1));
-  const spread = 1 + config.retryJitter * (Math.random() * 2 - 1);
-  return Math.max(0, Math.round(base * spread));
+/** The retry schedule of a service: core's one backoff, from `retryDelayMs` doubling to `maxRetryDelayMs`, shortened by up to `retryJitter`. */
+export function retrySchedule(config: ServiceConfig): Backoff {
+  return new Backoff({ minMs: config.retryDelayMs, maxMs: config.maxRetryDelayMs, jitter: config.retryJitter });
 }
