@@ -17,6 +17,7 @@ import { runRequestReply } from './scenarios/request-reply.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { rssScenario } from './scenarios/rss.js';
 import { scaleScenario } from './scenarios/scale.js';
+import { soakScenario } from './scenarios/soak.js';
 
 /** Scenario definitions by name; `SCENARIOS` gives the order of a full run. */
 export const REGISTRY: Readonly<Record<ScenarioName, Scenario>> = Object.freeze({
@@ -30,4 +31,5 @@ export const REGISTRY: Readonly<Record<ScenarioName, Scenario>> = Object.freeze(
   fanout: fanoutScenario,
   memory: memoryScenario,
   rss: rssScenario,
+  soak: soakScenario,
 });
