@@ -31,6 +31,7 @@ export const SMOKE_COVERAGE: Readonly<Record<string, readonly ScenarioName[]>> =
   'bench-smoke': ['produce', 'consume', 'cli', 'bullmq', 'request-reply', 'fanout', 'memory', 'rss'],
   'bench-http': ['http'],
   'bench-scale': ['scale'],
+  'bench-soak': ['soak'],
 });
 
 /** One smoke file's server, budgets and results. */
