@@ -201,5 +201,22 @@ export function featureFlows(label: string, setup: () => Promise<Fixture>): void
       assert.equal(await letters.count(), 0);
       await assert.rejects(letters.list({ count: 0 }), { code: 'ERR_STREAMERSON_INVALID_OPTION' });
     });
+
+    test('requests and publishes a handler makes through its context carry the message\'s trace context', async () => {
+      const [front, back, audit] = [uniqueName('front'), uniqueName('back'), uniqueName('audit')];
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const seen: Record<string, string | undefined>[] = [];
+      await service(back).handle('price', (p: { sku: string }, ctx) => ({ sku: p.sku, traceparent: ctx.headers['traceparent'], tracestate: ctx.headers['tracestate'] })).start();
+      await service(audit).handle('priced', (_p: unknown, ctx) => { seen.push({ traceparent: ctx.headers['traceparent'], own: ctx.headers['x-own'] }); }).start();
+      await service(front).handle('quote', async (p: { sku: string }, ctx) => {
+        const price = await ctx.request<{ traceparent: string; tracestate: string }>(back, 'price', p);
+        await ctx.publish(audit, 'priced', p, { headers: { 'x-own': 'kept' } });
+        return price;
+      }).start();
+      const reply = await client().request(front, 'quote', { sku: 'kettle' }, { headers: { traceparent, tracestate: 'vendor=abc' } });
+      assert.deepEqual(reply, { sku: 'kettle', traceparent, tracestate: 'vendor=abc' });
+      await waitFor(() => seen.length === 1, { what: 'the published message handled' });
+      assert.deepEqual(seen[0], { traceparent, own: 'kept' });
+    });
   });
 }

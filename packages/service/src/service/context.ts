@@ -3,8 +3,9 @@
  * (with the deadline timer behind it) are made on first use only: most
  * handlers never look at them, and they are the costliest parts of a context.
  */
-import type { Headers, Message } from '@streamerson/core';
+import { TRACEPARENT_HEADER, TRACESTATE_HEADER, type Headers, type Message } from '@streamerson/core';
 import type { Logger } from 'pino';
+import type { Client, PublishOptions, RequestOptions } from '../client/client.js';
 import { ServiceError } from '../errors.js';
 import type { HandlerContext } from './handler.js';
 import { idempotencyKey } from './reply-store.js';
@@ -30,6 +31,8 @@ export class DeliveryContext implements HandlerContext {
     readonly deadline: number | undefined,
     readonly deliveries: number,
     private readonly parentLogger: Logger,
+    /** The service's client, made on first use. */
+    private readonly client: () => Client,
   ) {
     this.messageId = message.id;
     this.type = message.type;
@@ -58,6 +61,24 @@ export class DeliveryContext implements HandlerContext {
       else this.timer = setTimeout(() => controller.abort(deadlinePassed(deadline)), left);
     }
     return controller.signal;
+  }
+
+  request<R = unknown>(topic: string, type: string, payload: unknown, options: RequestOptions = {}): Promise<R> {
+    return this.client().request<R>(topic, type, payload, { ...options, headers: this.traced(options.headers) });
+  }
+
+  publish(topic: string, type: string, payload: unknown, options: PublishOptions = {}): Promise<string> {
+    return this.client().publish(topic, type, payload, { ...options, headers: this.traced(options.headers) });
+  }
+
+  /** `headers` with this message's trace context, where they do not set their own. */
+  private traced(headers: Headers | undefined): Headers {
+    const out: Record<string, string> = {};
+    const traceparent = this.headers[TRACEPARENT_HEADER];
+    const tracestate = this.headers[TRACESTATE_HEADER];
+    if (traceparent !== undefined) out[TRACEPARENT_HEADER] = traceparent;
+    if (tracestate !== undefined) out[TRACESTATE_HEADER] = tracestate;
+    return { ...out, ...headers };
   }
 
   /** Aborts the signal now, or as soon as it is made. */

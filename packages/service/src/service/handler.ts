@@ -1,5 +1,6 @@
 /** Handler types of a {@link Service}. */
 import type { Headers, Message } from '@streamerson/core';
+import type { PublishOptions, RequestOptions } from '../client/client.js';
 import type { Logger } from 'pino';
 
 /** What a handler gets besides the payload. */
@@ -24,6 +25,14 @@ export interface HandlerContext {
   readonly idempotencyKey: string;
   /** The service's logger, bound to this message's id, type and entry id. */
   readonly log: Logger;
+  /**
+   * Sends a request on behalf of this message, through the service's own
+   * client: the message's `traceparent` and `tracestate` go with it (unless
+   * `options.headers` sets them), so the trace follows the call.
+   */
+  request<R = unknown>(topic: string, type: string, payload: unknown, options?: RequestOptions): Promise<R>;
+  /** Publishes a one-way message on behalf of this message, with its trace context (as {@link request}). */
+  publish(topic: string, type: string, payload: unknown, options?: PublishOptions): Promise<string>;
 }
 
 /** Options of one handler. */

@@ -14,6 +14,7 @@ import {
   type RawEntry,
   type StreamersonError,
 } from '@streamerson/core';
+import type { Client } from '../client/client.js';
 import { ServiceError, DEFAULT_ERROR_STATUS } from '../errors.js';
 import { DeliveryContext, deadlinePassed } from './context.js';
 import { deadLetterFields } from './dead-letter.js';
@@ -53,6 +54,8 @@ export interface OutcomeDeps {
   readonly counts: ServiceCounters;
   /** False once the member drains: a failure is then left pending instead of scheduled. */
   isRunning(): boolean;
+  /** The member's client for handlers' own requests and publishes (`ctx.request`), made on first use. */
+  client(): Client;
 }
 
 /** One delivery of an entry on its way through {@link Outcomes.process}. */
@@ -142,7 +145,7 @@ export class Outcomes {
   private run(handler: Handler, d: Delivery): Promise<boolean | void> {
     const { key, msg } = d;
     const hooks = this.d.hooks;
-    const ctx = new DeliveryContext(msg, d.deadline, d.deliveries, this.d.config.logger);
+    const ctx = new DeliveryContext(msg, d.deadline, d.deliveries, this.d.config.logger, this.d.client);
     this.running.set(key, ctx);
     const ended = (): void => {
       ctx.dispose();

@@ -26,6 +26,7 @@ import {
 } from '@streamerson/core';
 import { ClosedSignal, settlesWithin } from '@streamerson/core/internal';
 import { rawMessageId } from '../message-id.js';
+import { Client } from '../client/client.js';
 import { Announcer } from '../registry/registry.js';
 import { Claims } from './claims.js';
 import type { Handler, HandlerOptions } from './handler.js';
@@ -96,6 +97,8 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
   private stopping: Promise<void> | undefined;
   private reader: BlockingReader | undefined;
   private readLoop: Promise<void> | undefined;
+  /** Sends the requests and publishes of handlers (`ctx.request`, `ctx.publish`); made on first use. */
+  private client: Client | undefined;
 
   constructor(private readonly engine: Engine, options: ServiceOptions) {
     super();
@@ -115,6 +118,7 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
       retries: this.retries,
       counts: this.counts,
       isRunning,
+      client: () => (this.client ??= new Client(engine, { logger: config.logger })),
     });
     this.inProgress = new InProgress(this.slots, (...args) => this.outcomes.process(...args), (err, stream, entry) => this.processFailed(err, stream, entry));
     const claims = new Claims({
@@ -219,6 +223,7 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
     this.stopLoop();
     this.state = 'closed';
     this.reader?.close().catch(() => undefined);
+    this.client?.destroy(error);
     this.announcer?.destroy();
     this.down.settle(error);
   }
@@ -278,6 +283,7 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
     })(), this.config.drainTimeoutMs);
     if (!settled) this.counts.drainTimeouts++;
     this.reader?.close().catch(() => undefined);
+    await this.client?.drain();
     await this.announcer?.close();
     this.state = 'closed';
     // A destroy() during the drain settled it first, with its error.
