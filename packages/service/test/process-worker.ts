@@ -60,7 +60,9 @@ const services = config.services.map(({ name, topic, shards }) => {
     .handle('echo', (p: unknown, ctx) => ({ service: name, type: ctx.type, payload: p, by: config.consumer }))
     .handle('reject', (p: { reason: string }) => {
       throw new ServiceError(p.reason, { status: 409, errorCode: 'REJECTED', details: { service: name } });
-    });
+    })
+    // A message that kills the worker that runs it, as a native crash or an out-of-memory kill would.
+    .handle('crash', () => { process.kill(process.pid, 'SIGKILL'); });
   if (config.work !== undefined) service.handle('work', workHandler(engine, config.work, config.consumer));
   return service;
 });
