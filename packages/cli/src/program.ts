@@ -24,12 +24,18 @@ const BENIGN_COMMANDER_CODES = new Set(['commander.helpDisplayed', 'commander.he
 
 /**
  * Commander reports usage mistakes by throwing (exitOverride); they become
- * `ERR_STREAMERSON_USAGE`, help and version become a clean exit.
+ * `ERR_STREAMERSON_USAGE`, asked-for help and version a clean exit. Help shown
+ * because no command was given (bare `streamerson`, `streamerson dlq`) is a
+ * usage mistake too.
  */
 export function usageOf(error: CommanderError): StreamersonError | undefined {
+  if (error.code === 'commander.help' && error.exitCode !== 0) {
+    return new StreamersonError('ERR_STREAMERSON_USAGE', 'a command is needed (the commands are listed above)', { cause: error });
+  }
   if (BENIGN_COMMANDER_CODES.has(error.code)) return undefined;
   return new StreamersonError('ERR_STREAMERSON_USAGE', error.message.replace(/^error: /, ''), { cause: error });
 }
+
 
 export function createProgram(ctx: CliContext): Command {
   const program = new Command('streamerson')
@@ -37,6 +43,8 @@ export function createProgram(ctx: CliContext): Command {
     .version(CLI_VERSION)
     .addOption(new Option('--url <url>', 'engine URL').env(URL_ENV).default(DEFAULT_URL))
     .exitOverride()
+    // Every command's help also lists --url (and the rest of the global options).
+    .configureHelp({ showGlobalOptions: true })
     .configureOutput({
       writeOut: (text) => ctx.stdout.write(text),
       writeErr: (text) => ctx.stderr.write(text),

@@ -2,6 +2,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * How long a test waits for what a CLI process does (its named pipe, its
+ * writes): a bound, not a pause — on a loaded machine a Node process takes
+ * seconds to start.
+ */
+export const PROCESS_WAIT_MS = 30_000;
+
 /** The compiled binary (tests run from dist/test). */
 export const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
 

@@ -81,13 +81,17 @@ describe('CLI logic', () => {
     assert.deepEqual(spread, ['t#0', 't#1', 't#2', 't#3']);
   });
 
-  test('CSV output quotes what needs quoting and follows the first header', () => {
-    const f = createFormatter('csv', true);
-    const item = (payload: unknown) => decodeItem('s', toEntry(['v', '1', 'i', '', 't', '', 'r', '', 'h', '', 'c', 'j', 's', '', 'p', JSON.stringify(payload)]));
-    assert.deepEqual(f.lines(item({ a: 'x,y', b: 'say "hi"' })), ['a,b', '"x,y","say ""hi"""']);
-    assert.deepEqual(f.lines(item({ b: 2, c: 3 })), [',2']);
-    assert.deepEqual(createFormatter('csv', true).lines(item(5)), ['payload', '5']);
-    assert.deepEqual(createFormatter('ndjson', true).lines(decodeItem('s', toEntry(['x', 'y']))), ['{"x":"y"}']);
+  test('CSV output quotes what needs quoting; a new field starts a new header block, nothing is dropped', () => {
+    const options = { payloadOnly: true, bytes: 'base64' } as const;
+    const f = createFormatter('csv', options);
+    const item = (payload: unknown) => decodeItem('s', toEntry(['v', '1', 'p', JSON.stringify(payload)]));
+    assert.equal(f.text(item({ a: 'x,y', b: 'say "hi"' })), 'a,b\n"x,y","say ""hi"""\n');
+    assert.equal(f.text(item({ b: 2 })), ',2\n');
+    assert.equal(f.text(item({ b: 2, c: 3 })), '\na,b,c\n,2,3\n', 'a field not seen before: a blank line, the larger header');
+    assert.equal(createFormatter('csv', options, ['a', 'b']).text(item({ b: 1 })), 'a,b\n,1\n', 'columns known in advance');
+    assert.equal(createFormatter('csv', options, ['a'], true).text(item({ a: 1, c: 2 })), 'a\n1\n', '--fields: only those');
+    assert.equal(createFormatter('csv', options).text(item(5)), 'payload\n5\n');
+    assert.equal(createFormatter('ndjson', options).text(decodeItem('s', toEntry(['x', 'y']))), '["x","y"]\n');
   });
 
   test('top keys: sort cycle, reverse, filter typing, quit; keys in one read are split', () => {

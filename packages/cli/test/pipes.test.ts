@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, encodeMessage, type Engine } from '@streamerson/core';
 import { startRedis, uniqueName, waitFor, type RedisServer } from '@streamerson/testkit';
-import { cli, finished, lines, startCli } from './cli.js';
+import { cli, finished, lines, PROCESS_WAIT_MS, startCli } from './cli.js';
 
 describe('named pipes and signals', () => {
   let redis: RedisServer;
@@ -37,11 +37,11 @@ describe('named pipes and signals', () => {
     const path = join(dir, `${topic}.fifo`);
     const child = startCli(['flux', path, topic], url);
     const done = finished(child);
-    await waitFor(() => existsSync(path), { what: 'the named pipe' });
+    await waitFor(() => existsSync(path), { what: 'the named pipe', timeoutMs: PROCESS_WAIT_MS });
     writeToFifo(path, '{"n":1}\n{"n":2}\n');
     writeToFifo(path, '{"n":3}\nnot json\n');
     writeToFifo(path, '{"n":4}\n');
-    await waitFor(async () => (await engine.length(topic)) === 4, { what: 'four messages' });
+    await waitFor(async () => (await engine.length(topic)) === 4, { what: 'four messages', timeoutMs: PROCESS_WAIT_MS });
     child.kill('SIGTERM');
     const result = await done;
     assert.equal(result.code, 143);
@@ -56,11 +56,11 @@ describe('named pipes and signals', () => {
     const path = join(dir, `${topic}.fifo`);
     const child = startCli(['flux', path, topic, '--format', 'csv', '-q'], url);
     const done = finished(child);
-    await waitFor(() => existsSync(path), { what: 'the named pipe' });
+    await waitFor(() => existsSync(path), { what: 'the named pipe', timeoutMs: PROCESS_WAIT_MS });
     writeToFifo(path, 'sku,qty\nA-1,2\n');
-    await waitFor(async () => (await engine.length(topic)) === 1, { what: 'the first row before any more input' });
+    await waitFor(async () => (await engine.length(topic)) === 1, { what: 'the first row before any more input', timeoutMs: PROCESS_WAIT_MS });
     writeToFifo(path, 'B-7,1\n');
-    await waitFor(async () => (await engine.length(topic)) === 2, { what: 'the second row' });
+    await waitFor(async () => (await engine.length(topic)) === 2, { what: 'the second row', timeoutMs: PROCESS_WAIT_MS });
     child.kill('SIGTERM');
     assert.equal((await done).code, 143);
     assert.deepEqual(lines((await cli(['tap', topic, '-p'], { url })).stdout), ['{"sku":"A-1","qty":"2"}', '{"sku":"B-7","qty":"1"}']);
@@ -72,11 +72,11 @@ describe('named pipes and signals', () => {
     const path = join(dir, `${topic}.fifo`);
     const child = startCli(['tap', topic, '-p', '--fifo', path], url);
     const done = finished(child);
-    await waitFor(() => existsSync(path), { what: 'the named pipe' });
+    await waitFor(() => existsSync(path), { what: 'the named pipe', timeoutMs: PROCESS_WAIT_MS });
     let received = '';
     const reader = createReadStream(path, { encoding: 'utf8' }).on('data', (d) => (received += String(d)));
     await engine.append(topic, encodeMessage({ payload: 'after' }));
-    await waitFor(() => received === '"before"\n"after"\n', { what: 'both messages through the pipe' });
+    await waitFor(() => received === '"before"\n"after"\n', { what: 'both messages through the pipe', timeoutMs: PROCESS_WAIT_MS });
     child.kill('SIGINT');
     const result = await done;
     assert.equal(result.code, 130);
@@ -89,7 +89,7 @@ describe('named pipes and signals', () => {
     const child = startCli(['produce', topic], url);
     const done = finished(child);
     child.stdin!.write('{"n":1}\n{"n":2}\n');
-    await waitFor(async () => (await engine.length(topic)) === 2, { what: 'two messages while stdin stays open' });
+    await waitFor(async () => (await engine.length(topic)) === 2, { what: 'two messages while stdin stays open', timeoutMs: PROCESS_WAIT_MS });
     child.kill('SIGINT');
     const result = await done;
     assert.equal(result.code, 130);
@@ -105,7 +105,7 @@ describe('named pipes and signals', () => {
     await waitFor(async () => {
       await engine.append(topic, encodeMessage({ payload: 'ping' }));
       return out.includes('"ping"');
-    }, { what: 'a followed message' });
+    }, { what: 'a followed message', timeoutMs: PROCESS_WAIT_MS });
     child.kill('SIGTERM');
     assert.equal((await done).code, 143);
   });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { connect, encodeMessage, type Engine } from '@streamerson/core';
 import { Service, ServiceError } from '@streamerson/service';
 import { startRedis, uniqueName, waitFor, type RedisServer } from '@streamerson/testkit';
-import { cli, lines } from './cli.js';
+import { cli, lines, PROCESS_WAIT_MS } from './cli.js';
 
 const fast = { blockMs: 50, retryDelayMs: 10, maxRetryDelayMs: 20, claimIntervalMs: 50, consumer: 'm1' } as const;
 
@@ -53,9 +53,11 @@ describe('services from the command line', () => {
     assert.match(failed.stderr, /"code":"ORDER_NOT_FOUND"/);
     assert.match(failed.stderr, /streamerson: ERR_STREAMERSON_REMOTE: no such order/);
 
-    const nobody = await cli(['request', uniqueName('nobody'), 'x', '1', '--timeout', '200'], { url });
+    const silent = uniqueName('silent');
+    await engine.createGroup(silent, 'asleep', '$');
+    const nobody = await cli(['request', silent, 'x', '1', '--timeout', '200'], { url });
     assert.equal(nobody.code, 5);
-    assert.match(nobody.stderr, /ERR_STREAMERSON_TIMEOUT/);
+    assert.match(nobody.stderr, /^streamerson: ERR_STREAMERSON_TIMEOUT: .*\(group "asleep": 0 consumers, 0 pending, 1 not yet read\)\n$/);
 
     const badJson = await cli(['request', topic, 'add', '{oops'], { url });
     assert.equal(badJson.code, 2);
@@ -64,7 +66,7 @@ describe('services from the command line', () => {
     const published = await cli(['publish', topic, 'note', '"hello"', '-H', 'tenant=a'], { url });
     assert.equal(published.code, 0, published.stderr);
     assert.match(published.stdout, /^\d+-\d+\n$/);
-    await waitFor(() => seen.length === 1, { what: 'the one-way message handled' });
+    await waitFor(() => seen.length === 1, { what: 'the one-way message handled', timeoutMs: PROCESS_WAIT_MS });
     assert.deepEqual(seen, ['hello']);
   });
 
@@ -79,7 +81,7 @@ describe('services from the command line', () => {
     });
     await svc.start();
     await engine.appendBatch([1, 2, 3].map((n) => ({ stream: topic, fields: encodeMessage({ type: 'job', payload: { n } }) })));
-    await waitFor(async () => (await engine.length(`${topic}:dlq`)) === 3, { what: 'three dead letters' });
+    await waitFor(async () => (await engine.length(`${topic}:dlq`)) === 3, { what: 'three dead letters', timeoutMs: PROCESS_WAIT_MS });
 
     const listed = lines((await cli(['dlq', 'ls', topic], { url })).stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(listed.length, 3);
@@ -97,7 +99,7 @@ describe('services from the command line', () => {
     healthy = true;
     const replayed = await cli(['dlq', 'replay', topic, '--id', String(listed[0]!['id'])], { url });
     assert.equal(replayed.code, 0, replayed.stderr);
-    await waitFor(() => handled.length === 1, { what: 'the replayed message handled' });
+    await waitFor(() => handled.length === 1, { what: 'the replayed message handled', timeoutMs: PROCESS_WAIT_MS });
     assert.deepEqual(handled, [1]);
     assert.equal(await engine.length(`${topic}:dlq`), 2);
 

@@ -27,3 +27,16 @@ export function keyValueArg(name: string): (value: string, previous: Record<stri
     return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
   };
 }
+
+/**
+ * A list option: comma-separated values, and the option may be repeated
+ * (`--id a,b --id c`). Not variadic, so that an argument after it is never
+ * taken for one of its values (`dlq replay --id X orders`).
+ */
+export function listArg(name: string): (value: string, previous: string[] | undefined) => string[] {
+  return (value, previous) => {
+    const items = value.split(',').map((v) => v.trim());
+    if (items.some((v) => v === '')) throw usageError(`${name} expects a comma-separated list without empty items, got ${JSON.stringify(value)}`);
+    return [...(previous ?? []), ...items];
+  };
+}

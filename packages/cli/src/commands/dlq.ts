@@ -1,45 +1,53 @@
 /**
  * `streamerson dlq ls|show|replay|purge <topic>`: the dead letters of a topic,
- * kept by services in `<topic>:dlq`.
+ * kept by services in `<topic>:dlq`, through the service package's
+ * {@link DeadLetters}.
  */
 import type { Command } from 'commander';
-import { decodeEntry, ProtocolError, type AppendItem, type Engine, type RawEntry } from '@streamerson/core';
-import { parseDeadLetter, type DeadLetter } from '@streamerson/service';
-import { intArg } from '../args/numbers.js';
+import { decodeEntry, ProtocolError, type Engine } from '@streamerson/core';
+import { DeadLetters, DEFAULT_DEAD_LETTER_PAGE, type DeadLetter } from '@streamerson/service';
+import { intArg, listArg } from '../args/numbers.js';
 import { urlOf, type CliContext } from '../context.js';
 import { withEngine } from '../engine.js';
+import { notFound } from '../errors.js';
+import { examples } from '../help.js';
+import { textOrBytes } from '../io/bytes.js';
 import { toJson } from '../tap/render.js';
-import { checkTopic, DEAD_LETTER_SUFFIX } from '../topics.js';
-
-/** Dead letters read per round trip. */
-const DLQ_PAGE = 500;
+import { checkTopic, findStreams, suggestion } from '../topics.js';
 
 interface SelectOptions {
   readonly id?: string[];
   readonly count?: number;
 }
 
-/** The dead letters of `topic`, oldest first: those of `ids`, else up to `count`, else all. */
-async function letters(engine: Engine, topic: string, options: SelectOptions): Promise<{ entry: RawEntry; letter: DeadLetter | undefined }[]> {
-  const stream = topic + DEAD_LETTER_SUFFIX;
-  const entries: RawEntry[] = [];
-  if (options.id !== undefined) {
-    for (const id of options.id) entries.push(...(await engine.range(stream, id, id, 1)));
-  } else {
-    let start = '-';
-    const limit = options.count ?? Infinity;
-    while (entries.length < limit) {
-      const page = await engine.range(stream, start, '+', Math.min(DLQ_PAGE, limit - entries.length));
-      entries.push(...page);
-      if (page.length < DLQ_PAGE) break;
-      start = `(${page.at(-1)!.id}`;
-    }
+/** A topic that has neither dead letters nor streams does not exist (exit 6, with a close match). */
+async function checkExists(engine: Engine, letters: DeadLetters, topic: string): Promise<void> {
+  if ((await letters.count()) === 0 && (await findStreams(engine, topic)).length === 0) {
+    throw notFound(`topic "${topic}" does not exist and has no dead letters${await suggestion(engine, topic)}`);
   }
-  return entries.map((entry) => ({ entry, letter: parseDeadLetter(entry) }));
 }
 
-function summary(entry: RawEntry, letter: DeadLetter | undefined): Record<string, unknown> {
-  if (letter === undefined) return { id: entry.id, error: 'not a dead letter (no dlq.* fields)' };
+/** The dead letters of `topic`, oldest first: those of `--id` (each must exist), else the oldest `--count`, else all. */
+async function select(letters: DeadLetters, options: SelectOptions): Promise<DeadLetter[]> {
+  if (options.id !== undefined) {
+    const found = await Promise.all(options.id.map((id) => letters.get(id)));
+    const missing = options.id.filter((_, i) => found[i] === undefined);
+    if (missing.length > 0) throw notFound(`no dead letter ${missing.join(', ')} in ${letters.stream}`);
+    return found as DeadLetter[];
+  }
+  const out: DeadLetter[] = [];
+  const limit = options.count ?? Infinity;
+  let after: string | undefined;
+  while (out.length < limit) {
+    const page = await letters.list({ count: Math.min(DEFAULT_DEAD_LETTER_PAGE, limit - out.length), ...(after === undefined ? {} : { after }) });
+    if (page.length === 0) break;
+    out.push(...page);
+    after = page.at(-1)!.id;
+  }
+  return out;
+}
+
+function summary(letter: DeadLetter): Record<string, unknown> {
   const { meta } = letter;
   const original = decodeEntry(meta.stream, letter.original);
   return {
@@ -57,75 +65,67 @@ function summary(entry: RawEntry, letter: DeadLetter | undefined): Record<string
   };
 }
 
-function detail(entry: RawEntry, letter: DeadLetter | undefined): Record<string, unknown> {
-  const base = summary(entry, letter);
-  if (letter === undefined) return base;
+function detail(letter: DeadLetter): Record<string, unknown> {
   const original = decodeEntry(letter.meta.stream, letter.original);
   return {
-    ...base,
+    ...summary(letter),
     message: original instanceof ProtocolError
-      ? { error: original.code, fields: letter.original.fields.map((f) => f.toString('utf8')) }
+      ? { error: original.code, fields: letter.original.fields.map((f) => textOrBytes(f, 'base64')) }
       : { id: original.id, type: original.type, headers: original.headers, replyTo: original.replyTo, payload: original.payload },
   };
 }
 
-async function deleteLetters(engine: Engine, stream: string, ids: readonly string[]): Promise<number> {
-  return ids.length === 0 ? 0 : engine.deleteEntries(stream, ids);
-}
-
 function selectOptions(command: Command): Command {
   return command
-    .option('--id <id...>', 'only these dead letters (their ids in the dead-letter stream)')
+    .argument('<topic>', 'topic whose dead letters to use')
+    .option('--id <ids>', 'only these dead letters (ids in the dead-letter stream, comma-separated; repeatable)', listArg('--id'))
     .option('-n, --count <n>', 'at most this many, oldest first', intArg('--count'));
 }
 
+type Run = (letters: DeadLetters, selected: () => Promise<DeadLetter[]>, options: SelectOptions) => Promise<string>;
+
+function action(ctx: CliContext, run: Run) {
+  return async (topic: string, options: SelectOptions, command: Command) => {
+    checkTopic(topic);
+    await withEngine(urlOf(command), async (engine) => {
+      const letters = new DeadLetters(engine, topic);
+      await checkExists(engine, letters, topic);
+      await ctx.out.write(await run(letters, () => select(letters, options), options));
+    });
+  };
+}
+
+const lines = (values: readonly unknown[]): string => values.map((v) => toJson(v) + '\n').join('');
+
 export function registerDlq(program: Command, ctx: CliContext): void {
-  const dlq = program.command('dlq').description(`dead letters of a topic (the stream <topic>${DEAD_LETTER_SUFFIX})`);
+  const dlq = program.command('dlq').description('dead letters of a topic (the stream <topic>:dlq)');
 
-  selectOptions(dlq.command('ls').description('one JSON line per dead letter: ids, error, deliveries, who gave up').argument('<topic>'))
-    .action(async (topic: string, options: SelectOptions, command: Command) => {
-      checkTopic(topic);
-      await withEngine(urlOf(command), async (engine) => {
-        const found = await letters(engine, topic, options);
-        await ctx.out.write(found.map(({ entry, letter }) => toJson(summary(entry, letter)) + '\n').join(''));
-      });
-    });
+  examples(selectOptions(dlq.command('ls').description('one JSON line per dead letter: ids, error, deliveries, who gave up'))
+    .action(action(ctx, async (_letters, selected) => lines((await selected()).map(summary)))), [
+    "streamerson dlq ls orders | jq -r '.errorCode' | sort | uniq -c",
+  ]);
 
-  selectOptions(dlq.command('show').description('dead letters in full, with the original message decoded').argument('<topic>'))
-    .action(async (topic: string, options: SelectOptions, command: Command) => {
-      checkTopic(topic);
-      await withEngine(urlOf(command), async (engine) => {
-        const found = await letters(engine, topic, options);
-        await ctx.out.write(found.map(({ entry, letter }) => toJson(detail(entry, letter)) + '\n').join(''));
-      });
-    });
+  examples(selectOptions(dlq.command('show').description('dead letters in full, with the original message decoded'))
+    .action(action(ctx, async (_letters, selected) => lines((await selected()).map(detail)))), [
+    'streamerson dlq show orders --count 1',
+  ]);
 
-  selectOptions(dlq.command('replay').description('append the original messages back to their streams, then delete the dead letters').argument('<topic>'))
-    .action(async (topic: string, options: SelectOptions, command: Command) => {
-      checkTopic(topic);
-      await withEngine(urlOf(command), async (engine) => {
-        const found = (await letters(engine, topic, options)).filter((f) => f.letter !== undefined);
-        if (found.length === 0) return;
-        const items: AppendItem[] = found.map(({ letter }) => ({
-          stream: letter!.meta.stream === '' ? topic : letter!.meta.stream,
-          fields: letter!.original.fields,
-        }));
-        // Append first, delete after: a failure in between replays a letter twice, never loses one.
-        const ids = await engine.appendBatch(items);
-        await deleteLetters(engine, topic + DEAD_LETTER_SUFFIX, found.map((f) => f.entry.id));
-        await ctx.out.write(found.map((f, i) => toJson({ id: f.entry.id, stream: items[i]!.stream, newId: ids[i] }) + '\n').join(''));
-      });
-    });
+  examples(selectOptions(dlq.command('replay').description('append the original messages back to their streams, then delete the dead letters'))
+    .action(action(ctx, async (letters, selected) => {
+      const result = await letters.replay((await selected()).map((l) => l.id));
+      if (result.missing.length > 0) throw notFound(`dead letters ${result.missing.join(', ')} went away while replaying (replayed or purged by someone else)`);
+      return lines(result.replayed.map((r) => ({ id: r.letter, stream: r.stream, newId: r.id })));
+    })), [
+    'streamerson dlq replay orders --count 10',
+    'streamerson dlq replay --id 1700000000000-0,1700000000001-0 orders',
+  ]);
 
-  selectOptions(dlq.command('purge').description('delete dead letters (all of them unless --id or --count) and print how many').argument('<topic>'))
-    .action(async (topic: string, options: SelectOptions, command: Command) => {
-      checkTopic(topic);
-      await withEngine(urlOf(command), async (engine) => {
-        const stream = topic + DEAD_LETTER_SUFFIX;
-        const removed = options.id === undefined && options.count === undefined
-          ? await engine.length(stream).then(async (n) => (await engine.deleteStreams([stream]), n))
-          : await deleteLetters(engine, stream, (await letters(engine, topic, options)).map((f) => f.entry.id));
-        await ctx.out.write(`${removed}\n`);
-      });
-    });
+  examples(selectOptions(dlq.command('purge').description('delete dead letters (all of them unless --id or --count) and print how many'))
+    .action(action(ctx, async (letters, selected, options) => {
+      // Every letter at once (the stream deleted) without listing them.
+      const all = options.id === undefined && options.count === undefined;
+      return `${all ? await letters.purge() : await letters.purge((await selected()).map((l) => l.id))}\n`;
+    })), [
+    'streamerson dlq purge orders --id 1700000000000-0',
+  ]);
 }

@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import { intArg } from '../args/numbers.js';
 import { urlOf, type CliContext } from '../context.js';
 import { withEngine } from '../engine.js';
-import { notFound } from '../errors.js';
+import { examples } from '../help.js';
 import { describeTopic, type EntryRef, type TopicReport } from '../inspect/describe.js';
 import { formatAge } from '../inspect/units.js';
-import { streamsOfTopic } from '../topics.js';
+import { existingStreams } from '../topics.js';
 
 function entryText(ref: EntryRef | null, now: number): string {
   return ref === null ? '-' : `${ref.id}  ${new Date(ref.time).toISOString()}  (${formatAge(now - ref.time)} ago)`;
@@ -31,17 +31,23 @@ export function infoText(r: TopicReport, now = Date.now()): string {
 }
 
 export function registerInfo(program: Command, ctx: CliContext): void {
-  program
-    .command('info')
-    .description('show the state of a topic: length, first/last entry, shards, groups with lag and pending, consumers, dead letters')
-    .argument('<topic>', 'topic to describe')
-    .option('--shards <n>', 'shards of the topic (found by listing when omitted)', intArg('--shards'))
-    .option('--json', 'print one JSON object', false)
-    .action(async (topic: string, options: { shards?: number; json: boolean }, command: Command) => {
-      await withEngine(urlOf(command), async (engine) => {
-        const { exists, ...report } = await describeTopic(engine, topic, await streamsOfTopic(engine, topic, options.shards));
-        if (!exists) throw notFound(`topic "${topic}" does not exist`);
-        await ctx.out.write(options.json ? JSON.stringify(report) + '\n' : infoText(report));
-      });
-    });
+  examples(
+    program
+      .command('info')
+      .description('show the state of a topic: length, first/last entry, shards, groups with lag and pending, consumers, dead letters')
+      .argument('<topic>', 'topic to describe')
+      .option('--shards <n>', 'shards of the topic (found by listing when omitted)', intArg('--shards'))
+      .option('--json', 'print one JSON object', false)
+      .action(async (topic: string, options: { shards?: number; json: boolean }, command: Command) => {
+        await withEngine(urlOf(command), async (engine) => {
+          const report = await describeTopic(engine, topic, await existingStreams(engine, topic, options.shards === undefined ? {} : { shards: options.shards }));
+          await ctx.out.write(options.json ? JSON.stringify(report) + '\n' : infoText(report));
+        });
+      }),
+    [
+      'streamerson info orders',
+      "streamerson info 'orders#2'",
+      "streamerson info orders --json | jq '.groups[].lag'",
+    ],
+  );
 }

@@ -1,20 +1,19 @@
 /** `streamerson produce <topic> [file]`: lines of NDJSON, CSV or text become messages. */
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Option, type Command } from 'commander';
 import type { AppendItem, Engine } from '@streamerson/core';
 import { intArg, positiveArg } from '../args/numbers.js';
-import { urlOf, note, type CliContext } from '../context.js';
+import { urlOf, note, type CliContext, type TermReadable } from '../context.js';
 import { withEngine } from '../engine.js';
+import { examples } from '../help.js';
 import { BadInputError } from '../errors.js';
+import { fileError, isSystemError, openInput } from '../io/files.js';
+import { plural } from '../inspect/units.js';
 import { MessageEncoder } from '../produce/encoder.js';
 import { INPUT_FORMATS, readInput, type InputFormat } from '../produce/formats.js';
 import { startProgress } from '../produce/progress.js';
 import { BatchWriter, DEFAULT_BATCH_SIZE, DEFAULT_IN_FLIGHT } from '../produce/writer.js';
 import { checkTopic } from '../topics.js';
-
-/** Read size of input files: large reads mean few awaits and full batches. */
-const FILE_CHUNK_BYTES = 1 << 20;
 
 export interface ProduceOptions {
   readonly format: InputFormat;
@@ -52,7 +51,8 @@ export async function produceFrom(
     rate: options.rate,
     signal: ctx.lifecycle.signal,
   });
-  const progress = options.quiet ? undefined : startProgress(ctx.stderr, () => writer.written);
+  // No progress line over what someone types at a terminal.
+  const progress = options.quiet || (input as TermReadable).isTTY === true ? undefined : startProgress(ctx.stderr, () => writer.written);
   let skipped = 0;
   let stoppedAt: BadInputError | undefined;
   try {
@@ -85,32 +85,44 @@ export async function produceFrom(
 /** The summary line on stderr. */
 export function summaryLine(topic: string, s: ProduceSummary): string {
   const rate = s.seconds > 0 ? Math.round(s.written / s.seconds) : s.written;
-  let text = `produced ${s.written} messages to ${topic} in ${s.seconds.toFixed(2)} s (${rate} msg/s)`;
-  if (s.skipped > 0) text += `, skipped ${s.skipped} bad lines`;
+  let text = `produced ${plural(s.written, 'message')} to ${topic} in ${s.seconds.toFixed(2)} s (${rate} msg/s)`;
+  if (s.skipped > 0) text += `, skipped ${plural(s.skipped, 'bad line')}`;
   if (s.stoppedAt !== undefined) text += `; stopped at bad line ${s.stoppedAt.line}, the messages before it were written`;
   return text;
 }
 
 export function registerProduce(program: Command, ctx: CliContext): void {
-  program
-    .command('produce')
-    .description('write lines from stdin or a file to a topic, one message per line')
-    .argument('<topic>', 'topic to write to')
-    .argument('[file]', 'file to read; stdin when omitted or "-"')
-    .addOption(new Option('--format <format>', 'input format').choices(INPUT_FORMATS).default('ndjson'))
-    .option('--type <type>', 'message type of lines that carry none', '')
-    .option('--key <field>', 'payload field (dotted path) whose value routes the message to a shard')
-    .option('--shards <n>', 'shards of the topic', intArg('--shards'), 1)
-    .option('--rate <n>', 'at most this many messages per second', positiveArg('--rate'))
-    .option('--skip-bad', 'report malformed lines and go on instead of stopping', false)
-    .option('--batch <n>', 'messages per pipelined batch', intArg('--batch'), DEFAULT_BATCH_SIZE)
-    .option('--in-flight <n>', 'batches in flight at once', intArg('--in-flight'), DEFAULT_IN_FLIGHT)
-    .option('-q, --quiet', 'no progress line and no summary', false)
-    .action(async (topic: string, file: string | undefined, options: ProduceOptions, command: Command) => {
-      checkTopic(topic);
-      const input = file === undefined || file === '-' ? ctx.stdin : createReadStream(file, { highWaterMark: FILE_CHUNK_BYTES });
-      const summary = await withEngine(urlOf(command), (engine) => produceFrom(ctx, engine, topic, input, options));
-      if (!options.quiet) note(ctx, summaryLine(topic, summary));
-      if (summary.stoppedAt !== undefined) throw summary.stoppedAt;
-    });
+  examples(
+    program
+      .command('produce')
+      .description('write lines from stdin or a file to a topic, one message per line')
+      .argument('<topic>', 'topic to write to')
+      .argument('[file]', 'file to read; stdin when omitted or "-"')
+      .addOption(new Option('--format <format>', 'input format').choices(INPUT_FORMATS).default('ndjson'))
+      .option('--type <type>', 'message type of lines that carry none', '')
+      .option('--key <field>', 'payload field (dotted path) whose value routes the message to a shard')
+      .option('--shards <n>', 'shards of the topic', intArg('--shards'), 1)
+      .option('--rate <n>', 'at most this many messages per second', positiveArg('--rate'))
+      .option('--skip-bad', 'report malformed lines and go on instead of stopping', false)
+      .option('--batch <n>', 'messages per pipelined batch', intArg('--batch'), DEFAULT_BATCH_SIZE)
+      .option('--in-flight <n>', 'batches in flight at once', intArg('--in-flight'), DEFAULT_IN_FLIGHT)
+      .option('-q, --quiet', 'no progress line and no summary', false)
+      .action(async (topic: string, file: string | undefined, options: ProduceOptions, command: Command) => {
+        checkTopic(topic);
+        const fromFile = file !== undefined && file !== '-';
+        const input = fromFile ? await openInput(file) : ctx.stdin;
+        if (!fromFile && ctx.stdin.isTTY === true && !options.quiet) note(ctx, `streamerson: reading lines for ${topic} from the terminal; Ctrl-D ends`);
+        const summary = await withEngine(urlOf(command), (engine) => produceFrom(ctx, engine, topic, input, options)).catch((error: unknown) => {
+          throw fromFile && isSystemError(error) ? fileError('cannot read', file, error) : error;
+        });
+        if (!options.quiet) note(ctx, summaryLine(topic, summary));
+        if (summary.stoppedAt !== undefined) throw summary.stoppedAt;
+      }),
+    [
+      'streamerson produce orders orders.ndjson --type order.created --shards 4 --key customer',
+      'streamerson produce people --format csv < people.csv',
+      'tail -F app.log | streamerson produce logs --format text --rate 500',
+      'streamerson tap orders | streamerson produce orders-copy   # envelopes, bytes and all',
+    ],
+  );
 }

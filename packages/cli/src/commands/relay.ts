@@ -9,9 +9,12 @@ import { compareStreamIds, isStreamId, MIN_STREAM_ID, previousStreamId, type Eng
 import { parseEndpoint } from '../args/endpoint.js';
 import { note, type CliContext } from '../context.js';
 import { withEngine } from '../engine.js';
+import { examples } from '../help.js';
 import { usageError } from '../errors.js';
+import { plural } from '../inspect/units.js';
+import { startProgress } from '../produce/progress.js';
 import { plainBatches } from '../tap/source.js';
-import { streamsOfTopic } from '../topics.js';
+import { existingStreams } from '../topics.js';
 
 interface RelayOptions {
   readonly from: string;
@@ -29,7 +32,7 @@ function targetStream(source: string, fromTopic: string, toTopic: string): strin
 async function relay(ctx: CliContext, from: Engine, to: Engine, options: RelayOptions): Promise<number> {
   const src = parseEndpoint(options.from, '--from');
   const dst = parseEndpoint(options.to, '--to');
-  const streams = await streamsOfTopic(from, src.topic);
+  const streams = await existingStreams(from, src.topic);
   const after = new Map<string, string>();
   for (const stream of streams) {
     const copied = await to.lastId(targetStream(stream, src.topic, dst.topic));
@@ -38,32 +41,46 @@ async function relay(ctx: CliContext, from: Engine, to: Engine, options: RelayOp
     after.set(stream, compareStreamIds(copied, asked) > 0 ? copied : asked);
   }
   let copied = 0;
-  const source = plainBatches(from, after, { follow: options.follow, signal: ctx.lifecycle.signal });
-  for await (const batches of source) {
-    const items = batches.flatMap(({ stream, entries }) =>
-      entries.map((e) => ({ stream: targetStream(stream, src.topic, dst.topic), fields: e.fields, id: e.id })),
-    );
-    if (items.length === 0) continue;
-    await to.appendBatch(items);
-    copied += items.length;
+  const progress = options.quiet ? undefined : startProgress(ctx.stderr, () => copied, 'entries');
+  try {
+    const source = plainBatches(from, after, { follow: options.follow, signal: ctx.lifecycle.signal });
+    for await (const batches of source) {
+      const items = batches.flatMap(({ stream, entries }) =>
+        entries.map((e) => ({ stream: targetStream(stream, src.topic, dst.topic), fields: e.fields, id: e.id })),
+      );
+      if (items.length === 0) continue;
+      await to.appendBatch(items);
+      copied += items.length;
+    }
+  } finally {
+    progress?.stop();
   }
   return copied;
 }
 
 export function registerRelay(program: Command, ctx: CliContext): void {
-  program
-    .command('relay')
-    .description('copy a topic (all shards, ids kept) from one engine to another; resumes where the target ends')
-    .requiredOption('--from <url/topic>', 'source, like redis://10.0.0.1:6379/orders')
-    .requiredOption('--to <url/topic>', 'target, like redis://10.0.0.2:6379/orders')
-    .option('--from-id <id>', 'copy from this entry id (inclusive) instead of the beginning')
-    .option('-f, --follow', 'keep copying new entries until stopped', false)
-    .option('-q, --quiet', 'no summary', false)
-    .action(async (options: RelayOptions) => {
-      const src = parseEndpoint(options.from, '--from');
-      const dst = parseEndpoint(options.to, '--to');
-      if (options.fromId !== undefined && !isStreamId(options.fromId)) throw usageError(`--from-id expects an entry id, got ${JSON.stringify(options.fromId)}`);
-      const copied = await withEngine(src.url, (from) => withEngine(dst.url, (to) => relay(ctx, from, to, options)));
-      if (!options.quiet) note(ctx, `relayed ${copied} entries from ${src.topic} to ${dst.topic}`);
-    });
+  examples(
+    program
+      .command('relay')
+      .description('copy a topic (all shards, ids kept) from one engine to another; resumes where the target ends')
+      .requiredOption('--from <url/topic>', 'source, like redis://10.0.0.1:6379/orders')
+      .requiredOption('--to <url/topic>', 'target, like redis://10.0.0.2:6379/orders')
+      .option('--from-id <id>', 'copy from this entry id (inclusive) instead of the beginning')
+      .option('-f, --follow', 'keep copying new entries until stopped', false)
+      .option('-q, --quiet', 'no summary', false)
+      .action(async (options: RelayOptions) => {
+        const src = parseEndpoint(options.from, '--from');
+        const dst = parseEndpoint(options.to, '--to');
+        if (options.fromId !== undefined && !isStreamId(options.fromId)) throw usageError(`--from-id expects an entry id, got ${JSON.stringify(options.fromId)}`);
+        const started = performance.now();
+        const copied = await withEngine(src.url, (from) => withEngine(dst.url, (to) => relay(ctx, from, to, options)));
+        const seconds = (performance.now() - started) / 1000;
+        const rate = seconds > 0 ? Math.round(copied / seconds) : copied;
+        if (!options.quiet) note(ctx, `relayed ${plural(copied, 'entry', 'entries')} from ${src.topic} to ${dst.topic} in ${seconds.toFixed(2)} s (${rate} entries/s)`);
+      }),
+    [
+      'streamerson relay --from redis://10.0.0.1:6379/orders --to redis://10.0.0.2:6379/orders',
+      'streamerson relay --from redis://old:6379/orders --to redis+cluster://new:7000/orders --follow',
+    ],
+  );
 }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { parseDuration } from '../args/duration.js';
 import { urlOf, type CliContext } from '../context.js';
 import { withEngine } from '../engine.js';
+import { examples } from '../help.js';
 import { usageError } from '../errors.js';
 import { pause } from '../lifecycle.js';
 import { renderTop } from '../top/render.js';
@@ -54,31 +55,38 @@ async function live(ctx: CliContext, sampler: Sampler, url: string, intervalMs: 
 }
 
 export function registerTop(program: Command, ctx: CliContext): void {
-  program
-    .command('top')
-    .description('live view of every topic: rates, length, age of the last message, groups with lag and pending, dead letters')
-    .argument('[prefix]', 'only topics whose name starts with this', '')
-    .option('--once', 'print one snapshot (rates over one interval) and exit', false)
-    .option('--json', 'with --once: print the snapshot as JSON', false)
-    .option('--interval <duration>', 'refresh period', DEFAULT_TOP_INTERVAL)
-    .option('--idle-after <duration>', 'a consumer silent this long counts as idle', `${DEFAULT_IDLE_AFTER_MS / 1000}s`)
-    .option('--sort <column>', `initial sort: ${SORT_KEYS.join(', ')}`, INITIAL_VIEW.sort)
-    .option('--filter <text>', 'initial filter: topics containing this', '')
-    .option('-a, --all', 'include internal streams (names starting with "_")', false)
-    .action(async (prefix: string, options: TopOptions, command: Command) => {
-      const intervalMs = parseDuration(options.interval, '--interval');
-      const idleAfterMs = parseDuration(options.idleAfter, '--idle-after');
-      if (!SORT_KEYS.includes(options.sort)) throw usageError(`--sort expects one of ${SORT_KEYS.join(', ')}, got ${JSON.stringify(options.sort)}`);
-      if (options.json && !options.once) throw usageError('--json needs --once');
-      const url = urlOf(command);
-      const view: ViewState = { ...INITIAL_VIEW, sort: options.sort, descending: options.sort !== 'name', filter: options.filter };
-      if (!options.once && ctx.stdout.isTTY !== true) throw usageError('top needs a terminal; use --once (with --json for scripts)');
-      await withEngine(url, async (engine) => {
-        const sampler = new Sampler(engine, prefix, options.all);
-        if (!options.once) return live(ctx, sampler, url, intervalMs, idleAfterMs, view);
-        const snapshot = await snapshotAfter(sampler, intervalMs, idleAfterMs, ctx.lifecycle.signal);
-        const text = options.json ? JSON.stringify(snapshot) : renderTop(snapshot, view, url, Infinity).join('\n');
-        await ctx.out.write(text + '\n');
-      });
-    });
+  examples(
+    program
+      .command('top')
+      .description('live view of every topic: rates, length, age of the last message, groups with lag and pending, dead letters')
+      .argument('[prefix]', 'only topics whose name starts with this', '')
+      .option('--once', 'print one snapshot (rates over one interval) and exit', false)
+      .option('--json', 'with --once: print the snapshot as JSON', false)
+      .option('--interval <duration>', 'refresh period', DEFAULT_TOP_INTERVAL)
+      .option('--idle-after <duration>', 'a consumer silent this long counts as idle', `${DEFAULT_IDLE_AFTER_MS / 1000}s`)
+      .option('--sort <column>', `initial sort: ${SORT_KEYS.join(', ')}`, INITIAL_VIEW.sort)
+      .option('--filter <text>', 'initial filter: topics containing this', '')
+      .option('-a, --all', 'include internal streams (names starting with "_")', false)
+      .action(async (prefix: string, options: TopOptions, command: Command) => {
+        const intervalMs = parseDuration(options.interval, '--interval');
+        const idleAfterMs = parseDuration(options.idleAfter, '--idle-after');
+        if (!SORT_KEYS.includes(options.sort)) throw usageError(`--sort expects one of ${SORT_KEYS.join(', ')}, got ${JSON.stringify(options.sort)}`);
+        if (options.json && !options.once) throw usageError('--json needs --once');
+        const url = urlOf(command);
+        const view: ViewState = { ...INITIAL_VIEW, sort: options.sort, descending: options.sort !== 'name', filter: options.filter };
+        if (!options.once && ctx.stdout.isTTY !== true) throw usageError('top needs a terminal; use --once (with --json for scripts)');
+        await withEngine(url, async (engine) => {
+          const sampler = new Sampler(engine, prefix, options.all);
+          if (!options.once) return live(ctx, sampler, url, intervalMs, idleAfterMs, view);
+          const snapshot = await snapshotAfter(sampler, intervalMs, idleAfterMs, ctx.lifecycle.signal);
+          const text = options.json ? JSON.stringify(snapshot) : renderTop(snapshot, view, url, Infinity).join('\n');
+          await ctx.out.write(text + '\n');
+        });
+      }),
+    [
+      'streamerson top',
+      'streamerson top orders --sort lag',
+      "streamerson top --once --json | jq '.totals'",
+    ],
+  );
 }

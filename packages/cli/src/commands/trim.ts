@@ -1,12 +1,13 @@
 /** `streamerson trim <topic>`: drop old entries of every shard by count, id or age. */
 import type { Command } from 'commander';
-import { isStreamId, streamIdFromTime, type Retention } from '@streamerson/core';
+import { isStreamId, streamIdFromTime, type Engine, type Retention } from '@streamerson/core';
 import { parseDuration } from '../args/duration.js';
 import { intArg } from '../args/numbers.js';
 import { urlOf, type CliContext } from '../context.js';
 import { withEngine } from '../engine.js';
+import { examples } from '../help.js';
 import { usageError } from '../errors.js';
-import { streamsOfTopic } from '../topics.js';
+import { existingStreams } from '../topics.js';
 
 interface TrimOptions {
   readonly maxlen?: number;
@@ -29,22 +30,42 @@ function retentionOf(options: TrimOptions, now = Date.now()): Retention {
   return { minId: streamIdFromTime(Math.max(0, now - parseDuration(options.olderThan!, '--older-than'))), approximate };
 }
 
+/**
+ * Trims one stream. An approximate trim is repeated until it removes nothing:
+ * Redis removes whole nodes only (up to `stream-node-max-entries`, 100 by
+ * default) and at most 100 nodes' worth per call, so one call can leave far
+ * more than asked on a long stream; repeated, at most one node's worth more
+ * than asked is left.
+ */
+async function trimStream(engine: Engine, stream: string, retention: Retention): Promise<number> {
+  let removed = await engine.trim(stream, retention);
+  if (retention.approximate !== true) return removed;
+  for (let n = removed; n > 0; removed += n) n = await engine.trim(stream, retention);
+  return removed;
+}
+
 export function registerTrim(program: Command, ctx: CliContext): void {
-  program
-    .command('trim')
-    .description('remove old entries from every shard of a topic and print how many were removed')
-    .argument('<topic>', 'topic to trim')
-    .option('--maxlen <n>', 'keep at most this many entries per shard', intArg('--maxlen', 0))
-    .option('--minid <id>', 'remove entries with ids below this one')
-    .option('--older-than <duration>', 'remove entries older than this (like 1h or 7d)')
-    .option('--approximate', 'let the engine remove whole nodes only (much cheaper, keeps a few more)', false)
-    .option('--shards <n>', 'shards of the topic (found by listing when omitted)', intArg('--shards'))
-    .action(async (topic: string, options: TrimOptions, command: Command) => {
-      const retention = retentionOf(options);
-      await withEngine(urlOf(command), async (engine) => {
-        const streams = await streamsOfTopic(engine, topic, options.shards);
-        const removed = await Promise.all(streams.map((s) => engine.trim(s, retention)));
-        await ctx.out.write(`${removed.reduce((a, b) => a + b, 0)}\n`);
-      });
-    });
+  examples(
+    program
+      .command('trim')
+      .description('remove old entries from every shard of a topic and print how many were removed')
+      .argument('<topic>', 'topic to trim')
+      .option('--maxlen <n>', 'keep at most this many entries per shard', intArg('--maxlen', 0))
+      .option('--minid <id>', 'remove entries with ids below this one')
+      .option('--older-than <duration>', 'remove entries older than this (like 1h or 7d)')
+      .option('--approximate', 'let the engine remove whole nodes only (much cheaper; keeps up to one node, 100 entries by default, more per shard)', false)
+      .option('--shards <n>', 'shards of the topic (found by listing when omitted)', intArg('--shards'))
+      .action(async (topic: string, options: TrimOptions, command: Command) => {
+        const retention = retentionOf(options);
+        await withEngine(urlOf(command), async (engine) => {
+          const streams = await existingStreams(engine, topic, options.shards === undefined ? {} : { shards: options.shards });
+          const removed = await Promise.all(streams.map((s) => trimStream(engine, s, retention)));
+          await ctx.out.write(`${removed.reduce((a, b) => a + b, 0)}\n`);
+        });
+      }),
+    [
+      'streamerson trim orders --maxlen 100000 --approximate',
+      'streamerson trim orders --older-than 7d',
+    ],
+  );
 }

@@ -103,7 +103,7 @@ function latest(a: EntryRef | null, b: EntryRef | null): EntryRef | null {
 }
 
 /** Reports `topic` stored in `streams`; streams that do not exist count as empty. */
-export async function describeTopic(engine: Engine, topic: string, streams: readonly string[]): Promise<TopicReport & { readonly exists: boolean }> {
+export async function describeTopic(engine: Engine, topic: string, streams: readonly string[]): Promise<TopicReport> {
   const [infos, deadLetters] = await Promise.all([
     Promise.all(streams.map((s) => engine.info(s))),
     engine.length(topic + DEAD_LETTER_SUFFIX),
@@ -111,7 +111,6 @@ export async function describeTopic(engine: Engine, topic: string, streams: read
   const reports = streams.map((s, i) => streamReport(s, infos[i] ?? null));
   return {
     topic,
-    exists: infos.some((i) => i !== null),
     streams: reports,
     length: reports.reduce((n, r) => n + r.length, 0),
     first: reports.reduce<EntryRef | null>((f, r) => earliest(f, r.first), null),

@@ -27,3 +27,8 @@ export function formatCount(n: number): string {
 export function formatBytes(n: number): string {
   return `${formatCount(n)}B`;
 }
+
+/** `1 message`, `2 messages`; `many` for words whose plural is not `<word>s`. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -2,7 +2,7 @@
  * Turns input records into appends: picks the stream (shard by key, else
  * round-robin) and builds the protocol-v1 fields.
  */
-import { encodeMessage, shardForKey, streamKey, type AppendItem, type FieldValue, type Headers } from '@streamerson/core';
+import { CONTENT_TYPE_CODES, encodeMessage, shardForKey, streamKey, type AppendItem, type ContentType, type FieldValue, type Headers } from '@streamerson/core';
 
 /** Where and how `produce` writes. */
 export interface ProduceTarget {
@@ -20,6 +20,20 @@ export interface InputMessage {
   readonly type?: string;
   readonly headers?: Headers;
   readonly key?: string;
+  readonly contentType?: ContentType;
+  /** The payload's exact bytes (given as bytes in the input): written as they are, with `contentType`. */
+  readonly payloadBytes?: Buffer;
+  readonly messageId?: string;
+  readonly replyTo?: string;
+  readonly source?: string;
+}
+
+/** Sets the `c` field of encoded binary-message fields to `contentType` (removing it for json, the default). */
+function retag(fields: FieldValue[], contentType: ContentType): void {
+  let at = 0;
+  while (at < fields.length && fields[at] !== 'c') at += 2;
+  if (contentType === 'json') fields.splice(at, 2);
+  else fields[at + 1] = CONTENT_TYPE_CODES[contentType];
 }
 
 function fieldAt(payload: unknown, path: readonly string[]): unknown {
@@ -58,14 +72,26 @@ export class MessageEncoder {
     return this.#item(this.#withPayload(this.#textTemplate, line), undefined);
   }
 
-  /** A message with its own type, headers or key. Throws `ERR_STREAMERSON_*` when it cannot be encoded. */
+  /** A message with its own type, headers, key or content type. Throws `ERR_STREAMERSON_*` when it cannot be encoded. */
   message(msg: InputMessage): AppendItem {
+    const exact = msg.payloadBytes;
     const fields = encodeMessage({
       type: msg.type ?? this.#target.type,
-      payload: msg.payload,
+      // Exact bytes are encoded as binary, then given the content type they came with.
+      payload: exact ?? msg.payload,
+      ...(exact !== undefined ? { contentType: 'binary' as const } : msg.contentType === undefined ? {} : { contentType: msg.contentType }),
       ...(msg.headers === undefined ? {} : { headers: msg.headers }),
+      ...(msg.messageId === undefined ? {} : { id: msg.messageId }),
+      ...(msg.replyTo === undefined ? {} : { replyTo: msg.replyTo }),
+      ...(msg.source === undefined ? {} : { source: msg.source }),
     });
-    return this.#item(fields, this.#keyOf(msg.payload, msg.key));
+    if (exact !== undefined) retag(fields, msg.contentType ?? 'binary');
+    return this.#item(fields, exact === undefined ? this.#keyOf(msg.payload, msg.key) : msg.key);
+  }
+
+  /** An entry given field by field (a `fields` envelope): written as it is, whatever it holds. */
+  raw(fields: readonly FieldValue[], key: string | undefined): AppendItem {
+    return this.#item([...fields], key);
   }
 
   #withPayload(template: readonly FieldValue[], payload: string): FieldValue[] {

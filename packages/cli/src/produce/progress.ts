@@ -1,16 +1,17 @@
-/** The progress line of `produce`, shown only when stderr is a terminal. */
+/** The progress line of `produce` and `relay`, shown only when stderr is a terminal. */
 import type { TermWritable } from '../context.js';
 
 /** How often the progress line is redrawn. */
 export const PROGRESS_INTERVAL_MS = 250;
 
-export function startProgress(stderr: TermWritable, count: () => number): { stop(): void } | undefined {
+/** Redraws `<n> <units>, <rate>/s` on stderr until stopped; nothing when stderr is not a terminal. */
+export function startProgress(stderr: TermWritable, count: () => number, units = 'messages'): { stop(): void } | undefined {
   if (stderr.isTTY !== true) return undefined;
   const started = performance.now();
   const timer = setInterval(() => {
     const n = count();
     const rate = Math.round(n / ((performance.now() - started) / 1000));
-    stderr.write(`\r\x1b[K${n} messages, ${rate} msg/s`);
+    stderr.write(`\r\x1b[K${n} ${units}, ${rate}/s`);
   }, PROGRESS_INTERVAL_MS);
   return {
     stop() {
