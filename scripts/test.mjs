@@ -51,9 +51,12 @@ if (selected.length === 0) {
 }
 // Test files start their own redis-server processes; two at a time fits a 2-core machine.
 const concurrency = Math.max(2, Math.min(4, availableParallelism()));
+// A bound for each test — with several files, each file is one — that catches a hang. Files that run
+// many processes (the CLI's, the examples') take minutes on a machine whose cores are shared.
+const TEST_TIMEOUT_MS = 300_000;
 const child = spawn(
   process.execPath,
-  ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=120000', ...selected],
+  ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${TEST_TIMEOUT_MS}`, ...selected],
   {
     cwd: root,
     stdio: 'inherit',
