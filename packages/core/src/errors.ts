@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   ERR_STREAMERSON_ENGINE_UNAVAILABLE: 'The engine for a URL scheme is not installed (for example @streamerson/redis for redis://).',
   ERR_STREAMERSON_ENGINE: 'The engine (for example Redis) answered a command with an error; `cause` holds it.',
   ERR_STREAMERSON_CONNECTION: 'The engine cannot be reached, or the connection was lost while a command was under way.',
+  ERR_STREAMERSON_NOT_REPLICATED: 'An append reached the primary, but fewer replicas than asked for (`replicas`) confirmed it in time: it is stored, yet a failover may lose it.',
   ERR_STREAMERSON_NO_GROUP: 'A consumer-group operation named a group (or stream) that does not exist.',
   ERR_STREAMERSON_INVALID_ID: 'A stream entry id is not of the form `<ms>-<seq>` (or a special id where one is allowed).',
   ERR_STREAMERSON_ID_TOO_SMALL: 'An explicit entry id is equal to or smaller than the last id of the stream.',

@@ -47,6 +47,7 @@ import {
   toStreamEntries,
   toStreamInfo,
 } from './replies.js';
+import { afterReplicas, waitForReplicas, type ReplicaWait } from './replication.js';
 import { APPEND_IDEMPOTENT, appendIdempotentScript } from './scripts/index.js';
 import * as fencing from './fencing.js';
 
@@ -114,6 +115,8 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
   protected constructor(
     readonly url: string,
     protected readonly client: Client,
+    /** Standalone and Sentinel with `replicas` > 0: what appends wait for. */
+    protected readonly replicaWait?: ReplicaWait,
   ) {
     // Without a listener ioredis prints connection errors; commands report them instead.
     watchConnection(client, url);
@@ -179,10 +182,20 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
   };
 
   /** Sends one queued append as a command of its own. */
-  protected sendAppend({ item, resolve, reject }: QueuedAppend): void {
-    const command = xaddCommand(item);
+  protected sendAppend(queued: QueuedAppend): void {
+    const command = xaddCommand(queued.item);
     this.client.sendCommand(command);
-    (command.promise as Promise<string | null>).then(resolve, (error: unknown) => reject(toStreamersonError(error, this.isClosed, undefined, this.client)));
+    this.settleAppend(queued, command.promise, this.replicate());
+  }
+
+  /** Settles a queued append from its command's result, once replicated when `replicas` > 0. */
+  protected settleAppend({ resolve, reject }: QueuedAppend, stored: Promise<unknown>, replicated: Promise<void> | undefined): void {
+    afterReplicas(stored as Promise<string | null>, replicated).then(resolve, (error: unknown) => reject(toStreamersonError(error, this.isClosed, undefined, this.client)));
+  }
+
+  /** With `replicas` > 0: a WAIT behind the writes just sent on the shared connection (see `waitForReplicas`). */
+  protected replicate(): Promise<void> | undefined {
+    return this.replicaWait === undefined ? undefined : waitForReplicas(this.client as Redis, this.replicaWait);
   }
 
   /** Sends queued appends together (see `appendEach`); each settles with its own result. */
@@ -238,8 +251,7 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
     const args = xaddArgs(stream, fields, options);
     args[0] = windowMs;
     const run = (this.client as unknown as Record<string, IdempotentCommand>)[APPEND_IDEMPOTENT]!;
-    const [id, duplicate] = await run
-      .call(this.client, stream, auxKey(stream, `dedupe:${messageId}`), ...args)
+    const [id, duplicate] = await afterReplicas(run.call(this.client, stream, auxKey(stream, `dedupe:${messageId}`), ...args), this.replicate())
       .catch(this.fail);
     if (id === '') throw new EngineError('ERR_STREAMERSON_ENGINE', `stream "${stream}" does not exist (noMkStream)`);
     return { id, duplicate: duplicate === 1 };
@@ -553,11 +565,11 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
     if (this.client.status === 'ready' || this.client.status === 'connect' || this.client.status === 'connecting') {
       try {
         await this.client.quit();
-        return;
       } catch {
         // Falls through to a hard disconnect.
       }
     }
+    // Also after QUIT: only disconnect() releases what the connector holds (a Sentinel client's failover watch).
     this.client.disconnect();
   }
 

@@ -52,6 +52,9 @@ export class RedisClusterEngine extends BaseRedisEngine {
     url: RedisClusterUrl,
     private readonly options: ParsedRedisEngineOptions,
   ) {
+    if (options.replicas > 0) {
+      throw new InvalidOptionError('replicas', 'not supported on a Redis Cluster (WAIT would cover one node of many); use a standalone or Sentinel URL');
+    }
     const hosts = url.nodes.map((n) => formatHost(n.host, n.port)).join(',');
     const redacted = `${url.tls ? 'rediss' : 'redis'}+cluster://${redactedUserinfo(url.username, url.password)}${hosts}`;
     super(

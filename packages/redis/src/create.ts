@@ -13,14 +13,15 @@ declare module '@streamerson/core' {
 
 /**
  * Makes the engine for a Redis URL (`redis://`, `rediss://`,
- * `redis+cluster://`, `rediss+cluster://`), given as text or parsed by
+ * `redis+cluster://`, `rediss+cluster://`, `redis+sentinel://`,
+ * `rediss+sentinel://`), given as text or parsed by
  * {@link parseRedisUrl}. Connects in the background; commands issued
  * meanwhile wait for the connection. Options are validated here, once.
  */
 export function createRedisEngine(url: string | AnyRedisUrl, options?: RedisEngineOptions): Engine {
   const parsedUrl = typeof url === 'string' ? parseRedisUrl(url) : url;
   const parsed = parseRedisEngineOptions(options ?? {});
-  return parsedUrl.scheme === 'redis' ? new RedisEngine(parsedUrl, parsed) : new RedisClusterEngine(parsedUrl, parsed);
+  return parsedUrl.scheme === 'redis+cluster' ? new RedisClusterEngine(parsedUrl, parsed) : new RedisEngine(parsedUrl, parsed);
 }
 
 /** How `connect()` of `@streamerson/core` opens Redis URLs. */

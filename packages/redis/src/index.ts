@@ -4,8 +4,8 @@
  * {@link engineModule}); {@link createRedisEngine} opens one directly.
  */
 export { createRedisEngine, engineModule } from './create.js';
-export { parseRedisUrl, DEFAULT_REDIS_PORT, REDIS_SCHEMES } from './url.js';
-export type { RedisUrl, RedisClusterUrl, AnyRedisUrl, HostPort } from './url.js';
+export { parseRedisUrl, DEFAULT_REDIS_PORT, DEFAULT_SENTINEL_PORT, REDIS_SCHEMES } from './url.js';
+export type { RedisUrl, RedisClusterUrl, RedisSentinelUrl, AnyRedisUrl, HostPort } from './url.js';
 export { RedisEngine } from './standalone.js';
 export { RedisClusterEngine } from './cluster.js';
 export { ConnectionError } from './errors.js';
@@ -17,6 +17,8 @@ export {
   DEFAULT_RECONNECT_DELAY_MS,
   DEFAULT_MAX_RECONNECT_DELAY_MS,
   DEFAULT_MAX_READER_CONNECTIONS,
+  DEFAULT_REPLICAS,
+  DEFAULT_REPLICA_TIMEOUT_MS,
 } from './options.js';
 export type { RedisEngineOptions, ParsedRedisEngineOptions } from './options.js';
 export { DEFAULT_LIST_LIMIT } from './base-engine.js';

@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { InvalidOptionError } from '@streamerson/core';
-import { Backoff, intOption, optionKeys, optionsObject } from '@streamerson/core/internal';
+import { Backoff, intOption, optionKeys, optionsObject, stringOption } from '@streamerson/core/internal';
 
 /** Milliseconds to wait for a TCP (and TLS) connection before retrying. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -12,6 +12,10 @@ export const DEFAULT_RECONNECT_DELAY_MS = 50;
 export const DEFAULT_MAX_RECONNECT_DELAY_MS = 2_000;
 /** Connections one cluster reader opens at most, one per hash slot it blocks on at the same time. */
 export const DEFAULT_MAX_READER_CONNECTIONS = 64;
+/** Replicas that must confirm an append before it resolves: none (the primary's acknowledgement is enough). */
+export const DEFAULT_REPLICAS = 0;
+/** Longest wait for replicas to confirm appends (`WAIT`), with `replicas` > 0. */
+export const DEFAULT_REPLICA_TIMEOUT_MS = 1_000;
 
 /** Options of the Redis engine. Every field is optional; the parsed options are frozen. */
 export interface RedisEngineOptions {
@@ -36,6 +40,22 @@ export interface RedisEngineOptions {
   readonly connectionName?: string;
   /** Connections a cluster reader may hold at once; default {@link DEFAULT_MAX_READER_CONNECTIONS}. */
   readonly maxReaderConnections?: number;
+  /**
+   * Standalone and Sentinel: appends (and a worker's replies with their acks)
+   * resolve only once this many replicas confirm them (`WAIT`), so that a
+   * failover to any of them loses none; when fewer confirm within
+   * `replicaTimeoutMs` they reject with `ERR_STREAMERSON_NOT_REPLICATED` (the
+   * entry is on the primary, maybe not on a replica). Default
+   * {@link DEFAULT_REPLICAS}: the primary's acknowledgement is enough, and a
+   * failover loses what it had not replicated yet.
+   */
+  readonly replicas?: number;
+  /** Longest wait for `replicas` confirmations; default {@link DEFAULT_REPLICA_TIMEOUT_MS}. */
+  readonly replicaTimeoutMs?: number;
+  /** `redis+sentinel://`: the user the Sentinels want, when they require one; default none. */
+  readonly sentinelUsername?: string;
+  /** `redis+sentinel://`: the password the Sentinels want, when they require one; default none. */
+  readonly sentinelPassword?: string;
 }
 
 /** Options after validation, defaults applied. */
@@ -49,6 +69,10 @@ export interface ParsedRedisEngineOptions {
   readonly tls: ConnectionOptions | undefined;
   readonly connectionName: string | undefined;
   readonly maxReaderConnections: number;
+  readonly replicas: number;
+  readonly replicaTimeoutMs: number;
+  readonly sentinelUsername: string | undefined;
+  readonly sentinelPassword: string | undefined;
 }
 
 const KNOWN = optionKeys<RedisEngineOptions>({
@@ -61,6 +85,10 @@ const KNOWN = optionKeys<RedisEngineOptions>({
   tls: true,
   connectionName: true,
   maxReaderConnections: true,
+  replicas: true,
+  replicaTimeoutMs: true,
+  sentinelUsername: true,
+  sentinelPassword: true,
 });
 
 /** Validates engine options once; throws {@link InvalidOptionError} naming the bad option. */
@@ -93,6 +121,10 @@ export function parseRedisEngineOptions(options: RedisEngineOptions | Readonly<R
     tls: tls === undefined ? undefined : Object.freeze({ ...(tls as ConnectionOptions) }),
     connectionName: name as string | undefined,
     maxReaderConnections: intOption(o['maxReaderConnections'], 'maxReaderConnections', DEFAULT_MAX_READER_CONNECTIONS, 1),
+    replicas: intOption(o['replicas'], 'replicas', DEFAULT_REPLICAS, 0, 100),
+    replicaTimeoutMs: intOption(o['replicaTimeoutMs'], 'replicaTimeoutMs', DEFAULT_REPLICA_TIMEOUT_MS, 1),
+    sentinelUsername: o['sentinelUsername'] === undefined ? undefined : stringOption(o['sentinelUsername'], 'sentinelUsername', ''),
+    sentinelPassword: o['sentinelPassword'] === undefined ? undefined : stringOption(o['sentinelPassword'], 'sentinelPassword', ''),
   });
 }
 

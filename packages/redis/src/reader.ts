@@ -12,6 +12,7 @@ import {
 import type { ClosableReader } from './base-engine.js';
 import { settlesWithin } from '@streamerson/core/internal';
 import { CloseLatch } from './close-latch.js';
+import { afterReplicas } from './replication.js';
 import { corked, sendAppendAndAck } from './transaction.js';
 import { xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
 import { toStreamersonError } from './errors.js';
@@ -28,6 +29,8 @@ export interface ReaderHost<C> {
 export interface StandaloneReaderHost extends ReaderHost<Redis> {
   /** Ends the blocking command of connection `clientId` as if it had timed out (`CLIENT UNBLOCK`). */
   unblock(clientId: number): Promise<unknown>;
+  /** With `replicas` > 0: a WAIT behind the writes just sent on `connection` (see `waitForReplicas`). */
+  replicate?(connection: Redis): Promise<void>;
 }
 
 /** What a wait ends with when the reader closes first (the error is made only then: its stack costs). */
@@ -129,7 +132,8 @@ export class RedisReader implements ClosableReader {
     });
     void this.latch.race(written, CLOSED).then((error) => writes.settled(error === CLOSED ? new ClosedError('redis reader') : error));
     return this.run('xreadgroup', args, (connection) => {
-      const send = (): Promise<Error | undefined> => sendAppendAndAck(connection, writes.appends, group, writes.acks);
+      const send = (): Promise<Error | undefined> =>
+        afterReplicas(sendAppendAndAck(connection, writes.appends, group, writes.acks), this.host.replicate?.(connection));
       const [done, read] = entriesOf(writes) > 1
         ? corked(connection, () => [send(), connection.callBuffer('xreadgroup', args)] as const)
         : [corked(connection, send), connection.callBuffer('xreadgroup', args)] as const;

@@ -12,12 +12,13 @@ import {
   type StreamEntries,
   type StreamAcks,
 } from '@streamerson/core';
-import type { RedisUrl } from './url.js';
+import type { RedisSentinelUrl, RedisUrl } from './url.js';
 import { BaseRedisEngine, DEFAULT_LIST_LIMIT, type AppendResult, type QueuedAppend } from './base-engine.js';
 import { xaddCommand } from './commands.js';
 import { retryStrategy, type ParsedRedisEngineOptions } from './options.js';
 import { RedisReader } from './reader.js';
 import { scanStreams } from './scan.js';
+import { afterReplicas, waitForReplicas } from './replication.js';
 import { corked, sendAppendAndAck } from './transaction.js';
 
 /** Formats a host for a URL (IPv6 in brackets). */
@@ -48,22 +49,51 @@ export function nodeOptions(
   };
 }
 
+/** ioredis options of a master found through Sentinels. */
+function sentinelOptions(url: RedisSentinelUrl, options: ParsedRedisEngineOptions): RedisOptions {
+  return {
+    ...nodeOptions(url, options),
+    sentinels: url.sentinels.map((s) => ({ host: s.host, port: s.port })),
+    name: url.masterName,
+    role: 'master',
+    db: url.db,
+    ...(options.sentinelUsername !== undefined ? { sentinelUsername: options.sentinelUsername } : {}),
+    ...(options.sentinelPassword !== undefined ? { sentinelPassword: options.sentinelPassword } : {}),
+    ...(url.tls ? { enableTLSForSentinelMode: true, sentinelTLS: { ...options.tls } } : {}),
+    sentinelRetryStrategy: retryStrategy(options),
+    // Reconnects at once when the Sentinels announce a new master (+switch-master).
+    failoverDetector: true,
+    // A master demoted to replica refuses writes: reconnect (to the new master) and resend.
+    reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
+  };
+}
+
 /**
- * The engine for one Redis server (`redis://`, `rediss://`). Non-blocking
- * commands share one auto-pipelined connection; each reader opens its own.
+ * The engine for one Redis server (`redis://`, `rediss://`), or the master
+ * that Sentinels name (`redis+sentinel://`, `rediss+sentinel://`), which it
+ * follows through failovers. Non-blocking commands share one auto-pipelined
+ * connection; each reader opens its own.
  */
 export class RedisEngine extends BaseRedisEngine {
-  readonly kind = 'redis';
+  readonly kind: 'redis' | 'redis-sentinel';
   readonly capabilities: EngineCapabilities = Object.freeze({ multiStreamBlockingRead: true, persistent: true, shared: true });
   declare protected readonly client: Redis;
   protected readonly anySlotInScript = true;
 
-  constructor(url: RedisUrl, options: ParsedRedisEngineOptions) {
-    const redacted = `${url.tls ? 'rediss' : 'redis'}://${redactedUserinfo(url.username, url.password)}${formatHost(url.host, url.port)}${url.db === 0 ? '' : `/${url.db}`}`;
-    super(
-      redacted,
-      new Redis({ ...nodeOptions(url, options), host: url.host, port: url.port, db: url.db, enableAutoPipelining: true }),
-    );
+  constructor(url: RedisUrl | RedisSentinelUrl, options: ParsedRedisEngineOptions) {
+    const replicaWait = options.replicas > 0 ? { replicas: options.replicas, timeoutMs: options.replicaTimeoutMs } : undefined;
+    const db = url.db === 0 ? '' : `/${url.db}`;
+    const userinfo = redactedUserinfo(url.username, url.password);
+    if (url.scheme === 'redis+sentinel') {
+      const sentinels = url.sentinels.map((s) => formatHost(s.host, s.port)).join(',');
+      const redacted = `${url.tls ? 'rediss' : 'redis'}+sentinel://${userinfo}${sentinels}/${encodeURIComponent(url.masterName)}${db}`;
+      super(redacted, new Redis({ ...sentinelOptions(url, options), enableAutoPipelining: true }), replicaWait);
+      this.kind = 'redis-sentinel';
+    } else {
+      const redacted = `${url.tls ? 'rediss' : 'redis'}://${userinfo}${formatHost(url.host, url.port)}${db}`;
+      super(redacted, new Redis({ ...nodeOptions(url, options), host: url.host, port: url.port, db: url.db, enableAutoPipelining: true }), replicaWait);
+      this.kind = 'redis';
+    }
   }
 
   /**
@@ -73,7 +103,7 @@ export class RedisEngine extends BaseRedisEngine {
    */
   override appendAndAck(items: readonly AppendItem[], group: string, acks: readonly StreamAcks[]): Promise<void> {
     if (this.isClosed) return this.rejectClosed();
-    return corked(this.client, () => sendAppendAndAck(this.client, items, group, acks)).then((failed) => {
+    return corked(this.client, () => afterReplicas(sendAppendAndAck(this.client, items, group, acks), this.replicate())).then((failed) => {
       if (failed !== undefined) this.fail(failed);
     }, this.fail);
   }
@@ -84,7 +114,18 @@ export class RedisEngine extends BaseRedisEngine {
    */
   protected override sendAppends(batch: readonly QueuedAppend[]): void {
     corked(this.client, () => {
-      for (const q of batch) this.sendAppend(q);
+      if (this.replicaWait === undefined) {
+        for (const q of batch) this.sendAppend(q);
+        return;
+      }
+      // One WAIT behind the whole batch.
+      const stored = batch.map((q) => {
+        const command = xaddCommand(q.item);
+        this.client.sendCommand(command);
+        return command.promise;
+      });
+      const replicated = this.replicate();
+      for (let i = 0; i < batch.length; i++) this.settleAppend(batch[i]!, stored[i]!, replicated);
     });
   }
 
@@ -95,7 +136,8 @@ export class RedisEngine extends BaseRedisEngine {
    */
   protected appendEach(items: readonly AppendItem[]): Promise<AppendResult[]> {
     if (items.length === 0) return Promise.resolve([]);
-    return new Promise((resolve) => {
+    let replicated: Promise<void> | undefined;
+    const stored = new Promise<AppendResult[]>((resolve) => {
       const results: AppendResult[] = new Array(items.length);
       let left = items.length;
       const settle = (i: number, result: AppendResult): void => {
@@ -108,8 +150,13 @@ export class RedisEngine extends BaseRedisEngine {
           this.client.sendCommand(command);
           (command.promise as Promise<string | null>).then((id) => settle(i, [null, id]), (error: Error) => settle(i, [error, null]));
         }
+        replicated = this.replicate();
       });
     });
+    if (replicated === undefined) return stored;
+    const waited = replicated;
+    // Not replicated in time: every append that was stored fails with the WAIT's error.
+    return stored.then((results) => waited.then(() => results, (error: Error) => results.map(([e, id]): AppendResult => (e === null ? [error, null] : [e, id]))));
   }
 
 
@@ -143,6 +190,7 @@ export class RedisEngine extends BaseRedisEngine {
         duplicate: () => this.client.duplicate({ enableAutoPipelining: false, commandTimeout: undefined }),
         readerClosed: (r) => this.readerClosed(r),
         unblock: (clientId) => this.call('client', ['unblock', clientId]),
+        ...(this.replicaWait === undefined ? {} : { replicate: (connection: Redis) => waitForReplicas(connection, this.replicaWait!) }),
       }),
     );
   }

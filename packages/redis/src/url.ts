@@ -1,6 +1,6 @@
 /**
- * Redis engine URLs: `redis://`, `rediss://` (TLS), `redis+cluster://` and
- * `rediss+cluster://`.
+ * Redis engine URLs: `redis://`, `rediss://` (TLS), `redis+cluster://`,
+ * `rediss+cluster://`, `redis+sentinel://` and `rediss+sentinel://`.
  */
 import { InvalidUrlError, splitEngineUrl } from '@streamerson/core';
 
@@ -30,14 +30,40 @@ export interface RedisClusterUrl {
   readonly password?: string;
 }
 
+/**
+ * `redis+sentinel://[user:pass@]host:port,host:port/<master name>[/<db>]` or
+ * `rediss+sentinel://…` (TLS to the Sentinels and the data nodes): the
+ * Sentinels to ask for the master of `<master name>`. The user and password
+ * are the data nodes'; Sentinels that want their own are given them in the
+ * engine options (`sentinelUsername`, `sentinelPassword`).
+ */
+export interface RedisSentinelUrl {
+  readonly scheme: 'redis+sentinel';
+  readonly tls: boolean;
+  readonly sentinels: readonly HostPort[];
+  readonly masterName: string;
+  readonly db: number;
+  readonly username?: string;
+  readonly password?: string;
+}
+
 /** A parsed Redis engine URL. */
-export type AnyRedisUrl = RedisUrl | RedisClusterUrl;
+export type AnyRedisUrl = RedisUrl | RedisClusterUrl | RedisSentinelUrl;
 
 /** Default Redis port. */
 export const DEFAULT_REDIS_PORT = 6379;
+/** Default port of a Redis Sentinel. */
+export const DEFAULT_SENTINEL_PORT = 26379;
 
 /** The schemes of the Redis engine. */
-export const REDIS_SCHEMES: readonly string[] = Object.freeze(['redis', 'rediss', 'redis+cluster', 'rediss+cluster']);
+export const REDIS_SCHEMES: readonly string[] = Object.freeze([
+  'redis',
+  'rediss',
+  'redis+cluster',
+  'rediss+cluster',
+  'redis+sentinel',
+  'rediss+sentinel',
+]);
 
 /**
  * Parses a Redis engine URL. Throws {@link InvalidUrlError}
@@ -52,6 +78,9 @@ export function parseRedisUrl(url: string): AnyRedisUrl {
     case 'redis+cluster':
     case 'rediss+cluster':
       return parseCluster(url, rest, scheme === 'rediss+cluster');
+    case 'redis+sentinel':
+    case 'rediss+sentinel':
+      return parseSentinel(url, rest, scheme === 'rediss+sentinel');
     default:
       throw new InvalidUrlError(url, `the Redis engine serves ${REDIS_SCHEMES.map((s) => `${s}://`).join(', ')}, not ${scheme}://`);
   }
@@ -89,7 +118,7 @@ function splitAuthority(url: string, rest: string): Authority {
   };
 }
 
-function parseHostPort(url: string, text: string): HostPort {
+function parseHostPort(url: string, text: string, defaultPort = DEFAULT_REDIS_PORT): HostPort {
   if (text === '') throw new InvalidUrlError(url, 'missing host');
   let host: string;
   let portText: string | undefined;
@@ -106,7 +135,7 @@ function parseHostPort(url: string, text: string): HostPort {
     portText = colon === -1 ? undefined : text.slice(colon + 1);
   }
   if (host === '' || /[\s/?#@]/.test(host)) throw new InvalidUrlError(url, `bad host "${host}"`);
-  let port = DEFAULT_REDIS_PORT;
+  let port = defaultPort;
   if (portText !== undefined) {
     if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
       throw new InvalidUrlError(url, `bad port "${portText}" (expected 1-65535)`);
@@ -120,14 +149,12 @@ function parseRedis(url: string, rest: string, tls: boolean): RedisUrl {
   const { hosts, path, username, password } = splitAuthority(url, rest);
   if (hosts.includes(',')) throw new InvalidUrlError(url, 'several hosts need redis+cluster://');
   const { host, port } = parseHostPort(url, hosts);
-  const dbText = path.replace(/\/+$/, '');
-  if (dbText !== '' && !/^\d{1,2}$/.test(dbText)) throw new InvalidUrlError(url, `bad database number "${dbText}"`);
   return {
     scheme: 'redis',
     tls,
     host,
     port,
-    db: dbText === '' ? 0 : Number(dbText),
+    db: parseDb(url, path.replace(/\/+$/, '')),
     ...(username !== undefined ? { username } : {}),
     ...(password !== undefined ? { password } : {}),
   };
@@ -141,6 +168,34 @@ function parseCluster(url: string, rest: string, tls: boolean): RedisClusterUrl 
     scheme: 'redis+cluster',
     tls,
     nodes,
+    ...(username !== undefined ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+  };
+}
+
+function parseDb(url: string, text: string): number {
+  if (text !== '' && !/^\d{1,2}$/.test(text)) throw new InvalidUrlError(url, `bad database number "${text}"`);
+  return text === '' ? 0 : Number(text);
+}
+
+function parseSentinel(url: string, rest: string, tls: boolean): RedisSentinelUrl {
+  const { hosts, path, username, password } = splitAuthority(url, rest);
+  const sentinels = hosts.split(',').map((h) => parseHostPort(url, h.trim(), DEFAULT_SENTINEL_PORT));
+  const [name = '', db = '', ...more] = path.replace(/\/+$/, '').split('/');
+  if (name === '') throw new InvalidUrlError(url, 'missing master name (redis+sentinel://host:port,…/<master name>)');
+  if (more.length > 0) throw new InvalidUrlError(url, `bad path "/${path}" (expected /<master name>[/<db>])`);
+  let masterName: string;
+  try {
+    masterName = decodeURIComponent(name);
+  } catch (cause) {
+    throw new InvalidUrlError(url, 'bad percent-encoding in the master name', { cause });
+  }
+  return {
+    scheme: 'redis+sentinel',
+    tls,
+    sentinels,
+    masterName,
+    db: parseDb(url, db),
     ...(username !== undefined ? { username } : {}),
     ...(password !== undefined ? { password } : {}),
   };

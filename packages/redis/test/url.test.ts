@@ -44,6 +44,28 @@ test('cluster URLs list seed nodes', () => {
   assert.equal((parseRedisUrl('rediss+cluster://u:p@h:1') as { tls: boolean }).tls, true);
 });
 
+test('sentinel URLs list Sentinels (port 26379 by default), the master name and a database', () => {
+  assert.deepEqual(parseRedisUrl('redis+sentinel://app:s%40cret@10.0.0.1:26380,10.0.0.2/orders-master/2'), {
+    scheme: 'redis+sentinel',
+    tls: false,
+    sentinels: [
+      { host: '10.0.0.1', port: 26380 },
+      { host: '10.0.0.2', port: 26379 },
+    ],
+    masterName: 'orders-master',
+    db: 2,
+    username: 'app',
+    password: 's@cret',
+  });
+  assert.deepEqual(parseRedisUrl('rediss+sentinel://[::1]/my%20master'), {
+    scheme: 'redis+sentinel',
+    tls: true,
+    sentinels: [{ host: '::1', port: 26379 }],
+    masterName: 'my master',
+    db: 0,
+  });
+});
+
 test('bad Redis URLs are typed errors that name the problem', () => {
   const bad: [string, RegExp][] = [
     ['redis://', /missing host/],
@@ -56,6 +78,11 @@ test('bad Redis URLs are typed errors that name the problem', () => {
     ['redis://u:%zz@h', /percent-encoding/],
     ['redis://[::1:7000', /IPv6/],
     ['memory://x', /the Redis engine serves redis:\/\/, /],
+    ['redis+sentinel://h:26379', /missing master name/],
+    ['redis+sentinel://h:26379/', /missing master name/],
+    ['redis+sentinel://h/m/1/x', /bad path/],
+    ['redis+sentinel://h/m/x', /bad database/],
+    ['redis+sentinel://h:0/m', /bad port/],
   ];
   for (const [url, message] of bad) {
     assert.throws(

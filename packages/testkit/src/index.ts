@@ -1,6 +1,6 @@
 /**
- * @streamerson/testkit — starts real redis-server processes (standalone and
- * Cluster) on free ports for tests, plus the few helpers tests share (waits,
+ * @streamerson/testkit — starts real redis-server processes (standalone, a
+ * Cluster, a master with replicas and Sentinels) on free ports for tests, plus the few helpers tests share (waits,
  * the lifecycle check). Node builtins only.
  */
 export {
@@ -33,3 +33,11 @@ export type { LifecycleObject, CheckLifecycleOptions } from './lifecycle.js';
 export { startNodeProcess, killNodeProcesses, DEFAULT_READY_TIMEOUT_MS } from './node-process.js';
 export type { NodeProcess, NodeProcessEvent, NodeProcessExit } from './node-process.js';
 export { runReadmeExample, README_EXAMPLE_TIMEOUT_MS } from './readme.js';
+export {
+  startRedisSentinel,
+  DEFAULT_SENTINEL_MASTER_NAME,
+  DEFAULT_SENTINELS,
+  DEFAULT_SENTINEL_DOWN_AFTER_MS,
+  DEFAULT_SENTINEL_READY_TIMEOUT_MS,
+} from './sentinel.js';
+export type { RedisSentinelHandle, StartRedisSentinelOptions } from './sentinel.js';

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { track } from './children.js';
@@ -34,6 +34,11 @@ export interface StartRedisOptions {
   readonly startTimeoutMs?: number;
   /** Starts the server with `--requirepass`; `url` and `command` then carry the password. Default none. */
   readonly password?: string;
+  /**
+   * A configuration file's text, written to the server's directory and passed
+   * first (a Sentinel needs one it can rewrite: `args: ['--sentinel']`). Default none.
+   */
+  readonly config?: string;
 }
 
 /** A redis-server process started for a test. */
@@ -103,7 +108,10 @@ async function waitReady(
 
 async function launch(port: number, options: StartRedisOptions): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), 'streamerson-redis-'));
+  const configFile = join(dir, 'redis.conf');
+  if (options.config !== undefined) await writeFile(configFile, options.config);
   const args = [
+    ...(options.config === undefined ? [] : [configFile]),
     '--port', String(port),
     '--bind', '127.0.0.1',
     '--save', '',

@@ -52,6 +52,8 @@ export const ENGINE_PACKAGES: Readonly<Record<string, EnginePackage>> = Object.f
   rediss: REDIS,
   'redis+cluster': REDIS,
   'rediss+cluster': REDIS,
+  'redis+sentinel': REDIS,
+  'rediss+sentinel': REDIS,
 });
 
 /** The package of `scheme`, if one is listed. */
