@@ -6,22 +6,13 @@
  * also when the batch took every slot (the slots its writes free are the
  * next read's credit), without ever running more handlers than the concurrency.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Engine } from '@streamerson/core';
-import { monitorRedis, startRedis, uniqueName, waitFor, type MonitoredCommand, type RedisServer } from '@streamerson/testkit';
+import { monitorRedis, uniqueName, waitFor, type MonitoredCommand } from '@streamerson/testkit';
 import { Client, Service } from '../src/index.js';
+import { useRedisEngine } from './redis-engine.js';
 
-let server: RedisServer;
-let engine: Engine;
-before(async () => {
-  server = await startRedis();
-  engine = await connect(server.url);
-});
-after(async () => {
-  await engine.close();
-  await server.stop();
-});
+const redis = useRedisEngine();
 
 /** On the reader connection, each transaction comes right before the read it rides with. */
 function assertRidesOnReads(commands: readonly MonitoredCommand[], reader: string): void {
@@ -35,14 +26,14 @@ function assertRidesOnReads(commands: readonly MonitoredCommand[], reader: strin
 test('replies and acks ride on the next read of the member that ran the handlers', async () => {
   const topic = uniqueName('ride');
   // No claim scan in the window: a read loop busy with one leaves the replies to the outbox's own flush.
-  const svc = new Service(engine, { name: 'ride', topic, consumer: 'm1', concurrency: 64, claimIntervalMs: 60_000, announce: false })
+  const svc = new Service(redis.engine, { name: 'ride', topic, consumer: 'm1', concurrency: 64, claimIntervalMs: 60_000, announce: false })
     .handle('value', (n: number) => n + 1)
     .handle('promise', async (n: number) => n + 1);
   await svc.start();
-  const client = new Client(engine);
+  const client = new Client(redis.engine);
   assert.equal(await client.request(topic, 'value', 0), 1, 'warm: the group and the reply stream exist');
 
-  const monitor = await monitorRedis(server.port);
+  const monitor = await monitorRedis(redis.server.port);
   try {
     const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => client.request(topic, i % 2 === 0 ? 'value' : 'promise', i)));
     assert.deepEqual(replies, Array.from({ length: 40 }, (_, i) => i + 1));
@@ -64,17 +55,17 @@ test('replies and acks ride on the next read of the member that ran the handlers
 /** Appends `n` requests before any member runs, so that every read fills all the member's slots; returns their replies. */
 async function backlog(client: Client, topic: string, n: number, type: (i: number) => string): Promise<Promise<unknown>[]> {
   const sent = Array.from({ length: n }, (_, i) => client.request(topic, type(i), i));
-  await waitFor(async () => (await engine.info(topic))?.length === n, { what: `${n} requests stored`, timeoutMs: 2_000 });
+  await waitFor(async () => (await redis.engine.info(topic))?.length === n, { what: `${n} requests stored`, timeoutMs: 2_000 });
   return sent;
 }
 
 test('with every slot held, the writes of finished handlers go ahead of a read of as many entries', async () => {
   const topic = uniqueName('full');
   const concurrency = 4;
-  const svc = new Service(engine, { name: 'full', topic, consumer: 'm1', concurrency, claimIntervalMs: 60_000, announce: false })
+  const svc = new Service(redis.engine, { name: 'full', topic, consumer: 'm1', concurrency, claimIntervalMs: 60_000, announce: false })
     .handle('value', (n: number) => n * 2);
-  const client = new Client(engine);
-  const monitor = await monitorRedis(server.port);
+  const client = new Client(redis.engine);
+  const monitor = await monitorRedis(redis.server.port);
   try {
     const sent = await backlog(client, topic, 60, () => 'value');
     await svc.start();
@@ -106,11 +97,11 @@ test('reading behind queued writes never runs more handlers at once than the con
     running--;
     return n * 2;
   };
-  const svc = new Service(engine, { name: 'limit', topic, consumer: 'm1', concurrency, claimIntervalMs: 60_000, announce: false })
+  const svc = new Service(redis.engine, { name: 'limit', topic, consumer: 'm1', concurrency, claimIntervalMs: 60_000, announce: false })
     .handle('now', (n: number) => track(n, () => Promise.resolve()))
     .handle('tick', (n: number) => track(n, () => new Promise((resolve) => setImmediate(resolve))))
     .handle('slow', (n: number) => track(n, () => new Promise((resolve) => setTimeout(resolve, 2))));
-  const client = new Client(engine);
+  const client = new Client(redis.engine);
   try {
     const types = ['now', 'tick', 'slow', 'now', 'now'];
     const sent = await backlog(client, topic, 100, (i) => types[i % types.length]!);

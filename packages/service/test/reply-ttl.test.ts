@@ -2,39 +2,30 @@
  * A client that dies without close() leaves its reply stream behind for at
  * most its TTL; a live client keeps it.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { connect, type Engine } from '@streamerson/core';
-import { startRedis, uniqueName, waitFor, type RedisServer } from '@streamerson/testkit';
+import { uniqueName, waitFor } from '@streamerson/testkit';
 import { Client, Service } from '../src/index.js';
+import { useRedisEngine } from './redis-engine.js';
 
-let server: RedisServer;
-let engine: Engine;
-before(async () => {
-  server = await startRedis();
-  engine = await connect(server.url);
-});
-after(async () => {
-  await engine.close();
-  await server.stop();
-});
+const redis = useRedisEngine();
 
 test('a live client keeps its reply stream past the TTL; a killed one loses it after the TTL', async () => {
   const topic = uniqueName('ttl');
-  const svc = new Service(engine, { name: 'ttl', topic, consumer: 'm1', blockMs: 50, announce: false }).handle('ping', () => 'pong');
+  const svc = new Service(redis.engine, { name: 'ttl', topic, consumer: 'm1', blockMs: 50, announce: false }).handle('ping', () => 'pong');
   await svc.start();
-  const live = new Client(engine, { replyTtlMs: 300, blockMs: 50 });
+  const live = new Client(redis.engine, { replyTtlMs: 300, blockMs: 50 });
   assert.equal(await live.request(topic, 'ping', null), 'pong');
   await new Promise((resolve) => setTimeout(resolve, 700));
-  assert.notEqual(await engine.info(live.replyStream), null, 'refreshed while alive');
+  assert.notEqual(await redis.engine.info(live.replyStream), null, 'refreshed while alive');
   assert.equal(await live.request(topic, 'ping', null), 'pong');
 
   const id = uniqueName('doomed');
   const script = `
     import { connect } from '@streamerson/core';
     import { Client } from '@streamerson/service';
-    const engine = await connect(${JSON.stringify(server.url)});
+    const engine = await connect(${JSON.stringify(redis.server.url)});
     const c = new Client(engine, { id: ${JSON.stringify(id)}, replyTtlMs: 400, blockMs: 50 });
     await c.request(${JSON.stringify(topic)}, 'ping', null);
     process.stdout.write('ready\\n');
@@ -46,9 +37,9 @@ test('a live client keeps its reply stream past the TTL; a killed one loses it a
       child.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
       child.on('exit', (code) => reject(new Error(`child exited with ${code}`)));
     });
-    assert.notEqual(await engine.info(`_reply:${id}`), null, 'the child made its reply stream');
+    assert.notEqual(await redis.engine.info(`_reply:${id}`), null, 'the child made its reply stream');
     child.kill('SIGKILL');
-    await waitFor(async () => (await engine.info(`_reply:${id}`)) === null, { what: 'the dead client\'s reply stream expired', timeoutMs: 3_000 });
+    await waitFor(async () => (await redis.engine.info(`_reply:${id}`)) === null, { what: 'the dead client\'s reply stream expired', timeoutMs: 3_000 });
   } finally {
     child.kill('SIGKILL');
   }
