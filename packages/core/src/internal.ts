@@ -1,9 +1,13 @@
 /**
  * @streamerson/core/internal — what the packages of Streamerson share beyond
  * the public API: the option checks every option parser is built from, the
- * one backoff schedule, the `closed` promise of the lifecycle and the one
- * bounded wait. Not part of
- * the public API: it may change with any release.
+ * one backoff schedule, the `closed` promise of the lifecycle, the one bounded
+ * wait, and the
+ * semantics helpers of the memory engine that other engines of the same
+ * contract reuse (id parsing and ordering, range bounds, retention and
+ * argument checks, blocked reads), so that every engine validates and orders
+ * exactly as `memory://` does. Not part of the public API: it may change with
+ * any release.
  */
 
 // Option checks, for the option parsers of packages built on the core
@@ -33,3 +37,25 @@ export type { BackoffOptions, BackoffConfig } from './backoff.js';
 // Lifecycle and bounded waits
 export { ClosedSignal } from './lifecycle.js';
 export { settlesWithin } from './wait.js';
+
+// Engine semantics, shared by the engines implemented in Node.js (memory://, file://)
+export {
+  ZERO_ID,
+  MAX_ID,
+  invalidId,
+  parseId,
+  parseAppendId,
+  parseBound,
+  compareParts,
+  formatId,
+  afterStart,
+  beforeEnd,
+} from './memory/ids.js';
+export type { IdParts, Bound } from './memory/ids.js';
+export { BlockedRead } from './memory/blocked-read.js';
+export type { BlockedReadOptions, WaiterSet } from './memory/blocked-read.js';
+export type { Waiter } from './memory/waiters.js';
+export { nextId } from './memory/stream-ops.js';
+export { checkLease, validateFencedWrite } from './memory/fencing-ops.js';
+export { DEFAULT_READ_COUNT, DEFAULT_LIST_LIMIT, msOption, nameOption, listOption, parseRetention } from './memory/options.js';
+export type { ParsedRetention } from './memory/options.js';

@@ -45,6 +45,7 @@ export interface EnginePackage {
 }
 
 const REDIS: EnginePackage = Object.freeze({ package: '@streamerson/redis', optionsKey: 'redis' });
+const FILE: EnginePackage = Object.freeze({ package: '@streamerson/file', optionsKey: 'file' });
 
 /** The engine packages `connect()` opens, by URL scheme; `memory://` is the core's own. */
 export const ENGINE_PACKAGES: Readonly<Record<string, EnginePackage>> = Object.freeze({
@@ -54,6 +55,7 @@ export const ENGINE_PACKAGES: Readonly<Record<string, EnginePackage>> = Object.f
   'rediss+cluster': REDIS,
   'redis+sentinel': REDIS,
   'rediss+sentinel': REDIS,
+  file: FILE,
 });
 
 /** The package of `scheme`, if one is listed. */

@@ -5,83 +5,13 @@ import type { MemoryStore } from './memory-store.js';
 import { intOption } from '../options.js';
 import { DEFAULT_READ_COUNT, listOption, nameOption } from './options.js';
 import { readEntries, resolvePositions } from './stream-ops.js';
-import type { Waiter } from './waiters.js';
-
-/** Longest single timer Node.js accepts; longer blocks re-arm. */
-const MAX_TIMER_MS = 2_147_483_647;
+import { BlockedRead } from './blocked-read.js';
 
 /** What a reader needs from its engine. */
 export interface ReaderHost {
   /** The engine's store; throws `ERR_STREAMERSON_CLOSED` once the engine is closed. */
   currentStore(): MemoryStore;
   readerClosed(reader: MemoryBlockingReader): void;
-}
-
-/** A read waiting for appends. */
-class BlockedRead implements Waiter {
-  private scheduled = false;
-  private done = false;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    readonly streams: readonly string[],
-    private readonly reader: MemoryBlockingReader,
-    private readonly store: MemoryStore,
-    private readonly attempt: () => StreamEntries[],
-    private readonly resolve: (entries: StreamEntries[]) => void,
-    private readonly reject: (error: unknown) => void,
-    blockMs: number,
-  ) {
-    store.waiters.add(this);
-    if (blockMs > 0) {
-      const deadline = Date.now() + blockMs;
-      this.timer = setTimeout(() => this.arm(deadline), Math.min(blockMs, MAX_TIMER_MS));
-    }
-  }
-
-  private arm(deadline: number): void {
-    const left = deadline - Date.now();
-    if (left <= 0) {
-      this.finish([]);
-      return;
-    }
-    this.timer = setTimeout(() => this.arm(deadline), Math.min(left, MAX_TIMER_MS));
-  }
-
-  wake(): void {
-    if (this.scheduled || this.done) return;
-    this.scheduled = true;
-    // Re-read after the append that woke us has returned, as a server would.
-    queueMicrotask(() => this.check());
-  }
-
-  private check(): void {
-    this.scheduled = false;
-    if (this.done) return;
-    let result: StreamEntries[];
-    try {
-      result = this.attempt();
-    } catch (error) {
-      this.stop();
-      this.reject(error);
-      return;
-    }
-    if (result.length > 0) this.finish(result);
-  }
-
-  /** Resolves the read (with `[]` on timeout or close). */
-  finish(result: StreamEntries[]): void {
-    if (this.done) return;
-    this.stop();
-    this.resolve(result);
-  }
-
-  private stop(): void {
-    this.done = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.store.waiters.remove(this);
-    this.reader.blocked.delete(this);
-  }
 }
 
 /**
@@ -149,7 +79,8 @@ export class MemoryBlockingReader implements BlockingReader {
     blockMs: number,
   ): Promise<StreamEntries[]> {
     return new Promise((resolve, reject) => {
-      this.blocked.add(new BlockedRead(streams, this, store, attempt, resolve, reject, blockMs));
+      const stopped = (read: BlockedRead): void => void this.blocked.delete(read);
+      this.blocked.add(new BlockedRead(streams, store.waiters, attempt, resolve, reject, { blockMs, stopped }));
     });
   }
 

@@ -20,7 +20,8 @@ export interface MemoryLease {
   until: number;
 }
 
-function check(lease: unknown, owner: unknown, epoch?: unknown): void {
+/** Checks a lease operation's lease, owner and (when given) epoch. */
+export function checkLease(lease: unknown, owner: unknown, epoch?: unknown): void {
   if (typeof lease !== 'string' || lease === '') throw new InvalidOptionError('lease', 'expected a non-empty string');
   if (typeof owner !== 'string' || owner === '') throw new InvalidOptionError('owner', 'expected a non-empty string');
   if (epoch !== undefined) intOption(epoch, 'epoch', 0, 1);
@@ -38,7 +39,7 @@ export function leaseState(store: MemoryStore, lease: string): LeaseState {
 }
 
 export function acquireLease(store: MemoryStore, lease: string, owner: string, ttlMs: number): LeaseGrant {
-  check(lease, owner);
+  checkLease(lease, owner);
   intOption(ttlMs, 'ttlMs', 0, 1);
   const now = Date.now();
   const l = store.leases.get(lease);
@@ -57,7 +58,7 @@ function holds(l: MemoryLease | undefined, owner: string, epoch: number): l is M
 }
 
 export function renewLease(store: MemoryStore, lease: string, owner: string, epoch: number, ttlMs: number): boolean {
-  check(lease, owner, epoch);
+  checkLease(lease, owner, epoch);
   intOption(ttlMs, 'ttlMs', 0, 1);
   const l = store.leases.get(lease);
   if (!holds(l, owner, epoch)) return false;
@@ -66,7 +67,7 @@ export function renewLease(store: MemoryStore, lease: string, owner: string, epo
 }
 
 export function releaseLease(store: MemoryStore, lease: string, owner: string, epoch: number): boolean {
-  check(lease, owner, epoch);
+  checkLease(lease, owner, epoch);
   const l = store.leases.get(lease);
   if (!holds(l, owner, epoch)) return false;
   l.owner = '';
@@ -75,9 +76,9 @@ export function releaseLease(store: MemoryStore, lease: string, owner: string, e
 }
 
 /** Checks every part of a write before anything is applied, so that a bad item never leaves half a write. */
-function validate(write: FencedWrite): void {
+export function validateFencedWrite(write: FencedWrite): void {
   if (write === null || typeof write !== 'object') throw new InvalidOptionError('write', 'expected a fenced write');
-  check(write.lease, write.owner, write.epoch);
+  checkLease(write.lease, write.owner, write.epoch);
   for (const [name, items] of [['appends', write.appends], ['followUps', write.followUps]] as const) {
     if (items === undefined) continue;
     if (!Array.isArray(items)) throw new InvalidOptionError(name, 'expected an array');
@@ -96,7 +97,7 @@ function validate(write: FencedWrite): void {
 }
 
 export function fencedWrite(store: MemoryStore, write: FencedWrite): FencedWriteResult {
-  validate(write);
+  validateFencedWrite(write);
   const l = store.leases.get(write.lease);
   if (!holds(l, write.owner, write.epoch)) {
     const current = leaseState(store, write.lease);

@@ -10,8 +10,8 @@ function idTooSmall(message: string): StreamersonError {
   return new StreamersonError('ERR_STREAMERSON_ID_TOO_SMALL', message);
 }
 
-/** The id XADD would give the next entry of `stream` (auto or explicit, with `<ms>-*`). */
-function nextId(stream: MemoryStream | undefined, id: string | undefined): IdParts {
+/** The id XADD would give the next entry of a stream whose last id is `stream`'s (auto or explicit, with `<ms>-*`). */
+export function nextId(stream: { readonly lastMs: number; readonly lastSeq: number } | undefined, id: string | undefined): IdParts {
   const lastMs = stream?.lastMs ?? 0;
   const lastSeq = stream?.lastSeq ?? 0;
   if (id === undefined || id === '*') {

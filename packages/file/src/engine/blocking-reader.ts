@@ -1,0 +1,106 @@
+import { ClosedError, type BlockingReader, type GroupReadOptions, type GroupReadPosition, type ReadOptions, type ReadPosition, type StreamEntries } from '@streamerson/core';
+import { BlockedRead, DEFAULT_READ_COUNT, intOption, listOption, nameOption } from '@streamerson/core/internal';
+import { readGroupEntries } from './group-ops.js';
+import type { FileStore } from './store.js';
+import { readEntries, resolvePositions } from './stream-ops.js';
+
+/**
+ * How often a blocked read re-runs on its own, in case a notification was lost
+ * (a file system without change events): the worst-case wake-up delay then,
+ * not the usual one, which is that of a file-change event (well under a
+ * millisecond on Linux).
+ */
+export const DEFAULT_RECHECK_MS = 200;
+
+/** What a reader needs from its engine. */
+export interface ReaderHost {
+  /** The engine's store, expired streams swept; throws `ERR_STREAMERSON_CLOSED` once the engine is closed. */
+  currentStore(): FileStore;
+  /** Runs one operation of the engine with its error mapping (see `FileEngine`). */
+  run<T>(fn: (store: FileStore) => T): T;
+  readerClosed(reader: FileBlockingReader): void;
+}
+
+/**
+ * The file engine's {@link BlockingReader}: reads with `blockMs` wait for
+ * appends to their streams, made by this process or any other (0 waits
+ * forever), and resolve `[]` on timeout. The reader watches the store's
+ * notification files while it is open. Closing the reader or its engine
+ * resolves waiting reads with `[]` at once.
+ */
+export class FileBlockingReader implements BlockingReader {
+  /** @internal Reads under way. */
+  readonly blocked = new Set<BlockedRead>();
+  private closed = false;
+  private readonly store: FileStore | undefined;
+
+  constructor(private readonly host: ReaderHost) {
+    try {
+      this.store = host.currentStore();
+      this.store.notifier.watch();
+    } catch {
+      // Opened on a closed engine: every read rejects with ERR_STREAMERSON_CLOSED.
+      this.closed = true;
+    }
+  }
+
+  private open(): FileStore {
+    if (this.closed) throw new ClosedError('file engine reader');
+    return this.host.currentStore();
+  }
+
+  async read(positions: readonly ReadPosition[], options: ReadOptions = {}): Promise<StreamEntries[]> {
+    const store = this.open();
+    const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
+    const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
+    const list = listOption(positions, 'positions');
+    // `$` means entries appended after this call, so it is resolved once, now.
+    const resolved = this.host.run((s) => resolvePositions(s, list));
+    const attempt = (): StreamEntries[] => this.host.run((s) => readEntries(s, resolved, count));
+    const first = attempt();
+    if (first.length > 0 || blockMs === undefined) return first;
+    return this.block(store, resolved.map((p) => p.stream), attempt, blockMs);
+  }
+
+  async readGroup(
+    group: string,
+    consumer: string,
+    positions: readonly GroupReadPosition[],
+    options: GroupReadOptions = {},
+  ): Promise<StreamEntries[]> {
+    const store = this.open();
+    const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
+    const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
+    const noAck = options.noAck === true;
+    nameOption(group, 'group');
+    nameOption(consumer, 'consumer');
+    const list = listOption(positions, 'positions');
+    const attempt = (): StreamEntries[] => this.host.run((s) => s.write(() => readGroupEntries(s, group, consumer, list, count, noAck)));
+    const first = attempt();
+    // Reads of pending entries by id never block, as in Redis.
+    if (first.length > 0 || blockMs === undefined || list.some((p) => p.after !== '>')) return first;
+    return this.block(store, list.map((p) => p.stream), attempt, blockMs);
+  }
+
+  private block(store: FileStore, streams: readonly string[], attempt: () => StreamEntries[], blockMs: number): Promise<StreamEntries[]> {
+    return new Promise((resolve, reject) => {
+      const stopped = (read: BlockedRead): void => void this.blocked.delete(read);
+      const options = { blockMs, recheckMs: DEFAULT_RECHECK_MS, stopped };
+      this.blocked.add(new BlockedRead(streams, store.notifier, attempt, resolve, reject, options));
+    });
+  }
+
+  /** Idempotent; a read under way resolves with `[]`. */
+  async close(): Promise<void> {
+    this.interrupt();
+  }
+
+  /** @internal Closes without waiting (engine shutdown). */
+  interrupt(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const read of [...this.blocked]) read.finish([]);
+    this.store?.notifier.unwatch();
+    this.host.readerClosed(this);
+  }
+}
