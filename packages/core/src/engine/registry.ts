@@ -46,6 +46,7 @@ export interface EnginePackage {
 
 const REDIS: EnginePackage = Object.freeze({ package: '@streamerson/redis', optionsKey: 'redis' });
 const FILE: EnginePackage = Object.freeze({ package: '@streamerson/file', optionsKey: 'file' });
+const STDIO: EnginePackage = Object.freeze({ package: '@streamerson/stdio', optionsKey: 'stdio' });
 
 /** The engine packages `connect()` opens, by URL scheme; `memory://` is the core's own. */
 export const ENGINE_PACKAGES: Readonly<Record<string, EnginePackage>> = Object.freeze({
@@ -56,6 +57,7 @@ export const ENGINE_PACKAGES: Readonly<Record<string, EnginePackage>> = Object.f
   'redis+sentinel': REDIS,
   'rediss+sentinel': REDIS,
   file: FILE,
+  stdio: STDIO,
 });
 
 /** The package of `scheme`, if one is listed. */
