@@ -22,6 +22,11 @@ export interface ConformanceTarget {
    * cannot make (a plain string next to streams). Omitted for engines without one.
    */
   command?(...args: string[]): Promise<unknown>;
+  /**
+   * Opens the engine the suite's tests share; default `connect(url)`. A target
+   * may hand in an engine whose operations are spread over processes.
+   */
+  open?(): Promise<Engine>;
 }
 
 /** What each group of tests sees; `engine` exists once the suite's `before` ran. */

@@ -42,7 +42,7 @@ export function engineConformance(name: string, setup: () => Promise<Conformance
   describe(name, () => {
     before(async () => {
       target = await setup();
-      engine = await connect(target.url);
+      engine = target.open === undefined ? await connect(target.url) : await target.open();
     });
     after(async () => {
       await engine?.close();
