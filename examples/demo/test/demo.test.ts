@@ -1,5 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startRedis, waitFor } from '@streamerson/testkit';
@@ -50,5 +54,26 @@ it('with STREAMERSON_URL=redis://… the gateway and the workers are separate pr
     await new Promise((resolve) => child.once('exit', resolve));
   } finally {
     await redis.stop();
+  }
+});
+
+it('with STREAMERSON_URL=file://… the gateway and the workers are separate processes, and `streamerson top` in a third one shows them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'streamerson-demo-'));
+  try {
+    const store = `file://${dir}`;
+    const { child, url, output } = await startDemo({ STREAMERSON_URL: store });
+    assert.match(output(), /gateway and workers in separate processes/);
+    await waitFor(() => /demo workers .* running/.test(output()), { timeoutMs: 20_000 });
+    await exercise(url);
+    const cli = fileURLToPath(new URL('../../../../packages/cli/dist/src/main.js', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, [cli, 'top', '--once', '--json', '--interval', '200ms', '--url', store]);
+    const topics = (JSON.parse(stdout) as { topics: { topic: string; groups: { name: string; consumersOnline: number }[] }[] }).topics;
+    const hello = topics.find((t) => t.topic === 'hello');
+    assert.ok(hello !== undefined, `top lists the hello topic: ${stdout}`);
+    assert.ok(hello.groups.some((g) => g.consumersOnline >= 1), `the hello workers are online: ${JSON.stringify(hello)}`);
+    child.kill('SIGTERM');
+    assert.equal(await new Promise((resolve) => child.once('exit', resolve)), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
