@@ -10,6 +10,7 @@ import type { Scenario } from './scenario.js';
 import { runBullmq } from './scenarios/bullmq.js';
 import { runCli } from './scenarios/cli.js';
 import { runConsume } from './scenarios/consume.js';
+import { runFile } from './scenarios/file.js';
 import { runHttp } from './scenarios/http.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { runProduce } from './scenarios/produce.js';
@@ -27,6 +28,7 @@ export const REGISTRY: Readonly<Record<ScenarioName, Scenario>> = Object.freeze(
   bullmq: comparisonScenario('bullmq', runBullmq),
   'request-reply': comparisonScenario('request-reply', runRequestReply),
   http: comparisonScenario('http', runHttp),
+  file: comparisonScenario('file', runFile),
   scale: scaleScenario,
   fanout: fanoutScenario,
   memory: memoryScenario,

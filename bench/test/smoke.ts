@@ -32,6 +32,7 @@ export const SMOKE_COVERAGE: Readonly<Record<string, readonly ScenarioName[]>> =
   'bench-http': ['http'],
   'bench-scale': ['scale'],
   'bench-soak': ['soak'],
+  'bench-file': ['file'],
 });
 
 /** One smoke file's server, budgets and results. */

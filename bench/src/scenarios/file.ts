@@ -1,0 +1,204 @@
+/**
+ * `file`: the file:// engine beside memory:// and Redis, and beside SQLite
+ * used directly for the same work (`file-sqlite-raw.ts`): produce, group
+ * consume, and request/reply with a service and a client in this process.
+ * The target is the engine's own storage: file:// at 0.8 × raw SQLite or
+ * better. Every side runs in this process (the Redis side also on the
+ * redis-server of the run).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type Engine } from '@streamerson/core';
+import { Client, Service } from '@streamerson/service';
+import { uniqueName } from '@streamerson/testkit';
+import type { BenchContext } from '../context.js';
+import { writeAll } from '../batches.js';
+import { compare, throughputVerdict, type Side } from '../measure.js';
+import { oursGroupConsume, oursWriter } from '../ours.js';
+import { makePayloads, type BenchPayload } from '../payload.js';
+import type { ComparisonReport } from '../scenario.js';
+import { fill } from './consume.js';
+import { RawSqlite } from './file-sqlite-raw.js';
+
+/** Lowest acceptable throughput of the file:// engine relative to SQLite used directly. */
+export const FILE_TARGET_RATIO = 0.8;
+/** Callers in the closed loop of the request/reply comparison. */
+export const FILE_RR_CONCURRENCY = 16;
+
+const LABELS = Object.freeze({
+  file: 'Streamerson on file://',
+  sqlite: 'SQLite used directly (better-sqlite3, WAL)',
+  memory: 'Streamerson on memory://',
+  redis: 'Streamerson on Redis',
+});
+
+interface Engines {
+  readonly file: Engine;
+  readonly memory: Engine;
+  readonly redis: Engine;
+}
+
+/** Entries a group has acknowledged: delivered (length less lag) less pending. */
+async function acked(engine: Engine, stream: string, group: string): Promise<number> {
+  const info = await engine.info(stream);
+  const g = info?.groups.find((x) => x.name === group);
+  return g === undefined ? 0 : info!.length - (g.lag ?? 0) - g.pending;
+}
+
+async function produce(ctx: BenchContext, engines: Engines, raw: RawSqlite): Promise<ComparisonReport> {
+  const { n, warmupN, rounds, payloadBytes, batchSize, inFlightBatches } = ctx.options;
+  const payloads = makePayloads(Math.max(n, warmupN), payloadBytes);
+  const engineSide = (engine: Engine): Side => async (count) => {
+    const stream = uniqueName('bench-file-produce');
+    const writer = oursWriter(engine, stream, batchSize);
+    return {
+      run: () => writeAll(writer, payloads, count, batchSize, inFlightBatches),
+      verifyAndCleanup: async () => {
+        await writer.close();
+        const length = await engine.length(stream);
+        await engine.deleteStreams([stream]);
+        return length;
+      },
+    };
+  };
+  const rawSide: Side = async (count) => {
+    const stream = uniqueName('bench-file-raw');
+    return {
+      run: () => writeAll({ write: (items, start, end) => raw.append(stream, items, start, end) }, payloads, count, batchSize, inFlightBatches),
+      verifyAndCleanup: async () => raw.count(stream),
+    };
+  };
+  const comparison = await compare(
+    ctx,
+    { file: engineSide(engines.file), sqlite: rawSide, memory: engineSide(engines.memory), redis: engineSide(engines.redis) },
+    { n, warmupN, rounds },
+  );
+  return {
+    name: 'file:// produce',
+    setup: `~${payloadBytes} B JSON payloads appended in batches of ${batchSize}, ${inFlightBatches} batches in flight, every receipt awaited; raw SQLite inserts the JSON in one transaction per batch.`,
+    unit: 'msgs/s',
+    labels: LABELS,
+    comparison,
+    verdicts: [throughputVerdict(comparison, 'file', 'sqlite', FILE_TARGET_RATIO)],
+  };
+}
+
+async function consume(ctx: BenchContext, engines: Engines, raw: RawSqlite): Promise<ComparisonReport> {
+  const { n, warmupN, rounds, payloadBytes, batchSize } = ctx.options;
+  const size = Math.max(n, warmupN);
+  const engineSide = async (engine: Engine): Promise<Side> => {
+    const stream = uniqueName('bench-file-consume');
+    await fill(oursWriter(engine, stream, batchSize), size, ctx);
+    return async (count) => {
+      const group = uniqueName('g');
+      await engine.createGroup(stream, group, '0');
+      return {
+        run: () => oursGroupConsume(engine, stream, group, count),
+        verifyAndCleanup: async () => {
+          const n = await acked(engine, stream, group);
+          await engine.destroyGroup(stream, group);
+          return n;
+        },
+      };
+    };
+  };
+  const rawStream = uniqueName('bench-file-consume-raw');
+  await raw.append(rawStream, makePayloads(size, payloadBytes), 0, size);
+  let rawConsumed = 0;
+  const rawSide: Side = async (count) => ({
+    run: async () => (rawConsumed = await raw.consume(rawStream, count, batchSize)),
+    verifyAndCleanup: async () => rawConsumed,
+  });
+  const comparison = await compare(
+    ctx,
+    { file: await engineSide(engines.file), sqlite: rawSide, memory: await engineSide(engines.memory), redis: await engineSide(engines.redis) },
+    { n, warmupN, rounds },
+  );
+  return {
+    name: 'file:// consume',
+    setup: `A fresh consumer group reads ~${payloadBytes} B JSON entries, decodes and acks each; raw SQLite selects ${batchSize} rows per transaction into a pending table, then deletes them (the ack).`,
+    unit: 'msgs/s',
+    labels: LABELS,
+    comparison,
+    verdicts: [throughputVerdict(comparison, 'file', 'sqlite', FILE_TARGET_RATIO)],
+  };
+}
+
+async function requestReply(ctx: BenchContext, engines: Engines, raw: RawSqlite): Promise<ComparisonReport> {
+  const { rrRequests, rounds, payloadBytes } = ctx.options;
+  const payloads = makePayloads(FILE_RR_CONCURRENCY, payloadBytes);
+  const engineSide = async (engine: Engine): Promise<{ side: Side; stop(): Promise<void> }> => {
+    const topic = uniqueName('bench-file-rr');
+    const service = new Service(engine, { name: topic, topic, concurrency: FILE_RR_CONCURRENCY }).handle('echo', (p: BenchPayload) => p);
+    await service.start();
+    const client = new Client(engine);
+    const side: Side = async (count) => {
+      const before = client.stats().replies;
+      return {
+      run: async () => {
+        let sent = 0;
+        let answered = 0;
+        const caller = async (): Promise<void> => {
+          while (sent < count) {
+            const i = sent++;
+            await client.request(topic, 'echo', payloads[i % payloads.length]);
+            answered++;
+          }
+        };
+        await Promise.all(Array.from({ length: FILE_RR_CONCURRENCY }, caller));
+        return answered;
+      },
+      verifyAndCleanup: async () => client.stats().replies - before,
+      };
+    };
+    return {
+      side,
+      stop: async () => {
+        await client.close();
+        await service.close();
+      },
+    };
+  };
+  let rawAnswered = 0;
+  const rawSide: Side = async (count) => ({
+    run: async () => (rawAnswered = await raw.requestReply(uniqueName('bench-file-rr-raw'), payloads, count, FILE_RR_CONCURRENCY)),
+    verifyAndCleanup: async () => rawAnswered,
+  });
+  const sides = [await engineSide(engines.file), await engineSide(engines.memory), await engineSide(engines.redis)] as const;
+  try {
+    const comparison = await compare(
+      ctx,
+      { file: sides[0].side, sqlite: rawSide, memory: sides[1].side, redis: sides[2].side },
+      { n: rrRequests, warmupN: Math.max(FILE_RR_CONCURRENCY, Math.round(rrRequests / 10)), rounds },
+    );
+    return {
+      name: `file:// request/reply c=${FILE_RR_CONCURRENCY}`,
+      setup: `${FILE_RR_CONCURRENCY} callers in a closed loop, ~${payloadBytes} B JSON echoed by a service in the same process; raw SQLite appends a round of requests, moves them to replies and reads them back, one transaction per step.`,
+      unit: 'req/s',
+      labels: LABELS,
+      comparison,
+      verdicts: [throughputVerdict(comparison, 'file', 'sqlite', FILE_TARGET_RATIO)],
+    };
+  } finally {
+    for (const s of sides) await s.stop();
+  }
+}
+
+/** Runs the `file` comparisons on a store in a temporary directory, removed afterwards. */
+export async function runFile(ctx: BenchContext): Promise<ComparisonReport[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'streamerson-bench-file-'));
+  const engines: Engines = {
+    file: await connect(`file://${join(dir, 'engine')}`),
+    memory: await connect(`memory://${uniqueName('bench-file')}`),
+    redis: await connect(ctx.url),
+  };
+  const raw = new RawSqlite(dir);
+  try {
+    return [await produce(ctx, engines, raw), await consume(ctx, engines, raw), await requestReply(ctx, engines, raw)];
+  } finally {
+    raw.close();
+    for (const engine of Object.values(engines)) await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
