@@ -1,4 +1,4 @@
-/** request, publish, dlq and graph against a running Service in this process. */
+/** request, publish and dlq against a running Service in this process. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, encodeMessage, type Engine } from '@streamerson/core';
@@ -106,37 +106,5 @@ describe('services from the command line', () => {
     const purged = await cli(['dlq', 'purge', topic], { url });
     assert.equal(purged.stdout, '2\n');
     assert.equal(await engine.length(`${topic}:dlq`), 0);
-  });
-
-  test('graph draws the registry: services, a gateway route, topics, as Mermaid and DOT', async () => {
-    const orders = uniqueName('orders');
-    const payments = uniqueName('payments');
-    const svc = await service(orders, { name: 'order-service', produces: [payments] });
-    svc.handle('create', () => 'ok').handle('get', () => 'ok');
-    await svc.start();
-    // A gateway announces itself in the same stream (the registry format, written by hand here).
-    await engine.append('_streamerson:registry', encodeMessage({
-      type: 'streamerson.announce',
-      payload: {
-        kind: 'gateway', name: 'edge', instanceId: 'edge-1', host: 'h', pid: 1, startedAt: Date.now(), ttlMs: 60_000, state: 'up',
-        topics: [], types: [], produces: [orders], routes: [{ method: 'POST', url: '/orders', topic: orders, type: 'create' }],
-      },
-    }));
-    const mermaid = await cli(['graph'], { url });
-    assert.equal(mermaid.code, 0, mermaid.stderr);
-    const text = mermaid.stdout;
-    assert.match(text, /^flowchart LR\n/);
-    assert.match(text, /\{\{"gateway edge"\}\}/);
-    assert.match(text, /\["service order-service"\]/);
-    assert.match(text, new RegExp(`\\[\\("${orders}"\\)\\]`));
-    assert.match(text, /-- "POST \/orders → create" -->/);
-    assert.match(text, /-- "create, get" -->/);
-    assert.match(text, new RegExp(`\\[\\("${payments}"\\)\\]`));
-
-    const dot = (await cli(['graph', '--format', 'dot'], { url })).stdout;
-    assert.match(dot, /^digraph streamerson \{/);
-    assert.match(dot, new RegExp(`"topic:${orders}" -> "service:order-service" \\[label="create, get"\\];`));
-    assert.match(dot, new RegExp(`"service:order-service" -> "topic:${payments}";`));
-    assert.match(dot, new RegExp(`"gateway:edge" -> "topic:${orders}" \\[label="POST /orders → create"\\];`));
   });
 });

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { connect, encodeMessage, type Engine } from '@streamerson/core';
 import { sleep, startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
-import { cli, lines, MAIN } from './cli.js';
+import { cli, lines, MAIN, PROCESS_WAIT_MS } from './cli.js';
 
 const sh = promisify(execFile);
 
@@ -74,13 +74,13 @@ describe('tap', () => {
     await engine.appendBatch(Array.from({ length: 20_000 }, (_, i) => ({ stream: topic, fields: encodeMessage({ payload: { i, pad: 'x'.repeat(100) } }) })));
     const { stdout, stderr } = await sh('sh', ['-c', `node ${MAIN} tap ${topic} -p | head -1; echo "exit=\${PIPESTATUS:-done}"`], {
       env: { ...process.env, STREAMERSON_URL: url },
-      timeout: 20_000,
+      timeout: PROCESS_WAIT_MS,
     });
     assert.equal(lines(stdout)[0], JSON.stringify({ i: 0, pad: 'x'.repeat(100) }));
     assert.equal(stderr, '', 'no EPIPE error is printed');
     const status = await sh('bash', ['-c', `set -o pipefail; node ${MAIN} tap ${topic} -p | head -1 > /dev/null`], {
       env: { ...process.env, STREAMERSON_URL: url },
-      timeout: 20_000,
+      timeout: PROCESS_WAIT_MS,
     }).then(() => 0, (e: { code: number }) => e.code);
     assert.equal(status, 0, 'tap exits 0 when its reader leaves');
   });

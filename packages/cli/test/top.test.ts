@@ -13,7 +13,10 @@ interface TopJson {
   topics: {
     topic: string; shards: number; length: number; deadLetters: number; lastMessageAgeMs: number | null;
     msgsPerSec: { lastSecond: number; lastMinute: number }; bytesPerSec: { lastSecond: number; lastMinute: number };
-    groups: { name: string; lag: number; pending: number; consumersOnline: number; consumersIdle: number }[];
+    groups: {
+      name: string; lag: number; pending: number; consumersOnline: number; consumersIdle: number;
+      consumers: { name: string; pending: number; idleMs: number | null; online: boolean }[];
+    }[];
   }[];
   totals: { topics: number; length: number; lag: number; pending: number; deadLetters: number };
 }
@@ -64,14 +67,22 @@ describe('top', () => {
     assert.deepEqual([...byName.keys()].sort(), [busy, orders, quiet], 'dead-letter streams are a column, not a topic');
 
     const o = byName.get(orders)!;
+    const b = byName.get(busy)!;
     assert.equal(o.shards, 2);
     assert.equal(o.length, 100);
     assert.equal(o.deadLetters, 2);
-    assert.deepEqual(o.groups, [{ name: 'billing', lag: 70, pending: 30, consumersOnline: 1, consumersIdle: 0 }]);
+    assert.equal(o.groups.length, 1);
+    const { consumers, ...billing } = o.groups[0]!;
+    assert.deepEqual(billing, { name: 'billing', lag: 70, pending: 30, consumersOnline: 1, consumersIdle: 0 });
+    assert.equal(consumers.length, 1);
+    assert.equal(consumers[0]!.name, 'c1');
+    assert.equal(consumers[0]!.pending, 30);
+    assert.equal(consumers[0]!.online, true);
+    for (const r of [b.msgsPerSec.lastSecond, b.msgsPerSec.lastMinute]) assert.equal(Math.round(r * 100) / 100, r, `${r}: two decimals at most`);
+    for (const r of [b.bytesPerSec.lastSecond, b.bytesPerSec.lastMinute]) assert.ok(Number.isInteger(r), `${r}: whole bytes`);
     assert.equal(o.msgsPerSec.lastSecond, 0);
     assert.ok(o.lastMessageAgeMs! >= 0);
 
-    const b = byName.get(busy)!;
     // About 200 msg/s are written; the bounds leave room for a loaded machine.
     assert.ok(b.msgsPerSec.lastSecond > 20 && b.msgsPerSec.lastSecond < 400, `busy rate ${b.msgsPerSec.lastSecond}`);
     assert.ok(b.bytesPerSec.lastSecond > b.msgsPerSec.lastSecond * 50, 'bytes/s counts the entry size');

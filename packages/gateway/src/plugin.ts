@@ -109,6 +109,10 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
         types: [],
         produces: [...new Set(routes.map((r) => r.topic))],
         routes,
+        endpoints: [
+          ...(config.ws === undefined ? [] : [{ protocol: 'ws', url: config.ws.path }]),
+          ...(config.sse === undefined ? [] : [{ protocol: 'sse', url: config.sse.path }]),
+        ],
       }, config.announce.ttlMs);
       await announcer.start();
     }

@@ -293,6 +293,7 @@ describe('plugin lifecycle', () => {
       { method: 'GET', url: '/orders/:id', topic: 'orders', type: 'get' },
       { method: 'POST', url: '/orders', topic: 'orders', type: 'create' },
     ]);
+    assert.deepEqual(gw?.endpoints, [{ protocol: 'ws', url: '/ws' }, { protocol: 'sse', url: '/events' }]);
     await app.close();
     assert.deepEqual((await listInstances(own)).filter((i) => i.kind === 'gateway'), []);
     const quiet = await gatewayApp({ engine: own, announce: false });

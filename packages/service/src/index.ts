@@ -22,7 +22,7 @@ export {
   DEFAULT_REGISTRY_TTL_MS,
   DEFAULT_REGISTRY_SCAN,
 } from './registry/registry.js';
-export type { InstanceKind, InstanceDescription, InstanceInfo, RouteInfo, AnnouncerStats } from './registry/registry.js';
+export type { InstanceKind, InstanceDescription, InstanceInfo, RouteInfo, EndpointInfo, AnnouncerStats } from './registry/registry.js';
 export {
   parseServiceOptions,
   deadLetterStream,

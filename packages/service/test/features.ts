@@ -166,6 +166,8 @@ export function featureFlows(label: string, setup: () => Promise<Fixture>): void
       assert.deepEqual(online[0]!.topics, [topic]);
       assert.deepEqual(online[0]!.types, ['a', 'b']);
       assert.deepEqual(online[0]!.produces, ['audit']);
+      assert.equal(online[0]!.group, svc.config.group, 'the consumer group it reads in');
+      assert.equal(online[0]!.consumer, svc.config.consumer, 'and its consumer name there');
       assert.equal(online[0]!.pid, process.pid);
       await svc.close();
       assert.equal((await listInstances(engine)).filter((i) => i.instanceId === svc.instanceId).length, 0);

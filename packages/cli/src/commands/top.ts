@@ -6,11 +6,11 @@ import { withEngine } from '../engine.js';
 import { examples } from '../help.js';
 import { usageError } from '../errors.js';
 import { pause } from '../lifecycle.js';
-import { renderTop } from '../top/render.js';
+import { pageOf, renderScreen, renderText } from '../top/render.js';
 import { Sampler } from '../top/sampler.js';
 import { Screen } from '../top/screen.js';
 import { buildSnapshot, DEFAULT_IDLE_AFTER_MS, type Snapshot } from '../top/snapshot.js';
-import { applyKey, INITIAL_VIEW, SORT_KEYS, type SortKey, type ViewState } from '../top/view.js';
+import { applyKey, INITIAL_VIEW, rowsOf, SORT_KEYS, type SortKey, type ViewState } from '../top/view.js';
 
 /** Default refresh period. */
 export const DEFAULT_TOP_INTERVAL = '1s';
@@ -25,10 +25,13 @@ interface TopOptions {
   readonly all: boolean;
 }
 
-async function snapshotAfter(sampler: Sampler, intervalMs: number, idleAfterMs: number, signal: AbortSignal): Promise<Snapshot> {
+async function snapshotAfter(sampler: Sampler, intervalMs: number, idleAfterMs: number, view: ViewState, signal: AbortSignal): Promise<Snapshot> {
   await sampler.sample();
   await pause(intervalMs, signal);
-  return buildSnapshot(await sampler.sample(), sampler, idleAfterMs);
+  return buildSnapshot(await sampler.sample(), sampler, idleAfterMs, {
+    announced: sampler.announced,
+    keep: (t) => view.filter === '' || t.topic.includes(view.filter),
+  });
 }
 
 async function live(ctx: CliContext, sampler: Sampler, url: string, intervalMs: number, idleAfterMs: number, initial: ViewState): Promise<void> {
@@ -36,17 +39,23 @@ async function live(ctx: CliContext, sampler: Sampler, url: string, intervalMs: 
   const stopped = AbortSignal.any([quit.signal, ctx.lifecycle.signal]);
   let view = initial;
   let last: Snapshot | undefined;
+  // One column short of the width: a full last column makes some terminals wrap.
+  const draw = (): void => {
+    if (last !== undefined) screen.draw(renderScreen(last, view, url, screen.width - 1, screen.height));
+  };
   const screen = new Screen(ctx.stdin, ctx.stdout, (key) => {
-    const next = applyKey(view, key);
+    const next = applyKey(view, key, last === undefined ? [] : rowsOf(last.topics, view), pageOf(screen.height));
+    // Ctrl-C reaches a raw terminal as a key: it stops top as SIGINT would (exit 130).
+    if (next === 'interrupt') return ctx.lifecycle.stop('SIGINT');
     if (next === 'quit') return quit.abort();
     view = next;
-    if (last !== undefined) screen.draw(renderTop(last, view, url, screen.width));
-  });
+    draw();
+  }, draw);
   try {
     // The first frame comes at once (rates read 0 until the second sample).
     while (!stopped.aborted) {
-      last = buildSnapshot(await sampler.sample(), sampler, idleAfterMs);
-      screen.draw(renderTop(last, view, url, screen.width));
+      last = buildSnapshot(await sampler.sample(), sampler, idleAfterMs, { announced: sampler.announced });
+      draw();
       await pause(intervalMs, stopped);
     }
   } finally {
@@ -78,8 +87,9 @@ export function registerTop(program: Command, ctx: CliContext): void {
         await withEngine(url, async (engine) => {
           const sampler = new Sampler(engine, prefix, options.all);
           if (!options.once) return live(ctx, sampler, url, intervalMs, idleAfterMs, view);
-          const snapshot = await snapshotAfter(sampler, intervalMs, idleAfterMs, ctx.lifecycle.signal);
-          const text = options.json ? JSON.stringify(snapshot) : renderTop(snapshot, view, url, Infinity).join('\n');
+          const snapshot = await snapshotAfter(sampler, intervalMs, idleAfterMs, view, ctx.lifecycle.signal);
+          // Plain text for a pipe or a file: no escape codes, no keys; as wide as a terminal when it is one.
+          const text = options.json ? JSON.stringify(snapshot) : renderText(snapshot, view, url, ctx.stdout.isTTY === true ? (ctx.stdout.columns ?? Infinity) : Infinity).join('\n');
           await ctx.out.write(text + '\n');
         });
       }),

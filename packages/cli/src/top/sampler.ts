@@ -6,11 +6,16 @@
  * reading every new entry to weigh it would cost more than the stream).
  */
 import type { Engine } from '@streamerson/core';
+import { listInstances } from '@streamerson/service';
 import { describeTopic, type TopicReport } from '../inspect/describe.js';
-import { DEAD_LETTER_SUFFIX, topicOf } from '../topics.js';
+import { DEAD_LETTER_SUFFIX, INTERNAL_PREFIX, topicOf } from '../topics.js';
+import type { Announced } from './snapshot.js';
 
 /** Window of the slow rates. */
 export const MINUTE_MS = 60_000;
+
+/** How often the service registry is read for the consumers that announce themselves as running. */
+export const REGISTRY_REFRESH_MS = 5_000;
 
 interface Sample {
   readonly at: number;
@@ -30,6 +35,7 @@ export interface StreamRates {
 }
 
 const ZERO: Rates = { msgsPerSec: 0, bytesPerSec: 0 };
+const NONE: ReadonlySet<string> = new Set();
 
 function rateBetween(a: Sample, b: Sample): Rates {
   const seconds = (b.at - a.at) / 1000;
@@ -43,7 +49,7 @@ export function topicsOf(streams: readonly string[], includeInternal: boolean): 
   const topics = new Map<string, string[]>();
   for (const stream of streams) {
     if (stream.endsWith(DEAD_LETTER_SUFFIX)) continue;
-    if (!includeInternal && stream.startsWith('_')) continue;
+    if (!includeInternal && stream.startsWith(INTERNAL_PREFIX)) continue;
     const topic = topicOf(stream);
     topics.set(topic, [...(topics.get(topic) ?? []), stream]);
   }
@@ -52,6 +58,9 @@ export function topicsOf(streams: readonly string[], includeInternal: boolean): 
 
 export class Sampler {
   readonly #history = new Map<string, Sample[]>();
+  /** The consumers that instances online announce, by `<topic>\0<group>`. */
+  #running = new Map<string, Set<string>>();
+  #registryReadAt = -Infinity;
 
   constructor(
     private readonly engine: Engine,
@@ -59,8 +68,26 @@ export class Sampler {
     private readonly includeInternal: boolean,
   ) {}
 
+  /** The consumers of `group` that instances online announce as reading `topic` (as of the last registry read). */
+  readonly announced: Announced = (topic, group) => this.#running.get(`${topic}\u0000${group}`) ?? NONE;
+
+  async #readRegistry(now: number): Promise<void> {
+    if (now - this.#registryReadAt < REGISTRY_REFRESH_MS) return;
+    this.#registryReadAt = now;
+    const running = new Map<string, Set<string>>();
+    for (const i of await listInstances(this.engine, { now })) {
+      if (i.consumer === undefined) continue;
+      for (const topic of i.topics) {
+        const key = `${topic}\u0000${i.group ?? i.name}`;
+        running.set(key, (running.get(key) ?? new Set()).add(i.consumer));
+      }
+    }
+    this.#running = running;
+  }
+
   /** One sample of every topic. */
   async sample(now = Date.now()): Promise<TopicReport[]> {
+    await this.#readRegistry(now);
     const topics = topicsOf(await this.engine.listStreams(this.prefix), this.includeInternal);
     const reports = await Promise.all([...topics].map(([topic, streams]) => describeTopic(this.engine, topic, streams)));
     const seen = new Set<string>();

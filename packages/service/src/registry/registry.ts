@@ -24,8 +24,18 @@ export const STOP_WAIT_MS = 1_000;
 /** Newest announcements read by {@link listInstances}; bounds the read on a busy registry. */
 export const DEFAULT_REGISTRY_SCAN = 10_000;
 
-/** What an instance is. */
-export type InstanceKind = 'service' | 'gateway' | 'client';
+/**
+ * What an instance is: `service`, `gateway`, `client`, or any other kind an
+ * instance announces (a processor, a state machine); tools show it as given.
+ */
+export type InstanceKind = 'service' | 'gateway' | 'client' | (string & {});
+
+/** Where clients reach an instance other than by its HTTP routes: a WebSocket or Server-Sent Events endpoint. */
+export interface EndpointInfo {
+  /** `ws`, `sse`, or another protocol. */
+  readonly protocol: string;
+  readonly url: string;
+}
 
 /** A route a gateway serves. */
 export interface RouteInfo {
@@ -44,11 +54,16 @@ export interface InstanceDescription {
   readonly instanceId: string;
   /** Topics it consumes. */
   readonly topics: readonly string[];
+  /** The consumer group it reads `topics` in, when not its name. */
+  readonly group?: string;
+  /** Its consumer name in that group. */
+  readonly consumer?: string;
   /** Message types it handles. */
   readonly types: readonly string[];
   /** Topics it writes to. */
   readonly produces: readonly string[];
   readonly routes?: readonly RouteInfo[];
+  readonly endpoints?: readonly EndpointInfo[];
 }
 
 /** One announcement as stored. */
@@ -187,18 +202,24 @@ function toInstanceInfo(p: unknown, seenAt: number): InstanceInfo | undefined {
   if (typeof p !== 'object' || p === null) return undefined;
   const o = p as Record<string, unknown>;
   if (typeof o['instanceId'] !== 'string' || typeof o['name'] !== 'string') return undefined;
-  const kind = o['kind'] === 'gateway' || o['kind'] === 'client' ? o['kind'] : 'service';
+  const kind = typeof o['kind'] === 'string' && o['kind'] !== '' ? o['kind'] : 'service';
   const routes = Array.isArray(o['routes'])
     ? o['routes'].filter((r): r is RouteInfo => typeof r === 'object' && r !== null && typeof (r as RouteInfo).url === 'string')
+    : undefined;
+  const endpoints = Array.isArray(o['endpoints'])
+    ? o['endpoints'].filter((e): e is EndpointInfo => typeof e === 'object' && e !== null && typeof (e as EndpointInfo).protocol === 'string' && typeof (e as EndpointInfo).url === 'string')
     : undefined;
   return {
     kind,
     name: o['name'],
     instanceId: o['instanceId'],
     topics: strings(o['topics']),
+    ...(typeof o['group'] === 'string' ? { group: o['group'] } : {}),
+    ...(typeof o['consumer'] === 'string' ? { consumer: o['consumer'] } : {}),
     types: strings(o['types']),
     produces: strings(o['produces']),
     ...(routes === undefined ? {} : { routes }),
+    ...(endpoints === undefined ? {} : { endpoints }),
     host: typeof o['host'] === 'string' ? o['host'] : '',
     pid: typeof o['pid'] === 'number' ? o['pid'] : 0,
     startedAt: typeof o['startedAt'] === 'number' ? o['startedAt'] : 0,

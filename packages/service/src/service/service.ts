@@ -136,6 +136,8 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
         name: config.name,
         instanceId: this.instanceId,
         topics: [config.topic],
+        group: config.group,
+        consumer: config.consumer,
         get types() { return [...types.keys()]; },
         produces: config.produces,
       }, config.registryTtlMs);
