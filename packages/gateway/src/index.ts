@@ -14,6 +14,8 @@ export {
   DEFAULT_GATEWAY_TIMEOUT_MS,
   DEFAULT_GATEWAY_NAME,
   DEFAULT_GATEWAY_MAX_IN_FLIGHT,
+  DEFAULT_MAX_IN_FLIGHT_PER_IDENTITY,
+  DEFAULT_WS_MAX_IN_FLIGHT,
   DEFAULT_RETRY_AFTER_SECONDS,
   DEFAULT_LENGTH_CHECK_INTERVAL_MS,
   DEFAULT_FORWARD_HEADERS,
@@ -30,6 +32,7 @@ export {
   DEFAULT_MAX_CATCH_UP_QUEUE,
 } from './options.js';
 export type { GatewayOptions, GatewayConfig, WsOptions, SseOptions } from './options.js';
+export type { IdentityOf } from './limits/in-flight.js';
 export { ROUTE_METHODS } from './http/route-options.js';
 export type { GatewayRouteOptions, RouteConfig } from './http/route-options.js';
 export { isReservedTopic } from './authorize.js';

@@ -3,12 +3,17 @@ import { InvalidOptionError, type Engine } from '@streamerson/core';
 import { intOption, objectOption } from '@streamerson/core/internal';
 import { DEFAULT_REGISTRY_TTL_MS, type Client, type ClientOptions } from '@streamerson/service';
 import type { AuthorizeHook } from './authorize.js';
+import { ipIdentity, type IdentityOf } from './limits/in-flight.js';
 import type { GatewayRouteOptions } from './http/route-options.js';
 
 /** Default time an HTTP or WebSocket request waits for its reply. */
 export const DEFAULT_GATEWAY_TIMEOUT_MS = 10_000;
 /** Default most requests waiting for a reply at once per gateway; one more is answered 503. */
 export const DEFAULT_GATEWAY_MAX_IN_FLIGHT = 10_000;
+/** Default most requests one identity (see `identity`) may have waiting at once; one more is answered 429. */
+export const DEFAULT_MAX_IN_FLIGHT_PER_IDENTITY = 1_000;
+/** Default most operations one WebSocket may have under way at once; one more is answered with a 429 error frame. */
+export const DEFAULT_WS_MAX_IN_FLIGHT = 100;
 /** Default seconds in the `Retry-After` header of a 503. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 1;
 /** Default least time between two length checks of a capped topic. */
@@ -50,6 +55,14 @@ export interface GatewayOptions {
   readonly timeout?: number;
   /** Requests in flight before 503; default {@link DEFAULT_GATEWAY_MAX_IN_FLIGHT}. Ignored with `client`. */
   readonly maxInFlight?: number;
+  /** Requests one identity may have waiting at once before 429; default {@link DEFAULT_MAX_IN_FLIGHT_PER_IDENTITY}. */
+  readonly maxInFlightPerIdentity?: number;
+  /**
+   * Names the caller that per-identity limits count against; default the
+   * client address (`request.ip`: set Fastify's `trustProxy` behind a proxy).
+   * An application with authentication returns the user or tenant here.
+   */
+  readonly identity?: IdentityOf;
   /** Request headers forwarded to workers (case-insensitive); default {@link DEFAULT_FORWARD_HEADERS}. */
   readonly forwardHeaders?: readonly string[];
   /** Answer 503 when a route's topic holds more entries than this; default no cap. */
@@ -92,6 +105,8 @@ export interface WsOptions {
   readonly maxBufferedBytes?: number;
   /** Default {@link DEFAULT_MAX_SUBSCRIPTIONS}. */
   readonly maxSubscriptions?: number;
+  /** Operations (requests, publishes, subscribes…) one socket may have under way; default {@link DEFAULT_WS_MAX_IN_FLIGHT}. */
+  readonly maxInFlight?: number;
 }
 
 /** Server-Sent Events endpoint options. */
@@ -111,6 +126,8 @@ export interface GatewayConfig {
   readonly clientOptions: ClientOptions;
   readonly timeout: number;
   readonly maxInFlight: number;
+  readonly maxInFlightPerIdentity: number;
+  readonly identity: IdentityOf;
   readonly forwardHeaders: readonly string[];
   readonly maxTopicLength: number | undefined;
   readonly lengthCheckIntervalMs: number;
@@ -118,7 +135,7 @@ export interface GatewayConfig {
   readonly notFound: boolean;
   readonly metricsPath: string | undefined;
   readonly openapi: { readonly path: string; readonly info: { readonly title: string; readonly version: string } } | undefined;
-  readonly ws: { readonly path: string; readonly maxPayload: number; readonly maxBufferedBytes: number; readonly maxSubscriptions: number } | undefined;
+  readonly ws: { readonly path: string; readonly maxPayload: number; readonly maxBufferedBytes: number; readonly maxSubscriptions: number; readonly maxInFlight: number } | undefined;
   readonly sse: { readonly path: string; readonly heartbeatMs: number; readonly maxBufferedBytes: number } | undefined;
   readonly authorize: AuthorizeHook | undefined;
   readonly routes: readonly GatewayRouteOptions[];
@@ -127,7 +144,7 @@ export interface GatewayConfig {
 }
 
 const KNOWN = new Set([
-  'engine', 'client', 'clientOptions', 'timeout', 'maxInFlight', 'forwardHeaders', 'maxTopicLength', 'lengthCheckIntervalMs',
+  'engine', 'client', 'clientOptions', 'timeout', 'maxInFlight', 'maxInFlightPerIdentity', 'identity', 'forwardHeaders', 'maxTopicLength', 'lengthCheckIntervalMs',
   'retryAfterSeconds', 'notFound', 'metrics', 'openapi', 'ws', 'sse', 'authorize', 'routes', 'subscribe', 'announce',
 ]);
 
@@ -151,6 +168,7 @@ function parseWs(value: unknown): GatewayConfig['ws'] {
     maxPayload: intOption(o['maxPayload'], 'ws.maxPayload', DEFAULT_WS_MAX_PAYLOAD, 1),
     maxBufferedBytes: intOption(o['maxBufferedBytes'], 'ws.maxBufferedBytes', DEFAULT_MAX_BUFFERED_BYTES, 1),
     maxSubscriptions: intOption(o['maxSubscriptions'], 'ws.maxSubscriptions', DEFAULT_MAX_SUBSCRIPTIONS, 1),
+    maxInFlight: intOption(o['maxInFlight'], 'ws.maxInFlight', DEFAULT_WS_MAX_IN_FLIGHT, 1),
   });
 }
 
@@ -196,6 +214,7 @@ export function parseGatewayOptions(input: unknown): GatewayConfig {
   }
   const metrics = o['metrics'] === false ? undefined : pathOption(o['metrics'], 'metrics', DEFAULT_METRICS_PATH);
   if (o['authorize'] !== undefined && typeof o['authorize'] !== 'function') throw new InvalidOptionError('authorize', `expected a function, got ${typeof o['authorize']}`);
+  if (o['identity'] !== undefined && typeof o['identity'] !== 'function') throw new InvalidOptionError('identity', `expected a function, got ${typeof o['identity']}`);
   if (o['notFound'] !== undefined && typeof o['notFound'] !== 'boolean') throw new InvalidOptionError('notFound', 'expected a boolean');
   if (o['routes'] !== undefined && !Array.isArray(o['routes'])) throw new InvalidOptionError('routes', 'expected an array of route options');
   const sub = objectOption(o['subscribe'] ?? {}, 'subscribe');
@@ -209,6 +228,8 @@ export function parseGatewayOptions(input: unknown): GatewayConfig {
     clientOptions: Object.freeze({ ...objectOption(o['clientOptions'] ?? {}, 'clientOptions') }) as ClientOptions,
     timeout: intOption(o['timeout'], 'timeout', DEFAULT_GATEWAY_TIMEOUT_MS, 1),
     maxInFlight: intOption(o['maxInFlight'], 'maxInFlight', DEFAULT_GATEWAY_MAX_IN_FLIGHT, 1),
+    maxInFlightPerIdentity: intOption(o['maxInFlightPerIdentity'], 'maxInFlightPerIdentity', DEFAULT_MAX_IN_FLIGHT_PER_IDENTITY, 1),
+    identity: (o['identity'] as IdentityOf | undefined) ?? ipIdentity,
     forwardHeaders: Object.freeze((forward as string[]).map((h) => h.toLowerCase())),
     maxTopicLength: o['maxTopicLength'] === undefined ? undefined : intOption(o['maxTopicLength'], 'maxTopicLength', 0, 0),
     lengthCheckIntervalMs: intOption(o['lengthCheckIntervalMs'], 'lengthCheckIntervalMs', DEFAULT_LENGTH_CHECK_INTERVAL_MS, 1),

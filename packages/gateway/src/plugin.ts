@@ -15,6 +15,7 @@ import { sendFailure, type RouteContext } from './http/route.js';
 import { TopicCaps } from './http/topic-caps.js';
 import { TopicHub } from './hub/topic-hub.js';
 import { GatewayMetrics } from './metrics.js';
+import { IdentityLimits } from './limits/in-flight.js';
 import { parseGatewayOptions, type GatewayOptions } from './options.js';
 import { registerSse } from './sse/register.js';
 import { registerWebSocket } from './ws/register.js';
@@ -48,8 +49,10 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
   const streams = new Set<SseStream>();
   const metrics = new GatewayMetrics(client, { wsConnections: () => sessions.size, sseConnections: () => streams.size, subscriptions: () => hub.size });
   const routeRequests = config.ws === undefined ? undefined : new RouteRequests(fastify);
+  const limits = new IdentityLimits(config.maxInFlightPerIdentity);
   const routeContext: RouteContext = {
-    client, metrics, caps, routeRequests, forwardHeaders: config.forwardHeaders, retryAfterSeconds: config.retryAfterSeconds, authorize: config.authorize,
+    client, metrics, caps, routeRequests, limits, identity: config.identity,
+    forwardHeaders: config.forwardHeaders, retryAfterSeconds: config.retryAfterSeconds, authorize: config.authorize,
   };
   const gateway = new Gateway(fastify, config, client, hub, metrics, routeContext, sessions, streams);
 
@@ -79,7 +82,10 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
     await registerWebSocket(
       fastify,
       config.ws,
-      { ...shared, routes: routeRequests, timeout: config.timeout, maxBufferedBytes: config.ws.maxBufferedBytes, maxSubscriptions: config.ws.maxSubscriptions },
+      {
+        ...shared, routes: routeRequests, limits, identity: config.identity, timeout: config.timeout,
+        maxBufferedBytes: config.ws.maxBufferedBytes, maxSubscriptions: config.ws.maxSubscriptions, maxInFlight: config.ws.maxInFlight,
+      },
       sessions,
     );
     // Route requests over a WebSocket reach the gateway's routes only, never the application's.

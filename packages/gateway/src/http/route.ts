@@ -10,6 +10,7 @@ import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { authorized, type AuthorizeHook } from '../authorize.js';
 import { httpReply, type HttpReply } from '../envelope.js';
 import { errorBody, toFailure, type GatewayFailure } from '../errors.js';
+import { tooManyInFlight, type IdentityLimits, type IdentityOf } from '../limits/in-flight.js';
 import type { RouteRequests } from '../ws/route-request.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { RouteConfig } from './route-options.js';
@@ -25,6 +26,9 @@ export interface RouteContext {
   readonly forwardHeaders: readonly string[];
   readonly retryAfterSeconds: number;
   readonly authorize: AuthorizeHook | undefined;
+  /** Requests in flight per identity. */
+  readonly limits: IdentityLimits;
+  readonly identity: IdentityOf;
   /** Present when WebSocket clients may request routes. */
   readonly routeRequests: RouteRequests | undefined;
 }
@@ -59,7 +63,8 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
   const publishOptions = Object.freeze({ shards: route.shards });
   const overCap = new StreamersonError('ERR_STREAMERSON_UNAVAILABLE', `topic "${topic}" is over its length cap`);
   const forbidden = new StreamersonError('ERR_STREAMERSON_FORBIDDEN', `request on "${topic}" is not allowed`);
-  const { routeRequests, authorize } = ctx;
+  const { routeRequests, authorize, limits, identity } = ctx;
+  const tooMany = tooManyInFlight('identity');
 
   /** Counts the latency of a request, then lets the route's error handler answer. */
   function fail(reply: FastifyReply, started: number, error: unknown): void {
@@ -80,12 +85,21 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
   }
 
   /** Writes the request message and answers once its reply (or, one-way, its append) settles. */
-  function forward(request: FastifyRequest, reply: FastifyReply, started: number): void {
+  function forward(request: FastifyRequest, reply: FastifyReply, started: number, who: string | undefined): void {
     const payload = toHttpRequest(request, url, forwardHeaders);
     const settled = oneWay
       ? client.publish(topic, type, payload, publishOptions).then(accepted)
       : client.request(topic, type, payload, traced(request, requestOptions));
-    settled.then((result) => answer(reply, started, result), (error: unknown) => fail(reply, started, error));
+    settled.then(
+      (result) => {
+        if (who !== undefined) limits.release(who);
+        answer(reply, started, result);
+      },
+      (error: unknown) => {
+        if (who !== undefined) limits.release(who);
+        fail(reply, started, error);
+      },
+    );
   }
 
   // Not async: the answer goes out from the reply's promise chain, so a
@@ -93,13 +107,20 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
   function handler(request: FastifyRequest, reply: FastifyReply): void {
     const started = performance.now();
     if (cap.over) return fail(reply, started, overCap);
+    // A route request over a WebSocket holds a slot of its socket's identity already.
     if (routeRequests?.isRouteRequest(request)) {
       void authorized(authorize, { op: 'request', topic, type, request }).then((allowed) =>
-        allowed ? forward(request, reply, started) : fail(reply, started, forbidden),
+        allowed ? forward(request, reply, started, undefined) : fail(reply, started, forbidden),
       );
       return;
     }
-    forward(request, reply, started);
+    const who = identity(request);
+    if (!limits.acquire(who)) {
+      observe((performance.now() - started) / 1000);
+      sendFailure(reply, tooMany, ctx);
+      return;
+    }
+    forward(request, reply, started, who);
   }
 
   return {

@@ -1,6 +1,11 @@
 /**
  * One WebSocket connection: answers request/publish/subscribe/unsubscribe
- * frames and receives events of its subscriptions from the shared hub. Every
+ * frames and receives events of its subscriptions from the shared hub.
+ * Operations take effect in the order their frames arrived: each one starts
+ * (is authorized, then written, subscribed or unsubscribed) only after the one
+ * before it started, while the waits for replies overlap. At most
+ * `maxInFlight` operations of a socket, and `maxInFlightPerIdentity` of its
+ * identity, are under way; one more is answered 429 at once. Every
  * send goes through one bound: past `maxBufferedBytes` unsent, the socket is
  * closed with {@link SLOW_CONSUMER_CLOSE_CODE} and its subscriptions end; other
  * sockets are not affected.
@@ -16,6 +21,7 @@ import type { GatewayMetrics } from '../metrics.js';
 import type { Client } from '@streamerson/service';
 import { isBadFrame, parseFrame, type ClientFrame, type FrameId } from './frames.js';
 import type { RouteRequests } from './route-request.js';
+import { tooManyInFlight, type IdentityLimits, type IdentityOf } from '../limits/in-flight.js';
 
 /** Close code of a socket dropped for falling behind; the reason is `ERR_STREAMERSON_SLOW_CONSUMER`. */
 export const SLOW_CONSUMER_CLOSE_CODE = 4008;
@@ -33,15 +39,31 @@ export interface SessionContext {
   readonly timeout: number;
   readonly maxBufferedBytes: number;
   readonly maxSubscriptions: number;
+  /** Operations under way per socket. */
+  readonly maxInFlight: number;
+  readonly limits: IdentityLimits;
+  readonly identity: IdentityOf;
   readonly routes: RouteRequests;
 }
 
+/** An operation once started: what is left of it (waiting for its reply, catching up). */
+type Started = { readonly rest: Promise<void> } | undefined;
+
+const CONNECTION_FULL = tooManyInFlight('connection');
+const IDENTITY_FULL = tooManyInFlight('identity');
+
 export class WsSession implements EventSink {
-  /** Topic → subscription; null while the subscription is being set up. */
-  private readonly subs = new Map<string, Subscription | null>();
+  /** Topic → subscription. */
+  private readonly subs = new Map<string, Subscription>();
   private closed = false;
+  /** Where the next operation starts: after the one before it started. */
+  private tail: Promise<unknown> = Promise.resolve();
+  /** Operations received and not yet answered. */
+  private inFlight = 0;
+  private readonly identity: string;
 
   constructor(private readonly socket: WebSocket, private readonly request: FastifyRequest, private readonly ctx: SessionContext) {
+    this.identity = ctx.identity(request);
     socket.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
     socket.on('close', () => this.end());
     socket.on('error', () => this.end());
@@ -74,7 +96,7 @@ export class WsSession implements EventSink {
   private end(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const sub of this.subs.values()) sub?.close();
+    for (const sub of this.subs.values()) sub.close();
     this.subs.clear();
   }
 
@@ -99,32 +121,54 @@ export class WsSession implements EventSink {
       this.sendError(frame.id, frame.bad);
       return;
     }
-    this.handle(frame).catch((err: unknown) => this.sendError(frame.id, toFailure(err)));
+    if (this.inFlight >= this.ctx.maxInFlight) {
+      this.sendError(frame.id, CONNECTION_FULL);
+      return;
+    }
+    if (!this.ctx.limits.acquire(this.identity)) {
+      this.sendError(frame.id, IDENTITY_FULL);
+      return;
+    }
+    this.inFlight++;
+    const started = this.tail.then(() => this.start(frame));
+    this.tail = started.catch(() => undefined);
+    started
+      .then((op) => op?.rest)
+      .catch((err: unknown) => this.sendError(frame.id, toFailure(err)))
+      .finally(() => {
+        this.inFlight--;
+        this.ctx.limits.release(this.identity);
+      });
   }
 
   private async allowed(op: GatewayOperation, topic: string, type: string | undefined): Promise<boolean> {
     return authorized(this.ctx.authorize, { op, topic, type, request: this.request });
   }
 
-  private async handle(frame: ClientFrame): Promise<void> {
+  /**
+   * Starts an operation: once this resolves its effect is under way in order
+   * (message written or being written, subscription made or ended); `rest`
+   * is the wait for its answer.
+   */
+  private async start(frame: ClientFrame): Promise<Started> {
+    if (this.closed) return undefined;
     // A route request is authorized by the route, which knows its topic.
-    if (frame.op === 'route') return this.route(frame.id, frame.method, frame.url, frame.body);
+    if (frame.op === 'route') return { rest: this.route(frame.id, this.ctx.routes.request(this.request, frame.method, frame.url, frame.body)) };
     const type = frame.op === 'request' || frame.op === 'publish' ? frame.type : undefined;
     if (frame.op !== 'unsubscribe' && !(await this.allowed(frame.op, frame.topic, type))) {
       this.sendError(frame.id, failure(403, 'ERR_STREAMERSON_FORBIDDEN', `${frame.op} on "${frame.topic}" is not allowed`));
-      return;
+      return undefined;
     }
     switch (frame.op) {
       case 'request': {
         const timeout = Math.min(frame.timeout ?? this.ctx.timeout, this.ctx.timeout);
-        const payload = await this.ctx.client.request(frame.topic, frame.type, frame.payload, { timeout });
-        this.sendJson({ op: 'reply', id: frame.id, payload });
-        return;
+        const reply = this.ctx.client.request(frame.topic, frame.type, frame.payload, { timeout });
+        return { rest: reply.then((payload) => this.sendJson({ op: 'reply', id: frame.id, payload })) };
       }
       case 'publish': {
-        const entryId = await this.ctx.client.publish(frame.topic, frame.type, frame.payload);
-        this.sendJson(frame.id === undefined ? { op: 'published', entryId } : { op: 'published', id: frame.id, entryId });
-        return;
+        const published = this.ctx.client.publish(frame.topic, frame.type, frame.payload);
+        const { id } = frame;
+        return { rest: published.then((entryId) => this.sendJson(id === undefined ? { op: 'published', entryId } : { op: 'published', id, entryId })) };
       }
       case 'subscribe':
         return this.subscribe(frame.id, frame.topic, frame.from);
@@ -132,18 +176,18 @@ export class WsSession implements EventSink {
         const sub = this.subs.get(frame.topic);
         if (sub === undefined) {
           this.sendError(frame.id, failure(404, 'ERR_STREAMERSON_NOT_FOUND', `not subscribed to "${frame.topic}"`));
-          return;
+          return undefined;
         }
-        sub?.close();
+        sub.close();
         this.subs.delete(frame.topic);
         this.sendJson({ op: 'unsubscribed', id: frame.id, topic: frame.topic });
-        return;
+        return undefined;
       }
     }
   }
 
-  private async route(id: FrameId, method: string, url: string, body: unknown): Promise<void> {
-    const answer = await this.ctx.routes.request(this.request, method, url, body);
+  private async route(id: FrameId, answered: ReturnType<RouteRequests['request']>): Promise<void> {
+    const answer = await answered;
     const error = (answer.payload as Partial<ErrorBody> | undefined)?.error;
     if (answer.status >= 400 && typeof error?.code === 'string') {
       // Counted in the metrics by the HTTP route already.
@@ -153,31 +197,23 @@ export class WsSession implements EventSink {
     this.sendJson({ op: 'reply', id, ...answer });
   }
 
-  private async subscribe(id: FrameId | undefined, topic: string, from: string | undefined): Promise<void> {
+  private async subscribe(id: FrameId | undefined, topic: string, from: string | undefined): Promise<Started> {
     if (this.subs.has(topic)) {
       this.sendError(id, failure(400, 'ERR_STREAMERSON_BAD_REQUEST', `already subscribed to "${topic}"`));
-      return;
+      return undefined;
     }
     if (this.subs.size >= this.ctx.maxSubscriptions) {
       this.sendError(id, failure(400, 'ERR_STREAMERSON_BAD_REQUEST', `at most ${this.ctx.maxSubscriptions} subscriptions per socket`));
-      return;
+      return undefined;
     }
-    if (this.closed) return;
-    this.subs.set(topic, null);
-    let sub: Subscription;
-    try {
-      sub = await this.ctx.hub.subscribe(topic, this, from);
-    } catch (err) {
-      this.subs.delete(topic);
-      throw err;
-    }
-    // The socket closed or unsubscribed while the subscription was set up.
-    if (this.closed || this.subs.get(topic) !== null) {
+    const sub = await this.ctx.hub.subscribe(topic, this, from);
+    // The socket closed while the subscription was set up.
+    if (this.closed) {
       sub.close();
-      return;
+      return undefined;
     }
     this.subs.set(topic, sub);
     this.sendJson({ op: 'subscribed', id, topic, from: sub.cursor });
-    await sub.catchUp();
+    return { rest: sub.catchUp() };
   }
 }
