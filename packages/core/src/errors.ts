@@ -36,7 +36,7 @@ export const ERROR_CODES = {
   ERR_STREAMERSON_POISON: 'A message was delivered more than `maxDeliveries` times without an outcome (its worker died or hung each time); it was dead-lettered without running again.',
   ERR_STREAMERSON_INVALID_PAYLOAD: 'A payload fails the schema registered for its message type; the handler did not run.',
   ERR_STREAMERSON_BAD_REQUEST: 'A request (HTTP body, WebSocket frame) is malformed or fails its schema; nothing was sent.',
-  ERR_STREAMERSON_TOO_LARGE: 'A request body or frame is over its size limit.',
+  ERR_STREAMERSON_TOO_LARGE: 'A request body, frame or path parameter is over its size limit (a gateway answers 413, or 414 for a path parameter).',
   ERR_STREAMERSON_NOT_FOUND: 'No route, topic or entry matches the request.',
   ERR_STREAMERSON_FORBIDDEN: 'The authorization hook refused the operation on this topic.',
   ERR_STREAMERSON_UNAVAILABLE: 'The engine cannot be reached or a topic is over its length cap; retry after the given delay.',

@@ -30,10 +30,16 @@ export function failure(status: number, code: string, message: string, retry = f
   return { status, code, message, retry };
 }
 
-/** Fastify's own errors (body parsing, schema validation) by status. */
-function fastifyFailure(err: { statusCode?: number; message?: string; validation?: unknown }): GatewayFailure | undefined {
+/**
+ * Fastify's own errors — the router's (a bad URL, a path parameter over
+ * `maxParamLength`), body parsing, schema validation — as coded failures whose
+ * messages name no internals; undefined for anything else.
+ */
+export function fastifyFailure(err: { readonly code?: unknown; readonly statusCode?: unknown; readonly message?: unknown; readonly validation?: unknown }): GatewayFailure | undefined {
+  if (err.code === 'FST_ERR_BAD_URL') return failure(400, 'ERR_STREAMERSON_BAD_REQUEST', 'the path is not valid percent-encoded UTF-8');
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return failure(414, 'ERR_STREAMERSON_TOO_LARGE', 'a path parameter is too long');
   const status = err.statusCode;
-  if (status === undefined || status < 400 || status >= 500) return undefined;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
   if (status === 413) return failure(413, 'ERR_STREAMERSON_TOO_LARGE', 'request body is too large');
   if (status === 404) return failure(404, 'ERR_STREAMERSON_NOT_FOUND', 'not found');
   const message = err.validation !== undefined ? String(err.message) : status === 415 ? 'unsupported media type' : 'malformed request body';
@@ -57,6 +63,8 @@ export function toFailure(err: unknown): GatewayFailure {
       case 'ERR_STREAMERSON_UNAVAILABLE': return failure(503, err.code, err.message, true);
       default:
         if (UNAVAILABLE_CODES.has(err.code)) return failure(503, 'ERR_STREAMERSON_UNAVAILABLE', 'the stream engine is unavailable', true);
+        // The encoder's own words (a stack overflow, …) are internal.
+        if (err.code === 'ERR_STREAMERSON_BAD_PAYLOAD') return failure(400, 'ERR_STREAMERSON_BAD_REQUEST', 'the payload cannot be encoded');
         if (BAD_REQUEST_CODES.has(err.code)) return failure(400, 'ERR_STREAMERSON_BAD_REQUEST', err.message);
     }
   }

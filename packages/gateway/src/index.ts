@@ -30,6 +30,7 @@ export {
   DEFAULT_SUBSCRIBE_BLOCK_MS,
   DEFAULT_SUBSCRIBE_READ_COUNT,
   DEFAULT_MAX_CATCH_UP_QUEUE,
+  DEFAULT_MAX_JSON_DEPTH,
 } from './options.js';
 export type { GatewayOptions, GatewayConfig, WsOptions, SseOptions } from './options.js';
 export type { IdentityOf } from './limits/in-flight.js';

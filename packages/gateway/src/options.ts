@@ -40,6 +40,8 @@ export const DEFAULT_HEARTBEAT_MS = 15_000;
 export const DEFAULT_SUBSCRIBE_BLOCK_MS = 5_000;
 /** Default most entries read per stream by the shared subscription read and per page of a resume. */
 export const DEFAULT_SUBSCRIBE_READ_COUNT = 100;
+/** Default deepest nesting of arrays and objects in JSON from clients (HTTP bodies, WebSocket frames). */
+export const DEFAULT_MAX_JSON_DEPTH = 64;
 /** Default most events held for a subscriber while it catches up from an id. */
 export const DEFAULT_MAX_CATCH_UP_QUEUE = 10_000;
 
@@ -83,6 +85,8 @@ export interface GatewayOptions {
   readonly sse?: false | SseOptions;
   /** Decides WebSocket connections and every topic operation; default: refuse every topic. */
   readonly authorize?: AuthorizeHook;
+  /** Deepest nesting of arrays and objects in a JSON body or frame payload; deeper is a 400. Default {@link DEFAULT_MAX_JSON_DEPTH}. */
+  readonly maxJsonDepth?: number;
   /** Routes to add when the plugin loads. */
   readonly routes?: readonly GatewayRouteOptions[];
   /** Shared subscription read: block time and entries per read. */
@@ -138,6 +142,7 @@ export interface GatewayConfig {
   readonly ws: { readonly path: string; readonly maxPayload: number; readonly maxBufferedBytes: number; readonly maxSubscriptions: number; readonly maxInFlight: number } | undefined;
   readonly sse: { readonly path: string; readonly heartbeatMs: number; readonly maxBufferedBytes: number } | undefined;
   readonly authorize: AuthorizeHook | undefined;
+  readonly maxJsonDepth: number;
   readonly routes: readonly GatewayRouteOptions[];
   readonly subscribe: { readonly blockMs: number; readonly readCount: number; readonly maxCatchUpQueue: number };
   readonly announce: { readonly name: string; readonly ttlMs: number } | undefined;
@@ -145,7 +150,7 @@ export interface GatewayConfig {
 
 const KNOWN = new Set([
   'engine', 'client', 'clientOptions', 'timeout', 'maxInFlight', 'maxInFlightPerIdentity', 'identity', 'forwardHeaders', 'maxTopicLength', 'lengthCheckIntervalMs',
-  'retryAfterSeconds', 'notFound', 'metrics', 'openapi', 'ws', 'sse', 'authorize', 'routes', 'subscribe', 'announce',
+  'retryAfterSeconds', 'notFound', 'metrics', 'openapi', 'ws', 'sse', 'authorize', 'maxJsonDepth', 'routes', 'subscribe', 'announce',
 ]);
 
 /** A path starting with `/`, or `fallback` when undefined. */
@@ -240,6 +245,7 @@ export function parseGatewayOptions(input: unknown): GatewayConfig {
     ws: parseWs(o['ws']),
     sse: parseSse(o['sse']),
     authorize: o['authorize'] as AuthorizeHook | undefined,
+    maxJsonDepth: intOption(o['maxJsonDepth'], 'maxJsonDepth', DEFAULT_MAX_JSON_DEPTH, 1),
     routes: Object.freeze([...((o['routes'] as GatewayRouteOptions[] | undefined) ?? [])]),
     subscribe: Object.freeze({
       blockMs: intOption(sub['blockMs'], 'subscribe.blockMs', DEFAULT_SUBSCRIBE_BLOCK_MS, 1),

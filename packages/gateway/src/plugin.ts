@@ -52,7 +52,7 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
   const limits = new IdentityLimits(config.maxInFlightPerIdentity);
   const routeContext: RouteContext = {
     client, metrics, caps, routeRequests, limits, identity: config.identity,
-    forwardHeaders: config.forwardHeaders, retryAfterSeconds: config.retryAfterSeconds, authorize: config.authorize,
+    forwardHeaders: config.forwardHeaders, maxJsonDepth: config.maxJsonDepth, retryAfterSeconds: config.retryAfterSeconds, authorize: config.authorize,
   };
   const gateway = new Gateway(fastify, config, client, hub, metrics, routeContext, sessions, streams);
 
@@ -83,7 +83,7 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
       fastify,
       config.ws,
       {
-        ...shared, routes: routeRequests, limits, identity: config.identity, timeout: config.timeout,
+        ...shared, routes: routeRequests, limits, identity: config.identity, timeout: config.timeout, maxJsonDepth: config.maxJsonDepth,
         maxBufferedBytes: config.ws.maxBufferedBytes, maxSubscriptions: config.ws.maxSubscriptions, maxInFlight: config.ws.maxInFlight,
       },
       sessions,

@@ -11,6 +11,7 @@ import { authorized, type AuthorizeHook } from '../authorize.js';
 import { httpReply, type HttpReply } from '../envelope.js';
 import { errorBody, toFailure, type GatewayFailure } from '../errors.js';
 import { tooManyInFlight, type IdentityLimits, type IdentityOf } from '../limits/in-flight.js';
+import { deeperThan, tooDeepMessage } from '../json-depth.js';
 import type { RouteRequests } from '../ws/route-request.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { RouteConfig } from './route-options.js';
@@ -29,6 +30,8 @@ export interface RouteContext {
   /** Requests in flight per identity. */
   readonly limits: IdentityLimits;
   readonly identity: IdentityOf;
+  /** Deepest JSON nesting accepted in a body. */
+  readonly maxJsonDepth: number;
   /** Present when WebSocket clients may request routes. */
   readonly routeRequests: RouteRequests | undefined;
 }
@@ -63,6 +66,7 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
   const publishOptions = Object.freeze({ shards: route.shards });
   const overCap = new StreamersonError('ERR_STREAMERSON_UNAVAILABLE', `topic "${topic}" is over its length cap`);
   const forbidden = new StreamersonError('ERR_STREAMERSON_FORBIDDEN', `request on "${topic}" is not allowed`);
+  const tooDeep = new StreamersonError('ERR_STREAMERSON_BAD_REQUEST', tooDeepMessage(ctx.maxJsonDepth));
   const { routeRequests, authorize, limits, identity } = ctx;
   const tooMany = tooManyInFlight('identity');
 
@@ -107,6 +111,7 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
   function handler(request: FastifyRequest, reply: FastifyReply): void {
     const started = performance.now();
     if (cap.over) return fail(reply, started, overCap);
+    if (deeperThan(request.body, ctx.maxJsonDepth)) return fail(reply, started, tooDeep);
     // A route request over a WebSocket holds a slot of its socket's identity already.
     if (routeRequests?.isRouteRequest(request)) {
       void authorized(authorize, { op: 'request', topic, type, request }).then((allowed) =>

@@ -4,6 +4,8 @@
  */
 import { isStreamId, MAX_TOPIC_LENGTH, validateTopic } from '@streamerson/core';
 import { failure, type GatewayFailure } from '../errors.js';
+import { ROUTE_METHODS } from '../http/route-options.js';
+import { deeperThan, tooDeepMessage } from '../json-depth.js';
 
 /** A client-chosen id echoed in the answer. */
 export type FrameId = string | number;
@@ -25,6 +27,8 @@ export interface BadFrame {
 const MAX_ID_LENGTH = 128;
 /** Longest request target of a route request. */
 const MAX_URL_LENGTH = 2_048;
+/** A request target as HTTP carries it: `/`, then visible ASCII other than `\` (percent-encode the rest). */
+const TARGET = /^\/[!-[\]-~]*$/;
 /** Longest message type accepted. */
 const MAX_TYPE_LENGTH = MAX_TOPIC_LENGTH;
 
@@ -37,7 +41,7 @@ function frameId(value: unknown): FrameId | undefined | null {
   return null;
 }
 
-export function parseFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): ClientFrame | BadFrame {
+export function parseFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean, maxDepth: number): ClientFrame | BadFrame {
   if (isBinary) return bad('frames are JSON text');
   let value: unknown;
   try {
@@ -49,6 +53,7 @@ export function parseFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: bool
   const f = value as Record<string, unknown>;
   const id = frameId(f['id']);
   if (id === null) return bad(`"id" must be a number or a string of at most ${MAX_ID_LENGTH} characters`);
+  if (deeperThan(f['payload'], maxDepth) || deeperThan(f['body'], maxDepth)) return bad(tooDeepMessage(maxDepth), id);
   const op = f['op'];
   if (op === 'request' && f['route'] !== undefined) return routeFrame(f, id);
   if (op !== 'request' && op !== 'publish' && op !== 'subscribe' && op !== 'unsubscribe') return bad('"op" must be request, publish, subscribe or unsubscribe', id);
@@ -64,7 +69,7 @@ export function parseFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: bool
     return { op, id, topic, from };
   }
   if (op === 'unsubscribe') return { op, id, topic };
-  const type = f['type'] ?? '';
+  const type = f['type'] === undefined ? '' : f['type'];
   if (typeof type !== 'string' || type.length > MAX_TYPE_LENGTH) return bad(`"type" must be a string of at most ${MAX_TYPE_LENGTH} characters`, id);
   const payload = f['payload'] ?? null;
   if (op === 'publish') return { op, id, topic, type, payload };
@@ -79,10 +84,12 @@ function routeFrame(f: Record<string, unknown>, id: FrameId | undefined): Client
   if (id === undefined) return bad('a request needs an "id"');
   const route = f['route'];
   const space = typeof route === 'string' ? route.indexOf(' ') : -1;
-  if (typeof route !== 'string' || space === -1 || route.length > MAX_URL_LENGTH || route[space + 1] !== '/') {
-    return bad('"route" must be "<METHOD> /path?query"', id);
-  }
-  return { op: 'route', id, method: route.slice(0, space).toUpperCase(), url: route.slice(space + 1), body: f['body'] };
+  if (typeof route !== 'string' || space === -1 || route.length > MAX_URL_LENGTH) return bad('"route" must be "<METHOD> /path?query"', id);
+  const method = route.slice(0, space).toUpperCase();
+  const url = route.slice(space + 1);
+  if (!(ROUTE_METHODS as readonly string[]).includes(method)) return bad(`the method of "route" must be one of ${ROUTE_METHODS.join(', ')}`, id);
+  if (!TARGET.test(url)) return bad('the path of "route" must start with "/" and be visible ASCII without "\\" (percent-encode the rest)', id);
+  return { op: 'route', id, method, url, body: f['body'] };
 }
 
 export function isBadFrame(frame: ClientFrame | BadFrame): frame is BadFrame {

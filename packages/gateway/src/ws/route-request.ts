@@ -8,13 +8,15 @@
  * authorization hook decides each (`op: 'request'` on the route's topic).
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { StreamersonError } from '@streamerson/core';
+import type { FastifyInstance, FastifyRequest, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { fastifyFailure, failure, type GatewayFailure } from '../errors.js';
 
 /** Header marking a route request made over a WebSocket; its value is the gateway's secret. */
 export const WS_ROUTE_HEADER = 'x-streamerson-ws-route';
 
 /** Upgrade headers that describe the socket, not the requests made over it. */
-const SOCKET_HEADERS = new Set(['connection', 'upgrade', 'content-length', 'content-type', 'transfer-encoding', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol']);
+const SOCKET_HEADERS = new Set(['connection', 'upgrade', 'content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol']);
 
 /** The answer to a route request. */
 export interface RouteAnswer {
@@ -45,13 +47,56 @@ export class RouteRequests {
     }
     headers[WS_ROUTE_HEADER] = this.secret;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await this.fastify.inject({ method: method as 'GET', url, headers, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
+    const res = await inject(this.fastify, { method: method as 'GET', url, headers, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
     const out: Record<string, string> = {};
     for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string' && !DROPPED.has(name)) out[name] = value;
     const type = out['content-type'] ?? '';
     if (res.rawPayload.length === 0) return { status: res.statusCode, headers: out };
-    if (type.startsWith('application/json')) return { status: res.statusCode, headers: out, payload: res.json() };
-    if (type.startsWith('text/')) return { status: res.statusCode, headers: out, payload: res.body };
+    if (type.startsWith('application/json')) {
+      const payload = parseJson(res.body);
+      if (payload !== undefined) return { status: res.statusCode, headers: out, payload };
+    } else if (type.startsWith('text/')) {
+      return { status: res.statusCode, headers: out, payload: res.body };
+    }
     return { status: res.statusCode, headers: out, payloadBase64: res.rawPayload.toString('base64') };
   }
+}
+
+/**
+ * `fastify.inject` with every failure as a rejection: its promise form
+ * validates the options on a later tick, where a throw would end the process.
+ */
+function inject(fastify: FastifyInstance, options: InjectOptions): Promise<LightMyRequestResponse> {
+  return new Promise((resolve, reject) => {
+    const done = (err: Error | undefined, res?: LightMyRequestResponse): void => {
+      if (res !== undefined) resolve(res);
+      else if ((err as { code?: unknown } | undefined)?.code === 'FST_ERR_REOPENED_CLOSE_SERVER') reject(new StreamersonError('ERR_STREAMERSON_UNAVAILABLE', 'the gateway is shutting down'));
+      else reject(new StreamersonError('ERR_STREAMERSON_BAD_REQUEST', 'the route request is not a valid HTTP request'));
+    };
+    try {
+      fastify.inject(options, done);
+    } catch (err) {
+      done(err as Error);
+    }
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A failed route answer in the body Fastify writes itself before any handler
+ * runs (a bad URL, a path parameter too long, the 503 of a closing server) as
+ * a coded failure; undefined for any other answer.
+ */
+export function fastifyAnswerFailure(answer: RouteAnswer): GatewayFailure | undefined {
+  const body = answer.payload as { readonly error?: unknown; readonly code?: unknown; readonly statusCode?: unknown } | undefined;
+  if (answer.status < 400 || typeof body?.statusCode !== 'number' || typeof body.error !== 'string') return undefined;
+  if (answer.status === 503) return failure(503, 'ERR_STREAMERSON_UNAVAILABLE', 'the gateway is shutting down', true);
+  return fastifyFailure({ code: body.code, statusCode: answer.status }) ?? failure(answer.status, 'ERR_STREAMERSON_INTERNAL', 'internal gateway error');
 }

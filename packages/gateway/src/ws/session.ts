@@ -20,7 +20,7 @@ import type { EventSink, Subscription, TopicHub } from '../hub/topic-hub.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Client } from '@streamerson/service';
 import { isBadFrame, parseFrame, type ClientFrame, type FrameId } from './frames.js';
-import type { RouteRequests } from './route-request.js';
+import { fastifyAnswerFailure, type RouteRequests } from './route-request.js';
 import { tooManyInFlight, type IdentityLimits, type IdentityOf } from '../limits/in-flight.js';
 
 /** Close code of a socket dropped for falling behind; the reason is `ERR_STREAMERSON_SLOW_CONSUMER`. */
@@ -43,6 +43,7 @@ export interface SessionContext {
   readonly maxInFlight: number;
   readonly limits: IdentityLimits;
   readonly identity: IdentityOf;
+  readonly maxJsonDepth: number;
   readonly routes: RouteRequests;
 }
 
@@ -116,7 +117,7 @@ export class WsSession implements EventSink {
   }
 
   private onFrame(data: Buffer, isBinary: boolean): void {
-    const frame = parseFrame(data, isBinary);
+    const frame = parseFrame(data, isBinary, this.ctx.maxJsonDepth);
     if (isBadFrame(frame)) {
       this.sendError(frame.id, frame.bad);
       return;
@@ -192,6 +193,11 @@ export class WsSession implements EventSink {
     if (answer.status >= 400 && typeof error?.code === 'string') {
       // Counted in the metrics by the HTTP route already.
       this.sendJson({ op: 'error', id, error: { ...error, status: answer.status } });
+      return;
+    }
+    const made = fastifyAnswerFailure(answer);
+    if (made !== undefined) {
+      this.sendError(id, made);
       return;
     }
     this.sendJson({ op: 'reply', id, ...answer });

@@ -1,0 +1,40 @@
+/**
+ * The gateway the hostile-client tests attack, as a process of its own so
+ * that a crash shows as an exit instead of ending the test run: a gateway
+ * with two routes, WebSocket and SSE, and a worker behind it, on the engine of
+ * the URL given (memory:// or redis://). An `x-user` header stands for an
+ * authenticated user (`request.auth`). Prints `{"event":"ready","base":…}`;
+ * exits when its stdin closes.
+ */
+import { connect } from '@streamerson/core';
+import Fastify from 'fastify';
+import { streamersonGateway, type HttpRequest } from '../../src/index.js';
+import { worker } from '../helpers.js';
+import { HOSTILE_TOPIC } from '../hostile.js';
+
+const { url } = JSON.parse(process.argv[2]!) as { url: string };
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+const engine = await connect(url);
+await worker(engine, HOSTILE_TOPIC, {
+  echo: (payload: unknown) => payload,
+  hello: (req: HttpRequest) => ({ hello: req.params['name'] }),
+  body: (req: HttpRequest) => req.body,
+  whoami: (_payload: unknown, ctx) => ({ headers: ctx.headers }),
+});
+const app = Fastify({ bodyLimit: 64 * 1024 });
+app.addHook('onRequest', async (request) => {
+  const user = request.headers['x-user'];
+  if (typeof user === 'string') request.auth = { user };
+});
+await app.register(streamersonGateway, {
+  engine,
+  ws: { maxPayload: 256 * 1024 },
+  authorize: ({ topic }) => topic !== 'forbidden',
+  routes: [
+    { method: 'GET', url: '/hello/:name', topic: HOSTILE_TOPIC, type: 'hello' },
+    { method: 'POST', url: '/body', topic: HOSTILE_TOPIC, type: 'body' },
+  ],
+});
+const base = await app.listen({ port: 0, host: '127.0.0.1' });
+process.stdout.write(`${JSON.stringify({ event: 'ready', base })}\n`);
