@@ -27,7 +27,11 @@ async function inProcess(): Promise<void> {
 function separate(): void {
   console.log(`demo on ${redactUrl(url)}: gateway and workers in separate processes`);
   const children: ChildProcess[] = ['workers.js', 'gateway.js'].map((file) => fork(fileURLToPath(new URL(file, import.meta.url)), { stdio: 'inherit' }));
+  // Once: a second SIGTERM would find a child's handler gone and kill it by signal.
+  let stopping = false;
   const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
     for (const child of children) child.kill('SIGTERM');
   };
   for (const child of children) child.once('exit', (code) => { if (code !== 0) process.exitCode = code ?? 1; stop(); });
