@@ -74,7 +74,13 @@ describe('naming topics and shards', () => {
 
   test('the last N messages over all shards: --last N, --from -N; --from end is latest', async () => {
     const topic = uniqueName('last');
-    for (let i = 0; i < 6; i++) await fill(engine, `${topic}#${i % 2}`, [i]);
+    // Entries of two shards are ordered by the time in their ids: each one is written in a later
+    // millisecond than the one before, or two shards would hold equal ids and no order between them.
+    for (let i = 0; i < 6; i++) {
+      const [id] = await fill(engine, `${topic}#${i % 2}`, [i]);
+      const ms = Number(id!.split('-')[0]);
+      await waitFor(() => Date.now() > ms, { what: 'the next millisecond' });
+    }
     assert.deepEqual(lines((await cli(['tap', topic, '--last', '3', '-p'], { url })).stdout).sort(), ['3', '4', '5']);
     assert.deepEqual(lines((await cli(['tap', topic, '--from', '-2', '-p'], { url })).stdout).sort(), ['4', '5']);
     assert.deepEqual(lines((await cli(['tap', topic, '--last', '100', '-p'], { url })).stdout).length, 6);
