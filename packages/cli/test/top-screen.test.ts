@@ -8,6 +8,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect, encodeMessage, type Engine } from '@streamerson/core';
 import { Service } from '@streamerson/service';
@@ -16,13 +19,18 @@ import { cli, MAIN, PROCESS_WAIT_MS } from './cli.js';
 
 const run = promisify(execFile);
 
-/** A `top` in a detached tmux session of `width`×`height`; the pane stays after exit so that its status can be read. */
+/**
+ * A `top` in a detached tmux session of `width`×`height`. The pane's shell writes top's exit
+ * status to a file: tmux may mark a pane dead without ever recording the status of its process.
+ */
 async function terminal(args: readonly string[], url: string, width: number, height: number) {
   const socket = uniqueName('tmux');
+  const dir = mkdtempSync(join(tmpdir(), 'streamerson-top-'));
+  const statusFile = join(dir, 'status');
   const tmux = (...a: string[]) => run('tmux', ['-L', socket, ...a]);
   await tmux('new-session', '-d', '-s', 'top', '-x', String(width), '-y', String(height));
   await tmux('set-option', '-t', 'top', 'remain-on-exit', 'on');
-  await tmux('respawn-pane', '-k', '-t', 'top', `${process.execPath} ${MAIN} top ${args.join(' ')} --url ${url} --interval 300ms`);
+  await tmux('respawn-pane', '-k', '-t', 'top', `${process.execPath} ${MAIN} top ${args.join(' ')} --url ${url} --interval 300ms; echo $? > ${statusFile}`);
   const screen = async () => (await tmux('capture-pane', '-p', '-t', 'top')).stdout.replace(/\n$/, '').split('\n');
   return {
     screen,
@@ -34,10 +42,13 @@ async function terminal(args: readonly string[], url: string, width: number, hei
       return last;
     },
     async exitStatus(): Promise<number> {
-      await waitFor(async () => (await tmux('display', '-p', '-t', 'top', '#{pane_dead}')).stdout.trim() === '1', { what: 'top to exit', timeoutMs: PROCESS_WAIT_MS });
-      return Number((await tmux('display', '-p', '-t', 'top', '#{pane_dead_status}')).stdout.trim());
+      const status = await waitFor(() => /^(\d+)\n$/.exec(readFileSync(statusFile, 'utf8'))?.[1], { what: 'top to exit', timeoutMs: PROCESS_WAIT_MS });
+      return Number(status);
     },
-    close: () => tmux('kill-server').catch(() => undefined),
+    close: async () => {
+      await tmux('kill-server').catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
