@@ -7,7 +7,7 @@ import type { Engine } from '@streamerson/core';
 import { chatAuthorize, chatRoutes, chatService } from '@streamerson/example-chat';
 import { crudRoutes, crudService } from '@streamerson/example-crud';
 import { helloRoutes, helloService } from '@streamerson/example-hello';
-import { streamersonGateway } from '@streamerson/gateway';
+import { DEFAULT_BODY_TIMEOUT_MS, streamersonGateway } from '@streamerson/gateway';
 import Fastify, { type FastifyInstance } from 'fastify';
 
 /** Default port of the demo gateway. */
@@ -15,8 +15,15 @@ export const DEFAULT_DEMO_PORT = 3000;
 
 /** The gateway app, not yet listening. */
 export async function demoGateway(engine: Engine): Promise<FastifyInstance> {
-  const app = Fastify();
-  await app.register(streamersonGateway, { engine, authorize: chatAuthorize, openapi: { info: { title: 'Streamerson demo', version: '0.1.0' } } });
+  // Whole requests (headers and body) within 60 s on every route, as a backstop
+  // for the gateway's own 30 s body timeout on its routes (docs/GATEWAY.md).
+  const app = Fastify({ requestTimeout: 60_000 });
+  await app.register(streamersonGateway, {
+    engine,
+    authorize: chatAuthorize,
+    bodyTimeout: DEFAULT_BODY_TIMEOUT_MS,
+    openapi: { info: { title: 'Streamerson demo', version: '0.1.0' } },
+  });
   helloRoutes(app.streamerson);
   crudRoutes(app.streamerson);
   chatRoutes(app);

@@ -42,6 +42,7 @@ export function fastifyFailure(err: { readonly code?: unknown; readonly statusCo
   if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
   if (status === 413) return failure(413, 'ERR_STREAMERSON_TOO_LARGE', 'request body is too large');
   if (status === 404) return failure(404, 'ERR_STREAMERSON_NOT_FOUND', 'not found');
+  if (status === 408) return failure(408, 'ERR_STREAMERSON_TIMEOUT', 'the request body did not arrive in time');
   const message = err.validation !== undefined ? String(err.message) : status === 415 ? 'unsupported media type' : 'malformed request body';
   return failure(status, 'ERR_STREAMERSON_BAD_REQUEST', message);
 }

@@ -16,6 +16,7 @@ export {
   DEFAULT_GATEWAY_MAX_IN_FLIGHT,
   DEFAULT_MAX_IN_FLIGHT_PER_IDENTITY,
   DEFAULT_WS_MAX_IN_FLIGHT,
+  DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_RETRY_AFTER_SECONDS,
   DEFAULT_LENGTH_CHECK_INTERVAL_MS,
   DEFAULT_FORWARD_HEADERS,
@@ -43,5 +44,6 @@ export type { HttpRequest, HttpReply } from './envelope.js';
 export type { ErrorBody } from './errors.js';
 export type { EventFrame } from './hub/event.js';
 export type { ClientFrame, FrameId } from './ws/frames.js';
-export { SLOW_CONSUMER_CLOSE_CODE, SLOW_CLOSE_GRACE_MS } from './ws/session.js';
+export { SLOW_CONSUMER_CLOSE_CODE } from './ws/session.js';
+export { SLOW_CLOSE_GRACE_MS } from './hub/slow.js';
 export { LATENCY_BUCKETS } from './metrics.js';

@@ -14,6 +14,8 @@ export const DEFAULT_GATEWAY_MAX_IN_FLIGHT = 10_000;
 export const DEFAULT_MAX_IN_FLIGHT_PER_IDENTITY = 1_000;
 /** Default most operations one WebSocket may have under way at once; one more is answered with a 429 error frame. */
 export const DEFAULT_WS_MAX_IN_FLIGHT = 100;
+/** Default time a request body may take to arrive after its headers; later is 408 and the connection is closed. */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 /** Default seconds in the `Retry-After` header of a 503. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 1;
 /** Default least time between two length checks of a capped topic. */
@@ -65,6 +67,12 @@ export interface GatewayOptions {
    * An application with authentication returns the user or tenant here.
    */
   readonly identity?: IdentityOf;
+  /**
+   * Most ms a request body may take to arrive after its headers (routes
+   * registered after the plugin); later it is answered 408 and its connection
+   * closed. Default {@link DEFAULT_BODY_TIMEOUT_MS}.
+   */
+  readonly bodyTimeout?: number;
   /** Request headers forwarded to workers (case-insensitive); default {@link DEFAULT_FORWARD_HEADERS}. */
   readonly forwardHeaders?: readonly string[];
   /** Answer 503 when a route's topic holds more entries than this; default no cap. */
@@ -132,6 +140,7 @@ export interface GatewayConfig {
   readonly maxInFlight: number;
   readonly maxInFlightPerIdentity: number;
   readonly identity: IdentityOf;
+  readonly bodyTimeout: number;
   readonly forwardHeaders: readonly string[];
   readonly maxTopicLength: number | undefined;
   readonly lengthCheckIntervalMs: number;
@@ -149,8 +158,8 @@ export interface GatewayConfig {
 }
 
 const KNOWN = new Set([
-  'engine', 'client', 'clientOptions', 'timeout', 'maxInFlight', 'maxInFlightPerIdentity', 'identity', 'forwardHeaders', 'maxTopicLength', 'lengthCheckIntervalMs',
-  'retryAfterSeconds', 'notFound', 'metrics', 'openapi', 'ws', 'sse', 'authorize', 'maxJsonDepth', 'routes', 'subscribe', 'announce',
+  'engine', 'client', 'clientOptions', 'timeout', 'maxInFlight', 'maxInFlightPerIdentity', 'identity', 'bodyTimeout', 'forwardHeaders', 'maxTopicLength',
+  'lengthCheckIntervalMs', 'retryAfterSeconds', 'notFound', 'metrics', 'openapi', 'ws', 'sse', 'authorize', 'maxJsonDepth', 'routes', 'subscribe', 'announce',
 ]);
 
 /** A path starting with `/`, or `fallback` when undefined. */
@@ -235,6 +244,7 @@ export function parseGatewayOptions(input: unknown): GatewayConfig {
     maxInFlight: intOption(o['maxInFlight'], 'maxInFlight', DEFAULT_GATEWAY_MAX_IN_FLIGHT, 1),
     maxInFlightPerIdentity: intOption(o['maxInFlightPerIdentity'], 'maxInFlightPerIdentity', DEFAULT_MAX_IN_FLIGHT_PER_IDENTITY, 1),
     identity: (o['identity'] as IdentityOf | undefined) ?? ipIdentity,
+    bodyTimeout: intOption(o['bodyTimeout'], 'bodyTimeout', DEFAULT_BODY_TIMEOUT_MS, 1),
     forwardHeaders: Object.freeze((forward as string[]).map((h) => h.toLowerCase())),
     maxTopicLength: o['maxTopicLength'] === undefined ? undefined : intOption(o['maxTopicLength'], 'maxTopicLength', 0, 0),
     lengthCheckIntervalMs: intOption(o['lengthCheckIntervalMs'], 'lengthCheckIntervalMs', DEFAULT_LENGTH_CHECK_INTERVAL_MS, 1),

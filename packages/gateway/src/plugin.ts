@@ -12,6 +12,7 @@ import fp from 'fastify-plugin';
 import { failure } from './errors.js';
 import { Gateway } from './gateway.js';
 import { sendFailure, type RouteContext } from './http/route.js';
+import { addBodyTimeout } from './http/body-timeout.js';
 import { TopicCaps } from './http/topic-caps.js';
 import { TopicHub } from './hub/topic-hub.js';
 import { GatewayMetrics } from './metrics.js';
@@ -61,6 +62,7 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
     fastify.get(config.openapi.path, { schema: { hide: true } }, () => fastify.swagger());
   }
   fastify.decorateRequest('auth', null);
+  addBodyTimeout(fastify, config.bodyTimeout);
   if (!fastify.hasContentTypeParser('*')) {
     // Bodies that are neither JSON nor text reach workers as bytes (`bodyBase64`).
     fastify.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));

@@ -1,12 +1,15 @@
 /**
  * One Server-Sent Events response subscribed to a topic. Event ids are stream
  * entry ids; heartbeats are comments. Past `maxBufferedBytes` unsent, the
- * stream gets an `error` event with ERR_STREAMERSON_SLOW_CONSUMER and ends.
+ * stream gets an `error` event with ERR_STREAMERSON_SLOW_CONSUMER and ends;
+ * a client that does not take that end within {@link SLOW_CLOSE_GRACE_MS} is
+ * cut, which frees what the response held.
  */
 import type { ServerResponse } from 'node:http';
 import type { HubEvent } from '../hub/event.js';
 import { whenRoom } from '../hub/room.js';
 import type { EventSink, Subscription } from '../hub/topic-hub.js';
+import { SLOW_CLOSE_GRACE_MS } from '../hub/slow.js';
 
 const HEARTBEAT = ': heartbeat\n\n';
 const SLOW = `event: error\ndata: ${JSON.stringify({ error: { code: 'ERR_STREAMERSON_SLOW_CONSUMER', message: 'the stream fell behind and was closed' } })}\n\n`;
@@ -42,6 +45,8 @@ export class SseStream implements EventSink {
     this.onSlow();
     this.res.end(SLOW);
     this.end();
+    const cut = setTimeout(() => this.res.destroy(), SLOW_CLOSE_GRACE_MS).unref();
+    this.res.once('close', () => clearTimeout(cut));
   }
 
   /** Ends the stream with an `error` event carrying a code. */

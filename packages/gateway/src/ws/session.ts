@@ -16,6 +16,7 @@ import { authorized, type AuthorizeHook, type GatewayOperation } from '../author
 import { failure, toFailure, type ErrorBody, type GatewayFailure } from '../errors.js';
 import type { HubEvent } from '../hub/event.js';
 import { whenRoom } from '../hub/room.js';
+import { SLOW_CLOSE_GRACE_MS } from '../hub/slow.js';
 import type { EventSink, Subscription, TopicHub } from '../hub/topic-hub.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Client } from '@streamerson/service';
@@ -25,8 +26,6 @@ import { tooManyInFlight, type IdentityLimits, type IdentityOf } from '../limits
 
 /** Close code of a socket dropped for falling behind; the reason is `ERR_STREAMERSON_SLOW_CONSUMER`. */
 export const SLOW_CONSUMER_CLOSE_CODE = 4008;
-/** How long a slow socket gets to take its close frame before it is cut. */
-export const SLOW_CLOSE_GRACE_MS = 5_000;
 
 const OPEN = 1;
 
