@@ -2,6 +2,7 @@ import type { Engine, EngineModule } from '@streamerson/core';
 import { RedisClusterEngine } from './cluster.js';
 import { parseRedisEngineOptions, type RedisEngineOptions } from './options.js';
 import { RedisEngine } from './standalone.js';
+import { checkSentinelMaster } from './sentinel-master.js';
 import { parseRedisUrl, type AnyRedisUrl } from './url.js';
 
 declare module '@streamerson/core' {
@@ -24,7 +25,23 @@ export function createRedisEngine(url: string | AnyRedisUrl, options?: RedisEngi
   return parsedUrl.scheme === 'redis+cluster' ? new RedisClusterEngine(parsedUrl, parsed) : new RedisEngine(parsedUrl, parsed);
 }
 
-/** How `connect()` of `@streamerson/core` opens Redis URLs. */
+/**
+ * How `connect()` of `@streamerson/core` opens Redis URLs. A Sentinel URL is
+ * checked first: when every Sentinel that answers knows no master of its
+ * name, `connect()` rejects with a `ConnectionError` (`unknown-master`).
+ */
 export const engineModule: EngineModule<RedisEngineOptions> = Object.freeze({
-  open: (url: string, options: RedisEngineOptions | undefined) => createRedisEngine(url, options),
+  open: async (url: string, options: RedisEngineOptions | undefined) => {
+    const parsedUrl = parseRedisUrl(url);
+    const engine = createRedisEngine(parsedUrl, options);
+    if (parsedUrl.scheme === 'redis+sentinel') {
+      try {
+        await checkSentinelMaster(parsedUrl, engine.url, parseRedisEngineOptions(options ?? {}));
+      } catch (error) {
+        engine.destroy();
+        throw error;
+      }
+    }
+    return engine;
+  },
 });

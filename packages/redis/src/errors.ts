@@ -17,7 +17,7 @@ const CONNECTION_MESSAGES = [
 ];
 
 /** Why a connection failed (see {@link ConnectionError}). */
-export type ConnectionFailure = 'refused' | 'unknown-host' | 'tls' | 'auth' | 'timeout' | 'reset' | 'unreachable' | 'lost';
+export type ConnectionFailure = 'refused' | 'unknown-host' | 'tls' | 'auth' | 'timeout' | 'reset' | 'unreachable' | 'lost' | 'unknown-master';
 
 /**
  * The engine cannot talk to Redis (`ERR_STREAMERSON_CONNECTION`): the message
