@@ -4,8 +4,8 @@
  * (request options, latency observer, cap state) is made once here, so the
  * request path allocates only the envelope and the callbacks of its reply.
  */
-import { TRACEPARENT_HEADER, TRACESTATE_HEADER, StreamersonError } from '@streamerson/core';
-import type { Client, RequestOptions } from '@streamerson/service';
+import { IDEMPOTENCY_KEY_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER, StreamersonError, type Headers } from '@streamerson/core';
+import type { Client, PublishOptions, RequestOptions } from '@streamerson/service';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { authorized, type AuthorizeHook } from '../authorize.js';
 import { httpReply, type HttpReply } from '../envelope.js';
@@ -16,6 +16,7 @@ import type { RouteRequests } from '../ws/route-request.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { RouteConfig } from './route-options.js';
 import { sendReply } from './send-reply.js';
+import { messageHeaders, scopedIdempotencyKey, traceContext } from './message-headers.js';
 import { toHttpRequest } from './to-request.js';
 import type { TopicCaps } from './topic-caps.js';
 
@@ -48,12 +49,11 @@ function accepted(messageId: string): HttpReply {
   return httpReply(202, { id: messageId });
 }
 
-/** Request options carrying the trace context of the HTTP request, when it has one. */
-function traced(request: FastifyRequest, base: RequestOptions): RequestOptions {
-  const parent = request.headers[TRACEPARENT_HEADER];
-  if (typeof parent !== 'string') return base;
-  const state = request.headers[TRACESTATE_HEADER];
-  return { ...base, headers: typeof state === 'string' ? { [TRACEPARENT_HEADER]: parent, [TRACESTATE_HEADER]: state } : { [TRACEPARENT_HEADER]: parent } };
+/** Returns the trace context on the answer, as the worker's reply carries it back. */
+function echoTrace(reply: FastifyReply, trace: Headers): void {
+  reply.header(TRACEPARENT_HEADER, trace[TRACEPARENT_HEADER]);
+  const state = trace[TRACESTATE_HEADER];
+  if (state !== undefined) reply.header(TRACESTATE_HEADER, state);
 }
 
 export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions {
@@ -88,19 +88,37 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
     observe((performance.now() - started) / 1000);
   }
 
-  /** Writes the request message and answers once its reply (or, one-way, its append) settles. */
-  function forward(request: FastifyRequest, reply: FastifyReply, started: number, who: string | undefined): void {
+  /**
+   * Writes the request message and answers once its reply (or, one-way, its
+   * append) settles. `slot` is the identity whose in-flight slot to give back;
+   * `who` scopes the caller's Idempotency-Key.
+   */
+  function forward(request: FastifyRequest, reply: FastifyReply, started: number, slot: string | undefined, who: string): void {
+    const release = (): void => {
+      if (slot !== undefined) limits.release(slot);
+    };
+    const trace = traceContext(request.headers[TRACEPARENT_HEADER], request.headers[TRACESTATE_HEADER]);
+    const key = request.headers[IDEMPOTENCY_KEY_HEADER];
+    let headers: Headers | undefined;
+    try {
+      headers = messageHeaders(trace, key === undefined ? undefined : scopedIdempotencyKey(key, id, who));
+    } catch (error) {
+      release();
+      fail(reply, started, error);
+      return;
+    }
+    if (trace !== undefined) echoTrace(reply, trace);
     const payload = toHttpRequest(request, url, forwardHeaders);
     const settled = oneWay
-      ? client.publish(topic, type, payload, publishOptions).then(accepted)
-      : client.request(topic, type, payload, traced(request, requestOptions));
+      ? client.publish(topic, type, payload, headers === undefined ? publishOptions : ({ ...publishOptions, headers } satisfies PublishOptions)).then(accepted)
+      : client.request(topic, type, payload, headers === undefined ? requestOptions : { ...requestOptions, headers });
     settled.then(
       (result) => {
-        if (who !== undefined) limits.release(who);
+        release();
         answer(reply, started, result);
       },
       (error: unknown) => {
-        if (who !== undefined) limits.release(who);
+        release();
         fail(reply, started, error);
       },
     );
@@ -115,7 +133,7 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
     // A route request over a WebSocket holds a slot of its socket's identity already.
     if (routeRequests?.isRouteRequest(request)) {
       void authorized(authorize, { op: 'request', topic, type, request }).then((allowed) =>
-        allowed ? forward(request, reply, started, undefined) : fail(reply, started, forbidden),
+        allowed ? forward(request, reply, started, undefined, routeRequests.identityOf(request)) : fail(reply, started, forbidden),
       );
       return;
     }
@@ -125,7 +143,7 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
       sendFailure(reply, tooMany, ctx);
       return;
     }
-    forward(request, reply, started, who);
+    forward(request, reply, started, who, who);
   }
 
   return {

@@ -2,18 +2,19 @@
  * WebSocket frames (docs/GATEWAY.md): JSON text, one object per frame. Parsing
  * never throws; a malformed frame becomes a failure answered with an error frame.
  */
-import { isStreamId, MAX_TOPIC_LENGTH, validateTopic } from '@streamerson/core';
+import { IDEMPOTENCY_KEY_HEADER, isStreamId, MAX_TOPIC_LENGTH, validateTopic, type Headers } from '@streamerson/core';
 import { failure, type GatewayFailure } from '../errors.js';
 import { ROUTE_METHODS } from '../http/route-options.js';
 import { deeperThan, tooDeepMessage } from '../json-depth.js';
+import { traceContext } from '../http/message-headers.js';
 
 /** A client-chosen id echoed in the answer. */
 export type FrameId = string | number;
 
 export type ClientFrame =
-  | { readonly op: 'request'; readonly id: FrameId; readonly topic: string; readonly type: string; readonly payload: unknown; readonly timeout: number | undefined }
-  | { readonly op: 'route'; readonly id: FrameId; readonly method: string; readonly url: string; readonly body: unknown }
-  | { readonly op: 'publish'; readonly id: FrameId | undefined; readonly topic: string; readonly type: string; readonly payload: unknown }
+  | { readonly op: 'request'; readonly id: FrameId; readonly topic: string; readonly type: string; readonly payload: unknown; readonly timeout: number | undefined; readonly trace: Headers | undefined }
+  | { readonly op: 'route'; readonly id: FrameId; readonly method: string; readonly url: string; readonly body: unknown; readonly headers: Headers | undefined }
+  | { readonly op: 'publish'; readonly id: FrameId | undefined; readonly topic: string; readonly type: string; readonly payload: unknown; readonly trace: Headers | undefined }
   | { readonly op: 'subscribe'; readonly id: FrameId | undefined; readonly topic: string; readonly from: string | undefined }
   | { readonly op: 'unsubscribe'; readonly id: FrameId | undefined; readonly topic: string };
 
@@ -72,11 +73,13 @@ export function parseFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: bool
   const type = f['type'] === undefined ? '' : f['type'];
   if (typeof type !== 'string' || type.length > MAX_TYPE_LENGTH) return bad(`"type" must be a string of at most ${MAX_TYPE_LENGTH} characters`, id);
   const payload = f['payload'] ?? null;
-  if (op === 'publish') return { op, id, topic, type, payload };
+  // An invalid trace context is ignored, as W3C Trace Context says.
+  const trace = traceContext(f['traceparent'], f['tracestate']);
+  if (op === 'publish') return { op, id, topic, type, payload, trace };
   if (id === undefined) return bad('a request needs an "id"');
   const timeout = f['timeout'];
   if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1)) return bad('"timeout" must be a positive integer (ms)', id);
-  return { op, id, topic, type, payload, timeout };
+  return { op, id, topic, type, payload, timeout, trace };
 }
 
 /** `{op:'request', id, route:'METHOD /url', body?}`: an HTTP route of the gateway, over the socket. */
@@ -89,7 +92,11 @@ function routeFrame(f: Record<string, unknown>, id: FrameId | undefined): Client
   const url = route.slice(space + 1);
   if (!(ROUTE_METHODS as readonly string[]).includes(method)) return bad(`the method of "route" must be one of ${ROUTE_METHODS.join(', ')}`, id);
   if (!TARGET.test(url)) return bad('the path of "route" must start with "/" and be visible ASCII without "\\" (percent-encode the rest)', id);
-  return { op: 'route', id, method, url, body: f['body'] };
+  const key = f['idempotencyKey'];
+  if (key !== undefined && typeof key !== 'string') return bad('"idempotencyKey" must be a string', id);
+  const trace = traceContext(f['traceparent'], f['tracestate']);
+  const headers = key === undefined ? trace : { ...trace, [IDEMPOTENCY_KEY_HEADER]: key };
+  return { op: 'route', id, method, url, body: f['body'], headers };
 }
 
 export function isBadFrame(frame: ClientFrame | BadFrame): frame is BadFrame {

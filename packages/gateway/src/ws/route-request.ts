@@ -15,6 +15,9 @@ import { fastifyFailure, failure, type GatewayFailure } from '../errors.js';
 /** Header marking a route request made over a WebSocket; its value is the gateway's secret. */
 export const WS_ROUTE_HEADER = 'x-streamerson-ws-route';
 
+/** Header carrying the identity of the socket a route request came over (see the `identity` option). */
+export const WS_IDENTITY_HEADER = 'x-streamerson-ws-identity';
+
 /** Upgrade headers that describe the socket, not the requests made over it. */
 const SOCKET_HEADERS = new Set(['connection', 'upgrade', 'content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol']);
 
@@ -35,17 +38,29 @@ export class RouteRequests {
 
   constructor(private readonly fastify: FastifyInstance) {}
 
+  /** The identity of the socket a route request came over; call only when {@link isRouteRequest}. */
+  identityOf(request: FastifyRequest): string {
+    return String(request.headers[WS_IDENTITY_HEADER]);
+  }
+
   /** Whether a request came over a WebSocket of this gateway. */
   isRouteRequest(request: FastifyRequest): boolean {
     return request.headers[WS_ROUTE_HEADER] === this.secret;
   }
 
-  async request(upgrade: FastifyRequest, method: string, url: string, body: unknown): Promise<RouteAnswer> {
+  /**
+   * Runs a route request of the socket opened by `upgrade`, whose identity is
+   * `identity`; `extra` headers (trace context, idempotency key of the frame)
+   * replace the upgrade's.
+   */
+  async request(upgrade: FastifyRequest, identity: string, method: string, url: string, body: unknown, extra?: Readonly<Record<string, string>>): Promise<RouteAnswer> {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(upgrade.headers)) {
       if (typeof value === 'string' && !SOCKET_HEADERS.has(name)) headers[name] = value;
     }
+    if (extra !== undefined) Object.assign(headers, extra);
     headers[WS_ROUTE_HEADER] = this.secret;
+    headers[WS_IDENTITY_HEADER] = identity;
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await inject(this.fastify, { method: method as 'GET', url, headers, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
     const out: Record<string, string> = {};

@@ -153,7 +153,7 @@ export class WsSession implements EventSink {
   private async start(frame: ClientFrame): Promise<Started> {
     if (this.closed) return undefined;
     // A route request is authorized by the route, which knows its topic.
-    if (frame.op === 'route') return { rest: this.route(frame.id, this.ctx.routes.request(this.request, frame.method, frame.url, frame.body)) };
+    if (frame.op === 'route') return { rest: this.route(frame.id, this.ctx.routes.request(this.request, this.identity, frame.method, frame.url, frame.body, frame.headers)) };
     const type = frame.op === 'request' || frame.op === 'publish' ? frame.type : undefined;
     if (frame.op !== 'unsubscribe' && !(await this.allowed(frame.op, frame.topic, type))) {
       this.sendError(frame.id, failure(403, 'ERR_STREAMERSON_FORBIDDEN', `${frame.op} on "${frame.topic}" is not allowed`));
@@ -162,11 +162,11 @@ export class WsSession implements EventSink {
     switch (frame.op) {
       case 'request': {
         const timeout = Math.min(frame.timeout ?? this.ctx.timeout, this.ctx.timeout);
-        const reply = this.ctx.client.request(frame.topic, frame.type, frame.payload, { timeout });
+        const reply = this.ctx.client.request(frame.topic, frame.type, frame.payload, frame.trace === undefined ? { timeout } : { timeout, headers: frame.trace });
         return { rest: reply.then((payload) => this.sendJson({ op: 'reply', id: frame.id, payload })) };
       }
       case 'publish': {
-        const published = this.ctx.client.publish(frame.topic, frame.type, frame.payload);
+        const published = this.ctx.client.publish(frame.topic, frame.type, frame.payload, frame.trace === undefined ? undefined : { headers: frame.trace });
         const { id } = frame;
         return { rest: published.then((entryId) => this.sendJson(id === undefined ? { op: 'published', entryId } : { op: 'published', id, entryId })) };
       }
