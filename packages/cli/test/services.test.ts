@@ -70,6 +70,48 @@ describe('services from the command line', () => {
     assert.deepEqual(seen, ['hello']);
   });
 
+  test('request to a topic nobody reads says so at once and writes nothing; a payload the service rejects is answered, not timed out', async () => {
+    const missing = uniqueName('nosuch');
+    const none = await cli(['request', missing, 'x', '1'], { url });
+    assert.equal(none.code, 6);
+    assert.equal(none.stderr, `streamerson: ERR_STREAMERSON_NOT_FOUND: nobody reads topic "${missing}": it does not exist\n`);
+    assert.equal(await engine.info(missing), null, 'asking created no stream');
+
+    const unread = uniqueName('unread');
+    await engine.append(unread, encodeMessage({ payload: 1 }));
+    const noGroup = await cli(['request', unread, 'x', '1'], { url });
+    assert.equal(noGroup.code, 6);
+    assert.equal(noGroup.stderr, `streamerson: ERR_STREAMERSON_NOT_FOUND: nobody reads topic "${unread}": it has no consumer group (no service ever started on it)\n`);
+    assert.equal(await engine.length(unread), 1, 'nothing was written');
+
+    const topic = uniqueName('strict');
+    const svc = await service(topic);
+    svc
+      .handle('add', (p: { a: number }) => p.a + 1, { schema: { type: 'object', required: ['a'], properties: { a: { type: 'number' } } } })
+      .handle('crash', () => {
+        throw new Error('internal detail');
+      });
+    await svc.start();
+    const invalid = await cli(['request', topic, 'add', '{"a":"one"}'], { url });
+    assert.equal(invalid.code, 4, invalid.stderr);
+    assert.equal(invalid.stdout, '');
+    const [reply, line] = lines(invalid.stderr);
+    assert.deepEqual(JSON.parse(reply!), {
+      status: 400,
+      code: 'ERR_STREAMERSON_INVALID_PAYLOAD',
+      message: 'the payload of "add" does not match its schema',
+      details: { problems: [{ path: '/a', message: 'must be number' }] },
+    });
+    assert.equal(line, 'streamerson: ERR_STREAMERSON_REMOTE: the payload of "add" does not match its schema');
+
+    // Retried (maxDeliveries 5), then dead-lettered: the requester gets the failure, well within its 10 s.
+    const crashed = await cli(['request', topic, 'crash'], { url });
+    assert.equal(crashed.code, 4, crashed.stderr);
+    assert.match(crashed.stderr, /"code":"ERR_STREAMERSON_DEAD_LETTER"/);
+    assert.match(crashed.stderr, /\nstreamerson: ERR_STREAMERSON_REMOTE: the message failed 5 deliveries\n$/);
+    assert.doesNotMatch(crashed.stderr, /internal detail|TIMEOUT/);
+  });
+
   test('dlq ls, show, replay and purge work on the dead letters a service wrote', async () => {
     const topic = uniqueName('dlq');
     let healthy = false;
