@@ -84,6 +84,21 @@ describe('inspecting and moving streams', () => {
     assert.match(usage.stderr, /ERR_STREAMERSON_USAGE: give exactly one of/);
   });
 
+  test('trim --approximate leaves at most one node (100 entries) more than asked, where one XTRIM ~ leaves far more', async () => {
+    const topic = uniqueName('approx');
+    const single = uniqueName('single');
+    for (let i = 0; i < 30_000; i += 5_000) await Promise.all([fill(engine, topic, 5_000, i), fill(engine, single, 5_000, i)]);
+    // What Redis does in one call: whole nodes only, and at most 100 nodes (10,000 entries) of them.
+    assert.equal(await redis.command('XTRIM', single, 'MAXLEN', '~', '1000'), 10_000);
+    assert.equal(await engine.length(single), 20_000);
+
+    const trimmed = await cli(['trim', topic, '--maxlen', '1000', '--approximate'], { url });
+    assert.equal(trimmed.code, 0, trimmed.stderr);
+    const left = await engine.length(topic);
+    assert.ok(left >= 1_000 && left <= 1_100, `${left} entries left`);
+    assert.equal(trimmed.stdout, `${30_000 - left}\n`);
+  });
+
   test('relay copies every shard to another server with ids kept, and resumes where the target ends', async () => {
     const topic = uniqueName('relay');
     const copy = uniqueName('copy');
