@@ -28,6 +28,8 @@ describe('command line usage', () => {
     results.forEach((r, i) => {
       assert.equal(r.code, 0, `${COMMANDS[i]!.join(' ')}: ${r.stderr}`);
       assert.match(r.stdout, new RegExp(`^Usage: streamerson ${COMMANDS[i]!.join(' ')}`));
+      assert.match(r.stdout, /\nGlobal Options:\n[^]*\n  --url <url> /, `${COMMANDS[i]!.join(' ')} --help shows the global --url`);
+      assert.match(r.stdout, /\nExamples:\n  streamerson /, `${COMMANDS[i]!.join(' ')} --help has examples`);
     });
     const version = await cli(['--version'], { url });
     assert.equal(version.stdout, `${(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version}\n`);
@@ -56,6 +58,10 @@ describe('command line usage', () => {
       assert.match(r.stderr, /^streamerson: ERR_STREAMERSON_USAGE: /, args.join(' '));
       assert.equal(r.stdout, '');
     }
+    const bare = await cli([], { url });
+    assert.equal(bare.code, 2, 'streamerson without a command is a usage mistake');
+    assert.equal(bare.stdout, '');
+    assert.match(bare.stderr, /^Usage: streamerson \[options\] \[command\]\n[^]*\n  produce [^]*\nstreamerson: ERR_STREAMERSON_USAGE: a command is needed \(the commands are listed above\)\n$/);
     const badUrl = await cli(['ls', '--url', 'ftp://x'], { url });
     assert.equal(badUrl.code, 2);
     assert.match(badUrl.stderr, /ERR_STREAMERSON_INVALID_URL/);

@@ -98,7 +98,11 @@ function action(ctx: CliContext, run: Run) {
 const lines = (values: readonly unknown[]): string => values.map((v) => toJson(v) + '\n').join('');
 
 export function registerDlq(program: Command, ctx: CliContext): void {
-  const dlq = program.command('dlq').description('dead letters of a topic (the stream <topic>:dlq)');
+  const dlq = examples(program.command('dlq').description('dead letters of a topic (the stream <topic>:dlq)'), [
+    'streamerson dlq ls orders',
+    'streamerson dlq replay orders --count 10',
+    'streamerson dlq purge orders',
+  ]);
 
   examples(selectOptions(dlq.command('ls').description('one JSON line per dead letter: ids, error, deliveries, who gave up'))
     .action(action(ctx, async (_letters, selected) => lines((await selected()).map(summary)))), [
