@@ -46,6 +46,8 @@ describe('naming topics and shards', () => {
     const letter = await cli(['dlq', 'replay', topic, '--id', '1-1'], { url });
     assert.equal(letter.code, 6);
     assert.equal(letter.stderr, `streamerson: ERR_STREAMERSON_NOT_FOUND: no dead letter 1-1 in ${topic}:dlq\n`);
+    const optionFirst = await cli(['dlq', 'replay', '--id', '1-1', topic], { url });
+    assert.deepEqual(optionFirst, letter, 'the option may come before the topic');
     assert.equal(await engine.length(typo), 0, 'nothing was created by asking');
     assert.deepEqual(await engine.listStreams(typo), [topic].filter((t) => t.startsWith(typo)));
   });

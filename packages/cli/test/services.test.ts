@@ -139,7 +139,7 @@ describe('services from the command line', () => {
     assert.equal((JSON.parse(info.stdout) as { deadLetters: number }).deadLetters, 3);
 
     healthy = true;
-    const replayed = await cli(['dlq', 'replay', topic, '--id', String(listed[0]!['id'])], { url });
+    const replayed = await cli(['dlq', 'replay', '--id', String(listed[0]!['id']), topic], { url });
     assert.equal(replayed.code, 0, replayed.stderr);
     await waitFor(() => handled.length === 1, { what: 'the replayed message handled', timeoutMs: PROCESS_WAIT_MS });
     assert.deepEqual(handled, [1]);
