@@ -19,6 +19,7 @@ import { retryStrategy, type ParsedRedisEngineOptions } from './options.js';
 import { scanStreams } from './scan.js';
 import { groupBySlot, keySlot } from './slots.js';
 import { formatHost, nodeOptions, redactedUserinfo } from './standalone.js';
+import { FENCED_WRITE } from './scripts/index.js';
 
 /** Merges per-slot read results into the order of the positions asked for. */
 function mergeInOrder(positions: readonly { readonly stream: string }[], parts: StreamEntries[][]): StreamEntries[] {
@@ -65,8 +66,11 @@ export class RedisClusterEngine extends BaseRedisEngine {
           scaleReads: 'master',
           enableAutoPipelining: true,
           // XGROUP and XINFO name their key after a subcommand, which ioredis cannot
-          // see; auto-pipelining would route them by the subcommand's slot.
-          autoPipeliningIgnoredCommands: ['xgroup', 'xinfo'],
+          // see; auto-pipelining would route them by the subcommand's slot. The
+          // fenced-write script counts its keys per call: auto-pipelining would
+          // route it by that count, and put writes of different slots in one
+          // pipeline, which ioredis then refuses as a whole.
+          autoPipeliningIgnoredCommands: ['xgroup', 'xinfo', FENCED_WRITE],
           clusterRetryStrategy: retryStrategy(options),
           redisOptions: nodeOptions(url, options),
         },
