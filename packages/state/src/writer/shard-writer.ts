@@ -6,11 +6,11 @@
  * commands, acks and replies in one fenced write, and only then change memory
  * — with snapshots of the changed keys every `snapshotEvery` changes or
  * `snapshotIntervalMs`. A fenced write refused ends it: another writer took
- * the shard.
+ * the shard. It runs on the processor runtime's {@link ShardLoop}: the
+ * lease, the group reads, claims and retries are the runtime's.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { FencedError, StreamersonError, type BlockingReader, type Engine, type Fencing, type RawEntry } from '@streamerson/core';
-import { Backoff } from '@streamerson/core/internal';
+import { StreamersonError, type Engine, type Fencing, type RawEntry } from '@streamerson/core';
+import { ShardLoop } from '@streamerson/processor/runtime';
 import { decodeChange, decodeSnapshot, type Versioned } from '../codec.js';
 import type { CommandMap, Machine } from '../machine.js';
 import { META_OFFSET, WRITER_GROUP, type ShardKeys } from '../names.js';
@@ -45,48 +45,33 @@ export interface ShardCounts {
   evicted: number;
 }
 
-type Phase = 'recovering' | 'running' | 'stopping' | 'stopped';
-
-export class ShardWriter<S, E> {
+export class ShardWriter<S, E> extends ShardLoop {
   readonly counts: ShardCounts = { applied: 0, rejected: 0, duplicates: 0, expired: 0, failed: 0, bad: 0, batches: 0, snapshots: 0, claimed: 0, evicted: 0 };
   private readonly states: KeyStates<S>;
   private readonly applied: AppliedCommands<S>;
   private readonly relay: Relay;
-  private readonly reader: BlockingReader;
-  private readonly retry = new Backoff({ minMs: 50, maxMs: 2_000 });
-  private phase: Phase = 'recovering';
   /** The changelog id of the last stored change: what a snapshot written now covers. */
   private lastCommitted = '0-0';
   /** The offset of the snapshot before the latest: the changelog is kept from there. */
   private previousOffset = '0-0';
   private changesSinceSnapshot = 0;
   private lastSnapshotAt = Date.now();
-  private nextClaimAt = 0;
-  /** After a write whose outcome is unknown: catch up from the changelog, re-read own pending commands. */
-  private unsure = false;
-  private readOwnPending = true;
-  private loop: Promise<void> | undefined;
-  private stopping: Promise<void> | undefined;
-  private recovered!: () => void;
-  /** Settles once the shard is recovered and its batches run (or the writer stopped before). */
-  readonly ready = new Promise<void>((resolve) => (this.recovered = resolve));
 
   constructor(
-    private readonly engine: Engine & Fencing,
+    engine: Engine & Fencing,
     private readonly machine: Machine<S, CommandMap, E>,
     readonly keys: ShardKeys,
-    readonly epoch: number,
+    epoch: number,
     private readonly config: StateWriterConfig,
-    private readonly hooks: ShardHooks,
+    private readonly shardHooks: ShardHooks,
   ) {
+    super(engine, keys.shard, epoch, keys.lease, keys.commands, WRITER_GROUP, config, {
+      lost: (error) => shardHooks.lost(keys.shard, error),
+      error: (error) => shardHooks.error(keys.shard, error),
+    });
     this.states = new KeyStates(config.maxKeys);
     this.applied = new AppliedCommands(config.maxDedupe, config.dedupeWindowMs);
-    this.relay = new Relay(engine, keys.outbox, config.id, { error: (error) => hooks.error(keys.shard, error) });
-    this.reader = engine.openReader();
-  }
-
-  get shard(): number {
-    return this.keys.shard;
+    this.relay = new Relay(engine, keys.outbox, config.id, { error: (error) => shardHooks.error(keys.shard, error) });
   }
 
   /** Keys in memory, changes not yet in a snapshot, commands not yet forwarded. */
@@ -94,112 +79,24 @@ export class ShardWriter<S, E> {
     return { keys: this.states.size, dirty: this.states.dirty, relayPending: this.relay.pending, dedupe: this.applied.size };
   }
 
-  /** Recovers the shard and runs batches until stopped; never rejects (failures go to the hooks). */
-  start(): Promise<void> {
-    this.loop ??= this.run();
-    return this.loop;
+  /** A graceful stop: the relay emptied and a last snapshot written before the lease is released. */
+  protected override async finish(): Promise<void> {
+    await this.relay.whenIdle();
+    await this.snapshot();
   }
 
-  /**
-   * Stops. Graceful (a hand-off or drain): the batch under way is stored, a
-   * last snapshot written and the relay emptied, then the lease released.
-   * Not graceful (lost, destroyed): stops reading at once.
-   */
-  stop(graceful: boolean): Promise<void> {
-    this.stopping ??= (async () => {
-      const wasRunning = this.phase === 'running';
-      if (this.phase !== 'stopped') this.phase = 'stopping';
-      await this.reader.close();
-      await this.loop;
-      if (graceful && wasRunning && !this.unsure) {
-        try {
-          await this.relay.whenIdle();
-          await this.snapshot();
-          await this.engine.releaseLease(this.keys.lease, this.config.id, this.epoch);
-        } catch (error) {
-          this.hooks.error(this.shard, error as Error);
-        }
-      }
-      this.relay.stop();
-      this.phase = 'stopped';
-    })();
-    return this.stopping;
+  protected override onStopped(): void {
+    this.counts.claimed = this.claimed;
+    this.relay.stop();
   }
 
-  private fenced(): { lease: string; owner: string; epoch: number } {
-    return { lease: this.keys.lease, owner: this.config.id, epoch: this.epoch };
-  }
-
-  private async run(): Promise<void> {
-    let lost: Error | undefined;
-    try {
-      await this.recover();
-    } catch (error) {
-      lost = error as Error;
-    }
-    if (lost === undefined && this.phase === 'recovering') {
-      this.phase = 'running';
-      this.recovered();
-      while (this.phase === 'running') {
-        try {
-          if (this.unsure) await this.catchUp();
-          await this.step();
-          this.retry.reset();
-        } catch (error) {
-          if (error instanceof FencedError) {
-            lost = error;
-            break;
-          }
-          if (this.phase !== 'running') break;
-          this.hooks.error(this.shard, error as Error);
-          await sleep(this.retry.next());
-        }
-      }
-    }
-    this.recovered();
-    await this.reader.close();
-    // A failure after a stop was asked for changes nothing: the stop ends the writer anyway.
-    if (lost !== undefined && this.phase !== 'stopping') {
-      this.phase = 'stopped';
-      this.relay.stop();
-      this.hooks.lost(this.shard, lost);
-    }
-  }
-
-  /** One turn: claim what others left, read a batch, store it, snapshot when due. */
-  private async step(): Promise<void> {
-    if (Date.now() >= this.nextClaimAt) {
-      this.nextClaimAt = Date.now() + this.config.claimIntervalMs;
-      await this.claimAbandoned();
-    }
-    const own = this.readOwnPending;
-    const [read] = await this.reader.readGroup(
-      WRITER_GROUP,
-      this.config.id,
-      [{ stream: this.keys.commands, after: own ? '0' : '>' }],
-      own ? { count: this.config.batchSize } : { count: this.config.batchSize, blockMs: this.config.blockMs },
-    );
-    const entries = read?.entries ?? [];
-    if (own && entries.length === 0) this.readOwnPending = false;
-    if (entries.length > 0) await this.process(entries);
-    await this.snapshotWhenDue();
-  }
-
-  /** Claims every pending command of the group: while this writer holds the lease, nobody else may run them. */
-  private async claimAbandoned(): Promise<void> {
-    let cursor = '0-0';
-    do {
-      const { next, entries } = await this.engine.autoClaim(this.keys.commands, WRITER_GROUP, this.config.id, 0, cursor, this.config.batchSize);
-      cursor = next;
-      if (entries.length > 0) {
-        this.counts.claimed += entries.length;
-        await this.process(entries);
-      }
-    } while (cursor !== '0-0' && this.phase !== 'stopped');
+  protected override afterStep(): Promise<void> {
+    this.counts.claimed = this.claimed;
+    return this.snapshotWhenDue();
   }
 
   /** Decides and stores a batch; memory changes only once the fenced write succeeded. */
-  private async process(entries: readonly RawEntry[]): Promise<void> {
+  protected async process(entries: readonly RawEntry[]): Promise<void> {
     const gone = entries.filter((e) => e.fields.length === 0).map((e) => e.id);
     const incoming = decodeIncoming(this.keys.commands, entries.filter((e) => e.fields.length > 0));
     await this.loadKeys(incoming);
@@ -214,7 +111,7 @@ export class ShardWriter<S, E> {
     });
     plan.acks.push(...gone);
     await this.commit(plan);
-    for (const p of plan.problems) this.hooks.problem(this.shard, p.entryId, p.error);
+    for (const p of plan.problems) this.shardHooks.problem(this.shard, p.entryId, p.error);
   }
 
   /** Loads keys of the batch that are not in memory from the snapshot (a key in neither is new). */
@@ -225,27 +122,19 @@ export class ShardWriter<S, E> {
     missing.forEach((key, i) => {
       const bytes = values[i];
       const value = bytes == null ? undefined : decodeSnapshot(bytes);
-      if (bytes != null && value === undefined) this.hooks.problem(this.shard, key, new StreamersonError('ERR_STREAMERSON_BAD_ENTRY', `the snapshot of key "${key}" in "${this.keys.state}" cannot be read; the key starts again from its initial state`));
+      if (bytes != null && value === undefined) this.shardHooks.problem(this.shard, key, new StreamersonError('ERR_STREAMERSON_BAD_ENTRY', `the snapshot of key "${key}" in "${this.keys.state}" cannot be read; the key starts again from its initial state`));
       this.states.load(key, (value as Versioned<S> | undefined) ?? { version: 0, state: this.machine.initial(key) });
     });
   }
 
   private async commit(plan: BatchPlan<S>): Promise<void> {
     if (plan.acks.length === 0) return;
-    let result;
-    try {
-      result = await this.engine.fencedWrite({
-        ...this.fenced(),
-        appends: plan.appends,
-        acks: [{ stream: this.keys.commands, group: WRITER_GROUP, ids: plan.acks }],
-        followUps: plan.replies,
-      });
-    } catch (error) {
-      // Refused: nothing was written. Otherwise the write may or may not have happened.
-      if (!(error instanceof FencedError) && !(error instanceof StreamersonError && error.code === 'ERR_STREAMERSON_INVALID_OPTION')) this.unsure = true;
-      throw error;
-    }
-    if (result.followUpError !== undefined) this.hooks.error(this.shard, result.followUpError);
+    const result = await this.write({
+      appends: plan.appends,
+      acks: [{ stream: this.keys.commands, group: WRITER_GROUP, ids: plan.acks }],
+      followUps: plan.replies,
+    });
+    if (result.followUpError !== undefined) this.shardHooks.error(this.shard, result.followUpError);
     const now = Date.now();
     plan.changes.forEach((change, i) => {
       this.states.set(change.key, change.value);
@@ -256,17 +145,15 @@ export class ShardWriter<S, E> {
     this.changesSinceSnapshot += plan.changes.length;
     this.counts.batches++;
     for (const [name, n] of Object.entries(plan.counts)) this.counts[name as keyof BatchPlan<S>['counts']] += n;
-    while (this.relay.pending > this.config.relayMaxPending && this.phase === 'running') await this.relay.whenIdle();
+    while (this.relay.pending > this.config.relayMaxPending && this.running) await this.relay.whenIdle();
   }
 
   /** Takes what the changelog holds after the last change known: the outcome of an unsure write. */
-  private async catchUp(): Promise<void> {
+  protected override async catchUp(): Promise<void> {
     await this.readChangelog(this.lastCommitted, (change) => {
       this.states.set(change.key, { version: change.version, state: change.state as S });
       this.applied.addChange(change);
     });
-    this.unsure = false;
-    this.readOwnPending = true;
     this.relay.rescan();
   }
 
@@ -278,7 +165,7 @@ export class ShardWriter<S, E> {
       const page = await this.engine.range(this.keys.changelog, start, '+', 1_000);
       for (const entry of page) {
         const change = decodeChange(entry);
-        if (change === undefined) this.hooks.problem(this.shard, entry.id, new StreamersonError('ERR_STREAMERSON_BAD_ENTRY', `changelog entry ${entry.id} of "${this.keys.changelog}" is not a change; skipped`));
+        if (change === undefined) this.shardHooks.problem(this.shard, entry.id, new StreamersonError('ERR_STREAMERSON_BAD_ENTRY', `changelog entry ${entry.id} of "${this.keys.changelog}" is not a change; skipped`));
         else each(change);
         this.lastCommitted = entry.id;
         n++;
@@ -293,8 +180,7 @@ export class ShardWriter<S, E> {
    * newer than the snapshot), the command ids of the dedupe window, the outbox.
    * Other keys load from the snapshot when a command needs them.
    */
-  private async recover(): Promise<void> {
-    await this.engine.createGroup(this.keys.commands, WRITER_GROUP, '0');
+  protected async recover(): Promise<void> {
     const [offset] = await this.engine.hashGet(this.keys.meta, [META_OFFSET]);
     const snapshotOffset = offset?.toString() ?? '0-0';
     this.lastCommitted = snapshotOffset;

@@ -3,19 +3,19 @@
  * `maxShards`), runs a {@link ShardWriter} for each, renews them every
  * `renewIntervalMs`, and stands by for the others: a shard whose writer died
  * is taken once its lease expired, a shard handed off (a writer draining) at
- * once, through the machine's hand-off stream.
+ * once, through the machine's hand-off stream. The leases are the processor
+ * runtime's {@link ShardLeases}; what runs on each shard is a {@link ShardWriter}.
  */
 import { EventEmitter } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ClosedError, requireFencing, type BlockingReader, type Engine, type Fencing, type Lifecycle } from '@streamerson/core';
-import { Backoff, ClosedSignal } from '@streamerson/core/internal';
+import { ClosedError, requireFencing, type Engine, type Lifecycle } from '@streamerson/core';
+import { ClosedSignal } from '@streamerson/core/internal';
+import { ShardLeases } from '@streamerson/processor/runtime';
 import type { CommandMap, Machine } from '../machine.js';
 import { handoffStream, shardKeys } from '../names.js';
 import { parseWriterOptions, type StateWriterConfig, type StateWriterOptions } from '../options.js';
 import { ShardWriter, type ShardCounts } from './shard-writer.js';
 
-/** Hand-off notices kept in a machine's hand-off stream. */
-export const HANDOFF_RETENTION = 100;
+export { HANDOFF_RETENTION } from '@streamerson/processor/runtime';
 
 /** Events of a {@link StateWriter}. */
 export interface StateWriterEvents {
@@ -51,24 +51,41 @@ type State = 'new' | 'running' | 'stopping' | 'closed';
 
 export class StateWriter<S = unknown, E = unknown> extends EventEmitter<StateWriterEvents> implements Lifecycle<StateWriterStats> {
   readonly config: StateWriterConfig;
-  private readonly engine: Engine & Fencing;
-  private readonly held = new Map<number, ShardWriter<S, E>>();
+  private readonly leases: ShardLeases<ShardWriter<S, E>>;
   private readonly done: ShardCounts = { applied: 0, rejected: 0, duplicates: 0, expired: 0, failed: 0, bad: 0, batches: 0, snapshots: 0, claimed: 0, evicted: 0 };
   private readonly counts = { acquired: 0, lost: 0, released: 0, errors: 0 };
   private readonly signal = new ClosedSignal();
   private state: State = 'new';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<void> | undefined;
-  private tickAgain = false;
-  private handoffReader: BlockingReader | undefined;
-  private handoffLoop: Promise<void> | undefined;
 
   constructor(engine: Engine, readonly machine: Machine<S, CommandMap, E>, options: StateWriterOptions = {}) {
     super();
-    this.engine = requireFencing(engine, `the writer of "${machine.name}"`);
+    const fencing = requireFencing(engine, `the writer of "${machine.name}"`);
     this.config = parseWriterOptions(options, machine);
+    this.leases = new ShardLeases<ShardWriter<S, E>>(fencing, this.config, {
+      leaseKey: (shard) => shardKeys(machine, shard).lease,
+      handoffStream: handoffStream(machine),
+      open: (shard, epoch, lost) => new ShardWriter(fencing, machine, shardKeys(machine, shard), epoch, this.config, {
+        lost: (_shard, error) => lost(error),
+        error: (_shard, error) => this.fail(error),
+        problem: (s, entryId, error) => this.emit('problem', s, entryId, error),
+      }),
+      acquired: (w) => {
+        this.counts.acquired++;
+        this.emit('acquired', w.shard, w.epoch);
+      },
+      released: (w) => {
+        this.counts.released++;
+        this.emit('released', w.shard);
+      },
+      lost: (w, error) => {
+        this.counts.lost++;
+        this.emit('lost', w.shard, error);
+      },
+      stopped: (w) => this.forget(w),
+      error: (error) => this.fail(error),
+    });
   }
 
   get closed(): Promise<Error | undefined> {
@@ -77,7 +94,7 @@ export class StateWriter<S = unknown, E = unknown> extends EventEmitter<StateWri
 
   /** Shards held now, in order. */
   get shards(): number[] {
-    return [...this.held.keys()].sort((a, b) => a - b);
+    return this.leases.shards;
   }
 
   /**
@@ -88,15 +105,7 @@ export class StateWriter<S = unknown, E = unknown> extends EventEmitter<StateWri
     if (this.state === 'stopping' || this.state === 'closed') return Promise.reject(new ClosedError(`state writer ${this.config.id}`));
     this.starting ??= (async () => {
       this.state = 'running';
-      const handoff = handoffStream(this.machine);
-      const after = await this.engine.lastId(handoff);
-      this.handoffReader = this.engine.openReader();
-      this.handoffLoop = this.followHandoffs(this.handoffReader, handoff, after);
-      await this.tick();
-      // Renewals go on while the shards recover: a recovery may take longer than a lease.
-      this.timer = setInterval(() => void this.tick(), this.config.renewIntervalMs);
-      this.timer.unref();
-      await Promise.all([...this.held.values()].map((w) => w.ready));
+      await this.leases.start();
     })();
     return this.starting;
   }
@@ -116,10 +125,7 @@ export class StateWriter<S = unknown, E = unknown> extends EventEmitter<StateWri
   destroy(error?: Error): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    clearInterval(this.timer);
-    void this.handoffReader?.close();
-    for (const w of this.held.values()) void w.stop(false);
-    this.held.clear();
+    this.leases.destroy();
     this.signal.settle(error);
   }
 
@@ -133,7 +139,7 @@ export class StateWriter<S = unknown, E = unknown> extends EventEmitter<StateWri
     let keys = 0;
     let dirty = 0;
     let relayPending = 0;
-    for (const w of this.held.values()) {
+    for (const w of this.leases.tasks()) {
       for (const [name, n] of Object.entries(w.counts)) counts[name as keyof ShardCounts] += n;
       const g = w.gauges();
       keys += g.keys;
@@ -146,87 +152,13 @@ export class StateWriter<S = unknown, E = unknown> extends EventEmitter<StateWri
   private async shutdown(graceful: boolean): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'stopping';
-    clearInterval(this.timer);
-    await this.starting?.catch(() => undefined);
-    await this.ticking;
-    await this.handoffReader?.close();
-    await this.handoffLoop;
-    const handoff = handoffStream(this.machine);
-    await Promise.all([...this.held.values()].map(async (w) => {
-      await w.stop(graceful);
-      this.forget(w);
-      if (!graceful) return;
-      this.counts.released++;
-      this.emit('released', w.shard);
-      await this.engine.append(handoff, ['shard', String(w.shard)], { retention: { maxLen: HANDOFF_RETENTION } }).catch((error: unknown) => this.fail(error));
-    }));
+    await this.leases.stop(graceful, this.starting);
     this.state = 'closed';
     this.signal.settle();
   }
 
-  /** Renews held leases (a refused renewal loses the shard) and takes free shards. One at a time; asked during one, it runs again after. */
-  private tick(): Promise<void> {
-    if (this.ticking !== undefined) {
-      this.tickAgain = true;
-      return this.ticking;
-    }
-    this.ticking = (async () => {
-      try {
-        await Promise.all([...this.held.values()].map((w) => this.renew(w)));
-        for (const shard of this.config.shards) {
-          if (this.state !== 'running' || this.held.size >= this.config.maxShards) break;
-          if (!this.held.has(shard)) await this.acquire(shard).catch((error: unknown) => this.fail(error));
-        }
-      } catch (error) {
-        this.fail(error);
-      } finally {
-        this.ticking = undefined;
-      }
-      if (this.tickAgain && this.state === 'running') {
-        this.tickAgain = false;
-        await this.tick();
-      }
-    })();
-    return this.ticking;
-  }
-
-  private async renew(w: ShardWriter<S, E>): Promise<void> {
-    const { lease } = w.keys;
-    if (await this.engine.renewLease(lease, this.config.id, w.epoch, this.config.leaseTtlMs)) return;
-    const now = await this.engine.leaseState(lease);
-    this.lose(w, new Error(`the lease of shard ${w.shard} is held by ${now.owner ?? 'nobody'} at epoch ${now.epoch}, not by "${this.config.id}" at ${w.epoch}`));
-  }
-
-  private async acquire(shard: number): Promise<void> {
-    const keys = shardKeys(this.machine, shard);
-    const grant = await this.engine.acquireLease(keys.lease, this.config.id, this.config.leaseTtlMs);
-    if (!grant.acquired || this.state !== 'running' || this.held.has(shard)) return;
-    const writer: ShardWriter<S, E> = new ShardWriter(this.engine, this.machine, keys, grant.epoch, this.config, {
-      lost: (_shard, error) => this.lose(writer, error),
-      error: (_shard, error) => this.fail(error),
-      problem: (s, entryId, error) => this.emit('problem', s, entryId, error),
-    });
-    this.held.set(shard, writer);
-    void writer.start();
-    // Not awaited: the renewals of other shards must not wait for this one's recovery.
-    void writer.ready.then(() => {
-      if (this.held.get(shard) !== writer) return;
-      this.counts.acquired++;
-      this.emit('acquired', shard, grant.epoch);
-    });
-  }
-
-  private lose(w: ShardWriter<S, E>, error: Error): void {
-    if (this.held.get(w.shard) !== w) return;
-    this.held.delete(w.shard);
-    void w.stop(false).then(() => this.forget(w));
-    this.counts.lost++;
-    this.emit('lost', w.shard, error);
-  }
-
   /** Keeps the counts of a shard writer that stopped. */
   private forget(w: ShardWriter<S, E>): void {
-    if (this.held.get(w.shard) === w) this.held.delete(w.shard);
     for (const [name, n] of Object.entries(w.counts)) this.done[name as keyof ShardCounts] += n;
     for (const name of Object.keys(w.counts)) w.counts[name as keyof ShardCounts] = 0;
   }
@@ -234,24 +166,5 @@ export class StateWriter<S = unknown, E = unknown> extends EventEmitter<StateWri
   private fail(error: unknown): void {
     this.counts.errors++;
     if (this.listenerCount('error') > 0) this.emit('error', error as Error);
-  }
-
-  /** Takes a shard as soon as another writer announces it handed it off. */
-  private async followHandoffs(reader: BlockingReader, stream: string, after: string): Promise<void> {
-    const retry = new Backoff({ minMs: 100, maxMs: 2_000 });
-    while (this.state === 'running') {
-      try {
-        const [read] = await reader.read([{ stream, after }], { count: 100, blockMs: this.config.blockMs });
-        if (read !== undefined && read.entries.length > 0) {
-          after = read.entries[read.entries.length - 1]!.id;
-          await this.tick();
-        }
-        retry.reset();
-      } catch (error) {
-        if (this.state !== 'running') return;
-        this.fail(error);
-        await sleep(retry.next());
-      }
-    }
   }
 }
