@@ -486,6 +486,11 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
     return fencing.leaseState(this.client, lease).catch(this.fail);
   }
 
+  /** In the script on a standalone server; appended after it on a Cluster. */
+  get followUpsAtomic(): boolean {
+    return this.anySlotInScript;
+  }
+
   /** One script; on a Cluster the follow-ups are appended once it succeeded. */
   async fencedWrite(write: FencedWrite): Promise<FencedWriteResult> {
     if (this.isClosed) return this.rejectClosed();

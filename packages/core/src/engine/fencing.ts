@@ -88,6 +88,12 @@ export interface HashScanPage {
 /** The fencing capability of an engine. See the module comment. */
 export interface Fencing {
   /**
+   * Whether a fenced write's `followUps` are part of its atomic step (true on
+   * `memory://`, `file://` and a standalone Redis server); false where they are
+   * appended right after it (a Redis Cluster: a crash in between loses them).
+   */
+  readonly followUpsAtomic: boolean;
+  /**
    * Takes the lease for `ttlMs` unless another owner holds it. A holder asking
    * again renews it at the same epoch; any other acquisition raises the epoch.
    */

@@ -367,6 +367,9 @@ export class MemoryEngine implements Engine, Fencing {
     return fencing.leaseState(this.open(), nameOption(lease, 'lease'));
   }
 
+  /** Follow-ups are appended in the same synchronous step as the rest of a fenced write. */
+  readonly followUpsAtomic = true;
+
   async fencedWrite(write: FencedWrite): Promise<FencedWriteResult> {
     return fencing.fencedWrite(this.open(), write);
   }

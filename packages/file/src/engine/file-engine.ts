@@ -459,6 +459,9 @@ export class FileEngine implements Engine, Fencing {
   }
 
   /** The lease check and every part of the write in one transaction. */
+  /** Follow-ups are appended in the same transaction as the rest of a fenced write. */
+  readonly followUpsAtomic = true;
+
   async fencedWrite(write: FencedWrite): Promise<FencedWriteResult> {
     this.open();
     validateFencedWrite(write);
