@@ -19,6 +19,8 @@ export const EXIT = Object.freeze({
   TIMEOUT: 5,
   /** The topic, group or entry named does not exist. */
   NOT_FOUND: 6,
+  /** A replayed processor made other outputs than its record. */
+  DIVERGED: 7,
   /** Stopped by SIGINT (128 + 2), after flushing. */
   SIGINT: 130,
   /** Stopped by SIGTERM (128 + 15), after flushing. */
@@ -43,6 +45,8 @@ export function exitCodeOf(error: unknown): number {
     case 'ERR_STREAMERSON_NOT_FOUND':
     case 'ERR_STREAMERSON_NO_GROUP':
       return EXIT.NOT_FOUND;
+    case 'ERR_STREAMERSON_REPLAY_DIVERGED':
+      return EXIT.DIVERGED;
     default:
       return EXIT.FAILURE;
   }

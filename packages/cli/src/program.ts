@@ -15,6 +15,7 @@ import { registerDlq } from './commands/dlq.js';
 import { registerRelay } from './commands/relay.js';
 import { registerGraph } from './commands/graph.js';
 import { registerTop } from './commands/top.js';
+import { registerReplay } from './commands/replay.js';
 
 /** Version printed by `--version`: the package's own, so the two never drift apart. */
 export const CLI_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -63,5 +64,6 @@ export function createProgram(ctx: CliContext): Command {
   registerRelay(program, ctx);
   registerGraph(program, ctx);
   registerTop(program, ctx);
+  registerReplay(program, ctx);
   return program;
 }

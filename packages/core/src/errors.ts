@@ -49,6 +49,7 @@ export const ERROR_CODES = {
   ERR_STREAMERSON_VERSION_CONFLICT: 'A command\'s `expectedVersion` is not the key\'s current version (HTTP 409); nothing was applied.',
   ERR_STREAMERSON_NO_WRITER: 'No writer holds the shard of the command\'s key (HTTP 503); the command was not applied.',
   ERR_STREAMERSON_INTERNAL: 'An unexpected failure inside Streamerson itself (a gateway answers 500 with it); the details stay in its logs.',
+  ERR_STREAMERSON_REPLAY_DIVERGED: 'A processor replayed from its controller log made other outputs (or dead letters) than the record; the report names the first differing input.',
 } as const;
 
 /** One of the stable error codes. */
