@@ -85,6 +85,8 @@ export {
   TRACEPARENT_HEADER,
   TRACESTATE_HEADER,
   IDEMPOTENCY_KEY_HEADER,
+  GATEWAY_HEADER,
+  AUTH_HEADER,
   RESERVED_HEADERS,
 } from './protocol/headers.js';
 export {

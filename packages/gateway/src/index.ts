@@ -39,6 +39,8 @@ export { ROUTE_METHODS } from './http/route-options.js';
 export type { GatewayRouteOptions, RouteConfig } from './http/route-options.js';
 export { isReservedTopic } from './authorize.js';
 export type { AuthorizeHook, AuthorizeContext, GatewayOperation } from './authorize.js';
+export { gatewayAuth, trustedHttpRequest } from './trust.js';
+export type { GatewayVia } from './trust.js';
 export { httpReply, isHttpReply, requestBodyBytes, HTTP_REPLY_MARKER, HTTP_ENVELOPE_VERSION } from './envelope.js';
 export type { HttpRequest, HttpReply } from './envelope.js';
 export type { ErrorBody } from './errors.js';

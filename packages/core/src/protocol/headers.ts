@@ -22,6 +22,16 @@ export const TRACESTATE_HEADER = 'tracestate';
  */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 
+/**
+ * Set only by a gateway, on every message it writes for a client: how the
+ * client reached it — `http` (an HTTP route; the payload is the gateway-built
+ * HTTP envelope) or `ws` (a WebSocket topic request or publish; the payload is
+ * the client's own). Clients cannot set message headers through a gateway.
+ */
+export const GATEWAY_HEADER = 'gateway';
+/** Set only by a gateway: the client's identity as the gateway's authentication set it, JSON text; absent when it has none. */
+export const AUTH_HEADER = 'auth';
+
 /** Header names with a meaning defined by the protocol; applications must not use them otherwise. */
 export const RESERVED_HEADERS: readonly string[] = Object.freeze([
   STATUS_HEADER,
@@ -30,6 +40,8 @@ export const RESERVED_HEADERS: readonly string[] = Object.freeze([
   TRACEPARENT_HEADER,
   TRACESTATE_HEADER,
   IDEMPOTENCY_KEY_HEADER,
+  GATEWAY_HEADER,
+  AUTH_HEADER,
 ]);
 
 /** The headers of every message without headers; shared and frozen. */

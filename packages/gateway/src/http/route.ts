@@ -15,6 +15,7 @@ import { deeperThan, tooDeepMessage } from '../json-depth.js';
 import type { RouteRequests } from '../ws/route-request.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { RouteConfig } from './route-options.js';
+import { gatewayHeaders } from '../trust.js';
 import { sendReply } from './send-reply.js';
 import { messageHeaders, scopedIdempotencyKey, traceContext } from './message-headers.js';
 import { toHttpRequest } from './to-request.js';
@@ -99,9 +100,10 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
     };
     const trace = traceContext(request.headers[TRACEPARENT_HEADER], request.headers[TRACESTATE_HEADER]);
     const key = request.headers[IDEMPOTENCY_KEY_HEADER];
-    let headers: Headers | undefined;
+    let headers: Headers;
     try {
-      headers = messageHeaders(trace, key === undefined ? undefined : scopedIdempotencyKey(key, id, who));
+      // An `auth` that is not JSON (a bigint, a cycle) fails here too, answered as the gateway's own error.
+      headers = { ...gatewayHeaders('http', request.auth), ...messageHeaders(trace, key === undefined ? undefined : scopedIdempotencyKey(key, id, who)) };
     } catch (error) {
       release();
       fail(reply, started, error);
@@ -110,8 +112,8 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
     if (trace !== undefined) echoTrace(reply, trace);
     const payload = toHttpRequest(request, url, forwardHeaders);
     const settled = oneWay
-      ? client.publish(topic, type, payload, headers === undefined ? publishOptions : ({ ...publishOptions, headers } satisfies PublishOptions)).then(accepted)
-      : client.request(topic, type, payload, headers === undefined ? requestOptions : { ...requestOptions, headers });
+      ? client.publish(topic, type, payload, { ...publishOptions, headers } satisfies PublishOptions).then(accepted)
+      : client.request(topic, type, payload, { ...requestOptions, headers });
     settled.then(
       (result) => {
         release();

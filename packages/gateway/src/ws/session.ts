@@ -10,6 +10,7 @@
  * closed with {@link SLOW_CONSUMER_CLOSE_CODE} and its subscriptions end; other
  * sockets are not affected.
  */
+import type { Headers } from '@streamerson/core';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { authorized, type AuthorizeHook, type GatewayOperation } from '../authorize.js';
@@ -21,6 +22,7 @@ import type { EventSink, Subscription, TopicHub } from '../hub/topic-hub.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Client } from '@streamerson/service';
 import { isBadFrame, parseFrame, type ClientFrame, type FrameId } from './frames.js';
+import { gatewayHeaders } from '../trust.js';
 import { fastifyAnswerFailure, type RouteRequests } from './route-request.js';
 import { tooManyInFlight, type IdentityLimits, type IdentityOf } from '../limits/in-flight.js';
 
@@ -61,6 +63,8 @@ export class WsSession implements EventSink {
   /** Operations received and not yet answered. */
   private inFlight = 0;
   private readonly identity: string;
+  /** The headers of this socket's messages (`gateway: ws`, its `auth`); made at the first request or publish. */
+  private headers: Headers | undefined;
 
   constructor(private readonly socket: WebSocket, private readonly request: FastifyRequest, private readonly ctx: SessionContext) {
     this.identity = ctx.identity(request);
@@ -141,6 +145,12 @@ export class WsSession implements EventSink {
       });
   }
 
+  /** The gateway's own headers (the connection's identity is the upgrade request's `auth`), and a frame's trace context. */
+  private headersWith(trace: Headers | undefined): Headers {
+    this.headers ??= gatewayHeaders('ws', this.request.auth);
+    return trace === undefined ? this.headers : { ...this.headers, ...trace };
+  }
+
   private async allowed(op: GatewayOperation, topic: string, type: string | undefined): Promise<boolean> {
     return authorized(this.ctx.authorize, { op, topic, type, request: this.request });
   }
@@ -162,11 +172,11 @@ export class WsSession implements EventSink {
     switch (frame.op) {
       case 'request': {
         const timeout = Math.min(frame.timeout ?? this.ctx.timeout, this.ctx.timeout);
-        const reply = this.ctx.client.request(frame.topic, frame.type, frame.payload, frame.trace === undefined ? { timeout } : { timeout, headers: frame.trace });
+        const reply = this.ctx.client.request(frame.topic, frame.type, frame.payload, { timeout, headers: this.headersWith(frame.trace) });
         return { rest: reply.then((payload) => this.sendJson({ op: 'reply', id: frame.id, payload })) };
       }
       case 'publish': {
-        const published = this.ctx.client.publish(frame.topic, frame.type, frame.payload, frame.trace === undefined ? undefined : { headers: frame.trace });
+        const published = this.ctx.client.publish(frame.topic, frame.type, frame.payload, { headers: this.headersWith(frame.trace) });
         const { id } = frame;
         return { rest: published.then((entryId) => this.sendJson(id === undefined ? { op: 'published', entryId } : { op: 'published', id, entryId })) };
       }
