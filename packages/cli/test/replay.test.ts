@@ -55,6 +55,20 @@ describe('streamerson replay', () => {
     assert.equal((JSON.parse(json.stdout) as { divergence: { inputId: string } }).divergence.inputId, firstBig);
   });
 
+  test('graph draws a running processor between the topics it reads and writes', async () => {
+    const live = new Processor(engine, recorded, { blockMs: 50 });
+    await live.start();
+    try {
+      const r = await cli(['graph', '--format', 'dot'], { url });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /"processor:replay-counts" \[shape=box, label="replay-counts\\nprocessor"\];/);
+      assert.match(r.stdout, new RegExp(`"topic:${TOPIC}" -> "processor:replay-counts" \\[label="placed"\\];`));
+      assert.match(r.stdout, new RegExp(`"processor:replay-counts" -> "topic:${TOPIC}-counts"`));
+    } finally {
+      await live.close();
+    }
+  });
+
   test('a processor the module does not export, or a module that does not exist: exit 6', async () => {
     const r = await cli(['replay', V1, '--processor', 'nope'], { url });
     assert.equal(r.code, 6);
