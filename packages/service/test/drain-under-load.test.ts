@@ -105,19 +105,24 @@ describe('drain and close under load on memory://', () => {
     const topic = uniqueName('close-load');
     const group = `svc-${topic}`;
     const work = { ledger: `${topic}:ledger`, invocations: `${topic}:invocations`, delayMs: 10 };
-    const options = { claimIdleMs: 300, claimIntervalMs: 100 };
+    // Long enough for the survivor to reset the idle time of its own entries through the event-loop stalls of a
+    // busy machine (hundreds of ms were seen): otherwise the closed member, while it lived, takes them for abandoned.
+    const options = { claimIdleMs: 2_000, claimIntervalMs: 100 };
     const victim = member(topic, 'victim', work, options);
     const survivor = member(topic, 'survivor', work, options);
+    // Handlers running on the victim (not entries whose writes are under way: those are acknowledged by the close).
+    let running = 0;
+    victim.use({ before: () => { running++; }, after: () => { running--; }, error: () => { running--; } });
     await Promise.all([victim.start(), survivor.start()]);
     const run = send(topic, 2_000, 100, 20);
 
-    await waitFor(() => run.replied() >= 400 && victim.stats().inFlight > 0, { what: 'the run under way' });
+    await waitFor(() => run.replied() >= 400 && running > 0, { timeoutMs: 30_000, what: 'the run under way, handlers running on the victim' });
     await victim.close();
     const closedAt = Date.now();
     const held = (await engine.pendingSummary(topic, group)).consumers.find((c) => c.name === 'victim')?.pending ?? 0;
     assert.ok(held > 0, 'the closed member left entries pending');
     await waitFor(async () => ((await engine.pendingSummary(topic, group)).consumers.find((c) => c.name === 'victim')?.pending ?? 0) === 0,
-      { timeoutMs: 10_000, what: 'the survivor to claim them' });
+      { timeoutMs: 20_000, what: 'the survivor to claim them' });
     const reclaimedMs = Date.now() - closedAt;
 
     const replies = await run.replies;

@@ -178,10 +178,11 @@ export function outcomeFlows(label: string, setup: () => Promise<Fixture>): void
       assert.equal(await letters.count(), 0);
     });
 
-    test('a live member\'s handler that runs longer than claimIdleMs is not taken for abandoned', async () => {
+    test('a live member whose every slot runs a handler longer than claimIdleMs keeps its entries', async () => {
       const topic = uniqueName('long');
       let runs = 0;
-      const options = { claimIdleMs: 200, claimIntervalMs: 40 };
+      // Two slots, both held by slow handlers: the member's loop waits for a slot and must still reset their idle time.
+      const options = { claimIdleMs: 200, claimIntervalMs: 40, concurrency: 2 };
       const slow = async (n: number): Promise<number> => {
         runs++;
         await new Promise((resolve) => setTimeout(resolve, 800));
@@ -189,12 +190,12 @@ export function outcomeFlows(label: string, setup: () => Promise<Fixture>): void
       };
       const a = service(topic, { ...options, consumer: 'a' }).handle('slow', slow);
       await a.start();
-      const reply = client().request(topic, 'slow', 7);
-      await waitFor(() => runs === 1, { what: 'the handler running on a' });
+      const replies = Promise.all([7, 8].map((n) => client().request(topic, 'slow', n)));
+      await waitFor(() => runs === 2, { what: 'both handlers running on a' });
       const b = service(topic, { ...options, consumer: 'b' }).handle('slow', slow);
       await b.start();
-      assert.equal(await reply, 7);
-      assert.equal(runs, 1, 'the handler ran once');
+      assert.deepEqual(await replies, [7, 8]);
+      assert.equal(runs, 2, 'each handler ran once');
       assert.equal(b.stats().claimed, 0, 'the other member claimed nothing');
     });
   });

@@ -8,10 +8,12 @@
  * - Abandoned entries: every `claimIntervalMs`, entries idle longer than
  *   `claimIdleMs` on any member (crash recovery), with their real delivery count.
  *
- * So that a live member's long handler is not taken for abandoned, at each
- * scan the member first claims again (without counting a delivery) the
- * entries it has held for more than half of `claimIdleMs`: their idle time
- * starts over.
+ * So that a live member's long handler is not taken for abandoned, the member
+ * claims again (without counting a delivery) the entries it runs once they
+ * have been idle for half of `claimIdleMs`, and their idle time starts over
+ * ({@link Claims.refresh}). That step takes no slot: the read loop runs it
+ * when it is due even while every slot is held, as it is when every handler
+ * runs long.
  *
  * All three take free slots, claim, run what was claimed and give back the
  * slots the claim did not fill — in {@link Claims.inFreeSlots}.
@@ -50,9 +52,27 @@ export class Claims {
     return this.ownBacklog || now >= this.nextScanAt || this.d.retries.nextDueAt() <= now;
   }
 
-  /** When the next claim step comes due (a read must not block past it). */
+  /** When the next claim step comes due (a read or a wait for a slot must not last past it). */
   nextDueAt(): number {
-    return this.ownBacklog ? 0 : Math.min(this.nextScanAt, this.d.retries.nextDueAt());
+    return this.ownBacklog ? 0 : Math.min(this.nextScanAt, this.d.retries.nextDueAt(), this.refreshDueAt());
+  }
+
+  /** When the entries in progress are due for a {@link refresh}: half of `claimIdleMs` after the idle time of the oldest started. */
+  refreshDueAt(): number {
+    return this.d.inProgress.oldestIdleStart() + this.d.config.claimIdleMs / 2;
+  }
+
+  /**
+   * Resets the idle time of the entries in progress idle for a quarter of
+   * `claimIdleMs` or more (so that the next refresh is not due at once).
+   */
+  async refresh(): Promise<void> {
+    const { engine, config, inProgress } = this.d;
+    const now = Date.now();
+    for (const [stream, ids] of inProgress.idleSince(now - config.claimIdleMs / 4)) {
+      await engine.claim(stream, config.group, config.consumer, ids, { minIdleMs: 0, justId: true });
+      inProgress.idleReset(stream, ids, now);
+    }
   }
 
   /** Runs the claim steps that are due, each for at most the free slots. */
@@ -61,7 +81,6 @@ export class Claims {
     if (this.ownBacklog) await this.claimOwnBacklog();
     if (Date.now() >= this.nextScanAt) {
       this.nextScanAt = Date.now() + this.d.config.claimIntervalMs;
-      await this.refreshHeld();
       await this.abandoned();
     }
   }
@@ -129,14 +148,6 @@ export class Claims {
       if (taken === 0) return;
     }
     this.ownBacklog = more;
-  }
-
-  /** Resets the idle time of the entries this member has run for more than half of `claimIdleMs`. */
-  private async refreshHeld(): Promise<void> {
-    const { engine, config, inProgress } = this.d;
-    for (const [stream, ids] of inProgress.heldSince(Date.now() - config.claimIdleMs / 2)) {
-      await engine.claim(stream, config.group, config.consumer, ids, { minIdleMs: 0, justId: true });
-    }
   }
 
   private async abandoned(): Promise<void> {

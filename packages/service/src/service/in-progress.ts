@@ -1,7 +1,9 @@
 /**
  * The entries a member works on: each holds a slot from its dispatch until its
  * writes are done (or it is left for a retry), and is never claimed again
- * meanwhile. `dispatch` runs an entry in a slot the caller already took.
+ * meanwhile. `dispatch` runs an entry in a slot the caller already took. For
+ * each it knows when the engine last counted it idle from (its delivery, or
+ * the member's last claim of it that reset its idle time), oldest first.
  */
 import type { RawEntry } from '@streamerson/core';
 import type { Slots } from './slots.js';
@@ -20,7 +22,7 @@ export function entryKey(stream: string, id: string): string {
 export type Process = (key: string, stream: string, entry: RawEntry, deliveries: number, firstFailedAt: number | undefined) => Promise<boolean | void>;
 
 export class InProgress {
-  /** Entry key → when it was dispatched (Unix ms). */
+  /** Entry key → when its idle time last started (Unix ms); in that order (a reset moves the entry to the end). */
   private readonly held = new Map<string, number>();
 
   constructor(
@@ -58,8 +60,14 @@ export class InProgress {
     );
   }
 
-  /** Entries dispatched before `time` and still in progress, by stream. */
-  heldSince(time: number): Map<string, string[]> {
+  /** When the idle time of the entry idle longest started; Infinity when none is in progress. */
+  oldestIdleStart(): number {
+    for (const since of this.held.values()) return since;
+    return Infinity;
+  }
+
+  /** Entries in progress whose idle time started before `time`, by stream. */
+  idleSince(time: number): Map<string, string[]> {
     const out = new Map<string, string[]>();
     for (const [key, since] of this.held) {
       if (since >= time) continue;
@@ -70,6 +78,15 @@ export class InProgress {
       else ids.push(key.slice(cut + 1));
     }
     return out;
+  }
+
+  /** The engine's idle time of these entries (still in progress) started over at `time`. */
+  idleReset(stream: string, ids: readonly string[], time: number): void {
+    for (const id of ids) {
+      const key = entryKey(stream, id);
+      if (!this.held.delete(key)) continue;
+      this.held.set(key, time);
+    }
   }
 
   private done(key: string, slotTaken: boolean): void {

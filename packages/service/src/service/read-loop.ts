@@ -1,13 +1,15 @@
 /**
- * The member's only loop: due claims first (retries, its own backlog, the
- * scan for abandoned entries), then new entries — each time for at most the
- * free slots. A read blocks no longer than the next claim step is due. Where
+ * The member's only loop: the refresh of the idle time of long-running
+ * entries when due (it takes no slot), due claims (retries, its own backlog,
+ * the scan for abandoned entries), then new entries — each time for at most
+ * the free slots. A read blocks no longer than the next claim step or
+ * refresh is due, a wait for a free slot no longer than the next refresh. Where
  * the reader can, the writes of finished handlers go ahead of the read
  * (`reads-behind-writes.ts`).
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { BlockingReader, RawEntry, StreamersonError } from '@streamerson/core';
-import { Backoff } from '@streamerson/core/internal';
+import { Backoff, settlesWithin } from '@streamerson/core/internal';
 import type { Claims } from './claims.js';
 import type { InProgress } from './in-progress.js';
 import type { Outbox } from './outbox.js';
@@ -49,21 +51,25 @@ export class ReadLoop {
     const ride = new ReadsBehindWrites(reader, this.d.outbox);
     try {
       while (isRunning()) {
-        if (this.overflow.length > 0) {
-          ride.release();
-          this.runOverflow();
-          if (this.overflow.length > 0) await slots.whenFree();
-          continue;
-        }
-        const now = Date.now();
-        const claimDue = claims.due(now);
-        if (slots.free === 0 && (claimDue || ride.credit() === 0)) {
-          ride.release();
-          await slots.whenFree();
-          continue;
-        }
         let op: 'read' | 'claim' = 'claim';
         try {
+          if (claims.refreshDueAt() <= Date.now()) {
+            ride.release();
+            await claims.refresh();
+            if (!isRunning()) break;
+          }
+          if (this.overflow.length > 0) {
+            ride.release();
+            this.runOverflow();
+            if (this.overflow.length > 0) await this.whenFree();
+            continue;
+          }
+          const claimDue = claims.due(Date.now());
+          if (slots.free === 0 && (claimDue || ride.credit() === 0)) {
+            ride.release();
+            await this.whenFree();
+            continue;
+          }
           if (claimDue) {
             ride.release();
             await claims.run();
@@ -82,6 +88,14 @@ export class ReadLoop {
     } finally {
       ride.release();
     }
+  }
+
+  /** Waits for a free slot, or until the entries in progress are due for a refresh of their idle time. */
+  private async whenFree(): Promise<void> {
+    const { slots, claims } = this.d;
+    const until = claims.refreshDueAt() - Date.now();
+    if (until === Infinity) await slots.whenFree();
+    else await settlesWithin(slots.whenFree(), Math.max(0, until));
   }
 
   /** One group read for the free slots (and those of the writes ahead of it), spread over the shards. */

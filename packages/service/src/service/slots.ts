@@ -6,10 +6,22 @@
  * before a read (read `COUNT` = slots taken) and gives back what the read did
  * not fill. Only the read loop takes slots; entries give theirs back.
  */
+interface Waiter {
+  readonly promise: Promise<void>;
+  readonly wake: () => void;
+}
+
+function waiter(): Waiter {
+  let wake!: () => void;
+  const promise = new Promise<void>((resolve) => { wake = resolve; });
+  return { promise, wake };
+}
+
 export class Slots {
   private used = 0;
-  private freeWaiters: (() => void)[] = [];
-  private idleWaiters: (() => void)[] = [];
+  /** What waits for a free slot (the read loop) and for no slot taken: one shared promise each, so that waits cut short do not pile up. */
+  private freeWaiter: Waiter | undefined;
+  private idleWaiter: Waiter | undefined;
 
   constructor(readonly capacity: number) {}
 
@@ -29,30 +41,30 @@ export class Slots {
   release(n = 1): void {
     if (n <= 0) return;
     this.used -= n;
-    if (this.freeWaiters.length > 0) this.wakeAll();
-    if (this.used === 0 && this.idleWaiters.length > 0) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const wake of waiters) wake();
+    this.wakeAll();
+    if (this.used === 0) {
+      const waiter = this.idleWaiter;
+      this.idleWaiter = undefined;
+      waiter?.wake();
     }
   }
 
-  /** Resolves when a slot is free. Only the read loop waits here, so the list stays short. */
+  /** Resolves when a slot is free (or {@link wakeAll} is called). Only the read loop waits here. */
   whenFree(): Promise<void> {
     if (this.free > 0) return Promise.resolve();
-    return new Promise((resolve) => this.freeWaiters.push(resolve));
+    return (this.freeWaiter ??= waiter()).promise;
   }
 
-  /** Resolves when no slot is taken. Only `drain()` waits here. */
+  /** Resolves when no slot is taken. */
   whenIdle(): Promise<void> {
     if (this.used === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return (this.idleWaiter ??= waiter()).promise;
   }
 
   /** Wakes a read loop waiting in {@link whenFree} (a slot came free, or the loop must notice it is to stop). */
   wakeAll(): void {
-    const waiters = this.freeWaiters;
-    this.freeWaiters = [];
-    for (const wake of waiters) wake();
+    const waiter = this.freeWaiter;
+    this.freeWaiter = undefined;
+    waiter?.wake();
   }
 }
