@@ -182,10 +182,11 @@ export function outcomeFlows(label: string, setup: () => Promise<Fixture>): void
       const topic = uniqueName('long');
       let runs = 0;
       // Two slots, both held by slow handlers: the member's loop waits for a slot and must still reset their idle time.
-      const options = { claimIdleMs: 200, claimIntervalMs: 40, concurrency: 2 };
+      // claimIdleMs leaves room for the event-loop stalls of a busy machine; the handlers run well past it.
+      const options = { claimIdleMs: 1_000, claimIntervalMs: 40, concurrency: 2 };
       const slow = async (n: number): Promise<number> => {
         runs++;
-        await new Promise((resolve) => setTimeout(resolve, 800));
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
         return n;
       };
       const a = service(topic, { ...options, consumer: 'a' }).handle('slow', slow);
