@@ -46,6 +46,8 @@ export type { HttpRequest, HttpReply } from './envelope.js';
 export type { ErrorBody } from './errors.js';
 export type { EventFrame } from './hub/event.js';
 export type { ClientFrame, FrameId } from './ws/frames.js';
+export { DEFAULT_WS_ORIGINS } from './ws/origin.js';
+export type { WsOrigins } from './ws/origin.js';
 export { SLOW_CONSUMER_CLOSE_CODE } from './ws/session.js';
 export { SLOW_CLOSE_GRACE_MS } from './hub/slow.js';
 export { LATENCY_BUCKETS } from './metrics.js';

@@ -3,6 +3,7 @@ import { InvalidOptionError, type Engine } from '@streamerson/core';
 import { intOption, objectOption } from '@streamerson/core/internal';
 import { DEFAULT_REGISTRY_TTL_MS, type Client, type ClientOptions } from '@streamerson/service';
 import type { AuthorizeHook } from './authorize.js';
+import { parseOrigins, type OriginPolicy, type WsOrigins } from './ws/origin.js';
 import { ipIdentity, type IdentityOf } from './limits/in-flight.js';
 import type { GatewayRouteOptions } from './http/route-options.js';
 
@@ -119,6 +120,8 @@ export interface WsOptions {
   readonly maxSubscriptions?: number;
   /** Operations (requests, publishes, subscribes…) one socket may have under way; default {@link DEFAULT_WS_MAX_IN_FLIGHT}. */
   readonly maxInFlight?: number;
+  /** Pages (by `Origin`) that may open a socket; default {@link DEFAULT_WS_ORIGINS}: the gateway's own host only. */
+  readonly origins?: WsOrigins;
 }
 
 /** Server-Sent Events endpoint options. */
@@ -148,7 +151,7 @@ export interface GatewayConfig {
   readonly notFound: boolean;
   readonly metricsPath: string | undefined;
   readonly openapi: { readonly path: string; readonly info: { readonly title: string; readonly version: string } } | undefined;
-  readonly ws: { readonly path: string; readonly maxPayload: number; readonly maxBufferedBytes: number; readonly maxSubscriptions: number; readonly maxInFlight: number } | undefined;
+  readonly ws: { readonly path: string; readonly maxPayload: number; readonly maxBufferedBytes: number; readonly maxSubscriptions: number; readonly maxInFlight: number; readonly origins: OriginPolicy } | undefined;
   readonly sse: { readonly path: string; readonly heartbeatMs: number; readonly maxBufferedBytes: number } | undefined;
   readonly authorize: AuthorizeHook | undefined;
   readonly maxJsonDepth: number;
@@ -183,6 +186,7 @@ function parseWs(value: unknown): GatewayConfig['ws'] {
     maxBufferedBytes: intOption(o['maxBufferedBytes'], 'ws.maxBufferedBytes', DEFAULT_MAX_BUFFERED_BYTES, 1),
     maxSubscriptions: intOption(o['maxSubscriptions'], 'ws.maxSubscriptions', DEFAULT_MAX_SUBSCRIPTIONS, 1),
     maxInFlight: intOption(o['maxInFlight'], 'ws.maxInFlight', DEFAULT_WS_MAX_IN_FLIGHT, 1),
+    origins: parseOrigins(o['origins']),
   });
 }
 

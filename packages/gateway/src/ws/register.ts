@@ -5,6 +5,7 @@ import { authorized } from '../authorize.js';
 import { failure } from '../errors.js';
 import { sendFailure } from '../http/route.js';
 import type { GatewayConfig } from '../options.js';
+import { originAllowed } from './origin.js';
 import { WsSession, type SessionContext } from './session.js';
 
 export async function registerWebSocket(
@@ -22,6 +23,7 @@ export async function registerWebSocket(
     url: ws.path,
     schema: { hide: true },
     async preValidation(request: FastifyRequest, reply: FastifyReply) {
+      if (!originAllowed(ws.origins, request)) return sendFailure(reply, failure(403, 'ERR_STREAMERSON_FORBIDDEN', 'this page origin may not open the socket'), ctx);
       if (!(await authorized(ctx.authorize, { op: 'connect', topic: undefined, type: undefined, request }))) {
         return sendFailure(reply, failure(403, 'ERR_STREAMERSON_FORBIDDEN', 'connection refused'), ctx);
       }
