@@ -7,50 +7,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { connect, encodeMessage, type Engine } from '@streamerson/core';
 import { Service } from '@streamerson/service';
 import { startRedis, uniqueName, waitFor, type RedisServer } from '@streamerson/testkit';
-import { cli, MAIN, PROCESS_WAIT_MS } from './cli.js';
-
-const run = promisify(execFile);
-
-/**
- * A `top` in a detached tmux session of `width`×`height`. The pane's shell writes top's exit
- * status to a file: tmux may mark a pane dead without ever recording the status of its process.
- */
-async function terminal(args: readonly string[], url: string, width: number, height: number) {
-  const socket = uniqueName('tmux');
-  const dir = mkdtempSync(join(tmpdir(), 'streamerson-top-'));
-  const statusFile = join(dir, 'status');
-  const tmux = (...a: string[]) => run('tmux', ['-L', socket, ...a]);
-  await tmux('new-session', '-d', '-s', 'top', '-x', String(width), '-y', String(height));
-  await tmux('set-option', '-t', 'top', 'remain-on-exit', 'on');
-  await tmux('respawn-pane', '-k', '-t', 'top', `${process.execPath} ${MAIN} top ${args.join(' ')} --url ${url} --interval 300ms; echo $? > ${statusFile}`);
-  const screen = async () => (await tmux('capture-pane', '-p', '-t', 'top')).stdout.replace(/\n$/, '').split('\n');
-  return {
-    screen,
-    keys: (...keys: string[]) => tmux('send-keys', '-t', 'top', ...keys),
-    /** Waits until the screen satisfies `check`, and returns it. */
-    async until(what: string, check: (lines: string[]) => boolean): Promise<string[]> {
-      let last: string[] = [];
-      await waitFor(async () => check((last = await screen())), { what, timeoutMs: PROCESS_WAIT_MS });
-      return last;
-    },
-    async exitStatus(): Promise<number> {
-      const status = await waitFor(() => /^(\d+)\n$/.exec(readFileSync(statusFile, 'utf8'))?.[1], { what: 'top to exit', timeoutMs: PROCESS_WAIT_MS });
-      return Number(status);
-    },
-    close: async () => {
-      await tmux('kill-server').catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+import { cli } from './cli.js';
+import { terminal } from './terminal.js';
 
 function fill(engine: Engine, stream: string, n: number): Promise<(string | null)[]> {
   return engine.appendBatch(Array.from({ length: n }, (_, i) => ({ stream, fields: encodeMessage({ payload: { i } }) })));
@@ -77,7 +38,7 @@ describe('top on a terminal', () => {
   });
 
   test('80×24: title, header and footer stay in place, columns fit, rows scroll with a position', async () => {
-    const t = await terminal([prefix, '--sort', 'name'], url, 80, 24);
+    const t = await terminal(['top', prefix, '--sort', 'name', '--interval', '300ms'], url, 80, 24);
     try {
       let lines = await t.until('the first frame', (l) => l.some((x) => x.includes('rows 1-')));
       assert.equal(lines.length, 24);
@@ -103,7 +64,7 @@ describe('top on a terminal', () => {
   });
 
   test('160×24: every column, topic names whole; help; a group expanded to its consumers; Ctrl-C exits 130', async () => {
-    const t = await terminal([prefix, '--sort', 'name', '--idle-after', '1h'], url, 160, 24);
+    const t = await terminal(['top', prefix, '--sort', 'name', '--idle-after', '1h', '--interval', '300ms'], url, 160, 24);
     try {
       let lines = await t.until('the first frame', (l) => l.some((x) => x.includes('rows 1-')));
       assert.match(lines[1]!, /TOPIC +SHARDS +LENGTH +MSG\/S +MSG\/S 1m +B\/S +B\/S 1m +LAG +LAST +DLQ$/);
