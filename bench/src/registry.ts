@@ -14,6 +14,7 @@ import { runFile } from './scenarios/file.js';
 import { runHttp } from './scenarios/http.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { runProduce } from './scenarios/produce.js';
+import { runProcessor } from './scenarios/processor.js';
 import { runRequestReply } from './scenarios/request-reply.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { rssScenario } from './scenarios/rss.js';
@@ -24,6 +25,7 @@ import { soakScenario } from './scenarios/soak.js';
 export const REGISTRY: Readonly<Record<ScenarioName, Scenario>> = Object.freeze({
   produce: comparisonScenario('produce', runProduce),
   consume: comparisonScenario('consume', runConsume),
+  processor: comparisonScenario('processor', runProcessor),
   cli: comparisonScenario('cli', runCli),
   bullmq: comparisonScenario('bullmq', runBullmq),
   'request-reply': comparisonScenario('request-reply', runRequestReply),

@@ -29,6 +29,7 @@ export const CLI_LINES = 2_000;
 /** The scenarios each smoke test file runs; together, every registered scenario (a test checks it). */
 export const SMOKE_COVERAGE: Readonly<Record<string, readonly ScenarioName[]>> = Object.freeze({
   'bench-smoke': ['produce', 'consume', 'cli', 'bullmq', 'request-reply', 'fanout', 'memory', 'rss'],
+  'bench-processor': ['processor'],
   'bench-http': ['http'],
   'bench-scale': ['scale'],
   'bench-soak': ['soak'],
