@@ -5,7 +5,7 @@
  * replay both run batches through this one function, with the clock and seed
  * the controller log records.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import { decodeEntry, ProtocolError, StreamersonError, encodeMessage, type FieldValue, type Message, type RawEntry } from '@streamerson/core';
 import type { ProcessorSpec } from './definition.js';
 import { MessageContext } from './context.js';
@@ -59,13 +59,15 @@ export function outputMessageId(processor: string, stream: string, entryId: stri
   return `${processor}/${stream}/${entryId}/${n}`;
 }
 
+/** One-shot hashing where Node has it (20.12+): several times cheaper than a Hash object per output. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'hex') => string }).hash;
+const SEPARATOR = Buffer.from([0]);
+
 export function digestOf(fields: readonly FieldValue[]): string {
-  const hash = createHash('sha1');
-  for (const f of fields) {
-    hash.update(f);
-    hash.update('\0');
-  }
-  return hash.digest('hex').slice(0, 12);
+  const parts: Buffer[] = [];
+  for (const f of fields) parts.push(typeof f === 'string' ? Buffer.from(f) : f, SEPARATOR);
+  const bytes = Buffer.concat(parts);
+  return (oneShot === undefined ? crypto.createHash('sha1').update(bytes).digest('hex') : oneShot('sha1', bytes, 'hex')).slice(0, 12);
 }
 
 /** Runs the handlers over a batch, in order. Never throws: every entry ends as outputs, nothing, or a failure. */

@@ -107,7 +107,7 @@ export async function replay<S>(engine: Engine, spec: ProcessorSpec<S>, options:
         counts.outputs += outcome.outputs.length;
         counts.deadLettered += outcome.failures.length;
         if (options.into !== undefined && outcome.outputs.length > 0) await options.into.appendBatch(outcome.outputs.map((o) => ({ stream: o.stream, fields: o.fields })));
-        const compareFrom = entries.findIndex((e) => options.from === undefined || compareIds(e.id, options.from) >= 0);
+        const compareFrom = options.from === undefined ? 0 : entries.findIndex((e) => compareIds(e.id, options.from!) >= 0);
         if (compareFrom >= 0) divergence = await compare(engine, log, entries, outcome.outputs, outcome.failures.map((f) => [f.input, f.code] as const), compareFrom);
         if (divergence !== undefined || (options.to !== undefined && compareIds(log.last, options.to) >= 0)) {
           done = true;
@@ -124,19 +124,29 @@ export async function replay<S>(engine: Engine, spec: ProcessorSpec<S>, options:
   return { ...counts, divergence, states: asked, durationMs: Math.round(performance.now() - started) };
 }
 
+/** Orders entry ids (`<ms>-<seq>`, or `<ms>` for `to`/`from`) without parsing them into numbers. */
 function compareIds(a: string, b: string): number {
-  const [am, as] = a.split('-').map(Number) as [number, number];
-  const [bm, bs = 0] = b.split('-').map(Number) as [number, number];
-  return am - bm || as - bs;
+  const ai = a.indexOf('-');
+  const bi = b.indexOf('-');
+  const am = ai < 0 ? a : a.slice(0, ai);
+  const bm = bi < 0 ? b : b.slice(0, bi);
+  if (am.length !== bm.length) return am.length - bm.length;
+  if (am !== bm) return am < bm ? -1 : 1;
+  const as = ai < 0 ? 0 : Number(a.slice(ai + 1));
+  const bs = bi < 0 ? 0 : Number(b.slice(bi + 1));
+  return as - bs;
 }
 
 /** The batch's input entries, in the order they were processed; an entry that is gone is `{ fields: [] }`. */
 async function readInputs(engine: Engine, log: LogEntry): Promise<RawEntry[]> {
   const found = new Map<string, RawEntry>();
   const wanted = new Set(log.inputIds);
-  const ids = [...log.inputIds].sort(compareIds);
-  let start = ids[0]!;
-  const end = ids[ids.length - 1]!;
+  let start = log.inputIds[0]!;
+  let end = start;
+  for (const id of log.inputIds) {
+    if (compareIds(id, start) < 0) start = id;
+    if (compareIds(id, end) > 0) end = id;
+  }
   const count = Math.max(100, log.count);
   for (;;) {
     const page = await engine.range(log.stream, start, end, count);
@@ -157,6 +167,14 @@ async function compare(
 ): Promise<Divergence | undefined> {
   const base = { stream: log.stream, logEntry: log.id };
   const recordedDead = new Map(log.deadLettered.map((d) => [d.inputId, d.code]));
+  const recorded = new Map<string, LoggedOutput[]>();
+  for (const o of log.outputs) {
+    const list = recorded.get(o.inputId);
+    if (list === undefined) recorded.set(o.inputId, [o]);
+    else list.push(o);
+  }
+  const replayed: PlannedOutput[][] = entries.map(() => []);
+  for (const o of outputs) replayed[o.input]!.push(o);
   const replayedDead = new Map(failures.map(([i, code]) => [entries[i]!.id, code]));
   const actualOf = (o: PlannedOutput): ReplayedOutput => ({ messageId: o.messageId, stream: o.stream, digest: o.digest, message: decodeEntry(o.stream, { id: '0-0', fields: o.fields.map((f) => Buffer.from(f)) }) as Message });
   const expectedOf = async (o: LoggedOutput): Promise<LoggedOutput & { message?: Message }> => {
@@ -166,8 +184,8 @@ async function compare(
   for (let i = from; i < entries.length; i++) {
     const id = entries[i]!.id;
     if (entries[i]!.fields.length === 0) return { ...base, inputId: id, reason: 'input gone' };
-    const expected = log.outputs.filter((o) => o.inputId === id);
-    const actual = outputs.filter((o) => o.input === i);
+    const expected = recorded.get(id) ?? [];
+    const actual = replayed[i]!;
     for (let k = 0; k < Math.max(expected.length, actual.length); k++) {
       const e = expected[k];
       const a = actual[k];
