@@ -35,8 +35,8 @@ export interface PlannedFailure {
 export interface BatchOutcome<S> {
   readonly outputs: PlannedOutput[];
   readonly failures: PlannedFailure[];
-  /** State of each key the batch changed: its last value, and that as JSON (what is stored). */
-  readonly states: Map<string, { readonly value: S; readonly json: string }>;
+  /** State of each key the batch changed: its last value, and that as JSON (what is stored; null: the state is deleted). */
+  readonly states: Map<string, { readonly value: S; readonly json: string | null }>;
 }
 
 /** What a batch runs with. */
@@ -107,7 +107,9 @@ export async function runBatch<S>(spec: ProcessorSpec<S>, input: BatchInput<S>):
           const fields = encodeMessage({ id: messageId, type: e.type, headers: e.headers, source: spec.name, payload: e.payload });
           return { stream: e.stream, messageId, input: i, fields, digest: digestOf(fields) };
         });
-        if (ctx.changed) {
+        if (ctx.deleted) {
+          outcome.states.set(ctx.key!, { value: ctx.state, json: null });
+        } else if (ctx.changed) {
           const json = JSON.stringify(ctx.state);
           if (json === undefined) throw new TypeError('the state of a key must be a JSON value');
           outcome.states.set(ctx.key!, { value: JSON.parse(json) as S, json });

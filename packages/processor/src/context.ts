@@ -34,6 +34,8 @@ export interface ProcessorContext<S = unknown> {
   readonly state: S;
   /** Replaces the state of the message's key; stored with the batch. */
   setState(state: S): void;
+  /** Forgets the state of the message's key: removed from the engine with the batch, the key starts again from its initial state. */
+  deleteState(): void;
 }
 
 /** An output as emitted, before it is encoded. */
@@ -49,6 +51,8 @@ export class MessageContext<S> implements ProcessorContext<S> {
   readonly emitted: Emitted[] = [];
   /** The state set by the handler, when it set one. */
   changed = false;
+  /** The handler deleted the key's state. */
+  deleted = false;
   private value: S | undefined;
   private loaded = false;
   private generator: SeededRandom | undefined;
@@ -109,6 +113,14 @@ export class MessageContext<S> implements ProcessorContext<S> {
     this.value = state;
     this.loaded = true;
     this.changed = true;
+    this.deleted = false;
+  }
+
+  deleteState(): void {
+    this.value = this.spec.initial!(this.stateKey());
+    this.loaded = true;
+    this.changed = true;
+    this.deleted = true;
   }
 
   private stateKey(): string {

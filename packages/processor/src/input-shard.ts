@@ -87,7 +87,7 @@ export class InputShard<S> extends ShardLoop {
     };
     const outputs = this.outputAppends(outcome);
     const letters = outcome.failures.map((f) => this.deadLetter(f));
-    const hashes: HashWrite[] = outcome.states.size === 0 ? [] : [{ key: this.keys.state, set: [...outcome.states].map(([key, s]) => [key, s.json] as const) }];
+    const hashes = this.stateWrites(outcome);
     const acks = [{ stream: this.keys.stream, group: this.spec.name, ids }];
     if (this.engine.followUpsAtomic) {
       const result = await this.write({ appends: [log], acks, hashes, followUps: [...outputs, ...letters] });
@@ -100,12 +100,27 @@ export class InputShard<S> extends ShardLoop {
       ]);
       await this.write({ appends: [log], acks, hashes });
     }
-    for (const [key, s] of outcome.states) this.remember(key, s.value);
+    for (const [key, s] of outcome.states) {
+      if (s.json === null) this.states.delete(key);
+      else this.remember(key, s.value);
+    }
     this.counts.batches++;
     this.counts.processed += entries.length;
     this.counts.outputs += outcome.outputs.length;
     this.counts.deadLettered += outcome.failures.length;
     for (const f of outcome.failures) this.inputHooks.deadLettered(this.keys.stream, f.entry.id, f.error);
+  }
+
+  /** The batch's state changes: keys set, keys deleted. */
+  private stateWrites(outcome: BatchOutcome<S>): HashWrite[] {
+    if (outcome.states.size === 0) return [];
+    const set: [string, string][] = [];
+    const gone: string[] = [];
+    for (const [key, s] of outcome.states) {
+      if (s.json === null) gone.push(key);
+      else set.push([key, s.json]);
+    }
+    return [{ key: this.keys.state, ...(set.length > 0 ? { set } : {}), ...(gone.length > 0 ? { delete: gone } : {}) }];
   }
 
   private outputAppends(outcome: BatchOutcome<S>): AppendItem[] {

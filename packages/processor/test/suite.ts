@@ -187,6 +187,34 @@ export function processorSuite(name: string, target: () => Promise<{ url: string
       assert.equal(new Set(out.map((m) => m.id)).size, 400);
     });
 
+    it('keyed state: deleteState removes a key from the engine with its batch, and the key starts again from its initial state', async () => {
+      const topic = uniqueName('tally');
+      const spec = defineProcessor<{ n: number }>({
+        name: `${topic}-p`,
+        inputs: [topic],
+        outputs: [`${topic}-out`],
+        state: { initial: () => ({ n: 0 }) },
+        handlers: {
+          add: (_msg, ctx) => {
+            ctx.setState({ n: ctx.state.n + 1 });
+            ctx.emit(`${topic}-out`, 'n', ctx.state.n);
+          },
+          reset: (_msg, ctx) => ctx.deleteState(),
+        },
+      });
+      const p = processor(spec);
+      await p.start();
+      const send = (type: string, key: string) => engine.append(topic, encodeMessage({ type, headers: { key }, payload: null }));
+      for (const [type, key] of [['add', 'a'], ['add', 'b'], ['add', 'a'], ['reset', 'a']] as const) await send(type, key);
+      await waitFor(() => p.stats().processed === 4, { what: 'the first four' });
+      const state = allInputKeys(spec)[0]!.state;
+      assert.deepEqual((await engine.hashGet(state, ['a', 'b'])).map((v) => v?.toString() ?? null), [null, '{"n":1}']);
+      await send('add', 'a');
+      await waitFor(() => p.stats().processed === 5, { what: 'the fifth' });
+      assert.deepEqual((await readTopic(engine, `${topic}-out`, 1)).map((m) => m.payload), [1, 1, 2, 1]);
+      assert.equal((await replay(engine, spec, { stateOf: ['a', 'b'] })).divergence, undefined);
+    });
+
     it('follows the lifecycle; bad definitions and options are refused with a typed error', async () => {
       const prefix = uniqueName('life');
       // Inputs arriving while it drains: whatever it read is stored before it is down, the rest stays for the next instance.
