@@ -54,6 +54,30 @@ export function blockingTests(ctx: SuiteContext): void {
       await reader.close();
     });
 
+    it('interrupt() ends a blocked read promptly with [] and the reader reads on, on the same connection', async () => {
+      const names = spreadNames(ctx.name('int'), 3);
+      const reader = ctx.engine.openReader();
+      try {
+        const readers = ctx.engine.stats().readers;
+        for (let round = 0; round < 3; round++) {
+          const started = Date.now();
+          const pending = reader.read(names.map((stream) => ({ stream, after: '$' })), { blockMs: 0 });
+          reader.interrupt();
+          assert.deepEqual(await pending, []);
+          assert.ok(Date.now() - started < 1_000, `interrupted after ${Date.now() - started} ms`);
+        }
+        // Nothing under way: interrupt() does nothing, and the next read blocks and wakes as usual.
+        reader.interrupt();
+        const last = await ctx.engine.lastId(names[1]!);
+        const pending = reader.read(names.map((stream) => ({ stream, after: stream === names[1] ? last : '$' })), { blockMs: BLOCK_MS });
+        const id = await ctx.engine.append(names[1]!, ['k', 'v']);
+        assert.deepEqual(byStream(await pending)[names[1]!], [{ id, fields: ['k', 'v'] }]);
+        assert.equal(ctx.engine.stats().readers, readers);
+      } finally {
+        await reader.close();
+      }
+    });
+
     it('reads several streams (different slots) at once without losing an entry', async () => {
       const names = spreadNames(ctx.name('blk'), 3);
       const positions = new Map<string, string>(names.map((s) => [s, '0-0']));

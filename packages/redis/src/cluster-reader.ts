@@ -17,6 +17,7 @@ import { xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
 import { toStreamersonError } from './errors.js';
 import { checkPositions, UNBLOCK_WAIT_MS, type ReaderHost } from './reader.js';
 import { toStreamEntries } from './replies.js';
+import { unblockRead } from './interrupt.js';
 import { groupBySlot } from './slots.js';
 
 /** What a read was: plain (`''`), or for a group and consumer. Stashed results only go back to a read of the same kind. */
@@ -201,10 +202,22 @@ export class ClusterReader implements ClosableReader {
    * command). Undefined while the cluster's slots are not known yet or when
    * the server refuses: close then only disconnects.
    */
-  private identify(connection: Cluster, slot: number): Promise<{ node: string; clientId: number } | undefined> {
+  private async identify(connection: Cluster, slot: number): Promise<{ node: string; clientId: number } | undefined> {
+    // A connection on its way up learns the slots when it is ready (or gives up: 'end').
+    if (connection.slots[slot]?.[0] === undefined && (connection.status === 'connecting' || connection.status === 'connect')) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          connection.off('ready', done);
+          connection.off('end', done);
+          resolve();
+        };
+        connection.once('ready', done);
+        connection.once('end', done);
+      });
+    }
     const key = connection.slots[slot]?.[0];
     const node = key === undefined ? undefined : connection.nodes('master').find((n) => nodeKey(n) === key);
-    if (key === undefined || node === undefined) return Promise.resolve(undefined);
+    if (key === undefined || node === undefined) return undefined;
     let clientId = this.clientIds.get(node);
     if (clientId === undefined) {
       clientId = node.call('client', 'id').then((id) => Number(id), () => undefined);
@@ -212,7 +225,8 @@ export class ClusterReader implements ClosableReader {
       // A new connection after a reconnect has a new id.
       node.once('reconnecting', () => this.clientIds.delete(node));
     }
-    return clientId.then((id) => (id === undefined ? undefined : { node: key, clientId: id }));
+    const id = await clientId;
+    return id === undefined ? undefined : { node: key, clientId: id };
   }
 
   private open(): Cluster {
@@ -258,6 +272,21 @@ export class ClusterReader implements ClosableReader {
     this.stash = kept;
     if (out.length === 0 && failure !== undefined) throw failure;
     return out;
+  }
+
+  /**
+   * Ends the blocked commands under way as their block time would
+   * (`CLIENT UNBLOCK` on their nodes); the reader and its connections stay open.
+   */
+  interrupt(): void {
+    if (this.closed) return;
+    for (const read of this.reads.values()) {
+      if (read.settled) continue;
+      void read.blocked.then((blocked) => {
+        if (blocked !== undefined) return unblockRead(read.done, () => this.host.unblock(blocked.node, blocked.clientId));
+        return undefined;
+      });
+    }
   }
 
   /**

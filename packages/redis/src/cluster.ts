@@ -137,7 +137,7 @@ export class RedisClusterEngine extends BaseRedisEngine {
           readerClosed: (r) => this.readerClosed(r),
           unblock: async (node, clientId) => {
             const client = this.client.nodes('master').find((n) => nodeKey(n) === node);
-            if (client !== undefined) await client.call('client', 'unblock', clientId);
+            return client === undefined ? 0 : client.call('client', 'unblock', clientId);
           },
         },
         this.options.maxReaderConnections,

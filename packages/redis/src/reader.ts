@@ -13,6 +13,7 @@ import type { ClosableReader } from './base-engine.js';
 import { settlesWithin } from '@streamerson/core/internal';
 import { CloseLatch } from './close-latch.js';
 import { afterReplicas } from './replication.js';
+import { unblockRead } from './interrupt.js';
 import { corked, sendAppendAndAck } from './transaction.js';
 import { xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
 import { toStreamersonError } from './errors.js';
@@ -182,6 +183,16 @@ export class RedisReader implements ClosableReader {
     } catch {
       this.clientId = undefined;
     }
+  }
+
+  /**
+   * Ends the read under way as its block time would (`CLIENT UNBLOCK` on the
+   * engine's connection); the reader stays open, on the same connection.
+   */
+  interrupt(): void {
+    const reading = this.reading;
+    if (this.closed || reading === undefined) return;
+    void unblockRead(reading, () => (this.clientId === undefined ? undefined : this.host.unblock(this.clientId)));
   }
 
   async close(): Promise<void> {

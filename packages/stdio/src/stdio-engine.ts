@@ -197,6 +197,7 @@ export class StdioEngine implements Engine {
     return {
       read: async (positions, options) => this.delivered(await reader.read(positions, options)),
       readGroup: async (group, consumer, positions, options) => this.delivered(await reader.readGroup(group, consumer, positions, options)),
+      interrupt: () => reader.interrupt(),
       close: () => reader.close(),
     };
   }

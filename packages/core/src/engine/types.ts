@@ -223,6 +223,14 @@ export interface BlockingReader {
     positions: readonly GroupReadPosition[],
     options?: GroupReadOptions,
   ): Promise<StreamEntries[]>;
+  /**
+   * Ends the read under way as if its block time had passed: it resolves with
+   * what it has (usually no entries) at once. The reader stays open for the
+   * next read, on the same connection — the way to change what a blocked read
+   * waits on without opening a new one. Nothing happens when no read is
+   * under way.
+   */
+  interrupt(): void;
   /** Idempotent. Interrupts a read under way. */
   close(): Promise<void>;
 }

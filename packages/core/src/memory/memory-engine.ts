@@ -405,7 +405,7 @@ export class MemoryEngine implements Engine, Fencing {
     const store = this.store;
     if (store === undefined) return;
     this.store = undefined;
-    for (const reader of [...this.readers]) reader.interrupt();
+    for (const reader of [...this.readers]) reader.shutdown();
     releaseStore(store);
     this.#closed.settle(error);
   }

@@ -90,13 +90,18 @@ export class FileBlockingReader implements BlockingReader {
     });
   }
 
+  /** Ends the reads under way with `[]`, as their block time would; the reader stays open. */
+  interrupt(): void {
+    for (const read of [...this.blocked]) read.finish([]);
+  }
+
   /** Idempotent; a read under way resolves with `[]`. */
   async close(): Promise<void> {
-    this.interrupt();
+    this.shutdown();
   }
 
   /** @internal Closes without waiting (engine shutdown). */
-  interrupt(): void {
+  shutdown(): void {
     if (this.closed) return;
     this.closed = true;
     for (const read of [...this.blocked]) read.finish([]);

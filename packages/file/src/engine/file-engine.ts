@@ -507,7 +507,7 @@ export class FileEngine implements Engine, Fencing {
     const store = this.store;
     if (store === undefined) return;
     this.store = undefined;
-    for (const reader of [...this.readers]) reader.interrupt();
+    for (const reader of [...this.readers]) reader.shutdown();
     releaseStore(store);
     this.#closed.settle(error);
   }

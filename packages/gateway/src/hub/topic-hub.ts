@@ -2,8 +2,10 @@
  * The gateway's one shared subscription reader. Every subscribed topic is a
  * feed in a single plain `read` on one BlockingReader; each entry read is
  * decoded and serialized once and fanned out to the feed's subscribers. When
- * a topic is added the blocking read is interrupted and restarted with the new
- * set; a topic with no subscribers left simply drops out of the next read.
+ * a topic is added the blocking read is interrupted (`BlockingReader.interrupt`,
+ * on the same connection) and started again with the new set — at most one
+ * interrupt per read, however many topics came meanwhile; a topic with no
+ * subscribers left simply drops out of the next read.
  *
  * A subscriber that starts from an id first catches up with non-blocking
  * reads while live events for it are queued, then drains the queue: it sees
@@ -123,6 +125,8 @@ export class TopicHub {
   private reader: BlockingReader | undefined;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Whether the read under way was interrupted already (changes coalesce until the next read). */
+  private interrupted = false;
   private closed = false;
   private subscriptions = 0;
   private badEntryCount = 0;
@@ -208,10 +212,10 @@ export class TopicHub {
       this.loop = this.readForever();
       return;
     }
-    // Interrupts the blocking read; the loop opens a new reader with the new set.
-    const reader = this.reader;
-    this.reader = undefined;
-    void reader?.close();
+    if (this.interrupted) return;
+    this.interrupted = true;
+    // Ends the blocking read at once; the loop reads again with the new set, on the same reader.
+    this.reader?.interrupt();
   }
 
   /**
@@ -261,6 +265,7 @@ export class TopicHub {
       const positions = [];
       for (const feed of this.feeds.values()) positions.push({ stream: feed.stream, after: feed.after });
       const reader = (this.reader ??= this.engine.openReader());
+      this.interrupted = false;
       let batches;
       try {
         batches = await reader.read(positions, { count: readCount, blockMs });
