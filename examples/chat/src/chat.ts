@@ -9,7 +9,7 @@ import type { Engine } from '@streamerson/core';
 import { httpReply, type AuthorizeHook, type Gateway, type HttpRequest } from '@streamerson/gateway';
 import { Client, Service, ServiceError } from '@streamerson/service';
 import type { FastifyInstance } from 'fastify';
-import { CHAT_PAGE } from './page.js';
+import { CHAT_ICON, CHAT_PAGE } from './page.js';
 
 /** Topic of the chat worker's requests. */
 export const CHAT_TOPIC = 'chat';
@@ -41,9 +41,14 @@ export interface PostMessage {
 export const chatAuthorize: AuthorizeHook = ({ op, topic }) =>
   op === 'connect' || (op === 'subscribe' && topic!.startsWith(ROOM_PREFIX)) || (op === 'request' && topic === CHAT_TOPIC);
 
-/** Serves the page at `/` and adds `POST /rooms/:room/messages`. */
+/** How long browsers may keep the page's icon (one day). */
+const ICON_MAX_AGE_S = 86_400;
+
+/** Serves the page at `/` (its icon at `/favicon.ico`) and adds `POST /rooms/:room/messages`. */
 export function chatRoutes(app: FastifyInstance, gateway: Gateway = app.streamerson): void {
   app.get('/', { schema: { hide: true } }, (_request, reply) => reply.type('text/html; charset=utf-8').send(CHAT_PAGE));
+  app.get('/favicon.ico', { schema: { hide: true } }, (_request, reply) =>
+    reply.type('image/svg+xml').header('cache-control', `public, max-age=${ICON_MAX_AGE_S}`).send(CHAT_ICON));
   gateway.route({
     method: 'POST',
     url: '/rooms/:room/messages',
