@@ -73,15 +73,11 @@ import {
   deleteEntry,
   deleteStream,
   edgeEntry,
-  expiredStreams,
   getStream,
   rangeEntries,
   readEntries,
   resolvePositions,
 } from './stream-ops.js';
-
-/** Expired streams deleted per operation at most; the next operations delete the rest. */
-const EXPIRY_SWEEP_BATCH = 100;
 
 /**
  * The durable embedded engine behind `file://<dir>`: Redis 7.0 Streams
@@ -91,8 +87,11 @@ const EXPIRY_SWEEP_BATCH = 100;
  * transaction committed, so a crash of the process loses nothing it reported
  * done and never leaves half an entry.
  *
- * Every operation runs when called, in one SQLite transaction, and its promise
- * settles on a later microtask. Blocking reads (see {@link openReader}) wake on
+ * Operations take effect in call order, each in one SQLite transaction, and
+ * their promises settle on a later microtask. Writes called in one turn of the
+ * event loop (appends, acks, fenced writes) share one transaction (group
+ * commit): queued, they commit together on the next microtask, or earlier when
+ * another operation runs, and each resolves after that commit. Blocking reads (see {@link openReader}) wake on
  * appends of any process through change notifications on small files in
  * `dir/notify`. Differences from Redis are those of `memory://` (id parts above
  * 2^53 - 1 are rejected; approximate trimming trims exactly).
@@ -141,35 +140,37 @@ export class FileEngine implements Engine, Fencing {
   }
 
   /**
-   * Runs one operation: first deletes streams whose time to live passed, then
-   * `fn`; SQLite failures become typed errors (see `toStreamersonError`).
+   * Runs one operation: first the queued writes and the deletion of streams
+   * whose time to live passed (`FileStore.prepare`), then `fn`; SQLite
+   * failures become typed errors (see `toStreamersonError`).
    */
   private run<T>(fn: (store: FileStore) => T): T {
     const store = this.open();
     try {
-      this.sweepExpired(store);
+      store.prepare();
       return fn(store);
     } catch (error) {
       throw toStreamersonError(error, this.dir, this.store === undefined);
     }
   }
 
-  private sweepExpired(store: FileStore): void {
-    if (expiredStreams(store, Date.now(), 1).length === 0) return;
-    store.write(() => {
-      for (const name of expiredStreams(store, Date.now(), EXPIRY_SWEEP_BATCH)) deleteStream(store, name);
+  /** Runs a write in the store's next group transaction (`FileStore.enqueue`), with the error mapping of {@link run}. */
+  private queued<T>(fn: (store: FileStore) => T): Promise<T> {
+    const store = this.open();
+    return store.enqueue(() => fn(store)).catch((error: unknown) => {
+      throw toStreamersonError(error, this.dir, this.store === undefined);
     });
   }
 
   async append(stream: string, fields: readonly FieldValue[], options?: AppendOptions): Promise<string | null> {
     nameOption(stream, 'stream');
-    return this.run((s) => s.write(() => appendEntry(s, stream, fields, options)));
+    return this.queued((s) => appendEntry(s, stream, fields, options));
   }
 
   /** Runs every append in one transaction: a failed item does not stop the others; the first failure rejects the batch. */
   async appendBatch(items: readonly AppendItem[]): Promise<(string | null)[]> {
     if (!Array.isArray(items)) throw new InvalidOptionError('items', 'expected an array');
-    const batch = this.run((s) => s.write(() => appendEach(s, items)));
+    const batch = await this.queued((s) => appendEach(s, items));
     if (batch.failed) throw batch.failure;
     return batch.ids;
   }
@@ -184,18 +185,16 @@ export class FileEngine implements Engine, Fencing {
     nameOption(stream, 'stream');
     if (typeof messageId !== 'string' || messageId === '') throw new InvalidOptionError('messageId', 'expected a non-empty string');
     intOption(windowMs, 'windowMs', 0, 1);
-    return this.run((s) =>
-      s.write(() => {
-        const now = Date.now();
-        s.sql('DELETE FROM dedupe WHERE expires_at <= ?').run(now);
-        const first = s.sql('SELECT entry_id FROM dedupe WHERE stream = ? AND message_id = ?').get(stream, messageId) as { entry_id: string } | undefined;
-        if (first !== undefined) return { id: first.entry_id, duplicate: true };
-        const id = appendEntry(s, stream, fields, options);
-        if (id === null) throw new EngineError('ERR_STREAMERSON_ENGINE', `stream "${stream}" does not exist (noMkStream)`);
-        s.sql('INSERT INTO dedupe (stream, message_id, entry_id, expires_at) VALUES (?, ?, ?, ?)').run(stream, messageId, id, now + windowMs);
-        return { id, duplicate: false };
-      }),
-    );
+    return this.queued((s) => {
+      const now = Date.now();
+      s.sql('DELETE FROM dedupe WHERE expires_at <= ?').run(now);
+      const first = s.sql('SELECT entry_id FROM dedupe WHERE stream = ? AND message_id = ?').get(stream, messageId) as { entry_id: string } | undefined;
+      if (first !== undefined) return { id: first.entry_id, duplicate: true };
+      const id = appendEntry(s, stream, fields, options);
+      if (id === null) throw new EngineError('ERR_STREAMERSON_ENGINE', `stream "${stream}" does not exist (noMkStream)`);
+      s.sql('INSERT INTO dedupe (stream, message_id, entry_id, expires_at) VALUES (?, ?, ?, ?)').run(stream, messageId, id, now + windowMs);
+      return { id, duplicate: false };
+    });
   }
 
   async idempotentId(stream: string, messageId: string): Promise<string | null> {
@@ -282,20 +281,18 @@ export class FileEngine implements Engine, Fencing {
   async ack(stream: string, group: string, ids: readonly string[]): Promise<number> {
     this.open();
     const list = listOption(ids, 'ids');
-    return this.run((s) => s.write(() => ackEntries(s, stream, group, list)));
+    return this.queued((s) => ackEntries(s, stream, group, list));
   }
 
   /** Appends then acks in one transaction; when an append fails nothing is acknowledged. */
   async appendAndAck(items: readonly AppendItem[], group: string, acks: readonly StreamAcks[]): Promise<void> {
     this.open();
     const ackList = listOption(acks, 'acks');
-    const batch = this.run((s) =>
-      s.write(() => {
-        const appended = appendEach(s, items);
-        if (!appended.failed) for (const a of ackList) ackEntries(s, a.stream, group, listOption(a.ids, 'ids'));
-        return appended;
-      }),
-    );
+    const batch = await this.queued((s) => {
+      const appended = appendEach(s, items);
+      if (!appended.failed) for (const a of ackList) ackEntries(s, a.stream, group, listOption(a.ids, 'ids'));
+      return appended;
+    });
     if (batch.failed) throw batch.failure;
   }
 
@@ -465,7 +462,7 @@ export class FileEngine implements Engine, Fencing {
   async fencedWrite(write: FencedWrite): Promise<FencedWriteResult> {
     this.open();
     validateFencedWrite(write);
-    return this.run((s) => s.write(() => fencing.fencedWrite(s, write)));
+    return this.queued((s) => fencing.fencedWrite(s, write));
   }
 
   async hashGet(key: string, fields: readonly string[]): Promise<(Buffer | null)[]> {

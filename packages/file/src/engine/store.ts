@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { FileAccessError, toStreamersonError } from './errors.js';
 import { Notifier } from './notifier.js';
 import { ensureSchema } from './schema.js';
+import { deleteStream, expiredStreams } from './stream-ops.js';
 
 /** Name of the database file inside a store's directory (SQLite adds `-wal` and `-shm` beside it). */
 export const DATABASE_FILE = 'streams.db';
@@ -13,6 +14,22 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 
 /** Size the write-ahead log is cut back to after a checkpoint (SQLite `journal_size_limit`). */
 export const DEFAULT_WAL_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/** Queued writes committed together at most; one more runs the queue at once (see {@link FileStore.enqueue}). */
+export const MAX_GROUP_COMMIT = 256;
+
+/** Expired streams deleted per transaction at most; the next transactions delete the rest. */
+const EXPIRY_SWEEP_BATCH = 100;
+
+/** A write waiting for the next group transaction. */
+interface QueuedWrite {
+  readonly fn: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** What one queued write did inside its group transaction. */
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 /**
  * One open store: a SQLite connection in WAL mode on `<dir>/streams.db`, its
@@ -29,8 +46,16 @@ export class FileStore {
   private readonly begin: Database.Statement;
   private readonly commit: Database.Statement;
   private readonly rollback: Database.Statement;
+  private readonly savepoint: Database.Statement;
+  private readonly rollbackToSavepoint: Database.Statement;
+  private readonly releaseSavepoint: Database.Statement;
   /** Streams changed by the transaction under way, signalled when it commits. */
   private changed: Set<string> | undefined;
+  /** Writes waiting for the next group transaction, at most {@link MAX_GROUP_COMMIT}. */
+  private queue: QueuedWrite[] = [];
+  private flushScheduled = false;
+  /** The clock millisecond at which no stream was found expired (see {@link sweepExpired}). */
+  private sweptAt = -1;
 
   constructor(readonly dir: string, busyTimeoutMs: number) {
     let db: Database.Database | undefined;
@@ -50,6 +75,9 @@ export class FileStore {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
+    this.savepoint = db.prepare('SAVEPOINT queued');
+    this.rollbackToSavepoint = db.prepare('ROLLBACK TO queued');
+    this.releaseSavepoint = db.prepare('RELEASE queued');
     this.notifier = new Notifier(dir);
   }
 
@@ -65,14 +93,17 @@ export class FileStore {
 
   /**
    * Runs `fn` in one write transaction (`BEGIN IMMEDIATE`: it takes the write
-   * lock first, waiting for other processes up to the busy timeout). Streams
-   * marked with {@link touched} are signalled after the commit.
+   * lock first, waiting for other processes up to the busy timeout), after the
+   * queued writes (see {@link enqueue}) and with expired streams deleted first.
+   * Streams marked with {@link touched} are signalled after the commit.
    */
   write<T>(fn: () => T): T {
+    this.flush();
     this.begin.run();
     this.changed = undefined;
     let result: T;
     try {
+      this.sweepExpired();
       result = fn();
       this.commit.run();
     } catch (error) {
@@ -86,12 +117,95 @@ export class FileStore {
     return result;
   }
 
+  /**
+   * Before an operation that does not write: runs the queued writes, so that
+   * it sees every operation called before it, and deletes expired streams.
+   */
+  prepare(): void {
+    this.flush();
+    const now = Date.now();
+    if (now !== this.sweptAt && expiredStreams(this, now, 1).length > 0) this.write(() => undefined);
+    else this.sweptAt = now;
+  }
+
+  /**
+   * Group commit: queues `fn` (a write, which must not call {@link write}) to
+   * run in one transaction with every write queued in the same turn of the
+   * event loop; resolves with its result once that transaction committed.
+   * Each queued write runs in a savepoint, so one that throws undoes only its
+   * own changes and rejects alone; a failure of the transaction itself rejects
+   * them all. Any other operation runs the queue first ({@link write},
+   * {@link prepare}), so operations take effect in call order.
+   */
+  enqueue<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (this.queue.length >= MAX_GROUP_COMMIT) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(() => {
+          this.flushScheduled = false;
+          this.flush();
+        });
+      }
+    });
+  }
+
+  /** Runs the queued writes in one transaction and settles their promises. */
+  flush(): void {
+    const writes = this.queue;
+    if (writes.length === 0) return;
+    this.queue = [];
+    let outcomes: Outcome[];
+    try {
+      outcomes = this.write(() => writes.map((w) => (writes.length === 1 ? { ok: true, value: w.fn() } : this.inSavepoint(w.fn))));
+    } catch (error) {
+      for (const w of writes) w.reject(error);
+      return;
+    }
+    for (let i = 0; i < writes.length; i++) {
+      const o = outcomes[i]!;
+      if (o.ok) writes[i]!.resolve(o.value);
+      else writes[i]!.reject(o.error);
+    }
+  }
+
+  private inSavepoint(fn: () => unknown): Outcome {
+    this.savepoint.run();
+    try {
+      const value = fn();
+      this.releaseSavepoint.run();
+      return { ok: true, value };
+    } catch (error) {
+      // SQLite rolled the whole transaction back (I/O error, full disk): every write of the group fails.
+      if (!this.db.inTransaction) throw error;
+      this.rollbackToSavepoint.run();
+      this.releaseSavepoint.run();
+      return { ok: false, error };
+    }
+  }
+
+  /**
+   * Deletes streams whose time to live passed, inside a write transaction. A
+   * clock millisecond in which none was found is not searched again: a time
+   * to live set since then ends in a later millisecond.
+   */
+  private sweepExpired(): void {
+    const now = Date.now();
+    if (now === this.sweptAt) return;
+    const expired = expiredStreams(this, now, EXPIRY_SWEEP_BATCH);
+    for (const name of expired) deleteStream(this, name);
+    if (expired.length < EXPIRY_SWEEP_BATCH) this.sweptAt = now;
+  }
+
   /** Marks a stream as changed by the current write transaction (appends, deletion, a destroyed group). */
   touched(stream: string): void {
     (this.changed ??= new Set()).add(stream);
   }
 
+  /** Runs the queued writes, then closes the connection. */
   close(): void {
+    this.flush();
     this.notifier.close();
     this.db.close();
   }
