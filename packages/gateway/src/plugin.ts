@@ -52,7 +52,7 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
   const routeRequests = config.ws === undefined ? undefined : new RouteRequests(fastify);
   const limits = new IdentityLimits(config.maxInFlightPerIdentity);
   const routeContext: RouteContext = {
-    client, metrics, caps, routeRequests, limits, identity: config.identity,
+    engine: config.engine, client, metrics, caps, routeRequests, limits, identity: config.identity,
     forwardHeaders: config.forwardHeaders, maxJsonDepth: config.maxJsonDepth, retryAfterSeconds: config.retryAfterSeconds, authorize: config.authorize,
   };
   const gateway = new Gateway(fastify, config, client, hub, metrics, routeContext, sessions, streams);
@@ -79,7 +79,7 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
       sendFailure(reply, failure(404, 'ERR_STREAMERSON_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), routeContext),
     );
   }
-  const shared = { client, hub, metrics, authorize: config.authorize, retryAfterSeconds: config.retryAfterSeconds };
+  const shared = { engine: config.engine, client, hub, metrics, authorize: config.authorize, retryAfterSeconds: config.retryAfterSeconds };
   if (config.ws !== undefined && routeRequests !== undefined) {
     await registerWebSocket(
       fastify,

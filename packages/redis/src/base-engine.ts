@@ -545,7 +545,7 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
   }
 
   stats(): EngineStats {
-    return { readers: this.readers.size };
+    return { readers: this.readers.size, connected: this.client.status === 'ready' };
   }
 
   /** Finishes the commands under way (their replies still arrive), then closes. Idempotent. */

@@ -24,6 +24,8 @@ export const REDIS_SERVER_MISSING_HINT =
 
 /** Options of {@link startRedis}. */
 export interface StartRedisOptions {
+  /** Listen on this port (for example to start a server again where one was killed); default a free port. */
+  readonly port?: number;
   /** Extra `redis-server` arguments, for example `['--maxmemory', '10mb']`; default none. */
   readonly args?: readonly string[];
   /** The server binary; default `redis-server` looked up on PATH. */
@@ -178,6 +180,7 @@ async function launch(port: number, options: StartRedisOptions): Promise<RedisSe
  * missing, and with the server's output when it fails to start.
  */
 export async function startRedis(options: StartRedisOptions = {}): Promise<RedisServer> {
+  if (options.port !== undefined) return launch(options.port, options);
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     try {

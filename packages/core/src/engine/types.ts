@@ -239,6 +239,12 @@ export interface BlockingReader {
 export interface EngineStats {
   /** Blocking readers open. */
   readonly readers: number;
+  /**
+   * Whether the connection to the engine's server is up now (false while it
+   * reconnects); engines without a server (`memory://`, `file://`) leave it out.
+   * Lets callers answer "unavailable" at once instead of queueing work.
+   */
+  readonly connected?: boolean;
 }
 
 /**

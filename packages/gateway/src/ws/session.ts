@@ -21,6 +21,8 @@ import { SLOW_CLOSE_GRACE_MS } from '../hub/slow.js';
 import type { EventSink, Subscription, TopicHub } from '../hub/topic-hub.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Client } from '@streamerson/service';
+import type { Engine } from '@streamerson/core';
+import { ENGINE_DOWN, engineDown } from '../engine-state.js';
 import { isBadFrame, parseFrame, type ClientFrame, type FrameId } from './frames.js';
 import { gatewayHeaders } from '../trust.js';
 import { fastifyAnswerFailure, type RouteRequests } from './route-request.js';
@@ -33,6 +35,7 @@ const OPEN = 1;
 
 /** What sessions share. */
 export interface SessionContext {
+  readonly engine: Engine;
   readonly client: Client;
   readonly hub: TopicHub;
   readonly metrics: GatewayMetrics;
@@ -164,6 +167,7 @@ export class WsSession implements EventSink {
     if (this.closed) return undefined;
     // A route request is authorized by the route, which knows its topic.
     if (frame.op === 'route') return { rest: this.route(frame.id, this.ctx.routes.request(this.request, this.identity, frame.method, frame.url, frame.body, frame.headers)) };
+    if (frame.op !== 'unsubscribe' && engineDown(this.ctx.engine)) throw ENGINE_DOWN;
     const type = frame.op === 'request' || frame.op === 'publish' ? frame.type : undefined;
     if (frame.op !== 'unsubscribe' && !(await this.allowed(frame.op, frame.topic, type))) {
       this.sendError(frame.id, failure(403, 'ERR_STREAMERSON_FORBIDDEN', `${frame.op} on "${frame.topic}" is not allowed`));
