@@ -30,15 +30,17 @@ export async function runChain(url: string): Promise<ChainReport> {
   const started = Date.now();
   const procs: { stage: 'enrich' | 'totals'; proc: NodeProcess }[] = [];
   const start = async (stage: 'enrich' | 'totals'): Promise<void> => {
-    const proc = await startNodeProcess(SCRIPT, [JSON.stringify({ url, prefix, stage, options: OPTIONS })], { name: `${stage} stage` });
+    const proc = await startNodeProcess(SCRIPT, [JSON.stringify({ url, prefix, stage, options: OPTIONS })], { name: `${stage} stage`, readyTimeoutMs: 60_000 });
     procs.push({ stage, proc });
   };
   let crashes = 0;
+  let stopped = false;
+  let feeding: Promise<void> = Promise.resolve();
   try {
     for (const stage of ['enrich', 'enrich', 'totals', 'totals'] as const) await start(stage);
     const appends = orderAppends(prefix, CUSTOMERS, INPUTS);
-    const feeding = (async () => {
-      for (let i = 0; i < appends.length; i += 500) {
+    feeding = (async () => {
+      for (let i = 0; i < appends.length && !stopped; i += 500) {
         await engine.appendBatch(appends.slice(i, i + 500));
         await sleep(20);
       }
@@ -56,6 +58,8 @@ export async function runChain(url: string): Promise<ChainReport> {
     await check(engine, prefix);
     return { crashes, seconds: Math.round((Date.now() - started) / 1_000) };
   } finally {
+    stopped = true;
+    await feeding.catch(() => undefined);
     await killNodeProcesses();
     await engine.close();
   }
