@@ -68,6 +68,7 @@ import {
 import { lag } from './lag.js';
 import { acquireStore, DEFAULT_BUSY_TIMEOUT_MS, releaseStore, type FileStore } from './store.js';
 import {
+  appendEntries,
   appendEntry,
   applyRetention,
   deleteEntry,
@@ -524,22 +525,39 @@ interface BatchResult {
 
 /**
  * The appends of a batch inside a transaction, each run like a pipelined
- * command: a refused item (bad id, bad fields) is skipped and the others
- * still commit; a failure of SQLite itself rolls the whole batch back.
+ * command: a refused item (bad stream name, bad id, bad fields) is skipped and
+ * the others still commit; a failure of SQLite itself rolls the whole batch
+ * back. Consecutive items of one stream are appended together
+ * (`appendEntries`: the stream's row read and written once).
  */
 function appendEach(store: FileStore, items: readonly AppendItem[]): BatchResult {
   const ids: (string | null)[] = [];
   let failure: unknown;
   let failed = false;
-  for (const item of items) {
+  const refuse = (error: StreamersonError): void => {
+    if (!failed) failure = error;
+    failed = true;
+    ids.push(null);
+  };
+  for (let i = 0; i < items.length; ) {
+    const item = items[i]!;
+    let stream: string;
     try {
-      ids.push(appendEntry(store, nameOption(item.stream, 'stream'), item.fields, item));
+      stream = nameOption(item.stream, 'stream');
     } catch (error) {
       if (!(error instanceof StreamersonError)) throw error;
-      if (!failed) failure = error;
-      failed = true;
-      ids.push(null);
+      refuse(error);
+      i++;
+      continue;
     }
+    let end = i + 1;
+    while (end < items.length && items[end]!.stream === stream) end++;
+    const run = items.slice(i, end).map((it) => ({ fields: it.fields, options: it }));
+    for (const result of appendEntries(store, stream, run)) {
+      if (result instanceof StreamersonError) refuse(result);
+      else ids.push(result);
+    }
+    i = end;
   }
   return { ids, failed, failure };
 }

@@ -31,6 +31,23 @@ interface QueuedWrite {
 /** What one queued write did inside its group transaction. */
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
+/** A queued write threw (`error`): its group transaction rolls back. */
+class WriteFailed {
+  constructor(readonly error: unknown) {}
+}
+
+function runWrite(w: QueuedWrite): Outcome {
+  try {
+    return { ok: true, value: w.fn() };
+  } catch (error) {
+    throw new WriteFailed(error);
+  }
+}
+
+function rejectAll(writes: readonly QueuedWrite[], error: unknown): void {
+  for (const w of writes) w.reject(error);
+}
+
 /**
  * One open store: a SQLite connection in WAL mode on `<dir>/streams.db`, its
  * prepared statements and its {@link Notifier}. Engines of one process on the
@@ -132,10 +149,11 @@ export class FileStore {
    * Group commit: queues `fn` (a write, which must not call {@link write}) to
    * run in one transaction with every write queued in the same turn of the
    * event loop; resolves with its result once that transaction committed.
-   * Each queued write runs in a savepoint, so one that throws undoes only its
-   * own changes and rejects alone; a failure of the transaction itself rejects
-   * them all. Any other operation runs the queue first ({@link write},
-   * {@link prepare}), so operations take effect in call order.
+   * A write that throws undoes only its own changes and rejects alone (see
+   * {@link flush}: `fn` may then run a second time, after a rollback, so it
+   * must change nothing outside the database); a failure of the transaction
+   * itself rejects them all. Any other operation runs the queue first
+   * ({@link write}, {@link prepare}), so operations take effect in call order.
    */
   enqueue<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -151,17 +169,27 @@ export class FileStore {
     });
   }
 
-  /** Runs the queued writes in one transaction and settles their promises. */
+  /**
+   * Runs the queued writes in one transaction and settles their promises. When
+   * one of several throws, the group is rolled back and runs again with each
+   * write in a savepoint, so that only the writes that throw fail (savepoints
+   * cost as much as the writes themselves, so only on this path).
+   */
   flush(): void {
     const writes = this.queue;
     if (writes.length === 0) return;
     this.queue = [];
     let outcomes: Outcome[];
     try {
-      outcomes = this.write(() => writes.map((w) => (writes.length === 1 ? { ok: true, value: w.fn() } : this.inSavepoint(w.fn))));
+      outcomes = this.write(() => writes.map(runWrite));
     } catch (error) {
-      for (const w of writes) w.reject(error);
-      return;
+      if (!(error instanceof WriteFailed)) return rejectAll(writes, error);
+      if (writes.length === 1) return rejectAll(writes, error.error);
+      try {
+        outcomes = this.write(() => writes.map((w) => this.inSavepoint(w.fn)));
+      } catch (again) {
+        return rejectAll(writes, again);
+      }
     }
     for (let i = 0; i < writes.length; i++) {
       const o = outcomes[i]!;

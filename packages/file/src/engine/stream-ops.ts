@@ -1,4 +1,4 @@
-import { InvalidOptionError, type AppendOptions, type FieldValue, type RawEntry, type ReadPosition, type StreamEntries } from '@streamerson/core';
+import { InvalidOptionError, StreamersonError, type AppendOptions, type FieldValue, type RawEntry, type ReadPosition, type StreamEntries } from '@streamerson/core';
 import { compareParts, formatId, nextId, parseBound, parseId, parseRetention, type Bound, type IdParts, type ParsedRetention } from '@streamerson/core/internal';
 import { encodeFields, rowEntry, type EntryRow } from './entry-codec.js';
 import type { FileStore } from './store.js';
@@ -32,47 +32,99 @@ export function createStream(store: FileStore, name: string, last: IdParts = { m
  * written, so a failed append never leaves an empty stream behind.
  */
 export function appendEntry(store: FileStore, name: string, fields: readonly FieldValue[], options: AppendOptions = {}): string | null {
-  const retention = options.retention === undefined ? undefined : parseRetention(options.retention);
-  const data = encodeFields(fields);
-  const stream = getStream(store, name);
-  if (stream === undefined && options.noMkStream === true) {
-    if (options.id !== undefined && options.id !== '*') nextId(undefined, options.id);
-    return null;
+  const [result] = appendEntries(store, name, [{ fields, options }]);
+  if (result instanceof Error) throw result;
+  return result!;
+}
+
+/** One append of {@link appendEntries}. */
+export interface StreamAppend {
+  readonly fields: readonly FieldValue[];
+  readonly options: AppendOptions;
+}
+
+/**
+ * Appends to one stream in order, each as its own XADD (as a pipeline of
+ * them): an append that is refused (bad fields, an id too small, bad
+ * retention) writes nothing and the next ones go on. The stream's row is read
+ * once and written once for all of them. Per append: its id, null (`noMkStream`
+ * on a missing stream), or the error that refused it. Errors of SQLite itself
+ * are thrown.
+ */
+export function appendEntries(store: FileStore, name: string, appends: readonly StreamAppend[]): (string | null | StreamersonError)[] {
+  const row = getStream(store, name);
+  let exists = row !== undefined;
+  let lastMs = row?.last_ms ?? 0;
+  let lastSeq = row?.last_seq ?? 0;
+  let length = row?.length ?? 0;
+  let added = 0;
+  const insert = store.sql('INSERT INTO entries (stream, ms, seq, data) VALUES (?, ?, ?, ?)');
+  const out: (string | null | StreamersonError)[] = [];
+  for (const { fields, options } of appends) {
+    let retention: ParsedRetention | undefined;
+    let data: Buffer;
+    let id: IdParts;
+    try {
+      retention = options.retention === undefined ? undefined : parseRetention(options.retention);
+      data = encodeFields(fields);
+      if (!exists && options.noMkStream === true) {
+        if (options.id !== undefined && options.id !== '*') nextId(undefined, options.id);
+        out.push(null);
+        continue;
+      }
+      id = nextId(exists ? { lastMs, lastSeq } : undefined, options.id);
+    } catch (error) {
+      if (!(error instanceof StreamersonError)) throw error;
+      out.push(error);
+      continue;
+    }
+    if (!exists) {
+      createStream(store, name);
+      exists = true;
+    }
+    insert.run(name, id.ms, id.seq, data);
+    lastMs = id.ms;
+    lastSeq = id.seq;
+    length++;
+    added++;
+    if (retention !== undefined) length -= trimEntries(store, name, length, retention);
+    out.push(formatId(id.ms, id.seq));
   }
-  const { ms, seq } = nextId(stream === undefined ? undefined : { lastMs: stream.last_ms, lastSeq: stream.last_seq }, options.id);
-  if (stream === undefined) createStream(store, name);
-  store.sql('INSERT INTO entries (stream, ms, seq, data) VALUES (?, ?, ?, ?)').run(name, ms, seq, data);
-  store
-    .sql('UPDATE streams SET last_ms = ?, last_seq = ?, entries_added = entries_added + 1, length = length + 1 WHERE name = ?')
-    .run(ms, seq, name);
-  if (retention !== undefined) applyRetention(store, name, retention);
-  store.touched(name);
-  return formatId(ms, seq);
+  if (added > 0) {
+    store
+      .sql('UPDATE streams SET last_ms = ?, last_seq = ?, entries_added = entries_added + ?, length = ? WHERE name = ?')
+      .run(lastMs, lastSeq, added, length, name);
+    store.touched(name);
+  }
+  return out;
 }
 
 /** Removes the oldest entries as a retention policy says; returns how many went. */
 export function applyRetention(store: FileStore, name: string, retention: ParsedRetention): number {
   const stream = getStream(store, name);
   if (stream === undefined) return 0;
-  let n: number;
+  const n = trimEntries(store, name, stream.length, retention);
+  if (n > 0) store.sql('UPDATE streams SET length = length - ? WHERE name = ?').run(n, name);
+  return n;
+}
+
+/** Deletes the entries a retention policy removes from a stream of `length` entries, leaving its row to the caller; returns how many went. */
+function trimEntries(store: FileStore, name: string, length: number, retention: ParsedRetention): number {
   if (retention.kind === 'maxLen') {
-    n = Math.min(Math.max(0, stream.length - retention.maxLen), retention.limit);
+    const n = Math.min(Math.max(0, length - retention.maxLen), retention.limit);
     if (n === 0) return 0;
     store
       .sql('DELETE FROM entries WHERE stream = @name AND (ms, seq) IN (SELECT ms, seq FROM entries WHERE stream = @name ORDER BY ms, seq LIMIT @n)')
       .run({ name, n });
-  } else {
-    const { ms, seq } = retention.minId;
-    const limit = retention.limit === Infinity ? -1 : retention.limit;
-    n = store
-      .sql(
-        'DELETE FROM entries WHERE stream = @name AND (ms, seq) IN (SELECT ms, seq FROM entries WHERE stream = @name AND (ms, seq) < (@ms, @seq) ORDER BY ms, seq LIMIT @limit)',
-      )
-      .run({ name, ms, seq, limit }).changes;
-    if (n === 0) return 0;
+    return n;
   }
-  store.sql('UPDATE streams SET length = length - ? WHERE name = ?').run(n, name);
-  return n;
+  const { ms, seq } = retention.minId;
+  const limit = retention.limit === Infinity ? -1 : retention.limit;
+  return store
+    .sql(
+      'DELETE FROM entries WHERE stream = @name AND (ms, seq) IN (SELECT ms, seq FROM entries WHERE stream = @name AND (ms, seq) < (@ms, @seq) ORDER BY ms, seq LIMIT @limit)',
+    )
+    .run({ name, ms, seq, limit }).changes;
 }
 
 /** SQL of a bound on `(ms, seq)`, for a start or an end. */
