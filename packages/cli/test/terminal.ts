@@ -43,7 +43,11 @@ export async function terminal(args: readonly string[], url: string, width: numb
     keys: (...keys: string[]) => tmux('send-keys', '-t', 'cli', ...keys),
     async until(what, check) {
       let last: string[] = [];
-      await waitFor(async () => check((last = await screen())), { what, timeoutMs: PROCESS_WAIT_MS });
+      try {
+        await waitFor(async () => check((last = await screen())), { what, timeoutMs: PROCESS_WAIT_MS });
+      } catch (error) {
+        throw new Error(`${(error as Error).message}; the screen:\n${last.join('\n')}`, { cause: error });
+      }
       return last;
     },
     async exitStatus() {
