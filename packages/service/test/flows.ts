@@ -213,23 +213,32 @@ export function serviceFlows(label: string, setup: () => Promise<Fixture>): void
       await waitFor(async () => (await fx.engine.pendingSummary(topic, svc.config.group)).count === 0, { what: 'acked' });
     });
 
-    test('crash recovery: entries pending on a dead member are claimed by a live one', async () => {
+    test('crash recovery: entries pending on a dead member are claimed by a live one, one at a time, each alone', async () => {
       const topic = uniqueName('crash');
       const group = `svc-${topic}`;
       await fx.engine.createGroup(topic, group, '0');
       const c = client();
-      const replies = Promise.all([c.request(topic, 'sq', 3), c.request(topic, 'sq', 4)]);
-      await waitFor(() => c.stats().requests === 2);
-      await waitFor(async () => (await fx.engine.length(topic)) === 2, { what: 'requests appended' });
+      const replies = Promise.all([3, 4, 5].map((n) => c.request(topic, 'sq', n)));
+      await waitFor(() => c.stats().requests === 3);
+      await waitFor(async () => (await fx.engine.length(topic)) === 3, { what: 'requests appended' });
       // The dead member reads and never acks.
       const read = await fx.engine.readGroup(group, 'dead', [{ stream: topic, after: '>' }], { count: 10 });
-      assert.equal(read[0]?.entries.length, 2);
+      assert.equal(read[0]?.entries.length, 3);
       const deliveries: number[] = [];
-      const svc = service(topic, { claimIdleMs: 100 }).handle('sq', (n: number, ctx) => { deliveries.push(ctx.deliveries); return n * n; });
+      let running = 0;
+      let mostAtOnce = 0;
+      const svc = service(topic, { claimIdleMs: 100, concurrency: 4 }).handle('sq', async (n: number, ctx) => {
+        mostAtOnce = Math.max(mostAtOnce, ++running);
+        deliveries.push(ctx.deliveries);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        running--;
+        return n * n;
+      });
       await svc.start();
-      assert.deepEqual(await replies, [9, 16]);
-      assert.deepEqual(deliveries, [2, 2]);
-      assert.equal(svc.stats().claimed, 2);
+      assert.deepEqual(await replies, [9, 16, 25]);
+      assert.deepEqual(deliveries, [2, 2, 2]);
+      assert.equal(mostAtOnce, 1, 'suspects run alone, though the member has four slots');
+      assert.equal(svc.stats().claimed, 3);
       await waitFor(async () => (await fx.engine.pendingSummary(topic, group)).count === 0, { what: 'acked' });
     });
 

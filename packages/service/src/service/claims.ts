@@ -1,12 +1,15 @@
 /**
  * Claims: the ways an entry already delivered to the group comes back to this
- * member, each for at most the free slots.
+ * member.
  *
- * - Due retries: failed entries whose backoff has passed ({@link RetryQueue}).
- * - Own backlog: entries this member (same consumer name) left pending before
- *   a restart, claimed back at once, before any new entry is read.
- * - Abandoned entries: every `claimIntervalMs`, entries idle longer than
- *   `claimIdleMs` on any member (crash recovery), with their real delivery count.
+ * - Due retries: failed entries whose backoff has passed ({@link RetryQueue}),
+ *   claimed in free slots and run beside other entries — their last delivery
+ *   ended with an outcome (the handler threw), so they are not suspects.
+ * - Suspects ({@link Suspects}): its own backlog, entries this member (same
+ *   consumer name) left pending before a restart, found at once before any
+ *   new entry is read; and abandoned entries, idle longer than `claimIdleMs`
+ *   on any member (crash recovery), found every `claimIntervalMs`. Each runs
+ *   alone.
  *
  * So that a live member's long handler is not taken for abandoned, the member
  * claims again (without counting a delivery) the entries it runs once they
@@ -14,45 +17,41 @@
  * ({@link Claims.refresh}). That step takes no slot: the read loop runs it
  * when it is due even while every slot is held, as it is when every handler
  * runs long.
- *
- * All three take free slots, claim, run what was claimed and give back the
- * slots the claim did not fill — in {@link Claims.inFreeSlots}.
  */
-import type { Engine, RawEntry } from '@streamerson/core';
-import { entryKey, type InProgress } from './in-progress.js';
+import type { InProgress } from './in-progress.js';
 import type { RetryQueue } from './retry-queue.js';
-import type { ServiceConfig } from './service-options.js';
+import { Suspects, type SuspectDeps } from './suspects.js';
 import type { Slots } from './slots.js';
-import type { ServiceCounters } from './stats.js';
 
 /** What the claims need from their member. */
-export interface ClaimDeps {
-  readonly engine: Engine;
-  readonly config: ServiceConfig;
-  readonly streams: readonly string[];
+export interface ClaimDeps extends SuspectDeps {
   readonly slots: Slots;
   readonly inProgress: InProgress;
   readonly retries: RetryQueue;
-  readonly counts: ServiceCounters;
-  isRunning(): boolean;
 }
 
 export class Claims {
-  /** Own entries left pending by an earlier run of this member: run them before new ones. */
+  readonly suspects: Suspects;
+  /** Own entries left pending by an earlier run of this member: found before new ones are read. */
   private ownBacklog = true;
   private nextScanAt: number;
-  private readonly scanCursor = new Map<string, string>();
 
   constructor(private readonly d: ClaimDeps) {
+    this.suspects = new Suspects(d);
     this.nextScanAt = Date.now() + d.config.claimIntervalMs;
   }
 
-  /** Whether a claim step is due at `now`, and so waits for a free slot. */
-  due(now: number): boolean {
-    return this.ownBacklog || now >= this.nextScanAt || this.d.retries.nextDueAt() <= now;
+  /** Whether a search for suspects is due at `now` (it takes no slot). */
+  searchDue(now: number): boolean {
+    return this.suspects.empty && (this.ownBacklog || now >= this.nextScanAt);
   }
 
-  /** When the next claim step comes due (a read or a wait for a slot must not last past it). */
+  /** Whether retries are due at `now`, and so wait for a free slot. */
+  retriesDue(now: number): boolean {
+    return this.d.retries.nextDueAt() <= now;
+  }
+
+  /** When the next claim step comes due (a read must not block past it). */
   nextDueAt(): number {
     return this.ownBacklog ? 0 : Math.min(this.nextScanAt, this.d.retries.nextDueAt(), this.refreshDueAt());
   }
@@ -75,97 +74,46 @@ export class Claims {
     }
   }
 
-  /** Runs the claim steps that are due, each for at most the free slots. */
-  async run(): Promise<void> {
-    if (this.d.retries.size > 0) await this.dueRetries();
-    if (this.ownBacklog) await this.claimOwnBacklog();
-    if (Date.now() >= this.nextScanAt) {
-      this.nextScanAt = Date.now() + this.d.config.claimIntervalMs;
-      await this.abandoned();
+  /** Looks for suspects: its own backlog first, then, when the scan is due, abandoned entries. A full list is searched again once run. */
+  async search(): Promise<void> {
+    if (this.ownBacklog) {
+      this.ownBacklog = await this.suspects.findOwn();
+      return;
     }
+    const more = await this.suspects.findAbandoned();
+    this.nextScanAt = more ? 0 : Date.now() + this.d.config.claimIntervalMs;
   }
 
-  /** Takes up to `max` free slots, runs `claim` with how many, gives back what it did not use. */
-  private async inFreeSlots(max: number, claim: (slots: number) => Promise<number>): Promise<number> {
-    const taken = this.d.slots.take(max);
-    if (taken === 0) return 0;
+  /** Claims the due retries in free slots and runs them. */
+  async runRetries(): Promise<void> {
+    const { engine, config, slots, retries, inProgress, counts } = this.d;
+    const taken = slots.take(slots.free);
+    if (taken === 0) return;
     let used = 0;
     try {
-      used = await claim(taken);
-    } finally {
-      if (used < taken) this.d.slots.release(taken - used);
-    }
-    return taken;
-  }
-
-  /** Claims `ids` of `stream` for this member at once and runs what still exists; returns how many. */
-  private async claimAndRun(stream: string, ids: readonly string[], deliveries: (id: string) => number, firstFailedAt?: (id: string) => number | undefined): Promise<number> {
-    const { engine, config } = this.d;
-    const entries = await engine.claim(stream, config.group, config.consumer, ids, { minIdleMs: 0 });
-    return this.runClaimed(stream, entries, deliveries, firstFailedAt);
-  }
-
-  /** Runs entries just claimed, in slots already taken; returns how many. */
-  private runClaimed(stream: string, entries: readonly RawEntry[], deliveries: (id: string) => number, firstFailedAt?: (id: string) => number | undefined): number {
-    const { counts, inProgress } = this.d;
-    for (const entry of entries) {
-      counts.claimed++;
-      inProgress.dispatch(stream, entry, deliveries(entry.id), firstFailedAt?.(entry.id));
-    }
-    return entries.length;
-  }
-
-  private async dueRetries(): Promise<void> {
-    const { retries } = this.d;
-    await this.inFreeSlots(this.d.slots.free, async (slots) => {
       const byStream = new Map<string, Map<string, { deliveries: number; firstFailedAt: number }>>();
-      for (const item of retries.takeDue(Date.now(), slots)) {
+      for (const item of retries.takeDue(Date.now(), taken)) {
         let items = byStream.get(item.stream);
         if (items === undefined) byStream.set(item.stream, items = new Map());
         items.set(item.id, item);
       }
-      let used = 0;
       for (const [stream, items] of byStream) {
-        used += await this.claimAndRun(stream, [...items.keys()], (id) => (items.get(id)?.deliveries ?? 0) + 1, (id) => items.get(id)?.firstFailedAt);
+        const entries = await engine.claim(stream, config.group, config.consumer, [...items.keys()], { minIdleMs: 0 });
+        for (const entry of entries) {
+          const item = items.get(entry.id)!;
+          counts.claimed++;
+          used++;
+          inProgress.dispatch(stream, entry, item.deliveries + 1, item.firstFailedAt);
+        }
       }
-      return used;
-    });
-  }
-
-  private async claimOwnBacklog(): Promise<void> {
-    const { engine, config, inProgress, retries, slots } = this.d;
-    let more = false;
-    for (const stream of this.d.streams) {
-      const taken = await this.inFreeSlots(slots.free, async (n) => {
-        const pending = (await engine.pendingRange(stream, config.group, { start: '-', end: '+', count: n + inProgress.size + retries.size, consumer: config.consumer }))
-          .filter((p) => !inProgress.has(entryKey(stream, p.id)) && !retries.has(entryKey(stream, p.id)))
-          .slice(0, n);
-        if (pending.length === 0 || !this.d.isRunning()) return 0;
-        if (pending.length === n) more = true;
-        const deliveries = new Map(pending.map((p) => [p.id, p.deliveries + 1]));
-        return this.claimAndRun(stream, pending.map((p) => p.id), (id) => deliveries.get(id) ?? 1);
-      });
-      if (taken === 0) return;
-    }
-    this.ownBacklog = more;
-  }
-
-  private async abandoned(): Promise<void> {
-    for (const stream of this.d.streams) {
-      if (await this.inFreeSlots(this.d.slots.free, (n) => this.claimIdle(stream, n)) === 0) return;
+    } finally {
+      if (used < taken) slots.release(taken - used);
     }
   }
 
-  private async claimIdle(stream: string, count: number): Promise<number> {
-    const { engine, config, inProgress, retries } = this.d;
-    const { group, consumer, claimIdleMs } = config;
-    const result = await engine.autoClaim(stream, group, consumer, claimIdleMs, this.scanCursor.get(stream) ?? '0-0', count);
-    this.scanCursor.set(stream, result.next);
-    const entries = result.entries.filter((e) => !inProgress.has(entryKey(stream, e.id)));
-    if (entries.length === 0 || !this.d.isRunning()) return 0;
-    const pending = await engine.pendingRange(stream, group, { start: entries[0]!.id, end: entries[entries.length - 1]!.id, count: result.entries.length, consumer });
-    const deliveries = new Map(pending.map((p) => [p.id, p.deliveries]));
-    for (const entry of entries) retries.delete(entryKey(stream, entry.id));
-    return this.runClaimed(stream, entries, (id) => deliveries.get(id) ?? 1);
+  /** Forgets what waits (the member stops). */
+  clear(): void {
+    this.d.retries.clear();
+    this.suspects.clear();
   }
 }

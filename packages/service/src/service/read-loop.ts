@@ -1,9 +1,11 @@
 /**
  * The member's only loop: the refresh of the idle time of long-running
- * entries when due (it takes no slot), due claims (retries, its own backlog,
- * the scan for abandoned entries), then new entries — each time for at most
- * the free slots. A read blocks no longer than the next claim step or
- * refresh is due, a wait for a free slot no longer than the next refresh. Where
+ * entries when due (it takes no slot); the search for suspects (its own
+ * backlog, abandoned entries) when due, and while any are found, nothing but
+ * them, one at a time in an idle member; due retries; then new entries — each
+ * time for at most the free slots. A read blocks no longer than the next
+ * claim step or refresh is due, a wait for a slot no longer than the next
+ * refresh. Where
  * the reader can, the writes of finished handlers go ahead of the read
  * (`reads-behind-writes.ts`).
  */
@@ -64,15 +66,27 @@ export class ReadLoop {
             if (this.overflow.length > 0) await this.whenFree();
             continue;
           }
-          const claimDue = claims.due(Date.now());
-          if (slots.free === 0 && (claimDue || ride.credit() === 0)) {
+          if (claims.searchDue(Date.now())) {
+            ride.release();
+            await claims.search();
+            if (!isRunning()) break;
+          }
+          if (claims.suspects.alone) {
+            // Suspects run one at a time, each in a member that runs nothing else (see `suspects.ts`).
+            ride.release();
+            if (slots.free < slots.capacity) await this.whenIdle();
+            else await claims.suspects.runNext();
+            continue;
+          }
+          const retriesDue = claims.retriesDue(Date.now());
+          if (slots.free === 0 && (retriesDue || ride.credit() === 0)) {
             ride.release();
             await this.whenFree();
             continue;
           }
-          if (claimDue) {
+          if (retriesDue) {
             ride.release();
-            await claims.run();
+            await claims.runRetries();
             if (!isRunning()) break;
           }
           op = 'read';
@@ -91,11 +105,18 @@ export class ReadLoop {
   }
 
   /** Waits for a free slot, or until the entries in progress are due for a refresh of their idle time. */
-  private async whenFree(): Promise<void> {
-    const { slots, claims } = this.d;
-    const until = claims.refreshDueAt() - Date.now();
-    if (until === Infinity) await slots.whenFree();
-    else await settlesWithin(slots.whenFree(), Math.max(0, until));
+  private whenFree(): Promise<unknown> {
+    return this.untilRefresh(this.d.slots.whenFree());
+  }
+
+  /** Waits until no slot is taken, or until the entries in progress are due for a refresh of their idle time. */
+  private whenIdle(): Promise<unknown> {
+    return this.untilRefresh(this.d.slots.whenIdle());
+  }
+
+  private untilRefresh(wait: Promise<void>): Promise<unknown> {
+    const until = this.d.claims.refreshDueAt() - Date.now();
+    return until === Infinity ? wait : settlesWithin(wait, Math.max(0, until));
   }
 
   /** One group read for the free slots (and those of the writes ahead of it), spread over the shards. */

@@ -7,7 +7,8 @@
  *
  * This file is the API and the lifecycle. The parts of a member, one concept
  * each: `read-loop.ts` (the loop), `reads-behind-writes.ts` (writes that ride
- * on a read), `claims.ts` (retries, own backlog, abandoned entries),
+ * on a read), `claims.ts` (retries, the refresh of long runs), `suspects.ts`
+ * (own backlog and abandoned entries, each run alone),
  * `retry-queue.ts`, `in-progress.ts` (slots held by running entries),
  * `outcome.ts` (what an entry gets) and `outbox.ts` (its writes).
  */
@@ -88,6 +89,7 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
   private readonly retries = new RetryQueue();
   private readonly outcomes: Outcomes;
   private readonly inProgress: InProgress;
+  private readonly claims: Claims;
   private readonly loop: ReadLoop;
   private readonly retention: TopicRetention;
   private readonly stop = new AbortController();
@@ -121,9 +123,10 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
       client: () => (this.client ??= new Client(engine, { logger: config.logger })),
     });
     this.inProgress = new InProgress(this.slots, (...args) => this.outcomes.process(...args), (err, stream, entry) => this.processFailed(err, stream, entry));
-    const claims = new Claims({
+    this.claims = new Claims({
       engine, config, streams: this.streams, slots: this.slots, inProgress: this.inProgress, retries: this.retries, counts: this.counts, isRunning,
     });
+    const claims = this.claims;
     this.loop = new ReadLoop({
       config, streams: this.streams, slots: this.slots, outbox, claims, inProgress: this.inProgress, stop: this.stop.signal, isRunning,
       recover: (err, op) => this.recover(err, op),
@@ -265,7 +268,7 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
 
   private stopLoop(): void {
     this.stop.abort();
-    this.retries.clear();
+    this.claims.clear();
     this.slots.wakeAll();
     void this.retention.stop();
   }
