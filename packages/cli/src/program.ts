@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { StreamersonError } from '@streamerson/core';
 import type { CliContext } from './context.js';
 import { DEFAULT_URL, URL_ENV } from './engine.js';
+import { examples } from './help.js';
 import { registerProduce } from './commands/produce.js';
 import { registerTap } from './commands/tap.js';
 import { registerFlux } from './commands/flux.js';
@@ -65,5 +66,10 @@ export function createProgram(ctx: CliContext): Command {
   registerGraph(program, ctx);
   registerTop(program, ctx);
   registerReplay(program, ctx);
-  return program;
+  return examples(program, [
+    "printf '{\"sku\":\"A-1\"}\\n' | streamerson produce orders --type order.created",
+    'streamerson tap orders --last 10 -p | jq .sku',
+    'streamerson --url redis://10.0.0.1:6379 top',
+    'streamerson dlq --help',
+  ]);
 }

@@ -35,6 +35,7 @@ describe('command line usage', () => {
     assert.equal(version.stdout, `${(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version}\n`);
     const top = await cli(['--help'], { url });
     for (const [c] of COMMANDS) assert.match(top.stdout, new RegExp(`\\n  ${c} `));
+    assert.match(top.stdout, /\nExamples:\n  printf '\{"sku":"A-1"\}\\n' \| streamerson produce orders/);
   });
 
   test('the installed bin runs as a program (npx streamerson)', async () => {
