@@ -1,7 +1,7 @@
 /**
  * @streamerson/core/internal — what the packages of Streamerson share beyond
  * the public API: the option checks every option parser is built from, the
- * one backoff schedule, the `closed` promise of the lifecycle, the one bounded
+ * one backoff schedule, the one priority queue (a min-heap), the `closed` promise of the lifecycle, the one bounded
  * wait, and the
  * semantics helpers of the memory engine that other engines of the same
  * contract reuse (id parsing and ordering, range bounds, retention and
@@ -33,6 +33,9 @@ export {
   DEFAULT_BACKOFF_JITTER,
 } from './backoff.js';
 export type { BackoffOptions, BackoffConfig } from './backoff.js';
+
+// The one priority queue
+export { MinHeap } from './heap.js';
 
 // Lifecycle and bounded waits
 export { ClosedSignal } from './lifecycle.js';

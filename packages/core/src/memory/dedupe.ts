@@ -1,3 +1,5 @@
+import { MinHeap } from '../heap.js';
+
 /** A dedupe record: the id of the first append of a message id, until it expires. */
 interface DedupeRecord {
   readonly key: string;
@@ -8,12 +10,12 @@ interface DedupeRecord {
 /**
  * Dedupe records of idempotent appends, keyed by stream and message id, each
  * expiring after its own window. Expired records are swept on every call
- * through a min-heap ordered by expiry, so memory holds only the records of
+ * through a min-heap ({@link MinHeap}) ordered by expiry, so memory holds only the records of
  * the current windows.
  */
 export class DedupeTable {
   private readonly records = new Map<string, DedupeRecord>();
-  private readonly heap: DedupeRecord[] = [];
+  private readonly byExpiry = new MinHeap<DedupeRecord>((r) => r.expiresAt);
 
   get size(): number {
     return this.records.size;
@@ -29,48 +31,15 @@ export class DedupeTable {
   set(stream: string, messageId: string, id: string, windowMs: number, now: number): void {
     const record: DedupeRecord = { key: key(stream, messageId), id, expiresAt: now + windowMs };
     this.records.set(record.key, record);
-    this.push(record);
+    this.byExpiry.push(record);
   }
 
   private sweep(now: number): void {
-    const heap = this.heap;
-    while (heap.length > 0 && heap[0]!.expiresAt <= now) {
-      const top = this.pop();
+    for (let top = this.byExpiry.peek(); top !== undefined && top.expiresAt <= now; top = this.byExpiry.peek()) {
+      this.byExpiry.pop();
       // A newer record under the same key replaced this one; leave it.
       if (this.records.get(top.key) === top) this.records.delete(top.key);
     }
-  }
-
-  private push(record: DedupeRecord): void {
-    const heap = this.heap;
-    let i = heap.push(record) - 1;
-    while (i > 0) {
-      const parent = (i - 1) >>> 1;
-      if (heap[parent]!.expiresAt <= record.expiresAt) break;
-      heap[i] = heap[parent]!;
-      i = parent;
-    }
-    heap[i] = record;
-  }
-
-  private pop(): DedupeRecord {
-    const heap = this.heap;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= heap.length) break;
-        const r = l + 1;
-        const c = r < heap.length && heap[r]!.expiresAt < heap[l]!.expiresAt ? r : l;
-        if (heap[c]!.expiresAt >= last.expiresAt) break;
-        heap[i] = heap[c]!;
-        i = c;
-      }
-      heap[i] = last;
-    }
-    return top;
   }
 }
 

@@ -1,11 +1,13 @@
 /**
- * Retries waiting for their delay, ordered by due time: a binary min-heap of
+ * Retries waiting for their delay, ordered by due time: core's min-heap of
  * items plus a map by entry key. `has`/`delete` are map operations; a deleted
  * item stays in the heap until it reaches the top and is skipped there. The
  * next due time and the due items are read from the top, never by a scan.
  * Bounded by the caller (`maxScheduledRetries`); stale heap items are at most
  * as many as live ones before the heap is rebuilt.
  */
+
+import { MinHeap } from '@streamerson/core/internal';
 
 /** A failed entry waiting to be claimed back for its next delivery. */
 export interface RetryItem {
@@ -22,7 +24,7 @@ export interface RetryItem {
 }
 
 export class RetryQueue {
-  private readonly heap: RetryItem[] = [];
+  private readonly heap = new MinHeap<RetryItem>((item) => item.dueAt);
   private readonly byKey = new Map<string, RetryItem>();
 
   /** Retries waiting. */
@@ -37,18 +39,13 @@ export class RetryQueue {
   /** Adds (or replaces) the retry of `item.key`. */
   add(item: RetryItem): void {
     this.byKey.set(item.key, item);
-    this.push(item);
-    if (this.heap.length > 2 * this.byKey.size + 16) this.rebuild();
-  }
-
-  /** Forgets the retry of `key` (claimed by another path); true when there was one. */
-  delete(key: string): boolean {
-    return this.byKey.delete(key);
+    this.heap.push(item);
+    if (this.heap.size > 2 * this.byKey.size + 16) this.heap.rebuild(this.byKey.values());
   }
 
   clear(): void {
     this.byKey.clear();
-    this.heap.length = 0;
+    this.heap.clear();
   }
 
   /** Due time of the earliest retry; Infinity when none waits. */
@@ -62,7 +59,7 @@ export class RetryQueue {
     while (due.length < max) {
       const item = this.top();
       if (item === undefined || item.dueAt > now) break;
-      this.pop();
+      this.heap.pop();
       this.byKey.delete(item.key);
       due.push(item);
     }
@@ -71,45 +68,10 @@ export class RetryQueue {
 
   /** The live item at the top, stale ones dropped on the way. */
   private top(): RetryItem | undefined {
-    while (this.heap.length > 0) {
-      const item = this.heap[0]!;
+    for (let item = this.heap.peek(); item !== undefined; item = this.heap.peek()) {
       if (this.byKey.get(item.key) === item) return item;
-      this.pop();
+      this.heap.pop();
     }
     return undefined;
-  }
-
-  private push(item: RetryItem): void {
-    const heap = this.heap;
-    let i = heap.push(item) - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (heap[parent]!.dueAt <= item.dueAt) break;
-      heap[i] = heap[parent]!;
-      i = parent;
-    }
-    heap[i] = item;
-  }
-
-  private pop(): void {
-    const heap = this.heap;
-    const last = heap.pop()!;
-    if (heap.length === 0) return;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= heap.length) break;
-      const right = left + 1;
-      const child = right < heap.length && heap[right]!.dueAt < heap[left]!.dueAt ? right : left;
-      if (heap[child]!.dueAt >= last.dueAt) break;
-      heap[i] = heap[child]!;
-      i = child;
-    }
-    heap[i] = last;
-  }
-
-  private rebuild(): void {
-    this.heap.length = 0;
-    for (const item of this.byKey.values()) this.push(item);
   }
 }
