@@ -8,8 +8,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-/** Default deadline for a script to say it is ready. */
-export const DEFAULT_READY_TIMEOUT_MS = 15_000;
+/**
+ * Default deadline for a script to say it is ready: generous, since a process
+ * that loads the packages and connects can take tens of seconds on cores that
+ * other test files share; a script that fails says so on stderr and exits sooner.
+ */
+export const DEFAULT_READY_TIMEOUT_MS = 60_000;
 /** Bound on the stderr kept for failure messages. */
 const MAX_OUTPUT_CHARS = 8_192;
 
