@@ -149,6 +149,7 @@ export function fencingTests(ctx: SuiteContext): void {
       });
       assert.deepEqual(result.ids, [null], 'noMkStream on the missing log');
       assert.equal(result.followUpError, undefined);
+      assert.equal(typeof engine.followUpsAtomic, 'boolean', 'the engine says whether follow-ups are in the atomic step');
       assert.deepEqual((await engine.range(reply, '-', '+')).map((e) => text(e).fields), [['i', '0'], ['r', '1']]);
       assert.equal(await engine.info(gone), null);
     });
