@@ -1,9 +1,9 @@
 /** request, publish and dlq against a running Service in this process. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, encodeMessage, type Engine } from '@streamerson/core';
+import { connect, decodeEntry, encodeMessage, ProtocolError, type Engine } from '@streamerson/core';
 import { Service, ServiceError } from '@streamerson/service';
-import { startRedis, uniqueName, waitFor, type RedisServer } from '@streamerson/testkit';
+import { redisCommand, startRedis, uniqueName, waitFor, type RedisServer } from '@streamerson/testkit';
 import { cli, lines, PROCESS_WAIT_MS } from './cli.js';
 
 const fast = { blockMs: 50, retryDelayMs: 10, maxRetryDelayMs: 20, claimIntervalMs: 50, consumer: 'm1' } as const;
@@ -148,5 +148,64 @@ describe('services from the command line', () => {
     const purged = await cli(['dlq', 'purge', topic], { url });
     assert.equal(purged.stdout, '2\n');
     assert.equal(await engine.length(`${topic}:dlq`), 0);
+  });
+
+  test('dlq replay gives a request a new deadline, or replays it as an event; a replay the engine refuses keeps its letter and exits 1', async () => {
+    const topic = uniqueName('dlqreq');
+    // A reply stream that exists, as a waiting client's does (replies go only to reply streams that exist).
+    const replies = `${topic}:replies`;
+    await engine.deleteEntries(replies, [(await engine.append(replies, ['m', '1']))!]);
+    let healthy = false;
+    const handled: number[] = [];
+    const svc = await service(topic, { maxDeliveries: 1 });
+    svc.handle('job', (p: { n: number }) => {
+      if (!healthy) throw new ServiceError('not yet', { errorCode: 'NOT_YET', retryable: true });
+      handled.push(p.n);
+      return p.n * 10;
+    });
+    await svc.start();
+    // Requests whose deadline passes before their replay: replayed as they were, the service would drop them as expired.
+    const deadline = Date.now() + 2_000;
+    await engine.appendBatch([1, 2].map((n) => ({
+      stream: topic, fields: encodeMessage({ id: `job-${n}`, type: 'job', replyTo: replies, headers: { deadline: String(deadline) }, payload: { n } }),
+    })));
+    await waitFor(async () => (await engine.length(`${topic}:dlq`)) === 2, { what: 'two dead letters', timeoutMs: PROCESS_WAIT_MS });
+    assert.equal(await engine.length(replies), 2, 'each requester was told of its dead letter');
+    await waitFor(() => Date.now() > deadline, { what: 'the old deadline passed' });
+    const [first, second] = lines((await cli(['dlq', 'ls', topic], { url })).stdout).map((l) => (JSON.parse(l) as { id: string }).id);
+
+    healthy = true;
+    const asRequest = await cli(['dlq', 'replay', topic, '--id', first!, '--timeout', '60000'], { url });
+    assert.equal(asRequest.code, 0, asRequest.stderr);
+    const { newId } = JSON.parse(asRequest.stdout) as { newId: string };
+    const [replayed] = await engine.range(topic, newId, newId);
+    const msg = decodeEntry(topic, replayed!);
+    assert.ok(!(msg instanceof ProtocolError));
+    assert.ok(Number(msg.headers['deadline']) >= Date.now() + 50_000, 'a new deadline, a minute from the replay');
+    assert.equal(msg.id, 'job-1', 'the same message id');
+    await waitFor(async () => (await engine.length(replies)) === 3, { what: 'the reply to the replayed request', timeoutMs: PROCESS_WAIT_MS });
+    assert.deepEqual(handled, [1], 'the handler ran: the request was not dropped as expired');
+
+    const asEvent = await cli(['dlq', 'replay', topic, '--id', second!, '--as', 'event'], { url });
+    assert.equal(asEvent.code, 0, asEvent.stderr);
+    await waitFor(() => handled.length === 2, { what: 'the replayed event handled', timeoutMs: PROCESS_WAIT_MS });
+    assert.equal(await engine.length(replies), 3, 'an event gets no reply');
+    assert.equal(await engine.length(`${topic}:dlq`), 0);
+
+    const bad = await cli(['dlq', 'replay', topic, '--as', 'later'], { url });
+    assert.equal(bad.code, 2, bad.stderr);
+
+    // A letter whose stream the engine refuses to append to (the key now holds a string): kept, exit 1.
+    healthy = false;
+    await engine.append(topic, encodeMessage({ id: 'job-3', type: 'job', payload: { n: 3 } }));
+    await waitFor(async () => (await engine.length(`${topic}:dlq`)) === 1, { what: 'a third dead letter', timeoutMs: PROCESS_WAIT_MS });
+    await svc.close();
+    await engine.deleteStreams([topic]);
+    await redisCommand(redis.port, ['SET', topic, 'not a stream']);
+    const refused = await cli(['dlq', 'replay', topic], { url });
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.equal(refused.stdout, '');
+    assert.match(refused.stderr, /^streamerson: ERR_STREAMERSON_\w+: dead letters \S+ were not replayed and are kept: .*WRONGTYPE/);
+    assert.equal(await engine.length(`${topic}:dlq`), 1, 'the letter is kept');
   });
 });

@@ -3,9 +3,9 @@
  * kept by services in `<topic>:dlq`, through the service package's
  * {@link DeadLetters}.
  */
-import type { Command } from 'commander';
-import { decodeEntry, ProtocolError, type Engine } from '@streamerson/core';
-import { DeadLetters, DEFAULT_DEAD_LETTER_PAGE, type DeadLetter } from '@streamerson/service';
+import { Option, type Command } from 'commander';
+import { decodeEntry, ProtocolError, StreamersonError, type Engine } from '@streamerson/core';
+import { DeadLetters, DEFAULT_DEAD_LETTER_PAGE, DEFAULT_REPLAY_TIMEOUT_MS, type DeadLetter, type ReplayAs } from '@streamerson/service';
 import { intArg, listArg } from '../args/numbers.js';
 import { urlOf, type CliContext } from '../context.js';
 import { withEngine } from '../engine.js';
@@ -18,6 +18,19 @@ import { checkTopic, findStreams, suggestion } from '../topics.js';
 interface SelectOptions {
   readonly id?: string[];
   readonly count?: number;
+}
+
+const REPLAY_AS: readonly ReplayAs[] = ['request', 'event'];
+
+interface ReplayCliOptions extends SelectOptions {
+  readonly as: ReplayAs;
+  readonly timeout: number;
+}
+
+/** A replay the engine did not complete: the engine's error code (exit 1), the letters concerned and why. */
+function replayFailed(message: string, cause: unknown): StreamersonError {
+  const code = cause instanceof StreamersonError ? cause.code : 'ERR_STREAMERSON_ENGINE';
+  return new StreamersonError(code, `${message}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
 }
 
 /** A topic that has neither dead letters nor streams does not exist (exit 6, with a close match). */
@@ -115,13 +128,22 @@ export function registerDlq(program: Command, ctx: CliContext): void {
   ]);
 
   examples(selectOptions(dlq.command('replay').description('append the original messages back to their streams, then delete the dead letters'))
-    .action(action(ctx, async (letters, selected) => {
-      const result = await letters.replay((await selected()).map((l) => l.id));
+    .addOption(new Option('--as <kind>', 'a request with a new deadline, or an event (no reply-to, no deadline)').choices(REPLAY_AS).default('request'))
+    .option('--timeout <ms>', 'time a replayed request has before its new deadline', intArg('--timeout'), DEFAULT_REPLAY_TIMEOUT_MS)
+    .action(action(ctx, async (letters, selected, options) => {
+      const { as, timeout } = options as ReplayCliOptions;
+      const result = await letters.replay((await selected()).map((l) => l.id), { as, timeoutMs: timeout });
+      await ctx.out.write(lines(result.replayed.map((r) => ({ id: r.letter, stream: r.stream, newId: r.id }))));
+      const kept = result.failed.filter((f) => f.stage === 'append');
+      if (kept.length > 0) throw replayFailed(`dead letters ${kept.map((f) => f.letter).join(', ')} were not replayed and are kept`, kept[0]!.error);
+      const listed = result.failed.filter((f) => f.stage === 'delete');
+      if (listed.length > 0) throw replayFailed(`dead letters ${listed.map((f) => f.letter).join(', ')} were replayed but could not be deleted (do not replay them again)`, listed[0]!.error);
       if (result.missing.length > 0) throw notFound(`dead letters ${result.missing.join(', ')} went away while replaying (replayed or purged by someone else)`);
-      return lines(result.replayed.map((r) => ({ id: r.letter, stream: r.stream, newId: r.id })));
+      return '';
     })), [
     'streamerson dlq replay orders --count 10',
-    'streamerson dlq replay --id 1700000000000-0,1700000000001-0 orders',
+    'streamerson dlq replay --id 1700000000000-0,1700000000001-0 orders --timeout 30000',
+    'streamerson dlq replay orders --as event',
   ]);
 
   examples(selectOptions(dlq.command('purge').description('delete dead letters (all of them unless --id or --count) and print how many'))
