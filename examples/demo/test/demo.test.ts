@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { startRedis, waitFor } from '@streamerson/testkit';
 
 const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+/** How long the demo's processes may take to start: loading the packages takes seconds on shared cores. */
+const START_MS = 60_000;
 const running: ChildProcess[] = [];
 after(() => {
   for (const child of running) child.kill('SIGKILL');
@@ -21,7 +23,7 @@ async function startDemo(env: Record<string, string>): Promise<{ child: ChildPro
   let output = '';
   child.stdout!.on('data', (d) => { output += String(d); });
   child.stderr!.on('data', (d) => { output += String(d); });
-  await waitFor(() => /open (http:\/\/\S+)\/ in two/.test(output), { timeoutMs: 20_000, what: 'the demo URL' });
+  await waitFor(() => /open (http:\/\/\S+)\/ in two/.test(output), { timeoutMs: START_MS, what: 'the demo URL' });
   return { child, url: /open (http:\/\/\S+)\/ in two/.exec(output)![1]!, output: () => output };
 }
 
@@ -48,7 +50,7 @@ it('with STREAMERSON_URL=redis://… the gateway and the workers are separate pr
   try {
     const { child, url, output } = await startDemo({ STREAMERSON_URL: redis.url });
     assert.match(output(), /gateway and workers in separate processes/);
-    await waitFor(() => /demo workers .* running/.test(output()), { timeoutMs: 20_000 });
+    await waitFor(() => /demo workers .* running/.test(output()), { timeoutMs: START_MS, what: 'the demo workers' });
     await exercise(url);
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
@@ -63,7 +65,7 @@ it('with STREAMERSON_URL=file://… the gateway and the workers are separate pro
     const store = `file://${dir}`;
     const { child, url, output } = await startDemo({ STREAMERSON_URL: store });
     assert.match(output(), /gateway and workers in separate processes/);
-    await waitFor(() => /demo workers .* running/.test(output()), { timeoutMs: 20_000 });
+    await waitFor(() => /demo workers .* running/.test(output()), { timeoutMs: START_MS, what: 'the demo workers' });
     await exercise(url);
     const cli = fileURLToPath(new URL('../../../../packages/cli/dist/src/main.js', import.meta.url));
     const { stdout } = await promisify(execFile)(process.execPath, [cli, 'top', '--once', '--json', '--interval', '200ms', '--url', store]);
