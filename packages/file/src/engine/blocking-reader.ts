@@ -1,6 +1,6 @@
 import { ClosedError, type BlockingReader, type GroupReadOptions, type GroupReadPosition, type ReadOptions, type ReadPosition, type StreamEntries } from '@streamerson/core';
 import { BlockedRead, DEFAULT_READ_COUNT, intOption, listOption, nameOption } from '@streamerson/core/internal';
-import { readGroupEntries } from './group-ops.js';
+import { nothingToDeliver, readGroupEntries } from './group-ops.js';
 import type { FileStore } from './store.js';
 import { readEntries, resolvePositions } from './stream-ops.js';
 
@@ -79,7 +79,10 @@ export class FileBlockingReader implements BlockingReader {
     const first = attempt();
     // Reads of pending entries by id never block, as in Redis.
     if (first.length > 0 || blockMs === undefined || list.some((p) => p.after !== '>')) return first;
-    return this.block(store, list.map((p) => p.stream), attempt, blockMs);
+    const streams = list.map((p) => p.stream);
+    // Woken again, the read first checks without writing whether anything is new (the consumer's seen time was set by the first attempt).
+    const retry = (): StreamEntries[] => (this.host.run((s) => nothingToDeliver(s, group, streams)) ? [] : attempt());
+    return this.block(store, streams, retry, blockMs);
   }
 
   private block(store: FileStore, streams: readonly string[], attempt: () => StreamEntries[], blockMs: number): Promise<StreamEntries[]> {

@@ -9,7 +9,7 @@ import {
   type RawEntry,
   type StreamEntries,
 } from '@streamerson/core';
-import { formatId, parseBound, parseId, type IdParts } from '@streamerson/core/internal';
+import { compareParts, formatId, parseBound, parseId, type IdParts } from '@streamerson/core/internal';
 import { rowEntry } from './entry-codec.js';
 import { advance, type GroupPosition, type LagView } from './lag.js';
 import type { FileStore } from './store.js';
@@ -179,6 +179,24 @@ export function readGroupEntries(
     seeConsumer(store, p.stream, group, consumer, now, entries.length > 0);
   }
   return out;
+}
+
+/**
+ * Whether a `>` read of `group` on these streams has nothing to deliver: each
+ * group was given its stream's last id. Reads only, so that a blocked group
+ * read woken by an append to another stream (or in another bucket's file)
+ * checks without a write transaction. A missing stream or group says false:
+ * the read itself reports it.
+ */
+export function nothingToDeliver(store: FileStore, group: string, streams: readonly string[]): boolean {
+  const heads = store.sql(
+    'SELECT s.last_ms AS s_ms, s.last_seq AS s_seq, g.last_ms AS g_ms, g.last_seq AS g_seq FROM streams s JOIN groups g ON g.stream = s.name WHERE s.name = ? AND g.name = ?',
+  );
+  for (const stream of streams) {
+    const r = heads.get(stream, group) as { s_ms: number; s_seq: number; g_ms: number; g_seq: number } | undefined;
+    if (r === undefined || compareParts(r.s_ms, r.s_seq, r.g_ms, r.g_seq) > 0) return false;
+  }
+  return true;
 }
 
 /** XACK: how many of the ids were pending. A missing stream or group acknowledges nothing, as in Redis. */
