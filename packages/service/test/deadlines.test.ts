@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from '@streamerson/testkit';
 import { Deadlines } from '../src/client/deadlines.js';
 
 function recorder(): { expired: { id: string; at: number }[]; deadlines: Deadlines } {
@@ -16,7 +16,7 @@ test('deadlines: requests of mixed timeouts expire in deadline order, none early
   deadlines.add('short', 30);
   deadlines.add('mid', 60);
   deadlines.add('short-2', 30);
-  await sleep(200);
+  await waitFor(() => expired.length === 4, { what: 'every request expired' });
   assert.deepEqual(expired.map((e) => e.id), ['short', 'short-2', 'mid', 'long']);
   const at = Object.fromEntries(expired.map((e) => [e.id, e.at]));
   assert.ok(at['short']! >= 29 && at['mid']! >= 59 && at['long']! >= 119, JSON.stringify(at));
@@ -31,16 +31,19 @@ test('deadlines: a removed request never expires, the others still do', async ()
   deadlines.remove('c', 50);
   deadlines.remove('unknown', 30);
   deadlines.remove('b', 999);
-  await sleep(100);
-  assert.deepEqual(expired.map((e) => e.id), ['b']);
+  // A request after the removed ones: once it expired, they would have.
+  deadlines.add('after', 70);
+  await waitFor(() => expired.length === 2, { what: 'b and the request after the removed ones expired' });
+  assert.deepEqual(expired.map((e) => e.id), ['b', 'after']);
 });
 
 test('deadlines: an earlier request added later sets the timer earlier', async () => {
   const { expired, deadlines } = recorder();
   deadlines.add('late', 500);
   deadlines.add('early', 20);
-  await sleep(80);
+  await waitFor(() => expired.length === 1, { what: 'the early request expired' });
   assert.deepEqual(expired.map((e) => e.id), ['early']);
+  assert.ok(expired[0]!.at < 500, `expired after ${expired[0]!.at} ms, not with the late one`);
   deadlines.remove('late', 500);
 });
 

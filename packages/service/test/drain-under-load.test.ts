@@ -80,7 +80,7 @@ describe('drain and close under load on memory://', () => {
       const fresh = member(topic, old.config.consumer, work, options);
       await fresh.start();
       members[i] = fresh;
-      await delay(100);
+      await waitFor(() => fresh.stats().processed > 0, { what: `the replacement ${fresh.config.consumer} serving` });
     }
 
     const replies = await run.replies;

@@ -132,7 +132,8 @@ export function featureFlows(label: string, setup: () => Promise<Fixture>): void
       await engine.ack(topic, group, [taken!.entries[0]!.id]);
       await engine.append(topic, encodeMessage({ type: 'x', payload: 1 }));
       await engine.readGroup(group, 'owner', [{ stream: topic, after: '>' }], { count: 1 });
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      const ghostIdle = async (): Promise<number> => (await engine.info(topic))!.groups[0]!.consumers.find((c) => c.name === 'ghost')!.idleMs;
+      await waitFor(async () => (await ghostIdle()) > 20, { what: 'the ghost silent for longer than pruneConsumersIdleMs' });
       const svc = service(topic, { pruneConsumersIdleMs: 20, claimIdleMs: 600_000 }).handle('x', () => 1);
       await svc.start();
       const members = (await engine.info(topic))!.groups[0]!.consumers.map((c) => c.name);

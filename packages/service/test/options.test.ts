@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryEngine, StreamersonError } from '@streamerson/core';
-import { uniqueName } from '@streamerson/testkit';
+import { uniqueName, waitFor } from '@streamerson/testkit';
 import {
   Client,
   DEFAULT_CONCURRENCY,
@@ -168,7 +168,7 @@ test('service: drain gives up after drainTimeoutMs on a handler that never ends'
   await svc.start();
   const c = new Client(engine, { blockMs: 50 });
   await c.publish('stuck', 'hang', null);
-  while (started === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  await waitFor(() => started === 1, { what: 'the handler running' });
   const t = Date.now();
   await svc.drain();
   const took = Date.now() - t;

@@ -15,9 +15,13 @@ test('a live client keeps its reply stream past the TTL; a killed one loses it a
   const topic = uniqueName('ttl');
   const svc = new Service(redis.engine, { name: 'ttl', topic, consumer: 'm1', blockMs: 50, announce: false }).handle('ping', () => 'pong');
   await svc.start();
-  const live = new Client(redis.engine, { replyTtlMs: 300, blockMs: 50 });
+  // A TTL the client's refresh (every third of it) keeps through the event-loop stalls of a busy machine.
+  const ttlMs = 1_000;
+  const live = new Client(redis.engine, { replyTtlMs: ttlMs, blockMs: 50 });
   assert.equal(await live.request(topic, 'ping', null), 'pong');
-  await new Promise((resolve) => setTimeout(resolve, 700));
+  // Past twice the TTL the stream made for the first request had: it is there only because the client refreshed it.
+  const pastTwoTtls = Date.now() + 2 * ttlMs;
+  await waitFor(() => Date.now() > pastTwoTtls, { what: 'twice the TTL passed', timeoutMs: 3 * ttlMs });
   assert.notEqual(await redis.engine.info(live.replyStream), null, 'refreshed while alive');
   assert.equal(await live.request(topic, 'ping', null), 'pong');
 
