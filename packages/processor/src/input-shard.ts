@@ -49,7 +49,7 @@ export class InputShard<S> extends ShardLoop {
     private readonly config: ProcessorConfig,
     private readonly inputHooks: InputHooks,
   ) {
-    super(engine, keys.index, epoch, keys.lease, keys.stream, spec.name, config, { lost: inputHooks.lost, error: inputHooks.error });
+    super(engine, keys.index, epoch, keys.lease, keys.stream, spec.name, config, { lost: inputHooks.lost, error: inputHooks.error }, true);
   }
 
   /** Keys whose state is in memory. */

@@ -38,6 +38,8 @@ export abstract class ShardLoop implements ShardTask {
   /** After a write whose outcome is unknown: `catchUp` runs, own pending entries are read again. */
   protected unsure = false;
   private readOwnPending = true;
+  /** The read of the next batch, started while the current one is stored (see {@link readAhead}). */
+  private ahead: Promise<readonly RawEntry[]> | undefined;
   private nextClaimAt = 0;
   private loop: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -57,6 +59,12 @@ export abstract class ShardLoop implements ShardTask {
     protected readonly group: string,
     protected readonly loopConfig: ShardLoopConfig,
     protected readonly hooks: ShardLoopHooks,
+    /**
+     * Read the next batch while the current one is processed and stored: the
+     * engine works on one while this process works on the other. Its entries
+     * are used only once the batch before them is stored.
+     */
+    private readonly readAhead = false,
   ) {
     this.reader = engine.openReader();
   }
@@ -161,6 +169,9 @@ export abstract class ShardLoop implements ShardTask {
             break;
           }
           if (this.phase !== 'running') break;
+          // A batch that was not stored is pending to this owner: it is read again first, so that order holds.
+          await this.dropAhead();
+          this.readOwnPending = true;
           this.hooks.error(error as Error);
           await sleep(this.retry.next());
         }
@@ -168,6 +179,7 @@ export abstract class ShardLoop implements ShardTask {
     }
     this.recovered();
     await this.reader.close();
+    await this.dropAhead();
     // A failure after a stop was asked for changes nothing: the stop ends the loop anyway.
     if (lost !== undefined && this.phase !== 'stopping') {
       this.phase = 'stopped';
@@ -180,9 +192,25 @@ export abstract class ShardLoop implements ShardTask {
   private async step(): Promise<void> {
     if (Date.now() >= this.nextClaimAt) {
       this.nextClaimAt = Date.now() + this.loopConfig.claimIntervalMs;
+      // What a read ahead got is pending to this owner: the claim takes it, in order.
+      await this.dropAhead();
       await this.claimAbandoned();
     }
     const own = this.readOwnPending;
+    if (own) await this.dropAhead();
+    const entries = this.ahead === undefined ? await this.readBatch(own) : await this.ahead;
+    this.ahead = undefined;
+    if (own && entries.length === 0) this.readOwnPending = false;
+    if (entries.length > 0) {
+      // The next read runs while this batch is processed and stored; it is used only if this one is stored.
+      if (this.readAhead && !this.readOwnPending) this.ahead = this.readBatch(false);
+      await this.process(entries);
+    }
+    await this.afterStep();
+  }
+
+  /** One group read: this owner's pending entries (`own`), else new ones, waiting up to `blockMs`. */
+  private async readBatch(own: boolean): Promise<readonly RawEntry[]> {
     const { batchSize, blockMs, id } = this.loopConfig;
     const [read] = await this.reader.readGroup(
       this.group,
@@ -190,10 +218,14 @@ export abstract class ShardLoop implements ShardTask {
       [{ stream: this.input, after: own ? '0' : '>' }],
       own ? { count: batchSize } : { count: batchSize, blockMs },
     );
-    const entries = read?.entries ?? [];
-    if (own && entries.length === 0) this.readOwnPending = false;
-    if (entries.length > 0) await this.process(entries);
-    await this.afterStep();
+    return read?.entries ?? [];
+  }
+
+  /** Forgets a read ahead (its entries stay pending to this owner, read again in order). */
+  private async dropAhead(): Promise<void> {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    await ahead?.catch(() => undefined);
   }
 
   /** Claims every pending entry of the group: while this owner holds the lease, nobody else may run them. */
