@@ -7,7 +7,7 @@ import type { Engine } from '@streamerson/core';
 import { chatAuthorize, chatRoutes, chatService } from '@streamerson/example-chat';
 import { crudRoutes, crudService } from '@streamerson/example-crud';
 import { helloRoutes, helloService } from '@streamerson/example-hello';
-import { DEFAULT_BODY_TIMEOUT_MS, streamersonGateway } from '@streamerson/gateway';
+import { codedServerOptions, DEFAULT_BODY_TIMEOUT_MS, streamersonGateway } from '@streamerson/gateway';
 import Fastify, { type FastifyInstance } from 'fastify';
 
 /** Default port of the demo gateway. */
@@ -16,10 +16,12 @@ export const DEFAULT_DEMO_PORT = 3000;
 /** The gateway app, not yet listening. */
 export async function demoGateway(engine: Engine): Promise<FastifyInstance> {
   // Whole requests (headers and body) within 60 s on every route, as a backstop
-  // for the gateway's own 30 s body timeout on its routes (docs/GATEWAY.md).
-  const app = Fastify({ requestTimeout: 60_000 });
+  // for the gateway's own 30 s body timeout on its routes (docs/GATEWAY.md);
+  // every answer, Fastify's own included, in the coded error envelope.
+  const app = Fastify({ requestTimeout: 60_000, ...codedServerOptions() });
   await app.register(streamersonGateway, {
     engine,
+    errorHandler: true,
     authorize: chatAuthorize,
     bodyTimeout: DEFAULT_BODY_TIMEOUT_MS,
     openapi: { info: { title: 'Streamerson demo', version: '0.1.0' } },

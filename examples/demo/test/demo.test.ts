@@ -34,6 +34,12 @@ async function exercise(url: string): Promise<void> {
   assert.match(await (await fetch(`${url}/`)).text(), /Streamerson chat/);
   const posted = await fetch(`${url}/rooms/lobby/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"t","text":"hi"}' });
   assert.equal(posted.status, 201);
+  // Fastify's own answers are in the coded envelope too.
+  for (const [path, init, status] of [['/%zz', {}, 400], ['/nowhere', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }, 400]] as const) {
+    const res = await fetch(`${url}${path}`, init);
+    assert.equal(res.status, status, path);
+    assert.match(((await res.json()) as { error: { code: string } }).error.code, /^ERR_STREAMERSON_/, path);
+  }
 }
 
 it('on memory:// the demo runs gateway, workers and chat page in one process and prints the URL', async () => {

@@ -116,10 +116,13 @@ export class AbortError extends StreamersonError {
 export class TimeoutError extends StreamersonError {
   override readonly name = 'TimeoutError';
   readonly timeoutMs: number;
+  /** The id of the request that timed out, when the error is about one. */
+  readonly messageId: string | undefined;
 
-  constructor(message: string, timeoutMs: number) {
+  constructor(message: string, timeoutMs: number, messageId?: string) {
     super('ERR_STREAMERSON_TIMEOUT', message);
     this.timeoutMs = timeoutMs;
+    this.messageId = messageId;
   }
 }
 

@@ -1,4 +1,5 @@
 /** The `fastify.streamerson` decorator: the gateway's client, routes and counters. */
+import { EventEmitter } from 'node:events';
 import type { Engine } from '@streamerson/core';
 import type { Client, ClientStats } from '@streamerson/service';
 import type { FastifyInstance } from 'fastify';
@@ -7,6 +8,7 @@ import { buildRoute, type RouteContext } from './http/route.js';
 import { parseRouteOptions, type GatewayRouteOptions, type RouteConfig } from './http/route-options.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { GatewayConfig } from './options.js';
+import type { GatewayEvents } from './report.js';
 import type { SseStream } from './sse/sse-stream.js';
 import type { WsSession } from './ws/session.js';
 
@@ -25,7 +27,11 @@ export interface GatewayStats {
   readonly readErrors: number;
 }
 
-export class Gateway {
+/**
+ * The gateway of a Fastify instance (`app.streamerson`). Emits `'error'` for
+ * every failure answered with a 5xx (see {@link GatewayEvents}).
+ */
+export class Gateway extends EventEmitter<GatewayEvents> {
   private readonly routeList: RouteConfig[] = [];
 
   constructor(
@@ -39,7 +45,9 @@ export class Gateway {
     readonly sessions: ReadonlySet<WsSession>,
     /** SSE streams open now. */
     readonly streams: ReadonlySet<SseStream>,
-  ) {}
+  ) {
+    super();
+  }
 
   get engine(): Engine {
     return this.config.engine;

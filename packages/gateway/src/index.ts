@@ -8,6 +8,9 @@
 /// <reference types="@fastify/swagger" preserve="true" />
 export { streamersonGateway } from './plugin.js';
 export { Gateway } from './gateway.js';
+export { codedServerOptions } from './server-errors.js';
+export type { CodedServerOptions } from './server-errors.js';
+export type { GatewayEvents, GatewayErrorContext } from './report.js';
 export type { GatewayStats } from './gateway.js';
 export {
   parseGatewayOptions,

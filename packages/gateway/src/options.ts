@@ -84,6 +84,12 @@ export interface GatewayOptions {
   readonly retryAfterSeconds?: number;
   /** Answer unknown routes with a coded 404; default true. */
   readonly notFound?: boolean;
+  /**
+   * Answer the errors of every route of the server, the application's too, in
+   * the coded envelope (5xx logged and emitted as `'error'`); default false.
+   * With `codedServerOptions()` given to Fastify, every answer is coded.
+   */
+  readonly errorHandler?: boolean;
   /** Path of the Prometheus endpoint, or false; default {@link DEFAULT_METRICS_PATH}. */
   readonly metrics?: string | false;
   /** OpenAPI document: its path and info, or false; default {@link DEFAULT_OPENAPI_PATH}. */
@@ -149,6 +155,7 @@ export interface GatewayConfig {
   readonly lengthCheckIntervalMs: number;
   readonly retryAfterSeconds: number;
   readonly notFound: boolean;
+  readonly errorHandler: boolean;
   readonly metricsPath: string | undefined;
   readonly openapi: { readonly path: string; readonly info: { readonly title: string; readonly version: string } } | undefined;
   readonly ws: { readonly path: string; readonly maxPayload: number; readonly maxBufferedBytes: number; readonly maxSubscriptions: number; readonly maxInFlight: number; readonly origins: OriginPolicy } | undefined;
@@ -162,7 +169,7 @@ export interface GatewayConfig {
 
 const KNOWN = new Set([
   'engine', 'client', 'clientOptions', 'timeout', 'maxInFlight', 'maxInFlightPerIdentity', 'identity', 'bodyTimeout', 'forwardHeaders', 'maxTopicLength',
-  'lengthCheckIntervalMs', 'retryAfterSeconds', 'notFound', 'metrics', 'openapi', 'ws', 'sse', 'authorize', 'maxJsonDepth', 'routes', 'subscribe', 'announce',
+  'lengthCheckIntervalMs', 'retryAfterSeconds', 'notFound', 'errorHandler', 'metrics', 'openapi', 'ws', 'sse', 'authorize', 'maxJsonDepth', 'routes', 'subscribe', 'announce',
 ]);
 
 /** A path starting with `/`, or `fallback` when undefined. */
@@ -234,6 +241,7 @@ export function parseGatewayOptions(input: unknown): GatewayConfig {
   if (o['authorize'] !== undefined && typeof o['authorize'] !== 'function') throw new InvalidOptionError('authorize', `expected a function, got ${typeof o['authorize']}`);
   if (o['identity'] !== undefined && typeof o['identity'] !== 'function') throw new InvalidOptionError('identity', `expected a function, got ${typeof o['identity']}`);
   if (o['notFound'] !== undefined && typeof o['notFound'] !== 'boolean') throw new InvalidOptionError('notFound', 'expected a boolean');
+  if (o['errorHandler'] !== undefined && typeof o['errorHandler'] !== 'boolean') throw new InvalidOptionError('errorHandler', 'expected a boolean');
   if (o['routes'] !== undefined && !Array.isArray(o['routes'])) throw new InvalidOptionError('routes', 'expected an array of route options');
   const sub = objectOption(o['subscribe'] ?? {}, 'subscribe');
   const client = o['client'];
@@ -254,6 +262,7 @@ export function parseGatewayOptions(input: unknown): GatewayConfig {
     lengthCheckIntervalMs: intOption(o['lengthCheckIntervalMs'], 'lengthCheckIntervalMs', DEFAULT_LENGTH_CHECK_INTERVAL_MS, 1),
     retryAfterSeconds: intOption(o['retryAfterSeconds'], 'retryAfterSeconds', DEFAULT_RETRY_AFTER_SECONDS, 0),
     notFound: (o['notFound'] as boolean | undefined) ?? true,
+    errorHandler: (o['errorHandler'] as boolean | undefined) ?? false,
     metricsPath: metrics,
     openapi: parseOpenapi(o['openapi']),
     ws: parseWs(o['ws']),

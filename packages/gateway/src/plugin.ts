@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Announcer, Client } from '@streamerson/service';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { failure } from './errors.js';
+import { failure, toFailure } from './errors.js';
 import { Gateway } from './gateway.js';
 import { sendFailure, type RouteContext } from './http/route.js';
 import { addBodyTimeout } from './http/body-timeout.js';
@@ -18,6 +18,7 @@ import { TopicHub } from './hub/topic-hub.js';
 import { GatewayMetrics } from './metrics.js';
 import { IdentityLimits } from './limits/in-flight.js';
 import { parseGatewayOptions, type GatewayOptions } from './options.js';
+import { failureReporter } from './report.js';
 import { registerSse } from './sse/register.js';
 import { registerWebSocket } from './ws/register.js';
 import { RouteRequests } from './ws/route-request.js';
@@ -40,6 +41,8 @@ declare module 'fastify' {
   }
 }
 
+const SHUTTING_DOWN = failure(503, 'ERR_STREAMERSON_UNAVAILABLE', 'the gateway is shutting down', true);
+
 async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions): Promise<void> {
   const config = parseGatewayOptions(options);
   const ownsClient = config.client === undefined;
@@ -54,8 +57,11 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
   const routeContext: RouteContext = {
     engine: config.engine, client, metrics, caps, routeRequests, limits, identity: config.identity,
     forwardHeaders: config.forwardHeaders, maxJsonDepth: config.maxJsonDepth, retryAfterSeconds: config.retryAfterSeconds, authorize: config.authorize,
+    // Called on requests only, once the gateway below exists.
+    report: (...failed) => report(...failed),
   };
   const gateway = new Gateway(fastify, config, client, hub, metrics, routeContext, sessions, streams);
+  const report = failureReporter(gateway);
 
   if (config.openapi !== undefined) {
     await fastify.register(swagger, { openapi: { info: { ...config.openapi.info } } });
@@ -79,7 +85,21 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
       sendFailure(reply, failure(404, 'ERR_STREAMERSON_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), routeContext),
     );
   }
-  const shared = { engine: config.engine, client, hub, metrics, authorize: config.authorize, retryAfterSeconds: config.retryAfterSeconds };
+  if (config.errorHandler) {
+    fastify.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+      const f = toFailure(error);
+      report(error, f, request, 'http');
+      return sendFailure(reply, f, routeContext);
+    });
+  }
+  // Requests that reach the server while it closes (see codedServerOptions): a coded 503, and the connection closes.
+  let closing = false;
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done();
+    reply.header('connection', 'close');
+    sendFailure(reply, SHUTTING_DOWN, routeContext);
+  });
+  const shared = { engine: config.engine, client, hub, metrics, report, authorize: config.authorize, retryAfterSeconds: config.retryAfterSeconds };
   if (config.ws !== undefined && routeRequests !== undefined) {
     await registerWebSocket(
       fastify,
@@ -126,6 +146,7 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
     }
   });
   fastify.addHook('preClose', async () => {
+    closing = true;
     // Hijacked SSE responses would keep the server from closing.
     for (const stream of streams) stream.close();
   });

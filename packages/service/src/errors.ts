@@ -53,11 +53,14 @@ export class RemoteError extends StreamersonError {
   /** The `error` header of the reply (for example `ERR_STREAMERSON_UNKNOWN_TYPE` or `ORDER_NOT_FOUND`). */
   readonly errorCode: string;
   readonly details: unknown;
+  /** The id of the request this error reply answers, when known. */
+  readonly messageId: string | undefined;
 
-  constructor(status: number, reply: ErrorReplyPayload) {
+  constructor(status: number, reply: ErrorReplyPayload, messageId?: string) {
     super('ERR_STREAMERSON_REMOTE', reply.message);
     this.status = status;
     this.errorCode = reply.code;
     this.details = reply.details;
+    this.messageId = messageId;
   }
 }

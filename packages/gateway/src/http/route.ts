@@ -17,6 +17,7 @@ import type { RouteRequests } from '../ws/route-request.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { RouteConfig } from './route-options.js';
 import { gatewayHeaders } from '../trust.js';
+import type { ReportFailure } from '../report.js';
 import { sendReply } from './send-reply.js';
 import { messageHeaders, scopedIdempotencyKey, traceContext } from './message-headers.js';
 import { toHttpRequest } from './to-request.js';
@@ -37,6 +38,8 @@ export interface RouteContext {
   readonly identity: IdentityOf;
   /** Deepest JSON nesting accepted in a body. */
   readonly maxJsonDepth: number;
+  /** Logs and emits failures answered with a 5xx. */
+  readonly report: ReportFailure;
   /** Present when WebSocket clients may request routes. */
   readonly routeRequests: RouteRequests | undefined;
 }
@@ -159,8 +162,10 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
     config: { streamerson: route },
     ...(route.schema === undefined ? {} : { schema: route.schema }),
     ...(route.bodyLimit === undefined ? {} : { bodyLimit: route.bodyLimit }),
-    errorHandler(error: unknown, _request: FastifyRequest, reply: FastifyReply) {
-      return sendFailure(reply, toFailure(error), ctx);
+    errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+      const f = toFailure(error);
+      ctx.report(error, f, request, 'http');
+      return sendFailure(reply, f, ctx);
     },
   };
 }

@@ -12,6 +12,7 @@ import type { TopicHub } from '../hub/topic-hub.js';
 import { sendFailure } from '../http/route.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { GatewayConfig } from '../options.js';
+import type { ReportFailure } from '../report.js';
 import { SseStream } from './sse-stream.js';
 
 /** What the SSE endpoint needs. */
@@ -21,6 +22,7 @@ export interface SseContext {
   readonly metrics: GatewayMetrics;
   readonly authorize: AuthorizeHook | undefined;
   readonly retryAfterSeconds: number;
+  readonly report: ReportFailure;
 }
 
 const SSE_HEADERS = {
@@ -66,6 +68,7 @@ export function registerSse(fastify: FastifyInstance, sse: NonNullable<GatewayCo
       await sub.catchUp();
     } catch (err) {
       const f = toFailure(err);
+      ctx.report(err, f, request, 'http');
       ctx.metrics.error(f.code);
       stream.fail(f.code, f.message);
     }

@@ -24,6 +24,7 @@ import type { Client } from '@streamerson/service';
 import type { Engine } from '@streamerson/core';
 import { ENGINE_DOWN, engineDown } from '../engine-state.js';
 import { isBadFrame, parseFrame, type ClientFrame, type FrameId } from './frames.js';
+import type { ReportFailure } from '../report.js';
 import { gatewayHeaders } from '../trust.js';
 import { fastifyAnswerFailure, type RouteRequests } from './route-request.js';
 import { tooManyInFlight, type IdentityLimits, type IdentityOf } from '../limits/in-flight.js';
@@ -49,6 +50,7 @@ export interface SessionContext {
   readonly identity: IdentityOf;
   readonly maxJsonDepth: number;
   readonly routes: RouteRequests;
+  readonly report: ReportFailure;
 }
 
 /** An operation once started: what is left of it (waiting for its reply, catching up). */
@@ -141,7 +143,11 @@ export class WsSession implements EventSink {
     this.tail = started.catch(() => undefined);
     started
       .then((op) => op?.rest)
-      .catch((err: unknown) => this.sendError(frame.id, toFailure(err)))
+      .catch((err: unknown) => {
+        const f = toFailure(err);
+        this.ctx.report(err, f, this.request, 'ws');
+        this.sendError(frame.id, f);
+      })
       .finally(() => {
         this.inFlight--;
         this.ctx.limits.release(this.identity);

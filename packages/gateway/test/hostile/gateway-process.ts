@@ -3,12 +3,13 @@
  * that a crash shows as an exit instead of ending the test run: a gateway
  * with two routes, WebSocket and SSE, and a worker behind it, on the engine of
  * the URL given (memory:// or redis://). An `x-user` header stands for an
- * authenticated user (`request.auth`). Prints `{"event":"ready","base":…}`;
+ * authenticated user (`request.auth`). Every answer is coded
+ * (`codedServerOptions`, `errorHandler`). Prints `{"event":"ready","base":…}`;
  * exits when its stdin closes.
  */
 import { connect } from '@streamerson/core';
 import Fastify from 'fastify';
-import { streamersonGateway, type HttpRequest } from '../../src/index.js';
+import { codedServerOptions, streamersonGateway, type HttpRequest } from '../../src/index.js';
 import { worker } from '../helpers.js';
 import { HOSTILE_TOPIC } from '../hostile.js';
 
@@ -22,13 +23,14 @@ await worker(engine, HOSTILE_TOPIC, {
   body: (req: HttpRequest) => req.body,
   whoami: (_payload: unknown, ctx) => ({ headers: ctx.headers }),
 });
-const app = Fastify({ bodyLimit: 64 * 1024 });
+const app = Fastify({ bodyLimit: 64 * 1024, ...codedServerOptions() });
 app.addHook('onRequest', async (request) => {
   const user = request.headers['x-user'];
   if (typeof user === 'string') request.auth = { user };
 });
 await app.register(streamersonGateway, {
   engine,
+  errorHandler: true,
   ws: { maxPayload: 256 * 1024 },
   authorize: ({ topic }) => topic !== 'forbidden',
   routes: [
@@ -36,5 +38,10 @@ await app.register(streamersonGateway, {
     { method: 'POST', url: '/body', topic: HOSTILE_TOPIC, type: 'body' },
   ],
 });
+// The application's own routes: their errors are coded too.
+app.get('/app/throws', async () => {
+  throw new Error('a secret internal detail');
+});
+app.post('/app/json', async (request) => request.body);
 const base = await app.listen({ port: 0, host: '127.0.0.1' });
 process.stdout.write(`${JSON.stringify({ event: 'ready', base })}\n`);

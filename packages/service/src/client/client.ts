@@ -389,7 +389,7 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
     const p = this.settle(id);
     if (p === undefined) return;
     this.counts.timeouts++;
-    p.reject(new TimeoutError(`no reply to "${p.type}" on "${p.topic}" within ${p.timeout} ms`, p.timeout));
+    p.reject(new TimeoutError(`no reply to "${p.type}" on "${p.topic}" within ${p.timeout} ms`, p.timeout, id));
   }
 
   /** Removes a waiting request and clears its timer and abort listener; the caller settles it. */
@@ -453,9 +453,9 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
     // A deadline that passed while the handler ran is a timeout, whoever noticed it first.
     if (error.code === 'ERR_STREAMERSON_TIMEOUT') {
       this.counts.timeouts++;
-      waiting.reject(new TimeoutError(`"${waiting.type}" on "${waiting.topic}" did not finish within ${waiting.timeout} ms: ${error.message}`, waiting.timeout));
+      waiting.reject(new TimeoutError(`"${waiting.type}" on "${waiting.topic}" did not finish within ${waiting.timeout} ms: ${error.message}`, waiting.timeout, msg.id));
     } else {
-      waiting.reject(new RemoteError(status, error));
+      waiting.reject(new RemoteError(status, error, msg.id));
     }
   }
 
