@@ -60,14 +60,17 @@ export function outputMessageId(processor: string, stream: string, entryId: stri
 }
 
 /** One-shot hashing where Node has it (20.12+): several times cheaper than a Hash object per output. */
-const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: 'hex') => string }).hash;
-const SEPARATOR = Buffer.from([0]);
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
 
+/**
+ * The first 12 hex digits of the SHA-1 of the fields, each a string (a Buffer
+ * read as latin1, one character per byte: no copy into a new Buffer)
+ * followed by a NUL.
+ */
 export function digestOf(fields: readonly FieldValue[]): string {
-  const parts: Buffer[] = [];
-  for (const f of fields) parts.push(typeof f === 'string' ? Buffer.from(f) : f, SEPARATOR);
-  const bytes = Buffer.concat(parts);
-  return (oneShot === undefined ? crypto.createHash('sha1').update(bytes).digest('hex') : oneShot('sha1', bytes, 'hex')).slice(0, 12);
+  let text = '';
+  for (const f of fields) text += `${typeof f === 'string' ? f : f.toString('latin1')}\0`;
+  return (oneShot === undefined ? crypto.createHash('sha1').update(text).digest('hex') : oneShot('sha1', text, 'hex')).slice(0, 12);
 }
 
 /** Runs the handlers over a batch, in order. Never throws: every entry ends as outputs, nothing, or a failure. */
