@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Engine } from '@streamerson/core';
-import { startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
+import { auxKey, connect, type Engine } from '@streamerson/core';
+import { startRedis, uniqueName, waitFor, type RedisServer } from '@streamerson/testkit';
 import { createRedisEngine } from '../src/index.js';
 import { APPEND_FLUSH_AT } from '../src/base-engine.js';
-import { assertCloseUnblocks, unblockCalls } from './reader-checks.js';
+import { assertCloseUnblocks, blockedNow, waitForBlocked, type ServerInfo } from './reader-checks.js';
 
 function open(url: string, options?: Record<string, unknown>): Engine {
   return createRedisEngine(url, options);
@@ -13,6 +13,7 @@ function open(url: string, options?: Record<string, unknown>): Engine {
 describe('redis engine (standalone)', () => {
   let server: RedisServer;
   let engine: Engine;
+  const serverInfo: ServerInfo = async (section) => [await server.command('INFO', section)];
 
   before(async () => {
     server = await startRedis();
@@ -56,8 +57,9 @@ describe('redis engine (standalone)', () => {
     const stream = uniqueName('interrupt');
     await engine.createGroup(stream, 'g');
     const blocked2 = engine.openReader();
+    const blockedBefore = await blockedNow(serverInfo);
     const read2 = blocked2.readGroup('g', 'c', [{ stream, after: '>' }], { blockMs: 0 });
-    await new Promise((r) => setTimeout(r, 100));
+    await waitForBlocked(serverInfo, blockedBefore);
     await blocked2.close();
     assert.deepEqual(await read2, []);
     await reader.close();
@@ -71,7 +73,7 @@ describe('redis engine (standalone)', () => {
   test('closing a reader ends its blocked group read with CLIENT UNBLOCK, not by dropping the connection', async () => {
     const stream = uniqueName('unblock');
     await engine.createGroup(stream, 'g');
-    await assertCloseUnblocks(engine, stream, 1, async () => unblockCalls(await server.command('INFO', 'commandstats')));
+    await assertCloseUnblocks(engine, stream, 1, serverInfo);
   });
 
   test('group read, ack, pending, claim and auto-claim', async () => {
@@ -241,7 +243,8 @@ describe('redis engine (standalone)', () => {
     assert.equal(first.duplicate, false);
     assert.equal(await engine.length(stream), 1);
     const short = await engine.appendIdempotent(stream, ['a', 'b'], 'm2', 20, { retention: { maxLen: 100 } });
-    await new Promise((r) => setTimeout(r, 60));
+    // The window is over once Redis has expired the message id's record.
+    await waitFor(async () => (await server.command('EXISTS', auxKey(stream, 'dedupe:m2'))) === 0, { intervalMs: 5, what: 'the dedupe record expired' });
     const later = await engine.appendIdempotent(stream, ['a', 'b'], 'm2', 20);
     assert.equal(later.duplicate, false);
     assert.notEqual(later.id, short.id);
