@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { connect, encodeMessage, type Engine } from '@streamerson/core';
-import { sleep, startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
+import { startRedis, uniqueName, waitFor, type RedisServer } from '@streamerson/testkit';
 import { cli, lines, MAIN, PROCESS_WAIT_MS } from './cli.js';
 
 const sh = promisify(execFile);
@@ -25,10 +25,11 @@ describe('tap', () => {
 
   test('--from by ISO time, by duration, by id, and latest', async () => {
     const topic = uniqueName('from');
-    await engine.append(topic, encodeMessage({ payload: 'old' }));
-    await sleep(50);
+    const old = await engine.append(topic, encodeMessage({ payload: 'old' }));
+    // A cut strictly between the millisecond of the old entry and that of the new ones.
+    await waitFor(() => Date.now() > Number(old!.split('-')[0]), { intervalMs: 1, what: 'the clock past the old entry' });
     const cut = new Date();
-    await sleep(50);
+    await waitFor(() => Date.now() > cut.getTime(), { intervalMs: 1, what: 'the clock past the cut' });
     const newer = await engine.append(topic, encodeMessage({ payload: 'new' }));
     await engine.append(topic, encodeMessage({ payload: 'newest' }));
     const tap = async (...args: string[]) => lines((await cli(['tap', topic, '-p', ...args], { url })).stdout);
