@@ -48,13 +48,18 @@ function malformedBody(): string | Buffer {
 }
 
 function malformedFrame(): string {
-  switch (Math.floor(rand() * 7)) {
+  switch (Math.floor(rand() * 9)) {
     case 0: return junk(1 + Math.floor(rand() * 100));
     case 1: return JSON.stringify(pick([null, 1, 'x', [], true]));
     case 2: return JSON.stringify({ op: pick(['request', 'publish', 'subscribe', 'unsubscribe', 'nope', 7]), topic: pick([1, '', 'bad topic', null]) });
     case 3: return JSON.stringify({ op: 'subscribe', topic: 'ok', from: junk(10) });
     case 4: return JSON.stringify({ op: 'request', topic: 'ok', type: 'x', timeout: -5 });
     case 5: return JSON.stringify({ op: 'publish', topic: 'ok', id: { deep: [1] } });
+    case 7: return JSON.stringify({ op: 'request', id: junk(8), route: `${pick(['FOO', 'CONNECT', 'TRACE', 'PROPFIND', 'get\u0000', ''])} /${junk(10)}` });
+    case 8: {
+      const depth = 65 + Math.floor(rand() * 400);
+      return `{"op":"request","id":1,"route":"POST /echo","body":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+    }
     default: return '{"op":"request","id":' + junk(5);
   }
 }

@@ -10,7 +10,7 @@ import { strict as assert } from 'node:assert';
 import { connect as tcp } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { killNodeProcesses, startRedis, type NodeProcess, type RedisServer } from '@streamerson/testkit';
-import { assertAlive, assertCoded, deepArray, deepObject, hostileGateway } from './hostile.js';
+import { assertAlive, assertCoded, assertMemoryBack, memoryOf, deepArray, deepObject, hostileGateway } from './hostile.js';
 
 /** One raw request and the status it must get. */
 interface Case {
@@ -115,6 +115,7 @@ for (const engine of ['memory', 'redis'] as const) {
     });
 
     it('every hostile request gets its coded answer; the process stays up; others are served', async () => {
+      const start = await memoryOf(proc);
       for (const c of cases()) {
         const answer = await raw(base, c.head, c.body).catch((err: unknown) => {
           assertAlive(proc);
@@ -126,6 +127,7 @@ for (const engine of ['memory', 'redis'] as const) {
         assert.deepEqual(await ok.json(), { hello: 'ok' }, `served after ${c.what}`);
       }
       assertAlive(proc);
+      assertMemoryBack(start, await memoryOf(proc), 'after the attack');
     });
 
     it("the application's own failures are coded too, without their internal text", async () => {

@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { killNodeProcesses, startRedis, type NodeProcess, type RedisServer } from '@streamerson/testkit';
-import { assertAlive, assertCoded, deepArray, deepObject, HOSTILE_TOPIC, hostileGateway } from './hostile.js';
+import { assertAlive, assertCoded, assertMemoryBack, memoryOf, deepArray, deepObject, HOSTILE_TOPIC, hostileGateway } from './hostile.js';
 import { TestSocket, type Frame } from './ws-client.js';
 
 /** A frame and whether it must be refused (`error`) or may be served (`any`). */
@@ -119,6 +119,7 @@ for (const engine of ['memory', 'redis'] as const) {
     });
 
     it('every op and field with hostile values: coded errors, the process stays up, another client stays served', async () => {
+      const start = await memoryOf(proc);
       const all = cases();
       const ws = `${base.replace('http', 'ws')}/ws`;
       const [attacker, good] = await Promise.all([TestSocket.open(ws), TestSocket.open(ws)]);
@@ -139,6 +140,7 @@ for (const engine of ['memory', 'redis'] as const) {
         await polite;
       }
       assertAlive(proc);
+      assertMemoryBack(start, await memoryOf(proc), 'after the attack');
       assert.ok(refused >= all.filter((c) => c.expect === 'error').length, `${refused} refused`);
       assert.ok(served > 0, 'the other client was served');
       assert.equal(attacker.closeCode, undefined, 'the attacker socket stayed open');

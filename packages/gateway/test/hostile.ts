@@ -1,7 +1,7 @@
 /** What the hostile-client tests share: the gateway process they attack, and what an answer to an attacker may contain. */
 import { strict as assert } from 'node:assert';
 import { fileURLToPath } from 'node:url';
-import { startNodeProcess, type NodeProcess } from '@streamerson/testkit';
+import { startNodeProcess, waitFor, type NodeProcess } from '@streamerson/testkit';
 
 /** The topic of the attacked gateway's worker; the topic `forbidden` is refused by its authorization hook. */
 export const HOSTILE_TOPIC = 'hostile';
@@ -22,6 +22,21 @@ export async function hostileGateway(url: string): Promise<{ proc: NodeProcess; 
 export function assertAlive(proc: NodeProcess): void {
   assert.equal(proc.child.exitCode, null, `the gateway exited: ${proc.stderr()}`);
   assert.equal(proc.child.signalCode, null, `the gateway was killed: ${proc.stderr()}`);
+}
+
+/** The gateway process's heap and RSS after a full garbage collection. */
+export async function memoryOf(proc: NodeProcess): Promise<{ heapUsed: number; rss: number }> {
+  const seen = proc.events.length;
+  proc.child.stdin!.write('memory\n');
+  await waitFor(() => proc.events.slice(seen).some((e) => e.event === 'memory'), { what: 'the memory of the gateway process' });
+  return proc.events.slice(seen).find((e) => e.event === 'memory') as unknown as { heapUsed: number; rss: number };
+}
+
+/** Asserts that memory came back near where it was before an attack: the heap within 16 MiB, RSS within 64 MiB. */
+export function assertMemoryBack(before: { heapUsed: number; rss: number }, after: { heapUsed: number; rss: number }, what: string): void {
+  const mib = (n: number): string => `${Math.round(n / 1_048_576)} MiB`;
+  assert.ok(after.heapUsed - before.heapUsed < 16 * 1_048_576, `${what}: heap grew from ${mib(before.heapUsed)} to ${mib(after.heapUsed)}`);
+  assert.ok(after.rss - before.rss < 64 * 1_048_576, `${what}: RSS grew from ${mib(before.rss)} to ${mib(after.rss)}`);
 }
 
 /** Asserts an error is the coded envelope, with a stable code and a message that names no internals. */

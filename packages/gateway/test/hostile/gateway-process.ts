@@ -4,9 +4,12 @@
  * with two routes, WebSocket and SSE, and a worker behind it, on the engine of
  * the URL given (memory:// or redis://). An `x-user` header stands for an
  * authenticated user (`request.auth`). Every answer is coded
- * (`codedServerOptions`, `errorHandler`). Prints `{"event":"ready","base":…}`;
+ * (`codedServerOptions`, `errorHandler`). A `memory` line on stdin prints
+ * `{"event":"memory","heapUsed","rss"}` after a full collection. Prints `{"event":"ready","base":…}`;
  * exits when its stdin closes.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { connect } from '@streamerson/core';
 import Fastify from 'fastify';
 import { codedServerOptions, streamersonGateway, type HttpRequest } from '../../src/index.js';
@@ -15,7 +18,16 @@ import { HOSTILE_TOPIC } from '../hostile.js';
 
 const { url } = JSON.parse(process.argv[2]!) as { url: string };
 process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();
+// A `memory` line asks for the heap and RSS after a full garbage collection.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+process.stdin.on('data', (chunk: Buffer) => {
+  if (!chunk.toString().includes('memory')) return;
+  gc();
+  gc();
+  const { heapUsed, rss } = process.memoryUsage();
+  process.stdout.write(`${JSON.stringify({ event: 'memory', heapUsed, rss })}\n`);
+});
 const engine = await connect(url);
 await worker(engine, HOSTILE_TOPIC, {
   echo: (payload: unknown) => payload,
