@@ -17,6 +17,7 @@ import { registerRelay } from './commands/relay.js';
 import { registerGraph } from './commands/graph.js';
 import { registerTop } from './commands/top.js';
 import { registerReplay } from './commands/replay.js';
+import { registerState } from './commands/state.js';
 
 /** Version printed by `--version`: the package's own, so the two never drift apart. */
 export const CLI_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -66,6 +67,7 @@ export function createProgram(ctx: CliContext): Command {
   registerGraph(program, ctx);
   registerTop(program, ctx);
   registerReplay(program, ctx);
+  registerState(program, ctx);
   return examples(program, [
     "printf '{\"sku\":\"A-1\"}\\n' | streamerson produce orders --type order.created",
     'streamerson tap orders --last 10 -p | jq .sku',

@@ -16,6 +16,7 @@ const url = 'redis://127.0.0.1:1';
 const COMMANDS = [
   ['produce'], ['tap'], ['flux'], ['request'], ['publish'], ['ls'], ['info'], ['trim'],
   ['dlq'], ['dlq', 'ls'], ['dlq', 'show'], ['dlq', 'replay'], ['dlq', 'purge'], ['relay'], ['graph'], ['top'], ['replay'],
+  ['state'], ['state', 'ls'], ['state', 'get'], ['state', 'history'], ['state', 'watch'],
 ];
 
 describe('command line usage', () => {

@@ -29,6 +29,7 @@ export type { KeyState, GetOptions, StateReaderEvents, StateReaderStats } from '
 export { DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_MAX_SCAN } from './reader/history.js';
 export type { HistoryOptions } from './reader/history.js';
 export { MAX_MIN_VERSION_WAITS } from './reader/min-version.js';
+export { readKey, readShard, readHistory } from './reader/read-key.js';
 
 export { MachineClient } from './client/machine-client.js';
 export type { SendOptions, MachineClientStats } from './client/machine-client.js';
