@@ -168,7 +168,10 @@ export function runAcrossProcesses(url: string): Promise<RunReport> {
           if (victim === undefined) return false;
           victim.child.kill('SIGKILL');
           writers.splice(writers.indexOf(victim), 1);
-          starting.push(start());
+          // Awaited by settled(); until then, a replacement killed at the end of a failed run must not hide the failure.
+          const replacement = start();
+          replacement.catch(() => undefined);
+          starting.push(replacement);
           return true;
         },
         settled: () => Promise.all(starting),
