@@ -258,6 +258,9 @@ describe('plugin lifecycle', () => {
       [{ engine, ws: { maxPayload: 'big' } }, 'ws.maxPayload'],
       [{ engine, sse: { path: 'events' } }, 'sse.path'],
       [{ engine, bogus: 1 }, 'bogus'],
+      [{ engine, maxJsonDepth: 0 }, 'maxJsonDepth'],
+      [{ engine, errorHandler: 'yes' }, 'errorHandler'],
+      [{ engine, ws: { origins: 'anyone' } }, 'ws.origins'],
       [{}, 'engine'],
     ] as const) {
       const app = Fastify();
