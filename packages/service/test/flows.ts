@@ -242,6 +242,31 @@ export function serviceFlows(label: string, setup: () => Promise<Fixture>): void
       await waitFor(async () => (await fx.engine.pendingSummary(topic, group)).count === 0, { what: 'acked' });
     });
 
+    test('a handler that hangs does not stop a member waiting to be idle for its suspects: it reads again after claimIdleMs', async () => {
+      const topic = uniqueName('hung');
+      const group = `svc-${topic}`;
+      await fx.engine.createGroup(topic, group, '0');
+      // An earlier run of m1 took two events and died: its backlog, the suspects, the first of which hangs.
+      await fx.engine.append(topic, encodeMessage({ type: 'hang', payload: null }));
+      await fx.engine.append(topic, encodeMessage({ type: 'sq', payload: 2 }));
+      await fx.engine.readGroup(group, 'm1', [{ stream: topic, after: '>' }], { count: 10 });
+      let release!: () => void;
+      const hanging = new Promise<void>((resolve) => { release = resolve; });
+      let hung = 0;
+      const squared: number[] = [];
+      const svc = service(topic, { claimIdleMs: 300, concurrency: 4 })
+        .handle('hang', async () => { hung++; await hanging; })
+        .handle('sq', (n: number) => { squared.push(n); return n * n; });
+      await svc.start();
+      await waitFor(() => hung === 1, { what: 'the first suspect hanging, alone' });
+      // The member waits to be idle for the second suspect, then puts it off and reads new entries.
+      assert.equal(await client().request(topic, 'sq', 3, { timeout: 10_000 }), 9, 'a new request answered while the handler hangs');
+      assert.deepEqual(squared, [3]);
+      release();
+      await waitFor(() => squared.length === 2, { what: 'the suspect put off runs once the member is idle' });
+      await waitFor(async () => (await fx.engine.pendingSummary(topic, group)).count === 0, { what: 'acked' });
+    });
+
     test('expired requests are acked and counted, not processed', async () => {
       const topic = uniqueName('late');
       let ran = 0;

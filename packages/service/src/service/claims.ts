@@ -84,6 +84,12 @@ export class Claims {
     this.nextScanAt = more ? 0 : Date.now() + this.d.config.claimIntervalMs;
   }
 
+  /** Puts off the suspects found (the member could not be idle for them): the next search comes after `claimIntervalMs`. */
+  putOffSuspects(): void {
+    this.ownBacklog = false;
+    this.nextScanAt = Date.now() + this.d.config.claimIntervalMs;
+  }
+
   /** Claims the due retries in free slots and runs them. */
   async runRetries(): Promise<void> {
     const { engine, config, slots, retries, inProgress, counts } = this.d;

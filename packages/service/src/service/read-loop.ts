@@ -74,8 +74,9 @@ export class ReadLoop {
           if (claims.suspects.alone) {
             // Suspects run one at a time, each in a member that runs nothing else (see `suspects.ts`).
             ride.release();
-            if (slots.free < slots.capacity) await this.whenIdle();
-            else await claims.suspects.runNext();
+            if (slots.free === slots.capacity) await claims.suspects.runNext();
+            else if (claims.suspects.mayWait(Date.now())) await this.whenIdle(claims.suspects.waitEndsAt());
+            else claims.putOffSuspects();
             continue;
           }
           const retriesDue = claims.retriesDue(Date.now());
@@ -109,13 +110,13 @@ export class ReadLoop {
     return this.untilRefresh(this.d.slots.whenFree());
   }
 
-  /** Waits until no slot is taken, or until the entries in progress are due for a refresh of their idle time. */
-  private whenIdle(): Promise<unknown> {
-    return this.untilRefresh(this.d.slots.whenIdle());
+  /** Waits until no slot is taken, or until `endsAt`, or until the entries in progress are due for a refresh of their idle time. */
+  private whenIdle(endsAt: number): Promise<unknown> {
+    return this.untilRefresh(this.d.slots.whenIdle(), endsAt);
   }
 
-  private untilRefresh(wait: Promise<void>): Promise<unknown> {
-    const until = this.d.claims.refreshDueAt() - Date.now();
+  private untilRefresh(wait: Promise<void>, endsAt = Infinity): Promise<unknown> {
+    const until = Math.min(endsAt, this.d.claims.refreshDueAt()) - Date.now();
     return until === Infinity ? wait : settlesWithin(wait, Math.max(0, until));
   }
 

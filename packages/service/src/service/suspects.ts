@@ -12,7 +12,8 @@
  * Finding them takes no slot and claims nothing: `XPENDING` (with `IDLE` for
  * abandoned entries) lists up to `concurrency` of them. The read loop then
  * stops reading, waits until the member is idle and hands each over to
- * {@link Suspects.runNext} in turn.
+ * {@link Suspects.runNext} in turn — waiting no longer than `claimIdleMs` for
+ * the member to be idle ({@link Suspects.mayWait}).
  */
 import type { Engine, PendingEntry } from '@streamerson/core';
 import { entryKey, type InProgress } from './in-progress.js';
@@ -48,6 +49,8 @@ export class Suspects {
   private readonly queue: Suspect[] = [];
   /** The key of the suspect running now, if any. */
   private running: string | undefined;
+  /** Since when the member waits to be idle for a suspect. */
+  private waitingSince: number | undefined;
 
   constructor(private readonly d: SuspectDeps) {}
 
@@ -55,6 +58,24 @@ export class Suspects {
   get alone(): boolean {
     if (this.running !== undefined && !this.d.inProgress.has(this.running)) this.running = undefined;
     return this.queue.length > 0 || this.running !== undefined;
+  }
+
+  /**
+   * Whether the member may go on waiting to be idle for the next suspect: at
+   * most `claimIdleMs` — a handler that hangs must not stop the member. When
+   * it may not, the suspects are put off (forgotten until a later search;
+   * other members may claim them meanwhile) and new entries are read again.
+   */
+  mayWait(now: number): boolean {
+    this.waitingSince ??= now;
+    if (now - this.waitingSince < this.d.config.claimIdleMs) return true;
+    this.clear();
+    return false;
+  }
+
+  /** When {@link mayWait} stops waiting. */
+  waitEndsAt(): number {
+    return (this.waitingSince ?? Date.now()) + this.d.config.claimIdleMs;
   }
 
   /** Whether the list is empty, so that a new search may fill it. */
@@ -95,6 +116,7 @@ export class Suspects {
   async runNext(): Promise<void> {
     const { engine, config, slots, inProgress, counts } = this.d;
     const suspect = this.queue.shift();
+    this.waitingSince = undefined;
     if (suspect === undefined) return;
     const { stream, id } = suspect;
     if (slots.take(1) === 0) {
@@ -116,8 +138,10 @@ export class Suspects {
     }
   }
 
-  /** Forgets what was found (the member stops). */
+  /** Forgets what was found (the member stops, or puts them off). */
   clear(): void {
     this.queue.length = 0;
+    this.running = undefined;
+    this.waitingSince = undefined;
   }
 }
