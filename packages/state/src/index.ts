@@ -32,6 +32,8 @@ export { MAX_MIN_VERSION_WAITS } from './reader/min-version.js';
 export { readKey, readShard, readHistory } from './reader/read-key.js';
 
 export { MachineClient } from './client/machine-client.js';
+export { machineRoutes } from './http/machine-routes.js';
+export type { MachineRoutesOptions } from './http/machine-routes.js';
 export type { SendOptions, MachineClientStats } from './client/machine-client.js';
 
 export {

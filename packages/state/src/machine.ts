@@ -80,6 +80,8 @@ export interface MachineDefinition<S, C extends CommandMap, E> {
 export interface MachineCommand<S, E> {
   readonly decide: (state: S, payload: unknown, ctx: CommandContext) => Decision<E>;
   readonly check: PayloadCheck | undefined;
+  /** The payload's JSON Schema as defined (HTTP routes document it). */
+  readonly schema: object | undefined;
 }
 
 /** What writers, readers and clients need to know of a machine without its code. */
@@ -135,7 +137,7 @@ export function defineMachine<S, C extends CommandMap, E>(definition: MachineDef
     if (type === '') throw new InvalidOptionError(where, 'a command type is a non-empty string');
     const h = (typeof handler === 'function' ? { decide: handler } : objectOption(handler, where)) as unknown as CommandHandler<S, unknown, E>;
     if (typeof h.decide !== 'function') throw new InvalidOptionError(`${where}.decide`, 'expected a function');
-    commands.set(type, { decide: h.decide, check: h.schema === undefined ? undefined : compileSchema(h.schema, `${where}.schema`) });
+    commands.set(type, { decide: h.decide, check: h.schema === undefined ? undefined : compileSchema(h.schema, `${where}.schema`), schema: h.schema as object | undefined });
   }
   if (commands.size === 0) throw new InvalidOptionError('machine.commands', 'expected at least one command');
   return Object.freeze({

@@ -136,7 +136,7 @@ export function planBatch<S, E>(incoming: readonly Incoming[], ctx: PlanContext<
     const expected = msg.headers[EXPECTED_VERSION_HEADER];
     if (expected !== undefined && expected !== String(before.version)) {
       plan.counts.rejected++;
-      fail(msg, 'versionConflict', `key "${key}" is at version ${before.version}, not ${expected}`, { expected, actual: before.version });
+      fail(msg, 'versionConflict', `key "${key}" is at version ${before.version}, not ${expected}`, { expected: /^\d{1,15}$/.test(expected) ? Number(expected) : expected, actual: before.version });
       continue;
     }
     const emitted: OutboxCommand[] = [];
