@@ -7,11 +7,11 @@
 // Route options accept the OpenAPI schema fields (summary, tags, hide) that @fastify/swagger adds.
 /// <reference types="@fastify/swagger" preserve="true" />
 export { streamersonGateway } from './plugin.js';
-export { Gateway } from './gateway.js';
+// A type only: the plugin makes the one gateway of an instance (`app.streamerson`).
+export type { Gateway, GatewayStats } from './gateway.js';
 export { codedServerOptions } from './server-errors.js';
 export type { CodedServerOptions } from './server-errors.js';
 export type { GatewayEvents, GatewayErrorContext } from './report.js';
-export type { GatewayStats } from './gateway.js';
 export {
   parseGatewayOptions,
   DEFAULT_GATEWAY_TIMEOUT_MS,
@@ -20,6 +20,7 @@ export {
   DEFAULT_MAX_IN_FLIGHT_PER_IDENTITY,
   DEFAULT_WS_MAX_IN_FLIGHT,
   DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_ENGINE_DOWN_AFTER_MS,
   DEFAULT_RETRY_AFTER_SECONDS,
   DEFAULT_LENGTH_CHECK_INTERVAL_MS,
   DEFAULT_FORWARD_HEADERS,

@@ -17,6 +17,8 @@ export const DEFAULT_MAX_IN_FLIGHT_PER_IDENTITY = 1_000;
 export const DEFAULT_WS_MAX_IN_FLIGHT = 100;
 /** Default time a request body may take to arrive after its headers; later is 408 and the connection is closed. */
 export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+/** Default time the engine must have been seen down before new work is refused at once (shorter outages are ridden out). */
+export const DEFAULT_ENGINE_DOWN_AFTER_MS = 3_000;
 /** Default seconds in the `Retry-After` header of a 503. */
 export const DEFAULT_RETRY_AFTER_SECONDS = 1;
 /** Default least time between two length checks of a capped topic. */
@@ -74,6 +76,12 @@ export interface GatewayOptions {
    * closed. Default {@link DEFAULT_BODY_TIMEOUT_MS}.
    */
   readonly bodyTimeout?: number;
+  /**
+   * Once the engine has reported its connection down this long, new work is
+   * answered 503 with `Retry-After` at once until it is back; a shorter outage
+   * (a reconnect, a failover) is ridden out. Default {@link DEFAULT_ENGINE_DOWN_AFTER_MS}.
+   */
+  readonly engineDownAfterMs?: number;
   /** Request headers forwarded to workers (case-insensitive); default {@link DEFAULT_FORWARD_HEADERS}. */
   readonly forwardHeaders?: readonly string[];
   /** Answer 503 when a route's topic holds more entries than this; default no cap. */
@@ -150,6 +158,7 @@ export interface GatewayConfig {
   readonly maxInFlightPerIdentity: number;
   readonly identity: IdentityOf;
   readonly bodyTimeout: number;
+  readonly engineDownAfterMs: number;
   readonly forwardHeaders: readonly string[];
   readonly maxTopicLength: number | undefined;
   readonly lengthCheckIntervalMs: number;
@@ -168,8 +177,9 @@ export interface GatewayConfig {
 }
 
 const KNOWN = new Set([
-  'engine', 'client', 'clientOptions', 'timeout', 'maxInFlight', 'maxInFlightPerIdentity', 'identity', 'bodyTimeout', 'forwardHeaders', 'maxTopicLength',
-  'lengthCheckIntervalMs', 'retryAfterSeconds', 'notFound', 'errorHandler', 'metrics', 'openapi', 'ws', 'sse', 'authorize', 'maxJsonDepth', 'routes', 'subscribe', 'announce',
+  'engine', 'client', 'clientOptions', 'timeout', 'maxInFlight', 'maxInFlightPerIdentity', 'identity', 'bodyTimeout', 'engineDownAfterMs', 'forwardHeaders',
+  'maxTopicLength', 'lengthCheckIntervalMs', 'retryAfterSeconds', 'notFound', 'errorHandler', 'metrics', 'openapi', 'ws', 'sse', 'authorize', 'maxJsonDepth',
+  'routes', 'subscribe', 'announce',
 ]);
 
 /** A path starting with `/`, or `fallback` when undefined. */
@@ -257,6 +267,7 @@ export function parseGatewayOptions(input: unknown): GatewayConfig {
     maxInFlightPerIdentity: intOption(o['maxInFlightPerIdentity'], 'maxInFlightPerIdentity', DEFAULT_MAX_IN_FLIGHT_PER_IDENTITY, 1),
     identity: (o['identity'] as IdentityOf | undefined) ?? ipIdentity,
     bodyTimeout: intOption(o['bodyTimeout'], 'bodyTimeout', DEFAULT_BODY_TIMEOUT_MS, 1),
+    engineDownAfterMs: intOption(o['engineDownAfterMs'], 'engineDownAfterMs', DEFAULT_ENGINE_DOWN_AFTER_MS, 0),
     forwardHeaders: Object.freeze((forward as string[]).map((h) => h.toLowerCase())),
     maxTopicLength: o['maxTopicLength'] === undefined ? undefined : intOption(o['maxTopicLength'], 'maxTopicLength', 0, 0),
     lengthCheckIntervalMs: intOption(o['lengthCheckIntervalMs'], 'lengthCheckIntervalMs', DEFAULT_LENGTH_CHECK_INTERVAL_MS, 1),

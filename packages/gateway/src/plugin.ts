@@ -5,8 +5,7 @@
  * shared reader and open streams when Fastify closes.
  */
 import swagger from '@fastify/swagger';
-import { randomUUID } from 'node:crypto';
-import { Announcer, Client } from '@streamerson/service';
+import { Client } from '@streamerson/service';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { failure, toFailure } from './errors.js';
@@ -17,6 +16,7 @@ import { TopicCaps } from './http/topic-caps.js';
 import { TopicHub } from './hub/topic-hub.js';
 import { GatewayMetrics } from './metrics.js';
 import { IdentityLimits } from './limits/in-flight.js';
+import { Admission } from './admission.js';
 import { parseGatewayOptions, type GatewayOptions } from './options.js';
 import { failureReporter } from './report.js';
 import { registerSse } from './sse/register.js';
@@ -54,13 +54,14 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
   const metrics = new GatewayMetrics(client, { wsConnections: () => sessions.size, sseConnections: () => streams.size, subscriptions: () => hub.size });
   const routeRequests = config.ws === undefined ? undefined : new RouteRequests(fastify);
   const limits = new IdentityLimits(config.maxInFlightPerIdentity);
+  const admission = new Admission(config.engine, config.engineDownAfterMs);
   const routeContext: RouteContext = {
-    engine: config.engine, client, metrics, caps, routeRequests, limits, identity: config.identity,
+    admission, client, metrics, caps, routeRequests, limits, identity: config.identity,
     forwardHeaders: config.forwardHeaders, maxJsonDepth: config.maxJsonDepth, retryAfterSeconds: config.retryAfterSeconds, authorize: config.authorize,
     // Called on requests only, once the gateway below exists.
     report: (...failed) => report(...failed),
   };
-  const gateway = new Gateway(fastify, config, client, hub, metrics, routeContext, sessions, streams);
+  const gateway = new Gateway({ fastify, config, client, ownsClient, hub, caps, admission, limits, routeContext, metrics, sessions, streams });
   const report = failureReporter(gateway);
 
   if (config.openapi !== undefined) {
@@ -99,7 +100,7 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
     reply.header('connection', 'close');
     sendFailure(reply, SHUTTING_DOWN, routeContext);
   });
-  const shared = { engine: config.engine, client, hub, metrics, report, authorize: config.authorize, retryAfterSeconds: config.retryAfterSeconds };
+  const shared = { admission, client, hub, metrics, report, authorize: config.authorize, retryAfterSeconds: config.retryAfterSeconds };
   if (config.ws !== undefined && routeRequests !== undefined) {
     await registerWebSocket(
       fastify,
@@ -122,40 +123,13 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
   if (config.sse !== undefined) registerSse(fastify, config.sse, shared, streams);
   for (const route of config.routes) gateway.route(route);
 
-  let announcer: Announcer | undefined;
-  fastify.addHook('onReady', async () => {
-    await caps.start();
-    // Reply stream made before the first request, not during it.
-    if (ownsClient) await client.start();
-    if (config.announce !== undefined) {
-      const routes = gateway.routes.map((r) => ({ method: r.method, url: r.url, topic: r.topic, type: r.type }));
-      announcer = new Announcer(config.engine, {
-        kind: 'gateway',
-        name: config.announce.name,
-        instanceId: `${config.announce.name}-${randomUUID().slice(0, 8)}`,
-        topics: [],
-        types: [],
-        produces: [...new Set(routes.map((r) => r.topic))],
-        routes,
-        endpoints: [
-          ...(config.ws === undefined ? [] : [{ protocol: 'ws', url: config.ws.path }]),
-          ...(config.sse === undefined ? [] : [{ protocol: 'sse', url: config.sse.path }]),
-        ],
-      }, config.announce.ttlMs);
-      await announcer.start();
-    }
-  });
+  fastify.addHook('onReady', () => gateway.start());
   fastify.addHook('preClose', async () => {
     closing = true;
     // Hijacked SSE responses would keep the server from closing.
     for (const stream of streams) stream.close();
   });
-  fastify.addHook('onClose', async () => {
-    await announcer?.close();
-    caps.stop();
-    await hub.close();
-    if (ownsClient) await client.close();
-  });
+  fastify.addHook('onClose', () => gateway.close());
 }
 
 /** The gateway plugin; register it with {@link GatewayOptions}. */

@@ -26,7 +26,7 @@ export type CodedServerOptions = Required<Pick<FastifyServerOptions, 'frameworkE
 
 function send(reply: FastifyReply, f: GatewayFailure): void {
   const gateway = reply.server.hasDecorator('streamerson') ? reply.server.streamerson : undefined;
-  gateway?.metrics.error(f.code);
+  gateway?.countError(f.code);
   void reply.code(f.status).type('application/json; charset=utf-8').send(JSON.stringify(errorBody(f)));
 }
 

@@ -30,7 +30,7 @@ it(`${SOCKETS} concurrent sockets on one gateway all receive a subscribed stream
   await Promise.all(sockets.map((s, i) => s.call({ op: 'subscribe', id: i, topic })));
   assert.equal(app.streamerson.stats().wsConnections, SOCKETS);
   assert.equal(app.streamerson.stats().subscriptions, SOCKETS);
-  assert.equal(app.streamerson.hub.topics, 1, 'one feed in the shared read for all sockets');
+  assert.equal(app.streamerson.stats().subscribedTopics, 1, 'one feed in the shared read for all sockets');
   const publisher = new Client(engine);
   const ids: string[] = [];
   for (let i = 0; i < EVENTS; i++) ids.push(await publisher.publish(topic, 'tick', { i }));

@@ -21,7 +21,7 @@ describe('engine outage', () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     const svc = await worker(workerEngine, topic, { ping: () => 'pong', hold: async () => { await held; return 'late'; } });
-    const app = await gatewayApp({ engine, timeout: 2_000, authorize: () => true }, (a) => {
+    const app = await gatewayApp({ engine, timeout: 2_000, engineDownAfterMs: 300, authorize: () => true }, (a) => {
       a.streamerson.route({ method: 'GET', url: '/ping', topic, type: 'ping' });
       a.streamerson.route({ method: 'GET', url: '/hold', topic, type: 'hold' });
     });
@@ -34,7 +34,8 @@ describe('engine outage', () => {
       await waitFor(() => app.streamerson.stats().client.inFlight === 1);
 
       redis.kill('SIGKILL');
-      await waitFor(() => engine.stats().connected === false);
+      // Known down: seen down for engineDownAfterMs.
+      await waitFor(() => !app.streamerson.stats().accepting);
       const started = performance.now();
       const refused = await fetch(`${base}/ping`);
       assert.ok(performance.now() - started < 500, `answered after ${performance.now() - started} ms`);

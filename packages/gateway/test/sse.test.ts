@@ -92,7 +92,7 @@ describe('Server-Sent Events', () => {
     const s = await TestSocket.open(`${base.replace('http', 'ws')}/ws`);
     await s.call({ op: 'subscribe', id: 1, topic });
     await waitFor(() => app.streamerson.stats().subscriptions === 2);
-    assert.equal(app.streamerson.hub.topics, 1);
+    assert.equal(app.streamerson.stats().subscribedTopics, 1);
     await publisher.publish(topic, 'x', 'both');
     await waitFor(() => r.events.length === 1 && s.events(topic).length === 1);
     r.close();

@@ -206,7 +206,7 @@ describe('WebSocket', () => {
     await Promise.all(sockets.map((s, i) => s.next((f) => f['op'] === 'event' && f['payload'] === topics[i])));
     for (const s of sockets) s.close();
     await waitFor(() => app.streamerson.stats().subscriptions === 0 && app.streamerson.stats().wsConnections === 0);
-    assert.equal(app.streamerson.hub.topics, 0);
+    assert.equal(app.streamerson.stats().subscribedTopics, 0);
     await publisher.close();
   });
 });

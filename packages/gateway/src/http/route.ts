@@ -4,11 +4,11 @@
  * (request options, latency observer, cap state) is made once here, so the
  * request path allocates only the envelope and the callbacks of its reply.
  */
-import { IDEMPOTENCY_KEY_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER, StreamersonError, type Engine, type Headers } from '@streamerson/core';
+import { IDEMPOTENCY_KEY_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER, StreamersonError, type Headers } from '@streamerson/core';
 import type { Client, PublishOptions, RequestOptions } from '@streamerson/service';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { authorized, type AuthorizeHook } from '../authorize.js';
-import { ENGINE_DOWN, engineDown } from '../engine-state.js';
+import type { Admission } from '../admission.js';
 import { httpReply, type HttpReply } from '../envelope.js';
 import { errorBody, toFailure, type GatewayFailure } from '../errors.js';
 import { tooManyInFlight, type IdentityLimits, type IdentityOf } from '../limits/in-flight.js';
@@ -25,8 +25,8 @@ import type { TopicCaps } from './topic-caps.js';
 
 /** What every route shares. */
 export interface RouteContext {
-  /** The engine whose state decides the circuit (see engine-state.ts). */
-  readonly engine: Engine;
+  /** Whether new work is taken (draining, engine down). */
+  readonly admission: Admission;
   readonly client: Client;
   readonly metrics: GatewayMetrics;
   readonly caps: TopicCaps;
@@ -137,7 +137,8 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
   function handler(request: FastifyRequest, reply: FastifyReply): void {
     const started = performance.now();
     if (cap.over) return fail(reply, started, overCap);
-    if (engineDown(ctx.engine)) return fail(reply, started, ENGINE_DOWN);
+    const refusal = ctx.admission.refusal();
+    if (refusal !== undefined) return fail(reply, started, refusal);
     if (deeperThan(request.body, ctx.maxJsonDepth)) return fail(reply, started, tooDeep);
     // A route request over a WebSocket holds a slot of its socket's identity already.
     if (routeRequests?.isRouteRequest(request)) {

@@ -21,6 +21,8 @@ export function tooManyInFlight(scope: 'connection' | 'identity'): GatewayFailur
 
 export class IdentityLimits {
   private readonly counts = new Map<string, number>();
+  private held = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(readonly max: number) {}
 
@@ -29,14 +31,28 @@ export class IdentityLimits {
     const n = this.counts.get(identity) ?? 0;
     if (n >= this.max) return false;
     this.counts.set(identity, n + 1);
+    this.held++;
     return true;
   }
 
   /** Gives back a slot taken by {@link acquire}. */
   release(identity: string): void {
     const n = this.counts.get(identity) ?? 0;
-    if (n <= 1) this.counts.delete(identity);
+    if (n === 0) return;
+    if (n === 1) this.counts.delete(identity);
     else this.counts.set(identity, n - 1);
+    if (--this.held === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /** Slots held now: the requests and WebSocket operations in flight. */
+  get total(): number {
+    return this.held;
+  }
+
+  /** Resolves once no slot is held. */
+  idle(): Promise<void> {
+    if (this.held === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** Identities holding a slot now. */

@@ -3,8 +3,8 @@
  * `lastEventId` query parameter, for clients that cannot set headers) resumes
  * exactly after that entry.
  */
-import { isStreamId, validateTopic, type Engine } from '@streamerson/core';
-import { ENGINE_DOWN, engineDown } from '../engine-state.js';
+import { isStreamId, validateTopic } from '@streamerson/core';
+import type { Admission } from '../admission.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authorized, type AuthorizeHook } from '../authorize.js';
 import { failure, toFailure } from '../errors.js';
@@ -17,7 +17,7 @@ import { SseStream } from './sse-stream.js';
 
 /** What the SSE endpoint needs. */
 export interface SseContext {
-  readonly engine: Engine;
+  readonly admission: Admission;
   readonly hub: TopicHub;
   readonly metrics: GatewayMetrics;
   readonly authorize: AuthorizeHook | undefined;
@@ -53,7 +53,8 @@ export function registerSse(fastify: FastifyInstance, sse: NonNullable<GatewayCo
     if (!(await authorized(ctx.authorize, { op: 'subscribe', topic, type: undefined, request }))) {
       return sendFailure(reply, failure(403, 'ERR_STREAMERSON_FORBIDDEN', `subscribe on "${topic}" is not allowed`), ctx);
     }
-    if (engineDown(ctx.engine)) return sendFailure(reply, toFailure(ENGINE_DOWN), ctx);
+    const refusal = ctx.admission.refusal();
+    if (refusal !== undefined) return sendFailure(reply, toFailure(refusal), ctx);
     // Headers go first: from the subscription on, events may be written at any time.
     const res = reply.raw;
     reply.hijack();

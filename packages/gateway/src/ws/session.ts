@@ -21,8 +21,7 @@ import { SLOW_CLOSE_GRACE_MS } from '../hub/slow.js';
 import type { EventSink, Subscription, TopicHub } from '../hub/topic-hub.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { Client } from '@streamerson/service';
-import type { Engine } from '@streamerson/core';
-import { ENGINE_DOWN, engineDown } from '../engine-state.js';
+import type { Admission } from '../admission.js';
 import { isBadFrame, parseFrame, type ClientFrame, type FrameId } from './frames.js';
 import type { ReportFailure } from '../report.js';
 import { gatewayHeaders } from '../trust.js';
@@ -36,7 +35,7 @@ const OPEN = 1;
 
 /** What sessions share. */
 export interface SessionContext {
-  readonly engine: Engine;
+  readonly admission: Admission;
   readonly client: Client;
   readonly hub: TopicHub;
   readonly metrics: GatewayMetrics;
@@ -100,6 +99,13 @@ export class WsSession implements EventSink {
     this.end();
     this.socket.close(SLOW_CONSUMER_CLOSE_CODE, 'ERR_STREAMERSON_SLOW_CONSUMER');
     setTimeout(() => this.socket.terminate(), SLOW_CLOSE_GRACE_MS).unref();
+  }
+
+  /** Closes the socket (gateway closing: 1001); `terminate` cuts it without a close frame. */
+  shutdown(terminate: boolean): void {
+    this.end();
+    if (terminate) this.socket.terminate();
+    else this.socket.close(1001, 'the gateway is closing');
   }
 
   private end(): void {
@@ -173,7 +179,8 @@ export class WsSession implements EventSink {
     if (this.closed) return undefined;
     // A route request is authorized by the route, which knows its topic.
     if (frame.op === 'route') return { rest: this.route(frame.id, this.ctx.routes.request(this.request, this.identity, frame.method, frame.url, frame.body, frame.headers)) };
-    if (frame.op !== 'unsubscribe' && engineDown(this.ctx.engine)) throw ENGINE_DOWN;
+    const refusal = frame.op === 'unsubscribe' ? undefined : this.ctx.admission.refusal();
+    if (refusal !== undefined) throw refusal;
     const type = frame.op === 'request' || frame.op === 'publish' ? frame.type : undefined;
     if (frame.op !== 'unsubscribe' && !(await this.allowed(frame.op, frame.topic, type))) {
       this.sendError(frame.id, failure(403, 'ERR_STREAMERSON_FORBIDDEN', `${frame.op} on "${frame.topic}" is not allowed`));
