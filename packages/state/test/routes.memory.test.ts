@@ -81,5 +81,28 @@ describe('machine routes on the gateway', () => {
     assert.deepEqual(transfer.requestBody?.content['application/json']?.schema.required, ['to', 'amount']);
     assert.ok(doc.paths[`/machines/${bank.name}/{key}`]?.['get'] !== undefined);
   });
+  test('watch sends the key\'s state, then its changes, as Server-Sent Events until the client goes', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${base}/machines/${bank.name}/bob/watch`, { signal: controller.signal });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    const until = async (pattern: RegExp): Promise<void> => {
+      while (!pattern.test(text)) {
+        const { value, done } = await reader.read();
+        assert.ok(!done, `the stream ended before ${pattern}: ${text}`);
+        text += value;
+      }
+    };
+    await until(/^event: state\ndata: .+\n\n/);
+    assert.equal(text, `event: state\ndata: ${JSON.stringify({ key: 'bob', version: 2, state: { balance: 30, open: true } })}\n\n`);
+    assert.equal((await post('/alice/transfer', { to: 'bob', amount: 10 })).status, 200);
+    await until(/event: change\ndata: .+\n\n/);
+    const change = JSON.parse(/event: change\ndata: (.+)\n\n/.exec(text)![1]!) as { key: string; version: number; type: string; state: unknown };
+    assert.deepEqual([change.key, change.version, change.type, change.state], ['bob', 3, 'credit', { balance: 40, open: true }]);
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+  });
 });
 

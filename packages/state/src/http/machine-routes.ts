@@ -9,11 +9,16 @@
  *   (409 rejected or version conflict, 404 unknown type, 400, 503).
  * - `GET <prefix>/:key`: the key's state from the reader; `?minVersion=n`
  *   waits until the reader has seen it (504 `ERR_STREAMERSON_TIMEOUT`).
+ * - `GET <prefix>/:key/watch`: Server-Sent Events — `state` (the key's state
+ *   now), then a `change` per change (as `history` returns them); a client
+ *   more than the reader's `watchBuffer` changes behind gets an `error` event
+ *   (`ERR_STREAMERSON_SLOW_CONSUMER`) and the stream ends.
  *
  * Errors are `{ error: { code, message, details? } }` as the gateway answers
  * them; a rejection adds `reason`, the machine's own code. A body failing the
  * command's schema is 400 `ERR_STREAMERSON_INVALID_PAYLOAD`.
  */
+import { once } from 'node:events';
 import { StreamersonError } from '@streamerson/core';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { MachineClient } from '../client/machine-client.js';
@@ -108,6 +113,13 @@ export function machineRoutes<S>(fastify: FastifyInstance, options: MachineRoute
   }
   fastify.route({
     method: 'GET',
+    url: `${prefix}/:key/watch`,
+    schema: { summary: `live changes of a key of ${machine.name} (Server-Sent Events)`, tags, params: KEY_PARAMS },
+    errorHandler: routeError,
+    handler: (request, reply) => watchKey(reader, (request.params as { key: string }).key, request, reply),
+  });
+  fastify.route({
+    method: 'GET',
     url: `${prefix}/:key`,
     schema: {
       summary: `state of a key of ${machine.name}`,
@@ -127,4 +139,35 @@ export function machineRoutes<S>(fastify: FastifyInstance, options: MachineRoute
       }
     },
   });
+}
+
+/** An SSE event: `event:` and one `data:` line of JSON. */
+function sse(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** The watch route: the key's state, then its changes, until the client goes or falls behind. */
+async function watchKey<S>(reader: StateReader<S>, key: string, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const watcher = reader.watch(key);
+  const current = await reader.get(key).catch((error: unknown) => {
+    void watcher.return();
+    throw error;
+  });
+  const raw = reply.raw;
+  reply.hijack();
+  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  request.raw.once('close', () => void watcher.return());
+  const seen = current?.version ?? 0;
+  raw.write(sse('state', { key, version: seen, state: current?.state ?? null }));
+  try {
+    for await (const change of watcher) {
+      if (change.version <= seen) continue;
+      if (!raw.write(sse('change', change))) await once(raw, 'drain');
+    }
+  } catch (error) {
+    const code = error instanceof StreamersonError ? error.code : 'ERR_STREAMERSON_INTERNAL';
+    if (!raw.destroyed) raw.write(sse('error', { code, message: error instanceof StreamersonError ? error.message : 'internal error' }));
+  } finally {
+    raw.end();
+  }
 }
