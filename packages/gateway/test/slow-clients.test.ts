@@ -11,6 +11,7 @@ import { MemoryEngine } from '@streamerson/core';
 import { Client, type Service } from '@streamerson/service';
 import { waitFor } from '@streamerson/testkit';
 import type { FastifyInstance } from 'fastify';
+import { hasBody } from '../src/http/body-timeout.js';
 import { gatewayApp, listen, topicName, worker } from './helpers.js';
 
 const engine = new MemoryEngine();
@@ -105,9 +106,35 @@ describe('slow clients', () => {
     assert.match(answer, /"code":"ERR_STREAMERSON_TIMEOUT"/);
   });
 
+  it('a body that arrives in pieces within bodyTimeout is served, and the connection serves the next request', async () => {
+    const socket = netConnect(port, '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.write('POST /echo HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n5\r\n{"a":\r\n');
+    // The rest of the body a moment later, as a slow client sends it.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.write('2\r\n1}\r\n0\r\n\r\n');
+    await waitFor(() => answer.endsWith('{"a":1}'));
+    assert.match(answer, /^HTTP\/1\.1 200 /);
+    socket.write('POST /echo HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 7\r\n\r\n{"b":2}');
+    await waitFor(() => answer.endsWith('{"b":2}'));
+    socket.destroy();
+  });
+
   it('a body that arrives in time is served', async () => {
     const res = await app.inject({ method: 'POST', url: '/echo', payload: { a: 1 } });
     assert.equal(res.statusCode, 200);
     assert.deepEqual(res.json(), { a: 1 });
+  });
+});
+
+describe('hasBody', () => {
+  it('is true with a Transfer-Encoding or a non-zero Content-Length, false otherwise (RFC 9112 §6.3)', () => {
+    assert.equal(hasBody({}), false);
+    assert.equal(hasBody({ 'content-length': '0' }), false);
+    assert.equal(hasBody({ 'content-length': '7' }), true);
+    assert.equal(hasBody({ 'transfer-encoding': 'chunked' }), true);
+    assert.equal(hasBody({ 'transfer-encoding': 'chunked', 'content-length': '0' }), true);
   });
 });
