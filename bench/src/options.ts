@@ -7,7 +7,7 @@ import { InvalidOptionError } from '@streamerson/core';
 import { DEFAULT_BUDGET_CPUS, DEFAULT_BUDGET_PERIOD_MS } from './budget/budgets.js';
 
 /** The scenarios, in the order a full run executes them. */
-export const SCENARIOS = Object.freeze(['produce', 'consume', 'processor', 'cli', 'bullmq', 'request-reply', 'http', 'file', 'scale', 'fanout', 'memory', 'rss', 'soak'] as const);
+export const SCENARIOS = Object.freeze(['produce', 'consume', 'processor', 'state', 'cli', 'bullmq', 'request-reply', 'http', 'file', 'scale', 'fanout', 'memory', 'rss', 'soak'] as const);
 /** One benchmark scenario. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 

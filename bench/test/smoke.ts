@@ -30,6 +30,7 @@ export const CLI_LINES = 2_000;
 export const SMOKE_COVERAGE: Readonly<Record<string, readonly ScenarioName[]>> = Object.freeze({
   'bench-smoke': ['produce', 'consume', 'cli', 'bullmq', 'request-reply', 'fanout', 'memory', 'rss'],
   'bench-processor': ['processor'],
+  'bench-state': ['state'],
   'bench-http': ['http'],
   'bench-scale': ['scale'],
   'bench-soak': ['soak'],

@@ -1,0 +1,149 @@
+/**
+ * `state`: commands applied by a state machine's writer. Each run gets a
+ * fresh one-shard command stream pre-filled (untimed) with N `add` commands
+ * over 1,000 keys (protocol entries with a `key` header, no reply). Ours: a
+ * `StateWriter` (batches of `batchSize`): each batch's changelog entries and
+ * acks are one fenced write. Raw: an ioredis loop doing the same by hand —
+ * `XREADGROUP COUNT batchSize`, then per command a Lua script that checks the
+ * key's version, `HSET`s its state and `XADD`s its event, and the batch's
+ * `XACK`, in one pipeline.
+ */
+import { connect, encodeMessage, type Engine } from '@streamerson/core';
+import { defineMachine, StateWriter, type Machine } from '@streamerson/state';
+import { uniqueName, waitFor } from '@streamerson/testkit';
+import type { Redis } from 'ioredis';
+import { dropKeys, rawConnection, type BenchContext } from '../context.js';
+import { compare, throughputVerdict, type Side } from '../measure.js';
+import type { ComparisonReport } from '../scenario.js';
+
+/** Lowest acceptable throughput of ours relative to raw. */
+export const STATE_TARGET_RATIO = 0.8;
+/** Keys the commands are spread over. */
+export const STATE_KEYS = 1_000;
+
+const LABELS = {
+  ours: 'StateWriter (one fenced write per batch: changelog, acks)',
+  raw: 'raw ioredis (XREADGROUP, then per command a Lua version check + HSET + XADD, and XACK, pipelined)',
+};
+
+type Counter = { n: number };
+
+function counters(name: string): Machine<Counter, { add: { by: number } }, { type: 'added'; by: number }> {
+  return defineMachine<Counter, { add: { by: number } }, { type: 'added'; by: number }>({
+    name,
+    shards: 1,
+    initial: () => ({ n: 0 }),
+    commands: { add: (_s, { by }) => [{ type: 'added', by }] },
+    apply: (s, e) => ({ n: s.n + e.by }),
+  });
+}
+
+/** N `add` commands over {@link STATE_KEYS} keys, written in pipelines of `batchSize`. */
+async function fillCommands(redis: Redis, stream: string, count: number, batchSize: number): Promise<void> {
+  for (let i = 0; i < count; i += batchSize) {
+    const pipeline = redis.pipeline();
+    for (let j = i; j < Math.min(count, i + batchSize); j++) {
+      pipeline.xadd(stream, '*', ...encodeMessage({ type: 'add', headers: { key: `k${j % STATE_KEYS}` }, payload: { by: 1 } }).map(String));
+    }
+    await pipeline.exec();
+  }
+}
+
+function oursSide(ctx: BenchContext, engine: Engine, redis: Redis): Side {
+  return async (count) => {
+    const machine = counters(uniqueName('bench-state'));
+    await fillCommands(redis, machine.name, count, ctx.options.batchSize);
+    const writer = new StateWriter(engine, machine, { batchSize: ctx.options.batchSize, blockMs: 100 });
+    return {
+      run: async () => {
+        await writer.start();
+        await waitFor(() => writer.stats().applied >= count, { timeoutMs: 600_000, intervalMs: 2, what: 'the writer to apply every command' });
+        return writer.stats().applied;
+      },
+      verifyAndCleanup: async () => {
+        await writer.close();
+        const stored = await ctx.admin.xlen(`{${machine.name}}:changelog`);
+        const keys = ['changelog', 'state', 'meta', 'lease', 'outbox'].map((k) => `{${machine.name}}:${k}`);
+        await dropKeys(ctx.admin, [machine.name, ...keys, `_state:${machine.name}:handoff`]);
+        return stored;
+      },
+    };
+  };
+}
+
+/** KEYS: state hash, changelog; ARGV: key, expected version, new state, event. */
+const APPLY = `
+local cur = tonumber(redis.call('HGET', KEYS[1], ARGV[1] .. ':v') or '0')
+if cur ~= tonumber(ARGV[2]) then return -1 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3], ARGV[1] .. ':v', cur + 1)
+redis.call('XADD', KEYS[2], '*', 'k', ARGV[1], 'n', cur + 1, 'e', ARGV[4])
+return cur + 1`;
+
+/** The raw loop: a batch read as the group, then one pipeline of the Lua apply per command and the batch's XACK. */
+async function rawApply(redis: Redis, stream: string, count: number, batchSize: number): Promise<number> {
+  const states = new Map<string, { version: number; n: number }>();
+  const hash = `{${stream}}:state`;
+  const changelog = `{${stream}}:changelog`;
+  let done = 0;
+  while (done < count) {
+    const reply = (await redis.xreadgroup('GROUP', 'g', 'c', 'COUNT', batchSize, 'BLOCK', 100, 'STREAMS', stream, '>')) as [string, [string, string[]][]][] | null;
+    const entries = reply?.[0]?.[1] ?? [];
+    if (entries.length === 0) continue;
+    const pipeline = redis.pipeline();
+    const ids: string[] = [];
+    for (const [id, fields] of entries) {
+      let key = '';
+      let by = 0;
+      for (let i = 0; i < fields.length; i += 2) {
+        if (fields[i] === 'h') key = (JSON.parse(fields[i + 1]!) as { key: string }).key;
+        else if (fields[i] === 'p') by = (JSON.parse(fields[i + 1]!) as { by: number }).by;
+      }
+      const s = states.get(key) ?? { version: 0, n: 0 };
+      const next = { version: s.version + 1, n: s.n + by };
+      pipeline.eval(APPLY, 2, hash, changelog, key, s.version, JSON.stringify({ n: next.n }), JSON.stringify([{ type: 'added', by }]));
+      states.set(key, next);
+      ids.push(id);
+    }
+    pipeline.xack(stream, 'g', ...ids);
+    await pipeline.exec();
+    done += entries.length;
+  }
+  return done;
+}
+
+function rawSide(ctx: BenchContext, redis: Redis): Side {
+  return async (count) => {
+    const stream = uniqueName('bench-state-raw');
+    await fillCommands(redis, stream, count, ctx.options.batchSize);
+    await redis.xgroup('CREATE', stream, 'g', '0');
+    return {
+      run: () => rawApply(redis, stream, count, ctx.options.batchSize),
+      verifyAndCleanup: async () => {
+        const stored = await ctx.admin.xlen(`{${stream}}:changelog`);
+        await dropKeys(ctx.admin, [stream, `{${stream}}:state`, `{${stream}}:changelog`]);
+        return stored;
+      },
+    };
+  };
+}
+
+/** Runs the `state` comparison. */
+export async function runState(ctx: BenchContext): Promise<ComparisonReport[]> {
+  const { n, warmupN, rounds, batchSize } = ctx.options;
+  const engine = await connect(ctx.url);
+  const redis = rawConnection(ctx.url);
+  try {
+    const comparison = await compare(ctx, { ours: oursSide(ctx, engine, redis), raw: rawSide(ctx, redis) }, { n, warmupN, rounds });
+    return [{
+      name: 'state',
+      setup: `Commands of a state machine over ${STATE_KEYS.toLocaleString('en-US')} keys (${batchSize} per read, one shard): a StateWriter against a hand-written ioredis loop with a Lua version check, HSET of the state and XADD of the event per command (target ≥ ${STATE_TARGET_RATIO}×).`,
+      unit: 'commands/s',
+      labels: LABELS,
+      comparison,
+      verdicts: [throughputVerdict(comparison, 'ours', 'raw', STATE_TARGET_RATIO)],
+    }];
+  } finally {
+    await engine.close();
+    await redis.quit();
+  }
+}
