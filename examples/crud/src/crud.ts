@@ -11,12 +11,13 @@
 import type { Engine } from '@streamerson/core';
 import { httpReply, type Gateway, type HttpRequest } from '@streamerson/gateway';
 import { Service, ServiceError } from '@streamerson/service';
-import { TodoStore, type Todo } from './todo-store.js';
+import type { StateWriter } from '@streamerson/state';
+import { todoWriter, TodoStore, type Todo } from './todo-store.js';
 
 /** Topic of the requests. */
 export const CRUD_TOPIC = 'todos';
-/** Stream holding the todos (see {@link TodoStore}). */
-export const TODO_STATE_STREAM = 'todos.state';
+/** Name of the todos' state machine (see {@link TodoStore}). */
+export const TODO_MACHINE = 'todos.state';
 /** Longest title accepted. */
 export const MAX_TITLE_LENGTH = 200;
 
@@ -48,28 +49,66 @@ function checkTitle(title: string): string {
   return trimmed;
 }
 
+const notFound = (id: string) => new ServiceError(`no todo ${id}`, { status: 404, errorCode: 'TODO_NOT_FOUND' });
+
 async function existing(store: TodoStore, id: string): Promise<Todo> {
   const todo = await store.get(id);
-  if (todo === undefined) throw new ServiceError(`no todo ${id}`, { status: 404, errorCode: 'TODO_NOT_FOUND' });
+  if (todo === undefined) throw notFound(id);
   return todo;
 }
 
-/** The worker; its state lives in {@link TODO_STATE_STREAM}, so several may run. */
-export function crudService(engine: Engine, stateStream = TODO_STATE_STREAM): Service {
-  const store = new TodoStore(engine, stateStream);
-  return new Service(engine, { topic: CRUD_TOPIC, name: 'todos' })
-    .handle('list', async () => store.list())
-    .handle('read', async (req: HttpRequest) => existing(store, req.params['id']!))
-    .handle('create', async (req: HttpRequest<Body>) => {
-      const todo = await store.create(checkTitle(req.body!.title), req.body!.done ?? false);
-      return httpReply(201, todo, { location: `/todos/${todo.id}` });
-    })
-    .handle('replace', async (req: HttpRequest<Body>) => {
-      const { id } = await existing(store, req.params['id']!);
-      return store.update({ id, title: checkTitle(req.body!.title), done: req.body!.done ?? false });
-    })
-    .handle('delete', async (req: HttpRequest) => {
-      await store.delete((await existing(store, req.params['id']!)).id);
-      return httpReply(204);
-    });
+/**
+ * A worker: the service answering the routes and a writer of the todos'
+ * machine. Any number may run: the requests are shared, one writer writes
+ * each shard and the others stand by.
+ */
+export class CrudWorker {
+  readonly store: TodoStore;
+  readonly service: Service;
+  readonly writer: StateWriter<unknown, unknown>;
+
+  constructor(engine: Engine, machine = TODO_MACHINE) {
+    const store = (this.store = new TodoStore(engine, machine));
+    this.writer = todoWriter(engine, machine) as StateWriter<unknown, unknown>;
+    this.service = new Service(engine, { topic: CRUD_TOPIC, name: 'todos' })
+      .handle('list', async () => store.list())
+      .handle('read', async (req: HttpRequest) => existing(store, req.params['id']!))
+      .handle('create', async (req: HttpRequest<Body>) => {
+        const todo = await store.create(checkTitle(req.body!.title), req.body!.done ?? false);
+        return httpReply(201, todo, { location: `/todos/${todo.id}` });
+      })
+      .handle('replace', async (req: HttpRequest<Body>) => {
+        const id = req.params['id']!;
+        const todo = await store.update({ id, title: checkTitle(req.body!.title), done: req.body!.done ?? false });
+        if (todo === undefined) throw notFound(id);
+        return todo;
+      })
+      .handle('delete', async (req: HttpRequest) => {
+        if (!(await store.delete(req.params['id']!))) throw notFound(req.params['id']!);
+        return httpReply(204);
+      });
+  }
+
+  async start(): Promise<void> {
+    await this.writer.start();
+    await this.service.start();
+  }
+
+  /** Finishes the requests under way, then hands the writer's shards off. */
+  async drain(): Promise<void> {
+    await this.service.drain();
+    await this.store.close();
+    await this.writer.drain();
+  }
+
+  async close(): Promise<void> {
+    await this.service.close();
+    await this.store.close();
+    await this.writer.close();
+  }
+}
+
+/** A worker of the todos (see {@link CrudWorker}). */
+export function crudService(engine: Engine, machine = TODO_MACHINE): CrudWorker {
+  return new CrudWorker(engine, machine);
 }

@@ -1,76 +1,107 @@
 /**
- * Todos stored in the engine: every change is an entry of one state stream
- * (`put` with the whole todo, or `delete`), and the current todos are what
- * replaying that stream gives. Each worker keeps the replayed map as a cache
- * and reads the entries it has not seen before every operation, so any number
- * of workers, on any number of machines, agree on the state — and a worker
- * restarted from nothing rebuilds it. Concurrent updates of one todo: the later
- * entry wins.
+ * Todos as a state machine (@streamerson/state, docs/STATE.md): one key per
+ * todo, commands `create`, `replace` and `delete` decided by one fenced
+ * writer per shard (any number of workers run a `StateWriter`; one writes
+ * each shard, the others stand by and take over). Each change is in the
+ * machine's changelog with its version; the store reads what the engine holds
+ * (`readKey`, `readShard`), so every worker answers with the latest state, and
+ * a worker started from nothing has nothing to rebuild.
  */
 import { randomUUID } from 'node:crypto';
-import { decodeEntry, encodeMessage, ProtocolError, type Engine } from '@streamerson/core';
+import type { Engine } from '@streamerson/core';
+import { CommandError, defineMachine, MachineClient, readKey, readShard, StateWriter, type Versioned } from '@streamerson/state';
 
 export interface Todo {
   readonly id: string;
   readonly title: string;
   readonly done: boolean;
-  /** Stream entry id of the change that made this version. */
-  readonly version: string;
+  /** How many changes made this version (1: created). */
+  readonly version: number;
 }
 
-type Change = { readonly op: 'put'; readonly todo: Omit<Todo, 'version'> } | { readonly op: 'delete'; readonly id: string };
+type Fields = { title: string; done: boolean };
+/** A todo's state; null before it is created and after it is deleted. */
+type TodoState = Fields | null;
+type TodoEvent = { type: 'created' | 'replaced'; title: string; done: boolean } | { type: 'deleted' };
 
-/** Entries read per page while catching up. */
-const PAGE = 500;
+/** Shards of the todos' machine. */
+export const TODO_SHARDS = 4;
+
+const fields = { type: 'object', required: ['title', 'done'], additionalProperties: false, properties: { title: { type: 'string' }, done: { type: 'boolean' } } } as const;
+
+/** The todos' machine, named `name` (its command topic and the prefix of its keys). */
+export function todoMachine(name: string) {
+  return defineMachine<TodoState, { create: Fields; replace: Fields; delete: Record<string, never> }, TodoEvent>({
+    name,
+    shards: TODO_SHARDS,
+    initial: () => null,
+    commands: {
+      create: { schema: fields, decide: (todo, { title, done }, ctx) => (todo === null ? [{ type: 'created', title, done }] : ctx.reject('TODO_EXISTS', `todo ${ctx.key} exists`)) },
+      replace: { schema: fields, decide: (todo, { title, done }, ctx) => (todo === null ? ctx.reject('TODO_NOT_FOUND', `no todo ${ctx.key}`) : [{ type: 'replaced', title, done }]) },
+      delete: (todo, _payload, ctx) => (todo === null ? ctx.reject('TODO_NOT_FOUND', `no todo ${ctx.key}`) : [{ type: 'deleted' }]),
+    },
+    apply: (_todo, event) => (event.type === 'deleted' ? null : { title: event.title, done: event.done }),
+  });
+}
+
+export type TodoMachine = ReturnType<typeof todoMachine>;
+
+/** A writer of the todos' shards; run one in every worker. */
+export function todoWriter(engine: Engine, name: string): StateWriter<TodoState, TodoEvent> {
+  return new StateWriter(engine, todoMachine(name));
+}
+
+function todoOf(id: string, value: Versioned | undefined): Todo | undefined {
+  const state = value?.state as TodoState | undefined;
+  return state === null || state === undefined ? undefined : { id, title: state.title, done: state.done, version: value!.version };
+}
 
 export class TodoStore {
-  private readonly todos = new Map<string, Todo>();
-  private lastId = '0-0';
+  readonly machine: TodoMachine;
+  private readonly client: MachineClient<TodoState, { create: Fields; replace: Fields; delete: Record<string, never> }>;
 
-  constructor(private readonly engine: Engine, readonly stream: string) {}
+  constructor(private readonly engine: Engine, name: string) {
+    this.machine = todoMachine(name);
+    this.client = new MachineClient(engine, this.machine);
+  }
 
   async list(): Promise<Todo[]> {
-    await this.sync();
-    return [...this.todos.values()];
+    const out: Todo[] = [];
+    for (let shard = 0; shard < this.machine.shards; shard++) {
+      for (const [id, value] of await readShard(this.engine, this.machine, shard)) {
+        const todo = todoOf(id, value);
+        if (todo !== undefined) out.push(todo);
+      }
+    }
+    return out;
   }
 
   async get(id: string): Promise<Todo | undefined> {
-    await this.sync();
-    return this.todos.get(id);
+    return todoOf(id, await readKey(this.engine, this.machine, id));
   }
 
   async create(title: string, done: boolean): Promise<Todo> {
-    return this.write({ op: 'put', todo: { id: randomUUID(), title, done } });
+    const id = randomUUID();
+    return todoOf(id, await this.client.send(id, 'create', { title, done }))!;
   }
 
-  async update(todo: Omit<Todo, 'version'>): Promise<Todo> {
-    return this.write({ op: 'put', todo });
+  /** Replaces a todo; undefined when there is none. */
+  async update(todo: Omit<Todo, 'version'>): Promise<Todo | undefined> {
+    return this.client.send(todo.id, 'replace', { title: todo.title, done: todo.done }).then((r) => todoOf(todo.id, r), notFound);
   }
 
-  async delete(id: string): Promise<void> {
-    await this.write({ op: 'delete', id });
+  /** Deletes a todo; false when there was none. */
+  async delete(id: string): Promise<boolean> {
+    return (await this.client.send(id, 'delete', {}).then(() => true, notFound)) ?? false;
   }
 
-  private async write(change: Change): Promise<Todo> {
-    await this.engine.append(this.stream, encodeMessage({ type: change.op, payload: change }));
-    await this.sync();
-    return change.op === 'put' ? this.todos.get(change.todo.id)! : (undefined as never);
+  close(): Promise<void> {
+    return this.client.close();
   }
+}
 
-  /** Applies the entries appended since the last sync, by any worker. */
-  private async sync(): Promise<void> {
-    for (;;) {
-      const [batch] = await this.engine.read([{ stream: this.stream, after: this.lastId }], { count: PAGE });
-      const entries = batch?.entries ?? [];
-      for (const entry of entries) {
-        this.lastId = entry.id;
-        const msg = decodeEntry(this.stream, entry);
-        if (msg instanceof ProtocolError) continue;
-        const change = msg.payload as Change;
-        if (change.op === 'put') this.todos.set(change.todo.id, { ...change.todo, version: entry.id });
-        else this.todos.delete(change.id);
-      }
-      if (entries.length < PAGE) return;
-    }
-  }
+/** Undefined for a rejection that says the todo does not exist; other failures are thrown. */
+function notFound(error: unknown): undefined {
+  if (error instanceof CommandError && error.errorCode === 'TODO_NOT_FOUND') return undefined;
+  throw error;
 }
