@@ -1,5 +1,7 @@
 /**
- * `state`: commands applied by a state machine's writer. Each run gets a
+ * `state`: commands applied by a state machine's writer, in two comparisons.
+ *
+ * Throughput (`state`): each run gets a
  * fresh one-shard command stream pre-filled (untimed) with N `add` commands
  * over 1,000 keys (protocol entries with a `key` header, no reply). Ours: a
  * `StateWriter` (batches of `batchSize`): each batch's changelog entries and
@@ -7,19 +9,36 @@
  * `XREADGROUP COUNT batchSize`, then per command a Lua script that checks the
  * key's version, `HSET`s its state and `XADD`s its event, and the batch's
  * `XACK`, in one pipeline.
+ *
+ * Latency (`state c=16`): 16 callers in a closed loop send commands and wait
+ * for their results. Ours: `MachineClient.send` to a `StateWriter` (the reply
+ * is written in the same fenced write as the change). Raw: the raw
+ * request/reply client of the request/reply scenario, and a loop that reads
+ * the requests as a group and pipelines, per request, the same Lua script and
+ * an `XADD` of the reply, then the `XACK`. Both ends run in the bench process.
  */
 import { connect, encodeMessage, type Engine } from '@streamerson/core';
-import { defineMachine, StateWriter, type Machine } from '@streamerson/state';
+import { defineMachine, MachineClient, StateWriter, type Machine } from '@streamerson/state';
 import { uniqueName, waitFor } from '@streamerson/testkit';
 import type { Redis } from 'ioredis';
 import { dropKeys, rawConnection, type BenchContext } from '../context.js';
+import { driveRequests } from '../load.js';
 import { compare, throughputVerdict, type Side } from '../measure.js';
+import { makePayloads, type BenchPayload } from '../payload.js';
+import { RawRequestClient } from '../rr-raw-client.js';
 import type { ComparisonReport } from '../scenario.js';
 
 /** Lowest acceptable throughput of ours relative to raw. */
 export const STATE_TARGET_RATIO = 0.8;
 /** Keys the commands are spread over. */
 export const STATE_KEYS = 1_000;
+/** Callers of the latency comparison. */
+export const STATE_CONCURRENCY = 16;
+
+const LATENCY_LABELS = {
+  ours: 'MachineClient.send → StateWriter (reply in the fenced write)',
+  raw: 'raw ioredis both ends (Lua version check + HSET + XADD, reply XADD, XACK, pipelined)',
+};
 
 const LABELS = {
   ours: 'StateWriter (one fenced write per batch: changelog, acks)',
@@ -28,12 +47,12 @@ const LABELS = {
 
 type Counter = { n: number };
 
-function counters(name: string): Machine<Counter, { add: { by: number } }, { type: 'added'; by: number }> {
-  return defineMachine<Counter, { add: { by: number } }, { type: 'added'; by: number }>({
+function counters(name: string): Machine<Counter, { add: { by?: number } }, { type: 'added'; by: number }> {
+  return defineMachine<Counter, { add: { by?: number } }, { type: 'added'; by: number }>({
     name,
     shards: 1,
     initial: () => ({ n: 0 }),
-    commands: { add: (_s, { by }) => [{ type: 'added', by }] },
+    commands: { add: (_s, { by }) => [{ type: 'added', by: by ?? 1 }] },
     apply: (s, e) => ({ n: s.n + e.by }),
   });
 }
@@ -127,21 +146,104 @@ function rawSide(ctx: BenchContext, redis: Redis): Side {
   };
 }
 
-/** Runs the `state` comparison. */
+const keyOf = (p: BenchPayload): string => `k${p.id % STATE_KEYS}`;
+
+/** Ours: commands sent with a MachineClient to a StateWriter started before the runs. */
+function oursLatencySide(ctx: BenchContext, client: MachineClient<Counter, { add: { by?: number } }>): Side {
+  const payloads = makePayloads(Math.min(ctx.options.rrRequests, 10_000), ctx.options.payloadBytes);
+  return async (count) => ({
+    run: () => driveRequests(async (p) => (await client.send(keyOf(p), 'add', p as never), p), payloads, count, STATE_CONCURRENCY),
+    verifyAndCleanup: async () => count,
+  });
+}
+
+/** The raw server: requests read as a group; per request the Lua apply and the reply, then the XACK, in one pipeline. */
+async function rawServe(redis: Redis, stream: string, stop: () => boolean): Promise<number> {
+  const states = new Map<string, { version: number; n: number }>();
+  let served = 0;
+  while (!stop()) {
+    const reply = (await redis.xreadgroup('GROUP', 'g', 'c', 'COUNT', 100, 'BLOCK', 50, 'STREAMS', stream, '>')) as [string, [string, string[]][]][] | null;
+    const entries = reply?.[0]?.[1] ?? [];
+    if (entries.length === 0) continue;
+    const pipeline = redis.pipeline();
+    for (const [, f] of entries) {
+      // Protocol request fields: v 1 i <id> t <type> r <reply stream> h <headers> p <payload>.
+      const payload = f[11]!;
+      const key = keyOf(JSON.parse(payload) as BenchPayload);
+      const s = states.get(key) ?? { version: 0, n: 0 };
+      pipeline.eval(APPLY, 2, `{${stream}}:state`, `{${stream}}:changelog`, key, s.version, JSON.stringify({ n: s.n + 1 }), JSON.stringify([{ type: 'added', by: 1 }]));
+      states.set(key, { version: s.version + 1, n: s.n + 1 });
+      pipeline.xadd(f[7]!, 'NOMKSTREAM', '*', 'v', '1', 'i', f[3]!, 'p', payload);
+    }
+    pipeline.xack(stream, 'g', ...entries.map(([id]) => id));
+    await pipeline.exec();
+    served += entries.length;
+  }
+  return served;
+}
+
+function rawLatencySide(ctx: BenchContext, raw: RawRequestClient): Side {
+  const payloads = makePayloads(Math.min(ctx.options.rrRequests, 10_000), ctx.options.payloadBytes);
+  return async (count) => ({
+    run: () => driveRequests((p) => raw.request(p), payloads, count, STATE_CONCURRENCY),
+    verifyAndCleanup: async () => {
+      await raw.trim();
+      return count;
+    },
+  });
+}
+
+/** The latency comparison: both ends in this process, started before the runs. */
+async function runLatency(ctx: BenchContext, engine: Engine): Promise<ComparisonReport> {
+  const { rrRequests, rounds, payloadBytes } = ctx.options;
+  const machine = counters(uniqueName('bench-state-rr'));
+  const writer = new StateWriter(engine, machine, { batchSize: 100, blockMs: 50 });
+  await writer.start();
+  const client = new MachineClient(engine, machine);
+  const rawStream = uniqueName('bench-state-rr-raw');
+  const server = rawConnection(ctx.url);
+  await server.xgroup('CREATE', rawStream, 'g', '$', 'MKSTREAM');
+  let stopped = false;
+  const serving = rawServe(server, rawStream, () => stopped);
+  const raw = new RawRequestClient(ctx.url, rawStream, 'protocol');
+  try {
+    const comparison = await compare(ctx, { ours: oursLatencySide(ctx, client), raw: rawLatencySide(ctx, raw) }, { n: rrRequests, warmupN: Math.round(rrRequests / 10), rounds });
+    return {
+      name: `state c=${STATE_CONCURRENCY}`,
+      setup: `${STATE_CONCURRENCY} callers in a closed loop sending commands (~${payloadBytes} B JSON) over ${STATE_KEYS.toLocaleString('en-US')} keys and waiting for each result; writer and raw server in the bench process.`,
+      unit: 'commands/s',
+      labels: LATENCY_LABELS,
+      comparison,
+      verdicts: [throughputVerdict(comparison, 'ours', 'raw', STATE_TARGET_RATIO)],
+    };
+  } finally {
+    await client.close();
+    await writer.close();
+    await raw.close();
+    stopped = true;
+    await serving;
+    await server.quit();
+    const keys = ['changelog', 'state', 'meta', 'lease', 'outbox'].flatMap((k) => [`{${machine.name}}:${k}`, `{${rawStream}}:${k}`]);
+    await dropKeys(ctx.admin, [machine.name, rawStream, ...keys, `_state:${machine.name}:handoff`]);
+  }
+}
+
+/** Runs the `state` comparisons. */
 export async function runState(ctx: BenchContext): Promise<ComparisonReport[]> {
   const { n, warmupN, rounds, batchSize } = ctx.options;
   const engine = await connect(ctx.url);
   const redis = rawConnection(ctx.url);
   try {
     const comparison = await compare(ctx, { ours: oursSide(ctx, engine, redis), raw: rawSide(ctx, redis) }, { n, warmupN, rounds });
-    return [{
+    const throughput: ComparisonReport = {
       name: 'state',
       setup: `Commands of a state machine over ${STATE_KEYS.toLocaleString('en-US')} keys (${batchSize} per read, one shard): a StateWriter against a hand-written ioredis loop with a Lua version check, HSET of the state and XADD of the event per command (target ≥ ${STATE_TARGET_RATIO}×).`,
       unit: 'commands/s',
       labels: LABELS,
       comparison,
       verdicts: [throughputVerdict(comparison, 'ours', 'raw', STATE_TARGET_RATIO)],
-    }];
+    };
+    return [throughput, await runLatency(ctx, engine)];
   } finally {
     await engine.close();
     await redis.quit();
