@@ -24,6 +24,8 @@ before(async () => {
   svc = await worker(engine, echo, { echo: (req: { body: unknown }) => req.body });
   app = await gatewayApp({ engine, bodyTimeout: 1_000, sse: { maxBufferedBytes: 256 * 1024 }, authorize: () => true }, (a) => {
     a.streamerson.route({ method: 'POST', url: '/echo', topic: echo, type: 'echo' });
+    // A parser that never reads its body: nothing listens on the request stream when the body timeout fires.
+    a.addContentTypeParser('application/x-never-read', (_request, _payload, _done) => undefined);
   });
   port = Number(new URL(await listen(app)).port);
 });
@@ -103,6 +105,18 @@ describe('slow clients', () => {
     assert.ok(elapsed >= 900 && elapsed < 5_000, `closed after ${elapsed} ms`);
     assert.match(answer, /^HTTP\/1\.1 408 /);
     assert.match(answer, /connection: close/i);
+    assert.match(answer, /"code":"ERR_STREAMERSON_TIMEOUT"/);
+  });
+
+  it('a body that no parser reads is answered 408 after bodyTimeout as well', async () => {
+    const socket = netConnect(port, '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write('POST /echo HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-never-read\r\ncontent-length: 1000\r\n\r\nx');
+    await closed;
+    assert.match(answer, /^HTTP\/1\.1 408 /);
     assert.match(answer, /"code":"ERR_STREAMERSON_TIMEOUT"/);
   });
 
