@@ -1,9 +1,7 @@
 /** Options of a `Processor`: defaults and one parser. */
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
-import { InvalidOptionError } from '@streamerson/core';
-import { boolOption, intOption, optionKeys, optionsObject, stringOption } from '@streamerson/core/internal';
+import { boolOption, intOption, optionKeys, optionsObject } from '@streamerson/core/internal';
 import { DEFAULT_DEAD_LETTER_MAX_LEN } from '@streamerson/service';
+import { parseLeaseOptions, type LeaseConfig, type LeaseOptions } from './runtime/lease-options.js';
 
 /** How long an instance's lease on an input shard lasts without renewal: a dead instance's shards are taken over within it. */
 export const DEFAULT_PROCESSOR_LEASE_TTL_MS = 5_000;
@@ -29,16 +27,9 @@ export const DEFAULT_OUTPUT_MAX_LEN = 1_000_000;
 export const DEFAULT_OUTPUT_DEDUPE_WINDOW_MS = 3_600_000;
 
 /** Options of a `Processor`. */
-export interface ProcessorOptions {
-  /** The instance's name: its lease owner and consumer name; default `<hostname>-<pid>-<random>`. Unique per process. */
-  readonly id?: string;
+export interface ProcessorOptions extends LeaseOptions {
   /** Input shards (positions among every input stream, topics in order) this instance may take; default all. */
   readonly shards?: readonly number[];
-  /** Most input shards it holds at once; default all it may take. */
-  readonly maxShards?: number;
-  readonly leaseTtlMs?: number;
-  /** How often leases are renewed and free shards looked for; default a third of `leaseTtlMs`. */
-  readonly renewIntervalMs?: number;
   readonly batchSize?: number;
   readonly blockMs?: number;
   readonly claimIntervalMs?: number;
@@ -52,12 +43,7 @@ export interface ProcessorOptions {
   readonly announce?: boolean;
 }
 
-export interface ProcessorConfig {
-  readonly id: string;
-  readonly shards: readonly number[];
-  readonly maxShards: number;
-  readonly leaseTtlMs: number;
-  readonly renewIntervalMs: number;
+export interface ProcessorConfig extends LeaseConfig {
   readonly batchSize: number;
   readonly blockMs: number;
   readonly claimIntervalMs: number;
@@ -78,20 +64,8 @@ const KEYS = optionKeys<ProcessorOptions>({
 /** `inputShards`: how many input streams the processor has. */
 export function parseProcessorOptions(options: unknown, inputShards: number): ProcessorConfig {
   const o = optionsObject(options ?? {}, KEYS);
-  let shards: readonly number[] = Array.from({ length: inputShards }, (_, i) => i);
-  if (o['shards'] !== undefined) {
-    const value = o['shards'];
-    if (!Array.isArray(value) || value.length === 0) throw new InvalidOptionError('shards', 'expected a non-empty array of input shard numbers');
-    shards = value.map((s, i) => intOption(s, `shards[${i}]`, 0, 0, inputShards - 1));
-    if (new Set(shards).size !== shards.length) throw new InvalidOptionError('shards', 'a shard is listed twice');
-  }
-  const leaseTtlMs = intOption(o['leaseTtlMs'], 'leaseTtlMs', DEFAULT_PROCESSOR_LEASE_TTL_MS, 100);
   return Object.freeze({
-    id: stringOption(o['id'], 'id', `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`),
-    shards: Object.freeze([...shards]),
-    maxShards: intOption(o['maxShards'], 'maxShards', shards.length, 1),
-    leaseTtlMs,
-    renewIntervalMs: intOption(o['renewIntervalMs'], 'renewIntervalMs', Math.max(1, Math.floor(leaseTtlMs / 3)), 1, leaseTtlMs - 1),
+    ...parseLeaseOptions(o, inputShards, DEFAULT_PROCESSOR_LEASE_TTL_MS),
     batchSize: intOption(o['batchSize'], 'batchSize', DEFAULT_PROCESSOR_BATCH_SIZE, 1, 10_000),
     blockMs: intOption(o['blockMs'], 'blockMs', DEFAULT_PROCESSOR_BLOCK_MS, 1),
     claimIntervalMs: intOption(o['claimIntervalMs'], 'claimIntervalMs', DEFAULT_PROCESSOR_CLAIM_INTERVAL_MS, 1),

@@ -1,9 +1,8 @@
 /** Options of writers, readers and machine clients: defaults and one parser each. */
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import { InvalidOptionError } from '@streamerson/core';
-import { intOption, optionKeys, optionsObject, stringOption } from '@streamerson/core/internal';
+import { intOption, optionKeys, optionsObject } from '@streamerson/core/internal';
 import type { Client } from '@streamerson/service';
+import { parseLeaseOptions, shardListOption, type LeaseConfig, type LeaseOptions } from '@streamerson/processor/runtime';
 import type { MachineRef } from './machine.js';
 
 /** Longest key (entity id) accepted, in characters. */
@@ -43,16 +42,7 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
 export const DEFAULT_LEASE_CHECK_MS = 1_000;
 
 /** Options of a `StateWriter`. */
-export interface StateWriterOptions {
-  /** The writer's name: its lease owner and consumer name; default `<hostname>-<pid>-<random>`. Unique per process. */
-  readonly id?: string;
-  /** Shards this writer may take; default all. */
-  readonly shards?: readonly number[];
-  /** Most shards it holds at once; default all it may take. */
-  readonly maxShards?: number;
-  readonly leaseTtlMs?: number;
-  /** How often leases are renewed and free shards looked for; default a third of `leaseTtlMs`. */
-  readonly renewIntervalMs?: number;
+export interface StateWriterOptions extends LeaseOptions {
   readonly batchSize?: number;
   readonly blockMs?: number;
   readonly snapshotEvery?: number;
@@ -66,12 +56,7 @@ export interface StateWriterOptions {
   readonly relayMaxPending?: number;
 }
 
-export interface StateWriterConfig {
-  readonly id: string;
-  readonly shards: readonly number[];
-  readonly maxShards: number;
-  readonly leaseTtlMs: number;
-  readonly renewIntervalMs: number;
+export interface StateWriterConfig extends LeaseConfig {
   readonly batchSize: number;
   readonly blockMs: number;
   readonly snapshotEvery: number;
@@ -89,31 +74,11 @@ const WRITER_KEYS = optionKeys<StateWriterOptions>({
   snapshotIntervalMs: true, maxKeys: true, dedupeWindowMs: true, maxDedupe: true, changelogRetentionMs: true, claimIntervalMs: true, relayMaxPending: true,
 });
 
-/** A process-unique default id. */
-export function defaultId(): string {
-  return `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-}
-
-/** A list of shard numbers of `machine`, or all of them. */
-export function shardsOption(value: unknown, machine: MachineRef, option = 'shards'): readonly number[] {
-  if (value === undefined) return Object.freeze(Array.from({ length: machine.shards }, (_, i) => i));
-  if (!Array.isArray(value) || value.length === 0) throw new InvalidOptionError(option, 'expected a non-empty array of shard numbers');
-  const shards = value.map((s, i) => intOption(s, `${option}[${i}]`, 0, 0, machine.shards - 1));
-  if (new Set(shards).size !== shards.length) throw new InvalidOptionError(option, 'a shard is listed twice');
-  return Object.freeze(shards);
-}
-
 export function parseWriterOptions(options: unknown, machine: MachineRef): StateWriterConfig {
   const o = optionsObject(options ?? {}, WRITER_KEYS);
-  const shards = shardsOption(o['shards'], machine);
-  const leaseTtlMs = intOption(o['leaseTtlMs'], 'leaseTtlMs', DEFAULT_LEASE_TTL_MS, 100);
   const dedupeWindowMs = intOption(o['dedupeWindowMs'], 'dedupeWindowMs', DEFAULT_DEDUPE_WINDOW_MS, 1);
   return Object.freeze({
-    id: stringOption(o['id'], 'id', defaultId()),
-    shards,
-    maxShards: intOption(o['maxShards'], 'maxShards', shards.length, 1),
-    leaseTtlMs,
-    renewIntervalMs: intOption(o['renewIntervalMs'], 'renewIntervalMs', Math.max(1, Math.floor(leaseTtlMs / 3)), 1, leaseTtlMs - 1),
+    ...parseLeaseOptions(o, machine.shards, DEFAULT_LEASE_TTL_MS),
     batchSize: intOption(o['batchSize'], 'batchSize', DEFAULT_BATCH_SIZE, 1, 10_000),
     blockMs: intOption(o['blockMs'], 'blockMs', DEFAULT_STATE_BLOCK_MS, 1),
     snapshotEvery: intOption(o['snapshotEvery'], 'snapshotEvery', DEFAULT_SNAPSHOT_EVERY, 1),
@@ -152,7 +117,7 @@ const READER_KEYS = optionKeys<StateReaderOptions>({ shards: true, blockMs: true
 export function parseReaderOptions(options: unknown, machine: MachineRef): StateReaderConfig {
   const o = optionsObject(options ?? {}, READER_KEYS);
   return Object.freeze({
-    shards: shardsOption(o['shards'], machine),
+    shards: shardListOption(o['shards'], machine.shards),
     blockMs: intOption(o['blockMs'], 'blockMs', DEFAULT_STATE_BLOCK_MS, 1),
     readCount: intOption(o['readCount'], 'readCount', DEFAULT_READ_COUNT, 1),
     trimCheckIntervalMs: intOption(o['trimCheckIntervalMs'], 'trimCheckIntervalMs', DEFAULT_TRIM_CHECK_INTERVAL_MS, 1),
