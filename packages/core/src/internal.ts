@@ -55,7 +55,7 @@ export {
   beforeEnd,
 } from './memory/ids.js';
 export type { IdParts, Bound } from './memory/ids.js';
-export { BlockedRead } from './memory/blocked-read.js';
+export { BlockedRead, BlockedReads } from './memory/blocked-read.js';
 export type { BlockedReadOptions, WaiterSet } from './memory/blocked-read.js';
 export type { Waiter } from './memory/waiters.js';
 export { nextId } from './memory/stream-ops.js';

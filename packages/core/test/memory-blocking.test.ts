@@ -117,7 +117,7 @@ test('many timed-out reads leave no waiters behind', async () => {
   const store = (engine as unknown as { store: { waiters: { size: number } } }).store;
   assert.equal(store.waiters.size, 0);
   await reader.close();
-  assert.equal((reader as unknown as { blocked: Set<unknown> }).blocked.size, 0);
+  assert.equal((reader as unknown as { blocked: { size: number } }).blocked.size, 0);
 });
 
 test('engine reads refuse blockMs', async () => {

@@ -95,3 +95,30 @@ export class BlockedRead implements Waiter {
     this.options.stopped(this);
   }
 }
+
+/**
+ * The reads under way of one reader: each waits as a {@link BlockedRead} and
+ * leaves the set when it is over; {@link finishAll} ends them all with `[]`
+ * (the reader's `interrupt()` and its close).
+ */
+export class BlockedReads {
+  readonly #reads = new Set<BlockedRead>();
+
+  /** Reads under way. */
+  get size(): number {
+    return this.#reads.size;
+  }
+
+  /** Waits in `waiters` for entries of `streams`, re-running `attempt`; see {@link BlockedRead}. */
+  wait(streams: readonly string[], waiters: WaiterSet, attempt: () => StreamEntries[], options: Omit<BlockedReadOptions, 'stopped'>): Promise<StreamEntries[]> {
+    return new Promise((resolve, reject) => {
+      const stopped = (read: BlockedRead): void => void this.#reads.delete(read);
+      this.#reads.add(new BlockedRead(streams, waiters, attempt, resolve, reject, { ...options, stopped }));
+    });
+  }
+
+  /** Ends every read under way with `[]`, as its block time would. */
+  finishAll(): void {
+    for (const read of [...this.#reads]) read.finish([]);
+  }
+}

@@ -5,7 +5,7 @@ import type { MemoryStore } from './memory-store.js';
 import { intOption } from '../options.js';
 import { DEFAULT_READ_COUNT, listOption, nameOption } from './options.js';
 import { readEntries, resolvePositions } from './stream-ops.js';
-import { BlockedRead } from './blocked-read.js';
+import { BlockedReads } from './blocked-read.js';
 
 /** What a reader needs from its engine. */
 export interface ReaderHost {
@@ -21,7 +21,7 @@ export interface ReaderHost {
  */
 export class MemoryBlockingReader implements BlockingReader {
   /** @internal Reads under way. */
-  readonly blocked = new Set<BlockedRead>();
+  readonly blocked = new BlockedReads();
   private closed = false;
 
   constructor(private readonly host: ReaderHost) {}
@@ -39,12 +39,7 @@ export class MemoryBlockingReader implements BlockingReader {
     const resolved = resolvePositions(store, listOption(positions, 'positions'));
     const first = readEntries(store, resolved, count);
     if (first.length > 0 || blockMs === undefined) return first;
-    return this.block(
-      store,
-      resolved.map((p) => p.stream),
-      () => readEntries(store, resolved, count),
-      blockMs,
-    );
+    return this.blocked.wait(resolved.map((p) => p.stream), store.waiters, () => readEntries(store, resolved, count), { blockMs });
   }
 
   async readGroup(
@@ -64,29 +59,12 @@ export class MemoryBlockingReader implements BlockingReader {
     const first = readGroupEntries(store, group, consumer, list, count, noAck);
     // Reads of pending entries by id never block, as in Redis.
     if (first.length > 0 || blockMs === undefined || list.some((p) => p.after !== '>')) return first;
-    return this.block(
-      store,
-      list.map((p) => p.stream),
-      () => readGroupEntries(store, group, consumer, list, count, noAck),
-      blockMs,
-    );
-  }
-
-  private block(
-    store: MemoryStore,
-    streams: readonly string[],
-    attempt: () => StreamEntries[],
-    blockMs: number,
-  ): Promise<StreamEntries[]> {
-    return new Promise((resolve, reject) => {
-      const stopped = (read: BlockedRead): void => void this.blocked.delete(read);
-      this.blocked.add(new BlockedRead(streams, store.waiters, attempt, resolve, reject, { blockMs, stopped }));
-    });
+    return this.blocked.wait(list.map((p) => p.stream), store.waiters, () => readGroupEntries(store, group, consumer, list, count, noAck), { blockMs });
   }
 
   /** Ends the reads under way with `[]`, as their block time would; the reader stays open. */
   interrupt(): void {
-    for (const read of [...this.blocked]) read.finish([]);
+    this.blocked.finishAll();
   }
 
   /** Idempotent; a read under way resolves with `[]`. */
@@ -98,7 +76,7 @@ export class MemoryBlockingReader implements BlockingReader {
   shutdown(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const read of [...this.blocked]) read.finish([]);
+    this.blocked.finishAll();
     this.host.readerClosed(this);
   }
 }

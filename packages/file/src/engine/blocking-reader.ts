@@ -1,5 +1,5 @@
 import { ClosedError, type BlockingReader, type GroupReadOptions, type GroupReadPosition, type ReadOptions, type ReadPosition, type StreamEntries } from '@streamerson/core';
-import { BlockedRead, DEFAULT_READ_COUNT, intOption, listOption, nameOption } from '@streamerson/core/internal';
+import { BlockedReads, DEFAULT_READ_COUNT, intOption, listOption, nameOption } from '@streamerson/core/internal';
 import { nothingToDeliver, readGroupEntries } from './group-ops.js';
 import type { FileStore } from './store.js';
 import { readEntries, resolvePositions } from './stream-ops.js';
@@ -30,7 +30,7 @@ export interface ReaderHost {
  */
 export class FileBlockingReader implements BlockingReader {
   /** @internal Reads under way. */
-  readonly blocked = new Set<BlockedRead>();
+  readonly blocked = new BlockedReads();
   private closed = false;
   private readonly store: FileStore | undefined;
 
@@ -59,7 +59,7 @@ export class FileBlockingReader implements BlockingReader {
     const attempt = (): StreamEntries[] => this.host.run((s) => readEntries(s, resolved, count));
     const first = attempt();
     if (first.length > 0 || blockMs === undefined) return first;
-    return this.block(store, resolved.map((p) => p.stream), attempt, blockMs);
+    return this.wait(store, resolved.map((p) => p.stream), attempt, blockMs);
   }
 
   async readGroup(
@@ -82,20 +82,16 @@ export class FileBlockingReader implements BlockingReader {
     const streams = list.map((p) => p.stream);
     // Woken again, the read first checks without writing whether anything is new (the consumer's seen time was set by the first attempt).
     const retry = (): StreamEntries[] => (this.host.run((s) => nothingToDeliver(s, group, streams)) ? [] : attempt());
-    return this.block(store, streams, retry, blockMs);
+    return this.wait(store, streams, retry, blockMs);
   }
 
-  private block(store: FileStore, streams: readonly string[], attempt: () => StreamEntries[], blockMs: number): Promise<StreamEntries[]> {
-    return new Promise((resolve, reject) => {
-      const stopped = (read: BlockedRead): void => void this.blocked.delete(read);
-      const options = { blockMs, recheckMs: DEFAULT_RECHECK_MS, stopped };
-      this.blocked.add(new BlockedRead(streams, store.notifier, attempt, resolve, reject, options));
-    });
+  private wait(store: FileStore, streams: readonly string[], attempt: () => StreamEntries[], blockMs: number): Promise<StreamEntries[]> {
+    return this.blocked.wait(streams, store.notifier, attempt, { blockMs, recheckMs: DEFAULT_RECHECK_MS });
   }
 
   /** Ends the reads under way with `[]`, as their block time would; the reader stays open. */
   interrupt(): void {
-    for (const read of [...this.blocked]) read.finish([]);
+    this.blocked.finishAll();
   }
 
   /** Idempotent; a read under way resolves with `[]`. */
@@ -107,7 +103,7 @@ export class FileBlockingReader implements BlockingReader {
   shutdown(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const read of [...this.blocked]) read.finish([]);
+    this.blocked.finishAll();
     this.store?.notifier.unwatch();
     this.host.readerClosed(this);
   }
