@@ -109,7 +109,10 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
     let headers: Headers;
     try {
       // An `auth` that is not JSON (a bigint, a cycle) fails here too, answered as the gateway's own error.
-      headers = { ...gatewayHeaders('http', request.auth), ...messageHeaders(trace, key === undefined ? undefined : scopedIdempotencyKey(key, id, who)) };
+      const gateway = gatewayHeaders('http', request.auth);
+      const extra = messageHeaders(trace, key === undefined ? undefined : scopedIdempotencyKey(key, id, who));
+      // Most requests carry neither: then the gateway's headers are shared, not copied.
+      headers = extra === undefined ? gateway : { ...gateway, ...extra };
     } catch (error) {
       release();
       fail(reply, started, error);
