@@ -30,7 +30,9 @@ describe('5xx answers are logged and emitted', () => {
       down: () => {
         throw new ServiceError('the ledger is down', { status: 502, errorCode: 'LEDGER_DOWN' });
       },
-      never: (_payload: unknown, ctx: HandlerContext) => new Promise((resolve) => ctx.signal.addEventListener('abort', resolve)),
+      // Fails with the signal's reason (the deadline's 504) rather than answering after it: either the
+      // gateway's timer or the worker's 504 ends the request, both as ERR_STREAMERSON_TIMEOUT.
+      never: (_payload: unknown, ctx: HandlerContext) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
     });
     const stream = new Writable({
       write(chunk: Buffer, _encoding, done) {
