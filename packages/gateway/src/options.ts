@@ -1,6 +1,6 @@
 /** Options of the gateway plugin, their defaults and their one parser. */
 import { InvalidOptionError, type Engine } from '@streamerson/core';
-import { intOption, objectOption } from '@streamerson/core/internal';
+import { intOption, objectOption, optionKeys, optionsObject } from '@streamerson/core/internal';
 import { DEFAULT_REGISTRY_TTL_MS, type Client, type ClientOptions } from '@streamerson/service';
 import type { AuthorizeHook } from './authorize.js';
 import { parseOrigins, type OriginPolicy, type WsOrigins } from './ws/origin.js';
@@ -176,11 +176,19 @@ export interface GatewayConfig {
   readonly announce: { readonly name: string; readonly ttlMs: number } | undefined;
 }
 
-const KNOWN = new Set([
-  'engine', 'client', 'clientOptions', 'timeout', 'maxInFlight', 'maxInFlightPerIdentity', 'identity', 'bodyTimeout', 'engineDownAfterMs', 'forwardHeaders',
-  'maxTopicLength', 'lengthCheckIntervalMs', 'retryAfterSeconds', 'notFound', 'errorHandler', 'metrics', 'openapi', 'ws', 'sse', 'authorize', 'maxJsonDepth',
-  'routes', 'subscribe', 'announce',
-]);
+type Group<K extends keyof GatewayOptions> = Exclude<NonNullable<GatewayOptions[K]>, false>;
+
+const KEYS = optionKeys<GatewayOptions>({
+  engine: true, client: true, clientOptions: true, timeout: true, maxInFlight: true, maxInFlightPerIdentity: true, identity: true, bodyTimeout: true,
+  engineDownAfterMs: true, forwardHeaders: true, maxTopicLength: true, lengthCheckIntervalMs: true, retryAfterSeconds: true, notFound: true,
+  errorHandler: true, metrics: true, openapi: true, ws: true, sse: true, authorize: true, maxJsonDepth: true, routes: true, subscribe: true, announce: true,
+});
+const WS_KEYS = optionKeys<WsOptions>({ path: true, maxPayload: true, maxBufferedBytes: true, maxSubscriptions: true, maxInFlight: true, origins: true });
+const SSE_KEYS = optionKeys<SseOptions>({ path: true, heartbeatMs: true, maxBufferedBytes: true });
+const ANNOUNCE_KEYS = optionKeys<Group<'announce'>>({ name: true, ttlMs: true });
+const OPENAPI_KEYS = optionKeys<Group<'openapi'>>({ path: true, info: true });
+const OPENAPI_INFO_KEYS = optionKeys<NonNullable<Group<'openapi'>['info']>>({ title: true, version: true });
+const SUBSCRIBE_KEYS = optionKeys<Group<'subscribe'>>({ blockMs: true, readCount: true, maxCatchUpQueue: true });
 
 /** A path starting with `/`, or `fallback` when undefined. */
 export function pathOption(value: unknown, name: string, fallback: string): string {
@@ -196,7 +204,7 @@ function isEngine(value: unknown): value is Engine {
 
 function parseWs(value: unknown): GatewayConfig['ws'] {
   if (value === false) return undefined;
-  const o = objectOption(value ?? {}, 'ws');
+  const o = optionsObject(value ?? {}, WS_KEYS, 'ws');
   return Object.freeze({
     path: pathOption(o['path'], 'ws.path', DEFAULT_WS_PATH),
     maxPayload: intOption(o['maxPayload'], 'ws.maxPayload', DEFAULT_WS_MAX_PAYLOAD, 1),
@@ -209,7 +217,7 @@ function parseWs(value: unknown): GatewayConfig['ws'] {
 
 function parseSse(value: unknown): GatewayConfig['sse'] {
   if (value === false) return undefined;
-  const o = objectOption(value ?? {}, 'sse');
+  const o = optionsObject(value ?? {}, SSE_KEYS, 'sse');
   return Object.freeze({
     path: pathOption(o['path'], 'sse.path', DEFAULT_SSE_PATH).replace(/\/+$/, ''),
     heartbeatMs: intOption(o['heartbeatMs'], 'sse.heartbeatMs', DEFAULT_HEARTBEAT_MS, 1),
@@ -222,7 +230,7 @@ export const DEFAULT_GATEWAY_NAME = 'gateway';
 
 function parseAnnounce(value: unknown): GatewayConfig['announce'] {
   if (value === false) return undefined;
-  const o = objectOption(value ?? {}, 'announce');
+  const o = optionsObject(value ?? {}, ANNOUNCE_KEYS, 'announce');
   const name = o['name'] ?? DEFAULT_GATEWAY_NAME;
   if (typeof name !== 'string' || name === '') throw new InvalidOptionError('announce.name', 'expected a non-empty string');
   return Object.freeze({ name, ttlMs: intOption(o['ttlMs'], 'announce.ttlMs', DEFAULT_REGISTRY_TTL_MS, 3) });
@@ -230,8 +238,8 @@ function parseAnnounce(value: unknown): GatewayConfig['announce'] {
 
 function parseOpenapi(value: unknown): GatewayConfig['openapi'] {
   if (value === false) return undefined;
-  const o = objectOption(value ?? {}, 'openapi');
-  const info = o['info'] === undefined ? { title: 'Streamerson gateway', version: '1.0.0' } : objectOption(o['info'], 'openapi.info');
+  const o = optionsObject(value ?? {}, OPENAPI_KEYS, 'openapi');
+  const info = o['info'] === undefined ? { title: 'Streamerson gateway', version: '1.0.0' } : optionsObject(o['info'], OPENAPI_INFO_KEYS, 'openapi.info');
   if (typeof info['title'] !== 'string' || typeof info['version'] !== 'string') {
     throw new InvalidOptionError('openapi.info', 'expected { title: string, version: string }');
   }
@@ -240,8 +248,7 @@ function parseOpenapi(value: unknown): GatewayConfig['openapi'] {
 
 /** Validates plugin options once; throws InvalidOptionError naming the bad option. */
 export function parseGatewayOptions(input: unknown): GatewayConfig {
-  const o = objectOption(input, 'gateway');
-  for (const name of Object.keys(o)) if (!KNOWN.has(name)) throw new InvalidOptionError(name, 'unknown option');
+  const o = optionsObject(input, KEYS);
   if (!isEngine(o['engine'])) throw new InvalidOptionError('engine', 'expected an Engine (from connect(url))');
   const forward = o['forwardHeaders'] ?? DEFAULT_FORWARD_HEADERS;
   if (!Array.isArray(forward) || !forward.every((h) => typeof h === 'string' && h.length > 0)) {
@@ -253,7 +260,7 @@ export function parseGatewayOptions(input: unknown): GatewayConfig {
   if (o['notFound'] !== undefined && typeof o['notFound'] !== 'boolean') throw new InvalidOptionError('notFound', 'expected a boolean');
   if (o['errorHandler'] !== undefined && typeof o['errorHandler'] !== 'boolean') throw new InvalidOptionError('errorHandler', 'expected a boolean');
   if (o['routes'] !== undefined && !Array.isArray(o['routes'])) throw new InvalidOptionError('routes', 'expected an array of route options');
-  const sub = objectOption(o['subscribe'] ?? {}, 'subscribe');
+  const sub = optionsObject(o['subscribe'] ?? {}, SUBSCRIBE_KEYS, 'subscribe');
   const client = o['client'];
   if (client !== undefined && (typeof client !== 'object' || client === null || typeof (client as Client).request !== 'function')) {
     throw new InvalidOptionError('client', 'expected a Client from @streamerson/service');

@@ -3,13 +3,14 @@
  * the coded envelope (`codedServerOptions`, `errorHandler`), on memory:// and
  * on a real Redis, over raw sockets: unknown methods, bad URLs, invalid UTF-8,
  * long parameters, malformed and oversize bodies on unknown routes, deep JSON,
- * bad SSE ids. Every answer is `{"error":{"code","message"}}` without internal
+ * bad SSE ids, SSE clients that never read. Every answer is `{"error":{"code","message"}}` without internal
  * text, the process stays up and other clients stay served.
  */
 import { strict as assert } from 'node:assert';
-import { connect as tcp } from 'node:net';
+import { connect as tcp, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { killNodeProcesses, startRedis, type NodeProcess, type RedisServer } from '@streamerson/testkit';
+import { TestSocket } from './ws-client.js';
 import { assertAlive, assertCoded, assertMemoryBack, memoryOf, deepArray, deepObject, hostileGateway } from './hostile.js';
 
 /** One raw request and the status it must get. */
@@ -128,6 +129,37 @@ for (const engine of ['memory', 'redis'] as const) {
       }
       assertAlive(proc);
       assertMemoryBack(start, await memoryOf(proc), 'after the attack');
+    });
+
+    it('SSE clients that never read are closed as slow consumers: the gateway lets go of what they held', async () => {
+      const start = await memoryOf(proc);
+      const topic = 'hostile-flood';
+      const { hostname, port } = new URL(base);
+      const N = 50;
+      const stalled = await Promise.all(Array.from({ length: N }, () => new Promise<Socket>((resolve, reject) => {
+        const socket = tcp(Number(port), hostname, () => {
+          socket.pause();
+          socket.write(`GET /events/${topic} HTTP/1.1\r\nhost: x\r\n\r\n`, () => resolve(socket));
+        });
+        socket.on('error', reject);
+      })));
+      const slowConsumers = async (): Promise<number> => Number(/streamerson_gateway_slow_consumers_total (\d+)/.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? 0);
+      const already = await slowConsumers();
+      const publisher = await TestSocket.open(`${base.replace('http', 'ws')}/ws`);
+      const big = 'z'.repeat(64 * 1024);
+      // Until every stalled client is found slow: their kernel buffers fill first, then the gateway's.
+      for (let i = 0; (await slowConsumers()) < already + N; i++) {
+        assert.ok(i < 4_000, `${(await slowConsumers()) - already} of ${N} found slow after ${i} events`);
+        assertAlive(proc);
+        const published = await publisher.call({ op: 'publish', id: i, topic, type: 'blob', payload: { i, big } });
+        assert.equal(published['op'], 'published', JSON.stringify(published));
+      }
+      const ok = await fetch(`${base}/hello/ok`);
+      assert.deepEqual(await ok.json(), { hello: 'ok' }, 'served during the flood');
+      publisher.close();
+      for (const s of stalled) s.destroy();
+      assertAlive(proc);
+      assertMemoryBack(start, await memoryOf(proc), 'after the flood');
     });
 
     it("the application's own failures are coded too, without their internal text", async () => {

@@ -5,6 +5,7 @@ import Fastify from 'fastify';
 import { encodeMessage, InvalidOptionError, MemoryEngine } from '@streamerson/core';
 import { ServiceError, listInstances } from '@streamerson/service';
 import { httpReply, streamersonGateway, type HttpRequest } from '../src/index.js';
+import { waitFor } from '@streamerson/testkit';
 import { gatewayApp, listen, topicName, worker } from './helpers.js';
 
 const engine = new MemoryEngine();
@@ -154,8 +155,9 @@ describe('HTTP routes over real sockets', async () => {
   });
 
   it('the late reply of a timed-out request is counted as unknown', async () => {
-    await sleep(1_500);
-    assert.ok(app.streamerson.client.stats().unknownReplies >= 1);
+    const before = app.streamerson.client.stats().unknownReplies;
+    assert.equal((await fetch(`${base}/slow?ms=300`)).status, 504);
+    await waitFor(() => app.streamerson.client.stats().unknownReplies === before + 1, { what: 'the late reply of the timed-out request' });
   });
 
   it('OpenAPI lists the routes with their schemas', async () => {
@@ -192,14 +194,14 @@ describe('status paths with inject()', () => {
     try {
       assert.equal((await app.inject('/c')).statusCode, 200);
       await engine.appendBatch(Array.from({ length: 10 }, () => ({ stream: topic, fields: encodeMessage({ type: 'other', payload: null }) })));
-      await sleep(80);
-      const res = await app.inject('/c');
-      assert.equal(res.statusCode, 503);
+      const res = await waitFor(async () => {
+        const r = await app.inject('/c');
+        return r.statusCode === 503 ? r : undefined;
+      }, { what: 'the next length check to see the topic over its cap' });
       assert.equal(res.headers['retry-after'], '1');
       assert.equal(res.json().error.code, 'ERR_STREAMERSON_UNAVAILABLE');
       await engine.trim(topic, { maxLen: 0, approximate: false });
-      await sleep(80);
-      assert.equal((await app.inject('/c')).statusCode, 200);
+      await waitFor(async () => (await app.inject('/c')).statusCode === 200, { what: 'the next length check to see the trimmed topic' });
     } finally {
       await app.close();
       await svc.close();

@@ -1,6 +1,5 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { connect, type Engine } from '@streamerson/core';
 import { Client, type Service } from '@streamerson/service';
 import { startRedis, waitFor, type RedisServer } from '@streamerson/testkit';
@@ -102,7 +101,7 @@ describe('gateway on a real Redis', () => {
     try {
       assert.equal((await app.inject('/ping')).statusCode, 200);
       own.kill('SIGKILL');
-      await sleep(100);
+      await waitFor(() => engine.stats().connected === false, { what: 'the engine to see its connection gone' });
       const res = await app.inject('/ping');
       assert.equal(res.statusCode, 503);
       assert.equal(res.json().error.code, 'ERR_STREAMERSON_UNAVAILABLE');

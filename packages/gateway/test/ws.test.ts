@@ -106,12 +106,15 @@ describe('WebSocket', () => {
     const c = await TestSocket.open(wsUrl);
     await c.call({ op: 'subscribe', id: 1, topic: room, from: first['entryId'] });
     await c.next((f) => f['op'] === 'event');
-    await sleep(50);
-    assert.deepEqual(c.events().map((e) => e['id']), [second['entryId']]);
     assert.deepEqual(await a.call({ op: 'unsubscribe', id: 'u', topic: room }), { op: 'unsubscribed', id: 'u', topic: room });
-    await b.call({ op: 'publish', id: 'p2', topic: room, type: 'chat', payload: { text: 'after' } });
-    await b.next((f) => f['op'] === 'event' && f['payload'].text === 'after');
-    await sleep(50);
+    const third = await b.call({ op: 'publish', id: 'p2', topic: room, type: 'chat', payload: { text: 'after' } });
+    await b.next((f) => f['op'] === 'event' && f['id'] === third['entryId']);
+    // c is still subscribed: once it has the newest entry, every event before it has arrived.
+    await c.next((f) => f['op'] === 'event' && f['id'] === third['entryId']);
+    assert.deepEqual(c.events().map((e) => e['id']), [second['entryId'], third['entryId']], 'from an id: exactly the entries after it, once each');
+    // An entry goes to every subscriber in one pass and a socket's frames keep their order: after a round trip
+    // on a, an event for the entry c already has would have arrived.
+    assert.equal((await a.call({ op: 'publish', id: 'probe', topic: topicName('probe'), type: 'probe', payload: null }))['op'], 'published');
     assert.equal(a.events().length, 1, 'no events after unsubscribe');
     for (const s of [a, b, c]) s.close();
   });
@@ -188,7 +191,7 @@ describe('WebSocket', () => {
     const s = await TestSocket.open(wsUrl);
     (s.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     s.send({ op: 'subscribe', id: 1, topic, from: '0-0' });
-    await sleep(300);
+    await waitFor(() => [...app.websocketServer.clients].some((w) => w.bufferedAmount > 0), { what: 'the history to fill the paused socket' });
     (s.ws as unknown as { _socket: { resume(): void } })._socket.resume();
     await waitFor(() => s.events(topic).length === N, { timeoutMs: 15_000 });
     assert.equal(s.closeCode, undefined);

@@ -42,6 +42,8 @@ app.addHook('onRequest', async (request) => {
 });
 await app.register(streamersonGateway, {
   engine,
+  // Topics stay short: a flood of large events must not be kept by the engine in this process.
+  clientOptions: { topicMaxLen: 100 },
   errorHandler: true,
   ws: { maxPayload: 256 * 1024 },
   authorize: ({ topic }) => topic !== 'forbidden',
