@@ -5,6 +5,7 @@
  * and in replay ({@link replay}).
  */
 import { InvalidOptionError, MAX_SHARDS, validateTopic, type Message } from '@streamerson/core';
+import { optionKeys, optionsObject } from '@streamerson/core/internal';
 import { compileSchema, type PayloadCheck } from '@streamerson/service/internal';
 import type { ProcessorContext } from './context.js';
 
@@ -56,12 +57,13 @@ export interface ProcessorSpec<S = unknown> {
 export const MAX_PROCESSOR_NAME = 100;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+const TOPIC_REF_KEYS = optionKeys<TopicRef>({ topic: true, shards: true });
+const DEFINITION_KEYS = optionKeys<ProcessorDefinition>({ name: true, inputs: true, outputs: true, handlers: true, state: true });
+const HANDLER_KEYS = optionKeys<ProcessorHandlerDefinition<unknown>>({ schema: true, handle: true });
+
 function topicRef(value: unknown, option: string): Required<TopicRef> {
-  const ref = typeof value === 'string' ? { topic: value } : value;
-  if (typeof ref !== 'object' || ref === null) throw new InvalidOptionError(option, 'expected a topic name or { topic, shards }');
-  const { topic, shards = 1, ...rest } = ref as TopicRef;
-  const extra = Object.keys(rest)[0];
-  if (extra !== undefined) throw new InvalidOptionError(`${option}.${extra}`, 'unknown option');
+  if (typeof value !== 'string' && (typeof value !== 'object' || value === null)) throw new InvalidOptionError(option, 'expected a topic name or { topic, shards }');
+  const { topic, shards = 1 } = (typeof value === 'string' ? { topic: value } : optionsObject(value, TOPIC_REF_KEYS, option)) as unknown as TopicRef;
   if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) throw new InvalidOptionError(`${option}.shards`, `expected an integer from 1 to ${MAX_SHARDS}`);
   return { topic: validateTopic(topic, `${option}.topic`), shards };
 }
@@ -69,9 +71,7 @@ function topicRef(value: unknown, option: string): Required<TopicRef> {
 /** Checks a definition: `ERR_STREAMERSON_INVALID_OPTION` naming what is wrong. */
 export function defineProcessor<S = unknown>(definition: ProcessorDefinition<S>): ProcessorSpec<S> {
   if (typeof definition !== 'object' || definition === null) throw new InvalidOptionError('definition', 'expected an object');
-  const { name, inputs, outputs = [], handlers, state, ...rest } = definition;
-  const extra = Object.keys(rest)[0];
-  if (extra !== undefined) throw new InvalidOptionError(extra, 'unknown option');
+  const { name, inputs, outputs = [], handlers, state } = optionsObject(definition, DEFINITION_KEYS) as unknown as ProcessorDefinition<S>;
   if (typeof name !== 'string' || name.length > MAX_PROCESSOR_NAME || !NAME.test(name)) {
     throw new InvalidOptionError('name', `expected 1-${MAX_PROCESSOR_NAME} letters, digits, ".", "_" or "-", starting with a letter or digit`);
   }
@@ -92,6 +92,7 @@ export function defineProcessor<S = unknown>(definition: ProcessorDefinition<S>)
     if (typeof h === 'function') {
       registered.set(type, { handle: h, check: undefined });
     } else if (typeof h === 'object' && h !== null && typeof h.handle === 'function') {
+      optionsObject(h, HANDLER_KEYS, where);
       registered.set(type, { handle: h.handle, check: h.schema === undefined ? undefined : compileSchema(h.schema, `${where}.schema`) });
     } else {
       throw new InvalidOptionError(where, 'expected a function or { schema, handle }');

@@ -227,6 +227,9 @@ export function processorSuite(name: string, target: () => Promise<{ url: string
       invalid(() => defineProcessor({ name: 'x', inputs: [], handlers: { t: () => undefined } }), /"inputs"/);
       invalid(() => defineProcessor({ name: 'x', inputs: ['a', 'b'], handlers: { t: () => undefined }, state: { initial: () => 0 } }), /"inputs"/);
       invalid(() => defineProcessor({ name: 'x', inputs: ['a'], handlers: { t: { schema: 5 as unknown as object, handle: () => undefined } } }), /"handlers.t.schema"/);
+      invalid(() => defineProcessor({ name: 'x', inputs: ['a'], handlers: { t: () => undefined }, outptus: ['b'] } as never), /"outptus": unknown key \(did you mean "outputs"\?\)/);
+      invalid(() => defineProcessor({ name: 'x', inputs: [{ topic: 'a', shard: 2 } as never], handlers: { t: () => undefined } }), /"inputs\[0\]\.shard"/);
+      invalid(() => defineProcessor({ name: 'x', inputs: ['a'], handlers: { t: { handle: () => undefined, shema: {} } as never } }), /"handlers\.t\.shema"/);
       invalid(() => new Processor(engine, enrich(prefix), { batchSize: 0 }), /"batchSize"/);
       invalid(() => new Processor(engine, enrich(prefix), { nope: 1 } as ProcessorOptions), /"nope"/);
     });

@@ -6,7 +6,7 @@
  * are synchronous and deterministic: same state and command, same decision.
  */
 import { InvalidOptionError, shardForKey, validateTopic } from '@streamerson/core';
-import { functionOption, intOption, objectOption } from '@streamerson/core/internal';
+import { functionOption, intOption, objectOption, optionKeys, optionsObject } from '@streamerson/core/internal';
 import { compileSchema, type PayloadCheck } from '@streamerson/service/internal';
 
 /** Most shards of a machine. */
@@ -120,13 +120,16 @@ export function parseMachineRef(ref: unknown, option = 'machine'): MachineRef {
   });
 }
 
+const DEFINITION_KEYS = optionKeys<MachineDefinition<unknown, CommandMap, unknown>>({ name: true, shards: true, initial: true, commands: true, apply: true });
+const HANDLER_KEYS = optionKeys<CommandHandler<unknown, unknown, unknown>>({ schema: true, decide: true });
+
 /**
  * Checks a definition once (names, functions, schemas compiled with ajv) and
  * returns the machine writers, readers and clients take.
  */
 export function defineMachine<S, C extends CommandMap, E>(definition: MachineDefinition<S, C, E>): Machine<S, C, E> {
-  const o = objectOption(definition, 'machine');
-  const { name, shards } = parseMachineRef(o);
+  const o = optionsObject(definition, DEFINITION_KEYS, 'machine');
+  const { name, shards } = parseMachineRef({ name: o['name'], shards: o['shards'] });
   const initial = functionOption<(key: string) => S>(o['initial'], 'machine.initial');
   const apply = functionOption<(state: S, event: E) => S>(o['apply'], 'machine.apply');
   if (initial === undefined) throw new InvalidOptionError('machine.initial', 'required: the state of a new key');
@@ -135,7 +138,7 @@ export function defineMachine<S, C extends CommandMap, E>(definition: MachineDef
   for (const [type, handler] of Object.entries(objectOption(o['commands'], 'machine.commands'))) {
     const where = `machine.commands.${type}`;
     if (type === '') throw new InvalidOptionError(where, 'a command type is a non-empty string');
-    const h = (typeof handler === 'function' ? { decide: handler } : objectOption(handler, where)) as unknown as CommandHandler<S, unknown, E>;
+    const h = (typeof handler === 'function' ? { decide: handler } : optionsObject(handler, HANDLER_KEYS, where)) as unknown as CommandHandler<S, unknown, E>;
     if (typeof h.decide !== 'function') throw new InvalidOptionError(`${where}.decide`, 'expected a function');
     commands.set(type, { decide: h.decide, check: h.schema === undefined ? undefined : compileSchema(h.schema, `${where}.schema`), schema: h.schema as object | undefined });
   }
