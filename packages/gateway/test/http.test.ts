@@ -276,6 +276,7 @@ describe('plugin lifecycle', () => {
     }
     const app = await gatewayApp({ engine });
     assert.throws(() => app.streamerson.route({ method: 'GET', url: '/x', topic: 'bad topic!' }), (err: unknown) => err instanceof InvalidOptionError && err.option === 'route.topic');
+    assert.throws(() => app.streamerson.route({ method: 'GET', url: '/x', topic: 't', tmeout: 5 } as never), (err: unknown) => err instanceof InvalidOptionError && err.option === 'route.tmeout' && /did you mean "timeout"/.test(err.message));
     assert.ok(Object.isFrozen(app.streamerson.config));
     await app.close();
   });

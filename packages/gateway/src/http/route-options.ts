@@ -1,6 +1,6 @@
 /** Options of one gateway HTTP route, and their parser. */
 import { InvalidOptionError, validateTopic } from '@streamerson/core';
-import { intOption } from '@streamerson/core/internal';
+import { intOption, optionKeys, optionsObject } from '@streamerson/core/internal';
 import type { FastifySchema, HTTPMethods } from 'fastify';
 
 /** Methods a gateway route may answer. */
@@ -40,10 +40,11 @@ export interface RouteConfig {
   readonly shards: number;
 }
 
+const ROUTE_KEYS = optionKeys<GatewayRouteOptions>({ method: true, url: true, topic: true, type: true, schema: true, timeout: true, oneWay: true, bodyLimit: true, shards: true });
+
 /** Validates one route; option names are prefixed with `route.`. */
 export function parseRouteOptions(input: unknown, defaultTimeout: number): RouteConfig {
-  if (typeof input !== 'object' || input === null) throw new InvalidOptionError('route', 'expected route options');
-  const o = input as Record<string, unknown>;
+  const o = optionsObject(input, ROUTE_KEYS, 'route');
   const method = typeof o['method'] === 'string' ? o['method'].toUpperCase() : o['method'];
   if (!(ROUTE_METHODS as readonly unknown[]).includes(method)) throw new InvalidOptionError('route.method', `expected one of ${ROUTE_METHODS.join(', ')}, got ${JSON.stringify(o['method'])}`);
   if (typeof o['url'] !== 'string' || !o['url'].startsWith('/')) throw new InvalidOptionError('route.url', `expected a path starting with "/", got ${JSON.stringify(o['url'])}`);
