@@ -18,6 +18,20 @@ export function adminTests(ctx: SuiteContext): void {
       assert.equal(await ctx.engine.trim(ctx.name('missing'), { maxLen: 0, approximate: false }), 0);
     });
 
+    it('an approximate trim without limit removes everything its bound allows, however long the stream', async () => {
+      // Redis' XTRIM with `~` stops at 100 nodes (10,000 entries) per call unless told otherwise.
+      const s = ctx.name();
+      const n = 25_000;
+      const written = await fill(ctx.engine, s, n);
+      const removed = await ctx.engine.trim(s, { minId: written[n - 1]! });
+      // Whole nodes only: at most a node's worth (100 entries with Redis' defaults) is kept beyond the bound.
+      assert.ok(removed >= n - 100, `removed ${removed} of ${n - 1} below the bound`);
+      assert.equal(await ctx.engine.length(s), n - removed);
+      const capped = await ctx.engine.trim(s, { maxLen: 0 });
+      assert.equal(await ctx.engine.length(s), n - removed - capped);
+      assert.ok(n - removed - capped <= 100, `a node's worth at most is left, got ${n - removed - capped}`);
+    });
+
     it('deleteEntries resolves how many existed', async () => {
       const s = ctx.name();
       const written = await fill(ctx.engine, s, 4);

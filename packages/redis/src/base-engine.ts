@@ -63,6 +63,8 @@ export const APPEND_FLUSH_AT = 16;
 
 /** Streams returned by `listStreams` without `limit`. */
 export const DEFAULT_LIST_LIMIT = 10_000;
+/** Most XTRIM calls of one approximate `trim` without `limit` (10,000,000 entries with Redis' defaults); the next trim goes on. */
+const MAX_TRIM_CALLS = 1_000;
 
 /** A client of either kind: both speak every command we send. */
 export type Client = Redis | Cluster;
@@ -414,11 +416,23 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
     return (await this.call('xgroup', ['DELCONSUMER', stream, group, consumer])) as number;
   }
 
+  /**
+   * XTRIM with `~` stops after 100 nodes' worth of entries (10,000 with
+   * Redis' defaults) unless given a LIMIT, so without `limit` an approximate
+   * trim is repeated until a call removes nothing: the whole bound is applied,
+   * while no one call holds the server longer than Redis' own default.
+   */
   async trim(stream: string, retention: Retention): Promise<number> {
     if (this.isClosed) return this.rejectClosed();
     const args: Arg[] = [stream];
     pushRetention(args, retention);
-    return (await this.call('xtrim', args)) as number;
+    let removed = (await this.call('xtrim', args)) as number;
+    if (retention.approximate === false || retention.limit !== undefined) return removed;
+    for (let n = removed, calls = 1; n > 0 && calls < MAX_TRIM_CALLS; calls++) {
+      n = (await this.call('xtrim', args)) as number;
+      removed += n;
+    }
+    return removed;
   }
 
   async expire(stream: string, ttlMs: number): Promise<boolean> {

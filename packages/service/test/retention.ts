@@ -40,6 +40,22 @@ export function retentionFlows(label: string, setup: () => Promise<Fixture>): vo
       assert.equal(await c.request(topic, 'n', -1), -1, 'the trimmed topic serves on');
     });
 
+    test('one trim pass removes every acknowledged entry, more than one XTRIM removes (10,000)', async () => {
+      const engine = kit.engine();
+      const topic = uniqueName('trim-long');
+      const backlog = 25_000;
+      // An interval long enough that the check below sees the first pass alone.
+      const svc = service(topic, { trimIntervalMs: 2_000 }).handle('n', (n: number) => n);
+      await engine.appendBatch(Array.from({ length: backlog }, (_, i) => ({ stream: topic, fields: encodeMessage({ type: 'n', payload: i }) })));
+      // The service's group has seen them all and holds none pending: all acknowledged.
+      await engine.createGroup(topic, svc.config.group, '$');
+      await svc.start();
+      await waitFor(() => svc.stats().trimPasses >= 1, { what: 'the first trim pass' });
+      const left = await engine.length(topic);
+      assert.ok(left <= 100, `at most a node's worth left after one pass, got ${left} of ${backlog}`);
+      assert.equal(svc.stats().trimmed, backlog - left);
+    });
+
     test('with trimIntervalMs 0 the topic is not trimmed; of two members, one trims', async () => {
       const engine = kit.engine();
       const off = uniqueName('trim-off');

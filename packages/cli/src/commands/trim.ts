@@ -1,6 +1,6 @@
 /** `streamerson trim <topic>`: drop old entries of every shard by count, id or age. */
 import type { Command } from 'commander';
-import { isStreamId, streamIdFromTime, type Engine, type Retention } from '@streamerson/core';
+import { isStreamId, streamIdFromTime, type Retention } from '@streamerson/core';
 import { parseDuration } from '../args/duration.js';
 import { intArg } from '../args/numbers.js';
 import { urlOf, type CliContext } from '../context.js';
@@ -30,20 +30,6 @@ function retentionOf(options: TrimOptions, now = Date.now()): Retention {
   return { minId: streamIdFromTime(Math.max(0, now - parseDuration(options.olderThan!, '--older-than'))), approximate };
 }
 
-/**
- * Trims one stream. An approximate trim is repeated until it removes nothing:
- * Redis removes whole nodes only (up to `stream-node-max-entries`, 100 by
- * default) and at most 100 nodes' worth per call, so one call can leave far
- * more than asked on a long stream; repeated, at most one node's worth more
- * than asked is left.
- */
-async function trimStream(engine: Engine, stream: string, retention: Retention): Promise<number> {
-  let removed = await engine.trim(stream, retention);
-  if (retention.approximate !== true) return removed;
-  for (let n = removed; n > 0; removed += n) n = await engine.trim(stream, retention);
-  return removed;
-}
-
 export function registerTrim(program: Command, ctx: CliContext): void {
   examples(
     program
@@ -59,7 +45,7 @@ export function registerTrim(program: Command, ctx: CliContext): void {
         const retention = retentionOf(options);
         await withEngine(urlOf(command), async (engine) => {
           const streams = await existingStreams(engine, topic, options.shards === undefined ? {} : { shards: options.shards });
-          const removed = await Promise.all(streams.map((s) => trimStream(engine, s, retention)));
+          const removed = await Promise.all(streams.map((s) => engine.trim(s, retention)));
           await ctx.out.write(`${removed.reduce((a, b) => a + b, 0)}\n`);
         });
       }),

@@ -33,7 +33,11 @@ export interface StreamEntries {
  * How much a stream keeps. `maxLen` keeps about the newest N entries, `minId`
  * drops entries older than an id. Approximate (`~`, the default) trimming lets
  * Redis remove whole nodes only, which is much cheaper; exact trimming is
- * `approximate: false`.
+ * `approximate: false`. `limit` (approximate only; 0: none) is the most
+ * entries one trim removes. Without it, `trim` removes everything its bound
+ * allows (on Redis by repeating `XTRIM`, which stops at 100 nodes per call),
+ * while an append's retention keeps the engine's own limit per append (Redis:
+ * 100 nodes), enough when every append trims.
  */
 export type Retention =
   | { readonly maxLen: number; readonly approximate?: boolean; readonly limit?: number }
