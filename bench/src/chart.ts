@@ -23,12 +23,12 @@ const GROUP_GAP = 12;
 const OURS_COLOR = '#2563eb';
 const BASELINE_COLOR = '#9ca3af';
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 }
 
 function text(x: number, y: number, content: string, attrs = ''): string {
-  return `<text x="${x}" y="${y}"${attrs ? ` ${attrs}` : ''}>${escape(content)}</text>`;
+  return `<text x="${x}" y="${y}"${attrs ? ` ${attrs}` : ''}>${escapeXml(content)}</text>`;
 }
 
 function rect(x: number, y: number, w: number, color: string): string {

@@ -24,7 +24,7 @@ interface Mount {
 }
 
 /** Mount points are octal-escaped in mountinfo (`\040` for a space). */
-function unescape(path: string): string {
+function unescapeMountPath(path: string): string {
   return path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }
 
@@ -36,7 +36,7 @@ function parseMounts(mountinfo: string): Mount[] {
     const fields = before.split(' ');
     const [type, , superOptions = ''] = after.split(' ');
     if (fields[3] === undefined || fields[4] === undefined || type === undefined) continue;
-    mounts.push({ root: unescape(fields[3]), point: unescape(fields[4]), type, superOptions: superOptions.split(',') });
+    mounts.push({ root: unescapeMountPath(fields[3]), point: unescapeMountPath(fields[4]), type, superOptions: superOptions.split(',') });
   }
   return mounts;
 }

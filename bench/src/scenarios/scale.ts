@@ -173,8 +173,8 @@ async function startHttpConfig(ctx: BenchContext, config: ScaleConfig, started: 
     ),
   ])) as [ChildHandle[], ChildHandle[]];
   const processes: Record<string, ChildHandle> = {};
-  gateways.forEach((g, i) => (processes[role(i)] = g));
-  workers.forEach((w, i) => (processes[`worker ${i + 1}`] = w));
+  for (const [i, g] of gateways.entries()) processes[role(i)] = g;
+  for (const [i, w] of workers.entries()) processes[`worker ${i + 1}`] = w;
   const ports = gateways.map((g) => g.ready.port!);
   const call = echoCall(JSON.stringify(makePayload(0, payloadBytes)));
   return { side: httpSide(ports, processes, handledBy(workers), call, connections), close: async () => undefined };
@@ -220,7 +220,7 @@ async function startRrConfig(ctx: BenchContext, config: ScaleConfig, started: (c
       clientIds = clientIds.map((_, i) => findName(`bench-scale-${i}`, (id) => master(keySlot(REPLY_STREAM_PREFIX + id)) === i % SCALE_CLUSTER_MASTERS));
     }
     const workers = await startWorkers(ctx, url, topic, config.workers, SCALE_REDIS_SHARDS, false, started);
-    workers.forEach((w, i) => (probes[`worker ${i + 1}`] = () => w.cpuMs()));
+    for (const [i, w] of workers.entries()) probes[`worker ${i + 1}`] = () => w.cpuMs();
     const engine = (held.engine = await connect(url));
     for (const id of clientIds) held.clients.push(new Client(engine, { id }));
     const clients = held.clients;

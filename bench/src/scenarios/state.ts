@@ -152,7 +152,10 @@ const keyOf = (p: BenchPayload): string => `k${p.id % STATE_KEYS}`;
 function oursLatencySide(ctx: BenchContext, client: MachineClient<Counter, { add: { by?: number } }>): Side {
   const payloads = makePayloads(Math.min(ctx.options.rrRequests, 10_000), ctx.options.payloadBytes);
   return async (count) => ({
-    run: () => driveRequests(async (p) => (await client.send(keyOf(p), 'add', p as never), p), payloads, count, STATE_CONCURRENCY),
+    run: () => driveRequests(async (p) => {
+      await client.send(keyOf(p), 'add', p as never);
+      return p;
+    }, payloads, count, STATE_CONCURRENCY),
     verifyAndCleanup: async () => count,
   });
 }

@@ -7,6 +7,7 @@ let chat: ChatFixture;
 before(async () => { chat = await startChat(); });
 after(async () => { await chat.close(); });
 
+// biome-ignore lint/suspicious/noExplicitAny: frames are JSON that the test reads field by field.
 type Frame = Record<string, any>;
 
 function socket(): Promise<{ ws: WebSocket; frames: Frame[]; next(match: (f: Frame) => boolean): Promise<Frame> }> {

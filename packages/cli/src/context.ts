@@ -29,5 +29,5 @@ export function urlOf(command: Command): string {
 
 /** Writes a line to stderr (notes, summaries, warnings; never data). */
 export function note(ctx: CliContext, text: string): void {
-  ctx.stderr.write(text + '\n');
+  ctx.stderr.write(`${text}\n`);
 }

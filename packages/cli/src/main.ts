@@ -21,7 +21,7 @@ async function main(argv: readonly string[]): Promise<number> {
     out: new Output(process.stdout, (error) => {
       if (error.code === 'EPIPE') return lifecycle.stop('EPIPE');
       // Output that cannot be written (a full disk, a closed terminal) is a failure, not a quiet end.
-      process.stderr.write(formatError(error) + '\n');
+      process.stderr.write(`${formatError(error)}\n`);
       process.exit(EXIT.FAILURE);
     }),
   };
@@ -31,7 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     const failure = error instanceof CommanderError ? usageOf(error) : error;
     if (failure === undefined) return EXIT.OK;
-    process.stderr.write(formatError(failure) + '\n');
+    process.stderr.write(`${formatError(failure)}\n`);
     return exitCodeOf(failure);
   } finally {
     unwatch();

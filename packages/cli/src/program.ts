@@ -1,6 +1,6 @@
 /** The `streamerson` command tree. */
 import { createRequire } from 'node:module';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, type CommanderError, Option } from 'commander';
 import { StreamersonError } from '@streamerson/core';
 import type { CliContext } from './context.js';
 import { DEFAULT_URL, URL_ENV } from './engine.js';

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { chromium, type Browser } from 'playwright-core';
 import { connect, encodeMessage, type Engine } from '@streamerson/core';
 import { ANNOUNCE_TYPE, REGISTRY_STREAM, Service } from '@streamerson/service';
-import { startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
+import { startRedis, type RedisServer } from '@streamerson/testkit';
 import { cli } from './cli.js';
 
 /** The browser `npm test` found (scripts/prerequisites.mjs). */

@@ -22,7 +22,7 @@ describe('produce', () => {
   test('10,000 NDJSON lines round-trip unchanged, as payloads and as envelopes', async () => {
     const topic = uniqueName('rt');
     const input = Array.from({ length: 10_000 }, (_, i) => JSON.stringify({ n: i, name: `item ${i}`, tags: ['a', 'b'], nested: { ok: i % 2 === 0 } }));
-    const produced = await cli(['produce', topic, '--type', 'item'], { url, input: input.join('\n') + '\n' });
+    const produced = await cli(['produce', topic, '--type', 'item'], { url, input: `${input.join('\n')}\n` });
     assert.equal(produced.code, 0, produced.stderr);
     assert.match(produced.stderr, /produced 10000 messages to /);
     assert.equal(await engine.length(topic), 10_000);
@@ -112,7 +112,7 @@ describe('produce', () => {
     assert.deepEqual(lines((await cli(['tap', topic, '-p'], { url })).stdout), ['{"n":1}', '{"n":2}']);
 
     const skipped = uniqueName('skip');
-    const run = await cli(['produce', skipped, '--skip-bad'], { url, input: input + '\n{"type":5,"payload":1}\n' });
+    const run = await cli(['produce', skipped, '--skip-bad'], { url, input: `${input}\n{"type":5,"payload":1}\n` });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /skipped ERR_STREAMERSON_BAD_INPUT: line 3: /);
     assert.match(run.stderr, /skipped ERR_STREAMERSON_BAD_INPUT: line 5: envelope "type" must be a string/);

@@ -92,6 +92,7 @@ describe('top on a terminal', () => {
   test('--once through a pipe is plain text with every group\'s consumers: no escape codes, no keys line', async () => {
     const r = await cli(['top', `${prefix}.topic-with-a-rather-long-name-00`, '--once', '--interval', '100ms'], { url });
     assert.equal(r.code, 0, r.stderr);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no terminal escape sequence (ESC) in piped output.
     assert.doesNotMatch(r.stdout, /\x1b/);
     assert.doesNotMatch(r.stdout, /q quit/);
     assert.match(r.stdout, /└ group workers/);

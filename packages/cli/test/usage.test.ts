@@ -29,14 +29,14 @@ describe('command line usage', () => {
     results.forEach((r, i) => {
       assert.equal(r.code, 0, `${COMMANDS[i]!.join(' ')}: ${r.stderr}`);
       assert.match(r.stdout, new RegExp(`^Usage: streamerson ${COMMANDS[i]!.join(' ')}`));
-      assert.match(r.stdout, /\nGlobal Options:\n[^]*\n  --url <url> /, `${COMMANDS[i]!.join(' ')} --help shows the global --url`);
-      assert.match(r.stdout, /\nExamples:\n  streamerson /, `${COMMANDS[i]!.join(' ')} --help has examples`);
+      assert.match(r.stdout, /\nGlobal Options:\n[\s\S]*\n {2}--url <url> /, `${COMMANDS[i]!.join(' ')} --help shows the global --url`);
+      assert.match(r.stdout, /\nExamples:\n {2}streamerson /, `${COMMANDS[i]!.join(' ')} --help has examples`);
     });
     const version = await cli(['--version'], { url });
     assert.equal(version.stdout, `${(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version}\n`);
     const top = await cli(['--help'], { url });
     for (const [c] of COMMANDS) assert.match(top.stdout, new RegExp(`\\n  ${c} `));
-    assert.match(top.stdout, /\nExamples:\n  printf '\{"sku":"A-1"\}\\n' \| streamerson produce orders/);
+    assert.match(top.stdout, /\nExamples:\n {2}printf '\{"sku":"A-1"\}\\n' \| streamerson produce orders/);
   });
 
   test('the installed bin runs as a program (npx streamerson)', async () => {
@@ -63,7 +63,7 @@ describe('command line usage', () => {
     const bare = await cli([], { url });
     assert.equal(bare.code, 2, 'streamerson without a command is a usage mistake');
     assert.equal(bare.stdout, '');
-    assert.match(bare.stderr, /^Usage: streamerson \[options\] \[command\]\n[^]*\n  produce [^]*\nstreamerson: ERR_STREAMERSON_USAGE: a command is needed \(the commands are listed above\)\n$/);
+    assert.match(bare.stderr, /^Usage: streamerson \[options\] \[command\]\n[\s\S]*\n {2}produce [\s\S]*\nstreamerson: ERR_STREAMERSON_USAGE: a command is needed \(the commands are listed above\)\n$/);
     const badUrl = await cli(['ls', '--url', 'ftp://x'], { url });
     assert.equal(badUrl.code, 2);
     assert.match(badUrl.stderr, /ERR_STREAMERSON_INVALID_URL/);

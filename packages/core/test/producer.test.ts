@@ -9,7 +9,7 @@ import { fnv1a32, shardForKey } from '../src/producer/shard-hash.js';
 import { decodeEntry } from '../src/protocol/codec.js';
 import { compareStreamIds } from '../src/protocol/stream-id.js';
 import { streamKey } from '../src/keys.js';
-import { StreamersonError } from '../src/errors.js';
+import type { StreamersonError } from '../src/errors.js';
 
 function memory(): MemoryEngine {
   return new MemoryEngine(`p-${randomUUID()}`);

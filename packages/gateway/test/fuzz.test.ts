@@ -40,7 +40,7 @@ function malformedBody(): string | Buffer {
   switch (Math.floor(rand() * 6)) {
     case 0: return junk(1 + Math.floor(rand() * 200));
     case 1: return JSON.stringify({ a: [1, 2, { b: junk(20) }] }).slice(0, 1 + Math.floor(rand() * 20));
-    case 2: return '{"a":' + '['.repeat(50);
+    case 2: return `{"a":${'['.repeat(50)}`;
     case 3: return Buffer.from(Array.from({ length: 64 }, () => Math.floor(rand() * 256)));
     case 4: return `{"s":"${'z'.repeat(70_000)}"}`;
     default: return '{"name": {"nested": true}}';
@@ -60,7 +60,7 @@ function malformedFrame(): string {
       const depth = 65 + Math.floor(rand() * 400);
       return `{"op":"request","id":1,"route":"POST /echo","body":${'['.repeat(depth)}${']'.repeat(depth)}}`;
     }
-    default: return '{"op":"request","id":' + junk(5);
+    default: return `{"op":"request","id":${junk(5)}`;
   }
 }
 

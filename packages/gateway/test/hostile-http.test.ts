@@ -30,7 +30,10 @@ function raw(base: string, head: string, body?: string | Buffer): Promise<{ stat
     const finish = (): void => {
       const text = data.toString('latin1');
       const m = /^HTTP\/1\.1 (\d{3})[^\r]*\r\n([\s\S]*?)\r\n\r\n([\s\S]*)$/.exec(text);
-      if (m === null) return reject(new Error(`no HTTP answer: ${JSON.stringify(text.slice(0, 200))}`));
+      if (m === null) {
+        reject(new Error(`no HTTP answer: ${JSON.stringify(text.slice(0, 200))}`));
+        return;
+      }
       const length = /content-length: (\d+)/i.exec(m[2]!);
       resolve({ status: Number(m[1]), body: length === null ? m[3]! : m[3]!.slice(0, Number(length[1])) });
     };

@@ -53,4 +53,4 @@ export function assertCoded(error: unknown, what: string): void {
 /** An array nested `depth` levels deep. */
 export const deepArray = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
 /** An object nested `depth` levels deep. */
-export const deepObject = (depth: number): string => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+export const deepObject = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;

@@ -29,7 +29,7 @@ export class SseReader {
     const decoder = new TextDecoder();
     for await (const chunk of this.response.body as unknown as AsyncIterable<Uint8Array>) {
       this.buffer += decoder.decode(chunk, { stream: true });
-      let end;
+      let end: number;
       while ((end = this.buffer.indexOf('\n\n')) !== -1) {
         const block = this.buffer.slice(0, end);
         this.buffer = this.buffer.slice(end + 2);

@@ -1,6 +1,7 @@
 /** A test WebSocket client that keeps every frame and waits for the ones a test expects. */
 import WebSocket from 'ws';
 
+// biome-ignore lint/suspicious/noExplicitAny: frames are JSON that tests read field by field, as the protocol document describes them.
 export type Frame = Record<string, any>;
 
 export class TestSocket {
@@ -14,7 +15,11 @@ export class TestSocket {
     ws.on('message', (data) => {
       const frame = JSON.parse(String(data)) as Frame;
       this.frames.push(frame);
-      this.waiters = this.waiters.filter((w) => (w.match(frame) ? (w.resolve(frame), false) : true));
+      this.waiters = this.waiters.filter((w) => {
+        if (!w.match(frame)) return true;
+        w.resolve(frame);
+        return false;
+      });
     });
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
       this.closeCode = code;

@@ -41,7 +41,7 @@ before(async () => {
     a.streamerson.route({ method: 'POST', url: '/sum/:x', topic: rpc, type: 'sum', schema: { body: { type: 'object', required: ['y'], properties: { y: { type: 'number' } } } } });
     a.streamerson.route({ method: 'GET', url: '/hidden', topic: secret, type: 'x' });
   });
-  wsUrl = (await listen(app)).replace('http', 'ws') + '/ws';
+  wsUrl = `${(await listen(app)).replace('http', 'ws')}/ws`;
 });
 after(async () => {
   await app.close();

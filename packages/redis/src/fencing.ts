@@ -128,7 +128,7 @@ export function fencedScriptCall(write: FencedWrite, inScript: boolean): ScriptC
     if (slot !== -1 && keySlot(key) !== slot) throw new InvalidOptionError(where, `"${key}" is not in the slot of the lease "${write.lease}"`);
     return key;
   };
-  (write.appends ?? []).forEach((item, i) => call.op('X', sameSlot(item.stream, `appends[${i}].stream`), appendArgs(item, `appends[${i}]`)));
+  for (const [i, item] of (write.appends ?? []).entries()) call.op('X', sameSlot(item.stream, `appends[${i}].stream`), appendArgs(item, `appends[${i}]`));
   (write.acks ?? []).forEach((a, i) => {
     if (a.ids.length > 0) call.split('A', sameSlot(a.stream, `acks[${i}].stream`), [a.group], a.ids, 1);
   });
@@ -139,8 +139,10 @@ export function fencedScriptCall(write: FencedWrite, inScript: boolean): ScriptC
     if (pairs.length > 0) call.split('H', key, [], pairs, 2);
     if ((h.delete ?? []).length > 0) call.split('D', key, [], h.delete!, 1);
   });
-  if (inScript) (write.followUps ?? []).forEach((item, i) => call.op('F', item.stream, appendArgs(item, `followUps[${i}]`)));
-  else (write.followUps ?? []).forEach((item, i) => appendArgs(item, `followUps[${i}]`));
+  for (const [i, item] of (write.followUps ?? []).entries()) {
+    const args = appendArgs(item, `followUps[${i}]`);
+    if (inScript) call.op('F', item.stream, args);
+  }
   return call;
 }
 

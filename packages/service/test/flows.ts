@@ -83,7 +83,7 @@ export function serviceFlows(label: string, setup: () => Promise<Fixture>): void
       await service(topic, { concurrency: 8 }).handle('who', (p: string) => p).start();
       const clients = [client(), client(), client()];
       const results = await Promise.all(clients.map((c, ci) => Promise.all(Array.from({ length: 50 }, (_, i) => c.request(topic, 'who', `${ci}:${i}`)))));
-      results.forEach((r, ci) => assert.deepEqual(r, Array.from({ length: 50 }, (_, i) => `${ci}:${i}`)));
+      for (const [ci, r] of results.entries()) assert.deepEqual(r, Array.from({ length: 50 }, (_, i) => `${ci}:${i}`));
       for (const c of clients) assert.equal(c.stats().unknownReplies, 0);
     });
 

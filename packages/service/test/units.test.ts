@@ -1,7 +1,7 @@
 /** The member's small parts that need no engine: slots and the retry queue. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MinHeap } from '@streamerson/core/internal';
+import type { MinHeap } from '@streamerson/core/internal';
 import { RetryQueue, type RetryItem } from '../src/service/retry-queue.js';
 import { Slots } from '../src/service/slots.js';
 
@@ -36,7 +36,7 @@ test('retry queue: due items earliest first, at most as many as asked, deleted o
   const q = new RetryQueue();
   assert.equal(q.nextDueAt(), Infinity);
   const dues = [50, 10, 40, 30, 20, 60, 5, 45];
-  dues.forEach((due, i) => q.add(item(`${i}-0`, due)));
+  for (const [i, due] of dues.entries()) q.add(item(`${i}-0`, due));
   assert.equal(q.size, 8);
   assert.equal(q.nextDueAt(), 5);
   assert.ok(q.has('s\n6-0'));

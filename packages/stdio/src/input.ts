@@ -1,7 +1,7 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { compareStreamIds, StreamersonError, type Engine, type StreamEntries } from '@streamerson/core';
-import { parseLine } from './lines.js';
+import { parseLine, type LineAppend } from './lines.js';
 
 /**
  * Lines of stdin appended to the engine's streams, read only as fast as they
@@ -39,7 +39,7 @@ export class InputSource {
 
   private onLine(text: string): void {
     const line = ++this.lineNumber;
-    let append;
+    let append: LineAppend | undefined;
     try {
       append = parseLine(text, line, this.defaultStream);
     } catch (error) {

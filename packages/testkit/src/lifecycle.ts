@@ -107,8 +107,14 @@ export async function checkLifecycle<T extends LifecycleObject>(
   const drain = e.drain.bind(e);
   const close = e.close.bind(e);
   Object.assign(e, {
-    drain: () => (calls.push('drain'), drain()),
-    close: () => (calls.push('close'), close()),
+    drain: () => {
+      calls.push('drain');
+      return drain();
+    },
+    close: () => {
+      calls.push('close');
+      return close();
+    },
   });
   const disposeWork = options.work?.(e);
   await within('[Symbol.asyncDispose]()', e[Symbol.asyncDispose]());

@@ -59,7 +59,7 @@ export async function startNodeProcess(script: string, args: readonly string[], 
   child.stderr!.on('data', (chunk: Buffer) => { err = (err + chunk.toString('utf8')).slice(-MAX_OUTPUT_CHARS); });
   child.stdout!.on('data', (chunk: Buffer) => {
     out += chunk.toString('utf8');
-    let nl;
+    let nl: number;
     while ((nl = out.indexOf('\n')) !== -1) {
       const line = out.slice(0, nl);
       out = out.slice(nl + 1);

@@ -108,7 +108,7 @@ function action(ctx: CliContext, run: Run) {
   };
 }
 
-const lines = (values: readonly unknown[]): string => values.map((v) => toJson(v) + '\n').join('');
+const lines = (values: readonly unknown[]): string => values.map((v) => `${toJson(v)}\n`).join('');
 
 export function registerDlq(program: Command, ctx: CliContext): void {
   const dlq = examples(program.command('dlq').description('dead letters of a topic (the stream <topic>:dlq)'), [

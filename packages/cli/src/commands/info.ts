@@ -27,7 +27,7 @@ export function infoText(r: TopicReport, now = Date.now()): string {
     lines.push(`  ${g.name}  lag ${g.lag ?? '?'}  pending ${g.pending}  consumers ${g.consumers.length}`);
     for (const c of g.consumers) lines.push(`    ${c.name}  pending ${c.pending}  idle ${formatAge(c.idleMs)}`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function registerInfo(program: Command, ctx: CliContext): void {
@@ -41,7 +41,7 @@ export function registerInfo(program: Command, ctx: CliContext): void {
       .action(async (topic: string, options: { shards?: number; json: boolean }, command: Command) => {
         await withEngine(urlOf(command), async (engine) => {
           const report = await describeTopic(engine, topic, await existingStreams(engine, topic, options.shards === undefined ? {} : { shards: options.shards }));
-          await ctx.out.write(options.json ? JSON.stringify(report) + '\n' : infoText(report));
+          await ctx.out.write(options.json ? `${JSON.stringify(report)}\n` : infoText(report));
         });
       }),
     [

@@ -19,7 +19,7 @@ export function registerLs(program: Command, ctx: CliContext): void {
       .action(async (prefix: string, options: { all: boolean; long: boolean }, command: Command) => {
         await withEngine(urlOf(command), async (engine) => {
           const streams = (await engine.listStreams(prefix)).filter((s) => options.all || !s.startsWith(INTERNAL_PREFIX));
-          if (!options.long) return ctx.out.write(streams.map((s) => s + '\n').join(''));
+          if (!options.long) return ctx.out.write(streams.map((s) => `${s}\n`).join(''));
           const now = Date.now();
           const infos = await Promise.all(streams.map((s) => engine.info(s)));
           const rows = streams.map((s, i) => {

@@ -82,7 +82,7 @@ export function registerRequest(program: Command, ctx: CliContext): void {
               signal: ctx.lifecycle.signal,
               ...(options.header === undefined ? {} : { headers: options.header }),
             });
-            await ctx.out.write(toJson(reply) + '\n');
+            await ctx.out.write(`${toJson(reply)}\n`);
           } catch (error) {
             // The error reply itself is data a script may want: JSON on stderr before the coded line.
             if (error instanceof RemoteError) {
@@ -122,7 +122,7 @@ export function registerPublish(program: Command, ctx: CliContext): void {
               shards: options.shards ?? shardCount(await findStreams(engine, topic)),
               ...(options.header === undefined ? {} : { headers: options.header }),
             });
-            await ctx.out.write(id + '\n');
+            await ctx.out.write(`${id}\n`);
           } finally {
             await client.close();
           }

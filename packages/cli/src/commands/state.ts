@@ -18,7 +18,7 @@ interface MachineOptions {
   readonly shards?: number;
 }
 
-function withMachine<O extends MachineOptions>(ctx: CliContext, body: (engine: Engine, machine: MachineRef, key: string | undefined, options: O) => Promise<void>) {
+function withMachine<O extends MachineOptions>(body: (engine: Engine, machine: MachineRef, key: string | undefined, options: O) => Promise<void>) {
   return async (name: string, key: string | undefined, options: O, command: Command) => {
     if (key === '') throw usageError('a key cannot be empty');
     await withEngine(urlOf(command), async (engine) => body(engine, await findMachine(engine, name, options.shards), key, options));
@@ -42,12 +42,12 @@ export function registerState(program: Command, ctx: CliContext): void {
     .option('--shard <n>', 'list only this shard', intArg('--shard', 0))
     .option('--states', 'print each key\'s state too', false)
     .action(async (name: string, options: MachineOptions & { shard?: number; states: boolean }, command: Command) => {
-      await withMachine<typeof options>(ctx, async (engine, machine) => {
+      await withMachine<typeof options>(async (engine, machine) => {
         if (options.shard !== undefined && options.shard >= machine.shards) throw usageError(`--shard ${options.shard} is not below the machine's ${machine.shards} shards`);
         for (const shard of options.shard === undefined ? [...Array(machine.shards).keys()] : [options.shard]) {
           if (ctx.lifecycle.signal.aborted || ctx.out.gone) return;
           const keys = [...(await readShard(engine, machine, shard))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-          await ctx.out.writeAll(keys.map(([key, v]) => JSON.stringify(options.states ? { key, shard, version: v.version, state: v.state } : { key, shard, version: v.version }) + '\n'), ctx.lifecycle.signal);
+          await ctx.out.writeAll(keys.map(([key, v]) => `${JSON.stringify(options.states ? { key, shard, version: v.version, state: v.state } : { key, shard, version: v.version })}\n`), ctx.lifecycle.signal);
         }
       })(name, undefined, options, command);
     }), [
@@ -58,10 +58,10 @@ export function registerState(program: Command, ctx: CliContext): void {
   examples(shardsOption(state.command('get').description('the key\'s state and version as one JSON line; exit 6 when no command changed it'))
     .argument('<machine>', 'the machine\'s name')
     .argument('<key>', 'the key (entity id)')
-    .action(withMachine(ctx, async (engine, machine, key) => {
+    .action(withMachine(async (engine, machine, key) => {
       const value = await readKey(engine, machine, key!);
       if (value === undefined) throw noState(machine, key!);
-      await ctx.out.write(JSON.stringify({ key, version: value.version, state: value.state }) + '\n');
+      await ctx.out.write(`${JSON.stringify({ key, version: value.version, state: value.state })}\n`);
     })), [
     'streamerson state get bank alice',
     "streamerson state get bank alice | jq .state.balance",
@@ -72,7 +72,7 @@ export function registerState(program: Command, ctx: CliContext): void {
     .argument('<key>', 'the key (entity id)')
     .option('--limit <n>', 'the newest n changes', intArg('--limit'), DEFAULT_HISTORY_LIMIT)
     .option('--max-scan <n>', 'changelog entries read at most', intArg('--max-scan'), DEFAULT_HISTORY_MAX_SCAN)
-    .action(withMachine<MachineOptions & { limit: number; maxScan: number }>(ctx, async (engine, machine, key, options) => {
+    .action(withMachine<MachineOptions & { limit: number; maxScan: number }>(async (engine, machine, key, options) => {
       const changes = await readHistory(engine, machine, key!, { limit: options.limit, maxScan: options.maxScan });
       if (changes.length === 0) {
         if ((await readKey(engine, machine, key!)) === undefined) throw noState(machine, key!);
@@ -87,7 +87,7 @@ export function registerState(program: Command, ctx: CliContext): void {
   examples(shardsOption(state.command('watch').description('follow changes as JSON lines until Ctrl-C: of one key (its current state first, version 0 if none) or of every key'))
     .argument('<machine>', 'the machine\'s name')
     .argument('[key]', 'the key to follow; every key when omitted')
-    .action(withMachine(ctx, (engine, machine, key) => watchMachine(ctx, engine, machine, key))), [
+    .action(withMachine((engine, machine, key) => watchMachine(ctx, engine, machine, key))), [
     'streamerson state watch bank alice',
     "streamerson state watch bank | jq -c '{key, version, type}'",
   ]);

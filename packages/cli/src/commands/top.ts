@@ -90,7 +90,7 @@ export function registerTop(program: Command, ctx: CliContext): void {
           const snapshot = await snapshotAfter(sampler, intervalMs, idleAfterMs, view, ctx.lifecycle.signal);
           // Plain text for a pipe or a file: no escape codes, no keys; as wide as a terminal when it is one.
           const text = options.json ? JSON.stringify(snapshot) : renderText(snapshot, view, url, ctx.stdout.isTTY === true ? (ctx.stdout.columns ?? Infinity) : Infinity).join('\n');
-          await ctx.out.write(text + '\n');
+          await ctx.out.write(`${text}\n`);
         });
       }),
     [

@@ -44,7 +44,7 @@ export function toMermaid(t: Topology): string {
   }
   const down = t.nodes.filter((n) => n.down).map((n) => ids.get(n.key));
   if (down.length > 0) lines.push('  classDef down stroke-dasharray: 5 5,color:#888', `  class ${down.join(',')} down`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function toDot(t: Topology): string {
@@ -59,5 +59,5 @@ export function toDot(t: Topology): string {
     lines.push(`  ${JSON.stringify(e.from)} -> ${JSON.stringify(e.to)}${attrs.length === 0 ? '' : ` [${attrs.join(', ')}]`};`);
   }
   lines.push('}');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -45,7 +45,7 @@ interface Placed {
   y: number;
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 }
 
@@ -93,7 +93,9 @@ function layers(nodes: readonly GraphNode[], forward: readonly GraphEdge[]): Map
 /** The nodes of each layer, ordered by the mean position of their neighbours in the layer before (and after). */
 function order(byLayer: Placed[][], edges: readonly GraphEdge[]): void {
   const position = new Map<string, number>();
-  const note = () => byLayer.forEach((l) => l.forEach((p, i) => position.set(p.node.key, i)));
+  const note = (): void => {
+    for (const l of byLayer) for (const [i, p] of l.entries()) position.set(p.node.key, i);
+  };
   note();
   const mean = (keys: string[]): number | undefined => (keys.length === 0 ? undefined : keys.reduce((n, k) => n + position.get(k)!, 0) / keys.length);
   for (let pass = 0; pass < ORDER_PASSES; pass++) {
@@ -105,7 +107,7 @@ function order(byLayer: Placed[][], edges: readonly GraphEdge[]): void {
         return [p.node.key, mean(neighbours) ?? i];
       }));
       layer.sort((a, b) => weight.get(a.node.key)! - weight.get(b.node.key)!);
-      layer.forEach((p, i) => position.set(p.node.key, i));
+      for (const [i, p] of layer.entries()) position.set(p.node.key, i);
     }
   }
 }
@@ -136,7 +138,7 @@ function label(p: Placed): string {
   const colour = p.node.down ? '#888' : '#223';
   const lines = p.node.label.map((line, i) => {
     const y = p.y + PADDING_Y + LINE_HEIGHT * (i + 1) - 4;
-    return `<text x="${p.x + p.width / 2}" y="${y}" text-anchor="middle" fill="${colour}"${i > 0 ? ' font-size="11"' : ''}>${escape(line)}</text>`;
+    return `<text x="${p.x + p.width / 2}" y="${y}" text-anchor="middle" fill="${colour}"${i > 0 ? ' font-size="11"' : ''}>${escapeXml(line)}</text>`;
   });
   return lines.join('');
 }
@@ -221,7 +223,7 @@ export function toSvg(t: Topology): string {
       const h = parts.length * LABEL_LINE_HEIGHT + 2;
       const top = mid[1] - h / 2;
       labels.push(`<rect x="${mid[0] - w / 2}" y="${top}" width="${w}" height="${h}" rx="3" fill="#ffffff" fill-opacity="0.9"/>`,
-        ...parts.map((part, k) => `<text x="${mid[0]}" y="${top + LABEL_LINE_HEIGHT * (k + 1) - 2}" text-anchor="middle" font-size="11" fill="#445">${escape(part)}</text>`));
+        ...parts.map((part, k) => `<text x="${mid[0]}" y="${top + LABEL_LINE_HEIGHT * (k + 1) - 2}" text-anchor="middle" font-size="11" fill="#445">${escapeXml(part)}</text>`));
     }
   }
   const width = x + MARGIN;
@@ -232,7 +234,7 @@ export function toSvg(t: Topology): string {
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#667"/></marker></defs>',
     '<rect width="100%" height="100%" fill="#ffffff"/>',
     ...paths,
-    ...[...placed.values()].map((p) => `<g class="node ${p.node.role}${p.node.down ? ' down' : ''}" data-key="${escape(p.node.key)}"><title>${escape(p.node.role === 'component' ? `${p.node.kind} ${p.node.label[0]}` : p.node.label.join(' '))}</title>${shape(p)}${label(p)}</g>`),
+    ...[...placed.values()].map((p) => `<g class="node ${p.node.role}${p.node.down ? ' down' : ''}" data-key="${escapeXml(p.node.key)}"><title>${escapeXml(p.node.role === 'component' ? `${p.node.kind} ${p.node.label[0]}` : p.node.label.join(' '))}</title>${shape(p)}${label(p)}</g>`),
     ...labels,
     '</svg>',
     '',

@@ -53,7 +53,7 @@ export function isBytesJson(value: unknown): value is BytesJson {
   return (key === '$base64' || key === '$hex' || key === '$escaped') && typeof (value as Record<string, unknown>)[key] === 'string';
 }
 
-function unescape(text: string): Buffer {
+function unescapeBytes(text: string): Buffer {
   const out: number[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -83,5 +83,5 @@ export function fromBytesJson(value: BytesJson): Buffer {
     if (!/^(?:[0-9a-fA-F]{2})*$/.test(value.$hex)) throw usageError('"$hex" is not an even number of hex digits');
     return Buffer.from(value.$hex, 'hex');
   }
-  return unescape(value.$escaped);
+  return unescapeBytes(value.$escaped);
 }

@@ -4,7 +4,7 @@
  * (exit 6), one that cannot be read (a directory, no permission) a usage
  * error (exit 2).
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { StreamersonError } from '@streamerson/core';
 
@@ -32,7 +32,7 @@ export function fileError(what: string, path: string, error: unknown): Streamers
 
 /** Opens `path` for reading; a directory or a file that cannot be opened fails here, before any line is read. */
 export async function openInput(path: string): Promise<Readable> {
-  let handle;
+  let handle: FileHandle | undefined;
   try {
     handle = await open(path, 'r');
     if ((await handle.stat()).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });

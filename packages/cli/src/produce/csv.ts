@@ -78,7 +78,7 @@ export async function* csvRecords(input: Readable, encoder: MessageEncoder, sign
         if (record.trim() !== '') columns = headerOf(record);
       } else {
         if (whole === '') wholeStart = recordStart;
-        whole += record + '\n';
+        whole += `${record}\n`;
       }
       record = '';
       quotes = 0;

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { AppendItem } from '@streamerson/core';
-import { BadInputError } from '../errors.js';
+import type { BadInputError } from '../errors.js';
 import { lineBatches } from '../io/lines.js';
 import { csvRecords } from './csv.js';
 import type { MessageEncoder } from './encoder.js';

@@ -14,7 +14,7 @@ export const MAX_PENDING_LINES = 10_000;
 
 /** A change as a line: the changelog entry's fields by name. */
 export function changeLine(c: Change): string {
-  return JSON.stringify({ id: c.id, key: c.key, version: c.version, type: c.type, commandId: c.commandId, events: c.events, state: c.state, epoch: c.epoch }) + '\n';
+  return `${JSON.stringify({ id: c.id, key: c.key, version: c.version, type: c.type, commandId: c.commandId, events: c.events, state: c.state, epoch: c.epoch })}\n`;
 }
 
 export async function watchMachine(ctx: CliContext, engine: Engine, machine: MachineRef, key: string | undefined): Promise<void> {
@@ -30,7 +30,10 @@ export async function watchMachine(ctx: CliContext, engine: Engine, machine: Mac
     stop();
   };
   const print = (line: string): void => {
-    if (++pending > MAX_PENDING_LINES) return fail(new StreamersonError('ERR_STREAMERSON_SLOW_CONSUMER', `the reader of the output fell ${MAX_PENDING_LINES} changes behind`));
+    if (++pending > MAX_PENDING_LINES) {
+      fail(new StreamersonError('ERR_STREAMERSON_SLOW_CONSUMER', `the reader of the output fell ${MAX_PENDING_LINES} changes behind`));
+      return;
+    }
     void ctx.out.write(line).then(() => {
       pending--;
       if (ctx.out.gone) stop();
@@ -47,7 +50,7 @@ export async function watchMachine(ctx: CliContext, engine: Engine, machine: Mac
     if (key !== undefined) {
       const current = await reader.get(key);
       printed = current?.version ?? 0;
-      print(JSON.stringify({ key, version: printed, state: current?.state ?? null }) + '\n');
+      print(`${JSON.stringify({ key, version: printed, state: current?.state ?? null })}\n`);
     }
     note(ctx, `watching ${key === undefined ? `every key of "${machine.name}"` : `"${key}" of "${machine.name}"`} (${machine.shards} shard${machine.shards === 1 ? '' : 's'}); stop with Ctrl-C`);
     if (!signal.aborted) await stopped;

@@ -63,7 +63,7 @@ function csvCell(value: unknown, style: BytesStyle): string {
 }
 
 function csvRow(values: readonly unknown[], style: BytesStyle): string {
-  return values.map((v) => csvCell(v, style)).join(',') + '\n';
+  return `${values.map((v) => csvCell(v, style)).join(',')}\n`;
 }
 
 /**
@@ -111,9 +111,9 @@ export function createFormatter(format: OutputFormat, options: FormatOptions, co
   const { payloadOnly, bytes } = options;
   switch (format) {
     case 'ndjson':
-      return { text: (item) => (payloadOnly ? payloadJson(item, bytes) : envelopeJson(item, bytes)) + '\n' };
+      return { text: (item) => `${payloadOnly ? payloadJson(item, bytes) : envelopeJson(item, bytes)}\n` };
     case 'text':
-      return { text: (item) => payloadText(item, bytes) + '\n' };
+      return { text: (item) => `${payloadText(item, bytes)}\n` };
     case 'csv':
       return new CsvFormatter(options, columns, fixedColumns);
   }

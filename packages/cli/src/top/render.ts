@@ -59,7 +59,7 @@ export function layout(width: number, topics: readonly TopicRow[]): Layout {
 /** `text` cut to `width` characters, with `…` when cut. */
 function fit(text: string, width: number): string {
   if (text.length <= width) return text;
-  return width <= 1 ? text.slice(0, width) : text.slice(0, width - 1) + '…';
+  return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
 }
 
 function tableLine(l: Layout, first: string, cells: readonly string[]): string {
@@ -152,7 +152,7 @@ export function renderText(snapshot: Snapshot, view: ViewState, url: string, wid
   return [
     fit(titleLine(snapshot, view, url), width),
     (' '.repeat(MARKER_WIDTH) + tableLine(l, 'TOPIC', l.columns.map((c) => c.name))).trimEnd(),
-    ...rows.map((row) => ('  ' + rowText(row, l, width - MARKER_WIDTH)).trimEnd()),
+    ...rows.map((row) => (`  ${rowText(row, l, width - MARKER_WIDTH)}`).trimEnd()),
     '',
     fit(totalsLine(totalsOf(shown)), width),
   ];

@@ -162,6 +162,7 @@ export function splitKeys(data: string): string[] {
   const keys: string[] = [];
   for (let i = 0; i < data.length; ) {
     const rest = data.slice(i);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: a terminal's escape sequences start with ESC.
     const sequence = data[i] === '\x1b' ? /^\x1b\[[0-9;]*[@-~]|^\x1bO[@-~]/.exec(rest) : null;
     const key = sequence?.[0] ?? data[i]!;
     keys.push(key);

@@ -25,6 +25,7 @@ import type { Engine } from './types.js';
  * other than the URL's are accepted and ignored, so one options object serves
  * every URL.
  */
+// biome-ignore lint/suspicious/noEmptyInterface: engine packages add their options to it by declaration merging, which a type alias cannot take.
 export interface ConnectOptions {}
 
 /** What an engine package exports as `engineModule`. */

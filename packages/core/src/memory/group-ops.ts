@@ -9,7 +9,7 @@ import type {
   StreamEntries,
 } from '../engine/types.js';
 import { EngineError, InvalidOptionError } from '../errors.js';
-import { Consumer, ConsumerGroup, type PendingRecord } from './consumer-group.js';
+import { type Consumer, ConsumerGroup, type PendingRecord } from './consumer-group.js';
 import { afterStart, beforeEnd, compareParts, formatId, parseBound, parseId, type IdParts } from './ids.js';
 import { MemoryStream } from './memory-stream.js';
 import type { MemoryStore } from './memory-store.js';

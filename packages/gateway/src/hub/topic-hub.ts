@@ -12,7 +12,7 @@
  * every entry after its id exactly once, in order.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { compareStreamIds, decodeEntry, ProtocolError, StreamersonError, type BlockingReader, type Engine, type RawEntry } from '@streamerson/core';
+import { compareStreamIds, decodeEntry, ProtocolError, StreamersonError, type BlockingReader, type Engine, type RawEntry, type StreamEntries } from '@streamerson/core';
 import { HubEvent } from './event.js';
 
 /** Pause after a failed shared read before trying again. */
@@ -266,7 +266,7 @@ export class TopicHub {
       for (const feed of this.feeds.values()) positions.push({ stream: feed.stream, after: feed.after });
       const reader = (this.reader ??= this.engine.openReader());
       this.interrupted = false;
-      let batches;
+      let batches: StreamEntries[];
       try {
         batches = await reader.read(positions, { count: readCount, blockMs });
       } catch {

@@ -30,6 +30,8 @@ import {
   type Headers,
   type Lifecycle,
   type Message,
+  type FieldValue,
+  type StreamEntries,
 } from '@streamerson/core';
 import { Backoff, ClosedSignal, intOption } from '@streamerson/core/internal';
 import { RemoteError } from '../errors.js';
@@ -209,7 +211,7 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
 
   private send<R>(topic: string, type: string, payload: unknown, options: RequestOptions, timeout: number, shards: number): Promise<R> {
     const id = `${this.config.id}-${(++this.seq).toString(36)}`;
-    let fields;
+    let fields: FieldValue[];
     try {
       fields = encodeMessage({
         id,
@@ -410,7 +412,7 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
   private async readReplies(reader: BlockingReader): Promise<void> {
     const { blockMs, readCount } = this.config;
     while (!this.stopped) {
-      let batches;
+      let batches: StreamEntries[];
       try {
         batches = await reader.read([{ stream: this.replyStream, after: this.lastId }], { count: readCount, blockMs });
       } catch (err) {

@@ -49,4 +49,5 @@ export interface HandlerOptions {
  * when the message is a request); `undefined` is sent as `null`. Throw a
  * `ServiceError` for an error reply; any other throw is retried.
  */
+// biome-ignore lint/suspicious/noExplicitAny: a handler registered without a schema takes whatever payload it declares; `unknown` would refuse `(order: Order) => …`.
 export type Handler<P = any, R = unknown> = (payload: P, ctx: HandlerContext) => R | Promise<R>;

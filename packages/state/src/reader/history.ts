@@ -4,7 +4,7 @@
  * the shard, so the scan is bounded (`maxScan` entries); history reaches back
  * as far as the changelog's retention.
  */
-import { type Engine } from '@streamerson/core';
+import type { Engine } from '@streamerson/core';
 import { intOption, optionKeys, optionsObject } from '@streamerson/core/internal';
 import { decodeChange, type Change } from '../codec.js';
 import type { ShardKeys } from '../names.js';

@@ -27,7 +27,7 @@ import { parseReaderOptions, type StateReaderConfig, type StateReaderOptions } f
 import { history, type HistoryOptions } from './history.js';
 import { applyChange, loadShard, trimmedMark } from './load.js';
 import { MinVersionWaits } from './min-version.js';
-import { Watcher, WatcherSet } from './watchers.js';
+import { type Watcher, WatcherSet } from './watchers.js';
 
 /** A key's state as a reader answers it. */
 export interface KeyState<S = unknown> {
