@@ -55,8 +55,10 @@ it('a message sent over WebSocket reaches WebSocket and SSE readers of the room,
   await reader.cancel();
   alice.ws.send(JSON.stringify({ op: 'request', id: 2, topic: 'chat', type: 'post', payload: { room: 'other', name: 'alice', text: 'elsewhere' } }));
   await alice.next((f) => f['id'] === 2);
-  await new Promise((r) => setTimeout(r, 50));
-  assert.equal(bob.frames.filter((f) => f['op'] === 'event').length, 1);
+  // A marker posted to the lobby after it: an event of the other room leaked to the lobby would come before it.
+  alice.ws.send(JSON.stringify({ op: 'request', id: 3, topic: 'chat', type: 'post', payload: { room: 'lobby', name: 'alice', text: 'marker' } }));
+  await bob.next((f) => f['op'] === 'event' && f['payload'].text === 'marker');
+  assert.deepEqual(bob.frames.filter((f) => f['op'] === 'event').map((f) => f['payload'].text), ['hi bob', 'marker']);
   alice.ws.close();
   bob.ws.close();
 });

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BlockingReader, Engine } from '@streamerson/core';
-import { startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
+import { startRedis, uniqueName, waitFor, type RedisServer } from '@streamerson/testkit';
 import { createRedisEngine } from '../src/index.js';
 import { assertReaderRetainsNoResults } from './reader-checks.js';
 
@@ -68,7 +68,7 @@ describe('closing a reader while its connection waits to reconnect', () => {
       const stream = uniqueName('dead');
       await warm(engine, reader, stream);
       server.kill('SIGKILL');
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await waitFor(() => engine.stats().connected === false, { what: 'the engine to see its connection gone' });
       await dead(reader, stream);
     } finally {
       engine.destroy();
