@@ -3,8 +3,9 @@
  * global one, so that several gateways and the application's own metrics do not
  * collide). Client counters are read when scraped, not mirrored per request.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { Client } from '@streamerson/service';
+import { RouteLatency, type LatencyObserver } from './route-latency.js';
 
 /** Buckets of the request latency histogram, in seconds. */
 export const LATENCY_BUCKETS: readonly number[] = Object.freeze([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
@@ -16,23 +17,19 @@ export interface LiveCounts {
   subscriptions(): number;
 }
 
-/** One latency observer per route, made once when the route is added. */
-export type LatencyObserver = (seconds: number) => void;
-
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly latency: Histogram<'route'>;
+  private readonly latency: RouteLatency;
   private readonly errors: Counter<'code'>;
   private readonly slow: Counter;
 
   constructor(client: Client, live: LiveCounts) {
-    this.latency = new Histogram({
-      name: 'streamerson_gateway_request_duration_seconds',
-      help: 'Time from receiving an HTTP request to sending its answer, per route.',
-      labelNames: ['route'],
-      buckets: [...LATENCY_BUCKETS],
-      registers: [this.registry],
-    });
+    this.latency = new RouteLatency(
+      'streamerson_gateway_request_duration_seconds',
+      'Time from receiving an HTTP request to sending its answer, per route.',
+      LATENCY_BUCKETS,
+      this.registry,
+    );
     this.errors = new Counter({ name: 'streamerson_gateway_errors_total', help: 'Error answers (HTTP and WebSocket) by error code.', labelNames: ['code'], registers: [this.registry] });
     this.slow = new Counter({ name: 'streamerson_gateway_slow_consumers_total', help: 'WebSocket and SSE subscribers closed for falling behind.', registers: [this.registry] });
     const gauge = (name: string, help: string, read: () => number): void => {
@@ -49,8 +46,7 @@ export class GatewayMetrics {
 
   /** The observer of one route. */
   route(route: string): LatencyObserver {
-    const child = this.latency.labels(route);
-    return (seconds) => child.observe(seconds);
+    return this.latency.route(route);
   }
 
   error(code: string): void {
