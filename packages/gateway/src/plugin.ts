@@ -93,12 +93,21 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
       return sendFailure(reply, f, routeContext);
     });
   }
-  // Requests that reach the server while it closes (see codedServerOptions): a coded 503, and the connection closes.
   let closing = false;
-  fastify.addHook('onRequest', (_request, reply, done) => {
-    if (!closing) return done();
-    reply.header('connection', 'close');
-    sendFailure(reply, SHUTTING_DOWN, routeContext);
+  // One hook for both checks: every hook is a step of every request.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // Requests that reach the server while it closes (see codedServerOptions): a coded 503, and the connection closes.
+    if (closing) {
+      reply.header('connection', 'close');
+      sendFailure(reply, SHUTTING_DOWN, routeContext);
+      return;
+    }
+    // Route requests over a WebSocket reach the gateway's routes only, never the application's.
+    if (routeRequests?.isRouteRequest(request) === true && request.routeOptions.config.streamerson === undefined) {
+      sendFailure(reply, failure(404, 'ERR_STREAMERSON_NOT_FOUND', `no gateway route ${request.method} ${request.url.split('?')[0]}`), routeContext);
+      return;
+    }
+    done();
   });
   const shared = { admission, client, hub, metrics, report, authorize: config.authorize, retryAfterSeconds: config.retryAfterSeconds };
   if (config.ws !== undefined && routeRequests !== undefined) {
@@ -111,14 +120,6 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
       },
       sessions,
     );
-    // Route requests over a WebSocket reach the gateway's routes only, never the application's.
-    fastify.addHook('onRequest', (request, reply, done) => {
-      if (routeRequests.isRouteRequest(request) && request.routeOptions.config.streamerson === undefined) {
-        sendFailure(reply, failure(404, 'ERR_STREAMERSON_NOT_FOUND', `no gateway route ${request.method} ${request.url.split('?')[0]}`), routeContext);
-        return;
-      }
-      done();
-    });
   }
   if (config.sse !== undefined) registerSse(fastify, config.sse, shared, streams);
   for (const route of config.routes) gateway.route(route);
