@@ -16,8 +16,8 @@ import {
   type LeaseGrant,
   type LeaseState,
 } from '@streamerson/core';
-import { xaddArgs, type Arg } from './commands.js';
-import { FENCED_WRITE, LEASE, fencedWriteScript, leaseScript } from './scripts/index.js';
+import { PrebuiltCommand, respRequest, xaddArgs, type Arg } from './commands.js';
+import { FENCED_WRITE, LEASE, fencedWriteScript, fencedWriteSha, leaseScript } from './scripts/index.js';
 import { keySlot } from './slots.js';
 import type { Client } from './base-engine.js';
 
@@ -146,9 +146,28 @@ export function fencedScriptCall(write: FencedWrite, inScript: boolean): ScriptC
   return call;
 }
 
+/**
+ * Sends a built call as one prebuilt `EVALSHA` request (a write holds a few
+ * arguments per entry, which ioredis would flatten and check one by one), and
+ * with `EVAL` when the server does not know the script yet (`NOSCRIPT`:
+ * nothing ran). Through ioredis's script command when an argument is a Buffer.
+ */
+async function sendScriptCall(client: Client, call: ScriptCall): Promise<unknown> {
+  const sha = fencedWriteSha();
+  const request = respRequest('evalsha', [sha, call.keys.length], call.keys, call.argv);
+  if (request === undefined) return run(client, FENCED_WRITE, [call.keys.length, ...call.keys, ...call.argv]);
+  try {
+    return await client.sendCommand(new PrebuiltCommand('evalsha', [sha, 1, call.keys[0]!], request));
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+  }
+  const source = fencedWriteScript();
+  return client.sendCommand(new PrebuiltCommand('eval', [source, 1, call.keys[0]!], respRequest('eval', [source, call.keys.length], call.keys, call.argv)!));
+}
+
 /** Runs a built call; rejects with {@link FencedError} when the lease was not held at the epoch. */
 export async function runFencedWrite(client: Client, write: FencedWrite, call: ScriptCall): Promise<FencedWriteResult> {
-  const reply = (await run(client, FENCED_WRITE, [call.keys.length, ...call.keys, ...call.argv])) as (number | string)[];
+  const reply = (await sendScriptCall(client, call)) as (number | string)[];
   if (reply[0] !== 1) {
     const owner = reply[1] as string;
     throw new FencedError(write.lease, write.epoch, { owner: owner === '' ? null : owner, epoch: reply[2] as number });

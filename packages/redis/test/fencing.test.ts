@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { auxKey, connect, hasFencing, type Engine, type Fencing } from '@streamerson/core';
-import { startRedis, startRedisCluster, uniqueName, type RedisClusterHandle, type RedisServer } from '@streamerson/testkit';
+import { monitorRedis, startRedis, startRedisCluster, uniqueName, waitFor, type RedisClusterHandle, type RedisServer } from '@streamerson/testkit';
 import { keySlot } from '../src/slots.js';
 
 /** A name whose slot differs from `than`'s. */
@@ -87,6 +87,29 @@ describe('fenced writes on a standalone Redis server', () => {
     });
     assert.match(String(result.followUpError?.message), /WRONGTYPE/);
     assert.equal(await engine.length(auxKey(stream, 'log')), 1);
+  });
+
+  test('a write goes as one EVALSHA, its non-ASCII and Buffer values intact, and after SCRIPT FLUSH as EVAL once', async () => {
+    const stream = uniqueName('shard');
+    const lease = auxKey(stream, 'lease');
+    const log = auxKey(stream, 'log');
+    const { epoch } = await engine.acquireLease(lease, 'a', 10_000);
+    await engine.fencedWrite({ lease, owner: 'a', epoch, appends: [{ stream: log, fields: ['k', Buffer.from([0xff, 0x00, 0x41])] }] });
+    const monitor = await monitorRedis(server.port);
+    try {
+      await engine.fencedWrite({ lease, owner: 'a', epoch, appends: [{ stream: log, fields: ['k', 'ascii'] }] });
+      await engine.fencedWrite({ lease, owner: 'a', epoch, appends: [{ stream: log, fields: ['k', 'größe €', 'n', 'x'] }] });
+      await server.command('SCRIPT', 'FLUSH');
+      await engine.fencedWrite({ lease, owner: 'a', epoch, appends: [{ stream: log, fields: ['k', 'after flush'] }] });
+      await engine.fencedWrite({ lease, owner: 'a', epoch, appends: [{ stream: log, fields: ['k', 'again'] }] });
+      const scripts = (): string[] => monitor.commands.filter((c) => (c.name === 'evalsha' || c.name === 'eval') && c.args.includes(log)).map((c) => c.name);
+      await waitFor(() => scripts().length >= 5, { what: 'the writes', timeoutMs: 2_000 });
+      assert.deepEqual(scripts(), ['evalsha', 'evalsha', 'evalsha', 'eval', 'evalsha'], 'the one after the flush is refused (NOSCRIPT), then sent with its source');
+    } finally {
+      monitor.stop();
+    }
+    const entries = await engine.range(log, '-', '+', 10);
+    assert.deepEqual(entries.map((e) => e.fields[1]), [Buffer.from([0xff, 0x00, 0x41]), Buffer.from('ascii'), Buffer.from('größe €'), Buffer.from('after flush'), Buffer.from('again')]);
   });
 
   test('leases keep time on the server: a lease is free once its ttl passed on the server clock', async () => {

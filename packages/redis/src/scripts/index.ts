@@ -1,4 +1,5 @@
 /** Lua scripts, loaded from the `.lua` files beside this module's source. */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 /** Name the idempotent-append script is registered under with `defineCommand`. */
@@ -36,4 +37,12 @@ export function leaseScript(): string {
 /** Source of `fenced-write.lua`. */
 export function fencedWriteScript(): string {
   return script('fenced-write.lua');
+}
+
+let fencedWriteDigest: string | undefined;
+
+/** SHA-1 of `fenced-write.lua`: what `EVALSHA` names it by. */
+export function fencedWriteSha(): string {
+  fencedWriteDigest ??= createHash('sha1').update(fencedWriteScript()).digest('hex');
+  return fencedWriteDigest;
 }
