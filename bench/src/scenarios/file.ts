@@ -117,7 +117,7 @@ async function consume(ctx: BenchContext, engines: Engines, raw: RawSqlite): Pro
   );
   return {
     name: 'file:// consume',
-    setup: `A fresh consumer group reads ~${payloadBytes} B JSON entries, decodes and acks each; raw SQLite selects ${batchSize} rows per transaction into a pending table, then deletes them (the ack).`,
+    setup: `A fresh consumer group reads ~${payloadBytes} B JSON entries, decodes and acks each; raw SQLite delivers ${batchSize} rows per transaction into a pending table (the group's position stored), then deletes them (the ack) in another.`,
     unit: 'msgs/s',
     labels: LABELS,
     comparison,
@@ -174,7 +174,7 @@ async function requestReply(ctx: BenchContext, engines: Engines, raw: RawSqlite)
     );
     return {
       name: `file:// request/reply c=${FILE_RR_CONCURRENCY}`,
-      setup: `${FILE_RR_CONCURRENCY} callers in a closed loop, ~${payloadBytes} B JSON echoed by a service in the same process; raw SQLite appends a round of requests, moves them to replies and reads them back, one transaction per step.`,
+      setup: `${FILE_RR_CONCURRENCY} callers in a closed loop, ~${payloadBytes} B JSON echoed by a service in the same process; raw SQLite appends a round of requests (ids after the stream's stored last id), delivers them as a group, appends the replies and acks in one transaction, reads them back.`,
       unit: 'req/s',
       labels: LABELS,
       comparison,

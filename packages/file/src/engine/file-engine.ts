@@ -158,14 +158,19 @@ export class FileEngine implements Engine, Fencing {
   /** Runs a write in the store's next group transaction (`FileStore.enqueue`), with the error mapping of {@link run}. */
   private queued<T>(fn: (store: FileStore) => T): Promise<T> {
     const store = this.open();
-    return store.enqueue(() => fn(store)).catch((error: unknown) => {
+    return this.mapErrors(store.enqueue(() => fn(store)));
+  }
+
+  /** A queued write's promise with the error mapping of {@link run}. */
+  private mapErrors<T>(write: Promise<T>): Promise<T> {
+    return write.catch((error: unknown) => {
       throw toStreamersonError(error, this.dir, this.store === undefined);
     });
   }
 
   async append(stream: string, fields: readonly FieldValue[], options?: AppendOptions): Promise<string | null> {
     nameOption(stream, 'stream');
-    return this.queued((s) => appendEntry(s, stream, fields, options));
+    return this.mapErrors(this.open().enqueueAppend(stream, { fields, options: options ?? {} }));
   }
 
   /** Runs every append in one transaction: a failed item does not stop the others; the first failure rejects the batch. */
@@ -386,18 +391,19 @@ export class FileEngine implements Engine, Fencing {
       }[];
       const groups: GroupInfo[] = groupRows.map((g) => {
         const consumers = s
-          .sql(
-            `SELECT c.name AS name, c.seen_time AS seen, c.active_time AS active,
-               (SELECT count(*) FROM pending p WHERE p.stream = c.stream AND p.grp = c.grp AND p.consumer = c.name) AS pending
-             FROM consumers c WHERE c.stream = ? AND c.grp = ? ORDER BY c.name`,
-          )
-          .all(stream, g.name) as { name: string; seen: number; active: number | null; pending: number }[];
-        const pending = (s.sql('SELECT count(*) AS n FROM pending WHERE stream = ? AND grp = ?').get(stream, g.name) as { n: number }).n;
+          .sql('SELECT name, seen_time AS seen, active_time AS active FROM consumers WHERE stream = ? AND grp = ? ORDER BY name')
+          .all(stream, g.name) as { name: string; seen: number; active: number | null }[];
+        // One pass over the group's pending entries (they have no index by consumer).
+        const byConsumer = new Map(
+          (s.sql('SELECT consumer, count(*) AS n FROM pending WHERE stream = ? AND grp = ? GROUP BY consumer').raw().all(stream, g.name) as [string, number][]),
+        );
+        let pending = 0;
+        for (const n of byConsumer.values()) pending += n;
         return {
           name: g.name,
           consumers: consumers.map((c) => ({
             name: c.name,
-            pending: c.pending,
+            pending: byConsumer.get(c.name) ?? 0,
             idleMs: Math.max(0, now - c.seen),
             inactiveMs: c.active === null ? null : Math.max(0, now - c.active),
           })),

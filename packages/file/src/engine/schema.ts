@@ -15,7 +15,11 @@ export const APPLICATION_ID = 0x5374726d;
  * One table per part of a Redis stream: the stream's counters, its entries,
  * its groups, their consumers and their pending entries, dedupe records of
  * idempotent appends, and the leases and hashes of fenced writes. Entry ids are two integers (`ms`, `seq`), so id order
- * is the primary key's order and ranges are index scans.
+ * is the primary key's order and ranges are index scans. Pending entries have
+ * no second index by consumer: every delivery and every ack would write its
+ * pages too (a commit's cost is the pages it writes), while the queries by
+ * consumer (re-reading one's own pending entries, XPENDING of one consumer,
+ * XINFO) scan the group's pending entries, which credit keeps small.
  */
 const SCHEMA = `
 CREATE TABLE streams (
@@ -62,7 +66,6 @@ CREATE TABLE pending (
   deliveries INTEGER NOT NULL,
   PRIMARY KEY (stream, grp, ms, seq)
 ) WITHOUT ROWID;
-CREATE INDEX pending_by_consumer ON pending (stream, grp, consumer, ms, seq);
 CREATE TABLE dedupe (
   stream TEXT NOT NULL,
   message_id TEXT NOT NULL,
@@ -104,6 +107,9 @@ export function ensureSchema(db: Database.Database, path: string): void {
       throw new FileFormatError(path, 'the database was not written by Streamerson (unknown application id)');
     } else if (version !== FORMAT_VERSION) {
       throw new FileFormatError(path, `the store has format version ${version}; this version of @streamerson/file reads version ${FORMAT_VERSION}`);
+    } else {
+      // Stores made before the pending table lost its index by consumer: the same format, one index fewer to write.
+      db.exec('DROP INDEX IF EXISTS pending_by_consumer');
     }
     db.prepare('COMMIT').run();
   } catch (error) {

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { FileAccessError, toStreamersonError } from './errors.js';
 import { Notifier } from './notifier.js';
 import { ensureSchema } from './schema.js';
-import { deleteStream, expiredStreams } from './stream-ops.js';
+import { appendEntries, appendEntry, deleteStream, expiredStreams, type StreamAppend } from './stream-ops.js';
 
 /** Name of the database file inside a store's directory (SQLite adds `-wal` and `-shm` beside it). */
 export const DATABASE_FILE = 'streams.db';
@@ -24,6 +24,8 @@ const EXPIRY_SWEEP_BATCH = 100;
 /** A write waiting for the next group transaction. */
 interface QueuedWrite {
   readonly fn: () => unknown;
+  /** Set on a single append (see {@link FileStore.enqueueAppend}): consecutive ones to one stream run together. */
+  readonly append?: { readonly stream: string; readonly entry: StreamAppend };
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -42,6 +44,29 @@ function runWrite(w: QueuedWrite): Outcome {
   } catch (error) {
     throw new WriteFailed(error);
   }
+}
+
+/**
+ * Runs the queued writes in order inside one transaction. Consecutive single
+ * appends to one stream run as one `appendEntries` (the stream's row read and
+ * written once, not once per append); a refused append fails alone, having
+ * written nothing.
+ */
+function runWrites(store: FileStore, writes: readonly QueuedWrite[]): Outcome[] {
+  const outcomes: Outcome[] = [];
+  for (let i = 0; i < writes.length; ) {
+    const stream = writes[i]!.append?.stream;
+    if (stream === undefined) {
+      outcomes.push(runWrite(writes[i++]!));
+      continue;
+    }
+    let end = i + 1;
+    while (end < writes.length && writes[end]!.append?.stream === stream) end++;
+    const results = appendEntries(store, stream, writes.slice(i, end).map((w) => w.append!.entry));
+    for (const value of results) outcomes.push(value instanceof Error ? { ok: false, error: value } : { ok: true, value });
+    i = end;
+  }
+  return outcomes;
 }
 
 function rejectAll(writes: readonly QueuedWrite[], error: unknown): void {
@@ -156,8 +181,21 @@ export class FileStore {
    * ({@link write}, {@link prepare}), so operations take effect in call order.
    */
   enqueue<T>(fn: () => T): Promise<T> {
+    return this.push(fn, undefined);
+  }
+
+  /**
+   * {@link enqueue} of one XADD: resolves with its id (null: `noMkStream` on a
+   * missing stream) or rejects with what refused it. Appends to one stream
+   * queued one after another share the stream's row read and write.
+   */
+  enqueueAppend(stream: string, entry: StreamAppend): Promise<string | null> {
+    return this.push(() => appendEntry(this, stream, entry.fields, entry.options), { stream, entry });
+  }
+
+  private push<T>(fn: () => T, append: QueuedWrite['append']): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ fn, ...(append === undefined ? {} : { append }), resolve: resolve as (value: unknown) => void, reject });
       if (this.queue.length >= MAX_GROUP_COMMIT) this.flush();
       else if (!this.flushScheduled) {
         this.flushScheduled = true;
@@ -181,7 +219,7 @@ export class FileStore {
     this.queue = [];
     let outcomes: Outcome[];
     try {
-      outcomes = this.write(() => writes.map(runWrite));
+      outcomes = this.write(() => runWrites(this, writes));
     } catch (error) {
       if (!(error instanceof WriteFailed)) return rejectAll(writes, error);
       if (writes.length === 1) return rejectAll(writes, error.error);
