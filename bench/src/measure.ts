@@ -87,12 +87,13 @@ export interface Comparison {
 export interface Verdict {
   readonly side: string;
   readonly baseline: string;
-  readonly metric: 'ratio' | 'maxRatio' | 'p50DeltaMs' | 'p99Ratio' | 'rssGrowthMB';
+  readonly metric: 'ratio' | 'maxRatio' | 'p50DeltaMs' | 'p99Ratio' | 'rssGrowthMB' | 'maxMs';
   /**
    * Median msgs/s of `side` over the baseline's; bytes of `side` over the
    * baseline's; median p50 of `side` minus the baseline's; or median p99 of
    * `side` over the baseline's (at most `target`); or the largest RSS of
-   * `side` minus its RSS at `baseline` (the start), in MB (below `target`).
+   * `side` minus its RSS at `baseline` (the start), in MB (below `target`);
+   * or a duration of `side` in ms (below `target`).
    */
   readonly value: number;
   readonly target: number;

@@ -22,6 +22,8 @@ export const DEFAULT_N = 200_000;
 export const DEFAULT_ROUNDS = 5;
 /** Entries per stream in the `memory` scenario. */
 export const DEFAULT_MEMORY_ENTRIES = 10_000;
+/** Keys of the shard whose recovery `state` times (the target is stated for 1,000,000). */
+export const DEFAULT_STATE_RECOVERY_KEYS = 1_000_000;
 /** Payload sizes (bytes of JSON) the `memory` scenario compares. */
 export const DEFAULT_MEMORY_PAYLOAD_SIZES = Object.freeze([50, 100, 500]);
 /** Payload size (bytes of JSON) of `produce` and `consume`. */
@@ -99,6 +101,7 @@ export const QUICK_PRESET = Object.freeze({
   rounds: 3,
   cliLines: 20_000,
   memoryEntries: 2_000,
+  stateRecoveryKeys: 20_000,
   bullmqJobs: 2_000,
   rrRequests: 5_000,
   rrSerialRequests: 1_000,
@@ -132,6 +135,8 @@ export interface BenchOptions {
   readonly inFlightBatches: number;
   /** Entries per stream of `memory`; default {@link DEFAULT_MEMORY_ENTRIES}. */
   readonly memoryEntries: number;
+  /** Keys of the shard `state` recovers; default {@link DEFAULT_STATE_RECOVERY_KEYS}. */
+  readonly stateRecoveryKeys: number;
   /** Payload sizes of `memory`; default {@link DEFAULT_MEMORY_PAYLOAD_SIZES}. */
   readonly memoryPayloadSizes: readonly number[];
   /** Lines of the file `cli` produces from and taps back; default {@link DEFAULT_CLI_LINES}. */
@@ -275,6 +280,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     batchSize: DEFAULT_BATCH_SIZE,
     inFlightBatches: DEFAULT_IN_FLIGHT_BATCHES,
     memoryEntries: quick ? QUICK_PRESET.memoryEntries : Math.min(DEFAULT_MEMORY_ENTRIES, Math.max(n, 1_000)),
+    stateRecoveryKeys: quick ? QUICK_PRESET.stateRecoveryKeys : DEFAULT_STATE_RECOVERY_KEYS,
     memoryPayloadSizes: DEFAULT_MEMORY_PAYLOAD_SIZES,
     cliLines: quick ? QUICK_PRESET.cliLines : DEFAULT_CLI_LINES,
     bullmqJobs: quick ? QUICK_PRESET.bullmqJobs : DEFAULT_BULLMQ_JOBS,

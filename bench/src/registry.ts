@@ -16,7 +16,7 @@ import { memoryScenario } from './scenarios/memory.js';
 import { runProduce } from './scenarios/produce.js';
 import { runProcessor } from './scenarios/processor.js';
 import { runRequestReply } from './scenarios/request-reply.js';
-import { runState } from './scenarios/state.js';
+import { stateScenario } from './scenarios/state.js';
 import { fanoutScenario } from './scenarios/fanout.js';
 import { rssScenario } from './scenarios/rss.js';
 import { scaleScenario } from './scenarios/scale.js';
@@ -27,7 +27,7 @@ export const REGISTRY: Readonly<Record<ScenarioName, Scenario>> = Object.freeze(
   produce: comparisonScenario('produce', runProduce),
   consume: comparisonScenario('consume', runConsume),
   processor: comparisonScenario('processor', runProcessor),
-  state: comparisonScenario('state', runState),
+  state: stateScenario,
   cli: comparisonScenario('cli', runCli),
   bullmq: comparisonScenario('bullmq', runBullmq),
   'request-reply': comparisonScenario('request-reply', runRequestReply),

@@ -32,6 +32,7 @@ function verdictCells(v: Verdict): string {
     case 'p50DeltaMs': return `p50 ${v.value >= 0 ? '+' : ''}${fixed(v.value, 3)} ms | ≤ +${v.target} ms`;
     case 'p99Ratio': return `p99 ${fixed(v.value)} × | ≤ ${v.target} ×`;
     case 'rssGrowthMB': return `RSS max − start ${v.value >= 0 ? '+' : ''}${fixed(v.value, 1)} MB | < ${v.target} MB`;
+    case 'maxMs': return `${fixed(v.value, 0)} ms | < ${v.target} ms`;
   }
 }
 

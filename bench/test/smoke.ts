@@ -72,6 +72,7 @@ export function useSmoke(): Smoke {
       options: {
         ...parsed,
         memoryEntries: N,
+        stateRecoveryKeys: SMALL,
         cliLines: CLI_LINES,
         memoryPayloadSizes: [50, 500],
         bullmqJobs: SMALL,

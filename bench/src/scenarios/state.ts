@@ -10,6 +10,10 @@
  * key's version, `HSET`s its state and `XADD`s its event, and the batch's
  * `XACK`, in one pipeline.
  *
+ * Reads (`state reads`, `state-reads.ts`) of the keys a writer applied
+ * commands to, and recovery and bytes per key (`state recovery`,
+ * `state-recovery.ts`) of a shard of `stateRecoveryKeys` keys follow.
+ *
  * Latency (`state c=16`): 16 callers in a closed loop send commands and wait
  * for their results. Ours: `MachineClient.send` to a `StateWriter` (the reply
  * is written in the same fenced write as the change). Raw: the raw
@@ -18,7 +22,7 @@
  * an `XADD` of the reply, then the `XACK`. Both ends run in the bench process.
  */
 import { connect, encodeMessage, type Engine } from '@streamerson/core';
-import { defineMachine, MachineClient, StateWriter, type Machine } from '@streamerson/state';
+import { allShardKeys, defineMachine, handoffStream, MachineClient, StateWriter, type Machine } from '@streamerson/state';
 import { uniqueName, waitFor } from '@streamerson/testkit';
 import type { Redis } from 'ioredis';
 import { dropKeys, rawConnection, type BenchContext } from '../context.js';
@@ -26,7 +30,10 @@ import { driveRequests } from '../load.js';
 import { compare, throughputVerdict, type Side } from '../measure.js';
 import { makePayloads, type BenchPayload } from '../payload.js';
 import { RawRequestClient } from '../rr-raw-client.js';
-import type { ComparisonReport } from '../scenario.js';
+import { comparisonScenario } from '../comparison-scenario.js';
+import type { ComparisonReport, Scenario } from '../scenario.js';
+import { runStateReads } from './state-reads.js';
+import { recoveryMarkdown, runStateRecovery, type RecoveryResult } from './state-recovery.js';
 
 /** Lowest acceptable throughput of ours relative to raw. */
 export const STATE_TARGET_RATIO = 0.8;
@@ -82,8 +89,7 @@ function oursSide(ctx: BenchContext, engine: Engine, redis: Redis): Side {
       verifyAndCleanup: async () => {
         await writer.close();
         const stored = await ctx.admin.xlen(`{${machine.name}}:changelog`);
-        const keys = ['changelog', 'state', 'meta', 'lease', 'outbox'].map((k) => `{${machine.name}}:${k}`);
-        await dropKeys(ctx.admin, [machine.name, ...keys, `_state:${machine.name}:handoff`]);
+        await dropKeys(ctx.admin, machineKeys(machine));
         return stored;
       },
     };
@@ -231,8 +237,39 @@ async function runLatency(ctx: BenchContext, engine: Engine): Promise<Comparison
   }
 }
 
-/** Runs the `state` comparisons. */
-export async function runState(ctx: BenchContext): Promise<ComparisonReport[]> {
+/** What `state` measured: the comparisons (throughput, latency, reads), then recovery and bytes per key. */
+export interface StateResult {
+  readonly reports: readonly ComparisonReport[];
+  readonly recovery: RecoveryResult;
+}
+
+/** Every key a machine's run leaves: its shards' keys and the hand-off stream. */
+export function machineKeys(machine: Machine<Counter>): string[] {
+  return [...allShardKeys(machine).flatMap((k) => [k.commands, k.changelog, k.state, k.meta, k.lease, k.outbox]), handoffStream(machine)];
+}
+
+/** Reads: a writer and the raw loop apply commands over the keys first (untimed), then the reads are compared. */
+async function runReads(ctx: BenchContext, engine: Engine, redis: Redis): Promise<ComparisonReport> {
+  const machine = counters(uniqueName('bench-state-reads'));
+  const rawStream = uniqueName('bench-state-reads-raw');
+  const count = STATE_KEYS * 10;
+  try {
+    await fillCommands(redis, machine.name, count, ctx.options.batchSize);
+    const writer = new StateWriter(engine, machine, { batchSize: ctx.options.batchSize, blockMs: 100 });
+    await writer.start();
+    await waitFor(() => writer.stats().applied >= count, { timeoutMs: 600_000, intervalMs: 2, what: 'the writer to apply the commands to read' });
+    await writer.close();
+    await fillCommands(redis, rawStream, count, ctx.options.batchSize);
+    await redis.xgroup('CREATE', rawStream, 'g', '0');
+    await rawApply(redis, rawStream, count, ctx.options.batchSize);
+    return await runStateReads(ctx, engine, machine, `{${rawStream}}:state`, STATE_KEYS, STATE_CONCURRENCY);
+  } finally {
+    await dropKeys(ctx.admin, [...machineKeys(machine), rawStream, `{${rawStream}}:state`, `{${rawStream}}:changelog`]);
+  }
+}
+
+/** Runs the `state` comparisons, then recovery and bytes per key. */
+export async function runState(ctx: BenchContext): Promise<StateResult> {
   const { n, warmupN, rounds, batchSize } = ctx.options;
   const engine = await connect(ctx.url);
   const redis = rawConnection(ctx.url);
@@ -246,9 +283,23 @@ export async function runState(ctx: BenchContext): Promise<ComparisonReport[]> {
       comparison,
       verdicts: [throughputVerdict(comparison, 'ours', 'raw', STATE_TARGET_RATIO)],
     };
-    return [throughput, await runLatency(ctx, engine)];
+    const latency = await runLatency(ctx, engine);
+    const reads = await runReads(ctx, engine, redis);
+    const recovery = await runStateRecovery(ctx, engine, redis, counters(uniqueName('bench-state-recovery')), ctx.options.stateRecoveryKeys);
+    return { reports: [throughput, latency, reads], recovery };
   } finally {
     await engine.close();
     await redis.quit();
   }
 }
+
+const comparisons = comparisonScenario('state', async () => []);
+
+/** The `state` scenario: its comparisons' tables and bars, then the recovery and bytes tables. */
+export const stateScenario: Scenario<StateResult> = {
+  name: 'state',
+  run: runState,
+  markdown: (r) => [...comparisons.markdown(r.reports), ...recoveryMarkdown(r.recovery)],
+  chart: (r) => comparisons.chart(r.reports),
+  verdicts: (r) => [...comparisons.verdicts(r.reports), { name: 'state recovery', verdict: r.recovery.verdict }],
+};
