@@ -46,7 +46,7 @@ export { parseDeadLetter, DEAD_LETTER_FIELD_PREFIX } from './service/dead-letter
 export type { DeadLetter, DeadLetterMeta } from './service/dead-letter.js';
 
 export { Client } from './client/client.js';
-export type { RequestOptions, PublishOptions, BatchMessage, ClientStats, ClientEvents, ClientErrorContext } from './client/client.js';
+export type { RequestOptions, Reply, PublishOptions, BatchMessage, ClientStats, ClientEvents, ClientErrorContext } from './client/client.js';
 export {
   parseClientOptions,
   DEFAULT_REQUEST_TIMEOUT_MS,

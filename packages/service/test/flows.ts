@@ -78,6 +78,26 @@ export function serviceFlows(label: string, setup: () => Promise<Fixture>): void
       assert.equal(c.stats().inFlight, 0);
     });
 
+    test('requestReply resolves with the payload, its content type and its bytes as written; errors reject as request does', async () => {
+      const topic = uniqueName('rr-whole');
+      const svc = service(topic)
+        .handle('json', (p: unknown) => ({ got: p }))
+        .handle('bytes', () => Buffer.from([0, 1, 255]))
+        .handle('fail', () => { throw new ServiceError('no', { status: 409, errorCode: 'NOPE' }); });
+      await svc.start();
+      const c = client();
+      const json = await c.requestReply(topic, 'json', 'é');
+      assert.deepEqual(json.payload, { got: 'é' });
+      assert.equal(json.contentType, 'json');
+      assert.deepEqual(json.bytes, Buffer.from(JSON.stringify({ got: 'é' })));
+      const bytes = await c.requestReply(topic, 'bytes', null);
+      assert.equal(bytes.contentType, 'binary');
+      assert.deepEqual(bytes.bytes, Buffer.from([0, 1, 255]));
+      assert.deepEqual(bytes.payload, Buffer.from([0, 1, 255]));
+      await assert.rejects(c.requestReply(topic, 'fail', null), (err: unknown) => err instanceof RemoteError && err.status === 409 && err.errorCode === 'NOPE');
+      assert.equal(c.stats().inFlight, 0);
+    });
+
     test('concurrent clients each receive only their own replies', async () => {
       const topic = uniqueName('two');
       await service(topic, { concurrency: 8 }).handle('who', (p: string) => p).start();

@@ -15,6 +15,7 @@ import {
   InvalidOptionError,
   decodeEntry,
   encodeMessage,
+  payloadBytes,
   ProtocolError,
   STATUS_HEADER,
   ERROR_HEADER,
@@ -31,6 +32,7 @@ import {
   type Lifecycle,
   type Message,
   type FieldValue,
+  type RawEntry,
   type StreamEntries,
 } from '@streamerson/core';
 import { Backoff, ClosedSignal, intOption } from '@streamerson/core/internal';
@@ -70,6 +72,15 @@ export interface RequestOptions {
    * every request with the same key from the reply stored for the first one.
    */
   readonly idempotencyKey?: string;
+}
+
+/** A success reply as it arrived (see {@link Client.requestReply}). */
+export interface Reply<R = unknown> {
+  /** The decoded payload, as {@link Client.request} resolves with. */
+  readonly payload: R;
+  readonly contentType: ContentType;
+  /** The payload's bytes as the replier wrote them: what a gateway or proxy passes on instead of encoding the payload again. */
+  readonly bytes: Buffer;
 }
 
 /** One message of {@link Client.publishBatch}. */
@@ -112,6 +123,8 @@ interface Pending {
   readonly type: string;
   readonly signal: AbortSignal | undefined;
   readonly onAbort: (() => void) | undefined;
+  /** Resolve with the whole {@link Reply} instead of its payload. */
+  readonly whole: boolean;
 }
 
 /** Sends requests and one-way messages to services. See {@link ClientOptions} for the defaults. */
@@ -189,6 +202,20 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
    * (more than `maxInFlight` waiting), `AbortError` or `ClosedError`.
    */
   request<R = unknown>(topic: string, type: string, payload: unknown, options: RequestOptions = {}): Promise<R> {
+    return this.ask<R>(topic, type, payload, options, false);
+  }
+
+  /**
+   * As {@link request}, resolving with the reply's payload, content type and
+   * the payload's bytes as they arrived: a caller that forwards replies can
+   * send those bytes on without encoding the payload again.
+   */
+  requestReply<R = unknown>(topic: string, type: string, payload: unknown, options: RequestOptions = {}): Promise<Reply<R>> {
+    return this.ask<Reply<R>>(topic, type, payload, options, true);
+  }
+
+  /** Sends a request; resolves with its reply's payload, or with the whole {@link Reply} when `whole`. */
+  private ask<R>(topic: string, type: string, payload: unknown, options: RequestOptions, whole: boolean): Promise<R> {
     let timeout: number;
     let shards: number;
     try {
@@ -202,14 +229,14 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
       return Promise.reject(error);
     }
     // Started: no extra promise on the way (the common case, every request but the first).
-    if (this.loop !== undefined) return this.send(topic, type, payload, options, timeout, shards);
+    if (this.loop !== undefined) return this.send(topic, type, payload, options, timeout, shards, whole);
     return this.start().then(() => {
       this.admit();
-      return this.send<R>(topic, type, payload, options, timeout, shards);
+      return this.send<R>(topic, type, payload, options, timeout, shards, whole);
     });
   }
 
-  private send<R>(topic: string, type: string, payload: unknown, options: RequestOptions, timeout: number, shards: number): Promise<R> {
+  private send<R>(topic: string, type: string, payload: unknown, options: RequestOptions, timeout: number, shards: number, whole: boolean): Promise<R> {
     const id = `${this.config.id}-${(++this.seq).toString(36)}`;
     let fields: FieldValue[];
     try {
@@ -230,7 +257,7 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
     return new Promise<R>((resolve, reject) => {
       const signal = options.signal;
       const onAbort = signal === undefined ? undefined : () => this.settle(id)?.reject(new AbortError(undefined, { cause: signal.reason }));
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timeout, topic, type, signal, onAbort });
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject, timeout, topic, type, signal, onAbort, whole });
       this.deadlines.add(id, timeout);
       signal?.addEventListener('abort', onAbort!, { once: true });
       // Registered before the append: a fast reply must find its request waiting.
@@ -425,14 +452,14 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
       for (const { stream, entries } of batches) {
         for (const entry of entries) {
           this.lastId = entry.id;
-          this.deliver(decodeEntry(stream, entry));
+          this.deliver(decodeEntry(stream, entry), entry);
         }
       }
       this.maybeTrim();
     }
   }
 
-  private deliver(msg: Message | ProtocolError): void {
+  private deliver(msg: Message | ProtocolError, entry: RawEntry): void {
     if (msg instanceof ProtocolError) {
       this.counts.badReplies++;
       // A reply that cannot be decoded fails the request it answers at once, with the decoding error.
@@ -448,7 +475,8 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
     this.counts.replies++;
     const status = Number(msg.headers[STATUS_HEADER] ?? '200');
     if (status < 400) {
-      waiting.resolve(msg.payload);
+      // A decoded entry has a `p` field.
+      waiting.resolve(waiting.whole ? ({ payload: msg.payload, contentType: msg.contentType, bytes: payloadBytes(entry)! } satisfies Reply) : msg.payload);
       return;
     }
     const error = errorPayload(msg);
