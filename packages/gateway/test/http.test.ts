@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify from 'fastify';
-import { encodeMessage, InvalidOptionError, MemoryEngine } from '@streamerson/core';
+import { decodeEntry, encodeMessage, InvalidOptionError, MemoryEngine, ProtocolError } from '@streamerson/core';
 import { ServiceError, listInstances } from '@streamerson/service';
 import { httpReply, streamersonGateway, type HttpRequest } from '../src/index.js';
 import { waitFor } from '@streamerson/testkit';
@@ -166,6 +166,43 @@ describe('HTTP routes over real sockets', async () => {
     assert.ok(doc.paths['/validated']?.['post']?.requestBody, 'schema body documented');
     assert.ok(doc.paths['/echo/{id}']?.['post']);
     assert.equal(doc.paths['/metrics'], undefined);
+  });
+});
+
+describe('replies written by hand', () => {
+  it('a JSON reply goes out as the bytes the worker wrote; bytes that are not JSON fail the request', async () => {
+    const topic = topicName('raw-reply');
+    const app = await gatewayApp({ engine, timeout: 2_000 }, (a) => {
+      a.streamerson.route({ method: 'GET', url: '/raw', topic, type: 'raw' });
+    });
+    closers.push(() => app.close());
+    const base = await listen(app);
+    const reader = engine.openReader();
+    closers.push(() => reader.close());
+    let after = '0-0';
+    /** Answers the next request on the topic with a reply whose payload field is `p`, written as is. */
+    const answerNext = async (p: string): Promise<void> => {
+      for (;;) {
+        const [read] = await reader.read([{ stream: topic, after }], { count: 1, blockMs: 1_000 });
+        const entry = read?.entries[0];
+        if (entry === undefined) continue;
+        after = entry.id;
+        const msg = decodeEntry(topic, entry);
+        assert.ok(!(msg instanceof ProtocolError));
+        await engine.append(msg.replyTo, ['v', '1', 'i', msg.id, 'p', p]);
+        return;
+      }
+    };
+    const written = '{ "b" : [1, 2.50, "\\u00e9"],\n  "a": {} }';
+    const [res] = await Promise.all([fetch(`${base}/raw`), answerNext(written)]);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.equal(await res.text(), written);
+
+    const [bad] = await Promise.all([fetch(`${base}/raw`), answerNext('{"a":')]);
+    assert.notEqual(bad.status, 200, 'a reply that is not JSON is not passed on');
+    assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'ERR_STREAMERSON_BAD_REQUEST');
+    assert.equal(app.streamerson.client.stats().badReplies, 1);
   });
 });
 

@@ -5,7 +5,7 @@
  * request path allocates only the envelope and the callbacks of its reply.
  */
 import { IDEMPOTENCY_KEY_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER, StreamersonError, type Headers } from '@streamerson/core';
-import type { Client, PublishOptions, RequestOptions } from '@streamerson/service';
+import type { Client, PublishOptions, Reply, RequestOptions } from '@streamerson/service';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { authorized, type AuthorizeHook } from '../authorize.js';
 import type { Admission } from '../admission.js';
@@ -18,7 +18,7 @@ import type { GatewayMetrics } from '../metrics.js';
 import type { RouteConfig } from './route-options.js';
 import { gatewayHeaders } from '../trust.js';
 import type { ReportFailure } from '../report.js';
-import { sendReply } from './send-reply.js';
+import { sendPayload, sendReply } from './send-reply.js';
 import { messageHeaders, scopedIdempotencyKey, traceContext } from './message-headers.js';
 import { toHttpRequest } from './to-request.js';
 import type { TopicCaps } from './topic-caps.js';
@@ -83,10 +83,10 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
     reply.send(error);
   }
 
-  /** Sends the reply payload as the answer, then counts the latency. */
-  function answer(reply: FastifyReply, started: number, result: unknown): void {
+  /** Sends the answer with `send`, then counts the latency. */
+  function answer<T>(reply: FastifyReply, started: number, send: (reply: FastifyReply, result: T) => FastifyReply, result: T): void {
     try {
-      sendReply(reply, result);
+      send(reply, result);
     } catch (error) {
       // A reply Fastify refuses (a status out of range, …) is answered as an error, not left hanging.
       fail(reply, started, error);
@@ -120,29 +120,40 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
     }
     if (trace !== undefined) echoTrace(reply, trace);
     const payload = toHttpRequest(request, url, forwardHeaders);
-    const settled = oneWay
-      ? client.publish(topic, type, payload, { ...publishOptions, headers } satisfies PublishOptions).then(accepted)
-      : client.request(topic, type, payload, { ...requestOptions, headers });
-    settled.then(
-      (result) => {
+    const failed = (error: unknown): void => {
+      release();
+      fail(reply, started, error);
+    };
+    if (oneWay) {
+      client.publish(topic, type, payload, { ...publishOptions, headers } satisfies PublishOptions).then((messageId) => {
         release();
-        answer(reply, started, result);
-      },
-      (error: unknown) => {
-        release();
-        fail(reply, started, error);
-      },
-    );
+        answer(reply, started, sendPayload, accepted(messageId));
+      }, failed);
+      return;
+    }
+    client.requestReply(topic, type, payload, { ...requestOptions, headers }).then((result: Reply) => {
+      release();
+      answer(reply, started, sendReply, result);
+    }, failed);
   }
 
   // Not async: the answer goes out from the reply's promise chain, so a
   // request costs neither an async frame nor Fastify awaiting the handler.
   function handler(request: FastifyRequest, reply: FastifyReply): void {
     const started = performance.now();
-    if (cap.over) return fail(reply, started, overCap);
+    if (cap.over) {
+      fail(reply, started, overCap);
+      return;
+    }
     const refusal = ctx.admission.refusal();
-    if (refusal !== undefined) return fail(reply, started, refusal);
-    if (deeperThan(request.body, ctx.maxJsonDepth)) return fail(reply, started, tooDeep);
+    if (refusal !== undefined) {
+      fail(reply, started, refusal);
+      return;
+    }
+    if (deeperThan(request.body, ctx.maxJsonDepth)) {
+      fail(reply, started, tooDeep);
+      return;
+    }
     // A route request over a WebSocket holds a slot of its socket's identity already.
     if (routeRequests?.isRouteRequest(request)) {
       void authorized(authorize, { op: 'request', topic, type, request }).then((allowed) =>

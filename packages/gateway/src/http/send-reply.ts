@@ -1,4 +1,5 @@
-/** Sends a worker's reply payload as the HTTP answer. */
+/** Sends a worker's reply as the HTTP answer. */
+import type { Reply } from '@streamerson/service';
 import type { FastifyReply } from 'fastify';
 import { isHttpReply } from '../envelope.js';
 
@@ -10,10 +11,21 @@ const TEXT_TYPE = 'text/plain; charset=utf-8';
 const BINARY_TYPE = 'application/octet-stream';
 
 /**
+ * A worker's reply: a JSON payload that is not an {@link HttpReply} goes out
+ * as the bytes the worker wrote — the same JSON value, not parsed and
+ * stringified again (the client has parsed it: bytes that are not JSON fail
+ * the request as before); any other payload as {@link sendPayload} sends it.
+ */
+export function sendReply(reply: FastifyReply, r: Reply): FastifyReply {
+  if (r.contentType === 'json' && !isHttpReply(r.payload)) return reply.type(JSON_TYPE).send(r.bytes);
+  return sendPayload(reply, r.payload);
+}
+
+/**
  * An {@link HttpReply} sets status, headers and body; any other payload is a
  * 200 with that payload as JSON (bytes as `application/octet-stream`).
  */
-export function sendReply(reply: FastifyReply, payload: unknown): FastifyReply {
+export function sendPayload(reply: FastifyReply, payload: unknown): FastifyReply {
   if (!isHttpReply(payload)) {
     if (payload instanceof Uint8Array) return reply.type(BINARY_TYPE).send(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength));
     return reply.type(JSON_TYPE).send(JSON.stringify(payload ?? null));
