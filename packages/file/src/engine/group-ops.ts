@@ -50,10 +50,19 @@ export function requireGroup(store: FileStore, stream: string, group: string): {
   return { s, g };
 }
 
-/** A stream's row with its first entry, for read-counter bookkeeping. */
+/** A stream's row with its first entry (looked up once, when needed), for read-counter bookkeeping. */
 export function lagView(store: FileStore, s: StreamRow): LagView {
-  const first = edgeEntry(store, s.name, false);
-  return { stream: s, first: first === undefined ? undefined : { ms: first.ms, seq: first.seq } };
+  let first: IdParts | undefined | null = null;
+  return {
+    stream: s,
+    first: () => {
+      if (first === null) {
+        const row = edgeEntry(store, s.name, false);
+        first = row === undefined ? undefined : { ms: row.ms, seq: row.seq };
+      }
+      return first;
+    },
+  };
 }
 
 /** Parses a group start: `$` (the stream's last id) or an id. */

@@ -7,15 +7,16 @@ import type { StreamRow } from './stream-ops.js';
  */
 export interface LagView {
   readonly stream: StreamRow;
-  /** The stream's first entry, or undefined when it is empty. */
-  readonly first: IdParts | undefined;
+  /** The stream's first entry, or undefined when it is empty (looked up on first use: most reads never need it). */
+  first(): IdParts | undefined;
 }
 
 /** Whether an id at or after `from` may have been deleted by XDEL (Redis `streamRangeHasTombstones`). */
 export function hasTombstonesFrom(v: LagView, fromMs: number, fromSeq: number): boolean {
   const s = v.stream;
-  if (v.first === undefined || (s.max_deleted_ms === 0 && s.max_deleted_seq === 0)) return false;
-  if (compareParts(v.first.ms, v.first.seq, s.max_deleted_ms, s.max_deleted_seq) > 0) return false;
+  if (s.max_deleted_ms === 0 && s.max_deleted_seq === 0) return false;
+  const first = v.first();
+  if (first === undefined || compareParts(first.ms, first.seq, s.max_deleted_ms, s.max_deleted_seq) > 0) return false;
   return compareParts(fromMs, fromSeq, s.max_deleted_ms, s.max_deleted_seq) <= 0;
 }
 
@@ -26,10 +27,11 @@ export function entriesUpTo(v: LagView, ms: number, seq: number): number | null 
   const cmpLast = compareParts(ms, seq, s.last_ms, s.last_seq);
   if (s.length === 0 && cmpLast <= 0) return s.entries_added;
   if (cmpLast === 0) return s.entries_added;
-  if (cmpLast > 0 || v.first === undefined) return null;
+  const first = cmpLast > 0 ? undefined : v.first();
+  if (first === undefined) return null;
   const noDeletes = s.max_deleted_ms === 0 && s.max_deleted_seq === 0;
-  if (noDeletes || compareParts(s.max_deleted_ms, s.max_deleted_seq, v.first.ms, v.first.seq) < 0) {
-    const cmpFirst = compareParts(ms, seq, v.first.ms, v.first.seq);
+  if (noDeletes || compareParts(s.max_deleted_ms, s.max_deleted_seq, first.ms, first.seq) < 0) {
+    const cmpFirst = compareParts(ms, seq, first.ms, first.seq);
     if (cmpFirst < 0) return s.entries_added - s.length;
     if (cmpFirst === 0) return s.entries_added - s.length + 1;
   }
