@@ -19,7 +19,7 @@ export const APPLICATION_ID = 0x5374726d;
  * no second index by consumer: every delivery and every ack would write its
  * pages too (a commit's cost is the pages it writes), while the queries by
  * consumer (re-reading one's own pending entries, XPENDING of one consumer,
- * XINFO) scan the group's pending entries, which credit keeps small.
+ * XINFO) scan the group's pending entries (what its consumers hold unacknowledged).
  */
 const SCHEMA = `
 CREATE TABLE streams (
