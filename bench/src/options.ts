@@ -95,6 +95,10 @@ export const DEFAULT_SLOW_HANDLER_MS = 1;
 export const DEFAULT_SLOW_OVERLOAD = 10;
 /** How often the slow consumer's RSS is sampled. */
 export const DEFAULT_SLOW_SAMPLE_MS = 1_000;
+/** Requests per run of `soak`, each side. */
+export const DEFAULT_SOAK_REQUESTS = 1_000_000;
+/** Rounds of `soak`: each a run with topic trimming on and one with it off, in turn (on, off, off, on, …). */
+export const DEFAULT_SOAK_ROUNDS = 2;
 /** `--quick`: a smoke run of a few seconds. */
 export const QUICK_PRESET = Object.freeze({
   n: 5_000,
@@ -111,6 +115,7 @@ export const QUICK_PRESET = Object.freeze({
   scaleSeconds: 0,
   fanoutMessages: 50,
   slowConsumerMs: 3_000,
+  soakRequests: 20_000,
 });
 /** Where the machine-readable results go, relative to the working directory; the chart goes next to it as `.svg`. */
 export const DEFAULT_OUTPUT_PATH = 'docs/benchmarks/latest.json';
@@ -173,6 +178,10 @@ export interface BenchOptions {
   readonly scaleRequests: number;
   /** Measured runs per side of `cli`, `scale`, `fanout` and `rss`; default `--rounds` if given, else {@link DEFAULT_LONG_RUN_ROUNDS}. */
   readonly longRunRounds: number;
+  /** Requests per run of `soak`; default {@link DEFAULT_SOAK_REQUESTS}. */
+  readonly soakRequests: number;
+  /** Rounds of `soak` (a run per side each); default `--rounds` if given, else {@link DEFAULT_SOAK_ROUNDS}. */
+  readonly soakRounds: number;
   /** Subscribers of `fanout`; default {@link DEFAULT_FANOUT_SUBSCRIBERS}. */
   readonly fanoutSubscribers: number;
   /** Messages per run of `fanout`; default {@link DEFAULT_FANOUT_MESSAGES}. */
@@ -205,7 +214,7 @@ export interface BenchOptions {
   readonly sharedMode: boolean;
 }
 
-const USAGE = `usage: bench [${SCENARIOS.join('|')} …] [--quick] [--n N] [--rounds R] [--budget CPUS | --no-budget | --budget-only] [--budget-period MS] [--out PATH | --no-write]`;
+const USAGE = `usage: bench [${SCENARIOS.join('|')} …] [--quick] [--n N] [--rounds R] [--soak-requests N] [--budget CPUS | --no-budget | --budget-only] [--budget-period MS] [--out PATH | --no-write]`;
 
 function positiveNumber(option: string, text: string | undefined, max: number): number {
   const value = text === undefined || !/^[0-9]*\.?[0-9]+$/.test(text) ? Number.NaN : Number(text);
@@ -232,6 +241,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   let quick = false;
   let n: number | undefined;
   let rounds: number | undefined;
+  let soakRequests: number | undefined;
   let outputPath: string | null = DEFAULT_OUTPUT_PATH;
   let budgetCpus: number | null = DEFAULT_BUDGET_CPUS;
   let budgetPeriodMs = DEFAULT_BUDGET_PERIOD_MS;
@@ -244,6 +254,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       case '--quick': quick = true; break;
       case '--n': n = positiveInt('--n', value()); break;
       case '--rounds': rounds = positiveInt('--rounds', value()); break;
+      case '--soak-requests': soakRequests = positiveInt('--soak-requests', value()); break;
       case '--out': {
         const path = value();
         if (path === undefined || path === '') throw new InvalidOptionError('--out', 'expected a path');
@@ -299,6 +310,8 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     scaleRequests: quick ? QUICK_PRESET.scaleRequests : DEFAULT_SCALE_REQUESTS,
     scaleSeconds: quick ? QUICK_PRESET.scaleSeconds : DEFAULT_SCALE_SECONDS,
     longRunRounds: rounds ?? DEFAULT_LONG_RUN_ROUNDS,
+    soakRequests: soakRequests ?? (quick ? QUICK_PRESET.soakRequests : DEFAULT_SOAK_REQUESTS),
+    soakRounds: rounds ?? DEFAULT_SOAK_ROUNDS,
     fanoutSubscribers: DEFAULT_FANOUT_SUBSCRIBERS,
     fanoutMessages: quick ? QUICK_PRESET.fanoutMessages : DEFAULT_FANOUT_MESSAGES,
     fanoutRate: DEFAULT_FANOUT_RATE,

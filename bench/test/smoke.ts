@@ -96,6 +96,9 @@ export function useSmoke(): Smoke {
         rssSampleMs: 50,
         slowConsumerMs: 1_500,
         slowSampleMs: 250,
+        soakRequests: 800,
+        // Two rounds, to check the order of the sides (on, off, off, on).
+        soakRounds: 2,
       },
     };
   });

@@ -1,16 +1,21 @@
 /**
- * `soak`: does a service left running stay bounded? `STREAMERSON_SOAK_REQUESTS`
- * (default {@link DEFAULT_SOAK_REQUESTS}) `POST /echo` requests through our
- * gateway (its own process) to a `Service` member (in this process), in
- * chunks of {@link CHUNK} (an eighth of the run when that is less) under the
- * `http` load (`httpConnections`), twice:
- * with topic trimming on (the service's default `trimIntervalMs`) and off
- * (`trimIntervalMs` 0). Between chunks, the length of every stream on the
- * server and Redis `used_memory` are sampled; the samples are the result's
- * curves (in the results JSON, for charting). Flat after warm-up: the largest
- * topic length and `used_memory` of the last quarter of the samples are at
- * most {@link FLAT_MARGIN} over those of the second quarter. Throughput with
- * trimming on must be at least {@link SOAK_THROUGHPUT_TARGET} × off.
+ * `soak`: does a service left running stay bounded? `soakRequests`
+ * (`--soak-requests`) `POST /echo` requests through our gateway (its own
+ * process) to a `Service` member (in this process), in chunks of
+ * {@link CHUNK} (an eighth of the run when that is less) under the `http`
+ * load (`httpConnections`), after an untimed chunk of warm-up. Each round
+ * makes a run with topic trimming on (the service's default `trimIntervalMs`)
+ * and one with it off (`trimIntervalMs` 0); `soakRounds` rounds, the sides in
+ * turn (on, off, off, on, …), each run on a fresh topic, gateway and service,
+ * so that drift of a shared machine hits both sides alike. Between chunks,
+ * the length of every stream on the server and Redis `used_memory` are
+ * sampled; the samples are the result's curves (in the results JSON, for
+ * charting). Flat after warm-up: the largest length of each stream and the
+ * largest `used_memory` in the last quarter of the samples are at most
+ * {@link FLAT_MARGIN} over those of the middle half (a trimmed topic is a saw
+ * tooth, one tooth per `trimIntervalMs`: a window of a few teeth sees its
+ * full height). The median throughput with trimming on must be at least
+ * {@link SOAK_THROUGHPUT_TARGET} × the median with it off.
  */
 import { performance } from 'node:perf_hooks';
 import { connect } from '@streamerson/core';
@@ -25,15 +30,16 @@ import { httpLoad } from '../http-load.js';
 import type { Verdict } from '../measure.js';
 import { makePayload } from '../payload.js';
 import type { ChartGroup, Scenario } from '../scenario.js';
+import { spread } from '../stats.js';
 import { GATEWAY_HELLO_TYPE, GATEWAY_TYPE } from '../workers/rr-protocol.js';
 
 const HTTP_SERVER = new URL('../workers/http-server.js', import.meta.url);
-/** Requests of a full soak run. */
-export const DEFAULT_SOAK_REQUESTS = 1_000_000;
 /** Requests between two samples. */
 const CHUNK = 10_000;
-/** Largest growth of the last quarter's peak over the second quarter's that still counts as flat. */
+/** Largest growth of the last quarter's peak over the middle half's that still counts as flat. */
 export const FLAT_MARGIN = 0.1;
+/** Growth of a stream's length that always counts as flat: a node's worth (Redis' default), which approximate trims may keep beyond their bound. */
+const FLAT_FLOOR = 100;
 /** Lowest acceptable throughput with trimming on relative to off. */
 export const SOAK_THROUGHPUT_TARGET = 0.95;
 
@@ -49,31 +55,57 @@ export interface SoakSample {
 /** One run, trimming on or off. */
 export interface SoakRun {
   readonly trimming: boolean;
+  /** The round it belongs to, from 0. */
+  readonly round: number;
   readonly requests: number;
   readonly reqPerSec: number;
   readonly samples: readonly SoakSample[];
-  /** Whether the topic length and `used_memory` stayed flat after warm-up. */
-  readonly flat: { readonly topic: boolean; readonly memory: boolean };
+  /** The service's trim passes and the entries they removed. */
+  readonly trimPasses: number;
+  readonly trimmed: number;
+  /** Whether the topic's length, every stream's length and `used_memory` stayed flat after warm-up. */
+  readonly flat: { readonly topic: boolean; readonly streams: boolean; readonly memory: boolean };
 }
 
 export interface SoakResult {
   readonly runs: readonly SoakRun[];
 }
 
-/** Requests of a run: the environment's `STREAMERSON_SOAK_REQUESTS` (a smoke run uses a tiny one), else the default. */
-function soakRequests(): number {
-  const n = Number(process.env['STREAMERSON_SOAK_REQUESTS'] ?? DEFAULT_SOAK_REQUESTS);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`STREAMERSON_SOAK_REQUESTS must be a positive integer, got ${process.env['STREAMERSON_SOAK_REQUESTS']}`);
-  return n;
-}
-
-/** Whether `values` (one per sample) stay within {@link FLAT_MARGIN} of the second quarter's peak in the last quarter. */
-function flat(values: readonly number[]): boolean {
+/** Whether `values` (one per sample) stay within {@link FLAT_MARGIN} of the middle half's peak (at least {@link FLAT_FLOOR}) in the last quarter. */
+export function flat(values: readonly number[]): boolean {
   if (values.length < 4) return true;
   const q = Math.floor(values.length / 4);
-  const warm = Math.max(...values.slice(q, 2 * q));
+  const warm = Math.max(...values.slice(q, values.length - q));
   const late = Math.max(...values.slice(values.length - q));
-  return late <= Math.max(1, warm) * (1 + FLAT_MARGIN);
+  return late <= Math.max(FLAT_FLOOR, warm) * (1 + FLAT_MARGIN);
+}
+
+/** Samples of the curve table. */
+const CURVE_POINTS = 11;
+
+/** The first round's curves side by side, at up to {@link CURVE_POINTS} evenly spaced samples. */
+function curve(runs: readonly SoakRun[]): string[] {
+  const on = runs.find((r) => r.round === 0 && r.trimming);
+  const off = runs.find((r) => r.round === 0 && !r.trimming);
+  if (on === undefined || off === undefined) return [];
+  const last = Math.min(on.samples.length, off.samples.length) - 1;
+  const picks = [...new Set(Array.from({ length: CURVE_POINTS }, (_, i) => Math.round((i * last) / (CURVE_POINTS - 1))))];
+  const lines = ['Round 1 through the run: the topic\'s length and `used_memory` (MB) with trimming on and off.', '',
+    '| requests | topic, on | topic, off | used_memory, on | used_memory, off |', '|---|---|---|---|---|'];
+  for (const i of picks) {
+    const [a, b] = [on.samples[i]!, off.samples[i]!];
+    lines.push(`| ${int(a.requests)} | ${int(soakTopicLength(a))} | ${int(soakTopicLength(b))} | ${(a.usedMemory / 1e6).toFixed(1)} | ${(b.usedMemory / 1e6).toFixed(1)} |`);
+  }
+  return lines;
+}
+
+function yes(value: boolean): string {
+  return value ? 'yes' : 'no';
+}
+
+/** The length of the run's topic in a sample (the only stream named `bench-soak…`). */
+function soakTopicLength(sample: SoakSample): number {
+  return Math.max(0, ...Object.entries(sample.lengths).filter(([k]) => k.startsWith('bench-soak')).map(([, n]) => n));
 }
 
 async function sample(ctx: BenchContext, requests: number, startedAt: number): Promise<SoakSample> {
@@ -89,7 +121,8 @@ async function sample(ctx: BenchContext, requests: number, startedAt: number): P
   return { requests, elapsedMs: performance.now() - startedAt, usedMemory, lengths };
 }
 
-async function soakRun(ctx: BenchContext, trimming: boolean, total: number): Promise<SoakRun> {
+async function soakRun(ctx: BenchContext, trimming: boolean, round: number): Promise<SoakRun> {
+  const total = ctx.options.soakRequests;
   const topic = uniqueName('bench-soak');
   const engine = await connect(ctx.url);
   const service = new Service(engine, { name: topic, topic, concurrency: ctx.options.rrWorkerConcurrency, announce: false, ...(trimming ? {} : { trimIntervalMs: 0 }) })
@@ -100,10 +133,12 @@ async function soakRun(ctx: BenchContext, trimming: boolean, total: number): Pro
     await service.start();
     const gateway = await startServer(ctx, HTTP_SERVER, ['gateway', ctx.url, topic], 'gateway', (c) => children.push(c));
     const call = echoCall(JSON.stringify(makePayload(0, ctx.options.payloadBytes)));
+    const chunk = Math.min(CHUNK, Math.ceil(total / 8));
+    // Untimed: the fresh gateway, and on the first run this process, compile their hot paths.
+    await httpLoad(gateway.ready.port!, call, chunk, ctx.options.httpConnections);
     const startedAt = performance.now();
     const samples: SoakSample[] = [await sample(ctx, 0, startedAt)];
     let busyMs = 0;
-    const chunk = Math.min(CHUNK, Math.ceil(total / 8));
     for (let done = 0; done < total;) {
       const amount = Math.min(chunk, total - done);
       const t0 = performance.now();
@@ -113,12 +148,20 @@ async function soakRun(ctx: BenchContext, trimming: boolean, total: number): Pro
       samples.push(await sample(ctx, done, startedAt));
     }
     const topicLengths = samples.map((s) => s.lengths[topic] ?? 0);
+    const { trimPasses, trimmed } = service.stats();
     return {
       trimming,
+      round,
       requests: total,
       reqPerSec: total / (busyMs / 1_000),
       samples,
-      flat: { topic: flat(topicLengths), memory: flat(samples.map((s) => s.usedMemory)) },
+      trimPasses,
+      trimmed,
+      flat: {
+        topic: flat(topicLengths),
+        streams: [...new Set(samples.flatMap((s) => Object.keys(s.lengths)))].every((key) => flat(samples.map((s) => s.lengths[key] ?? 0))),
+        memory: flat(samples.map((s) => s.usedMemory)),
+      },
     };
   } finally {
     await stopAll(children);
@@ -131,28 +174,35 @@ async function soakRun(ctx: BenchContext, trimming: boolean, total: number): Pro
 export const soakScenario: Scenario<SoakResult> = {
   name: 'soak',
   async run(ctx) {
-    const total = soakRequests();
-    return { runs: [await soakRun(ctx, true, total), await soakRun(ctx, false, total)] };
+    const runs: SoakRun[] = [];
+    for (let round = 0; round < ctx.options.soakRounds; round++) {
+      for (const trimming of round % 2 === 0 ? [true, false] : [false, true]) runs.push(await soakRun(ctx, trimming, round));
+    }
+    return { runs };
   },
   markdown(result) {
-    const lines = ['### soak', '', `Requests through the gateway to one service member, sampled after every chunk of up to ${int(CHUNK)} requests (curves in the results JSON).`, '',
-      '| topic trimming | requests | req/s | topic length, last sample | used_memory, last sample | flat after warm-up |', '|---|---|---|---|---|---|'];
+    const lines = ['### soak', '', `Requests through the gateway to one service member, sampled after every chunk of up to ${int(CHUNK)} requests (curves in the results JSON); runs in the order made.`, '',
+      '| round | topic trimming | requests | req/s | topic length, last sample (largest) | used_memory, last sample (largest) | trim passes, entries trimmed | flat after warm-up |', '|---|---|---|---|---|---|---|---|'];
     for (const run of result.runs) {
-      const last = run.samples.at(-1)!;
-      const topicLength = Math.max(0, ...Object.entries(last.lengths).filter(([k]) => k.startsWith('bench-soak')).map(([, n]) => n));
-      lines.push(`| ${run.trimming ? 'on' : 'off'} | ${int(run.requests)} | ${int(run.reqPerSec)} | ${int(topicLength)} | ${int(last.usedMemory)} | topic ${run.flat.topic ? 'yes' : 'no'}, memory ${run.flat.memory ? 'yes' : 'no'} |`);
+      const topicLengths = run.samples.map((s) => soakTopicLength(s));
+      const memory = run.samples.map((s) => s.usedMemory);
+      lines.push(`| ${run.round + 1} | ${run.trimming ? 'on' : 'off'} | ${int(run.requests)} | ${int(run.reqPerSec)} | ${int(topicLengths.at(-1)!)} (${int(Math.max(...topicLengths))}) | ${int(memory.at(-1)!)} (${int(Math.max(...memory))}) | ${int(run.trimPasses)}, ${int(run.trimmed)} | topic ${yes(run.flat.topic)}, every stream ${yes(run.flat.streams)}, memory ${yes(run.flat.memory)} |`);
     }
-    return [...lines, ''];
+    return [...lines, '', ...curve(result.runs), ''];
   },
   chart(result) {
-    const bars = result.runs.map((run) => ({ label: `trimming ${run.trimming ? 'on' : 'off'}`, ours: run.trimming, value: run.reqPerSec, min: run.reqPerSec, max: run.reqPerSec }));
+    const bars = [true, false].map((trimming) => {
+      const s = spread(result.runs.filter((r) => r.trimming === trimming).map((r) => r.reqPerSec));
+      return { label: `trimming ${trimming ? 'on' : 'off'}`, ours: trimming, value: s.median, min: s.min, max: s.max };
+    });
     return [{ title: 'soak: gateway → service, topic trimming on and off', unit: 'req/s', bars } satisfies ChartGroup];
   },
   verdicts(result) {
-    const on = result.runs.find((r) => r.trimming)!;
-    const off = result.runs.find((r) => !r.trimming)!;
-    const ratio = on.reqPerSec / off.reqPerSec;
-    const verdict: Verdict = { side: 'trimming on', baseline: 'trimming off', metric: 'ratio', value: ratio, target: SOAK_THROUGHPUT_TARGET, meetsTarget: ratio >= SOAK_THROUGHPUT_TARGET && on.flat.topic && on.flat.memory };
-    return [{ name: 'soak: throughput with trimming on over off, flat streams and memory', verdict }];
+    const on = result.runs.filter((r) => r.trimming);
+    const median = (trimming: boolean): number => spread(result.runs.filter((r) => r.trimming === trimming).map((r) => r.reqPerSec)).median;
+    const ratio = median(true) / median(false);
+    const flatRuns = on.every((r) => r.flat.streams && r.flat.memory);
+    const verdict: Verdict = { side: 'trimming on', baseline: 'trimming off', metric: 'ratio', value: ratio, target: SOAK_THROUGHPUT_TARGET, meetsTarget: ratio >= SOAK_THROUGHPUT_TARGET && flatRuns };
+    return [{ name: 'soak: median throughput with trimming on over off, flat streams and memory', verdict }];
   },
 };
