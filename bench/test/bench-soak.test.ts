@@ -12,6 +12,8 @@ test('soak: every run answers every request through the gateway and samples ever
   for (const run of result.runs) {
     assert.equal(run.requests, 800);
     assert.ok(run.reqPerSec > 0);
+    assert.deepEqual(Object.keys(run.cpuUsPerRequest), ['redis-server', 'bench (service)', 'gateway']);
+    for (const us of Object.values(run.cpuUsPerRequest)) assert.ok(us > 0 && Number.isFinite(us));
     assert.deepEqual(run.samples.map((s) => s.requests), [0, 100, 200, 300, 400, 500, 600, 700, 800]);
     for (const sample of run.samples) assert.ok(sample.usedMemory > 0, 'used_memory sampled');
     const topics = Object.keys(run.samples.at(-1)!.lengths).filter((k) => k.startsWith('bench-soak'));
@@ -22,8 +24,8 @@ test('soak: every run answers every request through the gateway and samples ever
   assert.equal(off.samples.at(-1)!.lengths[offTopic], 900, 'with trimming off the topic keeps every request, the warm-up chunk\'s too');
   assert.equal(off.trimPasses, 0);
   const markdown = REGISTRY.soak.markdown(result).join('\n');
-  assert.match(markdown, /^\| 1 \| on \| 800 \| [\d,]+ \| [\d,]+ \([\d,]+\) \| [\d,]+ \([\d,]+\) \| [\d,]+, [\d,]+ \| topic (yes|no), every stream (yes|no), memory (yes|no) \|$/m);
-  assert.match(markdown, /^\| 1 \| off \| 800 \| [\d,]+ \| 900 \(900\) \| [\d,]+ \([\d,]+\) \| 0, 0 \| /m);
+  assert.match(markdown, /^\| 1 \| on \| 800 \| [\d,]+ \| \d+, \d+, \d+ \| [\d,]+ \([\d,]+\) \| [\d,]+ \([\d,]+\) \| [\d,]+, [\d,]+ \| topic (yes|no), every stream (yes|no), memory (yes|no) \|$/m);
+  assert.match(markdown, /^\| 1 \| off \| 800 \| [\d,]+ \| \d+, \d+, \d+ \| 900 \(900\) \| [\d,]+ \([\d,]+\) \| 0, 0 \| /m);
   assert.match(markdown, /^\| 800 \| [\d,]+ \| 900 \| [\d.]+ \| [\d.]+ \|$/m, 'the curve table ends at the last sample');
   const [verdict] = REGISTRY.soak.verdicts(result);
   assert.equal(verdict?.verdict.baseline, 'trimming off');

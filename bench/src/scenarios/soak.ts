@@ -23,7 +23,7 @@ import type { HttpRequest } from '@streamerson/gateway';
 import { Service } from '@streamerson/service';
 import { uniqueName } from '@streamerson/testkit';
 import { startServer, stopAll, type ChildHandle } from '../child.js';
-import type { BenchContext } from '../context.js';
+import { serverCpuMs, type BenchContext } from '../context.js';
 import { int } from '../format.js';
 import { echoCall, HELLO_REPLY } from '../http-calls.js';
 import { httpLoad } from '../http-load.js';
@@ -59,6 +59,8 @@ export interface SoakRun {
   readonly round: number;
   readonly requests: number;
   readonly reqPerSec: number;
+  /** CPU per request over the run (samples and trim passes included), µs, by process: the service runs in the bench process, with the load generator. */
+  readonly cpuUsPerRequest: Readonly<Record<string, number>>;
   readonly samples: readonly SoakSample[];
   /** The service's trim passes and the entries they removed. */
   readonly trimPasses: number;
@@ -108,6 +110,12 @@ function soakTopicLength(sample: SoakSample): number {
   return Math.max(0, ...Object.entries(sample.lengths).filter(([k]) => k.startsWith('bench-soak')).map(([, n]) => n));
 }
 
+/** CPU used so far by redis-server, this process and the gateway, ms. */
+async function cpuMs(ctx: BenchContext, gateway: ChildHandle): Promise<{ redis: number; bench: number; gateway: number }> {
+  const usage = process.cpuUsage();
+  return { redis: await serverCpuMs(ctx.admin), bench: (usage.user + usage.system) / 1_000, gateway: await gateway.cpuMs() };
+}
+
 async function sample(ctx: BenchContext, requests: number, startedAt: number): Promise<SoakSample> {
   const lengths: Record<string, number> = {};
   let cursor = '0';
@@ -138,6 +146,7 @@ async function soakRun(ctx: BenchContext, trimming: boolean, round: number): Pro
     await httpLoad(gateway.ready.port!, call, chunk, ctx.options.httpConnections);
     const startedAt = performance.now();
     const samples: SoakSample[] = [await sample(ctx, 0, startedAt)];
+    const cpuBefore = await cpuMs(ctx, gateway);
     let busyMs = 0;
     for (let done = 0; done < total;) {
       const amount = Math.min(chunk, total - done);
@@ -147,6 +156,7 @@ async function soakRun(ctx: BenchContext, trimming: boolean, round: number): Pro
       done += amount;
       samples.push(await sample(ctx, done, startedAt));
     }
+    const cpuAfter = await cpuMs(ctx, gateway);
     const topicLengths = samples.map((s) => s.lengths[topic] ?? 0);
     const { trimPasses, trimmed } = service.stats();
     return {
@@ -154,6 +164,11 @@ async function soakRun(ctx: BenchContext, trimming: boolean, round: number): Pro
       round,
       requests: total,
       reqPerSec: total / (busyMs / 1_000),
+      cpuUsPerRequest: {
+        'redis-server': ((cpuAfter.redis - cpuBefore.redis) * 1_000) / total,
+        'bench (service)': ((cpuAfter.bench - cpuBefore.bench) * 1_000) / total,
+        gateway: ((cpuAfter.gateway - cpuBefore.gateway) * 1_000) / total,
+      },
       samples,
       trimPasses,
       trimmed,
@@ -182,11 +197,11 @@ export const soakScenario: Scenario<SoakResult> = {
   },
   markdown(result) {
     const lines = ['### soak', '', `Requests through the gateway to one service member, sampled after every chunk of up to ${int(CHUNK)} requests (curves in the results JSON); runs in the order made.`, '',
-      '| round | topic trimming | requests | req/s | topic length, last sample (largest) | used_memory, last sample (largest) | trim passes, entries trimmed | flat after warm-up |', '|---|---|---|---|---|---|---|---|'];
+      '| round | topic trimming | requests | req/s | CPU µs/request: redis-server, bench (service), gateway | topic length, last sample (largest) | used_memory, last sample (largest) | trim passes, entries trimmed | flat after warm-up |', '|---|---|---|---|---|---|---|---|---|'];
     for (const run of result.runs) {
       const topicLengths = run.samples.map((s) => soakTopicLength(s));
       const memory = run.samples.map((s) => s.usedMemory);
-      lines.push(`| ${run.round + 1} | ${run.trimming ? 'on' : 'off'} | ${int(run.requests)} | ${int(run.reqPerSec)} | ${int(topicLengths.at(-1)!)} (${int(Math.max(...topicLengths))}) | ${int(memory.at(-1)!)} (${int(Math.max(...memory))}) | ${int(run.trimPasses)}, ${int(run.trimmed)} | topic ${yes(run.flat.topic)}, every stream ${yes(run.flat.streams)}, memory ${yes(run.flat.memory)} |`);
+      lines.push(`| ${run.round + 1} | ${run.trimming ? 'on' : 'off'} | ${int(run.requests)} | ${int(run.reqPerSec)} | ${Object.values(run.cpuUsPerRequest).map((us) => us.toFixed(0)).join(', ')} | ${int(topicLengths.at(-1)!)} (${int(Math.max(...topicLengths))}) | ${int(memory.at(-1)!)} (${int(Math.max(...memory))}) | ${int(run.trimPasses)}, ${int(run.trimmed)} | topic ${yes(run.flat.topic)}, every stream ${yes(run.flat.streams)}, memory ${yes(run.flat.memory)} |`);
     }
     return [...lines, '', ...curve(result.runs), ''];
   },
