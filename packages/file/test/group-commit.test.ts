@@ -72,6 +72,36 @@ describe('file:// group commit', () => {
     });
   });
 
+  it('single appends to one stream in one turn run as one batch: each refused one rejects alone, the counters count the others once each', async () => {
+    await withStore(async (dir) => {
+      const engine = new FileEngine(dir);
+      try {
+        const results = await Promise.allSettled([
+          engine.append('s', ['n', '1'], { id: '10-0' }),
+          engine.append('s', ['n', '2'], { id: '9-0' }),
+          engine.append('s', [] as unknown as string[]),
+          engine.append('s', ['n', '3'], { id: '11-*' }),
+          engine.append('t', ['n', '4'], { id: '5-0' }),
+          engine.append('s', ['n', '5'], { id: '12-0', noMkStream: true }),
+          engine.append('u', ['n', '6'], { noMkStream: true }),
+        ]);
+        assert.deepEqual(
+          results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as { code: string }).code)),
+          ['10-0', 'ERR_STREAMERSON_ID_TOO_SMALL', 'ERR_STREAMERSON_ENGINE', '11-0', '5-0', '12-0', null],
+        );
+        const info = await engine.info('s');
+        assert.equal(info!.length, 3);
+        assert.equal(info!.entriesAdded, 3);
+        assert.equal(info!.lastGeneratedId, '12-0');
+        assert.deepEqual((await engine.range('s', '-', '+')).map((e) => String(e.fields[1])), ['1', '3', '5']);
+        assert.equal(await engine.length('t'), 1);
+        assert.equal(await engine.length('u'), 0);
+      } finally {
+        await engine.close();
+      }
+    });
+  });
+
   it('a group whose transaction cannot start (another process holds the write lock) rejects every write, and nothing is written', async () => {
     await withStore(async (dir) => {
       const engine = new FileEngine(dir, { busyTimeoutMs: 20 });

@@ -62,7 +62,13 @@ function runWrites(store: FileStore, writes: readonly QueuedWrite[]): Outcome[] 
     }
     let end = i + 1;
     while (end < writes.length && writes[end]!.append?.stream === stream) end++;
-    const results = appendEntries(store, stream, writes.slice(i, end).map((w) => w.append!.entry));
+    let results: ReturnType<typeof appendEntries>;
+    try {
+      results = appendEntries(store, stream, writes.slice(i, end).map((w) => w.append!.entry));
+    } catch (error) {
+      // As any write that throws: the group runs again, each write in a savepoint.
+      throw new WriteFailed(error);
+    }
     for (const value of results) outcomes.push(value instanceof Error ? { ok: false, error: value } : { ok: true, value });
     i = end;
   }
