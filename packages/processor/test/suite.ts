@@ -215,6 +215,49 @@ export function processorSuite(name: string, target: () => Promise<{ url: string
       assert.equal((await replay(engine, spec, { stateOf: ['a', 'b'] })).divergence, undefined);
     });
 
+    it('a store that fails is not lost or doubled: its inputs are run again from the stored states, each counted once per key, in order', async () => {
+      const topic = uniqueName('overlap');
+      const spec = defineProcessor<{ n: number }>({
+        name: `${topic}-p`,
+        inputs: [topic],
+        outputs: [`${topic}-out`],
+        state: { initial: () => ({ n: 0 }) },
+        handlers: {
+          add: (msg, ctx) => {
+            ctx.setState({ n: ctx.state.n + 1 });
+            ctx.emit(`${topic}-out`, 'n', { key: ctx.key, n: ctx.state.n, seq: msg.payload });
+          },
+        },
+      });
+      const keys = ['a', 'b', 'c'];
+      await engine.appendBatch(Array.from({ length: 300 }, (_, i) => ({ stream: topic, fields: encodeMessage({ type: 'add', headers: { key: keys[i % 3]! }, payload: i }) })));
+      // The second batch's store fails before it is sent; its outcome counts as unknown, the batch read ahead is dropped.
+      let writes = 0;
+      const failing = new Proxy(engine, {
+        get(target, property) {
+          if (property === 'fencedWrite') {
+            return (write: Parameters<Fencing['fencedWrite']>[0]) => (++writes === 2 ? Promise.reject(new Error('injected failure')) : target.fencedWrite(write));
+          }
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const p = track(new Processor(failing, spec, { ...FAST, batchSize: 40 }));
+      const errors: Error[] = [];
+      p.on('error', (e) => errors.push(e));
+      await p.start();
+      await waitFor(() => p.stats().processed >= 300, { what: 'every input' });
+      assert.ok(errors.some((e) => e.message === 'injected failure'), 'the failure was reported');
+      const out = (await readTopic(engine, `${topic}-out`, 1)).map((m) => m.payload as { key: string; n: number; seq: number });
+      assert.equal(out.length, 300);
+      for (const key of keys) {
+        const mine = out.filter((o) => o.key === key);
+        assert.deepEqual(mine.map((o) => o.n), Array.from({ length: 100 }, (_, i) => i + 1), `key ${key} counts each input once`);
+        assert.deepEqual(mine.map((o) => o.seq), [...mine.map((o) => o.seq)].sort((x, y) => x - y), `key ${key} in input order`);
+      }
+      assert.equal((await replay(engine, spec)).divergence, undefined);
+    });
+
     it('follows the lifecycle; bad definitions and options are refused with a typed error', async () => {
       const prefix = uniqueName('life');
       // Inputs arriving while it drains: whatever it read is stored before it is down, the rest stays for the next instance.
