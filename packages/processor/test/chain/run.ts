@@ -2,7 +2,7 @@
  * The exactly-once run: a chain of two stages (`enrich` → `totals`), two
  * processes each, while a stage process is SIGKILLed and started again every
  * `PROCESSOR_KILL_MS` (700 ms); `PROCESSOR_INPUTS` orders (10,000) over 100
- * customers. Then every input must have yielded its outputs exactly once
+ * customers, fed in chunks that wait for their share of the kills. Then every input must have yielded its outputs exactly once
  * (counted by message id), each customer's totals in order, and each
  * customer's state the sum of its orders.
  */
@@ -18,6 +18,10 @@ import { enrich, names, orderAppends, SHARDS, totals, type Order, type Totals } 
 export const INPUTS = Number(process.env['PROCESSOR_INPUTS'] ?? 10_000);
 export const KILL_EVERY_MS = Number(process.env['PROCESSOR_KILL_MS'] ?? 700);
 const CUSTOMERS = 100;
+/** Inputs appended at once. */
+const CHUNK = 500;
+/** Kills that land before the last chunk of inputs is appended (the tests ask for at least this many). */
+export const MIN_CRASHES = 2;
 const SCRIPT = fileURLToPath(new URL('./stage-process.js', import.meta.url));
 const OPTIONS: ProcessorOptions = { leaseTtlMs: 1_000, renewIntervalMs: 250, blockMs: 100, claimIntervalMs: 200, batchSize: 100, announce: false };
 
@@ -39,9 +43,14 @@ export async function runChain(url: string): Promise<ChainReport> {
   try {
     for (const stage of ['enrich', 'enrich', 'totals', 'totals'] as const) await start(stage);
     const appends = orderAppends(prefix, CUSTOMERS, INPUTS);
+    // The inputs go in chunks, and a chunk waits for its share of the kills: however fast the stages run,
+    // MIN_CRASHES kills land while inputs are still to come.
+    const chunks = Math.ceil(appends.length / CHUNK);
     feeding = (async () => {
-      for (let i = 0; i < appends.length && !stopped; i += 500) {
-        await engine.appendBatch(appends.slice(i, i + 500));
+      for (let c = 0; c < chunks && !stopped; c++) {
+        const due = Math.floor((c * MIN_CRASHES) / chunks);
+        await waitFor(() => stopped || crashes >= due, { timeoutMs: 120_000, what: `kill ${due} before input chunk ${c}` });
+        await engine.appendBatch(appends.slice(c * CHUNK, (c + 1) * CHUNK));
         await sleep(20);
       }
     })();
