@@ -170,9 +170,14 @@ describe('HTTP routes over real sockets', async () => {
 });
 
 describe('replies written by hand', () => {
-  it('a JSON reply goes out as the bytes the worker wrote; bytes that are not JSON fail the request', async () => {
+  it('a JSON reply goes out as the text the worker wrote, a string to onSend hooks; bytes that are not JSON fail the request', async () => {
     const topic = topicName('raw-reply');
+    const sent: string[] = [];
     const app = await gatewayApp({ engine, timeout: 2_000 }, (a) => {
+      a.addHook('onSend', async (_request, _reply, payload) => {
+        sent.push(typeof payload);
+        return payload;
+      });
       a.streamerson.route({ method: 'GET', url: '/raw', topic, type: 'raw' });
     });
     closers.push(() => app.close());
@@ -198,6 +203,7 @@ describe('replies written by hand', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
     assert.equal(await res.text(), written);
+    assert.deepEqual(sent, ['string']);
 
     const [bad] = await Promise.all([fetch(`${base}/raw`), answerNext('{"a":')]);
     assert.notEqual(bad.status, 200, 'a reply that is not JSON is not passed on');

@@ -12,12 +12,14 @@ const BINARY_TYPE = 'application/octet-stream';
 
 /**
  * A worker's reply: a JSON payload that is not an {@link HttpReply} goes out
- * as the bytes the worker wrote — the same JSON value, not parsed and
+ * as the text the worker wrote — the same JSON value, not parsed and
  * stringified again (the client has parsed it: bytes that are not JSON fail
- * the request as before); any other payload as {@link sendPayload} sends it.
+ * the request as before). Text, not the bytes: the application's `onSend`
+ * hooks get a JSON answer as a string, as they always have. Any other payload
+ * as {@link sendPayload} sends it.
  */
 export function sendReply(reply: FastifyReply, r: Reply): FastifyReply {
-  if (r.contentType === 'json' && !isHttpReply(r.payload)) return reply.type(JSON_TYPE).send(r.bytes);
+  if (r.contentType === 'json' && !isHttpReply(r.payload)) return reply.type(JSON_TYPE).send(r.bytes.toString('utf8'));
   return sendPayload(reply, r.payload);
 }
 
