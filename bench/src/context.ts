@@ -6,6 +6,9 @@ import { Redis } from 'ioredis';
 import type { CpuBudgets } from './budget/budgets.js';
 import type { BenchOptions } from './options.js';
 
+/** Server arguments: nothing on disk, so no fork or fsync competes with the clients. */
+export const BENCH_SERVER_ARGS = Object.freeze(['--save', '', '--appendonly', 'no']);
+
 /** A scenario's view of the benchmark run. */
 export interface BenchContext {
   /** `redis://host:port` of the server under test. */

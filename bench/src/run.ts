@@ -5,14 +5,11 @@
  */
 import { startRedis } from '@streamerson/testkit';
 import { CpuBudgets, type BudgetInfo } from './budget/budgets.js';
-import { rawConnection, type BenchContext } from './context.js';
+import { BENCH_SERVER_ARGS, rawConnection, type BenchContext } from './context.js';
 import { describeMachine } from './machine.js';
 import { BUDGET_SCENARIOS, type BenchOptions } from './options.js';
 import { REGISTRY } from './registry.js';
 import type { BenchResult } from './report.js';
-
-/** Server arguments: nothing on disk, so no fork or fsync competes with the clients. */
-export const BENCH_SERVER_ARGS = Object.freeze(['--save', '', '--appendonly', 'no']);
 
 /** Runs `options.scenarios` on a server of its own; `log` hears about progress. */
 export async function runBench(options: BenchOptions, log: (line: string) => void = () => undefined): Promise<BenchResult> {

@@ -166,10 +166,10 @@ test('options: --quick, BENCH_N and bad input', () => {
   assert.equal(parseBenchArgs([]).longRunRounds, 3);
   assert.equal(parseBenchArgs(['--rounds', '7']).longRunRounds, 7);
   assert.equal(parseBenchArgs([]).soakRequests, 1_000_000);
-  assert.equal(parseBenchArgs([]).soakRounds, 2);
+  assert.equal(parseBenchArgs([]).soakRounds, 1);
   assert.equal(parseBenchArgs(['--quick']).soakRequests, 20_000);
   assert.equal(parseBenchArgs(['--soak-requests', '200_000', '--rounds', '1']).soakRequests, 200_000);
-  assert.equal(parseBenchArgs(['--rounds', '1']).soakRounds, 1);
+  assert.equal(parseBenchArgs(['--rounds', '2']).soakRounds, 2);
   assert.throws(() => parseBenchArgs(['--soak-requests', '0']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--soak-requests"/ });
   assert.throws(() => parseBenchArgs(['--n', '0']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--n"/ });
   assert.throws(() => parseBenchArgs(['nope']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"scenario"/ });

@@ -1,29 +1,31 @@
 /**
  * `soak`: does a service left running stay bounded? `soakRequests`
- * (`--soak-requests`) `POST /echo` requests through our gateway (its own
- * process) to a `Service` member (in this process), in chunks of
- * {@link CHUNK} (an eighth of the run when that is less) under the `http`
- * load (`httpConnections`), after an untimed chunk of warm-up. Each round
- * makes a run with topic trimming on (the service's default `trimIntervalMs`)
- * and one with it off (`trimIntervalMs` 0); `soakRounds` rounds, the sides in
- * turn (on, off, off, on, …), each run on a fresh topic, gateway and service,
- * so that drift of a shared machine hits both sides alike. Between chunks,
- * the length of every stream on the server and Redis `used_memory` are
- * sampled; the samples are the result's curves (in the results JSON, for
- * charting). Flat after warm-up: the largest length of each stream and the
- * largest `used_memory` in the last quarter of the samples are at most
- * {@link FLAT_MARGIN} over those of the middle half (a trimmed topic is a saw
- * tooth, one tooth per `trimIntervalMs`: a window of a few teeth sees its
- * full height). The median throughput with trimming on must be at least
- * {@link SOAK_THROUGHPUT_TARGET} × the median with it off.
+ * (`--soak-requests`) `POST /echo` requests per side through our gateway (its
+ * own process) to a `Service` member (in this process), under the `http` load
+ * (`httpConnections`), with topic trimming on (the service's default
+ * `trimIntervalMs`) and off (`trimIntervalMs` 0). Each side has a
+ * redis-server of its own (so that `used_memory` is its own), and the two
+ * run at once, in chunks of {@link CHUNK} (an eighth of the run when that is
+ * less) in turn — on, off; off, on; … — after an untimed chunk each, so that
+ * a shared machine's drift, which moves throughput severalfold within
+ * minutes, hits both sides alike; `soakRounds` rounds, each on fresh servers.
+ * After every chunk, the length of every stream on each server and its
+ * `used_memory` are sampled; the samples are the result's curves (in the
+ * results JSON, for charting). Flat after warm-up: the largest length of each
+ * stream and the largest `used_memory` in the last quarter of the samples are
+ * at most {@link FLAT_MARGIN} over those of the middle half (a trimmed topic
+ * is a saw tooth, one tooth per `trimIntervalMs`: a window of a few teeth
+ * sees its full height). The median throughput with trimming on must be at
+ * least {@link SOAK_THROUGHPUT_TARGET} × the median with it off.
  */
 import { performance } from 'node:perf_hooks';
 import { connect } from '@streamerson/core';
 import type { HttpRequest } from '@streamerson/gateway';
 import { Service } from '@streamerson/service';
-import { uniqueName } from '@streamerson/testkit';
-import { startServer, stopAll, type ChildHandle } from '../child.js';
-import { serverCpuMs, type BenchContext } from '../context.js';
+import { startRedis, uniqueName } from '@streamerson/testkit';
+import type { Redis } from 'ioredis';
+import { startServer, type ChildHandle } from '../child.js';
+import { BENCH_SERVER_ARGS, rawConnection, serverCpuMs, type BenchContext } from '../context.js';
 import { int } from '../format.js';
 import { echoCall, HELLO_REPLY } from '../http-calls.js';
 import { httpLoad } from '../http-load.js';
@@ -110,79 +112,116 @@ function soakTopicLength(sample: SoakSample): number {
   return Math.max(0, ...Object.entries(sample.lengths).filter(([k]) => k.startsWith('bench-soak')).map(([, n]) => n));
 }
 
-/** CPU used so far by redis-server, this process and the gateway, ms. */
-async function cpuMs(ctx: BenchContext, gateway: ChildHandle): Promise<{ redis: number; bench: number; gateway: number }> {
-  const usage = process.cpuUsage();
-  return { redis: await serverCpuMs(ctx.admin), bench: (usage.user + usage.system) / 1_000, gateway: await gateway.cpuMs() };
+/** One side of a round: its own redis-server, `Service` member and gateway. */
+interface Side {
+  readonly trimming: boolean;
+  readonly topic: string;
+  readonly admin: Redis;
+  readonly service: Service;
+  readonly gateway: ChildHandle;
+  readonly samples: SoakSample[];
+  /** Time under load and CPU of this process during this side's chunks, ms. */
+  busyMs: number;
+  benchCpuMs: number;
 }
 
-async function sample(ctx: BenchContext, requests: number, startedAt: number): Promise<SoakSample> {
+/** Starts a side; `release` hears of everything to stop, in order, as soon as it exists. */
+async function openSide(ctx: BenchContext, trimming: boolean, release: (stop: () => Promise<unknown>) => void): Promise<Side> {
+  const server = await startRedis({ args: BENCH_SERVER_ARGS });
+  release(() => server.stop());
+  const admin = rawConnection(server.url);
+  release(() => admin.quit().catch(() => undefined));
+  const engine = await connect(server.url);
+  release(() => engine.close());
+  const topic = uniqueName('bench-soak');
+  const service = new Service(engine, { name: topic, topic, concurrency: ctx.options.rrWorkerConcurrency, announce: false, ...(trimming ? {} : { trimIntervalMs: 0 }) })
+    .handle(GATEWAY_HELLO_TYPE, () => HELLO_REPLY)
+    .handle(GATEWAY_TYPE, (request: HttpRequest) => request.body);
+  await service.start();
+  release(() => service.drain());
+  let gateway: ChildHandle | undefined;
+  await startServer(ctx, HTTP_SERVER, ['gateway', server.url, topic], 'gateway', (c) => {
+    gateway = c;
+    release(() => c.stop());
+  });
+  return { trimming, topic, admin, service, gateway: gateway!, samples: [], busyMs: 0, benchCpuMs: 0 };
+}
+
+/** CPU this process has used so far, ms. */
+function benchCpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1_000;
+}
+
+async function sample(admin: Redis, requests: number, startedAt: number): Promise<SoakSample> {
   const lengths: Record<string, number> = {};
   let cursor = '0';
   do {
-    const [next, keys] = await ctx.admin.scan(cursor, 'COUNT', 1_000, 'TYPE', 'stream');
+    const [next, keys] = await admin.scan(cursor, 'COUNT', 1_000, 'TYPE', 'stream');
     cursor = next;
-    for (const key of keys) lengths[key] = await ctx.admin.xlen(key);
+    for (const key of keys) lengths[key] = await admin.xlen(key);
   } while (cursor !== '0');
-  const info = await ctx.admin.info('memory');
+  const info = await admin.info('memory');
   const usedMemory = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
   return { requests, elapsedMs: performance.now() - startedAt, usedMemory, lengths };
 }
 
-async function soakRun(ctx: BenchContext, trimming: boolean, round: number): Promise<SoakRun> {
+/** One round: both sides up at once, chunk by chunk in turn (on, off; off, on; …), each sampled after every chunk. */
+async function soakRound(ctx: BenchContext, round: number): Promise<SoakRun[]> {
   const total = ctx.options.soakRequests;
-  const topic = uniqueName('bench-soak');
-  const engine = await connect(ctx.url);
-  const service = new Service(engine, { name: topic, topic, concurrency: ctx.options.rrWorkerConcurrency, announce: false, ...(trimming ? {} : { trimIntervalMs: 0 }) })
-    .handle(GATEWAY_HELLO_TYPE, () => HELLO_REPLY)
-    .handle(GATEWAY_TYPE, (request: HttpRequest) => request.body);
-  const children: ChildHandle[] = [];
+  const stops: (() => Promise<unknown>)[] = [];
   try {
-    await service.start();
-    const gateway = await startServer(ctx, HTTP_SERVER, ['gateway', ctx.url, topic], 'gateway', (c) => children.push(c));
+    const sides: Side[] = [];
+    for (const trimming of [true, false]) sides.push(await openSide(ctx, trimming, (stop) => stops.push(stop)));
     const call = echoCall(JSON.stringify(makePayload(0, ctx.options.payloadBytes)));
     const chunk = Math.min(CHUNK, Math.ceil(total / 8));
-    // Untimed: the fresh gateway, and on the first run this process, compile their hot paths.
-    await httpLoad(gateway.ready.port!, call, chunk, ctx.options.httpConnections);
+    // Untimed: the fresh gateways, and on the first round this process, compile their hot paths.
+    for (const side of sides) await httpLoad(side.gateway.ready.port!, call, chunk, ctx.options.httpConnections);
     const startedAt = performance.now();
-    const samples: SoakSample[] = [await sample(ctx, 0, startedAt)];
-    const cpuBefore = await cpuMs(ctx, gateway);
-    let busyMs = 0;
-    for (let done = 0; done < total;) {
-      const amount = Math.min(chunk, total - done);
-      const t0 = performance.now();
-      await httpLoad(gateway.ready.port!, call, amount, ctx.options.httpConnections);
-      busyMs += performance.now() - t0;
-      done += amount;
-      samples.push(await sample(ctx, done, startedAt));
+    const before = new Map<Side, { redis: number; gateway: number }>();
+    for (const side of sides) {
+      side.samples.push(await sample(side.admin, 0, startedAt));
+      before.set(side, { redis: await serverCpuMs(side.admin), gateway: await side.gateway.cpuMs() });
     }
-    const cpuAfter = await cpuMs(ctx, gateway);
-    const topicLengths = samples.map((s) => s.lengths[topic] ?? 0);
-    const { trimPasses, trimmed } = service.stats();
-    return {
-      trimming,
-      round,
-      requests: total,
-      reqPerSec: total / (busyMs / 1_000),
-      cpuUsPerRequest: {
-        'redis-server': ((cpuAfter.redis - cpuBefore.redis) * 1_000) / total,
-        'bench (service)': ((cpuAfter.bench - cpuBefore.bench) * 1_000) / total,
-        gateway: ((cpuAfter.gateway - cpuBefore.gateway) * 1_000) / total,
-      },
-      samples,
-      trimPasses,
-      trimmed,
-      flat: {
-        topic: flat(topicLengths),
-        streams: [...new Set(samples.flatMap((s) => Object.keys(s.lengths)))].every((key) => flat(samples.map((s) => s.lengths[key] ?? 0))),
-        memory: flat(samples.map((s) => s.usedMemory)),
-      },
-    };
+    for (let done = 0, i = 0; done < total; i++) {
+      const amount = Math.min(chunk, total - done);
+      for (const side of i % 2 === 0 ? sides : [...sides].reverse()) {
+        const [t0, cpu0] = [performance.now(), benchCpuMs()];
+        await httpLoad(side.gateway.ready.port!, call, amount, ctx.options.httpConnections);
+        side.busyMs += performance.now() - t0;
+        side.benchCpuMs += benchCpuMs() - cpu0;
+      }
+      done += amount;
+      for (const side of sides) side.samples.push(await sample(side.admin, done, startedAt));
+    }
+    const runs: SoakRun[] = [];
+    for (const side of sides) {
+      const { redis, gateway } = before.get(side)!;
+      const topicLengths = side.samples.map((s) => s.lengths[side.topic] ?? 0);
+      const { trimPasses, trimmed } = side.service.stats();
+      runs.push({
+        trimming: side.trimming,
+        round,
+        requests: total,
+        reqPerSec: total / (side.busyMs / 1_000),
+        cpuUsPerRequest: {
+          'redis-server': ((await serverCpuMs(side.admin)) - redis) * 1_000 / total,
+          'bench (service)': (side.benchCpuMs * 1_000) / total,
+          gateway: ((await side.gateway.cpuMs()) - gateway) * 1_000 / total,
+        },
+        samples: side.samples,
+        trimPasses,
+        trimmed,
+        flat: {
+          topic: flat(topicLengths),
+          streams: [...new Set(side.samples.flatMap((s) => Object.keys(s.lengths)))].every((key) => flat(side.samples.map((s) => s.lengths[key] ?? 0))),
+          memory: flat(side.samples.map((s) => s.usedMemory)),
+        },
+      });
+    }
+    return runs;
   } finally {
-    await stopAll(children);
-    await service.drain();
-    await engine.deleteStreams([topic, `${topic}:dlq`]).catch(() => undefined);
-    await engine.close();
+    for (const stop of stops.reverse()) await stop();
   }
 }
 
@@ -190,13 +229,11 @@ export const soakScenario: Scenario<SoakResult> = {
   name: 'soak',
   async run(ctx) {
     const runs: SoakRun[] = [];
-    for (let round = 0; round < ctx.options.soakRounds; round++) {
-      for (const trimming of round % 2 === 0 ? [true, false] : [false, true]) runs.push(await soakRun(ctx, trimming, round));
-    }
+    for (let round = 0; round < ctx.options.soakRounds; round++) runs.push(...(await soakRound(ctx, round)));
     return { runs };
   },
   markdown(result) {
-    const lines = ['### soak', '', `Requests through the gateway to one service member, sampled after every chunk of up to ${int(CHUNK)} requests (curves in the results JSON); runs in the order made.`, '',
+    const lines = ['### soak', '', `Requests through the gateway to one service member, each side on a redis-server of its own, the sides' chunks of up to ${int(CHUNK)} requests in turn, every stream and used_memory sampled after each (curves in the results JSON).`, '',
       '| round | topic trimming | requests | req/s | CPU µs/request: redis-server, bench (service), gateway | topic length, last sample (largest) | used_memory, last sample (largest) | trim passes, entries trimmed | flat after warm-up |', '|---|---|---|---|---|---|---|---|---|'];
     for (const run of result.runs) {
       const topicLengths = run.samples.map((s) => soakTopicLength(s));
