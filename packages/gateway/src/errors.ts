@@ -4,7 +4,7 @@
  * body is `{ "error": { "code", "message" } }` (plus `details` from a worker's
  * error reply when it sent some).
  */
-import { StreamersonError } from '@streamerson/core';
+import { ProtocolError, StreamersonError } from '@streamerson/core';
 import { RemoteError } from '@streamerson/service';
 
 /** A failure as the gateway answers it. */
@@ -53,6 +53,8 @@ export function toFailure(err: unknown): GatewayFailure {
     const base = { status: err.status >= 400 && err.status <= 599 ? err.status : 502, code: err.errorCode, message: err.message, retry: err.status === 503 };
     return err.details === undefined ? base : { ...base, details: err.details };
   }
+  // An entry read from the engine that cannot be decoded: the worker's reply, not the caller's request, is at fault.
+  if (err instanceof ProtocolError) return failure(502, err.code, "the worker's reply cannot be decoded");
   if (err instanceof StreamersonError) {
     switch (err.code) {
       case 'ERR_STREAMERSON_TIMEOUT': return failure(504, err.code, 'no reply before the deadline');

@@ -206,8 +206,8 @@ describe('replies written by hand', () => {
     assert.deepEqual(sent, ['string']);
 
     const [bad] = await Promise.all([fetch(`${base}/raw`), answerNext('{"a":')]);
-    assert.notEqual(bad.status, 200, 'a reply that is not JSON is not passed on');
-    assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'ERR_STREAMERSON_BAD_REQUEST');
+    assert.equal(bad.status, 502, 'a reply that is not JSON is not passed on: the worker, not the caller, is at fault');
+    assert.deepEqual(await bad.json(), { error: { code: 'ERR_STREAMERSON_BAD_PAYLOAD', message: "the worker's reply cannot be decoded" } });
     assert.equal(app.streamerson.client.stats().badReplies, 1);
   });
 });
