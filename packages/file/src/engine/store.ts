@@ -227,12 +227,15 @@ export class FileStore {
     try {
       outcomes = this.write(() => runWrites(this, writes));
     } catch (error) {
-      if (!(error instanceof WriteFailed)) return rejectAll(writes, error);
-      if (writes.length === 1) return rejectAll(writes, error.error);
+      if (!(error instanceof WriteFailed) || writes.length === 1) {
+        rejectAll(writes, error instanceof WriteFailed ? error.error : error);
+        return;
+      }
       try {
         outcomes = this.write(() => writes.map((w) => this.inSavepoint(w.fn)));
       } catch (again) {
-        return rejectAll(writes, again);
+        rejectAll(writes, again);
+        return;
       }
     }
     for (let i = 0; i < writes.length; i++) {

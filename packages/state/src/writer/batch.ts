@@ -4,7 +4,7 @@
  * replies) and what memory becomes once it is stored. Commands of a batch see
  * the changes of the commands before them.
  */
-import { decodeEntry, ProtocolError, DEADLINE_HEADER, IDEMPOTENCY_KEY_HEADER, type AppendItem, type Message, type RawEntry } from '@streamerson/core';
+import { decodeEntry, ProtocolError, DEADLINE_HEADER, IDEMPOTENCY_KEY_HEADER, type AppendItem, type FieldValue, type Message, type RawEntry } from '@streamerson/core';
 import { parseDeadline, safeErrorReply, successReply } from '@streamerson/service/internal';
 import { encodeChange, encodeOutbox, type OutboxCommand, type Versioned } from '../codec.js';
 import { EXPECTED_VERSION_HEADER, failureReply, KEY_HEADER, type CommandFailure } from '../errors.js';
@@ -167,7 +167,7 @@ export function planBatch<S, E>(incoming: readonly Incoming[], ctx: PlanContext<
       continue;
     }
     const value: Versioned<S> = { version: before.version + 1, state: after };
-    let fields;
+    let fields: FieldValue[];
     try {
       fields = encodeChange({ key, version: value.version, commandId, type, events: decision, state: after, epoch: ctx.epoch });
     } catch (error) {
