@@ -3,6 +3,9 @@ import { describe } from 'node:test';
 import { byStream, fill, ids, it, type SuiteContext } from './context.js';
 import { spreadNames } from './slots.js';
 
+/** Longest a loop of reads may run before a timer of 1 ms set before it must have fired. */
+const TURN_LIMIT_MS = 5_000;
+
 /** Non-blocking reads, ranges, lastId and length. */
 export function readTests(ctx: SuiteContext): void {
   describe('read', () => {
@@ -36,6 +39,44 @@ export function readTests(ctx: SuiteContext): void {
       const got = byStream(await ctx.engine.read(names.map((stream) => ({ stream, after: '0-0' }))));
       assert.deepEqual(Object.keys(got).sort(), [...names].sort());
       for (const s of names) assert.deepEqual(got[s]!.map((e) => e.id), written[s]);
+    });
+  });
+
+  describe('reads that return entries let the event loop turn', () => {
+    /**
+     * Runs `read` in a loop until a timer set before it fires, or until
+     * {@link TURN_LIMIT_MS} of wall time passes: an engine whose reads settle
+     * without giving the event loop a turn keeps every timer (deadlines, lease
+     * renewals) and every check-phase task (batched acks) waiting until a
+     * backlog's drain ends.
+     */
+    async function timerFiresDuring(read: () => Promise<unknown[]>): Promise<void> {
+      let fired = false;
+      const timer = setTimeout(() => { fired = true; }, 1);
+      const started = Date.now();
+      try {
+        while (!fired && Date.now() - started < TURN_LIMIT_MS) assert.ok((await read()).length > 0, 'the read returned entries');
+      } finally {
+        clearTimeout(timer);
+      }
+      assert.ok(fired, `a timer of 1 ms did not fire during ${TURN_LIMIT_MS} ms of reads`);
+    }
+
+    it('read, range, revRange, readGroup and a reader\'s reads', async () => {
+      const s = ctx.name();
+      await fill(ctx.engine, s, 3);
+      await ctx.engine.createGroup(s, 'g', '0');
+      await timerFiresDuring(() => ctx.engine.read([{ stream: s, after: '0-0' }], { count: 1 }));
+      await timerFiresDuring(() => ctx.engine.range(s, '-', '+', 1));
+      await timerFiresDuring(() => ctx.engine.revRange(s, '+', '-', 1));
+      await ctx.engine.readGroup('g', 'c', [{ stream: s, after: '>' }]);
+      await timerFiresDuring(() => ctx.engine.readGroup('g', 'c', [{ stream: s, after: '0' }], { count: 1 }));
+      const reader = ctx.engine.openReader();
+      try {
+        await timerFiresDuring(() => reader.read([{ stream: s, after: '0-0' }], { count: 1, blockMs: 1_000 }));
+      } finally {
+        await reader.close();
+      }
     });
   });
 

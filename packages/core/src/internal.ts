@@ -56,6 +56,7 @@ export {
 } from './memory/ids.js';
 export type { IdParts, Bound } from './memory/ids.js';
 export { BlockedRead, BlockedReads } from './memory/blocked-read.js';
+export { served } from './memory/served-reads.js';
 export type { BlockedReadOptions, WaiterSet } from './memory/blocked-read.js';
 export type { Waiter } from './memory/waiters.js';
 export { nextId } from './memory/stream-ops.js';

@@ -1,5 +1,6 @@
 import { connect } from '@streamerson/core';
 import { startRedis } from '@streamerson/testkit';
+import { backlogFlows } from './backlog.js';
 import { featureFlows } from './features.js';
 import { serviceFlows, sharedFixture } from './flows.js';
 import { outcomeFlows } from './outcomes.js';
@@ -15,9 +16,10 @@ const fixture = sharedFixture(async () => {
       await server.stop();
     },
   };
-}, 4);
+}, 5);
 
 serviceFlows('Redis standalone', fixture);
+backlogFlows('Redis standalone', fixture);
 featureFlows('Redis standalone', fixture);
 outcomeFlows('Redis standalone', fixture);
 retentionFlows('Redis standalone', fixture);

@@ -6,6 +6,7 @@ import { intOption } from '../options.js';
 import { DEFAULT_READ_COUNT, listOption, nameOption } from './options.js';
 import { readEntries, resolvePositions } from './stream-ops.js';
 import { BlockedReads } from './blocked-read.js';
+import { served } from './served-reads.js';
 
 /** What a reader needs from its engine. */
 export interface ReaderHost {
@@ -38,7 +39,7 @@ export class MemoryBlockingReader implements BlockingReader {
     // `$` means entries appended after this call, so it is resolved once, now.
     const resolved = resolvePositions(store, listOption(positions, 'positions'));
     const first = readEntries(store, resolved, count);
-    if (first.length > 0 || blockMs === undefined) return first;
+    if (first.length > 0 || blockMs === undefined) return served(first);
     return this.blocked.wait(resolved.map((p) => p.stream), store.waiters, () => readEntries(store, resolved, count), { blockMs });
   }
 
@@ -58,7 +59,7 @@ export class MemoryBlockingReader implements BlockingReader {
     checkGroupPositions(store, group, list);
     const first = readGroupEntries(store, group, consumer, list, count, noAck);
     // Reads of pending entries by id never block, as in Redis.
-    if (first.length > 0 || blockMs === undefined || list.some((p) => p.after !== '>')) return first;
+    if (first.length > 0 || blockMs === undefined || list.some((p) => p.after !== '>')) return served(first);
     return this.blocked.wait(list.map((p) => p.stream), store.waiters, () => readGroupEntries(store, group, consumer, list, count, noAck), { blockMs });
   }
 

@@ -28,6 +28,7 @@ import type { Fencing, FencedWrite, FencedWriteResult, HashScanPage, LeaseGrant,
 import * as fencing from './fencing-ops.js';
 import { ClosedError, EngineError, InvalidOptionError } from '../errors.js';
 import { ClosedSignal } from '../lifecycle.js';
+import { served } from './served-reads.js';
 import { MemoryBlockingReader } from './blocking-reader.js';
 import {
   ackEntries,
@@ -153,17 +154,17 @@ export class MemoryEngine implements Engine, Fencing {
     const store = this.open();
     if ((options as ReadOptions).blockMs !== undefined) throw new InvalidOptionError('blockMs', 'blocking reads need openReader()');
     const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
-    return readEntries(store, resolvePositions(store, listOption(positions, 'positions')), count);
+    return served(readEntries(store, resolvePositions(store, listOption(positions, 'positions')), count));
   }
 
   async range(stream: string, start: string, end: string, count?: number): Promise<RawEntry[]> {
     const store = this.open();
-    return rangeEntries(store, nameOption(stream, 'stream'), start, end, intOption(count, 'count', Infinity, 0), false);
+    return served(rangeEntries(store, nameOption(stream, 'stream'), start, end, intOption(count, 'count', Infinity, 0), false));
   }
 
   async revRange(stream: string, end: string, start: string, count?: number): Promise<RawEntry[]> {
     const store = this.open();
-    return rangeEntries(store, nameOption(stream, 'stream'), start, end, intOption(count, 'count', Infinity, 0), true);
+    return served(rangeEntries(store, nameOption(stream, 'stream'), start, end, intOption(count, 'count', Infinity, 0), true));
   }
 
   async idempotentId(stream: string, messageId: string): Promise<string | null> {
@@ -215,7 +216,7 @@ export class MemoryEngine implements Engine, Fencing {
     if ((options as GroupReadOptions).blockMs !== undefined) throw new InvalidOptionError('blockMs', 'blocking reads need openReader()');
     const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
     nameOption(group, 'group');
-    return readGroupEntries(store, group, nameOption(consumer, 'consumer'), listOption(positions, 'positions'), count, options.noAck === true);
+    return served(readGroupEntries(store, group, nameOption(consumer, 'consumer'), listOption(positions, 'positions'), count, options.noAck === true));
   }
 
   async ack(stream: string, group: string, ids: readonly string[]): Promise<number> {
@@ -237,14 +238,14 @@ export class MemoryEngine implements Engine, Fencing {
     const count = intOption(options.count, 'count', -1, 0);
     if (count < 0) throw new InvalidOptionError('count', 'required');
     if (options.minIdleMs !== undefined) msOption(options.minIdleMs, 'minIdleMs');
-    return pendingRange(store, stream, group, options, count);
+    return served(pendingRange(store, stream, group, options, count));
   }
 
   async claim(stream: string, group: string, consumer: string, ids: readonly string[], options: ClaimOptions): Promise<RawEntry[]> {
     const store = this.open();
     if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'expected { minIdleMs }');
     const minIdle = msOption(options.minIdleMs, 'minIdleMs');
-    return claimEntries(store, stream, group, nameOption(consumer, 'consumer'), listOption(ids, 'ids'), minIdle, options.justId === true);
+    return served(claimEntries(store, stream, group, nameOption(consumer, 'consumer'), listOption(ids, 'ids'), minIdle, options.justId === true));
   }
 
   async autoClaim(
@@ -258,7 +259,7 @@ export class MemoryEngine implements Engine, Fencing {
     const store = this.open();
     msOption(minIdleMs, 'minIdleMs');
     intOption(count, 'count', 0, 1);
-    return autoClaimEntries(store, stream, group, nameOption(consumer, 'consumer'), minIdleMs, start, count);
+    return served(autoClaimEntries(store, stream, group, nameOption(consumer, 'consumer'), minIdleMs, start, count));
   }
 
   async deleteConsumer(stream: string, group: string, consumer: string): Promise<number> {
@@ -379,7 +380,7 @@ export class MemoryEngine implements Engine, Fencing {
   }
 
   async hashScan(key: string, cursor: string, count: number): Promise<HashScanPage> {
-    return fencing.hashScan(this.open(), nameOption(key, 'key'), cursor, count);
+    return served(fencing.hashScan(this.open(), nameOption(key, 'key'), cursor, count));
   }
 
   async hashLength(key: string): Promise<number> {

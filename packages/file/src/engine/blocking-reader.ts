@@ -1,5 +1,5 @@
 import { ClosedError, type BlockingReader, type GroupReadOptions, type GroupReadPosition, type ReadOptions, type ReadPosition, type StreamEntries } from '@streamerson/core';
-import { BlockedReads, DEFAULT_READ_COUNT, intOption, listOption, nameOption } from '@streamerson/core/internal';
+import { BlockedReads, DEFAULT_READ_COUNT, intOption, listOption, nameOption, served } from '@streamerson/core/internal';
 import { nothingToDeliver, readGroupEntries } from './group-ops.js';
 import type { FileStore } from './store.js';
 import { readEntries, resolvePositions } from './stream-ops.js';
@@ -58,7 +58,7 @@ export class FileBlockingReader implements BlockingReader {
     const resolved = this.host.run((s) => resolvePositions(s, list));
     const attempt = (): StreamEntries[] => this.host.run((s) => readEntries(s, resolved, count));
     const first = attempt();
-    if (first.length > 0 || blockMs === undefined) return first;
+    if (first.length > 0 || blockMs === undefined) return served(first);
     return this.wait(store, resolved.map((p) => p.stream), attempt, blockMs);
   }
 
@@ -78,7 +78,7 @@ export class FileBlockingReader implements BlockingReader {
     const attempt = (): StreamEntries[] => this.host.run((s) => s.write(() => readGroupEntries(s, group, consumer, list, count, noAck)));
     const first = attempt();
     // Reads of pending entries by id never block, as in Redis.
-    if (first.length > 0 || blockMs === undefined || list.some((p) => p.after !== '>')) return first;
+    if (first.length > 0 || blockMs === undefined || list.some((p) => p.after !== '>')) return served(first);
     const streams = list.map((p) => p.stream);
     // Woken again, the read first checks without writing whether anything is new (the consumer's seen time was set by the first attempt).
     const retry = (): StreamEntries[] => (this.host.run((s) => nothingToDeliver(s, group, streams)) ? [] : attempt());

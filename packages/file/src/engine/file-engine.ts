@@ -46,6 +46,7 @@ import {
   nameOption,
   parseId,
   parseRetention,
+  served,
   validateFencedWrite,
 } from '@streamerson/core/internal';
 import { FileBlockingReader } from './blocking-reader.js';
@@ -219,21 +220,21 @@ export class FileEngine implements Engine, Fencing {
     if ((options as ReadOptions).blockMs !== undefined) throw new InvalidOptionError('blockMs', 'blocking reads need openReader()');
     const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
     const list = listOption(positions, 'positions');
-    return this.run((s) => readEntries(s, resolvePositions(s, list), count));
+    return served(this.run((s) => readEntries(s, resolvePositions(s, list), count)));
   }
 
   async range(stream: string, start: string, end: string, count?: number): Promise<RawEntry[]> {
     this.open();
     nameOption(stream, 'stream');
     const n = intOption(count, 'count', Infinity, 0);
-    return this.run((s) => rangeEntries(s, stream, start, end, n, false));
+    return served(this.run((s) => rangeEntries(s, stream, start, end, n, false)));
   }
 
   async revRange(stream: string, end: string, start: string, count?: number): Promise<RawEntry[]> {
     this.open();
     nameOption(stream, 'stream');
     const n = intOption(count, 'count', Infinity, 0);
-    return this.run((s) => rangeEntries(s, stream, start, end, n, true));
+    return served(this.run((s) => rangeEntries(s, stream, start, end, n, true)));
   }
 
   async lastId(stream: string): Promise<string> {
@@ -281,7 +282,7 @@ export class FileEngine implements Engine, Fencing {
     nameOption(group, 'group');
     nameOption(consumer, 'consumer');
     const list = listOption(positions, 'positions');
-    return this.run((s) => s.write(() => readGroupEntries(s, group, consumer, list, count, options.noAck === true)));
+    return served(this.run((s) => s.write(() => readGroupEntries(s, group, consumer, list, count, options.noAck === true))));
   }
 
   async ack(stream: string, group: string, ids: readonly string[]): Promise<number> {
@@ -312,7 +313,7 @@ export class FileEngine implements Engine, Fencing {
     const count = intOption(options.count, 'count', -1, 0);
     if (count < 0) throw new InvalidOptionError('count', 'required');
     if (options.minIdleMs !== undefined) msOption(options.minIdleMs, 'minIdleMs');
-    return this.run((s) => pendingRange(s, stream, group, options, count));
+    return served(this.run((s) => pendingRange(s, stream, group, options, count)));
   }
 
   async claim(stream: string, group: string, consumer: string, ids: readonly string[], options: ClaimOptions): Promise<RawEntry[]> {
@@ -321,7 +322,7 @@ export class FileEngine implements Engine, Fencing {
     const minIdle = msOption(options.minIdleMs, 'minIdleMs');
     nameOption(consumer, 'consumer');
     const list = listOption(ids, 'ids');
-    return this.run((s) => s.write(() => claimEntries(s, stream, group, consumer, list, minIdle, options.justId === true)));
+    return served(this.run((s) => s.write(() => claimEntries(s, stream, group, consumer, list, minIdle, options.justId === true))));
   }
 
   async autoClaim(stream: string, group: string, consumer: string, minIdleMs: number, start: string, count: number): Promise<AutoClaimResult> {
@@ -329,7 +330,7 @@ export class FileEngine implements Engine, Fencing {
     msOption(minIdleMs, 'minIdleMs');
     intOption(count, 'count', 0, 1);
     nameOption(consumer, 'consumer');
-    return this.run((s) => s.write(() => autoClaimEntries(s, stream, group, consumer, minIdleMs, start, count)));
+    return served(this.run((s) => s.write(() => autoClaimEntries(s, stream, group, consumer, minIdleMs, start, count))));
   }
 
   async deleteConsumer(stream: string, group: string, consumer: string): Promise<number> {
@@ -480,7 +481,7 @@ export class FileEngine implements Engine, Fencing {
 
   async hashScan(key: string, cursor: string, count: number): Promise<HashScanPage> {
     nameOption(key, 'key');
-    return this.run((s) => fencing.hashScan(s, key, cursor, count));
+    return served(this.run((s) => fencing.hashScan(s, key, cursor, count)));
   }
 
   async hashLength(key: string): Promise<number> {
