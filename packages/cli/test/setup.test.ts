@@ -44,9 +44,10 @@ async function check(env: Record<string, string>, extra: (bin: string) => void =
   }
 }
 
-test('npm test runs the prerequisite check first; CI runs the README commands', () => {
+test('npm test runs the prerequisite check first, then format and lint; CI runs the README commands', () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  assert.match(pkg.scripts['test']!, /^node scripts\/prerequisites\.mjs && npm run build && node scripts\/test\.mjs$/);
+  assert.match(pkg.scripts['test']!, /^node scripts\/prerequisites\.mjs && npm run lint && npm run build && node scripts\/test\.mjs$/);
+  assert.match(pkg.scripts['lint']!, /^biome (check|lint) --error-on-warnings \.$/);
   const ci = readFileSync(join(root, '.ci', 'run'), 'utf8');
   assert.match(ci, /\nnpm ci --no-audit --no-fund\nnpm run typecheck\nnpm test\n$/);
   assert.doesNotMatch(ci, /apt-get/, 'CI installs nothing by itself: npm test does');

@@ -48,7 +48,7 @@ export async function runChain(url: string): Promise<ChainReport> {
     const chunks = Math.ceil(appends.length / CHUNK);
     feeding = (async () => {
       for (let c = 0; c < chunks && !stopped; c++) {
-        const due = Math.floor((c * MIN_CRASHES) / chunks);
+        const due = Math.floor(((c + 1) * MIN_CRASHES) / chunks);
         await waitFor(() => stopped || crashes >= due, { timeoutMs: 120_000, what: `kill ${due} before input chunk ${c}` });
         await engine.appendBatch(appends.slice(c * CHUNK, (c + 1) * CHUNK));
         await sleep(20);
