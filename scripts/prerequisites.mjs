@@ -70,7 +70,9 @@ export function needs(env = process.env) {
 
 /** The packages missing now. */
 export function missingPackages(env = process.env) {
-  return needs(env).filter((n) => !n.ok()).flatMap((n) => n.packages);
+  return needs(env)
+    .filter((n) => !n.ok())
+    .flatMap((n) => n.packages);
 }
 
 function run(command, args, env) {

@@ -54,14 +54,10 @@ const concurrency = Math.max(2, Math.min(4, availableParallelism()));
 // A bound for each test — with several files, each file is one — that catches a hang. Files that run
 // many processes (the CLI's, the examples') take minutes on a machine whose cores are shared.
 const TEST_TIMEOUT_MS = 300_000;
-const child = spawn(
-  process.execPath,
-  ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${TEST_TIMEOUT_MS}`, ...selected],
-  {
-    cwd: root,
-    stdio: 'inherit',
-    // The browser and the interpreter the prerequisites check found, for the tests that use them.
-    env: { ...process.env, STREAMERSON_CHROMIUM: chromiumPath() ?? CHROMIUM_CANDIDATES[0], STREAMERSON_PYTHON: pythonPath() },
-  },
-);
+const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${TEST_TIMEOUT_MS}`, ...selected], {
+  cwd: root,
+  stdio: 'inherit',
+  // The browser and the interpreter the prerequisites check found, for the tests that use them.
+  env: { ...process.env, STREAMERSON_CHROMIUM: chromiumPath() ?? CHROMIUM_CANDIDATES[0], STREAMERSON_PYTHON: pythonPath() },
+});
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -3,12 +3,7 @@
  * batches outstanding at once: the same pacing for both sides of a
  * comparison, so neither gets more pipelining than the other.
  */
-export async function forEachBatch(
-  total: number,
-  batchSize: number,
-  inFlight: number,
-  fn: (start: number, end: number) => Promise<void>,
-): Promise<void> {
+export async function forEachBatch(total: number, batchSize: number, inFlight: number, fn: (start: number, end: number) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < total) {

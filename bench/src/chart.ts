@@ -52,7 +52,9 @@ function groupSvg(group: ChartGroup, top: number): string[] {
     out.push(rect(BAR_X, y, scale(bar.value), color));
     // The spread of the measured runs, as a whisker across the bar's end.
     const mid = y + BAR_HEIGHT / 2;
-    out.push(`<line x1="${(BAR_X + scale(bar.min)).toFixed(1)}" y1="${mid}" x2="${(BAR_X + scale(bar.max)).toFixed(1)}" y2="${mid}" stroke="#111827" stroke-width="1.5"/>`);
+    out.push(
+      `<line x1="${(BAR_X + scale(bar.min)).toFixed(1)}" y1="${mid}" x2="${(BAR_X + scale(bar.max)).toFixed(1)}" y2="${mid}" stroke="#111827" stroke-width="1.5"/>`,
+    );
     out.push(text(BAR_X + BAR_WIDTH + 8, y + 11, `${amount(bar.value)} ${group.unit}`));
     if (bar.p99Ms !== undefined && maxP99 > 0) {
       out.push(rect(P99_X, y, (bar.p99Ms / maxP99) * P99_WIDTH, color));

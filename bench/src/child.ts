@@ -38,8 +38,12 @@ export interface ChildHandle {
 export async function startChild(script: URL, args: readonly string[], readyTimeoutMs = DEFAULT_CHILD_READY_TIMEOUT_MS): Promise<ChildHandle> {
   const child = fork(script, [...args], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const ready = await new Promise<ChildReady>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new StreamersonError('ERR_STREAMERSON_TIMEOUT', `${script.pathname} not ready within ${readyTimeoutMs} ms`)), readyTimeoutMs);
-    const onExit = (code: number | null): void => fail(new StreamersonError('ERR_STREAMERSON_ENGINE', `${script.pathname} exited with ${code} before it was ready`));
+    const timer = setTimeout(
+      () => fail(new StreamersonError('ERR_STREAMERSON_TIMEOUT', `${script.pathname} not ready within ${readyTimeoutMs} ms`)),
+      readyTimeoutMs,
+    );
+    const onExit = (code: number | null): void =>
+      fail(new StreamersonError('ERR_STREAMERSON_ENGINE', `${script.pathname} exited with ${code} before it was ready`));
     const fail = (err: Error): void => {
       clearTimeout(timer);
       child.off('exit', onExit);
@@ -113,7 +117,13 @@ function handle(child: ChildProcess, ready: ChildReady): ChildHandle {
  * fails; then it goes into a CPU budget of its own when the run has budgets
  * (`label` names it in errors).
  */
-export async function startServer(ctx: BenchContext, script: URL, args: readonly string[], label: string, started: (c: ChildHandle) => void): Promise<ChildHandle> {
+export async function startServer(
+  ctx: BenchContext,
+  script: URL,
+  args: readonly string[],
+  label: string,
+  started: (c: ChildHandle) => void,
+): Promise<ChildHandle> {
   const c = await startChild(script, args);
   started(c);
   return budgeted(ctx, c, label);

@@ -80,7 +80,9 @@ function modesTable(shared: ComparisonReport, budget: ComparisonReport): string[
     '',
     `| side | shared: ${unit} | ours / this | p50 ms | p99 ms | budgets: ${unit} | ours / this | p50 ms | p99 ms | binds |`,
     '|---|---|---|---|---|---|---|---|---|---|',
-    ...Object.keys(budget.comparison.sides).map((key) => `| ${labels[key] ?? key} | ${cells(shared, key)} | ${cells(budget, key)} | ${binding(budget.comparison.sides[key]!, cpus)} |`),
+    ...Object.keys(budget.comparison.sides).map(
+      (key) => `| ${labels[key] ?? key} | ${cells(shared, key)} | ${cells(budget, key)} | ${binding(budget.comparison.sides[key]!, cpus)} |`,
+    ),
     '',
   ];
 }

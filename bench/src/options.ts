@@ -7,7 +7,22 @@ import { InvalidOptionError } from '@streamerson/core';
 import { DEFAULT_BUDGET_CPUS, DEFAULT_BUDGET_PERIOD_MS } from './budget/budgets.js';
 
 /** The scenarios, in the order a full run executes them. */
-export const SCENARIOS = Object.freeze(['produce', 'consume', 'processor', 'state', 'cli', 'bullmq', 'request-reply', 'http', 'file', 'scale', 'fanout', 'memory', 'rss', 'soak'] as const);
+export const SCENARIOS = Object.freeze([
+  'produce',
+  'consume',
+  'processor',
+  'state',
+  'cli',
+  'bullmq',
+  'request-reply',
+  'http',
+  'file',
+  'scale',
+  'fanout',
+  'memory',
+  'rss',
+  'soak',
+] as const);
 /** One benchmark scenario. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -251,21 +266,39 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split('=', 2) : [arg, undefined];
     const value = (): string | undefined => inline ?? argv[++i];
     switch (flag) {
-      case '--quick': quick = true; break;
-      case '--n': n = positiveInt('--n', value()); break;
-      case '--rounds': rounds = positiveInt('--rounds', value()); break;
-      case '--soak-requests': soakRequests = positiveInt('--soak-requests', value()); break;
+      case '--quick':
+        quick = true;
+        break;
+      case '--n':
+        n = positiveInt('--n', value());
+        break;
+      case '--rounds':
+        rounds = positiveInt('--rounds', value());
+        break;
+      case '--soak-requests':
+        soakRequests = positiveInt('--soak-requests', value());
+        break;
       case '--out': {
         const path = value();
         if (path === undefined || path === '') throw new InvalidOptionError('--out', 'expected a path');
         outputPath = path;
         break;
       }
-      case '--no-write': outputPath = null; break;
-      case '--budget': budgetCpus = positiveNumber('--budget', value(), availableParallelism()); break;
-      case '--no-budget': budgetCpus = null; break;
-      case '--budget-only': budgetOnly = true; break;
-      case '--budget-period': budgetPeriodMs = positiveNumber('--budget-period', value(), MAX_BUDGET_PERIOD_MS); break;
+      case '--no-write':
+        outputPath = null;
+        break;
+      case '--budget':
+        budgetCpus = positiveNumber('--budget', value(), availableParallelism());
+        break;
+      case '--no-budget':
+        budgetCpus = null;
+        break;
+      case '--budget-only':
+        budgetOnly = true;
+        break;
+      case '--budget-period':
+        budgetPeriodMs = positiveNumber('--budget-period', value(), MAX_BUDGET_PERIOD_MS);
+        break;
       default: {
         if (!(SCENARIOS as readonly string[]).includes(arg)) {
           throw new InvalidOptionError('scenario', `unknown argument ${JSON.stringify(arg)}; ${USAGE}`);
@@ -280,7 +313,10 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   if (budgetOnly && budgetCpus === null) throw new InvalidOptionError('--budget-only', 'cannot be combined with --no-budget');
   if (budgetCpus !== null && (budgetPeriodMs < 1 || budgetCpus * budgetPeriodMs < 1)) {
     // The kernel takes no period and no quota below 1 ms.
-    throw new InvalidOptionError('--budget-period', `the period and the quota (budget × period) must be at least 1 ms, got ${budgetPeriodMs} ms × ${budgetCpus}`);
+    throw new InvalidOptionError(
+      '--budget-period',
+      `the period and the quota (budget × period) must be at least 1 ms, got ${budgetPeriodMs} ms × ${budgetCpus}`,
+    );
   }
   return Object.freeze({
     scenarios: Object.freeze(scenarios.length === 0 ? [...SCENARIOS] : SCENARIOS.filter((s) => scenarios.includes(s))),

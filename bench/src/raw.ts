@@ -72,14 +72,7 @@ type XReadGroupReply = [stream: string, entries: [id: string, fields: string[]][
  * `JSON.parse` of each payload (see {@link payloadIndex}) and `XACK` of the
  * batch, until `n` messages are processed.
  */
-export async function rawGroupConsume(
-  redis: Redis,
-  stream: string,
-  group: string,
-  n: number,
-  batchSize: number,
-  format: RawFormat,
-): Promise<number> {
+export async function rawGroupConsume(redis: Redis, stream: string, group: string, n: number, batchSize: number, format: RawFormat): Promise<number> {
   const at = payloadIndex(format);
   let processed = 0;
   let lastAck: Promise<number> = Promise.resolve(0);

@@ -27,12 +27,18 @@ function ran(result: BenchResult): ScenarioName[] {
 
 function verdictCells(v: Verdict): string {
   switch (v.metric) {
-    case 'ratio': return `${fixed(v.value)} | ≥ ${v.target}`;
-    case 'maxRatio': return `${fixed(v.value)} | ≤ ${v.target}`;
-    case 'p50DeltaMs': return `p50 ${v.value >= 0 ? '+' : ''}${fixed(v.value, 3)} ms | ≤ +${v.target} ms`;
-    case 'p99Ratio': return `p99 ${fixed(v.value)} × | ≤ ${v.target} ×`;
-    case 'rssGrowthMB': return `RSS max − start ${v.value >= 0 ? '+' : ''}${fixed(v.value, 1)} MB | < ${v.target} MB`;
-    case 'maxMs': return `${fixed(v.value, 0)} ms | < ${v.target} ms`;
+    case 'ratio':
+      return `${fixed(v.value)} | ≥ ${v.target}`;
+    case 'maxRatio':
+      return `${fixed(v.value)} | ≤ ${v.target}`;
+    case 'p50DeltaMs':
+      return `p50 ${v.value >= 0 ? '+' : ''}${fixed(v.value, 3)} ms | ≤ +${v.target} ms`;
+    case 'p99Ratio':
+      return `p99 ${fixed(v.value)} × | ≤ ${v.target} ×`;
+    case 'rssGrowthMB':
+      return `RSS max − start ${v.value >= 0 ? '+' : ''}${fixed(v.value, 1)} MB | < ${v.target} MB`;
+    case 'maxMs':
+      return `${fixed(v.value, 0)} ms | < ${v.target} ms`;
   }
 }
 
@@ -40,7 +46,9 @@ function verdictCells(v: Verdict): string {
 export function formatMarkdown(result: BenchResult): string {
   const m = result.machine;
   const rows = ran(result).flatMap((name) =>
-    REGISTRY[name].verdicts(result.results[name]).map(({ name: row, verdict: v }) => `| ${row} | ${v.side} vs ${v.baseline} | ${verdictCells(v)} | ${mark(v.meetsTarget)} |`),
+    REGISTRY[name]
+      .verdicts(result.results[name])
+      .map(({ name: row, verdict: v }) => `| ${row} | ${v.side} vs ${v.baseline} | ${verdictCells(v)} | ${mark(v.meetsTarget)} |`),
   );
   const b = result.budget;
   return [

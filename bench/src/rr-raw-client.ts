@@ -10,15 +10,7 @@ import { DEFAULT_REQUEST_TIMEOUT_MS } from '@streamerson/service';
 import { uniqueName } from '@streamerson/testkit';
 import type { Redis } from 'ioredis';
 import { rawConnection } from './context.js';
-import {
-  PROTOCOL_REPLY_ID,
-  PROTOCOL_REPLY_PAYLOAD,
-  RAW_BLOCK_MS,
-  RAW_REPLY_ID,
-  RAW_REPLY_PAYLOAD,
-  RR_TYPE,
-  type RawRrFormat,
-} from './workers/rr-protocol.js';
+import { PROTOCOL_REPLY_ID, PROTOCOL_REPLY_PAYLOAD, RAW_BLOCK_MS, RAW_REPLY_ID, RAW_REPLY_PAYLOAD, RR_TYPE, type RawRrFormat } from './workers/rr-protocol.js';
 
 /** Most replies one XREAD returns. */
 export const RAW_REPLY_READ_COUNT = 1_000;
@@ -37,7 +29,11 @@ export class RawRequestClient {
   private seq = 0;
   private closed = false;
 
-  constructor(url: string, private readonly topic: string, private readonly format: RawRrFormat = 'minimal') {
+  constructor(
+    url: string,
+    private readonly topic: string,
+    private readonly format: RawRrFormat = 'minimal',
+  ) {
     this.commands = rawConnection(url);
     this.reader = rawConnection(url);
     [this.replyId, this.replyPayload] = format === 'protocol' ? [PROTOCOL_REPLY_ID, PROTOCOL_REPLY_PAYLOAD] : [RAW_REPLY_ID, RAW_REPLY_PAYLOAD];
@@ -50,10 +46,25 @@ export class RawRequestClient {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       const json = JSON.stringify(payload);
-      const sent = this.format === 'protocol'
-        ? this.commands.xadd(this.topic, '*', 'v', '1', 'i', id, 't', RR_TYPE, 'r', this.replyStream,
-          'h', JSON.stringify({ deadline: String(Date.now() + DEFAULT_REQUEST_TIMEOUT_MS) }), 'p', json)
-        : this.commands.xadd(this.topic, '*', 'i', id, 'r', this.replyStream, 'p', json);
+      const sent =
+        this.format === 'protocol'
+          ? this.commands.xadd(
+              this.topic,
+              '*',
+              'v',
+              '1',
+              'i',
+              id,
+              't',
+              RR_TYPE,
+              'r',
+              this.replyStream,
+              'h',
+              JSON.stringify({ deadline: String(Date.now() + DEFAULT_REQUEST_TIMEOUT_MS) }),
+              'p',
+              json,
+            )
+          : this.commands.xadd(this.topic, '*', 'i', id, 'r', this.replyStream, 'p', json);
       sent.catch((err: unknown) => {
         this.pending.delete(id);
         reject(err);

@@ -13,9 +13,12 @@ async function runComparisons(name: ScenarioName): Promise<readonly ComparisonRe
   return (await smoke.run(name)) as readonly ComparisonReport[];
 }
 
-test('http: every HTTP target answers every GET /hello and POST /echo with the expected body, with each process\'s CPU', async () => {
+test("http: every HTTP target answers every GET /hello and POST /echo with the expected body, with each process's CPU", async () => {
   const reports = await runComparisons('http');
-  assert.deepEqual(reports.map((r) => r.name), smoke.inModes('HTTP GET /hello', 'HTTP POST /echo'));
+  assert.deepEqual(
+    reports.map((r) => r.name),
+    smoke.inModes('HTTP GET /hello', 'HTTP POST /echo'),
+  );
   const roles: Record<string, readonly string[]> = {
     ours: ['gateway', 'worker'],
     fastify: ['fastify'],
@@ -26,7 +29,10 @@ test('http: every HTTP target answers every GET /hello and POST /echo with the e
   for (const report of reports) {
     assertReport(report, SMALL, Object.keys(roles), (side) => roles[side]!);
     for (const side of Object.values(report.comparison.sides)) assert.ok(side.latencyMs !== undefined && side.latencyMs.p99.median > 0);
-    assert.deepEqual(report.verdicts.map((v) => `${v.metric} ${v.baseline}`), ['ratio chain', 'ratio moleculer', 'ratio streams', 'p99Ratio chain']);
+    assert.deepEqual(
+      report.verdicts.map((v) => `${v.metric} ${v.baseline}`),
+      ['ratio chain', 'ratio moleculer', 'ratio streams', 'p99Ratio chain'],
+    );
   }
   assertModes(smoke, reports);
 });

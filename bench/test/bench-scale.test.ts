@@ -9,14 +9,21 @@ const smoke = useSmoke();
 
 test('scale: every configuration of every curve answers every request, with the CPU of each of its processes, in each mode', async () => {
   const result = (await smoke.run('scale')) as ScaleResult;
-  assert.deepEqual(result.curves.map((c) => c.name), ['workers', 'gateways', 'redis']);
+  assert.deepEqual(
+    result.curves.map((c) => c.name),
+    ['workers', 'gateways', 'redis'],
+  );
   const expected: Record<string, string[]> = {
     workers: ['g1-w1', 'g1-w2'],
     gateways: ['g1-w1', 'g2-w1'],
     redis: ['g0-w1', 'g0-w1-cluster'],
   };
   for (const curve of result.curves) {
-    assert.deepEqual(curve.runs.map((r) => r.mode), smoke.modes(), curve.name);
+    assert.deepEqual(
+      curve.runs.map((r) => r.mode),
+      smoke.modes(),
+      curve.name,
+    );
     for (const run of curve.runs) {
       const c = run.comparison;
       assert.deepEqual(Object.keys(c.sides), expected[curve.name], curve.name);
@@ -29,8 +36,13 @@ test('scale: every configuration of every curve answers every request, with the 
         for (const sample of side.runs) {
           assert.equal(sample.processed, SMALL);
           assert.equal(sample.verified, SMALL, `${curve.name} ${key}: the workers together handled every request`);
-          assert.deepEqual(Object.keys(sample.cpuMs), [CLIENT_PROCESS, SERVER_PROCESS, ...(config.gateways === 0 ? [...masters, ...workers] : [...gateways, ...workers])]);
-          for (const name of [...gateways.slice(0, config.gateways), ...workers, ...masters]) assert.ok(sample.cpuMs[name]! > 0, `${curve.name} ${key}: ${name} worked`);
+          assert.deepEqual(Object.keys(sample.cpuMs), [
+            CLIENT_PROCESS,
+            SERVER_PROCESS,
+            ...(config.gateways === 0 ? [...masters, ...workers] : [...gateways, ...workers]),
+          ]);
+          for (const name of [...gateways.slice(0, config.gateways), ...workers, ...masters])
+            assert.ok(sample.cpuMs[name]! > 0, `${curve.name} ${key}: ${name} worked`);
         }
         assert.ok(side.latencyMs !== undefined && side.latencyMs.p99.median >= side.latencyMs.p50.median);
       }
@@ -40,7 +52,10 @@ test('scale: every configuration of every curve answers every request, with the 
   assert.deepEqual(
     verdicts,
     smoke.modes().includes('budget')
-      ? ['scale: workers, CPU budgets: 1 gateway, 2 workers, redis-server vs 1 gateway, 1 worker, redis-server', 'scale: gateways, CPU budgets: 2 gateways, 1 worker, redis-server vs 1 gateway, 1 worker, redis-server']
+      ? [
+          'scale: workers, CPU budgets: 1 gateway, 2 workers, redis-server vs 1 gateway, 1 worker, redis-server',
+          'scale: gateways, CPU budgets: 2 gateways, 1 worker, redis-server vs 1 gateway, 1 worker, redis-server',
+        ]
       : [],
   );
 });

@@ -51,7 +51,10 @@ test('cli: the binary produces every line of the file, raw XADD writes the same 
   const [report] = await runComparisons('cli');
   assertReport(report!, CLI_LINES, ['ours', 'raw', 'tap'], (side) => (side === 'raw' ? [] : ['cli']));
   for (const side of ['ours', 'tap']) assert.ok(report!.comparison.sides[side]!.runs[0]!.cpuMs['cli']! > 0, `${side}: the child reported its CPU`);
-  assert.deepEqual(report!.verdicts.map((v) => `${v.side} vs ${v.baseline}`), ['ours vs raw', 'tap vs ours']);
+  assert.deepEqual(
+    report!.verdicts.map((v) => `${v.side} vs ${v.baseline}`),
+    ['ours vs raw', 'tap vs ours'],
+  );
   assert.equal(await smoke.admin.dbsize(), 0, 'every run deletes its stream');
 });
 
@@ -63,9 +66,17 @@ test('bullmq: our consumer and a BullMQ worker each process the same jobs', asyn
 
 test('request-reply: every side answers every request at each concurrency, with latency and worker CPU', async () => {
   const reports = await runComparisons('request-reply');
-  assert.deepEqual(reports.map((r) => r.name), smoke.inModes('request/reply c=1', 'request/reply c=100'));
+  assert.deepEqual(
+    reports.map((r) => r.name),
+    smoke.inModes('request/reply c=1', 'request/reply c=100'),
+  );
   for (const report of reports) {
-    assertReport(report, report.name.startsWith('request/reply c=1,') || report.name === 'request/reply c=1' ? 50 : SMALL, ['ours', 'raw', 'rawSameFormat'], () => ['worker']);
+    assertReport(
+      report,
+      report.name.startsWith('request/reply c=1,') || report.name === 'request/reply c=1' ? 50 : SMALL,
+      ['ours', 'raw', 'rawSameFormat'],
+      () => ['worker'],
+    );
     assert.equal(report.verdicts[0]?.metric, report.name.includes('c=100') ? 'ratio' : 'p50DeltaMs');
   }
   for (const side of reports.flatMap((r) => Object.values(r.comparison.sides))) {
@@ -99,7 +110,10 @@ test('rss: gateway and worker RSS at idle and under load, and the slow consumer 
   for (const p of Object.values(result.processes)) {
     assert.ok(p.idleMB > 10 && p.loadPeakMB.median > 10 && p.afterMB > 10, JSON.stringify(p));
   }
-  assert.deepEqual(result.slow.map((s) => s.kind), ['consumer', 'service']);
+  assert.deepEqual(
+    result.slow.map((s) => s.kind),
+    ['consumer', 'service'],
+  );
   for (const slow of result.slow) {
     assert.ok(slow.samplesMB.length >= 3, `samples ${slow.samplesMB.join(', ')}`);
     assert.ok(slow.processed > 0 && slow.produced > slow.processed, `${slow.kind}: ${slow.processed} of ${slow.produced}`);
@@ -110,7 +124,10 @@ test('rss: gateway and worker RSS at idle and under load, and the slow consumer 
 
 test('memory: bytes per entry of both sides at each payload size', async () => {
   const result = (await smoke.run('memory')) as MemoryResult;
-  assert.deepEqual(result.rows.map((r) => r.payloadBytes), [50, 500]);
+  assert.deepEqual(
+    result.rows.map((r) => r.payloadBytes),
+    [50, 500],
+  );
   for (const row of result.rows) {
     assert.equal(row.ours.entries, N);
     assert.equal(row.raw.entries, N);
@@ -123,7 +140,15 @@ test('memory: bytes per entry of both sides at each payload size', async () => {
 test('report: the scenarios of this file appear in the Markdown and the chart; the smoke files together cover every scenario', () => {
   assert.deepEqual(Object.values(SMOKE_COVERAGE).flat().sort(), [...SCENARIOS].sort(), 'every registered scenario has a smoke test');
   assertRendered(smoke, 'bench-smoke', {
-    rows: ['produce', 'consume', 'CLI produce/tap', 'consume vs BullMQ', 'memory 500 B', 'slow consumer RSS at 10× overload', 'slow service RSS at 10× overload'],
+    rows: [
+      'produce',
+      'consume',
+      'CLI produce/tap',
+      'consume vs BullMQ',
+      'memory 500 B',
+      'slow consumer RSS at 10× overload',
+      'slow service RSS at 10× overload',
+    ],
     modeRows: ['request/reply c=1', 'request/reply c=100'],
     budgetRows: [],
     sections: ['| 500 B |', '**fan-out**', '**rss (gateway path)**', '**rss (slow consumer)**'],
@@ -144,7 +169,12 @@ test('report: a comparison run in both modes gets a table of the two side by sid
     setup: 'setup.',
     unit: 'req/s',
     labels: { ours: 'ours', chain: 'the chain' },
-    comparison: { n: 1, warmupN: 0, rounds: 1, sides: { ours: side(ours, { bench: 0.5, gateway: 0.29, worker: 0.1 }), chain: side(chain, { bench: 0.5, front: 0.1, back: 0.1 }) } },
+    comparison: {
+      n: 1,
+      warmupN: 0,
+      rounds: 1,
+      sides: { ours: side(ours, { bench: 0.5, gateway: 0.29, worker: 0.1 }), chain: side(chain, { bench: 0.5, front: 0.1, back: 0.1 }) },
+    },
     verdicts: [],
     mode,
     ...(mode === 'budget' ? { budgetCpus: 0.3 } : {}),
@@ -153,7 +183,7 @@ test('report: a comparison run in both modes gets a table of the two side by sid
   assert.match(markdown, /\*\*HTTP GET \/hello: shared cores and CPU budgets side by side\*\*/);
   assert.match(markdown, /^\| ours \| 300 \| – \| 1\.000 \| 2\.000 \| 150 \| – \| 1\.000 \| 2\.000 \| gateway \|$/m);
   assert.match(markdown, /^\| the chain \| 200 \| 1\.50 \| 1\.000 \| 2\.000 \| 50 \| 3\.00 \| 1\.000 \| 2\.000 \| no budget \|$/m);
-  assert.match(markdown, /\| bench 0\.50 CPU · gateway 97 % · worker 33 % \| gateway \|/, 'the budget table shows each process\'s share of its budget');
+  assert.match(markdown, /\| bench 0\.50 CPU · gateway 97 % · worker 33 % \| gateway \|/, "the budget table shows each process's share of its budget");
 });
 
 test('options: --quick, BENCH_N and bad input', () => {
@@ -181,7 +211,10 @@ test('options: --quick, BENCH_N and bad input', () => {
   assert.equal(parseBenchArgs(['--budget-only']).sharedMode, false);
   assert.throws(() => parseBenchArgs(['--budget', '0']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--budget"/ });
   assert.throws(() => parseBenchArgs(['--budget', 'lots']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--budget"/ });
-  assert.throws(() => parseBenchArgs(['--budget', '0.05', '--budget-period', '10']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--budget-period".*at least 1 ms/ });
+  assert.throws(() => parseBenchArgs(['--budget', '0.05', '--budget-period', '10']), {
+    code: 'ERR_STREAMERSON_INVALID_OPTION',
+    message: /"--budget-period".*at least 1 ms/,
+  });
   assert.throws(() => parseBenchArgs(['--budget-only', '--no-budget']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--budget-only"/ });
 });
 
@@ -207,7 +240,10 @@ test('raw same-format request/reply: our Client and Service write the entries th
     assert.deepEqual(await client.request('same-rr', RR_TYPE, { a: 1 }), { a: 1 });
     const [request] = await engine.range(streamKey('same-rr', 0, 1), '-', '+');
     const fields = request!.fields.map(String);
-    assert.deepEqual(fields.filter((_, i) => i % 2 === 0), [...PROTOCOL_REQUEST_NAMES]);
+    assert.deepEqual(
+      fields.filter((_, i) => i % 2 === 0),
+      [...PROTOCOL_REQUEST_NAMES],
+    );
     assert.equal(fields[PROTOCOL_REQUEST_VERSION], '1');
     assert.equal(fields[PROTOCOL_REQUEST_TYPE], RR_TYPE);
     assert.equal(fields[PROTOCOL_REQUEST_REPLY_TO], client.replyStream);
@@ -215,7 +251,10 @@ test('raw same-format request/reply: our Client and Service write the entries th
     assert.equal(fields[PROTOCOL_REQUEST_PAYLOAD], '{"a":1}');
     const [reply] = await engine.range(client.replyStream, '-', '+');
     const replyFields = reply!.fields.map(String);
-    assert.deepEqual(replyFields.filter((_, i) => i % 2 === 0), [...PROTOCOL_REPLY_NAMES]);
+    assert.deepEqual(
+      replyFields.filter((_, i) => i % 2 === 0),
+      [...PROTOCOL_REPLY_NAMES],
+    );
     assert.equal(replyFields[PROTOCOL_REPLY_ID], fields[PROTOCOL_REQUEST_ID]);
     assert.equal(replyFields[PROTOCOL_REPLY_PAYLOAD], '{"a":1}');
   } finally {

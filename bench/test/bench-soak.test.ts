@@ -8,36 +8,51 @@ const smoke = useSmoke();
 
 test('soak: both sides answer every request through their gateway and sample every stream and used_memory of their own server after each chunk', async () => {
   const result = (await smoke.run('soak')) as SoakResult;
-  assert.deepEqual(result.runs.map((r) => [r.round, r.trimming]), [[0, true], [0, false]]);
+  assert.deepEqual(
+    result.runs.map((r) => [r.round, r.trimming]),
+    [
+      [0, true],
+      [0, false],
+    ],
+  );
   for (const run of result.runs) {
     assert.equal(run.requests, 800);
     assert.ok(run.reqPerSec > 0);
     assert.deepEqual(Object.keys(run.cpuUsPerRequest), ['redis-server', 'bench (service)', 'gateway']);
     for (const us of Object.values(run.cpuUsPerRequest)) assert.ok(us > 0 && Number.isFinite(us));
-    assert.deepEqual(run.samples.map((s) => s.requests), [0, 100, 200, 300, 400, 500, 600, 700, 800]);
+    assert.deepEqual(
+      run.samples.map((s) => s.requests),
+      [0, 100, 200, 300, 400, 500, 600, 700, 800],
+    );
     for (const sample of run.samples) assert.ok(sample.usedMemory > 0, 'used_memory sampled');
     const topics = Object.keys(run.samples.at(-1)!.lengths).filter((k) => k.startsWith('bench-soak'));
     assert.equal(topics.length, 1, `the run's topic is among the sampled streams: ${topics.join(', ')}`);
   }
   const off = result.runs[1]!;
   const offTopic = Object.keys(off.samples.at(-1)!.lengths).find((k) => k.startsWith('bench-soak'))!;
-  assert.equal(off.samples.at(-1)!.lengths[offTopic], 900, 'with trimming off the topic keeps every request, the warm-up chunk\'s too');
+  assert.equal(off.samples.at(-1)!.lengths[offTopic], 900, "with trimming off the topic keeps every request, the warm-up chunk's too");
   assert.equal(off.trimPasses, 0);
   const markdown = REGISTRY.soak.markdown(result).join('\n');
-  assert.match(markdown, /^\| 1 \| on \| 800 \| [\d,]+ \| \d+, \d+, \d+ \| [\d,]+ \([\d,]+\) \| [\d,]+ \([\d,]+\) \| [\d,]+, [\d,]+ \| topic (yes|no), every stream (yes|no), memory (yes|no) \|$/m);
+  assert.match(
+    markdown,
+    /^\| 1 \| on \| 800 \| [\d,]+ \| \d+, \d+, \d+ \| [\d,]+ \([\d,]+\) \| [\d,]+ \([\d,]+\) \| [\d,]+, [\d,]+ \| topic (yes|no), every stream (yes|no), memory (yes|no) \|$/m,
+  );
   assert.match(markdown, /^\| 1 \| off \| 800 \| [\d,]+ \| \d+, \d+, \d+ \| 900 \(900\) \| [\d,]+ \([\d,]+\) \| 0, 0 \| /m);
   assert.match(markdown, /^\| 800 \| [\d,]+ \| 900 \| [\d.]+ \| [\d.]+ \|$/m, 'the curve table ends at the last sample');
   const [verdict] = REGISTRY.soak.verdicts(result);
   assert.equal(verdict?.verdict.baseline, 'trimming off');
   assert.ok(Number.isFinite(verdict?.verdict.value));
-  assert.deepEqual(REGISTRY.soak.chart(result)[0]?.bars.map((b) => b.label), ['trimming on', 'trimming off']);
+  assert.deepEqual(
+    REGISTRY.soak.chart(result)[0]?.bars.map((b) => b.label),
+    ['trimming on', 'trimming off'],
+  );
 });
 
 test('soak: a saw tooth of a periodic trim is flat, a stream that keeps growing is not', () => {
   const tooth = [0, 10, 20, 30, 40];
   assert.equal(flat(Array.from({ length: 6 }, () => tooth.map((n) => n * 1_000)).flat()), true);
   assert.equal(flat(Array.from({ length: 30 }, (_, i) => i * 10_000)), false);
-  assert.equal(flat(Array.from({ length: 30 }, (_, i) => i % 2 === 0 ? 1_000 : 1_500)), true);
+  assert.equal(flat(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? 1_000 : 1_500))), true);
   assert.equal(flat([...Array.from({ length: 24 }, () => 1_000), ...Array.from({ length: 8 }, () => 1_200)]), false, 'a late step up of 20 %');
   assert.equal(flat(Array.from({ length: 30 }, (_, i) => i)), true, 'growth within a node (100 entries) is flat');
 });

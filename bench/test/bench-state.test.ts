@@ -9,7 +9,10 @@ test('state: the writer and the raw Lua loop apply every command (throughput), a
   const { reports, recovery } = (await smoke.run('state')) as StateResult;
   const [throughput, latency, reads] = reports;
   assertReport(throughput!, N, ['ours', 'raw']);
-  assert.deepEqual(throughput!.verdicts.map((v) => `${v.side} vs ${v.baseline}`), ['ours vs raw']);
+  assert.deepEqual(
+    throughput!.verdicts.map((v) => `${v.side} vs ${v.baseline}`),
+    ['ours vs raw'],
+  );
   assert.match(throughput!.setup, /over 1,000 keys/);
   assert.equal(latency!.name, 'state c=16');
   assertReport(latency!, SMALL, ['ours', 'raw']);

@@ -63,7 +63,10 @@ test('modes: shared cores, then budgets where they are set up; --budget-only dro
 function spinner(): { pid: number; spin(ms: number): Promise<number>; stop(): void } {
   const child = spawn(
     process.execPath,
-    ['-e', `process.stdin.setEncoding('utf8').on('data', (ms) => { const c0 = process.cpuUsage(); const end = Date.now() + Number(ms); while (Date.now() < end); const c = process.cpuUsage(c0); process.stdout.write((c.user + c.system) / 1000 + '\\n'); }).on('end', () => process.exit(0));`],
+    [
+      '-e',
+      `process.stdin.setEncoding('utf8').on('data', (ms) => { const c0 = process.cpuUsage(); const end = Date.now() + Number(ms); while (Date.now() < end); const c = process.cpuUsage(c0); process.stdout.write((c.user + c.system) / 1000 + '\\n'); }).on('end', () => process.exit(0));`,
+    ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   child.stdout.setEncoding('utf8');

@@ -183,9 +183,8 @@ export function assertRendered(smoke: Smoke, file: string, expected: ExpectedRep
   for (const row of rowNames) assert.match(markdown, new RegExp(`^\\| ${row.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\|`, 'm'), `summary row ${row}`);
   if (budget !== null) assert.match(markdown, /^CPU budgets: 0\.3 CPU per server process/m);
   if (budget !== null && expected.modeRows.length + expected.budgetRows.length > 0) {
-    assert.match(markdown, /\| share of its budget used, by process \| binds \|/, 'budget-mode tables show each process\'s use of its budget');
-  }
-  else assert.match(markdown, /^CPU budgets: none/m);
+    assert.match(markdown, /\| share of its budget used, by process \| binds \|/, "budget-mode tables show each process's use of its budget");
+  } else assert.match(markdown, /^CPU budgets: none/m);
   for (const section of expected.sections) assert.ok(markdown.includes(section), section);
   const svg = formatChart(result);
   assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);

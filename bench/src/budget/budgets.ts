@@ -70,7 +70,9 @@ export class CpuBudgets {
     } catch (err) {
       return `CPU budgets unavailable: cannot create ${root.dir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
     }
-    const reaper = spawn(process.execPath, [fileURLToPath(REAPER), String(controller.version), controller.home, root.dir], { stdio: ['pipe', 'ignore', 'inherit'] });
+    const reaper = spawn(process.execPath, [fileURLToPath(REAPER), String(controller.version), controller.home, root.dir], {
+      stdio: ['pipe', 'ignore', 'inherit'],
+    });
     reaper.unref();
     (reaper.stdin as unknown as { unref(): void } | null)?.unref();
     const info: BudgetInfo = { cpus, periodMs, cgroup: controller.version === 2 ? 'v2 cpu.max' : 'v1 cpu.cfs_quota_us' };
@@ -113,7 +115,11 @@ export class CpuBudgets {
       try {
         await group.limit(on ? this.info.cpus : null, this.periodUs);
       } catch (err) {
-        throw new StreamersonError('ERR_STREAMERSON_INTERNAL', `cannot ${on ? 'set' : 'lift'} the CPU budget of ${label} (pid ${pid}): ${(err as Error).message}`, { cause: err });
+        throw new StreamersonError(
+          'ERR_STREAMERSON_INTERNAL',
+          `cannot ${on ? 'set' : 'lift'} the CPU budget of ${label} (pid ${pid}): ${(err as Error).message}`,
+          { cause: err },
+        );
       }
     }
   }

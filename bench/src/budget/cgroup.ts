@@ -122,7 +122,10 @@ export class CpuGroup {
   /** Pids of the processes in the group now. */
   async pids(): Promise<number[]> {
     const text = await readFile(join(this.dir, 'cgroup.procs'), 'utf8');
-    return text.split('\n').filter((line) => line !== '').map(Number);
+    return text
+      .split('\n')
+      .filter((line) => line !== '')
+      .map(Number);
   }
 }
 

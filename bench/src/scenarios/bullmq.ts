@@ -79,14 +79,16 @@ export async function runBullmq(ctx: BenchContext): Promise<ComparisonReport[]> 
       },
       { n, warmupN, rounds },
     );
-    return [{
-      name: 'consume vs BullMQ',
-      setup: `${int(n)} ~${payloadBytes} B JSON messages already stored; ours: group consumer, decode + ack (default prefetch, ${DEFAULT_PREFETCH}); BullMQ: jobs added with addBulk beforehand, Worker concurrency ${BULLMQ_CONCURRENCY}, processor returns one field, completed jobs kept (BullMQ's default).`,
-      unit: 'msgs/s',
-      labels: { ours: 'Streamerson group Consumer', bullmq: `BullMQ Worker (concurrency ${BULLMQ_CONCURRENCY})` },
-      comparison,
-      verdicts: [throughputVerdict(comparison, 'ours', 'bullmq', BULLMQ_TARGET_RATIO)],
-    }];
+    return [
+      {
+        name: 'consume vs BullMQ',
+        setup: `${int(n)} ~${payloadBytes} B JSON messages already stored; ours: group consumer, decode + ack (default prefetch, ${DEFAULT_PREFETCH}); BullMQ: jobs added with addBulk beforehand, Worker concurrency ${BULLMQ_CONCURRENCY}, processor returns one field, completed jobs kept (BullMQ's default).`,
+        unit: 'msgs/s',
+        labels: { ours: 'Streamerson group Consumer', bullmq: `BullMQ Worker (concurrency ${BULLMQ_CONCURRENCY})` },
+        comparison,
+        verdicts: [throughputVerdict(comparison, 'ours', 'bullmq', BULLMQ_TARGET_RATIO)],
+      },
+    ];
   } finally {
     await ctx.admin.del(stream);
     await engine.close();

@@ -186,22 +186,21 @@ export async function runCli(ctx: BenchContext): Promise<ComparisonReport[]> {
     };
 
     const comparison = await compare(ctx, { ours, raw, tap }, { n, warmupN, rounds });
-    return [{
-      name: 'CLI produce/tap',
-      setup:
-        `An NDJSON file of ~${payloadBytes} B JSON lines (${int(fileOf(n).bytes / 1e6)} MB, temporary directory). ` +
-        `produce: the binary as a child process, \`produce <stream> <file> -q\` with its defaults (${int(CLI_BATCH_SIZE)} per pipeline, ${CLI_IN_FLIGHT} in flight), timed from spawn to exit (Node startup included), XLEN checked. ` +
-        `raw: the file's lines read into memory before timing, then ioredis pipelines of ${int(CLI_BATCH_SIZE)} \`XADD\`s of the same fields (\`v 1 p <line>\`), ${CLI_IN_FLIGHT} in flight. ` +
-        `tap: \`tap <stream> --from beginning --count N -p\` on a stream filled beforehand with the same entries, stdout piped into the bench, lines counted and bytes checked against the file. ` +
-        'CPU "cli" is the child\'s own `process.cpuUsage()` at exit (startup included).',
-      unit: 'msgs/s',
-      labels: CLI_LABELS,
-      comparison,
-      verdicts: [
-        throughputVerdict(comparison, 'ours', 'raw', CLI_PRODUCE_TARGET_RATIO),
-        throughputVerdict(comparison, 'tap', 'ours', CLI_TAP_TARGET_RATIO),
-      ],
-    }];
+    return [
+      {
+        name: 'CLI produce/tap',
+        setup:
+          `An NDJSON file of ~${payloadBytes} B JSON lines (${int(fileOf(n).bytes / 1e6)} MB, temporary directory). ` +
+          `produce: the binary as a child process, \`produce <stream> <file> -q\` with its defaults (${int(CLI_BATCH_SIZE)} per pipeline, ${CLI_IN_FLIGHT} in flight), timed from spawn to exit (Node startup included), XLEN checked. ` +
+          `raw: the file's lines read into memory before timing, then ioredis pipelines of ${int(CLI_BATCH_SIZE)} \`XADD\`s of the same fields (\`v 1 p <line>\`), ${CLI_IN_FLIGHT} in flight. ` +
+          `tap: \`tap <stream> --from beginning --count N -p\` on a stream filled beforehand with the same entries, stdout piped into the bench, lines counted and bytes checked against the file. ` +
+          'CPU "cli" is the child\'s own `process.cpuUsage()` at exit (startup included).',
+        unit: 'msgs/s',
+        labels: CLI_LABELS,
+        comparison,
+        verdicts: [throughputVerdict(comparison, 'ours', 'raw', CLI_PRODUCE_TARGET_RATIO), throughputVerdict(comparison, 'tap', 'ours', CLI_TAP_TARGET_RATIO)],
+      },
+    ];
   } finally {
     await redis.quit();
     await rm(dir, { recursive: true, force: true });

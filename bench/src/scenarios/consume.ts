@@ -82,14 +82,16 @@ export async function runConsume(ctx: BenchContext): Promise<ComparisonReport[]>
       },
       { n, warmupN, rounds },
     );
-    return [{
-      name: 'consume',
-      setup: `A fresh consumer group reads ~${payloadBytes} B JSON entries (${batchSize} per read), decodes and acks each.`,
-      unit: 'msgs/s',
-      labels: WRITER_LABELS,
-      comparison,
-      verdicts: [throughputVerdict(comparison, 'ours', 'raw', CONSUME_TARGET_RATIO)],
-    }];
+    return [
+      {
+        name: 'consume',
+        setup: `A fresh consumer group reads ~${payloadBytes} B JSON entries (${batchSize} per read), decodes and acks each.`,
+        unit: 'msgs/s',
+        labels: WRITER_LABELS,
+        comparison,
+        verdicts: [throughputVerdict(comparison, 'ours', 'raw', CONSUME_TARGET_RATIO)],
+      },
+    ];
   } finally {
     await dropKeys(ctx.admin, [oursStream, rawStream, raw8Stream]);
     await engine.close();

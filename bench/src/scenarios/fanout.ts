@@ -71,15 +71,7 @@ async function publish(producer: Producer<FanoutMessage>, first: number, n: numb
   await Promise.all(receipts);
 }
 
-function fanoutSide(
-  ctx: BenchContext,
-  engine: Engine,
-  topic: string,
-  server: ChildHandle,
-  role: string,
-  subscribers: ChildHandle,
-  runs: FanoutRun[],
-): Side {
+function fanoutSide(ctx: BenchContext, engine: Engine, topic: string, server: ChildHandle, role: string, subscribers: ChildHandle, runs: FanoutRun[]): Side {
   const { fanoutSubscribers: count, fanoutRate: rate, payloadBytes } = ctx.options;
   const producer = new Producer<FanoutMessage>(engine, { topic });
   // Pads the message to about the payload size of the other scenarios.
@@ -167,7 +159,9 @@ export const fanoutScenario: Scenario<FanoutResult> = {
         const received = runs.reduce((a, x) => a + x.received, 0);
         const expected = runs.reduce((a, x) => a + x.expected, 0);
         const maxMs = Math.max(...runs.map((x) => x.maxMs));
-        const cpu = Object.entries(side.cpuUsPerMsg).map(([p, us]) => `${p} ${fixed(us / r.subscribers, 2)}`).join(' · ');
+        const cpu = Object.entries(side.cpuUsPerMsg)
+          .map(([p, us]) => `${p} ${fixed(us / r.subscribers, 2)}`)
+          .join(' · ');
         return `| ${r.labels[key] ?? key} | ${fixed((received / expected) * 100, 1)} % (${int(received)} of ${int(expected)}) | ${spreadMs(side, 'p50')} | ${spreadMs(side, 'p99')} | ${fixed(maxMs, 1)} | ${cpu} |`;
       }),
       '',

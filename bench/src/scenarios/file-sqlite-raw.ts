@@ -69,7 +69,14 @@ export class RawSqlite {
 
   /** Appends `payloads[start…end)` to `stream` in one transaction, ids following the stream's stored last id; resolves how many. */
   async append(stream: string, payloads: readonly unknown[], start: number, end: number): Promise<number> {
-    this.db.transaction(() => this.appendRows(stream, payloads.slice(start, end).map((p) => Buffer.from(JSON.stringify(p))))).immediate();
+    this.db
+      .transaction(() =>
+        this.appendRows(
+          stream,
+          payloads.slice(start, end).map((p) => Buffer.from(JSON.stringify(p))),
+        ),
+      )
+      .immediate();
     return end - start;
   }
 
@@ -119,12 +126,14 @@ export class RawSqlite {
     while (done < n) {
       const rows = this.deliver(stream, group, 'c', Math.min(batchSize, n - done));
       if (rows.length === 0) break;
-      this.db.transaction(() => {
-        for (const r of rows) {
-          if ((JSON.parse(r.data.toString()) as BenchPayload).id < 0) throw new Error('bad payload');
-          this.ack.run(stream, group, r.ms, r.seq);
-        }
-      }).immediate();
+      this.db
+        .transaction(() => {
+          for (const r of rows) {
+            if ((JSON.parse(r.data.toString()) as BenchPayload).id < 0) throw new Error('bad payload');
+            this.ack.run(stream, group, r.ms, r.seq);
+          }
+        })
+        .immediate();
       done += rows.length;
     }
     return done;
@@ -146,10 +155,15 @@ export class RawSqlite {
       await this.append(topic, payloads, 0, k);
       const requests = this.deliver(topic, group, 'worker', k);
       if (requests.length === 0) break;
-      this.db.transaction(() => {
-        this.appendRows(replies, requests.map((r) => r.data));
-        for (const r of requests) this.ack.run(topic, group, r.ms, r.seq);
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.appendRows(
+            replies,
+            requests.map((r) => r.data),
+          );
+          for (const r of requests) this.ack.run(topic, group, r.ms, r.seq);
+        })
+        .immediate();
       const got = this.after.all(replies, replyAt.ms, replyAt.seq, requests.length) as Row[];
       for (const r of got) JSON.parse(r.data.toString());
       replyAt = got[got.length - 1] ?? replyAt;

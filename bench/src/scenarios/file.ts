@@ -49,19 +49,21 @@ async function acked(engine: Engine, stream: string, group: string): Promise<num
 async function produce(ctx: BenchContext, engines: Engines, raw: RawSqlite): Promise<ComparisonReport> {
   const { n, warmupN, rounds, payloadBytes, batchSize, inFlightBatches } = ctx.options;
   const payloads = makePayloads(Math.max(n, warmupN), payloadBytes);
-  const engineSide = (engine: Engine): Side => async (count) => {
-    const stream = uniqueName('bench-file-produce');
-    const writer = oursWriter(engine, stream, batchSize);
-    return {
-      run: () => writeAll(writer, payloads, count, batchSize, inFlightBatches),
-      verifyAndCleanup: async () => {
-        await writer.close();
-        const length = await engine.length(stream);
-        await engine.deleteStreams([stream]);
-        return length;
-      },
+  const engineSide =
+    (engine: Engine): Side =>
+    async (count) => {
+      const stream = uniqueName('bench-file-produce');
+      const writer = oursWriter(engine, stream, batchSize);
+      return {
+        run: () => writeAll(writer, payloads, count, batchSize, inFlightBatches),
+        verifyAndCleanup: async () => {
+          await writer.close();
+          const length = await engine.length(stream);
+          await engine.deleteStreams([stream]);
+          return length;
+        },
+      };
     };
-  };
   const rawSide: Side = async (count) => {
     const stream = uniqueName('bench-file-raw');
     return {
@@ -136,20 +138,20 @@ async function requestReply(ctx: BenchContext, engines: Engines, raw: RawSqlite)
     const side: Side = async (count) => {
       const before = client.stats().replies;
       return {
-      run: async () => {
-        let sent = 0;
-        let answered = 0;
-        const caller = async (): Promise<void> => {
-          while (sent < count) {
-            const i = sent++;
-            await client.request(topic, 'echo', payloads[i % payloads.length]);
-            answered++;
-          }
-        };
-        await Promise.all(Array.from({ length: FILE_RR_CONCURRENCY }, caller));
-        return answered;
-      },
-      verifyAndCleanup: async () => client.stats().replies - before,
+        run: async () => {
+          let sent = 0;
+          let answered = 0;
+          const caller = async (): Promise<void> => {
+            while (sent < count) {
+              const i = sent++;
+              await client.request(topic, 'echo', payloads[i % payloads.length]);
+              answered++;
+            }
+          };
+          await Promise.all(Array.from({ length: FILE_RR_CONCURRENCY }, caller));
+          return answered;
+        },
+        verifyAndCleanup: async () => client.stats().replies - before,
       };
     };
     return {

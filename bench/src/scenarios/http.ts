@@ -103,7 +103,13 @@ export const HTTP_TARGETS: Readonly<Record<string, HttpTarget>> = Object.freeze(
  * process in `processes` is charged its CPU, and `handled` (the back end's
  * handled count) confirms the run.
  */
-export function httpSide(port: number | readonly number[], processes: Readonly<Record<string, ChildHandle>>, handled: () => Promise<number>, call: HttpCall, connections: number): Side {
+export function httpSide(
+  port: number | readonly number[],
+  processes: Readonly<Record<string, ChildHandle>>,
+  handled: () => Promise<number>,
+  call: HttpCall,
+  connections: number,
+): Side {
   const probes: Record<string, CpuProbe> = {};
   for (const [role, c] of Object.entries(processes)) probes[role] = () => c.cpuMs();
   return async (count) => {
@@ -154,9 +160,10 @@ export async function runHttp(ctx: BenchContext): Promise<ComparisonReport[]> {
         for (const [key, target] of Object.entries(targets)) sides[key] = side(target, call, connections);
         const comparison = await compare(ctx, sides, { n, warmupN, rounds });
         const what = call.body === undefined ? `answered ${call.expect}` : `with the same ~${payloadBytes} B JSON body, echoed back`;
-        const sized = httpMinSeconds > 0
-          ? ` Requests per run raised so that our gateway carries the load ≥ ${httpMinSeconds} s over the ${rounds} runs (calibration run: ${int(Math.round(rate))} req/s).`
-          : '';
+        const sized =
+          httpMinSeconds > 0
+            ? ` Requests per run raised so that our gateway carries the load ≥ ${httpMinSeconds} s over the ${rounds} runs (calibration run: ${int(Math.round(rate))} req/s).`
+            : '';
         const targetRatios = mode === 'budget' ? GATEWAY_BUDGET_TARGETS : GATEWAY_TARGETS;
         reports.push({
           name: `HTTP ${describeCall(call)}${modeSuffix(mode)}`,

@@ -86,7 +86,10 @@ export const memoryScenario: Scenario<MemoryResult> = {
     '',
     '| payload | ours B/entry | raw B/entry | ratio | target |',
     '|---|---|---|---|---|',
-    ...mem.rows.map((r) => `| ${r.payloadBytes} B | ${fixed(r.ours.bytesPerEntry, 1)} | ${fixed(r.raw.bytesPerEntry, 1)} | ${fixed(r.ratio)} | ≤ ${mem.target} ${mark(r.meetsTarget)} |`),
+    ...mem.rows.map(
+      (r) =>
+        `| ${r.payloadBytes} B | ${fixed(r.ours.bytesPerEntry, 1)} | ${fixed(r.raw.bytesPerEntry, 1)} | ${fixed(r.ratio)} | ≤ ${mem.target} ${mark(r.meetsTarget)} |`,
+    ),
     '',
   ],
   chart: () => [],

@@ -72,7 +72,9 @@ function oursSide(ctx: BenchContext, engine: Engine, redis: Redis): Side {
 async function rawProcess(redis: Redis, input: string, output: string, group: string, count: number, batchSize: number): Promise<number> {
   let done = 0;
   while (done < count) {
-    const reply = (await redis.xreadgroup('GROUP', group, 'c', 'COUNT', batchSize, 'BLOCK', 100, 'STREAMS', input, '>')) as [string, [string, string[]][]][] | null;
+    const reply = (await redis.xreadgroup('GROUP', group, 'c', 'COUNT', batchSize, 'BLOCK', 100, 'STREAMS', input, '>')) as
+      | [string, [string, string[]][]][]
+      | null;
     const entries = reply?.[0]?.[1] ?? [];
     if (entries.length === 0) continue;
     const pipeline = redis.pipeline();
@@ -115,7 +117,9 @@ function replaySide(ctx: BenchContext): Side {
     const spec = echo(name, `${name}-in`, `${name}-out`);
     const payloads = makePayloads(count, ctx.options.payloadBytes);
     for (let i = 0; i < count; i += ctx.options.batchSize) {
-      await engine.appendBatch(payloads.slice(i, i + ctx.options.batchSize).map((p) => ({ stream: `${name}-in`, fields: [...PROTOCOL_FIELDS_BEFORE_PAYLOAD, JSON.stringify(p)] })));
+      await engine.appendBatch(
+        payloads.slice(i, i + ctx.options.batchSize).map((p) => ({ stream: `${name}-in`, fields: [...PROTOCOL_FIELDS_BEFORE_PAYLOAD, JSON.stringify(p)] })),
+      );
     }
     const processor = new Processor(engine, spec, { batchSize: ctx.options.batchSize, announce: false, blockMs: 100 });
     await processor.start();
@@ -144,14 +148,16 @@ export async function runProcessor(ctx: BenchContext): Promise<ComparisonReport[
   try {
     const comparison = await compare(ctx, { ours: oursSide(ctx, engine, redis), raw: rawSide(ctx, redis), replay: replaySide(ctx) }, { n, warmupN, rounds });
     const replayRate = comparison.sides['replay']!.msgsPerSec.median;
-    return [{
-      name: 'processor',
-      setup: `Consume ~${payloadBytes} B JSON entries (${batchSize} per read), one output per input, ack: a Processor against a raw ioredis loop; replay re-runs the recorded batches on memory:// and compares every output (target ≥ ${REPLAY_TARGET_RATE.toLocaleString('en-US')} inputs/s: ${replayRate >= REPLAY_TARGET_RATE ? 'met' : 'not met'}).`,
-      unit: 'msgs/s',
-      labels: LABELS,
-      comparison,
-      verdicts: [throughputVerdict(comparison, 'ours', 'raw', PROCESSOR_TARGET_RATIO)],
-    }];
+    return [
+      {
+        name: 'processor',
+        setup: `Consume ~${payloadBytes} B JSON entries (${batchSize} per read), one output per input, ack: a Processor against a raw ioredis loop; replay re-runs the recorded batches on memory:// and compares every output (target ≥ ${REPLAY_TARGET_RATE.toLocaleString('en-US')} inputs/s: ${replayRate >= REPLAY_TARGET_RATE ? 'met' : 'not met'}).`,
+        unit: 'msgs/s',
+        labels: LABELS,
+        comparison,
+        verdicts: [throughputVerdict(comparison, 'ours', 'raw', PROCESSOR_TARGET_RATIO)],
+      },
+    ];
   } finally {
     await engine.close();
     await redis.quit();

@@ -58,14 +58,16 @@ export async function runProduce(ctx: BenchContext): Promise<ComparisonReport[]>
       },
       { n, warmupN, rounds },
     );
-    return [{
-      name: 'produce',
-      setup: `~${payloadBytes} B JSON payloads appended in batches of ${batchSize}, ${inFlightBatches} batches in flight, every receipt awaited.`,
-      unit: 'msgs/s',
-      labels: WRITER_LABELS,
-      comparison,
-      verdicts: [throughputVerdict(comparison, 'ours', 'raw', PRODUCE_TARGET_RATIO)],
-    }];
+    return [
+      {
+        name: 'produce',
+        setup: `~${payloadBytes} B JSON payloads appended in batches of ${batchSize}, ${inFlightBatches} batches in flight, every receipt awaited.`,
+        unit: 'msgs/s',
+        labels: WRITER_LABELS,
+        comparison,
+        verdicts: [throughputVerdict(comparison, 'ours', 'raw', PRODUCE_TARGET_RATIO)],
+      },
+    ];
   } finally {
     await engine.close();
     await redis.quit();

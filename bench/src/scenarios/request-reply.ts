@@ -87,9 +87,30 @@ export async function runRequestReply(ctx: BenchContext): Promise<ComparisonRepo
       const comparison = await compare(
         ctx,
         {
-          ours: side(ctx, oursTopic, oursWorker, (p) => client.request(oursTopic, RR_TYPE, p), concurrency, async () => undefined),
-          raw: side(ctx, rawTopic, rawWorker, (p) => raw.request(p), concurrency, () => raw.trim()),
-          rawSameFormat: side(ctx, sameFormatTopic, sameFormatWorker, (p) => sameFormat.request(p), concurrency, () => sameFormat.trim()),
+          ours: side(
+            ctx,
+            oursTopic,
+            oursWorker,
+            (p) => client.request(oursTopic, RR_TYPE, p),
+            concurrency,
+            async () => undefined,
+          ),
+          raw: side(
+            ctx,
+            rawTopic,
+            rawWorker,
+            (p) => raw.request(p),
+            concurrency,
+            () => raw.trim(),
+          ),
+          rawSameFormat: side(
+            ctx,
+            sameFormatTopic,
+            sameFormatWorker,
+            (p) => sameFormat.request(p),
+            concurrency,
+            () => sameFormat.trim(),
+          ),
         },
         { n, warmupN: Math.max(concurrency, Math.round(n / 10)), rounds },
       );

@@ -192,7 +192,14 @@ async function slowConsumerRss(ctx: BenchContext, kind: keyof typeof SLOW_CONSUM
       startMB,
       endMB: samplesMB[samplesMB.length - 1]!,
       maxMB,
-      verdict: { side: 'ours', baseline: 'start', metric: 'rssGrowthMB', value: growth, target: SLOW_RSS_GROWTH_TARGET_MB, meetsTarget: growth < SLOW_RSS_GROWTH_TARGET_MB },
+      verdict: {
+        side: 'ours',
+        baseline: 'start',
+        metric: 'rssGrowthMB',
+        value: growth,
+        target: SLOW_RSS_GROWTH_TARGET_MB,
+        meetsTarget: growth < SLOW_RSS_GROWTH_TARGET_MB,
+      },
     };
   } finally {
     await stopAll([child]);
@@ -222,7 +229,9 @@ export const rssScenario: Scenario<RssResult> = {
       '',
       '| process | idle MB | under load: peak MB median (min–max) | after load MB |',
       '|---|---|---|---|',
-      ...Object.entries(r.processes).map(([role, p]) => `| ${role} | ${mb(p.idleMB)} | ${mb(p.loadPeakMB.median)} (${mb(p.loadPeakMB.min)}–${mb(p.loadPeakMB.max)}) | ${mb(p.afterMB)} |`),
+      ...Object.entries(r.processes).map(
+        ([role, p]) => `| ${role} | ${mb(p.idleMB)} | ${mb(p.loadPeakMB.median)} (${mb(p.loadPeakMB.min)}–${mb(p.loadPeakMB.max)}) | ${mb(p.afterMB)} |`,
+      ),
       '',
       `**rss (slow consumer)** — a consumer in its own process handles one message at a time, ${first.handlerMs} ms each (a timer), while the bench appends ~100 B messages ${first.overload} × faster than that nominal rate (${int((first.overload * 1_000) / first.handlerMs)}/s) for ${fixed(first.durationMs / 1_000, 1)} s; RSS and V8 heap used sampled every ${int(first.sampleMs)} ms from before the first message.`,
       '',

@@ -145,7 +145,15 @@ interface RunningConfig {
   readonly close: () => Promise<void>;
 }
 
-async function startWorkers(ctx: BenchContext, url: string, topic: string, count: number, shards: number, work: boolean, started: (c: ChildHandle) => void): Promise<ChildHandle[]> {
+async function startWorkers(
+  ctx: BenchContext,
+  url: string,
+  topic: string,
+  count: number,
+  shards: number,
+  work: boolean,
+  started: (c: ChildHandle) => void,
+): Promise<ChildHandle[]> {
   const concurrency = String(ctx.options.rrWorkerConcurrency);
   const iterations = String(work ? ctx.options.scaleWorkIterations : 0);
   return startAll(
@@ -336,7 +344,12 @@ function curveVerdicts(curve: ScaleCurve): { name: string; verdict: Verdict }[] 
   const configs = Object.entries(curve.configs);
   const base = configs[0]!;
   const targets: [count: number, target: number][] =
-    curve.name === 'workers' ? [[2, SCALE_TARGETS.workers2], [4, SCALE_TARGETS.workers4]] : [[2, SCALE_TARGETS.gateways2]];
+    curve.name === 'workers'
+      ? [
+          [2, SCALE_TARGETS.workers2],
+          [4, SCALE_TARGETS.workers4],
+        ]
+      : [[2, SCALE_TARGETS.gateways2]];
   return targets.flatMap(([count, target]) => {
     const entry = configs.find(([, config]) => (curve.name === 'workers' ? config.workers : config.gateways) === count);
     if (entry === undefined) return [];

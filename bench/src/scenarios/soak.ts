@@ -94,11 +94,17 @@ function curve(runs: readonly SoakRun[]): string[] {
   if (on === undefined || off === undefined) return [];
   const last = Math.min(on.samples.length, off.samples.length) - 1;
   const picks = [...new Set(Array.from({ length: CURVE_POINTS }, (_, i) => Math.round((i * last) / (CURVE_POINTS - 1))))];
-  const lines = ['Round 1 through the run: the topic\'s length and `used_memory` (MB) with trimming on and off.', '',
-    '| requests | topic, on | topic, off | used_memory, on | used_memory, off |', '|---|---|---|---|---|'];
+  const lines = [
+    "Round 1 through the run: the topic's length and `used_memory` (MB) with trimming on and off.",
+    '',
+    '| requests | topic, on | topic, off | used_memory, on | used_memory, off |',
+    '|---|---|---|---|---|',
+  ];
   for (const i of picks) {
     const [a, b] = [on.samples[i]!, off.samples[i]!];
-    lines.push(`| ${int(a.requests)} | ${int(soakTopicLength(a))} | ${int(soakTopicLength(b))} | ${(a.usedMemory / 1e6).toFixed(1)} | ${(b.usedMemory / 1e6).toFixed(1)} |`);
+    lines.push(
+      `| ${int(a.requests)} | ${int(soakTopicLength(a))} | ${int(soakTopicLength(b))} | ${(a.usedMemory / 1e6).toFixed(1)} | ${(b.usedMemory / 1e6).toFixed(1)} |`,
+    );
   }
   return lines;
 }
@@ -109,7 +115,12 @@ function yes(value: boolean): string {
 
 /** The length of the run's topic in a sample (the only stream named `bench-soak…`). */
 function soakTopicLength(sample: SoakSample): number {
-  return Math.max(0, ...Object.entries(sample.lengths).filter(([k]) => k.startsWith('bench-soak')).map(([, n]) => n));
+  return Math.max(
+    0,
+    ...Object.entries(sample.lengths)
+      .filter(([k]) => k.startsWith('bench-soak'))
+      .map(([, n]) => n),
+  );
 }
 
 /** One side of a round: its own redis-server, `Service` member and gateway. */
@@ -134,7 +145,13 @@ async function openSide(ctx: BenchContext, trimming: boolean, release: (stop: ()
   const engine = await connect(server.url);
   release(() => engine.close());
   const topic = uniqueName('bench-soak');
-  const service = new Service(engine, { name: topic, topic, concurrency: ctx.options.rrWorkerConcurrency, announce: false, ...(trimming ? {} : { trimIntervalMs: 0 }) })
+  const service = new Service(engine, {
+    name: topic,
+    topic,
+    concurrency: ctx.options.rrWorkerConcurrency,
+    announce: false,
+    ...(trimming ? {} : { trimIntervalMs: 0 }),
+  })
     .handle(GATEWAY_HELLO_TYPE, () => HELLO_REPLY)
     .handle(GATEWAY_TYPE, (request: HttpRequest) => request.body);
   await service.start();
@@ -205,9 +222,9 @@ async function soakRound(ctx: BenchContext, round: number): Promise<SoakRun[]> {
         requests: total,
         reqPerSec: total / (side.busyMs / 1_000),
         cpuUsPerRequest: {
-          'redis-server': ((await serverCpuMs(side.admin)) - redis) * 1_000 / total,
+          'redis-server': (((await serverCpuMs(side.admin)) - redis) * 1_000) / total,
           'bench (service)': (side.benchCpuMs * 1_000) / total,
-          gateway: ((await side.gateway.cpuMs()) - gateway) * 1_000 / total,
+          gateway: (((await side.gateway.cpuMs()) - gateway) * 1_000) / total,
         },
         samples: side.samples,
         trimPasses,
@@ -233,12 +250,24 @@ export const soakScenario: Scenario<SoakResult> = {
     return { runs };
   },
   markdown(result) {
-    const lines = ['### soak', '', `Requests through the gateway to one service member, each side on a redis-server of its own, the sides' chunks of up to ${int(CHUNK)} requests in turn, every stream and used_memory sampled after each (curves in the results JSON).`, '',
-      '| round | topic trimming | requests | req/s | CPU µs/request: redis-server, bench (service), gateway | topic length, last sample (largest) | used_memory, last sample (largest) | trim passes, entries trimmed | flat after warm-up |', '|---|---|---|---|---|---|---|---|---|'];
+    const lines = [
+      '### soak',
+      '',
+      `Requests through the gateway to one service member, each side on a redis-server of its own, the sides' chunks of up to ${int(CHUNK)} requests in turn, every stream and used_memory sampled after each (curves in the results JSON).`,
+      '',
+      '| round | topic trimming | requests | req/s | CPU µs/request: redis-server, bench (service), gateway | topic length, last sample (largest) | used_memory, last sample (largest) | trim passes, entries trimmed | flat after warm-up |',
+      '|---|---|---|---|---|---|---|---|---|',
+    ];
     for (const run of result.runs) {
       const topicLengths = run.samples.map((s) => soakTopicLength(s));
       const memory = run.samples.map((s) => s.usedMemory);
-      lines.push(`| ${run.round + 1} | ${run.trimming ? 'on' : 'off'} | ${int(run.requests)} | ${int(run.reqPerSec)} | ${Object.values(run.cpuUsPerRequest).map((us) => us.toFixed(0)).join(', ')} | ${int(topicLengths.at(-1)!)} (${int(Math.max(...topicLengths))}) | ${int(memory.at(-1)!)} (${int(Math.max(...memory))}) | ${int(run.trimPasses)}, ${int(run.trimmed)} | topic ${yes(run.flat.topic)}, every stream ${yes(run.flat.streams)}, memory ${yes(run.flat.memory)} |`);
+      lines.push(
+        `| ${run.round + 1} | ${run.trimming ? 'on' : 'off'} | ${int(run.requests)} | ${int(run.reqPerSec)} | ${Object.values(run.cpuUsPerRequest)
+          .map((us) => us.toFixed(0))
+          .join(
+            ', ',
+          )} | ${int(topicLengths.at(-1)!)} (${int(Math.max(...topicLengths))}) | ${int(memory.at(-1)!)} (${int(Math.max(...memory))}) | ${int(run.trimPasses)}, ${int(run.trimmed)} | topic ${yes(run.flat.topic)}, every stream ${yes(run.flat.streams)}, memory ${yes(run.flat.memory)} |`,
+      );
     }
     return [...lines, '', ...curve(result.runs), ''];
   },
@@ -254,7 +283,14 @@ export const soakScenario: Scenario<SoakResult> = {
     const median = (trimming: boolean): number => spread(result.runs.filter((r) => r.trimming === trimming).map((r) => r.reqPerSec)).median;
     const ratio = median(true) / median(false);
     const flatRuns = on.every((r) => r.flat.streams && r.flat.memory);
-    const verdict: Verdict = { side: 'trimming on', baseline: 'trimming off', metric: 'ratio', value: ratio, target: SOAK_THROUGHPUT_TARGET, meetsTarget: ratio >= SOAK_THROUGHPUT_TARGET && flatRuns };
+    const verdict: Verdict = {
+      side: 'trimming on',
+      baseline: 'trimming off',
+      metric: 'ratio',
+      value: ratio,
+      target: SOAK_THROUGHPUT_TARGET,
+      meetsTarget: ratio >= SOAK_THROUGHPUT_TARGET && flatRuns,
+    };
     return [{ name: 'soak: median throughput with trimming on over off, flat streams and memory', verdict }];
   },
 };

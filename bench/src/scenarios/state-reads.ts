@@ -63,7 +63,11 @@ export async function runStateReads<S>(
       if ((await redis.hget(rawHash, keyOf(p))) === null) throw new Error(`the raw hash has no state for ${keyOf(p)}`);
       return p;
     };
-    const comparison = await compare(ctx, { ours: side(ours, payloads, concurrency), raw: side(raw, payloads, concurrency) }, { n: rrRequests, warmupN: Math.round(rrRequests / 10), rounds });
+    const comparison = await compare(
+      ctx,
+      { ours: side(ours, payloads, concurrency), raw: side(raw, payloads, concurrency) },
+      { n: rrRequests, warmupN: Math.round(rrRequests / 10), rounds },
+    );
     return {
       name: 'state reads',
       setup: `${concurrency} callers in a closed loop reading ${keys.toLocaleString('en-US')} keys (one shard) whose commands were applied beforehand (target ≥ ${STATE_READS_TARGET_RATIO}×).`,

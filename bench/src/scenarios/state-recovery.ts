@@ -88,7 +88,13 @@ async function fillStream(redis: Redis, key: string, count: number, fields: (i: 
  * Measures recovery and bytes per key for `machine` (one shard, a counter
  * state `{ n }` changed by `added` events), filled with `keys` keys.
  */
-export async function runStateRecovery(ctx: BenchContext, engine: Engine, redis: Redis, machine: Machine<{ n: number }>, keys: number): Promise<RecoveryResult> {
+export async function runStateRecovery(
+  ctx: BenchContext,
+  engine: Engine,
+  redis: Redis,
+  machine: Machine<{ n: number }>,
+  keys: number,
+): Promise<RecoveryResult> {
   const rounds = ctx.options.longRunRounds;
   const tail = Math.max(1, Math.round(keys / 100));
   const k = shardKeys(machine, 0);
@@ -138,7 +144,14 @@ export async function runStateRecovery(ctx: BenchContext, engine: Engine, redis:
       changelogBytesPerChange: (await bytes(ctx.admin, k.changelog)) / tail,
       rawStateBytesPerKey: (await bytes(ctx.admin, raw)) / keys,
       rawEventBytesPerChange: (await bytes(ctx.admin, rawEvents)) / tail,
-      verdict: { side: 'ours', baseline: 'target', metric: 'maxMs', value: Math.max(readerMs.median, timing(writerRuns).median), target: RECOVERY_TARGET_MS, meetsTarget: meets },
+      verdict: {
+        side: 'ours',
+        baseline: 'target',
+        metric: 'maxMs',
+        value: Math.max(readerMs.median, timing(writerRuns).median),
+        target: RECOVERY_TARGET_MS,
+        meetsTarget: meets,
+      },
     };
   } finally {
     await dropKeys(ctx.admin, all);

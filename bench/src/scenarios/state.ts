@@ -111,7 +111,9 @@ async function rawApply(redis: Redis, stream: string, count: number, batchSize: 
   const changelog = `{${stream}}:changelog`;
   let done = 0;
   while (done < count) {
-    const reply = (await redis.xreadgroup('GROUP', 'g', 'c', 'COUNT', batchSize, 'BLOCK', 100, 'STREAMS', stream, '>')) as [string, [string, string[]][]][] | null;
+    const reply = (await redis.xreadgroup('GROUP', 'g', 'c', 'COUNT', batchSize, 'BLOCK', 100, 'STREAMS', stream, '>')) as
+      | [string, [string, string[]][]][]
+      | null;
     const entries = reply?.[0]?.[1] ?? [];
     if (entries.length === 0) continue;
     const pipeline = redis.pipeline();
@@ -158,10 +160,16 @@ const keyOf = (p: BenchPayload): string => `k${p.id % STATE_KEYS}`;
 function oursLatencySide(ctx: BenchContext, client: MachineClient<Counter, { add: { by?: number } }>): Side {
   const payloads = makePayloads(Math.min(ctx.options.rrRequests, 10_000), ctx.options.payloadBytes);
   return async (count) => ({
-    run: () => driveRequests(async (p) => {
-      await client.send(keyOf(p), 'add', p as never);
-      return p;
-    }, payloads, count, STATE_CONCURRENCY),
+    run: () =>
+      driveRequests(
+        async (p) => {
+          await client.send(keyOf(p), 'add', p as never);
+          return p;
+        },
+        payloads,
+        count,
+        STATE_CONCURRENCY,
+      ),
     verifyAndCleanup: async () => count,
   });
 }
@@ -180,7 +188,16 @@ async function rawServe(redis: Redis, stream: string, stop: () => boolean): Prom
       const payload = f[11]!;
       const key = keyOf(JSON.parse(payload) as BenchPayload);
       const s = states.get(key) ?? { version: 0, n: 0 };
-      pipeline.eval(APPLY, 2, `{${stream}}:state`, `{${stream}}:changelog`, key, s.version, JSON.stringify({ n: s.n + 1 }), JSON.stringify([{ type: 'added', by: 1 }]));
+      pipeline.eval(
+        APPLY,
+        2,
+        `{${stream}}:state`,
+        `{${stream}}:changelog`,
+        key,
+        s.version,
+        JSON.stringify({ n: s.n + 1 }),
+        JSON.stringify([{ type: 'added', by: 1 }]),
+      );
       states.set(key, { version: s.version + 1, n: s.n + 1 });
       pipeline.xadd(f[7]!, 'NOMKSTREAM', '*', 'v', '1', 'i', f[3]!, 'p', payload);
     }
@@ -216,7 +233,11 @@ async function runLatency(ctx: BenchContext, engine: Engine): Promise<Comparison
   const serving = rawServe(server, rawStream, () => stopped);
   const raw = new RawRequestClient(ctx.url, rawStream, 'protocol');
   try {
-    const comparison = await compare(ctx, { ours: oursLatencySide(ctx, client), raw: rawLatencySide(ctx, raw) }, { n: rrRequests, warmupN: Math.round(rrRequests / 10), rounds });
+    const comparison = await compare(
+      ctx,
+      { ours: oursLatencySide(ctx, client), raw: rawLatencySide(ctx, raw) },
+      { n: rrRequests, warmupN: Math.round(rrRequests / 10), rounds },
+    );
     return {
       name: `state c=${STATE_CONCURRENCY}`,
       setup: `${STATE_CONCURRENCY} callers in a closed loop sending commands (~${payloadBytes} B JSON) over ${STATE_KEYS.toLocaleString('en-US')} keys and waiting for each result; writer and raw server in the bench process.`,

@@ -53,7 +53,12 @@ switch (mode) {
       return body;
     });
     app.post(ECHO_PATH, async (request) => {
-      const response = await pool.request({ path: ECHO_PATH, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request.body) });
+      const response = await pool.request({
+        path: ECHO_PATH,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(request.body),
+      });
       const body = await response.body.json();
       handled++;
       return body;

@@ -39,11 +39,21 @@ export const bank = defineMachine<Account, BankCommands, BankEvent>({
   initial: () => ({ open: false, balance: 0, opened: 0, sent: 0, received: 0 }),
   commands: {
     open: {
-      schema: { type: 'object', required: ['balance'], additionalProperties: false, properties: { balance: { type: 'integer', minimum: 0, maximum: 1_000_000_000 } } },
+      schema: {
+        type: 'object',
+        required: ['balance'],
+        additionalProperties: false,
+        properties: { balance: { type: 'integer', minimum: 0, maximum: 1_000_000_000 } },
+      },
       decide: (account, { balance }, ctx) => (account.open ? ctx.reject('ALREADY_OPEN', `account ${ctx.key} is open already`) : [{ type: 'opened', balance }]),
     },
     transfer: {
-      schema: { type: 'object', required: ['to', 'amount'], additionalProperties: false, properties: { to: { type: 'string', minLength: 1, maxLength: 200 }, amount } },
+      schema: {
+        type: 'object',
+        required: ['to', 'amount'],
+        additionalProperties: false,
+        properties: { to: { type: 'string', minLength: 1, maxLength: 200 }, amount },
+      },
       decide: (account, { to, amount }, ctx) => {
         if (!account.open) return ctx.reject('NO_ACCOUNT', `account ${ctx.key} is not open`);
         if (to === ctx.key) return ctx.reject('SAME_ACCOUNT', 'a transfer needs two accounts');

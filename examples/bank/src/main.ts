@@ -34,7 +34,9 @@ function random(seed: number): () => number {
   };
 }
 
-const { values } = parseArgs({ options: { accounts: { type: 'string', default: '100' }, transfers: { type: 'string', default: '1000' }, seed: { type: 'string', default: '1' } } });
+const { values } = parseArgs({
+  options: { accounts: { type: 'string', default: '100' }, transfers: { type: 'string', default: '1000' }, seed: { type: 'string', default: '1' } },
+});
 const accounts = intArg('--accounts', values.accounts, 2);
 const transfers = intArg('--transfers', values.transfers, 0);
 const next = random(intArg('--seed', values.seed, 0));
@@ -47,26 +49,32 @@ await writer.start();
 const client = new MachineClient(engine, bank);
 const names = Array.from({ length: accounts }, (_, i) => `acct-${i}`);
 for (let i = 0; i < names.length; i += ROUND) {
-  await Promise.all(names.slice(i, i + ROUND).map((name) => client.send(name, 'open', { balance: OPENING_BALANCE }).catch((e: unknown) => {
-    if (!(e instanceof CommandError && e.errorCode === 'ALREADY_OPEN')) throw e;
-  })));
+  await Promise.all(
+    names.slice(i, i + ROUND).map((name) =>
+      client.send(name, 'open', { balance: OPENING_BALANCE }).catch((e: unknown) => {
+        if (!(e instanceof CommandError && e.errorCode === 'ALREADY_OPEN')) throw e;
+      }),
+    ),
+  );
 }
 let applied = 0;
 const rejected = new Map<string, number>();
 for (let i = 0; i < transfers; i += ROUND) {
-  await Promise.all(Array.from({ length: Math.min(ROUND, transfers - i) }, async () => {
-    const source = Math.floor(next() * accounts);
-    const from = names[source]!;
-    const to = names[(source + 1 + Math.floor(next() * (accounts - 1))) % accounts]!;
-    const amount = 1 + Math.floor(next() * 400);
-    try {
-      await client.send(from, 'transfer', { to, amount });
-      applied++;
-    } catch (e) {
-      if (!(e instanceof CommandError && e.code === 'ERR_STREAMERSON_REJECTED')) throw e;
-      rejected.set(e.errorCode, (rejected.get(e.errorCode) ?? 0) + 1);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(ROUND, transfers - i) }, async () => {
+      const source = Math.floor(next() * accounts);
+      const from = names[source]!;
+      const to = names[(source + 1 + Math.floor(next() * (accounts - 1))) % accounts]!;
+      const amount = 1 + Math.floor(next() * 400);
+      try {
+        await client.send(from, 'transfer', { to, amount });
+        applied++;
+      } catch (e) {
+        if (!(e instanceof CommandError && e.code === 'ERR_STREAMERSON_REJECTED')) throw e;
+        rejected.set(e.errorCode, (rejected.get(e.errorCode) ?? 0) + 1);
+      }
+    }),
+  );
 }
 console.log(`transfers applied ${applied}, rejected ${[...rejected].map(([why, n]) => `${n} ${why}`).join(', ') || 0}`);
 const { audit, problem } = await settled(engine, 30_000);

@@ -26,7 +26,7 @@ test('on memory://: transfers across shards, some rejected, and money conserved'
   assert.match(stdout, /^money conserved$/m);
 });
 
-test('on Redis: the audit agrees with the CLI, and catches money created behind the writers\' back', async () => {
+test("on Redis: the audit agrees with the CLI, and catches money created behind the writers' back", async () => {
   const redis = await startRedis();
   after(() => redis.stop());
   const env = { ...process.env, STREAMERSON_URL: redis.url };
@@ -34,7 +34,10 @@ test('on Redis: the audit agrees with the CLI, and catches money created behind 
   const audited = await run(process.execPath, [check], { env, timeout: 60_000 });
   assert.equal(audited.stdout, '30 accounts, total 30000, opened with 30000, in transit 0\nmoney conserved\n');
   const listed = await run(process.execPath, [cliMain, 'state', 'ls', 'bank', '--states'], { env, timeout: 60_000 });
-  const balances = listed.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { state: { balance: number } }).state.balance);
+  const balances = listed.stdout
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { state: { balance: number } }).state.balance);
   assert.deepEqual([balances.length, balances.reduce((a, b) => a + b, 0)], [30, 30_000]);
 
   // A credit applied without its transfer (as a bug would): the audit says so and exits 1.
@@ -46,7 +49,10 @@ test('on Redis: the audit agrees with the CLI, and catches money created behind 
   await client.close();
   await writer.drain();
   await engine.close();
-  const forged = await run(process.execPath, [check, '--wait-ms', '0'], { env, timeout: 60_000 }).then(() => assert.fail('the audit passed'), (e: { code: number; stdout: string; stderr: string }) => e);
+  const forged = await run(process.execPath, [check, '--wait-ms', '0'], { env, timeout: 60_000 }).then(
+    () => assert.fail('the audit passed'),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
   assert.equal(forged.code, 1);
   assert.equal(forged.stdout, '30 accounts, total 30005, opened with 30000, in transit -5\n');
   assert.equal(forged.stderr, 'money created or lost: 5 more received than sent: a credit was applied twice\n');

@@ -48,7 +48,8 @@ const ICON_MAX_AGE_S = 86_400;
 export function chatRoutes(app: FastifyInstance, gateway: Gateway = app.streamerson): void {
   app.get('/', { schema: { hide: true } }, (_request, reply) => reply.type('text/html; charset=utf-8').send(CHAT_PAGE));
   app.get('/favicon.ico', { schema: { hide: true } }, (_request, reply) =>
-    reply.type('image/svg+xml').header('cache-control', `public, max-age=${ICON_MAX_AGE_S}`).send(CHAT_ICON));
+    reply.type('image/svg+xml').header('cache-control', `public, max-age=${ICON_MAX_AGE_S}`).send(CHAT_ICON),
+  );
   gateway.route({
     method: 'POST',
     url: '/rooms/:room/messages',

@@ -13,7 +13,16 @@ before(async () => {
   chat = await startChat();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 after(async () => {
@@ -53,11 +62,17 @@ it('two pages of the chat: a message sent in one appears in the other (WebSocket
   await alice.waitForSelector('#log li:has-text("hi alice, bob here")', { timeout: 10_000 });
 
   const bobLog = (await log(bob)).map((m) => [m.name, m.text]);
-  assert.deepEqual(bobLog, [['alice', 'hello from alice'], ['bob', 'hi alice, bob here']]);
-  assert.deepEqual((await log(alice)).map((m) => [m.name, m.text]), bobLog);
+  assert.deepEqual(bobLog, [
+    ['alice', 'hello from alice'],
+    ['bob', 'hi alice, bob here'],
+  ]);
+  assert.deepEqual(
+    (await log(alice)).map((m) => [m.name, m.text]),
+    bobLog,
+  );
 });
 
-it('an empty room says so; messages show their time and one\'s own stand out; the icon is served; no request fails', async () => {
+it("an empty room says so; messages show their time and one's own stand out; the icon is served; no request fails", async () => {
   // A fixed zone and locale, so that the time shown is the UTC time of the message.
   const context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-GB' });
   const failed: string[] = [];
@@ -86,14 +101,26 @@ it('an empty room says so; messages show their time and one\'s own stand out; th
 
     const seenByCarol = await log(carol);
     const seenByDave = await log(dave);
-    assert.deepEqual(seenByCarol.map((m) => [m.name, m.text, m.own]), [['carol', 'anyone here?', true], ['dave', 'dave is', false]]);
-    assert.deepEqual(seenByDave.map((m) => [m.name, m.text, m.own]), [['carol', 'anyone here?', false], ['dave', 'dave is', true]]);
+    assert.deepEqual(
+      seenByCarol.map((m) => [m.name, m.text, m.own]),
+      [
+        ['carol', 'anyone here?', true],
+        ['dave', 'dave is', false],
+      ],
+    );
+    assert.deepEqual(
+      seenByDave.map((m) => [m.name, m.text, m.own]),
+      [
+        ['carol', 'anyone here?', false],
+        ['dave', 'dave is', true],
+      ],
+    );
     for (const m of [...seenByCarol, ...seenByDave]) {
       const at = Date.parse(m.datetime);
       assert.ok(at >= before - 1_000 && at <= after + 1_000, `${m.datetime} is the time the message was posted`);
       assert.equal(m.time, m.datetime.slice(11, 16), 'the time shown is HH:MM of the message');
     }
-    assert.notEqual(seenByCarol[0]!.background, seenByCarol[1]!.background, 'one\'s own messages look different');
+    assert.notEqual(seenByCarol[0]!.background, seenByCarol[1]!.background, "one's own messages look different");
     assert.equal(seenByCarol[0]!.background, seenByDave[1]!.background);
     for (const page of [carol, dave]) assert.equal(await page.isVisible('#empty'), false, 'the note goes with the first message');
 

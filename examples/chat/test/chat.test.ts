@@ -4,8 +4,12 @@ import WebSocket from 'ws';
 import { startChat, type ChatFixture } from './fixture.js';
 
 let chat: ChatFixture;
-before(async () => { chat = await startChat(); });
-after(async () => { await chat.close(); });
+before(async () => {
+  chat = await startChat();
+});
+after(async () => {
+  await chat.close();
+});
 
 // biome-ignore lint/suspicious/noExplicitAny: frames are JSON that the test reads field by field.
 type Frame = Record<string, any>;
@@ -58,7 +62,10 @@ it('a message sent over WebSocket reaches WebSocket and SSE readers of the room,
   // A marker posted to the lobby after it: an event of the other room leaked to the lobby would come before it.
   alice.ws.send(JSON.stringify({ op: 'request', id: 3, topic: 'chat', type: 'post', payload: { room: 'lobby', name: 'alice', text: 'marker' } }));
   await bob.next((f) => f['op'] === 'event' && f['payload'].text === 'marker');
-  assert.deepEqual(bob.frames.filter((f) => f['op'] === 'event').map((f) => f['payload'].text), ['hi bob', 'marker']);
+  assert.deepEqual(
+    bob.frames.filter((f) => f['op'] === 'event').map((f) => f['payload'].text),
+    ['hi bob', 'marker'],
+  );
   alice.ws.close();
   bob.ws.close();
 });
@@ -76,7 +83,11 @@ it('checks messages in the worker and keeps clients away from everything but roo
 });
 
 it('POST /rooms/:room/messages posts over HTTP', async () => {
-  const res = await fetch(`${chat.url}/rooms/lobby/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'curl', text: 'hello from http' }) });
+  const res = await fetch(`${chat.url}/rooms/lobby/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'curl', text: 'hello from http' }),
+  });
   assert.equal(res.status, 201);
   const { id } = (await res.json()) as { id: string };
   const sse = await fetch(`${chat.url}/events/chat.room.lobby`, { headers: { 'last-event-id': '0-0' } });
@@ -85,6 +96,10 @@ it('POST /rooms/:room/messages posts over HTTP', async () => {
   while (!text.includes(`id: ${id}`)) text += new TextDecoder().decode((await reader.read()).value);
   assert.match(text, /hello from http/);
   await reader.cancel();
-  const bad = await fetch(`${chat.url}/rooms/no%20spaces/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"a","text":"b"}' });
+  const bad = await fetch(`${chat.url}/rooms/no%20spaces/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"name":"a","text":"b"}',
+  });
   assert.equal(bad.status, 400);
 });

@@ -27,7 +27,12 @@ type TodoEvent = { type: 'created' | 'replaced'; title: string; done: boolean } 
 /** Shards of the todos' machine. */
 export const TODO_SHARDS = 4;
 
-const fields = { type: 'object', required: ['title', 'done'], additionalProperties: false, properties: { title: { type: 'string' }, done: { type: 'boolean' } } } as const;
+const fields = {
+  type: 'object',
+  required: ['title', 'done'],
+  additionalProperties: false,
+  properties: { title: { type: 'string' }, done: { type: 'boolean' } },
+} as const;
 
 /** The todos' machine, named `name` (its command topic and the prefix of its keys). */
 export function todoMachine(name: string) {
@@ -36,8 +41,14 @@ export function todoMachine(name: string) {
     shards: TODO_SHARDS,
     initial: () => null,
     commands: {
-      create: { schema: fields, decide: (todo, { title, done }, ctx) => (todo === null ? [{ type: 'created', title, done }] : ctx.reject('TODO_EXISTS', `todo ${ctx.key} exists`)) },
-      replace: { schema: fields, decide: (todo, { title, done }, ctx) => (todo === null ? ctx.reject('TODO_NOT_FOUND', `no todo ${ctx.key}`) : [{ type: 'replaced', title, done }]) },
+      create: {
+        schema: fields,
+        decide: (todo, { title, done }, ctx) => (todo === null ? [{ type: 'created', title, done }] : ctx.reject('TODO_EXISTS', `todo ${ctx.key} exists`)),
+      },
+      replace: {
+        schema: fields,
+        decide: (todo, { title, done }, ctx) => (todo === null ? ctx.reject('TODO_NOT_FOUND', `no todo ${ctx.key}`) : [{ type: 'replaced', title, done }]),
+      },
       delete: (todo, _payload, ctx) => (todo === null ? ctx.reject('TODO_NOT_FOUND', `no todo ${ctx.key}`) : [{ type: 'deleted' }]),
     },
     apply: (_todo, event) => (event.type === 'deleted' ? null : { title: event.title, done: event.done }),
@@ -60,7 +71,10 @@ export class TodoStore {
   readonly machine: TodoMachine;
   private readonly client: MachineClient<TodoState, { create: Fields; replace: Fields; delete: Record<string, never> }>;
 
-  constructor(private readonly engine: Engine, name: string) {
+  constructor(
+    private readonly engine: Engine,
+    name: string,
+  ) {
     this.machine = todoMachine(name);
     this.client = new MachineClient(engine, this.machine);
   }

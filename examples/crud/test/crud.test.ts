@@ -36,7 +36,11 @@ after(async () => {
   await redis.stop();
 });
 
-const json = (method: string, body?: unknown): RequestInit => ({ method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+const json = (method: string, body?: unknown): RequestInit => ({
+  method,
+  headers: body === undefined ? {} : { 'content-type': 'application/json' },
+  ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+});
 
 it('creates, reads, lists, replaces and deletes a todo', async () => {
   const created = await fetch(`${base}/todos`, json('POST', { title: '  buy milk ' }));
@@ -50,12 +54,23 @@ it('creates, reads, lists, replaces and deletes a todo', async () => {
   assert.equal(replaced.status, 200);
   assert.deepEqual(((await replaced.json()) as { done: boolean }).done, true);
   const list = (await (await fetch(`${base}/todos`)).json()) as { id: string; title: string }[];
-  assert.deepEqual(list.map((t) => [t.id, t.title]), [[todo.id, 'buy oat milk']]);
+  assert.deepEqual(
+    list.map((t) => [t.id, t.title]),
+    [[todo.id, 'buy oat milk']],
+  );
   const deleted = await fetch(`${base}/todos/${todo.id}`, json('DELETE'));
   assert.equal(deleted.status, 204);
   assert.equal(await deleted.text(), '');
   assert.equal((await fetch(`${base}/todos/${todo.id}`)).status, 404);
-  assert.deepEqual((await readHistory(engine, workers[0]!.store.machine, todo.id)).map((c) => [c.type, c.version]), [['create', 1], ['replace', 2], ['delete', 3]], 'three changes in the changelog');
+  assert.deepEqual(
+    (await readHistory(engine, workers[0]!.store.machine, todo.id)).map((c) => [c.type, c.version]),
+    [
+      ['create', 1],
+      ['replace', 2],
+      ['delete', 3],
+    ],
+    'three changes in the changelog',
+  );
 });
 
 it('answers validation errors and 404s with coded bodies', async () => {

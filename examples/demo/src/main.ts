@@ -34,7 +34,11 @@ function separate(): void {
     stopping = true;
     for (const child of children) child.kill('SIGTERM');
   };
-  for (const child of children) child.once('exit', (code) => { if (code !== 0) process.exitCode = code ?? 1; stop(); });
+  for (const child of children)
+    child.once('exit', (code) => {
+      if (code !== 0) process.exitCode = code ?? 1;
+      stop();
+    });
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -21,8 +21,12 @@ async function startDemo(env: Record<string, string>): Promise<{ child: ChildPro
   const child = spawn(process.execPath, [MAIN], { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   running.push(child);
   let output = '';
-  child.stdout!.on('data', (d) => { output += String(d); });
-  child.stderr!.on('data', (d) => { output += String(d); });
+  child.stdout!.on('data', (d) => {
+    output += String(d);
+  });
+  child.stderr!.on('data', (d) => {
+    output += String(d);
+  });
   await waitFor(() => /open (http:\/\/\S+)\/ in two/.test(output), { timeoutMs: START_MS, what: 'the demo URL' });
   return { child, url: /open (http:\/\/\S+)\/ in two/.exec(output)![1]!, output: () => output };
 }
@@ -32,10 +36,17 @@ async function exercise(url: string): Promise<void> {
   const created = await fetch(`${url}/todos`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"title":"demo"}' });
   assert.equal(created.status, 201);
   assert.match(await (await fetch(`${url}/`)).text(), /Streamerson chat/);
-  const posted = await fetch(`${url}/rooms/lobby/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"t","text":"hi"}' });
+  const posted = await fetch(`${url}/rooms/lobby/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"name":"t","text":"hi"}',
+  });
   assert.equal(posted.status, 201);
   // Fastify's own answers are in the coded envelope too.
-  for (const [path, init, status] of [['/%zz', {}, 400], ['/nowhere', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }, 400]] as const) {
+  for (const [path, init, status] of [
+    ['/%zz', {}, 400],
+    ['/nowhere', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }, 400],
+  ] as const) {
     const res = await fetch(`${url}${path}`, init);
     assert.equal(res.status, status, path);
     assert.match(((await res.json()) as { error: { code: string } }).error.code, /^ERR_STREAMERSON_/, path);
@@ -78,7 +89,10 @@ it('with STREAMERSON_URL=file://… the gateway and the workers are separate pro
     const topics = (JSON.parse(stdout) as { topics: { topic: string; groups: { name: string; consumersOnline: number }[] }[] }).topics;
     const hello = topics.find((t) => t.topic === 'hello');
     assert.ok(hello !== undefined, `top lists the hello topic: ${stdout}`);
-    assert.ok(hello.groups.some((g) => g.consumersOnline >= 1), `the hello workers are online: ${JSON.stringify(hello)}`);
+    assert.ok(
+      hello.groups.some((g) => g.consumersOnline >= 1),
+      `the hello workers are online: ${JSON.stringify(hello)}`,
+    );
     child.kill('SIGTERM');
     assert.equal(await new Promise((resolve) => child.once('exit', resolve)), 0);
   } finally {

@@ -23,10 +23,13 @@ test("README.md's services example answers GET /orders/:id through a worker", as
   delete env['STREAMERSON_URL'];
   const child = spawn(process.execPath, [file], { env, stdio: 'inherit' });
   try {
-    const body = await waitFor(async () => {
-      const res = await fetch(`http://127.0.0.1:${port}/orders/42`).catch(() => undefined);
-      return res?.ok ? res.json() : undefined;
-    }, { what: 'the example answering', timeoutMs: 15_000 });
+    const body = await waitFor(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${port}/orders/42`).catch(() => undefined);
+        return res?.ok ? res.json() : undefined;
+      },
+      { what: 'the example answering', timeoutMs: 15_000 },
+    );
     assert.deepEqual(body, { id: '42', status: 'shipped' });
   } finally {
     child.kill('SIGKILL');

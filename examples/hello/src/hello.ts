@@ -22,5 +22,7 @@ export function helloRoutes(gateway: Gateway): void {
 
 /** The worker: any number of them share the `hello` consumer group. */
 export function helloService(engine: Engine): Service {
-  return new Service(engine, { topic: HELLO_TOPIC, name: 'hello' }).handle('hello', (req: { query: { name?: string } }) => ({ hello: req.query.name ?? 'world' }));
+  return new Service(engine, { topic: HELLO_TOPIC, name: 'hello' }).handle('hello', (req: { query: { name?: string } }) => ({
+    hello: req.query.name ?? 'world',
+  }));
 }

@@ -1,14 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import {
-  createReadStream,
-  createWriteStream,
-  Producer,
-  Consumer,
-  type ConsumedMessage,
-  type Engine,
-  type ProducerRecord,
-} from '@streamerson/core';
+import { createReadStream, createWriteStream, Producer, Consumer, type ConsumedMessage, type Engine, type ProducerRecord } from '@streamerson/core';
 
 /** An order event, as the shop front writes it to the `orders` topic. */
 export interface Order {

@@ -42,10 +42,7 @@ test("packages/core/README.md's example runs as written", async () => {
 });
 
 test("packages/service/README.md's example runs as written", async () => {
-  assert.equal(
-    await runFirstExample('packages/service/README.md', undefined),
-    "{ sku: 'kettle', total: 9 }\nERR_STREAMERSON_REMOTE 400 BAD_QTY",
-  );
+  assert.equal(await runFirstExample('packages/service/README.md', undefined), "{ sku: 'kettle', total: 9 }\nERR_STREAMERSON_REMOTE 400 BAD_QTY");
 });
 
 test("packages/redis/README.md's example runs as written against a real Redis", async () => {

@@ -32,10 +32,15 @@ const done = new Promise<void>((resolve) => {
   const check = (): void => void (stages[1].stats().processed >= count ? resolve() : setTimeout(check, 20));
   check();
 });
-await engine.appendBatch(Array.from({ length: count }, (_, i) => {
-  const order = orderOf(i);
-  return { stream: streamKey(ORDERS, shardForKey(order.customer, SHARDS), SHARDS), fields: encodeMessage({ type: 'placed', headers: { key: order.customer }, payload: order }) };
-}));
+await engine.appendBatch(
+  Array.from({ length: count }, (_, i) => {
+    const order = orderOf(i);
+    return {
+      stream: streamKey(ORDERS, shardForKey(order.customer, SHARDS), SHARDS),
+      fields: encodeMessage({ type: 'placed', headers: { key: order.customer }, payload: order }),
+    };
+  }),
+);
 await done;
 const last = new Map<string, { total: number; orders: number }>();
 for (const entry of await engine.range(TOTALS, '-', '+')) {
@@ -49,7 +54,9 @@ for (const [customer, t] of [...last].sort()) console.log(`${customer}: ${t.orde
 await Promise.all(stages.map((p) => p.drain()));
 for (const spec of [enrich, totals] as const) {
   const report = await replay(engine, spec as typeof enrich);
-  console.log(`replay ${spec.name}: ${report.inputs} inputs, ${report.divergence === undefined ? 'identical to the record' : `diverged at ${report.divergence.inputId}`}`);
+  console.log(
+    `replay ${spec.name}: ${report.inputs} inputs, ${report.divergence === undefined ? 'identical to the record' : `diverged at ${report.divergence.inputId}`}`,
+  );
 }
 console.log(`done: ${count} orders`);
 await engine.close();

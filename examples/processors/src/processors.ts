@@ -12,9 +12,21 @@ export const ENRICHED = 'example-enriched';
 export const TOTALS = 'example-totals';
 export const SHARDS = 4;
 
-export interface Order { readonly customer: string; readonly item: string; readonly amount: number }
-export interface Enriched extends Order { readonly vat: number; readonly size: 'small' | 'large'; readonly ref: string; readonly at: number }
-export interface CustomerTotal { readonly total: number; readonly orders: number }
+export interface Order {
+  readonly customer: string;
+  readonly item: string;
+  readonly amount: number;
+}
+export interface Enriched extends Order {
+  readonly vat: number;
+  readonly size: 'small' | 'large';
+  readonly ref: string;
+  readonly at: number;
+}
+export interface CustomerTotal {
+  readonly total: number;
+  readonly orders: number;
+}
 
 export const enrich = defineProcessor({
   name: 'example-enrich',

@@ -31,12 +31,13 @@ const topic = uniqueName('py-calc');
 
 /** Spawns worker.py and resolves once it printed `ready` (its group exists). */
 async function startWorker(url: string, consumer: string): Promise<ChildProcess> {
-  const child = spawn(
-    PYTHON,
-    ['-B', 'worker.py', '--url', url, '--topic', topic, '--consumer', consumer, '--block-ms', '200'],
-    { cwd: exampleDir, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stderr!.on('data', (chunk: Buffer) => { workerLog += chunk.toString('utf8'); });
+  const child = spawn(PYTHON, ['-B', 'worker.py', '--url', url, '--topic', topic, '--consumer', consumer, '--block-ms', '200'], {
+    cwd: exampleDir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    workerLog += chunk.toString('utf8');
+  });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -121,9 +122,7 @@ test('many concurrent requests of several types and content types are each answe
   }
   for (let i = 0; i < 40; i++) {
     tasks.push(client.request(topic, 'upper', `hello é ${i}`).then((r) => assert.equal(r, `HELLO É ${i}`)));
-    tasks.push(
-      client.request(topic, 'upper', `straße 🍣 ${i}`, { contentType: 'text' }).then((r) => assert.equal(r, `STRASSE 🍣 ${i}`)),
-    );
+    tasks.push(client.request(topic, 'upper', `straße 🍣 ${i}`, { contentType: 'text' }).then((r) => assert.equal(r, `STRASSE 🍣 ${i}`)));
     const bytes = Buffer.concat([Buffer.from([0x00, 0xff, 0xfe, 0x80, i]), randomBytes(16)]);
     tasks.push(client.request(topic, 'echo', bytes).then((r) => assert.deepEqual(r, bytes)));
     const record = { n: i, tags: ['x', 'y'], ok: true, price: 9.99, note: null, name: '山田 🍣' };
@@ -173,7 +172,10 @@ test('a one-way publish runs its handler and is answered by nobody', async () =>
   for (let n = 1; n <= 3; n++) await client.publish(topic, 'record', { n, text: 'שלום' });
   // One member reads the topic in order, so the request after the publishes sees them.
   const stats = await client.request<WorkerStats>(topic, 'stats', null);
-  assert.deepEqual(stats.records.slice(-3), [1, 2, 3].map((n) => ({ n, text: 'שלום' })));
+  assert.deepEqual(
+    stats.records.slice(-3),
+    [1, 2, 3].map((n) => ({ n, text: 'שלום' })),
+  );
   assert.equal(stats.consumer, CONSUMER);
   assert.equal(client.stats().replies, start.replies + 1);
   assert.equal(client.stats().unknownReplies, 0);
@@ -182,26 +184,38 @@ test('a one-way publish runs its handler and is answered by nobody', async () =>
 test('a reply is a v1 entry as section 4 describes: i, t, empty r, status, source, trace context', async () => {
   const replyStream = await makeReplyStream();
   const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-  await engine.append(topic, encodeMessage({
-    id: 'req-trace-1',
-    type: 'add',
-    replyTo: replyStream,
-    headers: { deadline: String(Date.now() + 5_000), traceparent, tracestate: 'vendor=abc', 'x-app': 'not copied' },
-    payload: { a: 40, b: 2 },
-    source: 'ts-test',
-  }));
-  const [raw] = await waitFor(async () => {
-    const entries = await engine.range(replyStream, '-', '+');
-    return entries.length > 0 ? entries : undefined;
-  }, { what: 'the reply entry' });
+  await engine.append(
+    topic,
+    encodeMessage({
+      id: 'req-trace-1',
+      type: 'add',
+      replyTo: replyStream,
+      headers: { deadline: String(Date.now() + 5_000), traceparent, tracestate: 'vendor=abc', 'x-app': 'not copied' },
+      payload: { a: 40, b: 2 },
+      source: 'ts-test',
+    }),
+  );
+  const [raw] = await waitFor(
+    async () => {
+      const entries = await engine.range(replyStream, '-', '+');
+      return entries.length > 0 ? entries : undefined;
+    },
+    { what: 'the reply entry' },
+  );
   // Fields holding their defaults (r empty, c = j) are left out, as the TypeScript codec does.
   assert.deepEqual(raw!.fields.map(String), [
-    'v', '1',
-    'i', 'req-trace-1',
-    't', 'add',
-    'h', `{"status":"200","traceparent":"${traceparent}","tracestate":"vendor=abc"}`,
-    's', CONSUMER,
-    'p', '{"sum":42}',
+    'v',
+    '1',
+    'i',
+    'req-trace-1',
+    't',
+    'add',
+    'h',
+    `{"status":"200","traceparent":"${traceparent}","tracestate":"vendor=abc"}`,
+    's',
+    CONSUMER,
+    'p',
+    '{"sum":42}',
   ]);
   const [reply] = await messagesOf(replyStream);
   assert.equal(reply!.id, 'req-trace-1');
@@ -214,9 +228,16 @@ test('a reply is a v1 entry as section 4 describes: i, t, empty r, status, sourc
 test('a handler that would outlive the deadline is cut short with a 504 error reply', async () => {
   const replyStream = await makeReplyStream();
   const deadline = Date.now() + 300;
-  await engine.append(topic, encodeMessage({
-    id: 'req-slow', type: 'sleep', replyTo: replyStream, headers: { deadline: String(deadline) }, payload: { ms: 3_000 },
-  }));
+  await engine.append(
+    topic,
+    encodeMessage({
+      id: 'req-slow',
+      type: 'sleep',
+      replyTo: replyStream,
+      headers: { deadline: String(deadline) },
+      payload: { ms: 3_000 },
+    }),
+  );
   await waitFor(async () => (await engine.length(replyStream)) > 0, { what: 'the 504 reply' });
   const [reply] = await messagesOf(replyStream);
   assert.ok(Date.now() >= deadline);
@@ -232,14 +253,26 @@ test('an expired request is acknowledged, not run and not answered; replies neve
   const replyStream = await makeReplyStream();
   const goneStream = uniqueName('_reply:py-gone');
   const start = await client.request<WorkerStats>(topic, 'stats', null);
-  await engine.append(topic, encodeMessage({
-    id: 'req-expired', type: 'record', replyTo: replyStream,
-    headers: { deadline: String(Date.now() - 1_000) }, payload: 'must not run',
-  }));
-  await engine.append(topic, encodeMessage({
-    id: 'req-to-gone', type: 'add', replyTo: goneStream,
-    headers: { deadline: String(Date.now() + 5_000) }, payload: { a: 1, b: 1 },
-  }));
+  await engine.append(
+    topic,
+    encodeMessage({
+      id: 'req-expired',
+      type: 'record',
+      replyTo: replyStream,
+      headers: { deadline: String(Date.now() - 1_000) },
+      payload: 'must not run',
+    }),
+  );
+  await engine.append(
+    topic,
+    encodeMessage({
+      id: 'req-to-gone',
+      type: 'add',
+      replyTo: goneStream,
+      headers: { deadline: String(Date.now() + 5_000) },
+      payload: { a: 1, b: 1 },
+    }),
+  );
   const afterStats = await client.request<WorkerStats>(topic, 'stats', null);
   assert.equal(afterStats.expired, start.expired + 1);
   assert.ok(!afterStats.records.includes('must not run'));
@@ -255,10 +288,13 @@ test('entries that are not v1 messages are acknowledged and moved to <topic>:dlq
   const future = await engine.append(topic, ['v', '2', 'x', 'anything']);
   const badJson = await engine.append(topic, ['v', '1', 'i', 'm-1', 't', 'x', 'r', '', 'h', '', 'c', 'j', 's', '', 'p', '{"a":']);
   const dlq = deadLetterStream(topic);
-  const letters = await waitFor(async () => {
-    const entries = await engine.range(dlq, '-', '+');
-    return entries.length >= 3 ? entries : undefined;
-  }, { what: 'three dead letters' });
+  const letters = await waitFor(
+    async () => {
+      const entries = await engine.range(dlq, '-', '+');
+      return entries.length >= 3 ? entries : undefined;
+    },
+    { what: 'three dead letters' },
+  );
   const parsed = letters.map((entry) => parseDeadLetter(entry));
   assert.deepEqual(
     parsed.map((d) => [d?.meta.entryId, d?.meta.errorCode, d?.meta.stream, d?.meta.consumer, d?.meta.deliveries]),
@@ -310,9 +346,16 @@ test('SIGTERM stops the worker cleanly with exit code 0', async () => {
 
 test('a member that starts again first finishes the entries it read but never acknowledged', async () => {
   const replyStream = await makeReplyStream();
-  await engine.append(topic, encodeMessage({
-    id: 'req-pending', type: 'add', replyTo: replyStream, headers: { deadline: String(Date.now() + 10_000) }, payload: { a: 2, b: 3 },
-  }));
+  await engine.append(
+    topic,
+    encodeMessage({
+      id: 'req-pending',
+      type: 'add',
+      replyTo: replyStream,
+      headers: { deadline: String(Date.now() + 10_000) },
+      payload: { a: 2, b: 3 },
+    }),
+  );
   const foreign = await engine.append(topic, ['data', 'left pending']);
   // As if a member "py-2" had read both entries and crashed before its acks.
   await redis.command('XREADGROUP', 'GROUP', 'python-worker', 'py-2', 'COUNT', '10', 'STREAMS', topic, '>');
@@ -326,7 +369,9 @@ test('a member that starts again first finishes the entries it read but never ac
     const letters = await engine.range(deadLetterStream(topic), '-', '+');
     const letter = letters.map((entry) => parseDeadLetter(entry)).find((d) => d?.meta.entryId === foreign);
     assert.equal(letter?.meta.deliveries, 2, 'read once by the crashed member, once again by the restarted one');
-    await waitFor(async () => (await redis.command('XPENDING', topic, 'python-worker', '-', '+', '10') as unknown[]).length === 0, { what: 'no pending entries' });
+    await waitFor(async () => ((await redis.command('XPENDING', topic, 'python-worker', '-', '+', '10')) as unknown[]).length === 0, {
+      what: 'no pending entries',
+    });
   } finally {
     const [code] = await stop(restarted);
     assert.equal(code, 0, workerLog);

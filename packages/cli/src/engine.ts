@@ -32,7 +32,9 @@ const IN_PROCESS_URL = /^memory:\/\//i;
  */
 export async function withEngine<T>(url: string, body: (engine: Engine) => Promise<T>): Promise<T> {
   if (IN_PROCESS_URL.test(url)) {
-    throw usageError(`${url} is an engine inside one process: this command would see an empty one and what it writes would be gone at exit; use a shared engine such as redis://host:6379`);
+    throw usageError(
+      `${url} is an engine inside one process: this command would see an empty one and what it writes would be gone at exit; use a shared engine such as redis://host:6379`,
+    );
   }
   const engine = await connect(url, {
     redis: {

@@ -39,7 +39,6 @@ export function usageOf(error: CommanderError): StreamersonError | undefined {
   return new StreamersonError('ERR_STREAMERSON_USAGE', error.message.replace(/^error: /, ''), { cause: error });
 }
 
-
 export function createProgram(ctx: CliContext): Command {
   const program = new Command('streamerson')
     .description('produce, tap, inspect and monitor Streamerson streams')
@@ -69,7 +68,7 @@ export function createProgram(ctx: CliContext): Command {
   registerReplay(program, ctx);
   registerState(program, ctx);
   return examples(program, [
-    "printf '{\"sku\":\"A-1\"}\\n' | streamerson produce orders --type order.created",
+    'printf \'{"sku":"A-1"}\\n\' | streamerson produce orders --type order.created',
     'streamerson tap orders --last 10 -p | jq .sku',
     'streamerson --url redis://10.0.0.1:6379 top',
     'streamerson dlq --help',

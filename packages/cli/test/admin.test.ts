@@ -33,7 +33,13 @@ describe('inspecting and moving streams', () => {
     await fill(engine, `_${prefix}`, 1);
     assert.deepEqual(lines((await cli(['ls', prefix], { url })).stdout), [`${prefix}.a`, `${prefix}.b`]);
     const long = lines((await cli(['ls', prefix, '-l'], { url })).stdout).map((l) => l.split('\t'));
-    assert.deepEqual(long.map((l) => l.slice(0, 2)), [[`${prefix}.a`, '2'], [`${prefix}.b`, '1']]);
+    assert.deepEqual(
+      long.map((l) => l.slice(0, 2)),
+      [
+        [`${prefix}.a`, '2'],
+        [`${prefix}.b`, '1'],
+      ],
+    );
     assert.ok(lines((await cli(['ls', '--all'], { url })).stdout).includes(`_${prefix}`));
   });
 
@@ -45,7 +51,11 @@ describe('inspecting and moving streams', () => {
     const json = await cli(['info', topic, '--json'], { url });
     assert.equal(json.code, 0, json.stderr);
     const report = JSON.parse(json.stdout) as {
-      length: number; first: { id: string }; last: { id: string }; streams: unknown[]; deadLetters: number;
+      length: number;
+      first: { id: string };
+      last: { id: string };
+      streams: unknown[];
+      deadLetters: number;
       groups: { name: string; lag: number; pending: number; consumers: { name: string; pending: number; idleMs: number }[] }[];
     };
     assert.equal(report.length, 5);

@@ -32,17 +32,26 @@ describe('engines the command cannot use', () => {
 
   test('a refused port names the address and "connection refused"', async () => {
     const port = await freePort();
-    assert.equal(await failure(`redis://127.0.0.1:${port}`), `streamerson: ERR_STREAMERSON_CONNECTION: cannot reach redis://127.0.0.1:${port}: connection refused (ECONNREFUSED)`);
+    assert.equal(
+      await failure(`redis://127.0.0.1:${port}`),
+      `streamerson: ERR_STREAMERSON_CONNECTION: cannot reach redis://127.0.0.1:${port}: connection refused (ECONNREFUSED)`,
+    );
   });
 
   test('an unknown host names the host', async () => {
     const line = await failure('redis://streamerson-no-such-host.invalid:6379', ['tap', 'orders']);
-    assert.match(line, /cannot reach redis:\/\/streamerson-no-such-host\.invalid:6379: unknown host "streamerson-no-such-host\.invalid" \((ENOTFOUND|EAI_AGAIN)\)$/);
+    assert.match(
+      line,
+      /cannot reach redis:\/\/streamerson-no-such-host\.invalid:6379: unknown host "streamerson-no-such-host\.invalid" \((ENOTFOUND|EAI_AGAIN)\)$/,
+    );
   });
 
   test('TLS mistakes: a plain URL to a TLS port, a TLS URL to a server it cannot verify or to a plain port', async () => {
     assert.match(await failure(`redis://127.0.0.1:${tls.tlsPort}`), /: the server closed the connection \(ECONNRESET\) — a TLS port\? use rediss:\/\/$/);
-    assert.match(await failure(tls.tlsUrl, ['info', 'orders']), new RegExp(`cannot reach ${tls.tlsUrl}: TLS: self-signed certificate in certificate chain \\(SELF_SIGNED_CERT_IN_CHAIN\\)$`));
+    assert.match(
+      await failure(tls.tlsUrl, ['info', 'orders']),
+      new RegExp(`cannot reach ${tls.tlsUrl}: TLS: self-signed certificate in certificate chain \\(SELF_SIGNED_CERT_IN_CHAIN\\)$`),
+    );
     assert.match(
       await failure(`rediss://127.0.0.1:${tls.port}`),
       /: no answer in time while connecting or in the TLS handshake — not a TLS port\? use redis:\/\/ \(ETIMEDOUT\)$/,

@@ -18,9 +18,24 @@ const CHROMIUM = process.env['STREAMERSON_CHROMIUM'] ?? '/usr/bin/chromium';
 
 /** An announcement written as any program may write it (docs/PROTOCOL.md §10). */
 function announce(engine: Engine, payload: Record<string, unknown>): Promise<string | null> {
-  return engine.append(REGISTRY_STREAM, encodeMessage({ type: ANNOUNCE_TYPE, source: String(payload['instanceId']), payload: {
-    host: 'h', pid: 1, startedAt: Date.now(), ttlMs: 60_000, state: 'up', topics: [], types: [], produces: [], ...payload,
-  } }));
+  return engine.append(
+    REGISTRY_STREAM,
+    encodeMessage({
+      type: ANNOUNCE_TYPE,
+      source: String(payload['instanceId']),
+      payload: {
+        host: 'h',
+        pid: 1,
+        startedAt: Date.now(),
+        ttlMs: 60_000,
+        state: 'up',
+        topics: [],
+        types: [],
+        produces: [],
+        ...payload,
+      },
+    }),
+  );
 }
 
 describe('graph', () => {
@@ -51,16 +66,42 @@ describe('graph', () => {
 
   test('services, a gateway with routes and endpoints, a processor, a down instance, unannounced groups, dead letters', async () => {
     service = new Service(engine, { name: 'order-service', topic: orders, produces: [payments], consumer: 'o-1' })
-      .handle('create', () => 'ok').handle('get', () => 'ok');
+      .handle('create', () => 'ok')
+      .handle('get', () => 'ok');
     await service.start();
     await announce(engine, {
-      kind: 'gateway', name: 'gateway', instanceId: 'gw-1', produces: [orders],
-      routes: [{ method: 'POST', url: '/orders', topic: orders, type: 'create' }, { method: 'GET', url: '/orders/:id', topic: orders, type: 'get' }],
-      endpoints: [{ protocol: 'ws', url: '/ws' }, { protocol: 'sse', url: '/events' }],
+      kind: 'gateway',
+      name: 'gateway',
+      instanceId: 'gw-1',
+      produces: [orders],
+      routes: [
+        { method: 'POST', url: '/orders', topic: orders, type: 'create' },
+        { method: 'GET', url: '/orders/:id', topic: orders, type: 'get' },
+      ],
+      endpoints: [
+        { protocol: 'ws', url: '/ws' },
+        { protocol: 'sse', url: '/events' },
+      ],
     });
     // A kind the graph has no special case for: drawn as announced, with its inputs and outputs.
-    await announce(engine, { kind: 'processor', name: 'billing', instanceId: 'b-1', topics: [payments], group: 'billing-v2', consumer: 'b-1', produces: [shipments] });
-    await announce(engine, { kind: 'processor', name: 'billing', instanceId: 'b-2', topics: [payments], group: 'billing-v2', consumer: 'b-2', produces: [shipments] });
+    await announce(engine, {
+      kind: 'processor',
+      name: 'billing',
+      instanceId: 'b-1',
+      topics: [payments],
+      group: 'billing-v2',
+      consumer: 'b-1',
+      produces: [shipments],
+    });
+    await announce(engine, {
+      kind: 'processor',
+      name: 'billing',
+      instanceId: 'b-2',
+      topics: [payments],
+      group: 'billing-v2',
+      consumer: 'b-2',
+      produces: [shipments],
+    });
     // A service whose only instance stopped.
     await announce(engine, { kind: 'service', name: 'mailer', instanceId: 'm-1', topics: [shipments] });
     await announce(engine, { kind: 'service', name: 'mailer', instanceId: 'm-1', topics: [shipments], state: 'down' });
@@ -73,7 +114,9 @@ describe('graph', () => {
     const mermaid = await cli(['graph'], { url });
     assert.equal(mermaid.code, 0, mermaid.stderr);
     const m = mermaid.stdout;
-    const id = (label: string) => new RegExp(`  (n\\d+)[\\[({>]+"${label.replaceAll('/', '\\/').replaceAll('.', '\\.')}(?:"|<br/>)`).exec(m)?.[1] ?? assert.fail(`no node "${label}" in\n${m}`);
+    const id = (label: string) =>
+      new RegExp(`  (n\\d+)[\\[({>]+"${label.replaceAll('/', '\\/').replaceAll('.', '\\.')}(?:"|<br/>)`).exec(m)?.[1] ??
+      assert.fail(`no node "${label}" in\n${m}`);
     const has = (from: string, arrow: string, to: string) => assert.ok(m.includes(`  ${id(from)} ${arrow} ${id(to)}\n`), `${from} ${arrow} ${to} in\n${m}`);
     assert.match(m, /\{\{"gateway"\}\}/, 'the gateway once, as a hexagon, not "gateway gateway"');
     assert.match(m, /\["order-service<br\/>service"\]/);
@@ -106,12 +149,33 @@ describe('graph', () => {
     try {
       const page = await browser.newPage();
       await page.setContent(r.stdout);
-      const nodes = await page.$$eval('g.node', (gs) => gs.map((g) => {
-        const box = (g.querySelector('rect, polygon') as unknown as { getBBox(): { x: number; y: number; width: number; height: number } }).getBBox();
-        return { key: g.getAttribute('data-key'), text: [...g.querySelectorAll('text')].map((t) => t.textContent).join(' '), x: box.x, y: box.y, w: box.width, h: box.height };
-      }));
+      const nodes = await page.$$eval('g.node', (gs) =>
+        gs.map((g) => {
+          const box = (g.querySelector('rect, polygon') as unknown as { getBBox(): { x: number; y: number; width: number; height: number } }).getBBox();
+          return {
+            key: g.getAttribute('data-key'),
+            text: [...g.querySelectorAll('text')].map((t) => t.textContent).join(' '),
+            x: box.x,
+            y: box.y,
+            w: box.width,
+            h: box.height,
+          };
+        }),
+      );
       const texts = nodes.map((n) => n.text);
-      for (const label of ['gateway', 'order-service service', 'billing processor ×2', 'mailer service — down', 'group audit 1 consumer', 'WebSocket /ws', 'SSE /events', orders, payments, shipments, `${orders}:dlq`]) {
+      for (const label of [
+        'gateway',
+        'order-service service',
+        'billing processor ×2',
+        'mailer service — down',
+        'group audit 1 consumer',
+        'WebSocket /ws',
+        'SSE /events',
+        orders,
+        payments,
+        shipments,
+        `${orders}:dlq`,
+      ]) {
         assert.ok(texts.includes(label), `"${label}" among ${JSON.stringify(texts)}`);
       }
       for (const a of nodes) {

@@ -104,13 +104,28 @@ describe('CLI logic', () => {
     assert.equal(view.editing, undefined);
     assert.equal(applyKey(view, 'q'), 'quit');
     const row = (topic: string, rate: number): TopicRow => ({
-      topic, shards: 1, length: 0, msgsPerSec: { lastSecond: rate, lastMinute: 0 }, bytesPerSec: { lastSecond: 0, lastMinute: 0 },
-      lastMessageAgeMs: null, deadLetters: 0, groups: [],
+      topic,
+      shards: 1,
+      length: 0,
+      msgsPerSec: { lastSecond: rate, lastMinute: 0 },
+      bytesPerSec: { lastSecond: 0, lastMinute: 0 },
+      lastMessageAgeMs: null,
+      deadLetters: 0,
+      groups: [],
     });
     const rows = [row('b', 1), row('a', 5), row('c', 3)];
-    assert.deepEqual(visibleTopics(rows, INITIAL_VIEW).map((r) => r.topic), ['a', 'c', 'b']);
-    assert.deepEqual(visibleTopics(rows, { ...INITIAL_VIEW, sort: 'name', descending: false }).map((r) => r.topic), ['a', 'b', 'c']);
+    assert.deepEqual(
+      visibleTopics(rows, INITIAL_VIEW).map((r) => r.topic),
+      ['a', 'c', 'b'],
+    );
+    assert.deepEqual(
+      visibleTopics(rows, { ...INITIAL_VIEW, sort: 'name', descending: false }).map((r) => r.topic),
+      ['a', 'b', 'c'],
+    );
     assert.equal(view.descending, false, 'names sort A to Z after s');
-    assert.deepEqual(visibleTopics(rows, { ...INITIAL_VIEW, filter: 'c' }).map((r) => r.topic), ['c']);
+    assert.deepEqual(
+      visibleTopics(rows, { ...INITIAL_VIEW, filter: 'c' }).map((r) => r.topic),
+      ['c'],
+    );
   });
 });

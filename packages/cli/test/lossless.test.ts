@@ -46,7 +46,10 @@ describe('lossless input and output', () => {
     const topic = uniqueName('files');
     const missing = await cli(['produce', topic, join(dir, 'nonexistent.ndjson')], { url });
     assert.equal(missing.code, 6);
-    assert.equal(missing.stderr, `streamerson: ERR_STREAMERSON_NOT_FOUND: cannot read ${join(dir, 'nonexistent.ndjson')}: no such file or directory (ENOENT)\n`);
+    assert.equal(
+      missing.stderr,
+      `streamerson: ERR_STREAMERSON_NOT_FOUND: cannot read ${join(dir, 'nonexistent.ndjson')}: no such file or directory (ENOENT)\n`,
+    );
     const directory = await cli(['produce', topic, dir], { url });
     assert.equal(directory.code, 2);
     assert.equal(directory.stderr, `streamerson: ERR_STREAMERSON_USAGE: cannot read ${dir}: is a directory (EISDIR)\n`);
@@ -69,7 +72,12 @@ describe('lossless input and output', () => {
     await redisCliAdd(foreign, 'blob', BINARY);
     const [entry] = await engine.range(foreign, '-', '+');
     const base64 = JSON.parse((await cli(['tap', foreign], { url })).stdout) as Record<string, unknown>;
-    assert.deepEqual(base64, { id: entry!.id, stream: foreign, time: new Date(Number(entry!.id.split('-')[0])).toISOString(), fields: ['blob', { $base64: BINARY.toString('base64') }] });
+    assert.deepEqual(base64, {
+      id: entry!.id,
+      stream: foreign,
+      time: new Date(Number(entry!.id.split('-')[0])).toISOString(),
+      fields: ['blob', { $base64: BINARY.toString('base64') }],
+    });
     const hex = JSON.parse((await cli(['tap', foreign, '--bytes', 'hex', '-p'], { url })).stdout) as unknown;
     assert.deepEqual(hex, ['blob', { $hex: '0001fffe62696e617279' }]);
     const escaped = (await cli(['tap', foreign, '--bytes', 'escape', '-p'], { url })).stdout;
@@ -109,10 +117,14 @@ describe('lossless input and output', () => {
     assert.equal((await cli(['produce', copy], { url, input: lines((await cli(['tap', topic], { url })).stdout).join('\n') })).code, 0);
     const original = await engine.range(topic, '-', '+');
     const copied = await engine.range(copy, '-', '+');
-    assert.deepEqual(copied.map((e) => e.fields), original.map((e) => e.fields), 'every field byte for byte');
+    assert.deepEqual(
+      copied.map((e) => e.fields),
+      original.map((e) => e.fields),
+      'every field byte for byte',
+    );
   });
 
-  test('a foreign entry with fields v and p that is a message by the protocol\'s rules is shown as one; --raw shows every entry field by field', async () => {
+  test("a foreign entry with fields v and p that is a message by the protocol's rules is shown as one; --raw shows every entry field by field", async () => {
     const foreign = uniqueName('vp');
     await engine.append(foreign, ['v', '1', 'p', '2']);
     await engine.append(foreign, ['v', '1', 'p', 'not json']);
@@ -124,9 +136,23 @@ describe('lossless input and output', () => {
     assert.deepEqual(decoded[2]!['fields'], ['p', '1', 'v', '1'], 'v not first: not a message');
     assert.deepEqual(decoded[3]!['fields'], ['a', '1', 'a', '2', 'b', 'x'], 'a repeated name keeps both values, in order');
     const raw = lines((await cli(['tap', foreign, '--raw'], { url })).stdout).map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.deepEqual(raw.map((r) => r['fields']), [['v', '1', 'p', '2'], ['v', '1', 'p', 'not json'], ['p', '1', 'v', '1'], ['a', '1', 'a', '2', 'b', 'x']]);
-    const redisCli = (await run('redis-cli', ['-p', String(redis.port), 'XRANGE', foreign, '-', '+'])).stdout.split('\n').filter((l) => !/^\d+-\d+$/.test(l) && l !== '');
-    assert.deepEqual(raw.flatMap((r) => r['fields'] as string[]), redisCli, 'the same fields as redis-cli shows');
+    assert.deepEqual(
+      raw.map((r) => r['fields']),
+      [
+        ['v', '1', 'p', '2'],
+        ['v', '1', 'p', 'not json'],
+        ['p', '1', 'v', '1'],
+        ['a', '1', 'a', '2', 'b', 'x'],
+      ],
+    );
+    const redisCli = (await run('redis-cli', ['-p', String(redis.port), 'XRANGE', foreign, '-', '+'])).stdout
+      .split('\n')
+      .filter((l) => !/^\d+-\d+$/.test(l) && l !== '');
+    assert.deepEqual(
+      raw.flatMap((r) => r['fields'] as string[]),
+      redisCli,
+      'the same fields as redis-cli shows',
+    );
   });
 
   test('CSV has a column for every field of every row, or exactly --fields', async () => {

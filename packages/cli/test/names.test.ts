@@ -33,11 +33,21 @@ describe('naming topics and shards', () => {
     await fill(engine, topic, [1]);
     const typo = topic.slice(0, -1);
     const from = `${url}/${typo}`;
-    const runs = [['tap', typo], ['info', typo], ['trim', typo, '--maxlen', '1'], ['dlq', 'ls', typo], ['relay', '--from', from, '--to', from]];
+    const runs = [
+      ['tap', typo],
+      ['info', typo],
+      ['trim', typo, '--maxlen', '1'],
+      ['dlq', 'ls', typo],
+      ['relay', '--from', from, '--to', from],
+    ];
     for (const args of runs) {
       const r = await cli(args, { url });
       assert.equal(r.code, 6, `${args.join(' ')}: ${r.stderr}`);
-      assert.match(r.stderr, new RegExp(`^streamerson: ERR_STREAMERSON_NOT_FOUND: topic "${typo}" does not exist.* \\(did you mean "${topic}"\\?\\)\\n$`), args.join(' '));
+      assert.match(
+        r.stderr,
+        new RegExp(`^streamerson: ERR_STREAMERSON_NOT_FOUND: topic "${typo}" does not exist.* \\(did you mean "${topic}"\\?\\)\\n$`),
+        args.join(' '),
+      );
       assert.equal(r.stdout, '');
     }
     const far = await cli(['tap', 'zzzzzzzz-nothing-like-it'], { url });
@@ -49,7 +59,10 @@ describe('naming topics and shards', () => {
     const optionFirst = await cli(['dlq', 'replay', '--id', '1-1', topic], { url });
     assert.deepEqual(optionFirst, letter, 'the option may come before the topic');
     assert.equal(await engine.length(typo), 0, 'nothing was created by asking');
-    assert.deepEqual(await engine.listStreams(typo), [topic].filter((t) => t.startsWith(typo)));
+    assert.deepEqual(
+      await engine.listStreams(typo),
+      [topic].filter((t) => t.startsWith(typo)),
+    );
   });
 
   test('one shard by topic#i or --shard, every shard by the topic; names ls lists that are not topics', async () => {

@@ -102,10 +102,13 @@ describe('named pipes and signals', () => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const done = finished(child);
-    await waitFor(async () => {
-      await engine.append(topic, encodeMessage({ payload: 'ping' }));
-      return out.includes('"ping"');
-    }, { what: 'a followed message', timeoutMs: PROCESS_WAIT_MS });
+    await waitFor(
+      async () => {
+        await engine.append(topic, encodeMessage({ payload: 'ping' }));
+        return out.includes('"ping"');
+      },
+      { what: 'a followed message', timeoutMs: PROCESS_WAIT_MS },
+    );
     child.kill('SIGTERM');
     assert.equal((await done).code, 143);
   });
@@ -137,7 +140,10 @@ describe('named pipes and signals', () => {
     const acknowledged = delivered - group!.pending;
     assert.ok(acknowledged > 0 && acknowledged <= written.length, `acknowledged ${acknowledged}, written ${written.length}`);
     assert.ok(written.length - acknowledged <= 64, 'at most one write of lines went out unacknowledged (they stay pending, delivered again)');
-    assert.deepEqual(written.map((l) => (JSON.parse(l) as { i: number }).i), Array.from({ length: written.length }, (_, i) => i), 'in order, none lost');
+    assert.deepEqual(
+      written.map((l) => (JSON.parse(l) as { i: number }).i),
+      Array.from({ length: written.length }, (_, i) => i),
+      'in order, none lost',
+    );
   });
 });
-

@@ -48,14 +48,19 @@ describe('produce', () => {
       JSON.stringify({ payload: 'bare string', extra: true }),
     ].join('\n');
     assert.equal((await cli(['produce', topic, '--shards', '4'], { url, input })).code, 0);
-    const out = lines((await cli(['tap', topic], { url })).stdout).map((l) => JSON.parse(l) as { stream: string; type: string; headers: Record<string, string>; payload: unknown });
+    const out = lines((await cli(['tap', topic], { url })).stdout).map(
+      (l) => JSON.parse(l) as { stream: string; type: string; headers: Record<string, string>; payload: unknown },
+    );
     assert.equal(out.length, 3);
     const byId = out.filter((m) => m.type === 'created');
     assert.equal(byId.length, 2);
     assert.equal(byId[0]!.stream, byId[1]!.stream, 'one key, one shard');
     assert.match(byId[0]!.stream, new RegExp(`^${topic}#[0-3]$`));
     assert.deepEqual(byId.find((m) => (m.payload as { id: number }).id === 1)!.headers, { tenant: 'a' });
-    assert.ok(out.some((m) => JSON.stringify(m.payload) === JSON.stringify({ payload: 'bare string', extra: true })), 'an object with other keys is a bare payload');
+    assert.ok(
+      out.some((m) => JSON.stringify(m.payload) === JSON.stringify({ payload: 'bare string', extra: true })),
+      'an object with other keys is a bare payload',
+    );
 
     const copy = uniqueName('copy');
     const tapped = (await cli(['tap', topic], { url })).stdout;

@@ -62,7 +62,11 @@ describe('progress on a terminal', () => {
       await t.keys('C-c');
       assert.equal(await t.exitStatus(), 130);
       const lines = await t.screen();
-      assert.match(lines[0]!, new RegExp(`^relayed 301 entries from ${topic} to ${copy} in \\d+\\.\\d\\d s \\(\\d+ entries/s\\)$`), 'the progress line gives way to the summary');
+      assert.match(
+        lines[0]!,
+        new RegExp(`^relayed 301 entries from ${topic} to ${copy} in \\d+\\.\\d\\d s \\(\\d+ entries/s\\)$`),
+        'the progress line gives way to the summary',
+      );
       assert.equal(await engine.length(copy), 301);
     } finally {
       await t.close();

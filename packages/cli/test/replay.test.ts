@@ -22,10 +22,12 @@ describe('streamerson replay', () => {
     engine = await connect(url);
     const processor = new Processor(engine, recorded, { blockMs: 50, announce: false });
     await processor.start();
-    const ids = await engine.appendBatch(Array.from({ length: 40 }, (_, i) => {
-      const key = `k${i % 4}`;
-      return { stream: streamKey(TOPIC, shardForKey(key, 2), 2), fields: encodeMessage({ type: 'placed', headers: { key }, payload: { big: i === 17 } }) };
-    }));
+    const ids = await engine.appendBatch(
+      Array.from({ length: 40 }, (_, i) => {
+        const key = `k${i % 4}`;
+        return { stream: streamKey(TOPIC, shardForKey(key, 2), 2), fields: encodeMessage({ type: 'placed', headers: { key }, payload: { big: i === 17 } }) };
+      }),
+    );
     firstBig = ids[17]!;
     await waitFor(() => processor.stats().processed === 40, { what: 'every order processed' });
     await processor.close();

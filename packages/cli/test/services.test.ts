@@ -81,7 +81,10 @@ describe('services from the command line', () => {
     await engine.append(unread, encodeMessage({ payload: 1 }));
     const noGroup = await cli(['request', unread, 'x', '1'], { url });
     assert.equal(noGroup.code, 6);
-    assert.equal(noGroup.stderr, `streamerson: ERR_STREAMERSON_NOT_FOUND: nobody reads topic "${unread}": it has no consumer group (no service ever started on it)\n`);
+    assert.equal(
+      noGroup.stderr,
+      `streamerson: ERR_STREAMERSON_NOT_FOUND: nobody reads topic "${unread}": it has no consumer group (no service ever started on it)\n`,
+    );
     assert.equal(await engine.length(unread), 1, 'nothing was written');
 
     const topic = uniqueName('strict');
@@ -166,9 +169,12 @@ describe('services from the command line', () => {
     await svc.start();
     // Requests whose deadline passes before their replay: replayed as they were, the service would drop them as expired.
     const deadline = Date.now() + 2_000;
-    await engine.appendBatch([1, 2].map((n) => ({
-      stream: topic, fields: encodeMessage({ id: `job-${n}`, type: 'job', replyTo: replies, headers: { deadline: String(deadline) }, payload: { n } }),
-    })));
+    await engine.appendBatch(
+      [1, 2].map((n) => ({
+        stream: topic,
+        fields: encodeMessage({ id: `job-${n}`, type: 'job', replyTo: replies, headers: { deadline: String(deadline) }, payload: { n } }),
+      })),
+    );
     await waitFor(async () => (await engine.length(`${topic}:dlq`)) === 2, { what: 'two dead letters', timeoutMs: PROCESS_WAIT_MS });
     assert.equal(await engine.length(replies), 2, 'each requester was told of its dead letter');
     await waitFor(() => Date.now() > deadline, { what: 'the old deadline passed' });

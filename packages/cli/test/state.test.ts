@@ -14,7 +14,9 @@ function counters(name: string) {
     name,
     shards: 2,
     initial: () => ({ n: 0 }),
-    commands: { add: { schema: { type: 'object', required: ['by'], properties: { by: { type: 'integer' } } }, decide: (_s, { by }) => [{ type: 'added', by }] } },
+    commands: {
+      add: { schema: { type: 'object', required: ['by'], properties: { by: { type: 'integer' } } }, decide: (_s, { by }) => [{ type: 'added', by }] },
+    },
     apply: (s, e) => ({ n: s.n + e.by }),
   });
 }
@@ -55,7 +57,15 @@ describe('streamerson state', () => {
     const h = await cli(['state', 'history', machine.name, 'f', '--limit', '4'], { url });
     assert.equal(h.code, 0, h.stderr);
     const changes = lines(h.stdout).map((l) => JSON.parse(l) as { key: string; version: number; type: string; events: Added[]; state: Counter; epoch: number });
-    assert.deepEqual(changes.map((c) => [c.key, c.version, c.type, c.events[0]!.by, c.state.n]), [['f', 3, 'add', 3, 6], ['f', 4, 'add', 4, 10], ['f', 5, 'add', 5, 15], ['f', 6, 'add', 6, 21]]);
+    assert.deepEqual(
+      changes.map((c) => [c.key, c.version, c.type, c.events[0]!.by, c.state.n]),
+      [
+        ['f', 3, 'add', 3, 6],
+        ['f', 4, 'add', 4, 10],
+        ['f', 5, 'add', 5, 15],
+        ['f', 6, 'add', 6, 21],
+      ],
+    );
     assert.equal(changes[0]!.epoch, 1);
   });
 
@@ -65,10 +75,16 @@ describe('streamerson state', () => {
     const listed = lines(r.stdout).map((l) => JSON.parse(l) as { key: string; shard: number; version: number; state: Counter });
     assert.deepEqual(listed.map((k) => k.key).sort(), keys);
     for (const k of listed) assert.deepEqual([k.version, k.state.n], [keys.indexOf(k.key) + 1, ((keys.indexOf(k.key) + 1) * (keys.indexOf(k.key) + 2)) / 2]);
-    assert.deepEqual(listed.map((k) => k.shard), [...listed.map((k) => k.shard)].sort());
+    assert.deepEqual(
+      listed.map((k) => k.shard),
+      [...listed.map((k) => k.shard)].sort(),
+    );
     const one = await cli(['state', 'ls', machine.name, '--shard', '1'], { url });
     assert.equal(one.code, 0, one.stderr);
-    assert.deepEqual(lines(one.stdout).map((l) => JSON.parse(l) as { key: string }), listed.filter((k) => k.shard === 1).map(({ key, shard, version }) => ({ key, shard, version })));
+    assert.deepEqual(
+      lines(one.stdout).map((l) => JSON.parse(l) as { key: string }),
+      listed.filter((k) => k.shard === 1).map(({ key, shard, version }) => ({ key, shard, version })),
+    );
   });
 
   test('exit 6 for a key without state, a machine that does not exist and a topic that is no machine; 2 for bad usage', async () => {
@@ -86,7 +102,7 @@ describe('streamerson state', () => {
     assert.equal((await cli(['state', 'get', machine.name], { url })).code, 2);
   });
 
-  test('watch prints the key\'s current state, then its changes as they are applied, until SIGINT (exit 130)', async () => {
+  test("watch prints the key's current state, then its changes as they are applied, until SIGINT (exit 130)", async () => {
     const child = startCli(['state', 'watch', machine.name, 'b'], url);
     let stdout = '';
     let stderr = '';
@@ -120,7 +136,12 @@ describe('streamerson state', () => {
       await waitFor(() => /watching every key/.test(stderr), { timeoutMs: PROCESS_WAIT_MS, what: `the watch to start (stderr: ${stderr})` });
       for (const key of ['c', 'd', 'e']) await client.send(key, 'add', { by: 1 });
       await waitFor(() => lines(stdout).length >= 3, { timeoutMs: PROCESS_WAIT_MS, what: 'three changes' });
-      assert.deepEqual(lines(stdout).map((l) => (JSON.parse(l) as { key: string }).key).sort(), ['c', 'd', 'e']);
+      assert.deepEqual(
+        lines(stdout)
+          .map((l) => (JSON.parse(l) as { key: string }).key)
+          .sort(),
+        ['c', 'd', 'e'],
+      );
       child.kill('SIGINT');
       assert.equal(await exited, 130);
     } finally {

@@ -82,7 +82,10 @@ describe('tap', () => {
     const status = await sh('bash', ['-c', `set -o pipefail; node ${MAIN} tap ${topic} -p | head -1 > /dev/null`], {
       env: { ...process.env, STREAMERSON_URL: url },
       timeout: PROCESS_WAIT_MS,
-    }).then(() => 0, (e: { code: number }) => e.code);
+    }).then(
+      () => 0,
+      (e: { code: number }) => e.code,
+    );
     assert.equal(status, 0, 'tap exits 0 when its reader leaves');
   });
 });

@@ -44,7 +44,10 @@ describe('top on a terminal', () => {
       assert.equal(lines.length, 24);
       assert.match(lines[0]!, /^streamerson top — redis:\/\/127\.0\.0\.1:\d+ — \d\d:\d\d:\d\d {3}sort: name ↑/);
       assert.match(lines[1]!, /^ {2}TOPIC +SHARDS +LENGTH +MSG\/S +MSG\/S 1m +B\/S +LAG +LAST +DLQ$/, 'the header on one line, LAST and DLQ in it');
-      assert.ok(lines.every((l) => l.length <= 80), 'nothing wraps');
+      assert.ok(
+        lines.every((l) => l.length <= 80),
+        'nothing wraps',
+      );
       assert.match(lines[2]!, /^> /, 'the first row is selected');
       assert.match(lines[22]!, /^TOTAL 40 topics {2}length 820 /);
       assert.match(lines[23]!, /^rows 1-20 of 41 {2}\? help {2}q quit/);
@@ -81,7 +84,10 @@ describe('top on a terminal', () => {
       // Not "39" alone: the prefix (pid, random hex) may hold it, and the filter would match every topic.
       await t.keys('/', 'name-39', 'Enter');
       lines = await t.until('the filtered totals', (l) => l.some((x) => x.startsWith('TOTAL 1 topics')));
-      assert.ok(lines.some((l) => /^TOTAL 1 topics {2}length 40 /.test(l)), 'totals count only what the filter shows');
+      assert.ok(
+        lines.some((l) => /^TOTAL 1 topics {2}length 40 /.test(l)),
+        'totals count only what the filter shows',
+      );
       await t.keys('C-c');
       assert.equal(await t.exitStatus(), 130);
     } finally {
@@ -89,7 +95,7 @@ describe('top on a terminal', () => {
     }
   });
 
-  test('--once through a pipe is plain text with every group\'s consumers: no escape codes, no keys line', async () => {
+  test("--once through a pipe is plain text with every group's consumers: no escape codes, no keys line", async () => {
     const r = await cli(['top', `${prefix}.topic-with-a-rather-long-name-00`, '--once', '--interval', '100ms'], { url });
     assert.equal(r.code, 0, r.stderr);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: no terminal escape sequence (ESC) in piped output.
@@ -126,8 +132,13 @@ describe('top and workers that wait (Redis 7.0 counts idle time from the last de
       await waitFor(async () => (await engine.info(topic))!.groups[0]!.lag === 0, { what: 'the message delivered to the service' });
       const r = await cli(['top', topic, '--once', '--json', '--interval', '300ms', '--idle-after', '200ms'], { url: redis.url });
       assert.equal(r.code, 0, r.stderr);
-      const [group] = (JSON.parse(r.stdout) as { topics: { groups: { consumersOnline: number; consumersIdle: number; consumers: { name: string; online: boolean }[] }[] }[] }).topics[0]!.groups;
-      assert.deepEqual(group!.consumers.map((c) => [c.name, c.online]).sort(), [['gone-1', false], ['live-1', true]]);
+      const [group] = (
+        JSON.parse(r.stdout) as { topics: { groups: { consumersOnline: number; consumersIdle: number; consumers: { name: string; online: boolean }[] }[] }[] }
+      ).topics[0]!.groups;
+      assert.deepEqual(group!.consumers.map((c) => [c.name, c.online]).sort(), [
+        ['gone-1', false],
+        ['live-1', true],
+      ]);
       assert.equal(group!.consumersOnline, 1);
       assert.equal(group!.consumersIdle, 1);
     } finally {

@@ -11,10 +11,19 @@ const run = promisify(execFile);
 
 interface TopJson {
   topics: {
-    topic: string; shards: number; length: number; deadLetters: number; lastMessageAgeMs: number | null;
-    msgsPerSec: { lastSecond: number; lastMinute: number }; bytesPerSec: { lastSecond: number; lastMinute: number };
+    topic: string;
+    shards: number;
+    length: number;
+    deadLetters: number;
+    lastMessageAgeMs: number | null;
+    msgsPerSec: { lastSecond: number; lastMinute: number };
+    bytesPerSec: { lastSecond: number; lastMinute: number };
     groups: {
-      name: string; lag: number; pending: number; consumersOnline: number; consumersIdle: number;
+      name: string;
+      lag: number;
+      pending: number;
+      consumersOnline: number;
+      consumersIdle: number;
       consumers: { name: string; pending: number; idleMs: number | null; online: boolean }[];
     }[];
   }[];
@@ -115,12 +124,22 @@ describe('top', () => {
       await tmux('send-keys', '-t', 'top', 's');
       await waitFor(async () => (await screen()).includes('sort: name'), { what: 'sorted by name', timeoutMs: 10_000 });
       await tmux('send-keys', '-t', 'top', '/', 'b', 'e', 't', 'a', 'Enter');
-      await waitFor(async () => {
-        const s = await screen();
-        return s.includes('filter: beta') && !s.includes(`${prefix}.alpha`);
-      }, { what: 'only the filtered topic', timeoutMs: 10_000 });
+      await waitFor(
+        async () => {
+          const s = await screen();
+          return s.includes('filter: beta') && !s.includes(`${prefix}.alpha`);
+        },
+        { what: 'only the filtered topic', timeoutMs: 10_000 },
+      );
       await tmux('send-keys', '-t', 'top', 'q');
-      await waitFor(async () => tmux('has-session', '-t', 'top').then(() => false, () => true), { what: 'top to quit on q', timeoutMs: 10_000 });
+      await waitFor(
+        async () =>
+          tmux('has-session', '-t', 'top').then(
+            () => false,
+            () => true,
+          ),
+        { what: 'top to quit on q', timeoutMs: 10_000 },
+      );
     } finally {
       await tmux('kill-server').catch(() => undefined);
     }

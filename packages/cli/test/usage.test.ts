@@ -14,9 +14,28 @@ import { parseFrom } from '../src/args/from.js';
 const url = 'redis://127.0.0.1:1';
 
 const COMMANDS = [
-  ['produce'], ['tap'], ['flux'], ['request'], ['publish'], ['ls'], ['info'], ['trim'],
-  ['dlq'], ['dlq', 'ls'], ['dlq', 'show'], ['dlq', 'replay'], ['dlq', 'purge'], ['relay'], ['graph'], ['top'], ['replay'],
-  ['state'], ['state', 'ls'], ['state', 'get'], ['state', 'history'], ['state', 'watch'],
+  ['produce'],
+  ['tap'],
+  ['flux'],
+  ['request'],
+  ['publish'],
+  ['ls'],
+  ['info'],
+  ['trim'],
+  ['dlq'],
+  ['dlq', 'ls'],
+  ['dlq', 'show'],
+  ['dlq', 'replay'],
+  ['dlq', 'purge'],
+  ['relay'],
+  ['graph'],
+  ['top'],
+  ['replay'],
+  ['state'],
+  ['state', 'ls'],
+  ['state', 'get'],
+  ['state', 'history'],
+  ['state', 'watch'],
 ];
 
 describe('command line usage', () => {
@@ -46,14 +65,7 @@ describe('command line usage', () => {
   });
 
   test('usage mistakes exit 2 with ERR_STREAMERSON_USAGE on stderr', async () => {
-    const cases = [
-      ['produce'],
-      ['nope'],
-      ['tap', 'x', '--format', 'xml'],
-      ['produce', 'x', '--rate', '-1'],
-      ['produce', 'bad topic!'],
-      ['top', '--json'],
-    ];
+    const cases = [['produce'], ['nope'], ['tap', 'x', '--format', 'xml'], ['produce', 'x', '--rate', '-1'], ['produce', 'bad topic!'], ['top', '--json']];
     for (const args of cases) {
       const r = await cli(args, { url });
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
@@ -63,7 +75,10 @@ describe('command line usage', () => {
     const bare = await cli([], { url });
     assert.equal(bare.code, 2, 'streamerson without a command is a usage mistake');
     assert.equal(bare.stdout, '');
-    assert.match(bare.stderr, /^Usage: streamerson \[options\] \[command\]\n[\s\S]*\n {2}produce [\s\S]*\nstreamerson: ERR_STREAMERSON_USAGE: a command is needed \(the commands are listed above\)\n$/);
+    assert.match(
+      bare.stderr,
+      /^Usage: streamerson \[options\] \[command\]\n[\s\S]*\n {2}produce [\s\S]*\nstreamerson: ERR_STREAMERSON_USAGE: a command is needed \(the commands are listed above\)\n$/,
+    );
     const badUrl = await cli(['ls', '--url', 'ftp://x'], { url });
     assert.equal(badUrl.code, 2);
     assert.match(badUrl.stderr, /ERR_STREAMERSON_INVALID_URL/);

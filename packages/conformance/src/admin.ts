@@ -153,7 +153,10 @@ export function adminTests(ctx: SuiteContext): void {
       assert.deepEqual(limited, [...limited].sort());
       assert.deepEqual(await ctx.engine.listStreams(ctx.name('none')), []);
       await ctx.engine.deleteStreams([names[0]!]);
-      assert.deepEqual(await ctx.engine.listStreams(prefix), expected.filter((s) => s !== names[0]));
+      assert.deepEqual(
+        await ctx.engine.listStreams(prefix),
+        expected.filter((s) => s !== names[0]),
+      );
     });
   });
 }

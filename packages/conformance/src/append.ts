@@ -155,7 +155,10 @@ export function appendTests(ctx: SuiteContext): void {
         'g',
         [{ stream: requests, ids: takenIds.slice(0, 2) }],
       );
-      assert.deepEqual(texts(await ctx.engine.range(replies, '-', '+')).map((e) => e.fields[1]), takenIds);
+      assert.deepEqual(
+        texts(await ctx.engine.range(replies, '-', '+')).map((e) => e.fields[1]),
+        takenIds,
+      );
       const pending = await ctx.engine.pendingSummary(requests, 'g');
       assert.equal(pending.count, 1);
       assert.equal(pending.lowestId, takenIds[2]);
@@ -191,7 +194,10 @@ export function appendTests(ctx: SuiteContext): void {
       const again = await ctx.engine.appendIdempotent(s, ['v', '5'], 'msg-1', windowMs);
       assert.equal(again.duplicate, false);
       assert.equal(compareStreamIds(again.id, other.id), 1);
-      assert.deepEqual(texts(await ctx.engine.range(s, '-', '+')).map((e) => e.fields[1]), ['1', '3', '5']);
+      assert.deepEqual(
+        texts(await ctx.engine.range(s, '-', '+')).map((e) => e.fields[1]),
+        ['1', '3', '5'],
+      );
     });
 
     it('idempotentId returns the recorded id while the window lasts, then null', async () => {

@@ -61,7 +61,10 @@ export function blockingTests(ctx: SuiteContext): void {
         const readers = ctx.engine.stats().readers;
         for (let round = 0; round < 3; round++) {
           const started = Date.now();
-          const pending = reader.read(names.map((stream) => ({ stream, after: '$' })), { blockMs: 0 });
+          const pending = reader.read(
+            names.map((stream) => ({ stream, after: '$' })),
+            { blockMs: 0 },
+          );
           reader.interrupt();
           assert.deepEqual(await pending, []);
           assert.ok(Date.now() - started < 1_000, `interrupted after ${Date.now() - started} ms`);
@@ -69,7 +72,10 @@ export function blockingTests(ctx: SuiteContext): void {
         // Nothing under way: interrupt() does nothing, and the next read blocks and wakes as usual.
         reader.interrupt();
         const last = await ctx.engine.lastId(names[1]!);
-        const pending = reader.read(names.map((stream) => ({ stream, after: stream === names[1] ? last : '$' })), { blockMs: BLOCK_MS });
+        const pending = reader.read(
+          names.map((stream) => ({ stream, after: stream === names[1] ? last : '$' })),
+          { blockMs: BLOCK_MS },
+        );
         const id = await ctx.engine.append(names[1]!, ['k', 'v']);
         assert.deepEqual(byStream(await pending)[names[1]!], [{ id, fields: ['k', 'v'] }]);
         assert.equal(ctx.engine.stats().readers, readers);

@@ -32,11 +32,14 @@ export function claimTests(ctx: SuiteContext): void {
         { id: written[1], fields: ['i', '1'] },
       ]);
       const pel = await ctx.engine.pendingRange(s, 'g', { count: 10 });
-      assert.deepEqual(pel.map((p) => [p.id, p.consumer, p.deliveries]), [
-        [written[0], 'c2', 2],
-        [written[1], 'c2', 2],
-        [written[2], 'c1', 1],
-      ]);
+      assert.deepEqual(
+        pel.map((p) => [p.id, p.consumer, p.deliveries]),
+        [
+          [written[0], 'c2', 2],
+          [written[1], 'c2', 2],
+          [written[2], 'c1', 1],
+        ],
+      );
       for (const p of pel.slice(0, 2)) assert.ok(p.idleMs < MIN_IDLE_MS, 'a claim resets the idle time');
     });
 
@@ -46,7 +49,10 @@ export function claimTests(ctx: SuiteContext): void {
       await sleep(IDLE_WAIT_MS);
       await ctx.engine.claim(s, 'g', 'c2', written, { minIdleMs: MIN_IDLE_MS, justId: true });
       const pel = await ctx.engine.pendingRange(s, 'g', { count: 10 });
-      assert.deepEqual(pel.map((p) => [p.id, p.consumer, p.deliveries]), [[written[0], 'c2', 1]]);
+      assert.deepEqual(
+        pel.map((p) => [p.id, p.consumer, p.deliveries]),
+        [[written[0], 'c2', 1]],
+      );
     });
 
     it('claim leaves out entries deleted from the stream and drops them from the PEL', async () => {
@@ -75,7 +81,10 @@ export function claimTests(ctx: SuiteContext): void {
       assert.deepEqual(texts(third.entries), [{ id: written[4], fields: ['i', '4'] }]);
       assert.equal(third.next, '0-0');
       const pel = await ctx.engine.pendingRange(s, 'g', { count: 10 });
-      assert.deepEqual(pel.map((p) => [p.consumer, p.deliveries]), written.map(() => ['c2', 2]));
+      assert.deepEqual(
+        pel.map((p) => [p.consumer, p.deliveries]),
+        written.map(() => ['c2', 2]),
+      );
     });
 
     it('autoClaim reports entries deleted from the stream in deletedIds and drops them', async () => {

@@ -82,12 +82,31 @@ export function fencingTests(ctx: SuiteContext): void {
         lease,
         owner: 'a',
         epoch,
-        appends: [{ stream: log, fields: ['k', 'x'] }, { stream: log, fields: ['k', 'y'], retention: { maxLen: 100 } }],
+        appends: [
+          { stream: log, fields: ['k', 'x'] },
+          { stream: log, fields: ['k', 'y'], retention: { maxLen: 100 } },
+        ],
         acks: [{ stream: commands, group: 'w', ids: written.slice(0, 2) }],
-        hashes: [{ key: hash, set: [['x', '1'], ['y', Buffer.from([0, 255])], ['z', '3']], delete: ['z'] }],
+        hashes: [
+          {
+            key: hash,
+            set: [
+              ['x', '1'],
+              ['y', Buffer.from([0, 255])],
+              ['z', '3'],
+            ],
+            delete: ['z'],
+          },
+        ],
       });
       assert.deepEqual(ids(await engine.range(log, '-', '+')), result.ids);
-      assert.deepEqual((await engine.range(log, '-', '+')).map((e) => text(e).fields), [['k', 'x'], ['k', 'y']]);
+      assert.deepEqual(
+        (await engine.range(log, '-', '+')).map((e) => text(e).fields),
+        [
+          ['k', 'x'],
+          ['k', 'y'],
+        ],
+      );
       assert.equal((await engine.pendingSummary(commands, 'w')).count, 1);
       assert.deepEqual(await engine.hashGet(hash, ['x', 'y', 'z']), [Buffer.from('1'), Buffer.from([0, 255]), null]);
       assert.equal(await engine.hashLength(hash), 2);
@@ -145,12 +164,21 @@ export function fencingTests(ctx: SuiteContext): void {
         owner: 'a',
         epoch,
         appends: [{ stream: log, fields: ['k', 'v'], noMkStream: true }],
-        followUps: [{ stream: reply, fields: ['r', '1'], noMkStream: true }, { stream: gone, fields: ['r', '2'], noMkStream: true }],
+        followUps: [
+          { stream: reply, fields: ['r', '1'], noMkStream: true },
+          { stream: gone, fields: ['r', '2'], noMkStream: true },
+        ],
       });
       assert.deepEqual(result.ids, [null], 'noMkStream on the missing log');
       assert.equal(result.followUpError, undefined);
       assert.equal(typeof engine.followUpsAtomic, 'boolean', 'the engine says whether follow-ups are in the atomic step');
-      assert.deepEqual((await engine.range(reply, '-', '+')).map((e) => text(e).fields), [['i', '0'], ['r', '1']]);
+      assert.deepEqual(
+        (await engine.range(reply, '-', '+')).map((e) => text(e).fields),
+        [
+          ['i', '0'],
+          ['r', '1'],
+        ],
+      );
       assert.equal(await engine.info(gone), null);
     });
 
@@ -174,7 +202,15 @@ export function fencingTests(ctx: SuiteContext): void {
       const { engine, lease, log } = shard(ctx);
       const { epoch } = await engine.acquireLease(lease, 'a', 10_000);
       await rejectsWithCode(
-        engine.fencedWrite({ lease, owner: 'a', epoch, appends: [{ stream: log, fields: ['k', '1'] }, { stream: log, fields: ['k', '2'], id: '5-0' }] }),
+        engine.fencedWrite({
+          lease,
+          owner: 'a',
+          epoch,
+          appends: [
+            { stream: log, fields: ['k', '1'] },
+            { stream: log, fields: ['k', '2'], id: '5-0' },
+          ],
+        }),
         'ERR_STREAMERSON_INVALID_OPTION',
       );
       assert.equal(await engine.length(log), 0);

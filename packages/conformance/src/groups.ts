@@ -26,7 +26,10 @@ export function groupTests(ctx: SuiteContext): void {
       assert.equal(await ctx.engine.createGroup(s, 'g'), true);
       const info = await ctx.engine.info(s);
       assert.equal(info?.length, 0);
-      assert.deepEqual(info?.groups.map((g) => g.name), ['g']);
+      assert.deepEqual(
+        info?.groups.map((g) => g.name),
+        ['g'],
+      );
     });
 
     it('start 0 delivers the whole stream, $ (the default) only new entries', async () => {
@@ -64,13 +67,26 @@ export function groupTests(ctx: SuiteContext): void {
         await ctx.engine.createGroup(s, 'g', '$');
         written[s] = await fill(ctx.engine, s, 2);
       }
-      const got = byStream(await ctx.engine.readGroup('g', 'c', names.map((stream) => ({ stream, after: '>' }))));
+      const got = byStream(
+        await ctx.engine.readGroup(
+          'g',
+          'c',
+          names.map((stream) => ({ stream, after: '>' })),
+        ),
+      );
       assert.deepEqual(Object.keys(got).sort(), [...names].sort());
       for (const s of names) {
-        assert.deepEqual(got[s]!.map((e) => e.id), written[s]);
+        assert.deepEqual(
+          got[s]!.map((e) => e.id),
+          written[s],
+        );
         assert.equal((await ctx.engine.pendingSummary(s, 'g')).count, 2);
       }
-      const again = await ctx.engine.readGroup('g', 'c', names.map((stream) => ({ stream, after: '0' })));
+      const again = await ctx.engine.readGroup(
+        'g',
+        'c',
+        names.map((stream) => ({ stream, after: '0' })),
+      );
       assert.equal(again.flatMap((r) => r.entries).length, 6);
     });
 
@@ -94,15 +110,18 @@ export function groupTests(ctx: SuiteContext): void {
       assert.equal(summary.count, 5);
       assert.equal(summary.lowestId, written[0]);
       assert.equal(summary.highestId, written[4]);
-      assert.deepEqual([...summary.consumers].sort((a, b) => a.name.localeCompare(b.name)), [
-        { name: 'c1', pending: 3 },
-        { name: 'c2', pending: 2 },
-      ]);
+      assert.deepEqual(
+        [...summary.consumers].sort((a, b) => a.name.localeCompare(b.name)),
+        [
+          { name: 'c1', pending: 3 },
+          { name: 'c2', pending: 2 },
+        ],
+      );
       const all = await ctx.engine.pendingRange(s, 'g', { start: '-', end: '+', count: 10 });
-      assert.deepEqual(all.map((p) => [p.id, p.consumer, p.deliveries]), [
-        ...c1.map((id) => [id, 'c1', 1]),
-        ...c2.map((id) => [id, 'c2', 1]),
-      ]);
+      assert.deepEqual(
+        all.map((p) => [p.id, p.consumer, p.deliveries]),
+        [...c1.map((id) => [id, 'c1', 1]), ...c2.map((id) => [id, 'c2', 1])],
+      );
       for (const p of all) assert.ok(p.idleMs >= 0 && p.idleMs < 5_000, `idle ${p.idleMs}`);
       assert.deepEqual(ids(await ctx.engine.pendingRange(s, 'g', { count: 10, consumer: 'c2' })), c2);
       assert.deepEqual(ids(await ctx.engine.pendingRange(s, 'g', { count: 2 })), c1.slice(0, 2));
@@ -115,7 +134,7 @@ export function groupTests(ctx: SuiteContext): void {
       for (const p of idle) assert.ok(p.idleMs >= 400, `idle ${p.idleMs}`);
     });
 
-    it('id 0 re-reads the consumer\'s own pending entries and counts the delivery', async () => {
+    it("id 0 re-reads the consumer's own pending entries and counts the delivery", async () => {
       const s = ctx.name();
       await ctx.engine.createGroup(s, 'g', '$');
       await fill(ctx.engine, s, 5);
@@ -126,10 +145,16 @@ export function groupTests(ctx: SuiteContext): void {
       const after = await ctx.engine.readGroup('g', 'c1', [{ stream: s, after: mine[0]! }], { count: 1 });
       assert.deepEqual(ids(after[0]!.entries), [mine[1]]);
       const counts = await ctx.engine.pendingRange(s, 'g', { count: 10, consumer: 'c1' });
-      assert.deepEqual(counts.map((p) => p.deliveries), [2, 3, 2]);
+      assert.deepEqual(
+        counts.map((p) => p.deliveries),
+        [2, 3, 2],
+      );
       await ctx.engine.ack(s, 'g', mine);
       const none = await ctx.engine.readGroup('g', 'c1', [{ stream: s, after: '0' }]);
-      assert.deepEqual(none.flatMap((r) => r.entries), []);
+      assert.deepEqual(
+        none.flatMap((r) => r.entries),
+        [],
+      );
     });
 
     it('ack removes entries from the PEL and resolves how many were pending', async () => {
@@ -184,7 +209,10 @@ export function groupTests(ctx: SuiteContext): void {
       assert.equal(summary.count, 2);
       assert.deepEqual(summary.consumers, [{ name: 'c2', pending: 2 }]);
       const info = await ctx.engine.info(s);
-      assert.deepEqual(info?.groups[0]?.consumers.map((c) => c.name), ['c2']);
+      assert.deepEqual(
+        info?.groups[0]?.consumers.map((c) => c.name),
+        ['c2'],
+      );
     });
 
     it('a > read that serves nothing creates no consumer; one that serves entries does', async () => {
@@ -195,7 +223,10 @@ export function groupTests(ctx: SuiteContext): void {
       await fill(ctx.engine, s, 1);
       await take(ctx, s, 'g', 'busy', 1);
       assert.deepEqual(await ctx.engine.readGroup('g', 'idle', [{ stream: s, after: '>' }], { count: 5 }), []);
-      assert.deepEqual((await ctx.engine.info(s))?.groups[0]?.consumers.map((c) => c.name), ['busy']);
+      assert.deepEqual(
+        (await ctx.engine.info(s))?.groups[0]?.consumers.map((c) => c.name),
+        ['busy'],
+      );
     });
   });
 }

@@ -66,7 +66,7 @@ export function lifecycleTests(ctx: SuiteContext): void {
       assert.equal(await ctx.engine.length(s), 1);
     });
 
-    it('two engines on the same URL see each other\'s writes and groups', async () => {
+    it("two engines on the same URL see each other's writes and groups", async () => {
       const other = await connect(ctx.target.url);
       try {
         const s = ctx.name();

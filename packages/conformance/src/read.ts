@@ -15,7 +15,10 @@ export function readTests(ctx: SuiteContext): void {
       const all = await ctx.engine.read([{ stream: s, after: '0-0' }]);
       assert.equal(all.length, 1);
       assert.equal(all[0]?.stream, s);
-      assert.deepEqual(byStream(all)[s], written.map((id, i) => ({ id, fields: ['i', String(i)] })));
+      assert.deepEqual(
+        byStream(all)[s],
+        written.map((id, i) => ({ id, fields: ['i', String(i)] })),
+      );
       assert.deepEqual(ids((await ctx.engine.read([{ stream: s, after: written[1]! }]))[0]!.entries), written.slice(2));
       assert.deepEqual(ids((await ctx.engine.read([{ stream: s, after: '0-0' }], { count: 2 }))[0]!.entries), written.slice(0, 2));
     });
@@ -38,7 +41,11 @@ export function readTests(ctx: SuiteContext): void {
       for (const s of names) written[s] = await fill(ctx.engine, s, 2);
       const got = byStream(await ctx.engine.read(names.map((stream) => ({ stream, after: '0-0' }))));
       assert.deepEqual(Object.keys(got).sort(), [...names].sort());
-      for (const s of names) assert.deepEqual(got[s]!.map((e) => e.id), written[s]);
+      for (const s of names)
+        assert.deepEqual(
+          got[s]!.map((e) => e.id),
+          written[s],
+        );
     });
   });
 
@@ -52,7 +59,9 @@ export function readTests(ctx: SuiteContext): void {
      */
     async function timerFiresDuring(read: () => Promise<unknown[]>): Promise<void> {
       let fired = false;
-      const timer = setTimeout(() => { fired = true; }, 1);
+      const timer = setTimeout(() => {
+        fired = true;
+      }, 1);
       const started = Date.now();
       try {
         while (!fired && Date.now() - started < TURN_LIMIT_MS) assert.ok((await read()).length > 0, 'the read returned entries');
@@ -62,7 +71,7 @@ export function readTests(ctx: SuiteContext): void {
       assert.ok(fired, `a timer of 1 ms did not fire during ${TURN_LIMIT_MS} ms of reads`);
     }
 
-    it('read, range, revRange, readGroup and a reader\'s reads', async () => {
+    it("read, range, revRange, readGroup and a reader's reads", async () => {
       const s = ctx.name();
       await fill(ctx.engine, s, 3);
       await ctx.engine.createGroup(s, 'g', '0');

@@ -58,12 +58,14 @@ export async function splitEngine(url: string): Promise<Engine> {
     for (const call of calls.values()) call.reject(new Error(`the writing process exited (${code ?? signal})`));
     calls.clear();
   });
-  const remote = (method: string) => (...args: unknown[]) =>
-    new Promise((resolve, reject) => {
-      const id = next++;
-      calls.set(id, { args, resolve, reject });
-      child.send({ id, method, args });
-    });
+  const remote =
+    (method: string) =>
+    (...args: unknown[]) =>
+      new Promise((resolve, reject) => {
+        const id = next++;
+        calls.set(id, { args, resolve, reject });
+        child.send({ id, method, args });
+      });
   const closeBoth = async (): Promise<void> => {
     await local.close();
     if (child.connected) {

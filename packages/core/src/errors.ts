@@ -14,7 +14,8 @@ export const ERROR_CODES = {
   ERR_STREAMERSON_ENGINE_UNAVAILABLE: 'The engine for a URL scheme is not installed (for example @streamerson/redis for redis://).',
   ERR_STREAMERSON_ENGINE: 'The engine (for example Redis) answered a command with an error; `cause` holds it.',
   ERR_STREAMERSON_CONNECTION: 'The engine cannot be reached, or the connection was lost while a command was under way.',
-  ERR_STREAMERSON_NOT_REPLICATED: 'An append reached the primary, but fewer replicas than asked for (`replicas`) confirmed it in time: it is stored, yet a failover may lose it.',
+  ERR_STREAMERSON_NOT_REPLICATED:
+    'An append reached the primary, but fewer replicas than asked for (`replicas`) confirmed it in time: it is stored, yet a failover may lose it.',
   ERR_STREAMERSON_NO_GROUP: 'A consumer-group operation named a group (or stream) that does not exist.',
   ERR_STREAMERSON_INVALID_ID: 'A stream entry id is not of the form `<ms>-<seq>` (or a special id where one is allowed).',
   ERR_STREAMERSON_ID_TOO_SMALL: 'An explicit entry id is equal to or smaller than the last id of the stream.',
@@ -33,7 +34,8 @@ export const ERROR_CODES = {
   ERR_STREAMERSON_REMOTE: 'A request was answered with an error reply; the error carries its status, code, message and details.',
   ERR_STREAMERSON_UNKNOWN_TYPE: 'A service received a message type it has no handler for.',
   ERR_STREAMERSON_DEAD_LETTER: 'A message failed on every allowed delivery and was moved to the dead-letter stream.',
-  ERR_STREAMERSON_POISON: 'A message was delivered more than `maxDeliveries` times without an outcome (its worker died or hung each time); it was dead-lettered without running again.',
+  ERR_STREAMERSON_POISON:
+    'A message was delivered more than `maxDeliveries` times without an outcome (its worker died or hung each time); it was dead-lettered without running again.',
   ERR_STREAMERSON_INVALID_PAYLOAD: 'A payload fails the schema registered for its message type; the handler did not run.',
   ERR_STREAMERSON_BAD_REQUEST: 'A request (HTTP body, WebSocket frame) is malformed or fails its schema; nothing was sent.',
   ERR_STREAMERSON_TOO_LARGE: 'A request body, frame or path parameter is over its size limit (a gateway answers 413, or 414 for a path parameter).',
@@ -45,11 +47,12 @@ export const ERROR_CODES = {
   ERR_STREAMERSON_USAGE: 'A command was called with wrong or missing arguments.',
   ERR_STREAMERSON_FENCED: 'A fenced write was refused: its writer no longer holds the lease at its epoch (another writer took over); nothing was written.',
   ERR_STREAMERSON_UNSUPPORTED: 'The engine lacks a capability the operation needs (for example fenced writes).',
-  ERR_STREAMERSON_REJECTED: 'A state machine refused a command (HTTP 409); `errorCode` is the machine\'s own code and nothing was applied.',
-  ERR_STREAMERSON_VERSION_CONFLICT: 'A command\'s `expectedVersion` is not the key\'s current version (HTTP 409); nothing was applied.',
-  ERR_STREAMERSON_NO_WRITER: 'No writer holds the shard of the command\'s key (HTTP 503); the command was not applied.',
+  ERR_STREAMERSON_REJECTED: "A state machine refused a command (HTTP 409); `errorCode` is the machine's own code and nothing was applied.",
+  ERR_STREAMERSON_VERSION_CONFLICT: "A command's `expectedVersion` is not the key's current version (HTTP 409); nothing was applied.",
+  ERR_STREAMERSON_NO_WRITER: "No writer holds the shard of the command's key (HTTP 503); the command was not applied.",
   ERR_STREAMERSON_INTERNAL: 'An unexpected failure inside Streamerson itself (a gateway answers 500 with it); the details stay in its logs.',
-  ERR_STREAMERSON_REPLAY_DIVERGED: 'A processor replayed from its controller log made other outputs (or dead letters) than the record; the report names the first differing input.',
+  ERR_STREAMERSON_REPLAY_DIVERGED:
+    'A processor replayed from its controller log made other outputs (or dead letters) than the record; the report names the first differing input.',
 } as const;
 
 /** One of the stable error codes. */

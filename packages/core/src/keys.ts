@@ -25,10 +25,7 @@ const TOPIC = /^[A-Za-z0-9_.:/-]+$/;
  */
 export function validateTopic(topic: unknown, option = 'topic'): string {
   if (typeof topic !== 'string' || !TOPIC.test(topic) || topic.length > MAX_TOPIC_LENGTH) {
-    throw new InvalidOptionError(
-      option,
-      `expected 1-${MAX_TOPIC_LENGTH} characters of letters, digits and "_ . : / -", got ${JSON.stringify(topic)}`,
-    );
+    throw new InvalidOptionError(option, `expected 1-${MAX_TOPIC_LENGTH} characters of letters, digits and "_ . : / -", got ${JSON.stringify(topic)}`);
   }
   return topic;
 }

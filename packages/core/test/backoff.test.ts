@@ -6,21 +6,36 @@ import { Backoff, backoff, DEFAULT_BACKOFF_JITTER, DEFAULT_BACKOFF_MAX_MS, DEFAU
 describe('Backoff', () => {
   it('without jitter: doubles from minMs and stops at maxMs', () => {
     const b = backoff({ minMs: 100, maxMs: 1_000, jitter: 0 });
-    assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => b.delay(n)), [100, 200, 400, 800, 1_000, 1_000]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6].map((n) => b.delay(n)),
+      [100, 200, 400, 800, 1_000, 1_000],
+    );
     assert.equal(b.delay(10_000), 1_000, 'a huge attempt stays at the cap');
     assert.equal(b.delay(0), 100, 'attempts below 1 count as the first');
   });
 
   it('a factor of 1 is a constant delay; other factors grow by it', () => {
-    assert.deepEqual([1, 2, 3].map((n) => backoff({ minMs: 50, maxMs: 500, factor: 1, jitter: 0 }).delay(n)), [50, 50, 50]);
-    assert.deepEqual([1, 2, 3].map((n) => backoff({ minMs: 10, maxMs: 500, factor: 3, jitter: 0 }).delay(n)), [10, 30, 90]);
+    assert.deepEqual(
+      [1, 2, 3].map((n) => backoff({ minMs: 50, maxMs: 500, factor: 1, jitter: 0 }).delay(n)),
+      [50, 50, 50],
+    );
+    assert.deepEqual(
+      [1, 2, 3].map((n) => backoff({ minMs: 10, maxMs: 500, factor: 3, jitter: 0 }).delay(n)),
+      [10, 30, 90],
+    );
   });
 
   it('jitter shortens each delay by up to its fraction, never past the cap', () => {
     const low = backoff({ minMs: 100, maxMs: 1_000, jitter: 0.5, random: () => 0.999_999 });
     const high = backoff({ minMs: 100, maxMs: 1_000, jitter: 0.5, random: () => 0 });
-    assert.deepEqual([1, 2, 5].map((n) => high.delay(n)), [100, 200, 1_000]);
-    assert.deepEqual([1, 2, 5].map((n) => low.delay(n)), [50, 100, 500]);
+    assert.deepEqual(
+      [1, 2, 5].map((n) => high.delay(n)),
+      [100, 200, 1_000],
+    );
+    assert.deepEqual(
+      [1, 2, 5].map((n) => low.delay(n)),
+      [50, 100, 500],
+    );
   });
 
   it('every delay lies within [(1 - jitter) × base, base] for any options (property)', () => {

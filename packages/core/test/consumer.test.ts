@@ -47,7 +47,10 @@ describe('Consumer', () => {
     assert.equal(consumer.config.mode, 'latest');
     await consumer.start();
     await produce(engine, t, ['new-1', 'new-2']);
-    assert.deepEqual((await take(consumer, 2)).map((m) => m.payload), ['new-1', 'new-2']);
+    assert.deepEqual(
+      (await take(consumer, 2)).map((m) => m.payload),
+      ['new-1', 'new-2'],
+    );
     await engine.close();
   });
 
@@ -56,40 +59,74 @@ describe('Consumer', () => {
     const t = topic();
     const ids = await produce(engine, t, [0, 1, 2, 3]);
     const all = await take(new Consumer<number>(engine, { topic: t, from: 'beginning' }), 4);
-    assert.deepEqual(all.map((m) => m.payload), [0, 1, 2, 3]);
-    assert.deepEqual(all.map((m) => m.entryId), ids);
+    assert.deepEqual(
+      all.map((m) => m.payload),
+      [0, 1, 2, 3],
+    );
+    assert.deepEqual(
+      all.map((m) => m.entryId),
+      ids,
+    );
     const fromId = await take(new Consumer<number>(engine, { topic: t, from: ids[2]! }), 2);
-    assert.deepEqual(fromId.map((m) => m.payload), [2, 3]);
+    assert.deepEqual(
+      fromId.map((m) => m.payload),
+      [2, 3],
+    );
     // An entry 10 ms after the last one; a start time between them selects it alone.
     const last = Number(streamIdTime(ids[3]!));
     await engine.append(t, encodeMessage({ payload: 4 }), { id: `${last + 10}-0` });
     const fromTime = await take(new Consumer<number>(engine, { topic: t, from: new Date(last + 1) }), 1);
-    assert.deepEqual(fromTime.map((m) => m.payload), [4]);
+    assert.deepEqual(
+      fromTime.map((m) => m.payload),
+      [4],
+    );
     await engine.close();
   });
 
   it('from with offsetName: resumes after the last processed message on restart', async () => {
     const engine = memory();
     const t = topic();
-    await produce(engine, t, Array.from({ length: 10 }, (_, i) => i));
+    await produce(
+      engine,
+      t,
+      Array.from({ length: 10 }, (_, i) => i),
+    );
     const first = await take(new Consumer<number>(engine, { topic: t, offsetName: 'audit' }), 4);
-    assert.deepEqual(first.map((m) => m.payload), [0, 1, 2, 3]);
+    assert.deepEqual(
+      first.map((m) => m.payload),
+      [0, 1, 2, 3],
+    );
     assert.equal(await engine.length(auxKey(t, 'offset:audit')), 1, 'one offset entry per stream');
     const second = await take(new Consumer<number>(engine, { topic: t, offsetName: 'audit' }), 6);
-    assert.deepEqual(second.map((m) => m.payload), [4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      second.map((m) => m.payload),
+      [4, 5, 6, 7, 8, 9],
+    );
     const other = await take(new Consumer<number>(engine, { topic: t, offsetName: 'other' }), 1);
-    assert.deepEqual(other.map((m) => m.payload), [0], 'offsets are per name');
+    assert.deepEqual(
+      other.map((m) => m.payload),
+      [0],
+      'offsets are per name',
+    );
     await engine.close();
   });
 
   it('reads every shard of a topic, or only the assigned ones', async () => {
     const engine = memory();
     const t = topic();
-    await produce(engine, t, Array.from({ length: 8 }, (_, i) => i), 4);
+    await produce(
+      engine,
+      t,
+      Array.from({ length: 8 }, (_, i) => i),
+      4,
+    );
     const all = await take(new Consumer<number>(engine, { topic: t, shards: 4, from: 'beginning' }), 8);
     assert.deepEqual(all.map((m) => m.payload).sort(), [0, 1, 2, 3, 4, 5, 6, 7]);
     const some = await take(new Consumer<number>(engine, { topic: t, shards: 4, assignedShards: [1], from: 'beginning' }), 2);
-    assert.deepEqual(some.map((m) => m.payload), [1, 5]);
+    assert.deepEqual(
+      some.map((m) => m.payload),
+      [1, 5],
+    );
     await engine.close();
   });
 
@@ -110,9 +147,16 @@ describe('Consumer', () => {
       }
     };
     const done = Promise.all([run(a, 'a'), run(b, 'b')]);
-    await produce(engine, t, Array.from({ length: 100 }, (_, i) => i));
+    await produce(
+      engine,
+      t,
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     await done;
-    assert.deepEqual(seen.map((s) => s.n).sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      seen.map((s) => s.n).sort((x, y) => x - y),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     assert.ok(seen.some((s) => s.by === 'a') && seen.some((s) => s.by === 'b'), 'both consumers got messages');
     assert.equal((await engine.pendingSummary(t, 'workers')).count, 0);
     await engine.close();
@@ -124,11 +168,25 @@ describe('Consumer', () => {
     const first = new Consumer<number>(engine, { topic: t, group: 'g', consumer: 'w1', startAt: '0' });
     await produce(engine, t, [1, 2, 3]);
     const unacked = await take(first, 2);
-    assert.deepEqual(unacked.map((m) => [m.payload, m.redelivered]), [[1, false], [2, false]]);
+    assert.deepEqual(
+      unacked.map((m) => [m.payload, m.redelivered]),
+      [
+        [1, false],
+        [2, false],
+      ],
+    );
     await produce(engine, t, [4]);
     const again = await take(new Consumer<number>(engine, { topic: t, group: 'g', consumer: 'w1', autoAck: true }), 4);
     // 3 was buffered by the first consumer when it closed, so it is pending too.
-    assert.deepEqual(again.map((m) => [m.payload, m.redelivered]), [[1, true], [2, true], [3, true], [4, false]]);
+    assert.deepEqual(
+      again.map((m) => [m.payload, m.redelivered]),
+      [
+        [1, true],
+        [2, true],
+        [3, true],
+        [4, false],
+      ],
+    );
     assert.equal((await engine.pendingSummary(t, 'g')).count, 0, 'autoAck acked all four');
     await engine.close();
   });
@@ -147,7 +205,10 @@ describe('Consumer', () => {
       acks.push(ack());
     });
     const got = await take(consumer, 2);
-    assert.deepEqual(got.map((m) => m.payload), ['a', 'b']);
+    assert.deepEqual(
+      got.map((m) => m.payload),
+      ['a', 'b'],
+    );
     assert.equal(bad.length, 1);
     assert.ok(bad[0] instanceof ProtocolError);
     assert.equal(consumer.stats().badEntries, 1);
@@ -192,16 +253,28 @@ describe('Consumer', () => {
     const base = memory();
     const engine = new Proxy(base, { get: (target, prop) => (prop === 'kind' ? 'redis-cluster' : Reflect.get(target, prop, target)) });
     const t = topic();
-    await produce(engine, t, Array.from({ length: 20 }, (_, i) => i), 2);
+    await produce(
+      engine,
+      t,
+      Array.from({ length: 20 }, (_, i) => i),
+      2,
+    );
     const got = await take(new Consumer<number>(engine, { topic: t, shards: 2, from: 'beginning', blockMs: 60_000 }), 20);
-    assert.deepEqual(got.map((m) => m.payload).sort((x, y) => x - y), Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      got.map((m) => m.payload).sort((x, y) => x - y),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     await base.close();
   });
 
   it('keeps at most prefetch messages buffered when the user is slow', async () => {
     const engine = memory();
     const t = topic();
-    await produce(engine, t, Array.from({ length: 1000 }, (_, i) => i));
+    await produce(
+      engine,
+      t,
+      Array.from({ length: 1000 }, (_, i) => i),
+    );
     const consumer = new Consumer<number>(engine, { topic: t, from: 'beginning', prefetch: 10 });
     const it = consumer[Symbol.asyncIterator]();
     for (let i = 0; i < 25; i++) {
@@ -219,7 +292,11 @@ describe('Consumer', () => {
   it('drain delivers what is buffered, acks it (autoAck), then closes', async () => {
     const engine = memory();
     const t = topic();
-    await produce(engine, t, Array.from({ length: 20 }, (_, i) => i));
+    await produce(
+      engine,
+      t,
+      Array.from({ length: 20 }, (_, i) => i),
+    );
     const consumer = new Consumer<number>(engine, { topic: t, group: 'g', startAt: '0', autoAck: true, prefetch: 8 });
     const got: number[] = [];
     let drained: Promise<void> | undefined;
@@ -229,7 +306,10 @@ describe('Consumer', () => {
     }
     await drained;
     assert.ok(got.length >= 1 && got.length <= 8, `drain delivered the buffered messages only (${got.length})`);
-    assert.deepEqual(got, Array.from({ length: got.length }, (_, i) => i));
+    assert.deepEqual(
+      got,
+      Array.from({ length: got.length }, (_, i) => i),
+    );
     const summary = await engine.pendingSummary(t, 'g');
     assert.equal(summary.count, 0, 'every delivered message was acked');
     const info = await engine.info(t);
@@ -280,9 +360,12 @@ describe('Consumer', () => {
     const consumer = new Consumer(engine, { topic: topic(), from: 'beginning', blockMs: 10 });
     await consumer.start();
     await engine.close();
-    await assert.rejects(async () => {
-      for await (const _ of consumer) assert.fail('no message');
-    }, { code: 'ERR_STREAMERSON_CLOSED' });
+    await assert.rejects(
+      async () => {
+        for await (const _ of consumer) assert.fail('no message');
+      },
+      { code: 'ERR_STREAMERSON_CLOSED' },
+    );
   });
 
   it('validates options once, naming the option', () => {

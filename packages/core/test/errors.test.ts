@@ -1,15 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import {
-  ERROR_CODES,
-  StreamersonError,
-  InvalidOptionError,
-  InvalidUrlError,
-  ClosedError,
-  ProtocolError,
-  redactUrl,
-} from '../src/index.js';
+import { ERROR_CODES, StreamersonError, InvalidOptionError, InvalidUrlError, ClosedError, ProtocolError, redactUrl } from '../src/index.js';
 
 const doc = readFileSync(new URL('../../../../docs/ERRORS.md', import.meta.url), 'utf8');
 

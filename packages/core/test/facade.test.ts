@@ -63,7 +63,10 @@ describe('Readable facade', () => {
     });
     readable.resume();
     await once(readable, 'end');
-    assert.deepEqual(got, Array.from({ length: 300 }, (_, i) => i));
+    assert.deepEqual(
+      got,
+      Array.from({ length: 300 }, (_, i) => i),
+    );
     await engine.close();
   });
 

@@ -19,7 +19,11 @@ test('MinHeap: pops in order over random pushes and pops, ties included; peek do
     }
     assert.equal(heap.size, model.length);
   }
-  heap.rebuild([{ at: 3, n: 0 }, { at: 1, n: 1 }, { at: 2, n: 2 }]);
+  heap.rebuild([
+    { at: 3, n: 0 },
+    { at: 1, n: 1 },
+    { at: 2, n: 2 },
+  ]);
   assert.deepEqual([heap.pop()!.n, heap.pop()!.n, heap.pop()!.n, heap.pop()], [1, 2, 0, undefined]);
   heap.push({ at: 1, n: 9 });
   heap.clear();

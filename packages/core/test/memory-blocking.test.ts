@@ -17,11 +17,20 @@ test('a blocking read on $ wakes up with entries appended after the call', async
   await engine.append('s', ['f', 'old'], { id: '1-1' });
   const reader = engine.openReader();
   const started = Date.now();
-  const pending = reader.read([{ stream: 's', after: '$' }, { stream: 'other', after: '$' }], { blockMs: 2_000 });
+  const pending = reader.read(
+    [
+      { stream: 's', after: '$' },
+      { stream: 'other', after: '$' },
+    ],
+    { blockMs: 2_000 },
+  );
   assertBlocked(reader);
   await engine.append('other', ['f', 'new'], { id: '5-1' });
   const result = await pending;
-  assert.deepEqual(result.map((r) => r.stream), ['other']);
+  assert.deepEqual(
+    result.map((r) => r.stream),
+    ['other'],
+  );
   assert.deepEqual(ids(result), [['5-1']]);
   assert.ok(Date.now() - started < 1_000);
   await reader.close();
@@ -79,7 +88,10 @@ test('blocked group readers are served first come, first served, each getting ne
   assert.deepEqual(ids(await first), [[a!]]);
   assert.deepEqual(ids(await second), [[b!]]);
   const pending = await engine.pendingRange('s', 'g', { count: 10 });
-  assert.deepEqual(pending.map((p) => p.consumer), ['one', 'two']);
+  assert.deepEqual(
+    pending.map((p) => p.consumer),
+    ['one', 'two'],
+  );
   await r1.close();
   await r2.close();
 });
@@ -100,9 +112,7 @@ test('group reads by id never block', async () => {
   await engine.createGroup('s', 'g');
   const reader = engine.openReader();
   const started = Date.now();
-  assert.deepEqual(await reader.readGroup('g', 'c', [{ stream: 's', after: '0' }], { blockMs: 5_000 }), [
-    { stream: 's', entries: [] },
-  ]);
+  assert.deepEqual(await reader.readGroup('g', 'c', [{ stream: 's', after: '0' }], { blockMs: 5_000 }), [{ stream: 's', entries: [] }]);
   assert.ok(Date.now() - started < 1_000);
   await reader.close();
 });
@@ -123,7 +133,8 @@ test('many timed-out reads leave no waiters behind', async () => {
 test('engine reads refuse blockMs', async () => {
   await using engine = new MemoryEngine(unique('block'));
   const read = engine.read as (p: unknown, o: unknown) => Promise<unknown>;
-  await assert.rejects(read.call(engine, [{ stream: 's', after: '0' }], { blockMs: 10 }), (e) =>
-    e instanceof StreamersonError && e.code === 'ERR_STREAMERSON_INVALID_OPTION',
+  await assert.rejects(
+    read.call(engine, [{ stream: 's', after: '0' }], { blockMs: 10 }),
+    (e) => e instanceof StreamersonError && e.code === 'ERR_STREAMERSON_INVALID_OPTION',
   );
 });

@@ -4,7 +4,10 @@ import { connect, MemoryEngine, StreamersonError, type Engine } from '../src/ind
 
 let n = 0;
 const unique = (prefix: string): string => `${prefix}-${process.pid}-${++n}`;
-const withCode = (code: string) => (e: unknown): boolean => e instanceof StreamersonError && e.code === code;
+const withCode =
+  (code: string) =>
+  (e: unknown): boolean =>
+    e instanceof StreamersonError && e.code === code;
 
 test('engines with the same name share streams; the last close drops them', async () => {
   const name = unique('shared');
@@ -80,7 +83,10 @@ test('stored values are copies: callers cannot change the stream through their B
   const id = (await engine.append('s', ['name', value, 'text', 'héllo']))!;
   value.write('zzz');
   const [first] = await engine.range('s', id, id);
-  assert.deepEqual(first!.fields.map((f) => f.toString()), ['name', 'abc', 'text', 'héllo']);
+  assert.deepEqual(
+    first!.fields.map((f) => f.toString()),
+    ['name', 'abc', 'text', 'héllo'],
+  );
   first!.fields[1]!.write('yyy');
   const [again] = await engine.range('s', id, id);
   assert.equal(again!.fields[1]!.toString(), 'abc');
@@ -95,7 +101,10 @@ test('retention: maxLen and minId, exact or approximate, with limit; trim report
   assert.equal((await engine.range('s', '-', '+'))[0]!.id, '6-0');
   assert.equal(await engine.trim('s', { minId: '8', approximate: false }), 2);
   assert.equal(await engine.trim('s', { maxLen: 0, limit: 2 }), 2);
-  assert.deepEqual((await engine.range('s', '-', '+')).map((e) => e.id), ['10-0']);
+  assert.deepEqual(
+    (await engine.range('s', '-', '+')).map((e) => e.id),
+    ['10-0'],
+  );
   assert.equal(await engine.trim('missing', { maxLen: 0 }), 0);
   const info = (await engine.info('s'))!;
   assert.deepEqual([info.entriesAdded, info.lastGeneratedId], [10, '10-0']);
@@ -112,9 +121,15 @@ test('a long-lived stream trimmed from the head keeps correct ranges', async () 
   const all = await engine.range('s', '-', '+');
   assert.equal(all[0]!.id, `${total - 299}-0`);
   assert.equal(all[299]!.id, `${total}-0`);
-  assert.deepEqual((await engine.range('s', '4800', '4802')).map((e) => e.id), ['4800-0', '4801-0', '4802-0']);
+  assert.deepEqual(
+    (await engine.range('s', '4800', '4802')).map((e) => e.id),
+    ['4800-0', '4801-0', '4802-0'],
+  );
   assert.equal(await engine.deleteEntries('s', ['4801-0', `${total - 299}-0`, '1-0']), 2);
-  assert.deepEqual((await engine.range('s', '4800', '4802')).map((e) => e.id), ['4800-0', '4802-0']);
+  assert.deepEqual(
+    (await engine.range('s', '4800', '4802')).map((e) => e.id),
+    ['4800-0', '4802-0'],
+  );
   assert.equal((await engine.info('s'))!.firstEntry!.id, `${total - 298}-0`);
 });
 
@@ -191,5 +206,5 @@ test('results settle asynchronously, after the call returns', async () => {
   // Work runs at call time, in call order, as on a pipelined connection.
   const pending = engine.append('s', ['f', 'v'], { id: '1-1' }).catch((e: unknown) => e);
   assert.equal(await engine.length('s'), 1);
-  assert.ok(await pending instanceof StreamersonError);
+  assert.ok((await pending) instanceof StreamersonError);
 });

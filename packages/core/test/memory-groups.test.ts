@@ -32,7 +32,10 @@ test('createGroup is idempotent, makes the stream, and starts at $, 0 or an id',
 
 test('group operations on a missing group or stream reject NO_GROUP; ack counts nothing', async () => {
   await using engine = await seeded(1);
-  for (const [stream, group] of [['s', 'nope'], ['missing', 'g']] as const) {
+  for (const [stream, group] of [
+    ['s', 'nope'],
+    ['missing', 'g'],
+  ] as const) {
     await assert.rejects(engine.readGroup(group, 'c', [{ stream, after: '>' }]), noGroup);
     await assert.rejects(engine.pendingSummary(stream, group), noGroup);
     await assert.rejects(engine.pendingRange(stream, group, { count: 10 }), noGroup);
@@ -65,10 +68,21 @@ test('reads with > fill the PEL; reads by id re-deliver own entries and count de
   const pending = await engine.pendingRange('s', 'g', { count: 10 });
   assert.deepEqual(
     pending.map((p) => [p.id, p.consumer, p.deliveries]),
-    [['1-1', 'a', 2], ['2-1', 'a', 3], ['3-1', 'b', 1], ['4-1', 'b', 1]],
+    [
+      ['1-1', 'a', 2],
+      ['2-1', 'a', 3],
+      ['3-1', 'b', 1],
+      ['4-1', 'b', 1],
+    ],
   );
-  assert.deepEqual((await engine.pendingRange('s', 'g', { count: 10, consumer: 'b', start: '(3-1' })).map((p) => p.id), ['4-1']);
-  assert.deepEqual((await engine.pendingRange('s', 'g', { count: 1, end: '2' })).map((p) => p.id), ['1-1']);
+  assert.deepEqual(
+    (await engine.pendingRange('s', 'g', { count: 10, consumer: 'b', start: '(3-1' })).map((p) => p.id),
+    ['4-1'],
+  );
+  assert.deepEqual(
+    (await engine.pendingRange('s', 'g', { count: 1, end: '2' })).map((p) => p.id),
+    ['1-1'],
+  );
   assert.equal(await engine.ack('s', 'g', ['1-1', '1-1', '3-1', '9-9']), 2);
   assert.equal((await engine.pendingSummary('s', 'g')).count, 2);
 });
@@ -80,7 +94,11 @@ test('pending entries deleted from the stream read back with no fields and keep 
   const [history] = await engine.readGroup('g', 'a', [{ stream: 's', after: '0' }]);
   assert.deepEqual(
     history!.entries.map((e) => [e.id, e.fields.length]),
-    [['1-1', 2], ['2-1', 0], ['3-1', 2]],
+    [
+      ['1-1', 2],
+      ['2-1', 0],
+      ['3-1', 2],
+    ],
   );
   const counts = (await engine.pendingRange('s', 'g', { count: 10 })).map((p) => p.deliveries);
   assert.deepEqual(counts, [2, 1, 2]);
@@ -94,18 +112,31 @@ test('claim moves idle entries, counts deliveries unless justId, and drops delet
   await engine.readGroup('g', 'a', [{ stream: 's', after: '>' }]);
   now += 100;
   assert.deepEqual(await engine.claim('s', 'g', 'b', ['1-1'], { minIdleMs: 500 }), []);
-  assert.equal((await engine.info('s'))!.groups[0]!.consumers.some((c) => c.name === 'b'), false);
+  assert.equal(
+    (await engine.info('s'))!.groups[0]!.consumers.some((c) => c.name === 'b'),
+    false,
+  );
   await engine.deleteEntries('s', ['3-1']);
   now += 1_000;
   const claimed = await engine.claim('s', 'g', 'b', ['1-1', '3-1', '9-1'], { minIdleMs: 500 });
-  assert.deepEqual(claimed.map((e) => [e.id, e.fields[1]!.toString()]), [['1-1', 'v1']]);
+  assert.deepEqual(
+    claimed.map((e) => [e.id, e.fields[1]!.toString()]),
+    [['1-1', 'v1']],
+  );
   await engine.claim('s', 'g', 'b', ['2-1'], { minIdleMs: 0, justId: true });
   const pending = await engine.pendingRange('s', 'g', { count: 10 });
   assert.deepEqual(
     pending.map((p) => [p.id, p.consumer, p.deliveries, p.idleMs]),
-    [['1-1', 'b', 2, 0], ['2-1', 'b', 1, 0], ['4-1', 'a', 1, 1100]],
+    [
+      ['1-1', 'b', 2, 0],
+      ['2-1', 'b', 1, 0],
+      ['4-1', 'a', 1, 1100],
+    ],
   );
-  assert.deepEqual((await engine.pendingRange('s', 'g', { count: 10, minIdleMs: 1 })).map((p) => p.id), ['4-1']);
+  assert.deepEqual(
+    (await engine.pendingRange('s', 'g', { count: 10, minIdleMs: 1 })).map((p) => p.id),
+    ['4-1'],
+  );
 });
 
 test('autoClaim walks the PEL with a cursor, reports deleted ids, and ends at 0-0', async (t) => {
@@ -160,7 +191,12 @@ test('setGroupId moves the group back; re-delivered pending entries restart at c
   const pending = await engine.pendingRange('s', 'g', { count: 10 });
   assert.deepEqual(
     pending.map((p) => [p.id, p.consumer, p.deliveries]),
-    [['1-1', 'b', 1], ['2-1', 'b', 1], ['3-1', 'b', 1], ['4-1', 'b', 1]],
+    [
+      ['1-1', 'b', 1],
+      ['2-1', 'b', 1],
+      ['3-1', 'b', 1],
+      ['4-1', 'b', 1],
+    ],
   );
   const summary = await engine.pendingSummary('s', 'g');
   assert.deepEqual([summary.lowestId, summary.highestId, summary.consumers], ['1-1', '4-1', [{ name: 'b', pending: 4 }]]);

@@ -38,7 +38,10 @@ describe('stream.pipeline over remote streams', () => {
       out.push(m.payload);
       if (out.length === n) break;
     }
-    assert.deepEqual(out.map((p) => p.doubled), Array.from({ length: n }, (_, i) => i * 2));
+    assert.deepEqual(
+      out.map((p) => p.doubled),
+      Array.from({ length: n }, (_, i) => i * 2),
+    );
     assert.equal(await engine.length(b), n);
     await engine.close();
   });

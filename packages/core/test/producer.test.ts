@@ -56,7 +56,10 @@ describe('Producer', () => {
     assert.equal(calls.get('appendBatch'), 1);
     assert.equal(calls.get('append') ?? 0, 0);
     for (let i = 1; i < done.length; i++) assert.ok(compareStreamIds(done[i]!.id, done[i - 1]!.id) > 0, 'receipts in send order');
-    assert.deepEqual(await payloads(base, t), Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      await payloads(base, t),
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     assert.equal(done[0]!.messageId, done[0]!.id, 'without an id the entry id identifies the message');
     assert.equal(producer.stats().sent, 50);
     assert.equal(producer.stats().pending, 0);
@@ -98,7 +101,10 @@ describe('Producer', () => {
     const t = topic();
     const producer = new Producer(engine, { topic: t, shards: 3 });
     const receipts = await Promise.all(Array.from({ length: 6 }, (_, i) => producer.send(i)));
-    assert.deepEqual(receipts.map((r) => r.stream), [0, 1, 2, 0, 1, 2].map((s) => streamKey(t, s, 3)));
+    assert.deepEqual(
+      receipts.map((r) => r.stream),
+      [0, 1, 2, 0, 1, 2].map((s) => streamKey(t, s, 3)),
+    );
     const hashed = new Producer(engine, { topic: t, shards: 3, routing: 'hash' });
     await assert.rejects(hashed.send(1), { code: 'ERR_STREAMERSON_INVALID_OPTION', option: 'key' });
     const rr = new Producer(engine, { topic: t, shards: 3, routing: 'round-robin' });
@@ -224,7 +230,10 @@ describe('Producer', () => {
     }
     writable.end();
     await once(writable, 'finish');
-    assert.deepEqual(await payloads(engine, t), Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      await payloads(engine, t),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     await producer.send('still open');
     await engine.close();
   });

@@ -52,9 +52,21 @@ test('encodes only v, p and the fields that differ from their defaults, in order
 test('every field but v and p may be absent and decodes as its default', () => {
   const r = decodeEntry('s', toEntry('1-0', ['v', '1', 'p', '"x"']));
   assert.ok(!(r instanceof ProtocolError));
-  assert.deepEqual({ ...r }, {
-    version: 1, id: '1-0', stream: 's', entryId: '1-0', type: '', replyTo: '', headers: {}, contentType: 'json', source: '', payload: 'x',
-  });
+  assert.deepEqual(
+    { ...r },
+    {
+      version: 1,
+      id: '1-0',
+      stream: 's',
+      entryId: '1-0',
+      type: '',
+      replyTo: '',
+      headers: {},
+      contentType: 'json',
+      source: '',
+      payload: 'x',
+    },
+  );
   const some = decodeEntry('s', toEntry('1-0', ['v', '1', 't', 'ty', 'c', 'b', 'p', 'x']));
   assert.ok(!(some instanceof ProtocolError));
   assert.equal(some.type, 'ty');
@@ -173,9 +185,7 @@ test('a ProtocolError carries the raw entry and names the stream and entry id', 
 });
 
 const fieldBytes = fc.oneof(
-  fc.constantFrom(...FIELD_NAMES, '1', '2', 'j', 't', 'b', 'm', '', '{}', '{"a":"b"}', '{"a":1}', 'null').map((s) =>
-    Buffer.from(s),
-  ),
+  fc.constantFrom(...FIELD_NAMES, '1', '2', 'j', 't', 'b', 'm', '', '{}', '{"a":"b"}', '{"a":1}', 'null').map((s) => Buffer.from(s)),
   fc.uint8Array({ maxLength: 24 }).map((u) => Buffer.from(u)),
   fc.string({ unit: 'binary', maxLength: 12 }).map((s) => Buffer.from(s)),
 );
@@ -218,36 +228,30 @@ const payloadCase = fc.oneof(
   text.map((s) => ({ contentType: 'text' as ContentType, sent: s, expected: s })),
   fc.uint8Array({ maxLength: 64 }).map((u) => ({ contentType: 'binary' as ContentType, sent: u, expected: Buffer.from(u) })),
   // msgpackr renames a `__proto__` map key (a guard against prototype pollution), so such keys do not round-trip.
-  jsonPayload
-    .filter((p) => !JSON.stringify(p.sent).includes('"__proto__"'))
-    .map((p) => ({ contentType: 'msgpack' as ContentType, ...p })),
+  jsonPayload.filter((p) => !JSON.stringify(p.sent).includes('"__proto__"')).map((p) => ({ contentType: 'msgpack' as ContentType, ...p })),
 );
 
 test('decode(encode(m)) is the identity for arbitrary messages', () => {
   fc.assert(
-    fc.property(
-      fc.record({ id: text, type: text, replyTo: text, source: text, headers }),
-      payloadCase,
-      (env, p) => {
-        const id = env.replyTo !== '' && env.id === '' ? 'req' : env.id;
-        const m = roundTrip({ ...env, id, contentType: p.contentType, payload: p.sent }, '42-7');
-        assert.deepEqual(
-          { ...m, headers: { ...m.headers } },
-          {
-            version: 1,
-            id: id === '' ? '42-7' : id,
-            stream: 's',
-            entryId: '42-7',
-            type: env.type,
-            replyTo: env.replyTo,
-            headers: JSON.parse(JSON.stringify(env.headers)) as Record<string, string>,
-            contentType: p.contentType,
-            source: env.source,
-            payload: p.expected,
-          },
-        );
-      },
-    ),
+    fc.property(fc.record({ id: text, type: text, replyTo: text, source: text, headers }), payloadCase, (env, p) => {
+      const id = env.replyTo !== '' && env.id === '' ? 'req' : env.id;
+      const m = roundTrip({ ...env, id, contentType: p.contentType, payload: p.sent }, '42-7');
+      assert.deepEqual(
+        { ...m, headers: { ...m.headers } },
+        {
+          version: 1,
+          id: id === '' ? '42-7' : id,
+          stream: 's',
+          entryId: '42-7',
+          type: env.type,
+          replyTo: env.replyTo,
+          headers: JSON.parse(JSON.stringify(env.headers)) as Record<string, string>,
+          contentType: p.contentType,
+          source: env.source,
+          payload: p.expected,
+        },
+      );
+    }),
     { numRuns: 1000 },
   );
 });

@@ -109,17 +109,17 @@ for (const v of file.vectors) {
   }
 }
 
-test('stream keys of topics and shards are the vectors\' (shards count from 0)', () => {
+test("stream keys of topics and shards are the vectors' (shards count from 0)", () => {
   assert.ok(file.streamKeys.length > 0);
   for (const k of file.streamKeys) assert.equal(streamKey(k.topic, k.shard, k.shards), k.stream, JSON.stringify(k));
 });
 
-test('routing by key picks the vectors\' shards (FNV-1a 32 of the UTF-8 key, mod shards)', () => {
+test("routing by key picks the vectors' shards (FNV-1a 32 of the UTF-8 key, mod shards)", () => {
   assert.ok(file.routing.length > 0);
   for (const r of file.routing) assert.equal(shardForKey(r.key, r.shards), r.shard, JSON.stringify(r));
 });
 
-test('keys kept in a stream\'s cluster slot are the vectors\'', () => {
+test("keys kept in a stream's cluster slot are the vectors'", () => {
   assert.ok(file.auxKeys.length > 0);
   for (const k of file.auxKeys) assert.equal(auxKey(k.stream, k.suffix), k.key, JSON.stringify(k));
 });

@@ -38,9 +38,33 @@ function invalidId(fn: () => unknown): void {
 }
 
 const INVALID = [
-  '', '1', '01-0', '1-01', '00-0', '-1-0', '1--1', '1-0-0', ' 1-0', '1-0 ', '+1-0', '1.5-0', '1e3-0', '0x1-0',
-  '18446744073709551616-0', '1-18446744073709551616', '99999999999999999999-0', '100000000000000000000-0',
-  '$', '>', '*', '+', '-', '0', '1-*', '(1-0', '١-٠',
+  '',
+  '1',
+  '01-0',
+  '1-01',
+  '00-0',
+  '-1-0',
+  '1--1',
+  '1-0-0',
+  ' 1-0',
+  '1-0 ',
+  '+1-0',
+  '1.5-0',
+  '1e3-0',
+  '0x1-0',
+  '18446744073709551616-0',
+  '1-18446744073709551616',
+  '99999999999999999999-0',
+  '100000000000000000000-0',
+  '$',
+  '>',
+  '*',
+  '+',
+  '-',
+  '0',
+  '1-*',
+  '(1-0',
+  '١-٠',
 ];
 
 test('isStreamId accepts canonical ids within 64 bits only', () => {
@@ -133,6 +157,9 @@ test('streamIdFromTime and streamIdTime convert between ids and Unix ms', () => 
     }),
   );
   for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY, new Date(Number.NaN)]) {
-    assert.throws(() => streamIdFromTime(bad), (e: unknown) => e instanceof InvalidOptionError && e.option === 'time');
+    assert.throws(
+      () => streamIdFromTime(bad),
+      (e: unknown) => e instanceof InvalidOptionError && e.option === 'time',
+    );
   }
 });

@@ -41,7 +41,11 @@ test('connect rejects a bad URL before doing anything', async () => {
 });
 
 test('connect rejects an unknown option, naming it, and accepts options of other engines', async () => {
-  await assert.rejects(connect('memory://', { reddis: {} } as never), { code: 'ERR_STREAMERSON_INVALID_OPTION', option: 'reddis', message: /did you mean "redis"/ });
+  await assert.rejects(connect('memory://', { reddis: {} } as never), {
+    code: 'ERR_STREAMERSON_INVALID_OPTION',
+    option: 'reddis',
+    message: /did you mean "redis"/,
+  });
   const engine = await connect('memory://', { redis: {} } as never);
   assert.equal(engine.kind, 'memory');
   await engine.close();

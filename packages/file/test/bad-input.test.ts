@@ -55,7 +55,10 @@ describe('file:// bad input', () => {
       chmodSync(store, 0o755);
       chmodSync(join(store, DATABASE_FILE), 0o644);
       const engine = new FileEngine(store);
-      assert.deepEqual((await engine.range('kept', '-', '+')).map((e) => e.id), [id]);
+      assert.deepEqual(
+        (await engine.range('kept', '-', '+')).map((e) => e.id),
+        [id],
+      );
       assert.equal(await engine.length('probe'), 0, 'the refused process wrote nothing');
       await engine.close();
     } finally {
@@ -98,7 +101,10 @@ describe('file:// bad input', () => {
         newer.close();
       }
       const engine = new FileEngine(dir);
-      assert.deepEqual((await engine.range('kept', '-', '+')).map((e) => e.id), [id]);
+      assert.deepEqual(
+        (await engine.range('kept', '-', '+')).map((e) => e.id),
+        [id],
+      );
       await engine.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -38,7 +38,10 @@ describe('file:// blocked group reads', () => {
         await new Promise<void>((resolve) => setImmediate(resolve));
         assert.equal(version(), before, 'no transaction was committed by the woken read');
         const id = await engine.append('s', ['n', '1']);
-        assert.deepEqual((await read).map((b) => b.entries.map((e) => e.id)), [[id]]);
+        assert.deepEqual(
+          (await read).map((b) => b.entries.map((e) => e.id)),
+          [[id]],
+        );
       } finally {
         watcher.close();
         await reader.close();

@@ -21,14 +21,26 @@ describe('file:// group commit', () => {
       const engine = new FileEngine(dir);
       const other = new Database(join(dir, DATABASE_FILE), { readonly: true });
       try {
-        const appends = [engine.append('s', ['n', '1']), engine.appendBatch([{ stream: 's', fields: ['n', '2'] }, { stream: 't', fields: ['n', '3'] }])];
+        const appends = [
+          engine.append('s', ['n', '1']),
+          engine.appendBatch([
+            { stream: 's', fields: ['n', '2'] },
+            { stream: 't', fields: ['n', '3'] },
+          ]),
+        ];
         // Not yet committed: another connection sees nothing before the turn ends.
         assert.equal(other.prepare('SELECT count(*) FROM entries').pluck().get(), 0);
         const length = engine.length('s');
         assert.equal(await length, 2, 'a read called after the writes runs them first');
         const [first, [second, third]] = (await Promise.all(appends)) as [string, string[]];
         assert.ok(first < second!, `${first} before ${second}`);
-        assert.deepEqual((await engine.range('s', '-', '+')).map((e) => e.fields.map(String)), [['n', '1'], ['n', '2']]);
+        assert.deepEqual(
+          (await engine.range('s', '-', '+')).map((e) => e.fields.map(String)),
+          [
+            ['n', '1'],
+            ['n', '2'],
+          ],
+        );
         assert.equal((await engine.range('t', '-', '+'))[0]!.id, third);
         assert.equal(other.prepare('SELECT count(*) FROM entries').pluck().get(), 3, 'committed for other connections');
       } finally {
@@ -50,7 +62,10 @@ describe('file:// group commit', () => {
         await assert.rejects(refused, (e: Error & { code?: string }) => e.code === 'ERR_STREAMERSON_ID_TOO_SMALL');
         assert.equal(await acked, 0);
         assert.equal(await after, '6-0');
-        assert.deepEqual((await engine.range('s', '-', '+')).map((e) => e.id), ['5-0', '6-0']);
+        assert.deepEqual(
+          (await engine.range('s', '-', '+')).map((e) => e.id),
+          ['5-0', '6-0'],
+        );
       } finally {
         await engine.close();
       }
@@ -64,8 +79,14 @@ describe('file:// group commit', () => {
         const n = MAX_GROUP_COMMIT * 2 + 3;
         const ids = await Promise.all(Array.from({ length: n }, (_, i) => engine.append('s', ['i', String(i)])));
         const entries = await engine.range('s', '-', '+');
-        assert.deepEqual(entries.map((e) => e.id), ids);
-        assert.deepEqual(entries.map((e) => String(e.fields[1])), Array.from({ length: n }, (_, i) => String(i)));
+        assert.deepEqual(
+          entries.map((e) => e.id),
+          ids,
+        );
+        assert.deepEqual(
+          entries.map((e) => String(e.fields[1])),
+          Array.from({ length: n }, (_, i) => String(i)),
+        );
       } finally {
         await engine.close();
       }
@@ -93,7 +114,10 @@ describe('file:// group commit', () => {
         assert.equal(info!.length, 3);
         assert.equal(info!.entriesAdded, 3);
         assert.equal(info!.lastGeneratedId, '12-0');
-        assert.deepEqual((await engine.range('s', '-', '+')).map((e) => String(e.fields[1])), ['1', '3', '5']);
+        assert.deepEqual(
+          (await engine.range('s', '-', '+')).map((e) => String(e.fields[1])),
+          ['1', '3', '5'],
+        );
         assert.equal(await engine.length('t'), 1);
         assert.equal(await engine.length('u'), 0);
       } finally {
@@ -119,7 +143,11 @@ describe('file:// group commit', () => {
         holder.prepare('ROLLBACK').run();
         assert.equal(await engine.length('s'), 0);
         const id = await engine.append('s', ['c', '3']);
-        assert.deepEqual((await engine.range('s', '-', '+')).map((e) => e.id), [id], 'the store takes writes again once the lock is free');
+        assert.deepEqual(
+          (await engine.range('s', '-', '+')).map((e) => e.id),
+          [id],
+          'the store takes writes again once the lock is free',
+        );
       } finally {
         holder.close();
         await engine.close();

@@ -36,12 +36,24 @@ describe('file:// schema', () => {
         const info = await engine.info('s');
         assert.deepEqual(
           info!.groups[0]!.consumers.map((c) => [c.name, c.pending]),
-          [['a', 2], ['b', 1]],
+          [
+            ['a', 2],
+            ['b', 1],
+          ],
         );
         assert.equal(info!.groups[0]!.pending, 3);
         const own = await engine.readGroup('g', 'a', [{ stream: 's', after: '0' }]);
-        assert.deepEqual(own[0]!.entries.map((e) => e.fields.map(String)), [['n', '1'], ['n', '2']]);
-        assert.deepEqual((await engine.pendingRange('s', 'g', { count: 10, consumer: 'b' })).map((p) => p.consumer), ['b']);
+        assert.deepEqual(
+          own[0]!.entries.map((e) => e.fields.map(String)),
+          [
+            ['n', '1'],
+            ['n', '2'],
+          ],
+        );
+        assert.deepEqual(
+          (await engine.pendingRange('s', 'g', { count: 10, consumer: 'b' })).map((p) => p.consumer),
+          ['b'],
+        );
       } finally {
         await engine.close();
       }

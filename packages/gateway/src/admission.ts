@@ -21,7 +21,10 @@ export class Admission {
   /** When the engine was first seen down in the current outage. */
   private downSince: number | undefined;
 
-  constructor(private readonly engine: Engine, private readonly downAfterMs: number) {}
+  constructor(
+    private readonly engine: Engine,
+    private readonly downAfterMs: number,
+  ) {}
 
   /** What to answer new work with now; undefined to take it. An engine that does not report `connected` is taken as up. */
   refusal(): StreamersonError | undefined {

@@ -23,7 +23,12 @@ export interface ErrorBody {
 }
 
 const UNAVAILABLE_CODES = new Set(['ERR_STREAMERSON_CONNECTION', 'ERR_STREAMERSON_ENGINE', 'ERR_STREAMERSON_CLOSED', 'ERR_STREAMERSON_NO_GROUP']);
-const BAD_REQUEST_CODES = new Set(['ERR_STREAMERSON_BAD_REQUEST', 'ERR_STREAMERSON_INVALID_OPTION', 'ERR_STREAMERSON_BAD_PAYLOAD', 'ERR_STREAMERSON_INVALID_ID']);
+const BAD_REQUEST_CODES = new Set([
+  'ERR_STREAMERSON_BAD_REQUEST',
+  'ERR_STREAMERSON_INVALID_OPTION',
+  'ERR_STREAMERSON_BAD_PAYLOAD',
+  'ERR_STREAMERSON_INVALID_ID',
+]);
 
 /** A failure answered without involving a worker. */
 export function failure(status: number, code: string, message: string, retry = false): GatewayFailure {
@@ -35,7 +40,12 @@ export function failure(status: number, code: string, message: string, retry = f
  * `maxParamLength`), body parsing, schema validation — as coded failures whose
  * messages name no internals; undefined for anything else.
  */
-export function fastifyFailure(err: { readonly code?: unknown; readonly statusCode?: unknown; readonly message?: unknown; readonly validation?: unknown }): GatewayFailure | undefined {
+export function fastifyFailure(err: {
+  readonly code?: unknown;
+  readonly statusCode?: unknown;
+  readonly message?: unknown;
+  readonly validation?: unknown;
+}): GatewayFailure | undefined {
   if (err.code === 'FST_ERR_BAD_URL') return failure(400, 'ERR_STREAMERSON_BAD_REQUEST', 'the path is not valid percent-encoded UTF-8');
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return failure(414, 'ERR_STREAMERSON_TOO_LARGE', 'a path parameter is too long');
   const status = err.statusCode;
@@ -57,13 +67,20 @@ export function toFailure(err: unknown): GatewayFailure {
   if (err instanceof ProtocolError) return failure(502, err.code, "the worker's reply cannot be decoded");
   if (err instanceof StreamersonError) {
     switch (err.code) {
-      case 'ERR_STREAMERSON_TIMEOUT': return failure(504, err.code, 'no reply before the deadline');
-      case 'ERR_STREAMERSON_OVERLOAD': return failure(503, err.code, 'too many requests in flight', true);
-      case 'ERR_STREAMERSON_TOO_LARGE': return failure(413, err.code, err.message);
-      case 'ERR_STREAMERSON_NOT_FOUND': return failure(404, err.code, err.message);
-      case 'ERR_STREAMERSON_FORBIDDEN': return failure(403, err.code, err.message);
-      case 'ERR_STREAMERSON_SLOW_CONSUMER': return failure(503, err.code, err.message, true);
-      case 'ERR_STREAMERSON_UNAVAILABLE': return failure(503, err.code, err.message, true);
+      case 'ERR_STREAMERSON_TIMEOUT':
+        return failure(504, err.code, 'no reply before the deadline');
+      case 'ERR_STREAMERSON_OVERLOAD':
+        return failure(503, err.code, 'too many requests in flight', true);
+      case 'ERR_STREAMERSON_TOO_LARGE':
+        return failure(413, err.code, err.message);
+      case 'ERR_STREAMERSON_NOT_FOUND':
+        return failure(404, err.code, err.message);
+      case 'ERR_STREAMERSON_FORBIDDEN':
+        return failure(403, err.code, err.message);
+      case 'ERR_STREAMERSON_SLOW_CONSUMER':
+        return failure(503, err.code, err.message, true);
+      case 'ERR_STREAMERSON_UNAVAILABLE':
+        return failure(503, err.code, err.message, true);
       default:
         if (UNAVAILABLE_CODES.has(err.code)) return failure(503, 'ERR_STREAMERSON_UNAVAILABLE', 'the stream engine is unavailable', true);
         // The encoder's own words (a stack overflow, …) are internal.

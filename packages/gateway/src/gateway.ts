@@ -126,19 +126,23 @@ export class Gateway extends EventEmitter<GatewayEvents> implements Lifecycle<Ga
     if (ownsClient) await client.start();
     if (config.announce === undefined || this.#closing !== undefined) return;
     const routes = this.#routes.map((r) => ({ method: r.method, url: r.url, topic: r.topic, type: r.type }));
-    this.#announcer = new Announcer(config.engine, {
-      kind: 'gateway',
-      name: config.announce.name,
-      instanceId: `${config.announce.name}-${randomUUID().slice(0, 8)}`,
-      topics: [],
-      types: [],
-      produces: [...new Set(routes.map((r) => r.topic))],
-      routes,
-      endpoints: [
-        ...(config.ws === undefined ? [] : [{ protocol: 'ws', url: config.ws.path }]),
-        ...(config.sse === undefined ? [] : [{ protocol: 'sse', url: config.sse.path }]),
-      ],
-    }, config.announce.ttlMs);
+    this.#announcer = new Announcer(
+      config.engine,
+      {
+        kind: 'gateway',
+        name: config.announce.name,
+        instanceId: `${config.announce.name}-${randomUUID().slice(0, 8)}`,
+        topics: [],
+        types: [],
+        produces: [...new Set(routes.map((r) => r.topic))],
+        routes,
+        endpoints: [
+          ...(config.ws === undefined ? [] : [{ protocol: 'ws', url: config.ws.path }]),
+          ...(config.sse === undefined ? [] : [{ protocol: 'sse', url: config.sse.path }]),
+        ],
+      },
+      config.announce.ttlMs,
+    );
     await this.#announcer.start();
   }
 

@@ -30,10 +30,26 @@ export class GatewayMetrics {
       LATENCY_BUCKETS,
       this.registry,
     );
-    this.errors = new Counter({ name: 'streamerson_gateway_errors_total', help: 'Error answers (HTTP and WebSocket) by error code.', labelNames: ['code'], registers: [this.registry] });
-    this.slow = new Counter({ name: 'streamerson_gateway_slow_consumers_total', help: 'WebSocket and SSE subscribers closed for falling behind.', registers: [this.registry] });
+    this.errors = new Counter({
+      name: 'streamerson_gateway_errors_total',
+      help: 'Error answers (HTTP and WebSocket) by error code.',
+      labelNames: ['code'],
+      registers: [this.registry],
+    });
+    this.slow = new Counter({
+      name: 'streamerson_gateway_slow_consumers_total',
+      help: 'WebSocket and SSE subscribers closed for falling behind.',
+      registers: [this.registry],
+    });
     const gauge = (name: string, help: string, read: () => number): void => {
-      new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } });
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(read());
+        },
+      });
     };
     gauge('streamerson_gateway_in_flight', 'Requests waiting for their reply.', () => client.stats().inFlight);
     gauge('streamerson_gateway_replies_unknown_total', 'Replies that matched no waiting request (late replies).', () => client.stats().unknownReplies);

@@ -167,7 +167,16 @@ export interface GatewayConfig {
   readonly errorHandler: boolean;
   readonly metricsPath: string | undefined;
   readonly openapi: { readonly path: string; readonly info: { readonly title: string; readonly version: string } } | undefined;
-  readonly ws: { readonly path: string; readonly maxPayload: number; readonly maxBufferedBytes: number; readonly maxSubscriptions: number; readonly maxInFlight: number; readonly origins: OriginPolicy } | undefined;
+  readonly ws:
+    | {
+        readonly path: string;
+        readonly maxPayload: number;
+        readonly maxBufferedBytes: number;
+        readonly maxSubscriptions: number;
+        readonly maxInFlight: number;
+        readonly origins: OriginPolicy;
+      }
+    | undefined;
   readonly sse: { readonly path: string; readonly heartbeatMs: number; readonly maxBufferedBytes: number } | undefined;
   readonly authorize: AuthorizeHook | undefined;
   readonly maxJsonDepth: number;
@@ -179,9 +188,30 @@ export interface GatewayConfig {
 type Group<K extends keyof GatewayOptions> = Exclude<NonNullable<GatewayOptions[K]>, false>;
 
 const KEYS = optionKeys<GatewayOptions>({
-  engine: true, client: true, clientOptions: true, timeout: true, maxInFlight: true, maxInFlightPerIdentity: true, identity: true, bodyTimeout: true,
-  engineDownAfterMs: true, forwardHeaders: true, maxTopicLength: true, lengthCheckIntervalMs: true, retryAfterSeconds: true, notFound: true,
-  errorHandler: true, metrics: true, openapi: true, ws: true, sse: true, authorize: true, maxJsonDepth: true, routes: true, subscribe: true, announce: true,
+  engine: true,
+  client: true,
+  clientOptions: true,
+  timeout: true,
+  maxInFlight: true,
+  maxInFlightPerIdentity: true,
+  identity: true,
+  bodyTimeout: true,
+  engineDownAfterMs: true,
+  forwardHeaders: true,
+  maxTopicLength: true,
+  lengthCheckIntervalMs: true,
+  retryAfterSeconds: true,
+  notFound: true,
+  errorHandler: true,
+  metrics: true,
+  openapi: true,
+  ws: true,
+  sse: true,
+  authorize: true,
+  maxJsonDepth: true,
+  routes: true,
+  subscribe: true,
+  announce: true,
 });
 const WS_KEYS = optionKeys<WsOptions>({ path: true, maxPayload: true, maxBufferedBytes: true, maxSubscriptions: true, maxInFlight: true, origins: true });
 const SSE_KEYS = optionKeys<SseOptions>({ path: true, heartbeatMs: true, maxBufferedBytes: true });
@@ -193,7 +223,8 @@ const SUBSCRIBE_KEYS = optionKeys<Group<'subscribe'>>({ blockMs: true, readCount
 /** A path starting with `/`, or `fallback` when undefined. */
 export function pathOption(value: unknown, name: string, fallback: string): string {
   if (value === undefined) return fallback;
-  if (typeof value !== 'string' || !value.startsWith('/')) throw new InvalidOptionError(name, `expected a path starting with "/", got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || !value.startsWith('/'))
+    throw new InvalidOptionError(name, `expected a path starting with "/", got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -243,7 +274,10 @@ function parseOpenapi(value: unknown): GatewayConfig['openapi'] {
   if (typeof info['title'] !== 'string' || typeof info['version'] !== 'string') {
     throw new InvalidOptionError('openapi.info', 'expected { title: string, version: string }');
   }
-  return Object.freeze({ path: pathOption(o['path'], 'openapi.path', DEFAULT_OPENAPI_PATH), info: Object.freeze({ title: info['title'], version: info['version'] }) });
+  return Object.freeze({
+    path: pathOption(o['path'], 'openapi.path', DEFAULT_OPENAPI_PATH),
+    info: Object.freeze({ title: info['title'], version: info['version'] }),
+  });
 }
 
 /** Validates plugin options once; throws InvalidOptionError naming the bad option. */
@@ -255,8 +289,10 @@ export function parseGatewayOptions(input: unknown): GatewayConfig {
     throw new InvalidOptionError('forwardHeaders', 'expected an array of header names');
   }
   const metrics = o['metrics'] === false ? undefined : pathOption(o['metrics'], 'metrics', DEFAULT_METRICS_PATH);
-  if (o['authorize'] !== undefined && typeof o['authorize'] !== 'function') throw new InvalidOptionError('authorize', `expected a function, got ${typeof o['authorize']}`);
-  if (o['identity'] !== undefined && typeof o['identity'] !== 'function') throw new InvalidOptionError('identity', `expected a function, got ${typeof o['identity']}`);
+  if (o['authorize'] !== undefined && typeof o['authorize'] !== 'function')
+    throw new InvalidOptionError('authorize', `expected a function, got ${typeof o['authorize']}`);
+  if (o['identity'] !== undefined && typeof o['identity'] !== 'function')
+    throw new InvalidOptionError('identity', `expected a function, got ${typeof o['identity']}`);
   if (o['notFound'] !== undefined && typeof o['notFound'] !== 'boolean') throw new InvalidOptionError('notFound', 'expected a boolean');
   if (o['errorHandler'] !== undefined && typeof o['errorHandler'] !== 'boolean') throw new InvalidOptionError('errorHandler', 'expected a boolean');
   if (o['routes'] !== undefined && !Array.isArray(o['routes'])) throw new InvalidOptionError('routes', 'expected an array of route options');

@@ -56,8 +56,17 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
   const limits = new IdentityLimits(config.maxInFlightPerIdentity);
   const admission = new Admission(config.engine, config.engineDownAfterMs);
   const routeContext: RouteContext = {
-    admission, client, metrics, caps, routeRequests, limits, identity: config.identity,
-    forwardHeaders: config.forwardHeaders, maxJsonDepth: config.maxJsonDepth, retryAfterSeconds: config.retryAfterSeconds, authorize: config.authorize,
+    admission,
+    client,
+    metrics,
+    caps,
+    routeRequests,
+    limits,
+    identity: config.identity,
+    forwardHeaders: config.forwardHeaders,
+    maxJsonDepth: config.maxJsonDepth,
+    retryAfterSeconds: config.retryAfterSeconds,
+    authorize: config.authorize,
     // Called on requests only, once the gateway below exists.
     report: (...failed) => report(...failed),
   };
@@ -115,8 +124,15 @@ async function gatewayPlugin(fastify: FastifyInstance, options: GatewayOptions):
       fastify,
       config.ws,
       {
-        ...shared, routes: routeRequests, limits, identity: config.identity, timeout: config.timeout, maxJsonDepth: config.maxJsonDepth,
-        maxBufferedBytes: config.ws.maxBufferedBytes, maxSubscriptions: config.ws.maxSubscriptions, maxInFlight: config.ws.maxInFlight,
+        ...shared,
+        routes: routeRequests,
+        limits,
+        identity: config.identity,
+        timeout: config.timeout,
+        maxJsonDepth: config.maxJsonDepth,
+        maxBufferedBytes: config.ws.maxBufferedBytes,
+        maxSubscriptions: config.ws.maxSubscriptions,
+        maxInFlight: config.ws.maxInFlight,
       },
       sessions,
     );

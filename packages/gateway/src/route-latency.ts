@@ -34,7 +34,12 @@ export class RouteLatency {
   readonly aggregator = 'sum';
   private readonly series = new Map<string, Series>();
 
-  constructor(readonly name: string, readonly help: string, private readonly buckets: readonly number[], registry: Registry) {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly buckets: readonly number[],
+    registry: Registry,
+  ) {
     // The Registry reads any object with prom-client's metric shape (name, help, type, get, reset); its types list only its own classes.
     registry.registerMetric(this as unknown as Metric);
   }

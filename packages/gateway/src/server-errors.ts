@@ -27,7 +27,10 @@ export type CodedServerOptions = Required<Pick<FastifyServerOptions, 'frameworkE
 function send(reply: FastifyReply, f: GatewayFailure): void {
   const gateway = reply.server.hasDecorator('streamerson') ? reply.server.streamerson : undefined;
   gateway?.countError(f.code);
-  void reply.code(f.status).type('application/json; charset=utf-8').send(JSON.stringify(errorBody(f)));
+  void reply
+    .code(f.status)
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify(errorBody(f)));
 }
 
 /** Errors of the router, before any route is chosen. */
@@ -38,14 +41,17 @@ function frameworkErrors(error: { code?: unknown }, _request: FastifyRequest, re
 /** Requests Node's HTTP parser refuses: answered on the raw socket, which is then closed. */
 function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const f = error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-    ? failure(408, 'ERR_STREAMERSON_TIMEOUT', 'the request did not arrive in time')
-    : error.code === 'HPE_HEADER_OVERFLOW'
-      ? failure(431, 'ERR_STREAMERSON_TOO_LARGE', 'the request headers are too large')
-      : failure(400, 'ERR_STREAMERSON_BAD_REQUEST', 'malformed HTTP request');
+  const f =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? failure(408, 'ERR_STREAMERSON_TIMEOUT', 'the request did not arrive in time')
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? failure(431, 'ERR_STREAMERSON_TOO_LARGE', 'the request headers are too large')
+        : failure(400, 'ERR_STREAMERSON_BAD_REQUEST', 'malformed HTTP request');
   const body = JSON.stringify(errorBody(f));
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${f.status} ${STATUS_CODES[f.status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${f.status} ${STATUS_CODES[f.status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
   }
   socket.destroy();
 }

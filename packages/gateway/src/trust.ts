@@ -12,7 +12,10 @@ import type { HttpRequest } from './envelope.js';
 /** How a client reached the gateway: an HTTP route (also over a WebSocket route request), or a WebSocket topic request or publish. */
 export type GatewayVia = 'http' | 'ws';
 
-const PLAIN: Readonly<Record<GatewayVia, Headers>> = Object.freeze({ http: Object.freeze({ [GATEWAY_HEADER]: 'http' }), ws: Object.freeze({ [GATEWAY_HEADER]: 'ws' }) });
+const PLAIN: Readonly<Record<GatewayVia, Headers>> = Object.freeze({
+  http: Object.freeze({ [GATEWAY_HEADER]: 'http' }),
+  ws: Object.freeze({ [GATEWAY_HEADER]: 'ws' }),
+});
 
 /** The headers a gateway writes for a client that reached it `via`, identified as `auth` (`request.auth`; null or undefined for none). */
 export function gatewayHeaders(via: GatewayVia, auth: unknown): Headers {

@@ -32,7 +32,8 @@ describe('5xx answers are logged and emitted', () => {
       },
       // Fails with the signal's reason (the deadline's 504) rather than answering after it: either the
       // gateway's timer or the worker's 504 ends the request, both as ERR_STREAMERSON_TIMEOUT.
-      never: (_payload: unknown, ctx: HandlerContext) => new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
+      never: (_payload: unknown, ctx: HandlerContext) =>
+        new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
     });
     const stream = new Writable({
       write(chunk: Buffer, _encoding, done) {
@@ -60,7 +61,12 @@ describe('5xx answers are logged and emitted', () => {
     const never = await fetch(`${base}/never`);
     assert.equal(never.status, 504);
     await waitFor(() => events.length === 2);
-    for (const [i, [status, code, path]] of ([[502, 'LEDGER_DOWN', '/down'], [504, 'ERR_STREAMERSON_TIMEOUT', '/never']] as const).entries()) {
+    for (const [i, [status, code, path]] of (
+      [
+        [502, 'LEDGER_DOWN', '/down'],
+        [504, 'ERR_STREAMERSON_TIMEOUT', '/never'],
+      ] as const
+    ).entries()) {
       const { context } = events[i]!;
       assert.equal(context.status, status);
       assert.equal(context.code, code);
@@ -97,7 +103,9 @@ describe('while the server closes', () => {
     const engine = new MemoryEngine();
     const topic = topicName('closing');
     let release!: () => void;
-    const released = new Promise<void>((resolve) => { release = resolve; });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     let started = false;
     const svc = await worker(engine, topic, {
       slow: async () => {
@@ -116,7 +124,9 @@ describe('while the server closes', () => {
     const { hostname, port } = new URL(await listen(app));
     const socket = tcp({ host: hostname, port: Number(port) });
     let text = '';
-    socket.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+    });
     const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
     socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
     await waitFor(() => started, { what: 'the first request reached the worker' });

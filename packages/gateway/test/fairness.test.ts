@@ -25,19 +25,33 @@ const gate = new Promise<void>((resolve) => (openGate = resolve));
 const isError = (code: string) => (f: Frame) => f['op'] === 'error' && f['error']?.code === code;
 
 before(async () => {
-  svc = await worker(engine, rpc, { slow: async () => { await gate; return 'late'; }, fast: () => 'ok' }, { concurrency: 100 });
-  app = await gatewayApp({
+  svc = await worker(
     engine,
-    timeout: 20_000,
-    maxInFlight: 50,
-    maxInFlightPerIdentity: 8,
-    identity: (request) => String(request.headers['x-user'] ?? request.ip),
-    ws: { maxInFlight: 5 },
-    authorize: () => true,
-  }, (a) => {
-    a.streamerson.route({ method: 'GET', url: '/slow', topic: rpc, type: 'slow' });
-    a.streamerson.route({ method: 'GET', url: '/fast', topic: rpc, type: 'fast' });
-  });
+    rpc,
+    {
+      slow: async () => {
+        await gate;
+        return 'late';
+      },
+      fast: () => 'ok',
+    },
+    { concurrency: 100 },
+  );
+  app = await gatewayApp(
+    {
+      engine,
+      timeout: 20_000,
+      maxInFlight: 50,
+      maxInFlightPerIdentity: 8,
+      identity: (request) => String(request.headers['x-user'] ?? request.ip),
+      ws: { maxInFlight: 5 },
+      authorize: () => true,
+    },
+    (a) => {
+      a.streamerson.route({ method: 'GET', url: '/slow', topic: rpc, type: 'slow' });
+      a.streamerson.route({ method: 'GET', url: '/fast', topic: rpc, type: 'fast' });
+    },
+  );
   base = await listen(app);
   wsUrl = `${base.replace('http', 'ws')}/ws`;
 });
@@ -54,7 +68,10 @@ describe('fairness', () => {
     for (let i = 0; i < 20; i++) greedy.send({ op: 'request', id: i, topic: rpc, type: 'slow' });
     await waitFor(() => greedy.frames.filter(isError('ERR_STREAMERSON_OVERLOAD')).length === 15);
     const refused = greedy.frames.filter(isError('ERR_STREAMERSON_OVERLOAD'));
-    assert.deepEqual(refused.map((f) => f['id']), Array.from({ length: 15 }, (_, i) => i + 5));
+    assert.deepEqual(
+      refused.map((f) => f['id']),
+      Array.from({ length: 15 }, (_, i) => i + 5),
+    );
     assert.equal(refused[0]!['error'].status, 429);
     assert.match(refused[0]!['error'].message, /connection/);
 
@@ -76,7 +93,7 @@ describe('fairness', () => {
     const refused = await fetch(`${base}/fast`, { headers: { 'x-user': 'heavy' } });
     assert.equal(refused.status, 429);
     assert.equal(refused.headers.get('retry-after'), '1');
-    assert.equal((await refused.json() as Frame)['error'].code, 'ERR_STREAMERSON_OVERLOAD');
+    assert.equal(((await refused.json()) as Frame)['error'].code, 'ERR_STREAMERSON_OVERLOAD');
     const served = await fetch(`${base}/fast`, { headers: { 'x-user': 'light' } });
     assert.equal(served.status, 200);
     for (const s of sockets) s.close();
@@ -86,7 +103,10 @@ describe('fairness', () => {
     const s = await TestSocket.open(wsUrl, { headers: { 'x-user': 'steady' } });
     for (let round = 0; round < 20; round++) {
       const answers = await Promise.all([0, 1, 2, 3, 4].map((i) => s.call({ op: 'request', id: `${round}.${i}`, topic: rpc, type: 'fast' })));
-      assert.ok(answers.every((f) => f['op'] === 'reply'), JSON.stringify(answers));
+      assert.ok(
+        answers.every((f) => f['op'] === 'reply'),
+        JSON.stringify(answers),
+      );
     }
     s.close();
   });
@@ -132,8 +152,14 @@ describe('order of the operations of one socket', () => {
     await s.next((f) => f['id'] === 199);
     const entries = await engine.range(topic, '-', '+');
     assert.equal(entries.length, 200);
-    const ids = s.frames.filter((f) => f['op'] === 'published').sort((a, b) => a['id'] - b['id']).map((f) => f['entryId'] as string);
-    assert.deepEqual(ids, entries.map((e) => e.id));
+    const ids = s.frames
+      .filter((f) => f['op'] === 'published')
+      .sort((a, b) => a['id'] - b['id'])
+      .map((f) => f['entryId'] as string);
+    assert.deepEqual(
+      ids,
+      entries.map((e) => e.id),
+    );
     s.close();
   });
 });

@@ -35,7 +35,11 @@ it(`${SOCKETS} concurrent sockets on one gateway all receive a subscribed stream
   const ids: string[] = [];
   for (let i = 0; i < EVENTS; i++) ids.push(await publisher.publish(topic, 'tick', { i }));
   await waitFor(() => sockets.every((s) => s.events(topic).length === EVENTS), { timeoutMs: 20_000, what: 'every socket received every event' });
-  for (const s of sockets) assert.deepEqual(s.events(topic).map((e) => e['id']), ids);
+  for (const s of sockets)
+    assert.deepEqual(
+      s.events(topic).map((e) => e['id']),
+      ids,
+    );
   for (const s of sockets) s.close();
   await waitFor(() => app.streamerson.stats().wsConnections === 0, { timeoutMs: 10_000 });
   assert.equal(app.streamerson.stats().subscriptions, 0);

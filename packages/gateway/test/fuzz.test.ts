@@ -26,9 +26,11 @@ let base: string;
 function prng(seed: number): () => number {
   let x = seed >>> 0 || 1;
   return () => {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     return x / 0x1_0000_0000;
   };
 }
@@ -38,29 +40,43 @@ const junk = (n: number): string => Array.from({ length: n }, () => String.fromC
 
 function malformedBody(): string | Buffer {
   switch (Math.floor(rand() * 6)) {
-    case 0: return junk(1 + Math.floor(rand() * 200));
-    case 1: return JSON.stringify({ a: [1, 2, { b: junk(20) }] }).slice(0, 1 + Math.floor(rand() * 20));
-    case 2: return `{"a":${'['.repeat(50)}`;
-    case 3: return Buffer.from(Array.from({ length: 64 }, () => Math.floor(rand() * 256)));
-    case 4: return `{"s":"${'z'.repeat(70_000)}"}`;
-    default: return '{"name": {"nested": true}}';
+    case 0:
+      return junk(1 + Math.floor(rand() * 200));
+    case 1:
+      return JSON.stringify({ a: [1, 2, { b: junk(20) }] }).slice(0, 1 + Math.floor(rand() * 20));
+    case 2:
+      return `{"a":${'['.repeat(50)}`;
+    case 3:
+      return Buffer.from(Array.from({ length: 64 }, () => Math.floor(rand() * 256)));
+    case 4:
+      return `{"s":"${'z'.repeat(70_000)}"}`;
+    default:
+      return '{"name": {"nested": true}}';
   }
 }
 
 function malformedFrame(): string {
   switch (Math.floor(rand() * 9)) {
-    case 0: return junk(1 + Math.floor(rand() * 100));
-    case 1: return JSON.stringify(pick([null, 1, 'x', [], true]));
-    case 2: return JSON.stringify({ op: pick(['request', 'publish', 'subscribe', 'unsubscribe', 'nope', 7]), topic: pick([1, '', 'bad topic', null]) });
-    case 3: return JSON.stringify({ op: 'subscribe', topic: 'ok', from: junk(10) });
-    case 4: return JSON.stringify({ op: 'request', topic: 'ok', type: 'x', timeout: -5 });
-    case 5: return JSON.stringify({ op: 'publish', topic: 'ok', id: { deep: [1] } });
-    case 7: return JSON.stringify({ op: 'request', id: junk(8), route: `${pick(['FOO', 'CONNECT', 'TRACE', 'PROPFIND', 'get\u0000', ''])} /${junk(10)}` });
+    case 0:
+      return junk(1 + Math.floor(rand() * 100));
+    case 1:
+      return JSON.stringify(pick([null, 1, 'x', [], true]));
+    case 2:
+      return JSON.stringify({ op: pick(['request', 'publish', 'subscribe', 'unsubscribe', 'nope', 7]), topic: pick([1, '', 'bad topic', null]) });
+    case 3:
+      return JSON.stringify({ op: 'subscribe', topic: 'ok', from: junk(10) });
+    case 4:
+      return JSON.stringify({ op: 'request', topic: 'ok', type: 'x', timeout: -5 });
+    case 5:
+      return JSON.stringify({ op: 'publish', topic: 'ok', id: { deep: [1] } });
+    case 7:
+      return JSON.stringify({ op: 'request', id: junk(8), route: `${pick(['FOO', 'CONNECT', 'TRACE', 'PROPFIND', 'get\u0000', ''])} /${junk(10)}` });
     case 8: {
       const depth = 65 + Math.floor(rand() * 400);
       return `{"op":"request","id":1,"route":"POST /echo","body":${'['.repeat(depth)}${']'.repeat(depth)}}`;
     }
-    default: return `{"op":"request","id":${junk(5)}`;
+    default:
+      return `{"op":"request","id":${junk(5)}`;
   }
 }
 
@@ -86,12 +102,18 @@ after(async () => {
 async function round(): Promise<void> {
   // HTTP: every malformed body is answered with a coded 4xx, never a crash or a hang.
   for (let i = 0; i < PER_ROUND; i += 50) {
-    await Promise.all(Array.from({ length: 50 }, async () => {
-      const res = await fetch(`${base}/echo`, { method: 'POST', headers: { 'content-type': pick(['application/json', 'application/json', 'text/plain', 'application/x-junk']) }, body: malformedBody() });
-      assert.ok(res.status >= 400 && res.status < 500, `status ${res.status}`);
-      const body = (await res.json()) as { error: { code: string } };
-      assert.match(body.error.code, /^ERR_STREAMERSON_(BAD_REQUEST|TOO_LARGE)$/);
-    }));
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const res = await fetch(`${base}/echo`, {
+          method: 'POST',
+          headers: { 'content-type': pick(['application/json', 'application/json', 'text/plain', 'application/x-junk']) },
+          body: malformedBody(),
+        });
+        assert.ok(res.status >= 400 && res.status < 500, `status ${res.status}`);
+        const body = (await res.json()) as { error: { code: string } };
+        assert.match(body.error.code, /^ERR_STREAMERSON_(BAD_REQUEST|TOO_LARGE)$/);
+      }),
+    );
   }
   // WebSocket: each malformed frame gets an error frame; oversize frames close with 1009.
   const sockets = await Promise.all(Array.from({ length: 10 }, () => TestSocket.open(`${base.replace('http', 'ws')}/ws`)));

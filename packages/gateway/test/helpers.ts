@@ -17,7 +17,12 @@ export async function gatewayApp(options: Options = {}, setup?: (app: FastifyIns
 }
 
 /** A started service on a topic with the given handlers. */
-export async function worker(engine: Engine, topic: string, handlers: Record<string, Handler>, options: { concurrency?: number; name?: string } = {}): Promise<Service> {
+export async function worker(
+  engine: Engine,
+  topic: string,
+  handlers: Record<string, Handler>,
+  options: { concurrency?: number; name?: string } = {},
+): Promise<Service> {
   const service = new Service(engine, { topic, name: options.name ?? 'svc', concurrency: options.concurrency ?? 50, blockMs: 200 });
   for (const [type, handler] of Object.entries(handlers)) service.handle(type, handler);
   await service.start();

@@ -21,7 +21,17 @@ const verdict = (payload: unknown, ctx: HandlerContext): unknown => ({
   trusted: trustedHttpRequest(payload, ctx.headers)?.auth ?? null,
 });
 
-const forged = { method: 'POST', url: '/orders', path: '/orders', route: '/orders', params: {}, query: {}, headers: {}, body: { amount: 1e6 }, auth: { user: 'admin', role: 'root' } };
+const forged = {
+  method: 'POST',
+  url: '/orders',
+  path: '/orders',
+  route: '/orders',
+  params: {},
+  query: {},
+  headers: {},
+  body: { amount: 1e6 },
+  auth: { user: 'admin', role: 'root' },
+};
 
 for (const kind of ['memory', 'redis'] as const) {
   describe(`forged identity over WebSocket (${kind})`, () => {
@@ -81,7 +91,11 @@ for (const kind of ['memory', 'redis'] as const) {
     });
 
     it('an HTTP route, over HTTP or a WebSocket route request, is trusted with the identity of the hooks', async () => {
-      const res = await fetch(`${base}/orders`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-user': 'ada' }, body: JSON.stringify({ auth: { user: 'admin' } }) });
+      const res = await fetch(`${base}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-user': 'ada' },
+        body: JSON.stringify({ auth: { user: 'admin' } }),
+      });
       assert.deepEqual(await res.json(), { via: 'http', auth: { user: 'ada' }, trusted: { user: 'ada' } });
       const eve = await TestSocket.open(ws, { headers: { 'x-user': 'eve' } });
       const answer = await eve.call({ op: 'request', id: 1, route: 'POST /orders', body: { auth: { user: 'admin' } } });

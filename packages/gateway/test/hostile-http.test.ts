@@ -59,9 +59,11 @@ function raw(base: string, head: string, body?: string | Buffer): Promise<{ stat
 
 function cases(): Case[] {
   const out: Case[] = [];
-  const add = (what: string, head: string, status: number, body?: string | Buffer): void => void out.push({ what, head: `${head}\r\n\r\n`, status, ...(body === undefined ? {} : { body }) });
+  const add = (what: string, head: string, status: number, body?: string | Buffer): void =>
+    void out.push({ what, head: `${head}\r\n\r\n`, status, ...(body === undefined ? {} : { body }) });
   const get = (target: string): string => `GET ${target} HTTP/1.1\r\nHost: x`;
-  const post = (target: string, type: string, length: number): string => `POST ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: ${length}`;
+  const post = (target: string, type: string, length: number): string =>
+    `POST ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: ${length}`;
   // Methods.
   add('unknown method', 'FOO /hello/x HTTP/1.1\r\nHost: x', 400);
   add('lower-case method', 'get /hello/x HTTP/1.1\r\nHost: x', 400);
@@ -90,7 +92,12 @@ function cases(): Case[] {
     // Oversize bodies are sent only as far as the server reads them: bytes it never reads would reset the connection and lose the answer.
     add(`10 MB Content-Length on ${target}`, post(target, 'application/json', 10 * 1024 * 1024), 413);
     const over = 65 * 1024;
-    add(`chunked body over the limit on ${target}`, `POST ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked`, 413, `${over.toString(16)}\r\n${' '.repeat(over)}`);
+    add(
+      `chunked body over the limit on ${target}`,
+      `POST ${target} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked`,
+      413,
+      `${over.toString(16)}\r\n${' '.repeat(over)}`,
+    );
   }
   for (const json of [deepArray(65), deepObject(65), deepArray(10_000), deepObject(10_000), `{"a":${deepArray(5_000)},"__proto__":1}`]) {
     add(`JSON ${json.length} characters deep`, post('/body', 'application/json', Buffer.byteLength(json)), 400, json);
@@ -139,14 +146,21 @@ for (const engine of ['memory', 'redis'] as const) {
       const topic = 'hostile-flood';
       const { hostname, port } = new URL(base);
       const N = 50;
-      const stalled = await Promise.all(Array.from({ length: N }, () => new Promise<Socket>((resolve, reject) => {
-        const socket = tcp(Number(port), hostname, () => {
-          socket.pause();
-          socket.write(`GET /events/${topic} HTTP/1.1\r\nhost: x\r\n\r\n`, () => resolve(socket));
-        });
-        socket.on('error', reject);
-      })));
-      const slowConsumers = async (): Promise<number> => Number(/streamerson_gateway_slow_consumers_total (\d+)/.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? 0);
+      const stalled = await Promise.all(
+        Array.from(
+          { length: N },
+          () =>
+            new Promise<Socket>((resolve, reject) => {
+              const socket = tcp(Number(port), hostname, () => {
+                socket.pause();
+                socket.write(`GET /events/${topic} HTTP/1.1\r\nhost: x\r\n\r\n`, () => resolve(socket));
+              });
+              socket.on('error', reject);
+            }),
+        ),
+      );
+      const slowConsumers = async (): Promise<number> =>
+        Number(/streamerson_gateway_slow_consumers_total (\d+)/.exec(await (await fetch(`${base}/metrics`)).text())?.[1] ?? 0);
       const already = await slowConsumers();
       const publisher = await TestSocket.open(`${base.replace('http', 'ws')}/ws`);
       const big = 'z'.repeat(64 * 1024);

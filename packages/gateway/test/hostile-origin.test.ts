@@ -22,7 +22,9 @@ function upgrade(base: string, headers: Record<string, string>): Promise<{ statu
     });
     ws.once('unexpected-response', (_req, res) => {
       let text = '';
-      res.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+      res.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
       res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) as unknown }));
     });
     ws.once('error', reject);
@@ -46,18 +48,20 @@ async function refused(base: string, origin: string): Promise<void> {
 }
 
 describe('WebSocket origins', () => {
-  it('by default only pages of the gateway\'s own host, and programs that send no Origin, may upgrade', async () => {
+  it("by default only pages of the gateway's own host, and programs that send no Origin, may upgrade", async () => {
     const base = await gateway();
     const own = new URL(base);
     assert.equal((await upgrade(base, { origin: own.origin })).status, 101);
     assert.equal((await upgrade(base, { origin: `https://${own.host}` })).status, 101);
     assert.equal((await upgrade(base, {})).status, 101);
-    for (const origin of ['https://evil.example', `http://${own.hostname}:1`, 'http://localhost', 'null', 'not a url', `http://${own.host}.evil.example`]) await refused(base, origin);
+    for (const origin of ['https://evil.example', `http://${own.hostname}:1`, 'http://localhost', 'null', 'not a url', `http://${own.host}.evil.example`])
+      await refused(base, origin);
   });
 
   it('an explicit list allows exactly those origins', async () => {
     const base = await gateway(['https://app.example.com', 'http://localhost:8080']);
-    for (const origin of ['https://app.example.com', 'https://APP.example.com:443', 'http://localhost:8080']) assert.equal((await upgrade(base, { origin })).status, 101, origin);
+    for (const origin of ['https://app.example.com', 'https://APP.example.com:443', 'http://localhost:8080'])
+      assert.equal((await upgrade(base, { origin })).status, 101, origin);
     for (const origin of ['http://app.example.com', 'https://app.example.com:8443', 'http://localhost', new URL(base).origin]) await refused(base, origin);
   });
 
@@ -68,8 +72,17 @@ describe('WebSocket origins', () => {
 
   it('a bad origins option is refused naming it', () => {
     const engine = new MemoryEngine();
-    for (const [origins, name] of [['everyone', 'ws.origins'], [['https://a.example/path'], 'ws.origins.0'], [[5], 'ws.origins.0'], [['https://ok.example', 'null'], 'ws.origins.1']] as const) {
-      assert.throws(() => parseGatewayOptions({ engine, ws: { origins: origins as unknown as WsOrigins } }), (e: unknown) => e instanceof InvalidOptionError && e.option === name, String(origins));
+    for (const [origins, name] of [
+      ['everyone', 'ws.origins'],
+      [['https://a.example/path'], 'ws.origins.0'],
+      [[5], 'ws.origins.0'],
+      [['https://ok.example', 'null'], 'ws.origins.1'],
+    ] as const) {
+      assert.throws(
+        () => parseGatewayOptions({ engine, ws: { origins: origins as unknown as WsOrigins } }),
+        (e: unknown) => e instanceof InvalidOptionError && e.option === name,
+        String(origins),
+      );
     }
   });
 });

@@ -30,11 +30,14 @@ function cases(): Case[] {
   const out: Case[] = [];
   const add = (what: string, text: string, expect: Case['expect'] = 'error'): void => void out.push({ what, text, expect });
   // Whole frames.
-  for (const text of ['', ' ', 'x', '{', '{"op":', 'null', '1', '"s"', '[]', 'true', '\u0000', '\uffff', deepArray(10_000), deepObject(10_000)]) add(`frame ${JSON.stringify(text.slice(0, 20))}`, text);
+  for (const text of ['', ' ', 'x', '{', '{"op":', 'null', '1', '"s"', '[]', 'true', '\u0000', '\uffff', deepArray(10_000), deepObject(10_000)])
+    add(`frame ${JSON.stringify(text.slice(0, 20))}`, text);
   // id.
-  for (const id of ['{}', '[]', 'true', 'null', `"${'i'.repeat(200)}"`, deepArray(100)]) add(`id ${id.slice(0, 20)}`, `{"op":"request","id":${id},"topic":${T},"type":"echo"}`);
+  for (const id of ['{}', '[]', 'true', 'null', `"${'i'.repeat(200)}"`, deepArray(100)])
+    add(`id ${id.slice(0, 20)}`, `{"op":"request","id":${id},"topic":${T},"type":"echo"}`);
   // op.
-  for (const op of ['"FOO"', '"__proto__"', '"constructor"', '"toString"', '"event"', '"reply"', '"error"', '""', ...NOT_STRINGS]) add(`op ${op.slice(0, 20)}`, frame(`"op":${op},"topic":${T}`));
+  for (const op of ['"FOO"', '"__proto__"', '"constructor"', '"toString"', '"event"', '"reply"', '"error"', '""', ...NOT_STRINGS])
+    add(`op ${op.slice(0, 20)}`, frame(`"op":${op},"topic":${T}`));
   add('op missing', frame(`"topic":${T}`));
   // topic, for each op.
   for (const op of ['request', 'publish', 'subscribe', 'unsubscribe']) {
@@ -44,27 +47,61 @@ function cases(): Case[] {
   // type.
   for (const op of ['request', 'publish']) {
     for (const type of [...NOT_STRINGS, `"${'y'.repeat(1_000)}"`]) add(`${op} type ${type.slice(0, 20)}`, frame(`"op":"${op}","topic":${T},"type":${type}`));
-    for (const type of ['"__proto__"', '"constructor"', '"no such type"', '"\\u0000"']) add(`${op} type ${type}`, frame(`"op":"${op}","topic":${T},"type":${type},"timeout":200`), 'any');
+    for (const type of ['"__proto__"', '"constructor"', '"no such type"', '"\\u0000"'])
+      add(`${op} type ${type}`, frame(`"op":"${op}","topic":${T},"type":${type},"timeout":200`), 'any');
   }
   // payload and body: too deep, polluting, large.
   for (const op of ['request', 'publish']) {
-    for (const payload of [deepArray(65), deepObject(65), deepArray(10_000), deepObject(10_000), `[${deepArray(100)},1]`]) add(`${op} payload ${payload.length} chars deep`, frame(`"op":"${op}","topic":${T},"type":"echo","payload":${payload}`));
-    for (const payload of [deepArray(64), '{"__proto__":{"polluted":true},"constructor":{"prototype":{"p":1}}}', `"${'p'.repeat(200_000)}"`, '-0', '1e308', '"\\ud800"']) {
+    for (const payload of [deepArray(65), deepObject(65), deepArray(10_000), deepObject(10_000), `[${deepArray(100)},1]`])
+      add(`${op} payload ${payload.length} chars deep`, frame(`"op":"${op}","topic":${T},"type":"echo","payload":${payload}`));
+    for (const payload of [
+      deepArray(64),
+      '{"__proto__":{"polluted":true},"constructor":{"prototype":{"p":1}}}',
+      `"${'p'.repeat(200_000)}"`,
+      '-0',
+      '1e308',
+      '"\\ud800"',
+    ]) {
       add(`${op} payload ${payload.slice(0, 20)}`, frame(`"op":"${op}","topic":${T},"type":"echo","payload":${payload}`), 'any');
     }
   }
   // timeout.
-  for (const timeout of ['0', '-5', '1.5', '"100"', '1e309', 'null', '{}', '[]']) add(`timeout ${timeout}`, frame(`"op":"request","topic":${T},"type":"echo","timeout":${timeout}`));
-  for (const timeout of ['1', '9007199254740993', '1e300']) add(`timeout ${timeout}`, frame(`"op":"request","topic":${T},"type":"echo","timeout":${timeout}`), 'any');
+  for (const timeout of ['0', '-5', '1.5', '"100"', '1e309', 'null', '{}', '[]'])
+    add(`timeout ${timeout}`, frame(`"op":"request","topic":${T},"type":"echo","timeout":${timeout}`));
+  for (const timeout of ['1', '9007199254740993', '1e300'])
+    add(`timeout ${timeout}`, frame(`"op":"request","topic":${T},"type":"echo","timeout":${timeout}`), 'any');
   // from.
   for (const from of ['"x"', '"-"', '"$"', '"+"', '"1-"', '"-1-0"', '"1-1-1"', '" 1-0"', '"99999999999999999999999-0"', ...NOT_STRINGS]) {
     add(`from ${from.slice(0, 20)}`, frame(`"op":"subscribe","topic":${T},"from":${from}`));
   }
   // route requests: method, target, body.
   const route = (r: string, extra = ''): string => frame(`"op":"request","route":${JSON.stringify(r)}${extra}`);
-  for (const method of ['FOO', 'CONNECT', 'TRACE', 'PROPFIND', 'M-SEARCH', 'get\u0000', '', ' ', '__proto__', 'G\u00e9T']) add(`route method ${JSON.stringify(method)}`, route(`${method} /hello/x`));
-  for (const target of ['', 'x', '*', 'http://evil/hello/x', '/\\evil.com/hello/x', '//evil.com/hello/x', '/%', '/%zz', '/hello/%ff%fe', '/hello/%c0%af', '/h\u00e9llo', '/hello/x y',
-    '/hello/\u0000', `/hello/${'a'.repeat(150)}`, `/${'a'.repeat(3_000)}`, '/ws', '/metrics', '/openapi.json', '/events/hostile', '/nowhere', '/hello/x/../../metrics', '/body?__proto__[x]=1']) {
+  for (const method of ['FOO', 'CONNECT', 'TRACE', 'PROPFIND', 'M-SEARCH', 'get\u0000', '', ' ', '__proto__', 'G\u00e9T'])
+    add(`route method ${JSON.stringify(method)}`, route(`${method} /hello/x`));
+  for (const target of [
+    '',
+    'x',
+    '*',
+    'http://evil/hello/x',
+    '/\\evil.com/hello/x',
+    '//evil.com/hello/x',
+    '/%',
+    '/%zz',
+    '/hello/%ff%fe',
+    '/hello/%c0%af',
+    '/h\u00e9llo',
+    '/hello/x y',
+    '/hello/\u0000',
+    `/hello/${'a'.repeat(150)}`,
+    `/${'a'.repeat(3_000)}`,
+    '/ws',
+    '/metrics',
+    '/openapi.json',
+    '/events/hostile',
+    '/nowhere',
+    '/hello/x/../../metrics',
+    '/body?__proto__[x]=1',
+  ]) {
     add(`route target ${JSON.stringify(target.slice(0, 30))}`, route(`GET ${target}`));
   }
   for (const r of [5, null, {}, [], 'GET', ' /x']) add(`route ${JSON.stringify(r)}`, frame(`"op":"request","route":${JSON.stringify(r)}`));
@@ -92,7 +129,9 @@ async function attack(proc: NodeProcess, socket: TestSocket, all: readonly Case[
       throw err;
     });
     assert.equal(marker['error']?.code, 'ERR_STREAMERSON_NOT_FOUND', `${c.what}: marker answered ${JSON.stringify(marker)}`);
-    const answer: Frame | undefined = c.text.includes('"ID"') ? await socket.next((f) => f['id'] === id) : socket.frames.slice(before).find((f) => f['op'] === 'error' && f['id'] === undefined);
+    const answer: Frame | undefined = c.text.includes('"ID"')
+      ? await socket.next((f) => f['id'] === id)
+      : socket.frames.slice(before).find((f) => f['op'] === 'error' && f['id'] === undefined);
     assert.ok(answer !== undefined, `${c.what}: no answer`);
     if (answer['op'] === 'error') {
       assertCoded(answer['error'], c.what);

@@ -9,7 +9,8 @@ export const HOSTILE_TOPIC = 'hostile';
 const SCRIPT = fileURLToPath(new URL('./hostile/gateway-process.js', import.meta.url));
 
 /** Text that belongs in logs, never in an answer: engine and framework internals, stack frames. */
-const INTERNAL = /Maximum call stack|must be equal to|FST_|TypeError|RangeError|SyntaxError|Cannot read|is not a function|Unexpected token|node_modules|\bat \S+:\d+|\.js:\d+/;
+const INTERNAL =
+  /Maximum call stack|must be equal to|FST_|TypeError|RangeError|SyntaxError|Cannot read|is not a function|Unexpected token|node_modules|\bat \S+:\d+|\.js:\d+/;
 
 /** The gateway process on the engine of `url`, listening; resolves once it is ready. */
 export async function hostileGateway(url: string): Promise<{ proc: NodeProcess; base: string }> {

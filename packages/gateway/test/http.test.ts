@@ -21,8 +21,13 @@ describe('HTTP routes over real sockets', async () => {
     echo: (req: HttpRequest) => req,
     created: (req: HttpRequest) => httpReply(201, `created ${String((req.body as { name: string }).name)}`, { 'x-item': 'abc', 'content-length': '1' }),
     bytes: (req: HttpRequest) => httpReply(200, Buffer.from(req.bodyBase64 ?? '', 'base64').reverse(), { 'content-type': 'image/x-test' }),
-    conflict: () => { throw new ServiceError('item exists', { status: 409, errorCode: 'ITEM_EXISTS', details: { id: 7 } }); },
-    slow: async (req: HttpRequest) => { await sleep(Number(req.query['ms'] ?? 0)); return { done: true }; },
+    conflict: () => {
+      throw new ServiceError('item exists', { status: 409, errorCode: 'ITEM_EXISTS', details: { id: 7 } });
+    },
+    slow: async (req: HttpRequest) => {
+      await sleep(Number(req.query['ms'] ?? 0));
+      return { done: true };
+    },
     plain: () => 'just a string',
   });
   closers.push(() => svc.close());
@@ -131,7 +136,11 @@ describe('HTTP routes over real sockets', async () => {
   });
 
   it('a body over the limit is 413', async () => {
-    const res = await fetch(`${base}/echo/1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ s: 'x'.repeat(70_000) }) });
+    const res = await fetch(`${base}/echo/1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ s: 'x'.repeat(70_000) }),
+    });
     assert.equal(res.status, 413);
     assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'ERR_STREAMERSON_TOO_LARGE');
   });
@@ -215,8 +224,15 @@ describe('replies written by hand', () => {
 describe('status paths with inject()', () => {
   it('over maxInFlight: 503 ERR_STREAMERSON_OVERLOAD with Retry-After', async () => {
     const topic = topicName('inflight');
-    const svc = await worker(engine, topic, { slow: async () => { await sleep(300); return 1; } });
-    const app = await gatewayApp({ engine, maxInFlight: 2, retryAfterSeconds: 3 }, (a) => { a.streamerson.route({ method: 'GET', url: '/s', topic, type: 'slow' }); });
+    const svc = await worker(engine, topic, {
+      slow: async () => {
+        await sleep(300);
+        return 1;
+      },
+    });
+    const app = await gatewayApp({ engine, maxInFlight: 2, retryAfterSeconds: 3 }, (a) => {
+      a.streamerson.route({ method: 'GET', url: '/s', topic, type: 'slow' });
+    });
     try {
       const answers = await Promise.all([0, 1, 2].map(() => app.inject({ method: 'GET', url: '/s' })));
       const statuses = answers.map((a) => a.statusCode).sort();
@@ -233,14 +249,19 @@ describe('status paths with inject()', () => {
   it('topic over its length cap: 503 ERR_STREAMERSON_UNAVAILABLE with Retry-After, without a round trip per request', async () => {
     const topic = topicName('capped');
     const svc = await worker(engine, topic, { t: () => 'ok' });
-    const app = await gatewayApp({ engine, maxTopicLength: 5, lengthCheckIntervalMs: 20 }, (a) => { a.streamerson.route({ method: 'GET', url: '/c', topic, type: 't' }); });
+    const app = await gatewayApp({ engine, maxTopicLength: 5, lengthCheckIntervalMs: 20 }, (a) => {
+      a.streamerson.route({ method: 'GET', url: '/c', topic, type: 't' });
+    });
     try {
       assert.equal((await app.inject('/c')).statusCode, 200);
       await engine.appendBatch(Array.from({ length: 10 }, () => ({ stream: topic, fields: encodeMessage({ type: 'other', payload: null }) })));
-      const res = await waitFor(async () => {
-        const r = await app.inject('/c');
-        return r.statusCode === 503 ? r : undefined;
-      }, { what: 'the next length check to see the topic over its cap' });
+      const res = await waitFor(
+        async () => {
+          const r = await app.inject('/c');
+          return r.statusCode === 503 ? r : undefined;
+        },
+        { what: 'the next length check to see the topic over its cap' },
+      );
       assert.equal(res.headers['retry-after'], '1');
       assert.equal(res.json().error.code, 'ERR_STREAMERSON_UNAVAILABLE');
       await engine.trim(topic, { maxLen: 0, approximate: false });
@@ -253,7 +274,9 @@ describe('status paths with inject()', () => {
 
   it('engine down: 503 ERR_STREAMERSON_UNAVAILABLE', async () => {
     const down = new MemoryEngine();
-    const app = await gatewayApp({ engine: down }, (a) => { a.streamerson.route({ method: 'GET', url: '/x', topic: 'x', type: 'x' }); });
+    const app = await gatewayApp({ engine: down }, (a) => {
+      a.streamerson.route({ method: 'GET', url: '/x', topic: 'x', type: 'x' });
+    });
     try {
       await down.close();
       const res = await app.inject('/x');
@@ -267,7 +290,9 @@ describe('status paths with inject()', () => {
 
   it('fire-and-forget routes answer 202 with the message id and publish the request', async () => {
     const topic = topicName('oneway');
-    const app = await gatewayApp({ engine }, (a) => { a.streamerson.route({ method: 'POST', url: '/events', topic, type: 'evt', oneWay: true }); });
+    const app = await gatewayApp({ engine }, (a) => {
+      a.streamerson.route({ method: 'POST', url: '/events', topic, type: 'evt', oneWay: true });
+    });
     try {
       const res = await app.inject({ method: 'POST', url: '/events', payload: { n: 1 } });
       assert.equal(res.statusCode, 202);
@@ -283,9 +308,19 @@ describe('status paths with inject()', () => {
   it('several gateways on one engine each receive only their own replies', async () => {
     const topic = topicName('multi');
     const svc = await worker(engine, topic, { who: (req: HttpRequest) => ({ gw: req.headers['x-gw'] }) });
-    const apps = await Promise.all([1, 2, 3].map(() => gatewayApp({ engine, forwardHeaders: ['x-gw'] }, (a) => { a.streamerson.route({ method: 'GET', url: '/who', topic, type: 'who' }); })));
+    const apps = await Promise.all(
+      [1, 2, 3].map(() =>
+        gatewayApp({ engine, forwardHeaders: ['x-gw'] }, (a) => {
+          a.streamerson.route({ method: 'GET', url: '/who', topic, type: 'who' });
+        }),
+      ),
+    );
     try {
-      const results = await Promise.all(apps.flatMap((app, i) => Array.from({ length: 20 }, () => app.inject({ url: '/who', headers: { 'x-gw': String(i) } }).then((r) => [i, r.json().gw] as const))));
+      const results = await Promise.all(
+        apps.flatMap((app, i) =>
+          Array.from({ length: 20 }, () => app.inject({ url: '/who', headers: { 'x-gw': String(i) } }).then((r) => [i, r.json().gw] as const)),
+        ),
+      );
       for (const [i, gw] of results) assert.equal(gw, String(i));
       for (const app of apps) assert.equal(app.streamerson.client.stats().unknownReplies, 0);
       assert.equal(new Set(apps.map((a) => a.streamerson.client.replyStream)).size, 3);
@@ -314,12 +349,24 @@ describe('plugin lifecycle', () => {
       [{}, 'engine'],
     ] as const) {
       const app = Fastify();
-      await assert.rejects(async () => { await app.register(streamersonGateway, options as never); await app.ready(); }, (err: unknown) => err instanceof InvalidOptionError && err.option === option);
+      await assert.rejects(
+        async () => {
+          await app.register(streamersonGateway, options as never);
+          await app.ready();
+        },
+        (err: unknown) => err instanceof InvalidOptionError && err.option === option,
+      );
       await app.close().catch(() => undefined);
     }
     const app = await gatewayApp({ engine });
-    assert.throws(() => app.streamerson.route({ method: 'GET', url: '/x', topic: 'bad topic!' }), (err: unknown) => err instanceof InvalidOptionError && err.option === 'route.topic');
-    assert.throws(() => app.streamerson.route({ method: 'GET', url: '/x', topic: 't', tmeout: 5 } as never), (err: unknown) => err instanceof InvalidOptionError && err.option === 'route.tmeout' && /did you mean "timeout"/.test(err.message));
+    assert.throws(
+      () => app.streamerson.route({ method: 'GET', url: '/x', topic: 'bad topic!' }),
+      (err: unknown) => err instanceof InvalidOptionError && err.option === 'route.topic',
+    );
+    assert.throws(
+      () => app.streamerson.route({ method: 'GET', url: '/x', topic: 't', tmeout: 5 } as never),
+      (err: unknown) => err instanceof InvalidOptionError && err.option === 'route.tmeout' && /did you mean "timeout"/.test(err.message),
+    );
     assert.ok(Object.isFrozen(app.streamerson.config));
     await app.close();
   });
@@ -347,9 +394,15 @@ describe('plugin lifecycle', () => {
       { method: 'GET', url: '/orders/:id', topic: 'orders', type: 'get' },
       { method: 'POST', url: '/orders', topic: 'orders', type: 'create' },
     ]);
-    assert.deepEqual(gw?.endpoints, [{ protocol: 'ws', url: '/ws' }, { protocol: 'sse', url: '/events' }]);
+    assert.deepEqual(gw?.endpoints, [
+      { protocol: 'ws', url: '/ws' },
+      { protocol: 'sse', url: '/events' },
+    ]);
     await app.close();
-    assert.deepEqual((await listInstances(own)).filter((i) => i.kind === 'gateway'), []);
+    assert.deepEqual(
+      (await listInstances(own)).filter((i) => i.kind === 'gateway'),
+      [],
+    );
     const quiet = await gatewayApp({ engine: own, announce: false });
     assert.equal((await listInstances(own, { all: true })).filter((i) => i.kind === 'gateway').length, 1, 'only the first gateway ever announced');
     await quiet.close();

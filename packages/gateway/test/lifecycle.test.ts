@@ -14,8 +14,16 @@ const apps: FastifyInstance[] = [];
 let svc: Service;
 
 async function app(): Promise<FastifyInstance> {
-  svc ??= await worker(engine, topic, { echo: (p: unknown) => p, slow: async (p: unknown) => { await new Promise((r) => setTimeout(r, 200)); return p; } });
-  const a = await gatewayApp({ engine, authorize: () => true }, (f) => { f.streamerson.route({ method: 'POST', url: '/slow', topic, type: 'slow' }); });
+  svc ??= await worker(engine, topic, {
+    echo: (p: unknown) => p,
+    slow: async (p: unknown) => {
+      await new Promise((r) => setTimeout(r, 200));
+      return p;
+    },
+  });
+  const a = await gatewayApp({ engine, authorize: () => true }, (f) => {
+    f.streamerson.route({ method: 'POST', url: '/slow', topic, type: 'slow' });
+  });
   apps.push(a);
   return a;
 }

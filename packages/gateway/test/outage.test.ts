@@ -20,7 +20,13 @@ describe('engine outage', () => {
     const topic = topicName('outage');
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const svc = await worker(workerEngine, topic, { ping: () => 'pong', hold: async () => { await held; return 'late'; } });
+    const svc = await worker(workerEngine, topic, {
+      ping: () => 'pong',
+      hold: async () => {
+        await held;
+        return 'late';
+      },
+    });
     const app = await gatewayApp({ engine, timeout: 2_000, engineDownAfterMs: 300, authorize: () => true }, (a) => {
       a.streamerson.route({ method: 'GET', url: '/ping', topic, type: 'ping' });
       a.streamerson.route({ method: 'GET', url: '/hold', topic, type: 'hold' });

@@ -30,24 +30,32 @@ describe('gateway on a real Redis', () => {
     const topic = topicName('orders');
     const workers: Service[] = [];
     for (let i = 0; i < 3; i++) {
-      workers.push(await worker(await open(), topic, { get: (req: HttpRequest) => ({ id: req.params['id'], gw: req.headers['x-gw'], worker: i }) }, { name: 'orders' }));
+      workers.push(
+        await worker(await open(), topic, { get: (req: HttpRequest) => ({ id: req.params['id'], gw: req.headers['x-gw'], worker: i }) }, { name: 'orders' }),
+      );
     }
     const gateways: FastifyInstance[] = [];
     const bases: string[] = [];
     for (let g = 0; g < 3; g++) {
-      const app = await gatewayApp({ engine: await open(), forwardHeaders: ['x-gw'] }, (a) => { a.streamerson.route({ method: 'GET', url: '/orders/:id', topic, type: 'get' }); });
+      const app = await gatewayApp({ engine: await open(), forwardHeaders: ['x-gw'] }, (a) => {
+        a.streamerson.route({ method: 'GET', url: '/orders/:id', topic, type: 'get' });
+      });
       gateways.push(app);
       bases.push(await listen(app));
     }
     try {
-      const results = await Promise.all(bases.flatMap((base, g) => Array.from({ length: 60 }, async (_, n) => {
-        const res = await fetch(`${base}/orders/${g}-${n}`, { headers: { 'x-gw': String(g) } });
-        assert.equal(res.status, 200);
-        const body = (await res.json()) as { id: string; gw: string; worker: number };
-        assert.equal(body.id, `${g}-${n}`);
-        assert.equal(body.gw, String(g));
-        return body.worker;
-      })));
+      const results = await Promise.all(
+        bases.flatMap((base, g) =>
+          Array.from({ length: 60 }, async (_, n) => {
+            const res = await fetch(`${base}/orders/${g}-${n}`, { headers: { 'x-gw': String(g) } });
+            assert.equal(res.status, 200);
+            const body = (await res.json()) as { id: string; gw: string; worker: number };
+            assert.equal(body.id, `${g}-${n}`);
+            assert.equal(body.gw, String(g));
+            return body.worker;
+          }),
+        ),
+      );
       assert.equal(results.length, 180);
       assert.ok(new Set(results).size >= 2, 'requests were spread over several workers');
       for (const app of gateways) {
@@ -76,8 +84,14 @@ describe('gateway on a real Redis', () => {
       const more = [];
       for (let i = 1; i <= 5; i++) more.push(await publisher.publish(topic, 'n', i));
       await waitFor(() => s.events(topic).length === 5 && sse.events.length === 5);
-      assert.deepEqual(s.events(topic).map((e) => e['id']), more);
-      assert.deepEqual(sse.events.map((e) => e.id), more);
+      assert.deepEqual(
+        s.events(topic).map((e) => e['id']),
+        more,
+      );
+      assert.deepEqual(
+        sse.events.map((e) => e.id),
+        more,
+      );
       // A new topic restarts the shared read; the first keeps flowing.
       const other = topicName('feed2');
       await s.call({ op: 'subscribe', id: 2, topic: other });
@@ -97,7 +111,9 @@ describe('gateway on a real Redis', () => {
     const engine = await connect(own.url, { redis: { maxRetriesPerRequest: 0 } });
     const topic = topicName('flaky');
     const svc = await worker(engine, topic, { ping: () => 'pong' });
-    const app = await gatewayApp({ engine, timeout: 3_000 }, (a) => { a.streamerson.route({ method: 'GET', url: '/ping', topic, type: 'ping' }); });
+    const app = await gatewayApp({ engine, timeout: 3_000 }, (a) => {
+      a.streamerson.route({ method: 'GET', url: '/ping', topic, type: 'ping' });
+    });
     try {
       assert.equal((await app.inject('/ping')).statusCode, 200);
       own.kill('SIGKILL');

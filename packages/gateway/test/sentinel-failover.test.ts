@@ -55,13 +55,20 @@ async function failover(t: TestContext, replicas: number, requests: number): Pro
   const workerEngine = await open();
   const services: Service[] = [];
   for (let i = 0; i < 2; i++) {
-    services.push(await worker(workerEngine, topic, {
-      post: async (req: HttpRequest<{ n: number }>) => {
-        const n = req.body!.n;
-        await workerEngine.append(ledger, ['n', String(n)]);
-        return { n };
-      },
-    }, { name: 'orders', concurrency: 16 }));
+    services.push(
+      await worker(
+        workerEngine,
+        topic,
+        {
+          post: async (req: HttpRequest<{ n: number }>) => {
+            const n = req.body!.n;
+            await workerEngine.append(ledger, ['n', String(n)]);
+            return { n };
+          },
+        },
+        { name: 'orders', concurrency: 16 },
+      ),
+    );
   }
   const app: FastifyInstance = await gatewayApp({ engine: await open(), timeout: ROUTE_TIMEOUT_MS }, (a) => {
     a.streamerson.route({ method: 'POST', url: '/orders', topic, type: 'post' });
@@ -91,21 +98,27 @@ async function failover(t: TestContext, replicas: number, requests: number): Pro
     }
   };
   try {
-    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < requests) {
-        const outcome = await send(next++);
-        outcomes.push(outcome);
-        if (outcome.status === 200 && ++answered === killAfter) {
-          killedMaster.kill('SIGKILL');
-          killedAt = Date.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < requests) {
+          const outcome = await send(next++);
+          outcomes.push(outcome);
+          if (outcome.status === 200 && ++answered === killAfter) {
+            killedMaster.kill('SIGKILL');
+            killedAt = Date.now();
+          }
         }
-      }
-    }));
+      }),
+    );
     assert.ok(killedAt !== undefined, 'the master was killed during the run');
     const promoted = await sentinel.waitForFailover(killedMaster);
 
     const hangs = outcomes.filter((o) => o.status === 'hang');
-    assert.deepEqual(hangs.map((o) => o.n), [], 'no request hangs');
+    assert.deepEqual(
+      hangs.map((o) => o.n),
+      [],
+      'no request hangs',
+    );
     const failed = outcomes.filter((o) => o.status !== 200);
     for (const o of failed) {
       assert.ok(o.status === 503 || o.status === 504, `request ${o.n}: status ${o.status}`);
@@ -128,7 +141,9 @@ async function failover(t: TestContext, replicas: number, requests: number): Pro
   }
 }
 
-it('replicas: 1 — the master SIGKILLed during 10,000 requests: no 200 without its effect on the new master, no hang, coded errors', { timeout: 180_000 }, async (t) => {
+it('replicas: 1 — the master SIGKILLed during 10,000 requests: no 200 without its effect on the new master, no hang, coded errors', {
+  timeout: 180_000,
+}, async (t) => {
   assert.deepEqual(await failover(t, 1, 10_000), [], 'every request answered 200 has its effect on the promoted master');
 });
 

@@ -57,15 +57,17 @@ describe('slow clients', () => {
     let received = 0;
     let text = '';
     const reader = httpRequest({ port, host: '127.0.0.1', path: `/events/${topic}` });
-    const reading = new Promise<void>((resolve) => reader.on('response', (res) => {
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        const blocks = (text + chunk).split('\n\n');
-        text = blocks.pop()!;
-        received += blocks.filter((b) => b.startsWith('id: ')).length;
-      });
-      resolve();
-    }));
+    const reading = new Promise<void>((resolve) =>
+      reader.on('response', (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const blocks = (text + chunk).split('\n\n');
+          text = blocks.pop()!;
+          received += blocks.filter((b) => b.startsWith('id: ')).length;
+        });
+        resolve();
+      }),
+    );
     reader.end();
     await reading;
     await waitFor(() => app.streamerson.stats().sseConnections === N + 1 && app.streamerson.stats().subscriptions === N + 1);

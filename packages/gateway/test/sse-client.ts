@@ -11,7 +11,10 @@ export class SseReader {
   private buffer = '';
   readonly done: Promise<void>;
 
-  private constructor(readonly response: Response, private readonly abort: AbortController) {
+  private constructor(
+    readonly response: Response,
+    private readonly abort: AbortController,
+  ) {
     this.done = this.pump().catch(() => undefined);
   }
 

@@ -40,7 +40,10 @@ describe('Server-Sent Events', () => {
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(await publisher.publish(topic, 'news', { i }));
     await waitFor(() => r.events.length === 3);
-    assert.deepEqual(r.events.map((e) => e.id), ids);
+    assert.deepEqual(
+      r.events.map((e) => e.id),
+      ids,
+    );
     assert.deepEqual(JSON.parse(r.events[0]!.data), { op: 'event', topic, id: ids[0], type: 'news', payload: { i: 0 } });
     await waitFor(() => r.comments >= 3, { what: 'heartbeats' });
     r.close();
@@ -57,7 +60,10 @@ describe('Server-Sent Events', () => {
     ids.push(await publisher.publish(topic, 'n', 5));
     await waitFor(() => byHeader.events.length === 4 && byQuery.events.length === 2);
     assert.deepEqual(payloads(byHeader), [2, 3, 4, 5]);
-    assert.deepEqual(byHeader.events.map((e) => e.id), ids.slice(2));
+    assert.deepEqual(
+      byHeader.events.map((e) => e.id),
+      ids.slice(2),
+    );
     assert.deepEqual(payloads(byQuery), [4, 5]);
     // A reconnect with the last id seen picks up with nothing lost or repeated.
     byHeader.close();

@@ -21,11 +21,13 @@ export class TestSocket {
         return false;
       });
     });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => {
-      this.closeCode = code;
-      this.closeReason = String(reason);
-      resolve(code);
-    }));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => {
+        this.closeCode = code;
+        this.closeReason = String(reason);
+        resolve(code);
+      }),
+    );
   }
 
   static open(url: string, options: WebSocket.ClientOptions = {}): Promise<TestSocket> {
@@ -48,7 +50,13 @@ export class TestSocket {
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`)), timeoutMs);
-      this.waiters.push({ match, resolve: (f) => { clearTimeout(timer); resolve(f); } });
+      this.waiters.push({
+        match,
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(f);
+        },
+      });
     });
   }
 

@@ -21,26 +21,40 @@ const decisions: AuthorizeContext[] = [];
 before(async () => {
   svc = await worker(engine, rpc, {
     add: (p: { a: number; b: number }) => p.a + p.b,
-    fail: () => { throw new ServiceError('no such thing', { status: 404, errorCode: 'THING_NOT_FOUND' }); },
-    slow: async () => { await sleep(1_000); return 1; },
+    fail: () => {
+      throw new ServiceError('no such thing', { status: 404, errorCode: 'THING_NOT_FOUND' });
+    },
+    slow: async () => {
+      await sleep(1_000);
+      return 1;
+    },
     sum: (req: HttpRequest<{ y: number }>) => httpReply(201, { sum: Number(req.params['x']) + req.body!.y, auth: req.auth }, { location: '/sum/1' }),
   });
-  app = await gatewayApp({
-    engine,
-    timeout: 300,
-    ws: { maxPayload: 4_096, maxBufferedBytes: 512 * 1024 },
-    authorize: (ctx) => {
-      decisions.push(ctx);
-      if (ctx.op === 'connect') return ctx.request.headers['x-token'] !== 'banned';
-      return !ctx.topic!.startsWith('secret');
+  app = await gatewayApp(
+    {
+      engine,
+      timeout: 300,
+      ws: { maxPayload: 4_096, maxBufferedBytes: 512 * 1024 },
+      authorize: (ctx) => {
+        decisions.push(ctx);
+        if (ctx.op === 'connect') return ctx.request.headers['x-token'] !== 'banned';
+        return !ctx.topic!.startsWith('secret');
+      },
     },
-  }, (a) => {
-    a.addHook('onRequest', async (request) => {
-      if (typeof request.headers['x-token'] === 'string') request.auth = { token: request.headers['x-token'] };
-    });
-    a.streamerson.route({ method: 'POST', url: '/sum/:x', topic: rpc, type: 'sum', schema: { body: { type: 'object', required: ['y'], properties: { y: { type: 'number' } } } } });
-    a.streamerson.route({ method: 'GET', url: '/hidden', topic: secret, type: 'x' });
-  });
+    (a) => {
+      a.addHook('onRequest', async (request) => {
+        if (typeof request.headers['x-token'] === 'string') request.auth = { token: request.headers['x-token'] };
+      });
+      a.streamerson.route({
+        method: 'POST',
+        url: '/sum/:x',
+        topic: rpc,
+        type: 'sum',
+        schema: { body: { type: 'object', required: ['y'], properties: { y: { type: 'number' } } } },
+      });
+      a.streamerson.route({ method: 'GET', url: '/hidden', topic: secret, type: 'x' });
+    },
+  );
   wsUrl = `${(await listen(app)).replace('http', 'ws')}/ws`;
 });
 after(async () => {
@@ -100,8 +114,16 @@ describe('WebSocket', () => {
     const evA = await a.next((f) => f['op'] === 'event');
     assert.deepEqual(evA, { op: 'event', topic: room, id: second['entryId'], type: 'chat', payload: { text: 'hello' } });
     await b.next((f) => f['op'] === 'event' && f['id'] === second['entryId']);
-    assert.deepEqual(a.events().map((e) => e['payload'].text), ['hello'], 'from now: no history');
-    assert.deepEqual(b.events().map((e) => e['payload'].text), ['before', 'hello'], 'from 0-0: history then live, once each');
+    assert.deepEqual(
+      a.events().map((e) => e['payload'].text),
+      ['hello'],
+      'from now: no history',
+    );
+    assert.deepEqual(
+      b.events().map((e) => e['payload'].text),
+      ['before', 'hello'],
+      'from 0-0: history then live, once each',
+    );
     // Resume: from the first entry's id gives exactly the entries after it.
     const c = await TestSocket.open(wsUrl);
     await c.call({ op: 'subscribe', id: 1, topic: room, from: first['entryId'] });
@@ -111,7 +133,11 @@ describe('WebSocket', () => {
     await b.next((f) => f['op'] === 'event' && f['id'] === third['entryId']);
     // c is still subscribed: once it has the newest entry, every event before it has arrived.
     await c.next((f) => f['op'] === 'event' && f['id'] === third['entryId']);
-    assert.deepEqual(c.events().map((e) => e['id']), [second['entryId'], third['entryId']], 'from an id: exactly the entries after it, once each');
+    assert.deepEqual(
+      c.events().map((e) => e['id']),
+      [second['entryId'], third['entryId']],
+      'from an id: exactly the entries after it, once each',
+    );
     // An entry goes to every subscriber in one pass and a socket's frames keep their order: after a round trip
     // on a, an event for the entry c already has would have arrived.
     assert.equal((await a.call({ op: 'publish', id: 'probe', topic: topicName('probe'), type: 'probe', payload: null }))['op'], 'published');
@@ -137,7 +163,15 @@ describe('WebSocket', () => {
 
   it('malformed frames get an error frame with a code; the socket stays usable', async () => {
     const s = await TestSocket.open(wsUrl);
-    const bad = ['not json', '[1,2]', '{"op":"dance"}', '{"op":"subscribe","topic":"bad topic"}', '{"op":"subscribe","topic":"t","from":"abc"}', '{"op":"request","topic":"t"}', '{"op":"publish","topic":"t","id":{}}'];
+    const bad = [
+      'not json',
+      '[1,2]',
+      '{"op":"dance"}',
+      '{"op":"subscribe","topic":"bad topic"}',
+      '{"op":"subscribe","topic":"t","from":"abc"}',
+      '{"op":"request","topic":"t"}',
+      '{"op":"publish","topic":"t","id":{}}',
+    ];
     for (const text of bad) s.send(text);
     s.ws.send(Buffer.from([1, 2, 3]), { binary: true });
     await waitFor(() => s.frames.length === bad.length + 1);
@@ -176,7 +210,10 @@ describe('WebSocket', () => {
     assert.equal(await slow.closed, SLOW_CONSUMER_CLOSE_CODE);
     assert.equal(slow.closeReason, 'ERR_STREAMERSON_SLOW_CONSUMER');
     assert.ok(slow.events(topic).length < N);
-    assert.deepEqual(fast.events(topic).map((e) => e['payload'].i), Array.from({ length: N }, (_, i) => i));
+    assert.deepEqual(
+      fast.events(topic).map((e) => e['payload'].i),
+      Array.from({ length: N }, (_, i) => i),
+    );
     assert.match(await (await fetch(wsUrl.replace('ws', 'http').replace(/\/ws$/, '/metrics'))).text(), /streamerson_gateway_slow_consumers_total [1-9]/);
     await publisher.close();
     fast.close();
@@ -195,7 +232,10 @@ describe('WebSocket', () => {
     (s.ws as unknown as { _socket: { resume(): void } })._socket.resume();
     await waitFor(() => s.events(topic).length === N, { timeoutMs: 15_000 });
     assert.equal(s.closeCode, undefined);
-    assert.deepEqual(s.events(topic).map((e) => e['payload'].i), Array.from({ length: N }, (_, i) => i));
+    assert.deepEqual(
+      s.events(topic).map((e) => e['payload'].i),
+      Array.from({ length: N }, (_, i) => i),
+    );
     await publisher.close();
     s.close();
   });

@@ -60,7 +60,10 @@ export function producerConsumerFlows(name: string, setup: () => Promise<EngineF
       assert.equal(new Set(receipts.map((r) => r.stream)).size, shards, 'every shard used');
       const consumer = new Consumer<{ key: string; n: number }>(engine, { topic, shards, from: 'beginning', prefetch: 64 });
       const got = await take(consumer, keys.length);
-      assert.deepEqual(got.map((m) => m.payload.n).sort((a, b) => a - b), keys.map((_, n) => n));
+      assert.deepEqual(
+        got.map((m) => m.payload.n).sort((a, b) => a - b),
+        keys.map((_, n) => n),
+      );
       const lastByStream = new Map<string, string>();
       for (const m of got) {
         const prev = lastByStream.get(m.stream);
@@ -78,7 +81,10 @@ export function producerConsumerFlows(name: string, setup: () => Promise<EngineF
       await consumer.start();
       const reading = take(consumer, 1);
       await producer.send('after');
-      assert.deepEqual((await reading).map((m) => m.payload), ['after']);
+      assert.deepEqual(
+        (await reading).map((m) => m.payload),
+        ['after'],
+      );
       const idle = new Consumer<string>(engine, { topic, blockMs: 30_000 });
       const loop = take(idle, 1);
       await idle.start();
@@ -118,7 +124,10 @@ export function producerConsumerFlows(name: string, setup: () => Promise<EngineF
         }
       };
       await Promise.all([run(a, 'a'), run(b, 'b')]);
-      assert.deepEqual(seen.map((s) => s.n).sort((x, y) => x - y), Array.from({ length: 200 }, (_, i) => i));
+      assert.deepEqual(
+        seen.map((s) => s.n).sort((x, y) => x - y),
+        Array.from({ length: 200 }, (_, i) => i),
+      );
       assert.ok(seen.some((s) => s.by === 'a') && seen.some((s) => s.by === 'b'));
       for (const stream of [streamKey(topic, 0, shards), streamKey(topic, 1, shards)]) {
         assert.equal((await engine.pendingSummary(stream, 'workers')).count, 0);
@@ -129,8 +138,17 @@ export function producerConsumerFlows(name: string, setup: () => Promise<EngineF
       assert.ok(crashed.every((m) => !m.redelivered));
       await producer.send(2000);
       const restarted = await take(new Consumer<number>(engine, { topic, shards, group: 'workers', consumer: 'c', autoAck: true }), 4);
-      assert.deepEqual(restarted.slice(0, 3).map((m) => m.redelivered), [true, true, true]);
-      assert.deepEqual(restarted.slice(0, 3).map((m) => m.payload).sort(), [1000, 1001, 1002]);
+      assert.deepEqual(
+        restarted.slice(0, 3).map((m) => m.redelivered),
+        [true, true, true],
+      );
+      assert.deepEqual(
+        restarted
+          .slice(0, 3)
+          .map((m) => m.payload)
+          .sort(),
+        [1000, 1001, 1002],
+      );
       // 2000 comes last. It is usually new, but the first "c" may still have had a blocking
       // read on the server when 2000 arrived: then it became c's pending entry, redelivered.
       assert.equal(restarted[3]!.payload, 2000);
@@ -145,7 +163,11 @@ export function producerConsumerFlows(name: string, setup: () => Promise<EngineF
       const first = await take(new Consumer<number>(engine, { topic, shards: 2, offsetName: 'reader' }), 8);
       const rest = await take(new Consumer<number>(engine, { topic, shards: 2, offsetName: 'reader' }), 12);
       const all = [...first, ...rest].map((m) => m.payload).sort((x, y) => x - y);
-      assert.deepEqual(all, Array.from({ length: 20 }, (_, i) => i), 'every message once across the restart');
+      assert.deepEqual(
+        all,
+        Array.from({ length: 20 }, (_, i) => i),
+        'every message once across the restart',
+      );
     });
 
     it('stream.pipeline: topic A through a Transform into topic B', { timeout: TEST_TIMEOUT_MS }, async () => {
@@ -166,7 +188,10 @@ export function producerConsumerFlows(name: string, setup: () => Promise<EngineF
       });
       await pipeline(source, square, createWriteStream(engine, { topic: b }));
       const out = await take(new Consumer<number>(engine, { topic: b, from: 'beginning' }), n);
-      assert.deepEqual(out.map((m) => m.payload), Array.from({ length: n }, (_, i) => i * i));
+      assert.deepEqual(
+        out.map((m) => m.payload),
+        Array.from({ length: n }, (_, i) => i * i),
+      );
     });
   });
 }

@@ -24,7 +24,10 @@ export function importCycles(dir: string): string[][] {
   const graph = new Map<string, string[]>();
   for (const file of jsFiles(dir)) {
     const text = readFileSync(file, 'utf8');
-    graph.set(file, [...text.matchAll(RELATIVE_IMPORT)].map((m) => resolve(dirname(file), m[1]!)));
+    graph.set(
+      file,
+      [...text.matchAll(RELATIVE_IMPORT)].map((m) => resolve(dirname(file), m[1]!)),
+    );
   }
   const cycles: string[][] = [];
   const state = new Map<string, 'open' | 'done'>();

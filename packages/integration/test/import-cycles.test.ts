@@ -22,7 +22,10 @@ function compiledSources(): string[] {
 
 test('no package has an import cycle between its modules', () => {
   const dirs = compiledSources();
-  assert.ok(dirs.some((d) => d.includes(join('packages', 'core'))), `the core's compiled sources are found under ${ROOT}`);
+  assert.ok(
+    dirs.some((d) => d.includes(join('packages', 'core'))),
+    `the core's compiled sources are found under ${ROOT}`,
+  );
   for (const dir of dirs) assert.deepEqual(importCycles(dir), [], `import cycles in ${dir}`);
 });
 
@@ -34,7 +37,7 @@ test('the check finds a cycle, and ignores what is not one', () => {
     writeFileSync(join(dir, 'sub', 'b.js'), "export { a } from '../a.js';\nimport fs from 'node:fs';\n");
     writeFileSync(join(dir, 'c.js'), "import './a.js';\n// import { c } from './c.js';\n");
     assert.deepEqual(importCycles(dir), [['a.js', join('sub', 'b.js'), 'a.js']]);
-    writeFileSync(join(dir, 'sub', 'b.js'), "export const b = 2;\n");
+    writeFileSync(join(dir, 'sub', 'b.js'), 'export const b = 2;\n');
     assert.deepEqual(importCycles(dir), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -23,7 +23,10 @@ function snippets(): { where: string; code: string }[] {
 
 test('every TypeScript snippet of the READMEs type-checks against the packages', () => {
   const all = snippets();
-  assert.ok(all.some((s) => s.where.startsWith('README.md:')), 'the README snippets are found');
+  assert.ok(
+    all.some((s) => s.where.startsWith('README.md:')),
+    'the README snippets are found',
+  );
   // Inside the workspace, so that packages resolve as they do for a user.
   const dir = mkdtempSync(join(fileURLToPath(new URL('../', import.meta.url)), 'snippets-'));
   try {
@@ -32,15 +35,18 @@ test('every TypeScript snippet of the READMEs type-checks against the packages',
       writeFileSync(file, `${s.code}\nexport {};\n`);
       return { ...s, file };
     });
-    const program = ts.createProgram(files.map((f) => f.file), {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      strict: true,
-      noEmit: true,
-      skipLibCheck: true,
-      types: ['node'],
-    });
+    const program = ts.createProgram(
+      files.map((f) => f.file),
+      {
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: ['node'],
+      },
+    );
     const problems = ts.getPreEmitDiagnostics(program).map((d) => {
       const where = files.find((f) => f.file === d.file?.fileName)?.where ?? relative(ROOT, d.file?.fileName ?? '?');
       const line = d.file !== undefined && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0;

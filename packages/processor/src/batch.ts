@@ -91,13 +91,22 @@ export async function runBatch<S>(spec: ProcessorSpec<S>, input: BatchInput<S>):
     }
     const handler = spec.handlers.get(msg.type);
     if (handler === undefined) {
-      fail('ERR_STREAMERSON_UNKNOWN_TYPE', new StreamersonError('ERR_STREAMERSON_UNKNOWN_TYPE', `processor "${spec.name}" has no handler for type "${msg.type}"`));
+      fail(
+        'ERR_STREAMERSON_UNKNOWN_TYPE',
+        new StreamersonError('ERR_STREAMERSON_UNKNOWN_TYPE', `processor "${spec.name}" has no handler for type "${msg.type}"`),
+      );
       continue;
     }
     const problems = handler.check?.(msg.payload);
     if (problems !== undefined) {
-      const where = problems.slice(0, 3).map((p) => `${p.path || '/'} ${p.message}`).join('; ');
-      fail('ERR_STREAMERSON_INVALID_PAYLOAD', new StreamersonError('ERR_STREAMERSON_INVALID_PAYLOAD', `the payload of "${msg.type}" fails its schema: ${where}`));
+      const where = problems
+        .slice(0, 3)
+        .map((p) => `${p.path || '/'} ${p.message}`)
+        .join('; ');
+      fail(
+        'ERR_STREAMERSON_INVALID_PAYLOAD',
+        new StreamersonError('ERR_STREAMERSON_INVALID_PAYLOAD', `the payload of "${msg.type}" fails its schema: ${where}`),
+      );
       continue;
     }
     for (let attempt = 1; ; attempt++) {

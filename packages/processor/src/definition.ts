@@ -62,9 +62,11 @@ const DEFINITION_KEYS = optionKeys<ProcessorDefinition>({ name: true, inputs: tr
 const HANDLER_KEYS = optionKeys<ProcessorHandlerDefinition<unknown>>({ schema: true, handle: true });
 
 function topicRef(value: unknown, option: string): Required<TopicRef> {
-  if (typeof value !== 'string' && (typeof value !== 'object' || value === null)) throw new InvalidOptionError(option, 'expected a topic name or { topic, shards }');
+  if (typeof value !== 'string' && (typeof value !== 'object' || value === null))
+    throw new InvalidOptionError(option, 'expected a topic name or { topic, shards }');
   const { topic, shards = 1 } = (typeof value === 'string' ? { topic: value } : optionsObject(value, TOPIC_REF_KEYS, option)) as unknown as TopicRef;
-  if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) throw new InvalidOptionError(`${option}.shards`, `expected an integer from 1 to ${MAX_SHARDS}`);
+  if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS)
+    throw new InvalidOptionError(`${option}.shards`, `expected an integer from 1 to ${MAX_SHARDS}`);
   return { topic: validateTopic(topic, `${option}.topic`), shards };
 }
 
@@ -85,7 +87,8 @@ export function defineProcessor<S = unknown>(definition: ProcessorDefinition<S>)
     if (outs.has(ref.topic)) throw new InvalidOptionError('outputs', `topic "${ref.topic}" is listed twice`);
     outs.set(ref.topic, ref.shards);
   });
-  if (typeof handlers !== 'object' || handlers === null || Object.keys(handlers).length === 0) throw new InvalidOptionError('handlers', 'expected a handler per message type');
+  if (typeof handlers !== 'object' || handlers === null || Object.keys(handlers).length === 0)
+    throw new InvalidOptionError('handlers', 'expected a handler per message type');
   const registered = new Map<string, RegisteredHandler<S>>();
   for (const [type, h] of Object.entries(handlers)) {
     const where = `handlers.${type}`;

@@ -96,7 +96,15 @@ export class InputShard<S> extends ShardLoop {
       // Outputs in other slots first, each at most once by its message id; then the batch's own fenced write.
       await Promise.all([
         ...outputs.map((o, i) => this.engine.appendIdempotent(o.stream, o.fields, outcome.outputs[i]!.messageId, this.config.outputDedupeWindowMs, o)),
-        ...letters.map((l, i) => this.engine.appendIdempotent(l.stream, l.fields, `${this.spec.name}/dlq/${this.keys.stream}/${outcome.failures[i]!.entry.id}`, this.config.outputDedupeWindowMs, l)),
+        ...letters.map((l, i) =>
+          this.engine.appendIdempotent(
+            l.stream,
+            l.fields,
+            `${this.spec.name}/dlq/${this.keys.stream}/${outcome.failures[i]!.entry.id}`,
+            this.config.outputDedupeWindowMs,
+            l,
+          ),
+        ),
       ]);
       await this.write({ appends: [log], acks, hashes });
     }
@@ -131,8 +139,16 @@ export class InputShard<S> extends ShardLoop {
   private deadLetter(f: PlannedFailure): AppendItem {
     const at = Date.now();
     const fields = deadLetterFields(f.entry, {
-      stream: this.keys.stream, entryId: f.entry.id, errorCode: f.code, errorMessage: f.error.message.split('\n')[0]!.slice(0, 500),
-      deliveries: f.attempts, service: this.spec.name, group: this.spec.name, consumer: this.config.id, failedAt: at, firstFailedAt: at,
+      stream: this.keys.stream,
+      entryId: f.entry.id,
+      errorCode: f.code,
+      errorMessage: f.error.message.split('\n')[0]!.slice(0, 500),
+      deliveries: f.attempts,
+      service: this.spec.name,
+      group: this.spec.name,
+      consumer: this.config.id,
+      failedAt: at,
+      firstFailedAt: at,
     });
     const stream = deadLetterStream(this.keys.topic);
     return this.config.deadLetterMaxLen > 0 ? { stream, fields, retention: { maxLen: this.config.deadLetterMaxLen, approximate: true } } : { stream, fields };
@@ -159,7 +175,9 @@ export class InputShard<S> extends ShardLoop {
       try {
         found.set(key, JSON.parse(bytes.toString('utf8')) as S);
       } catch (error) {
-        this.inputHooks.error(new Error(`the state of key "${key}" in "${this.keys.state}" is not JSON; it starts again from its initial state`, { cause: error }));
+        this.inputHooks.error(
+          new Error(`the state of key "${key}" in "${this.keys.state}" is not JSON; it starts again from its initial state`, { cause: error }),
+        );
       }
     });
     return found;

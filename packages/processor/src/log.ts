@@ -73,7 +73,19 @@ export function decodeLogEntry(processor: string, entry: RawEntry): LogEntry | u
       return { inputId, messageId: outputMessageId(processor, stream, inputId, n), stream: out, digest };
     });
     const dead = (JSON.parse(f.get('d') ?? '[]') as [number, string][]).map(([position, code]) => ({ inputId: ids[position] ?? '', code }));
-    return { id: entry.id, stream, first: ids[0]!, last: ids[ids.length - 1]!, count: ids.length, inputIds: ids, now, seed, epoch: Number(f.get('w') ?? 0), outputs, deadLettered: dead };
+    return {
+      id: entry.id,
+      stream,
+      first: ids[0]!,
+      last: ids[ids.length - 1]!,
+      count: ids.length,
+      inputIds: ids,
+      now,
+      seed,
+      epoch: Number(f.get('w') ?? 0),
+      outputs,
+      deadLettered: dead,
+    };
   } catch {
     return undefined;
   }

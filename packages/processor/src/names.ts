@@ -29,7 +29,14 @@ export interface InputKeys {
 export function inputKeys(name: string, topic: string, shard: number, shards: number, index: number): InputKeys {
   const stream = streamKey(topic, shard, shards);
   const base = `proc:${name}`;
-  return Object.freeze({ index, topic, stream, lease: auxKey(stream, `${base}:lease`), state: auxKey(stream, `${base}:state`), log: auxKey(stream, `${base}:log`) });
+  return Object.freeze({
+    index,
+    topic,
+    stream,
+    lease: auxKey(stream, `${base}:lease`),
+    state: auxKey(stream, `${base}:state`),
+    log: auxKey(stream, `${base}:log`),
+  });
 }
 
 /** Every input stream of a processor, in order: the runtime's shards. */

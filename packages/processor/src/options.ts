@@ -57,8 +57,21 @@ export interface ProcessorConfig extends LeaseConfig {
 }
 
 const KEYS = optionKeys<ProcessorOptions>({
-  id: true, shards: true, maxShards: true, leaseTtlMs: true, renewIntervalMs: true, batchSize: true, blockMs: true, claimIntervalMs: true,
-  maxAttempts: true, maxKeys: true, logMaxLen: true, outputMaxLen: true, deadLetterMaxLen: true, outputDedupeWindowMs: true, announce: true,
+  id: true,
+  shards: true,
+  maxShards: true,
+  leaseTtlMs: true,
+  renewIntervalMs: true,
+  batchSize: true,
+  blockMs: true,
+  claimIntervalMs: true,
+  maxAttempts: true,
+  maxKeys: true,
+  logMaxLen: true,
+  outputMaxLen: true,
+  deadLetterMaxLen: true,
+  outputDedupeWindowMs: true,
+  announce: true,
 });
 
 /** `inputShards`: how many input streams the processor has. */

@@ -57,7 +57,11 @@ export class Processor<S = unknown> extends EventEmitter<ProcessorEvents> implem
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
-  constructor(engine: Engine, readonly spec: ProcessorSpec<S>, options: ProcessorOptions = {}) {
+  constructor(
+    engine: Engine,
+    readonly spec: ProcessorSpec<S>,
+    options: ProcessorOptions = {},
+  ) {
     super();
     this.engine = requireFencing(engine, `processor "${spec.name}"`);
     this.inputs = allInputKeys(spec);
@@ -65,11 +69,12 @@ export class Processor<S = unknown> extends EventEmitter<ProcessorEvents> implem
     this.leases = new ShardLeases<InputShard<S>>(this.engine, this.config, {
       leaseKey: (shard) => this.inputs[shard]!.lease,
       handoffStream: processorHandoffStream(spec.name),
-      open: (shard, epoch, lost) => new InputShard(this.engine, spec, this.inputs[shard]!, epoch, this.config, {
-        lost,
-        error: (error) => this.fail(error),
-        deadLettered: (stream, entryId, error) => this.emit('deadLetter', stream, entryId, error),
-      }),
+      open: (shard, epoch, lost) =>
+        new InputShard(this.engine, spec, this.inputs[shard]!, epoch, this.config, {
+          lost,
+          error: (error) => this.fail(error),
+          deadLettered: (stream, entryId, error) => this.emit('deadLetter', stream, entryId, error),
+        }),
       acquired: (t) => {
         this.counts.acquired++;
         this.emit('acquired', t.shard, t.keys.stream, t.epoch);
@@ -87,15 +92,15 @@ export class Processor<S = unknown> extends EventEmitter<ProcessorEvents> implem
     });
     this.announcer = this.config.announce
       ? new Announcer(engine, {
-        kind: 'processor',
-        name: spec.name,
-        instanceId: this.config.id,
-        topics: spec.inputs.map((i) => i.topic),
-        group: spec.name,
-        consumer: this.config.id,
-        types: [...spec.handlers.keys()],
-        produces: [...spec.outputs.keys()],
-      })
+          kind: 'processor',
+          name: spec.name,
+          instanceId: this.config.id,
+          topics: spec.inputs.map((i) => i.topic),
+          group: spec.name,
+          consumer: this.config.id,
+          types: [...spec.handlers.keys()],
+          produces: [...spec.outputs.keys()],
+        })
       : undefined;
   }
 

@@ -71,7 +71,8 @@ const LOG_PAGE = 500;
 
 /** Replays `spec` from the controller log in `engine`. See the module comment. */
 export async function replay<S>(engine: Engine, spec: ProcessorSpec<S>, options: ReplayOptions = {}): Promise<ReplayReport> {
-  if (options.into === engine) throw new StreamersonError('ERR_STREAMERSON_INVALID_OPTION', 'invalid option "into": replay never writes to the engine it replays from');
+  if (options.into === engine)
+    throw new StreamersonError('ERR_STREAMERSON_INVALID_OPTION', 'invalid option "into": replay never writes to the engine it replays from');
   const started = performance.now();
   const inputs = allInputKeys(spec);
   const shards = options.shards ?? inputs.map((_, i) => i);
@@ -81,7 +82,8 @@ export async function replay<S>(engine: Engine, spec: ProcessorSpec<S>, options:
   let divergence: Divergence | undefined;
   for (const shard of shards) {
     const keys = inputs[shard];
-    if (keys === undefined) throw new StreamersonError('ERR_STREAMERSON_INVALID_OPTION', `invalid option "shards": ${spec.name} has input shards 0-${inputs.length - 1}`);
+    if (keys === undefined)
+      throw new StreamersonError('ERR_STREAMERSON_INVALID_OPTION', `invalid option "shards": ${spec.name} has input shards 0-${inputs.length - 1}`);
     let start = '-';
     let done = false;
     while (!done && divergence === undefined) {
@@ -106,9 +108,18 @@ export async function replay<S>(engine: Engine, spec: ProcessorSpec<S>, options:
         counts.inputs += entries.length;
         counts.outputs += outcome.outputs.length;
         counts.deadLettered += outcome.failures.length;
-        if (options.into !== undefined && outcome.outputs.length > 0) await options.into.appendBatch(outcome.outputs.map((o) => ({ stream: o.stream, fields: o.fields })));
+        if (options.into !== undefined && outcome.outputs.length > 0)
+          await options.into.appendBatch(outcome.outputs.map((o) => ({ stream: o.stream, fields: o.fields })));
         const compareFrom = options.from === undefined ? 0 : entries.findIndex((e) => compareIds(e.id, options.from!) >= 0);
-        if (compareFrom >= 0) divergence = await compare(engine, log, entries, outcome.outputs, outcome.failures.map((f) => [f.input, f.code] as const), compareFrom);
+        if (compareFrom >= 0)
+          divergence = await compare(
+            engine,
+            log,
+            entries,
+            outcome.outputs,
+            outcome.failures.map((f) => [f.input, f.code] as const),
+            compareFrom,
+          );
         if (divergence !== undefined || (options.to !== undefined && compareIds(log.last, options.to) >= 0)) {
           done = true;
           break;
@@ -176,7 +187,12 @@ async function compare(
   const replayed: PlannedOutput[][] = entries.map(() => []);
   for (const o of outputs) replayed[o.input]!.push(o);
   const replayedDead = new Map(failures.map(([i, code]) => [entries[i]!.id, code]));
-  const actualOf = (o: PlannedOutput): ReplayedOutput => ({ messageId: o.messageId, stream: o.stream, digest: o.digest, message: decodeEntry(o.stream, { id: '0-0', fields: o.fields.map((f) => Buffer.from(f)) }) as Message });
+  const actualOf = (o: PlannedOutput): ReplayedOutput => ({
+    messageId: o.messageId,
+    stream: o.stream,
+    digest: o.digest,
+    message: decodeEntry(o.stream, { id: '0-0', fields: o.fields.map((f) => Buffer.from(f)) }) as Message,
+  });
   const expectedOf = async (o: LoggedOutput): Promise<LoggedOutput & { message?: Message }> => {
     const message = await findRecorded(engine, o, streamIdTime(log.id));
     return message === undefined ? o : { ...o, message };
@@ -191,7 +207,13 @@ async function compare(
       const a = actual[k];
       if (e !== undefined && a !== undefined && e.messageId === a.messageId && e.stream === a.stream && e.digest === a.digest) continue;
       const reason = e === undefined ? 'extra output' : a === undefined ? 'output missing' : 'output differs';
-      return { ...base, inputId: id, reason, ...(e === undefined ? {} : { expected: await expectedOf(e) }), ...(a === undefined ? {} : { actual: actualOf(a) }) };
+      return {
+        ...base,
+        inputId: id,
+        reason,
+        ...(e === undefined ? {} : { expected: await expectedOf(e) }),
+        ...(a === undefined ? {} : { actual: actualOf(a) }),
+      };
     }
     const was = recordedDead.get(id) ?? null;
     const now = replayedDead.get(id) ?? null;

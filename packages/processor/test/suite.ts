@@ -7,7 +7,19 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { connect, decodeEntry, encodeMessage, hasFencing, MemoryEngine, ProtocolError, streamKey, topicStreams, type Engine, type Fencing, type Message } from '@streamerson/core';
+import {
+  connect,
+  decodeEntry,
+  encodeMessage,
+  hasFencing,
+  MemoryEngine,
+  ProtocolError,
+  streamKey,
+  topicStreams,
+  type Engine,
+  type Fencing,
+  type Message,
+} from '@streamerson/core';
 import { DeadLetters } from '@streamerson/service';
 import { checkLifecycle, uniqueName, waitFor } from '@streamerson/testkit';
 import { allInputKeys, decodeLogEntry, defineProcessor, Processor, replay, type ProcessorOptions, type ProcessorSpec } from '../src/index.js';
@@ -71,7 +83,12 @@ export function processorSuite(name: string, target: () => Promise<{ url: string
         const p = m.payload as { customer: string; seq: number };
         byCustomer.set(p.customer, [...(byCustomer.get(p.customer) ?? []), p.seq]);
       }
-      for (const [customer, seqs] of byCustomer) assert.deepEqual(seqs, seqs.map((_, i) => i + 1), `${customer}'s totals in order`);
+      for (const [customer, seqs] of byCustomer)
+        assert.deepEqual(
+          seqs,
+          seqs.map((_, i) => i + 1),
+          `${customer}'s totals in order`,
+        );
       const sumSpec = totals(prefix);
       for (const keys of allInputKeys(sumSpec)) {
         for (const [, value] of (await engine.hashScan(keys.state, '0', 1_000)).entries) assert.equal((JSON.parse(value.toString()) as Totals).outOfOrder, 0);
@@ -125,7 +142,12 @@ export function processorSuite(name: string, target: () => Promise<{ url: string
           placed: (msg, ctx) => {
             const order = msg.payload as Order;
             // What enrich does, but with a UUID of its own instead of ctx.uuid().
-            ctx.emit(n.enriched, 'enriched', { ...order, tax: Math.round(order.amount * 0.2 * 100) / 100, ref: randomUUID(), at: ctx.now(), lucky: ctx.random() < 0.5 }, { key: order.customer });
+            ctx.emit(
+              n.enriched,
+              'enriched',
+              { ...order, tax: Math.round(order.amount * 0.2 * 100) / 100, ref: randomUUID(), at: ctx.now(), lucky: ctx.random() < 0.5 },
+              { key: order.customer },
+            );
           },
         },
       });
@@ -151,9 +173,17 @@ export function processorSuite(name: string, target: () => Promise<{ url: string
       await waitFor(() => a.stats().processed === 5, { timeoutMs: 30_000, what: 'every entry processed' });
       assert.equal(a.stats().deadLettered, 4);
       assert.equal(a.stats().outputs, 1);
-      assert.deepEqual(letters.sort(), ['ERR_STREAMERSON_BAD_ENTRY', 'ERR_STREAMERSON_INVALID_PAYLOAD', 'ERR_STREAMERSON_UNKNOWN_TYPE', 'negative amount -5'].sort());
+      assert.deepEqual(
+        letters.sort(),
+        ['ERR_STREAMERSON_BAD_ENTRY', 'ERR_STREAMERSON_INVALID_PAYLOAD', 'ERR_STREAMERSON_UNKNOWN_TYPE', 'negative amount -5'].sort(),
+      );
       const dlq = await new DeadLetters(engine, n.orders).list();
-      assert.deepEqual(dlq.map((l) => l.meta.errorCode).sort(), ['ERR_STREAMERSON_BAD_ENTRY', 'ERR_STREAMERSON_INVALID_PAYLOAD', 'ERR_STREAMERSON_SERVICE', 'ERR_STREAMERSON_UNKNOWN_TYPE']);
+      assert.deepEqual(dlq.map((l) => l.meta.errorCode).sort(), [
+        'ERR_STREAMERSON_BAD_ENTRY',
+        'ERR_STREAMERSON_INVALID_PAYLOAD',
+        'ERR_STREAMERSON_SERVICE',
+        'ERR_STREAMERSON_UNKNOWN_TYPE',
+      ]);
       assert.equal(dlq.find((l) => l.meta.errorCode === 'ERR_STREAMERSON_SERVICE')?.meta.deliveries, 2, 'the throwing handler was tried twice');
       const log = (await engine.range(allInputKeys(enrich(prefix))[0]!.log, '-', '+')).map((e) => decodeLogEntry(n.enrich, e)!);
       assert.equal(log.flatMap((e) => e.deadLettered).length, 4);
@@ -205,13 +235,25 @@ export function processorSuite(name: string, target: () => Promise<{ url: string
       const p = processor(spec);
       await p.start();
       const send = (type: string, key: string) => engine.append(topic, encodeMessage({ type, headers: { key }, payload: null }));
-      for (const [type, key] of [['add', 'a'], ['add', 'b'], ['add', 'a'], ['reset', 'a']] as const) await send(type, key);
+      for (const [type, key] of [
+        ['add', 'a'],
+        ['add', 'b'],
+        ['add', 'a'],
+        ['reset', 'a'],
+      ] as const)
+        await send(type, key);
       await waitFor(() => p.stats().processed === 4, { what: 'the first four' });
       const state = allInputKeys(spec)[0]!.state;
-      assert.deepEqual((await engine.hashGet(state, ['a', 'b'])).map((v) => v?.toString() ?? null), [null, '{"n":1}']);
+      assert.deepEqual(
+        (await engine.hashGet(state, ['a', 'b'])).map((v) => v?.toString() ?? null),
+        [null, '{"n":1}'],
+      );
       await send('add', 'a');
       await waitFor(() => p.stats().processed === 5, { what: 'the fifth' });
-      assert.deepEqual((await readTopic(engine, `${topic}-out`, 1)).map((m) => m.payload), [1, 1, 2, 1]);
+      assert.deepEqual(
+        (await readTopic(engine, `${topic}-out`, 1)).map((m) => m.payload),
+        [1, 1, 2, 1],
+      );
       assert.equal((await replay(engine, spec, { stateOf: ['a', 'b'] })).divergence, undefined);
     });
 
@@ -230,13 +272,16 @@ export function processorSuite(name: string, target: () => Promise<{ url: string
         },
       });
       const keys = ['a', 'b', 'c'];
-      await engine.appendBatch(Array.from({ length: 300 }, (_, i) => ({ stream: topic, fields: encodeMessage({ type: 'add', headers: { key: keys[i % 3]! }, payload: i }) })));
+      await engine.appendBatch(
+        Array.from({ length: 300 }, (_, i) => ({ stream: topic, fields: encodeMessage({ type: 'add', headers: { key: keys[i % 3]! }, payload: i }) })),
+      );
       // The second batch's store fails before it is sent; its outcome counts as unknown, the batch read ahead is dropped.
       let writes = 0;
       const failing = new Proxy(engine, {
         get(target, property) {
           if (property === 'fencedWrite') {
-            return (write: Parameters<Fencing['fencedWrite']>[0]) => (++writes === 2 ? Promise.reject(new Error('injected failure')) : target.fencedWrite(write));
+            return (write: Parameters<Fencing['fencedWrite']>[0]) =>
+              ++writes === 2 ? Promise.reject(new Error('injected failure')) : target.fencedWrite(write);
           }
           const value: unknown = Reflect.get(target, property, target);
           return typeof value === 'function' ? value.bind(target) : value;
@@ -247,13 +292,24 @@ export function processorSuite(name: string, target: () => Promise<{ url: string
       p.on('error', (e) => errors.push(e));
       await p.start();
       await waitFor(() => p.stats().processed >= 300, { what: 'every input' });
-      assert.ok(errors.some((e) => e.message === 'injected failure'), 'the failure was reported');
+      assert.ok(
+        errors.some((e) => e.message === 'injected failure'),
+        'the failure was reported',
+      );
       const out = (await readTopic(engine, `${topic}-out`, 1)).map((m) => m.payload as { key: string; n: number; seq: number });
       assert.equal(out.length, 300);
       for (const key of keys) {
         const mine = out.filter((o) => o.key === key);
-        assert.deepEqual(mine.map((o) => o.n), Array.from({ length: 100 }, (_, i) => i + 1), `key ${key} counts each input once`);
-        assert.deepEqual(mine.map((o) => o.seq), [...mine.map((o) => o.seq)].sort((x, y) => x - y), `key ${key} in input order`);
+        assert.deepEqual(
+          mine.map((o) => o.n),
+          Array.from({ length: 100 }, (_, i) => i + 1),
+          `key ${key} counts each input once`,
+        );
+        assert.deepEqual(
+          mine.map((o) => o.seq),
+          [...mine.map((o) => o.seq)].sort((x, y) => x - y),
+          `key ${key} in input order`,
+        );
       }
       assert.equal((await replay(engine, spec)).divergence, undefined);
     });
@@ -264,13 +320,23 @@ export function processorSuite(name: string, target: () => Promise<{ url: string
       await checkLifecycle(() => new Processor(engine, enrich(prefix), FAST), { work: () => engine.appendBatch(orderAppends(prefix, 2, 4)) });
       const next = processor(enrich(prefix));
       await next.start();
-      await waitFor(async () => (await readTopic(engine, names(prefix).enriched, SHARDS)).length === 8, { timeoutMs: 10_000, what: 'every input of the check to be processed once' });
-      const invalid = (f: () => unknown, option: RegExp) => assert.throws(f, (e: { code?: string; message: string }) => e.code === 'ERR_STREAMERSON_INVALID_OPTION' && option.test(e.message));
+      await waitFor(async () => (await readTopic(engine, names(prefix).enriched, SHARDS)).length === 8, {
+        timeoutMs: 10_000,
+        what: 'every input of the check to be processed once',
+      });
+      const invalid = (f: () => unknown, option: RegExp) =>
+        assert.throws(f, (e: { code?: string; message: string }) => e.code === 'ERR_STREAMERSON_INVALID_OPTION' && option.test(e.message));
       invalid(() => defineProcessor({ name: 'x y', inputs: ['a'], handlers: { t: () => undefined } }), /"name"/);
       invalid(() => defineProcessor({ name: 'x', inputs: [], handlers: { t: () => undefined } }), /"inputs"/);
       invalid(() => defineProcessor({ name: 'x', inputs: ['a', 'b'], handlers: { t: () => undefined }, state: { initial: () => 0 } }), /"inputs"/);
-      invalid(() => defineProcessor({ name: 'x', inputs: ['a'], handlers: { t: { schema: 5 as unknown as object, handle: () => undefined } } }), /"handlers.t.schema"/);
-      invalid(() => defineProcessor({ name: 'x', inputs: ['a'], handlers: { t: () => undefined }, outptus: ['b'] } as never), /"outptus": unknown key \(did you mean "outputs"\?\)/);
+      invalid(
+        () => defineProcessor({ name: 'x', inputs: ['a'], handlers: { t: { schema: 5 as unknown as object, handle: () => undefined } } }),
+        /"handlers.t.schema"/,
+      );
+      invalid(
+        () => defineProcessor({ name: 'x', inputs: ['a'], handlers: { t: () => undefined }, outptus: ['b'] } as never),
+        /"outptus": unknown key \(did you mean "outputs"\?\)/,
+      );
       invalid(() => defineProcessor({ name: 'x', inputs: [{ topic: 'a', shard: 2 } as never], handlers: { t: () => undefined } }), /"inputs\[0\]\.shard"/);
       invalid(() => defineProcessor({ name: 'x', inputs: ['a'], handlers: { t: { handle: () => undefined, shema: {} } as never } }), /"handlers\.t\.shema"/);
       invalid(() => new Processor(engine, enrich(prefix), { batchSize: 0 }), /"batchSize"/);

@@ -37,16 +37,7 @@ import {
 import { ClosedSignal } from '@streamerson/core/internal';
 import { pushRetention, xaddArgs, xaddCommand, xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
 import { isNoSuchKey, toStreamersonError, watchConnection } from './errors.js';
-import {
-  lastGeneratedId,
-  toEntries,
-  toGroups,
-  toIds,
-  toPendingEntries,
-  toPendingSummary,
-  toStreamEntries,
-  toStreamInfo,
-} from './replies.js';
+import { lastGeneratedId, toEntries, toGroups, toIds, toPendingEntries, toPendingSummary, toStreamEntries, toStreamInfo } from './replies.js';
 import { afterReplicas, waitForReplicas, type ReplicaWait } from './replication.js';
 import { APPEND_IDEMPOTENT, appendIdempotentScript } from './scripts/index.js';
 import * as fencing from './fencing.js';
@@ -192,7 +183,9 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
 
   /** Settles a queued append from its command's result, once replicated when `replicas` > 0. */
   protected settleAppend({ resolve, reject }: QueuedAppend, stored: Promise<unknown>, replicated: Promise<void> | undefined): void {
-    afterReplicas(stored as Promise<string | null>, replicated).then(resolve, (error: unknown) => reject(toStreamersonError(error, this.isClosed, undefined, this.client)));
+    afterReplicas(stored as Promise<string | null>, replicated).then(resolve, (error: unknown) =>
+      reject(toStreamersonError(error, this.isClosed, undefined, this.client)),
+    );
   }
 
   /** With `replicas` > 0: a WAIT behind the writes just sent on the shared connection (see `waitForReplicas`). */
@@ -253,8 +246,9 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
     const args = xaddArgs(stream, fields, options);
     args[0] = windowMs;
     const run = (this.client as unknown as Record<string, IdempotentCommand>)[APPEND_IDEMPOTENT]!;
-    const [id, duplicate] = await afterReplicas(run.call(this.client, stream, auxKey(stream, `dedupe:${messageId}`), ...args), this.replicate())
-      .catch(this.fail);
+    const [id, duplicate] = await afterReplicas(run.call(this.client, stream, auxKey(stream, `dedupe:${messageId}`), ...args), this.replicate()).catch(
+      this.fail,
+    );
     if (id === '') throw new EngineError('ERR_STREAMERSON_ENGINE', `stream "${stream}" does not exist (noMkStream)`);
     return { id, duplicate: duplicate === 1 };
   }
@@ -394,20 +388,9 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
     return entries.flat();
   }
 
-  async autoClaim(
-    stream: string,
-    group: string,
-    consumer: string,
-    minIdleMs: number,
-    start: string,
-    count: number,
-  ): Promise<AutoClaimResult> {
+  async autoClaim(stream: string, group: string, consumer: string, minIdleMs: number, start: string, count: number): Promise<AutoClaimResult> {
     if (this.isClosed) return this.rejectClosed();
-    const reply = (await this.buffer('xautoclaimBuffer', [stream, group, consumer, minIdleMs, start, 'COUNT', count])) as [
-      Buffer,
-      unknown,
-      unknown,
-    ];
+    const reply = (await this.buffer('xautoclaimBuffer', [stream, group, consumer, minIdleMs, start, 'COUNT', count])) as [Buffer, unknown, unknown];
     return { next: reply[0].toString(), entries: toEntries(reply[1]), deletedIds: toIds(reply[2]) };
   }
 
@@ -450,10 +433,7 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
   async info(stream: string): Promise<StreamInfo | null> {
     if (this.isClosed) return this.rejectClosed();
     // Both replies arrive in one round trip thanks to auto-pipelining.
-    const [streamReply, groupsReply] = await Promise.allSettled([
-      this.raw('xinfoBuffer', ['STREAM', stream]),
-      this.raw('xinfoBuffer', ['GROUPS', stream]),
-    ]);
+    const [streamReply, groupsReply] = await Promise.allSettled([this.raw('xinfoBuffer', ['STREAM', stream]), this.raw('xinfoBuffer', ['GROUPS', stream])]);
     if (streamReply.status === 'rejected') {
       if (isNoSuchKey(streamReply.reason)) return null;
       return this.fail(streamReply.reason);

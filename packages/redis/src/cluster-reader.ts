@@ -113,12 +113,7 @@ export class ClusterReader implements ClosableReader {
     return this.run('', 'xread', positions, (p) => xreadArgs(p, options));
   }
 
-  readGroup(
-    group: string,
-    consumer: string,
-    positions: readonly GroupReadPosition[],
-    options?: GroupReadOptions,
-  ): Promise<StreamEntries[]> {
+  readGroup(group: string, consumer: string, positions: readonly GroupReadPosition[], options?: GroupReadOptions): Promise<StreamEntries[]> {
     if (this.closed) return Promise.reject(new ClosedError('redis reader'));
     try {
       checkPositions(positions);
@@ -181,16 +176,18 @@ export class ClusterReader implements ClosableReader {
       settled: false,
       result: [],
       error: undefined,
-      done: blocked.then(() => connection.callBuffer(command, args)).then(
-        (reply) => {
-          read.result = toStreamEntries(reply);
-          read.settled = true;
-        },
-        (error: unknown) => {
-          if (!this.closed) read.error = toStreamersonError(error, false, 'redis reader');
-          read.settled = true;
-        },
-      ),
+      done: blocked
+        .then(() => connection.callBuffer(command, args))
+        .then(
+          (reply) => {
+            read.result = toStreamEntries(reply);
+            read.settled = true;
+          },
+          (error: unknown) => {
+            if (!this.closed) read.error = toStreamersonError(error, false, 'redis reader');
+            read.settled = true;
+          },
+        ),
     };
     this.reads.set(slot, read);
     return read;
@@ -220,7 +217,10 @@ export class ClusterReader implements ClosableReader {
     if (key === undefined || node === undefined) return undefined;
     let clientId = this.clientIds.get(node);
     if (clientId === undefined) {
-      clientId = node.call('client', 'id').then((id) => Number(id), () => undefined);
+      clientId = node.call('client', 'id').then(
+        (id) => Number(id),
+        () => undefined,
+      );
       this.clientIds.set(node, clientId);
       // A new connection after a reconnect has a new id.
       node.once('reconnecting', () => this.clientIds.delete(node));
@@ -241,10 +241,7 @@ export class ClusterReader implements ClosableReader {
    * of the stash is due to this call (see the class comment); throws the first
    * error of a finished read when nothing is due.
    */
-  private collect<P extends { readonly stream: string; readonly after: string }>(
-    kind: ReadKind,
-    positions: readonly P[],
-  ): StreamEntries[] {
+  private collect<P extends { readonly stream: string; readonly after: string }>(kind: ReadKind, positions: readonly P[]): StreamEntries[] {
     let failure: unknown;
     for (const read of this.reads.values()) {
       if (!read.settled) continue;
@@ -299,12 +296,14 @@ export class ClusterReader implements ClosableReader {
     if (this.closed) return;
     const inFlight = [...this.reads.values()].filter((r) => !r.settled);
     if (inFlight.length > 0) {
-      const unblocked = Promise.all(inFlight.map(async (r) => {
-        const blocked = await r.blocked;
-        if (blocked === undefined) return;
-        await this.host.unblock(blocked.node, blocked.clientId).catch(() => undefined);
-        await r.done;
-      }));
+      const unblocked = Promise.all(
+        inFlight.map(async (r) => {
+          const blocked = await r.blocked;
+          if (blocked === undefined) return;
+          await this.host.unblock(blocked.node, blocked.clientId).catch(() => undefined);
+          await r.done;
+        }),
+      );
       await settlesWithin(unblocked, UNBLOCK_WAIT_MS);
     }
     this.destroy();

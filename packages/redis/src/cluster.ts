@@ -96,12 +96,13 @@ export class RedisClusterEngine extends BaseRedisEngine {
         const pipeline = this.client.pipeline();
         for (const i of indexes) queueXadd(pipeline, items[i]!);
         const results = (await pipeline.exec().catch(this.fail))!;
-        indexes.forEach((i, k) => { out[i] = results[k] as AppendResult; });
+        indexes.forEach((i, k) => {
+          out[i] = results[k] as AppendResult;
+        });
       }),
     );
     return out;
   }
-
 
   async read(positions: readonly ReadPosition[], options?: Omit<ReadOptions, 'blockMs'>): Promise<StreamEntries[]> {
     this.checkRead(positions, options);

@@ -68,7 +68,11 @@ export class PrebuiltCommand extends Command {
    * `routing`: the leading arguments, enough for ioredis to find the first key
    * (XADD: the stream; EVALSHA: the digest, the key count, the first key).
    */
-  constructor(name: string, routing: Arg[], private readonly request: string) {
+  constructor(
+    name: string,
+    routing: Arg[],
+    private readonly request: string,
+  ) {
     super(name, routing, { replyEncoding: 'utf8' });
   }
 
@@ -169,12 +173,7 @@ export function xreadArgs(positions: readonly ReadPosition[], options: ReadOptio
 }
 
 /** Arguments of XREADGROUP. */
-export function xreadgroupArgs(
-  group: string,
-  consumer: string,
-  positions: readonly GroupReadPosition[],
-  options: GroupReadOptions | undefined,
-): Arg[] {
+export function xreadgroupArgs(group: string, consumer: string, positions: readonly GroupReadPosition[], options: GroupReadOptions | undefined): Arg[] {
   const args: Arg[] = ['GROUP', group, consumer, 'COUNT', options?.count ?? DEFAULT_READ_COUNT];
   if (options !== undefined) {
     if (options.blockMs !== undefined) args.push('BLOCK', options.blockMs);

@@ -8,7 +8,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE
 const CONNECTION_MESSAGES = [
   'Connection is closed',
   'Reached the max retries per request limit',
-  'Stream isn\'t writeable',
+  "Stream isn't writeable",
   'None of startup nodes is available',
   'Failed to refresh slots cache',
   'Command timed out',
@@ -126,11 +126,7 @@ export function toStreamersonError(error: unknown, closed: boolean, what = 'redi
   const name = error instanceof Error ? error.name : '';
   if (name !== 'ReplyError') {
     const code = (error as { code?: unknown } | null)?.code;
-    if (
-      name === 'MaxRetriesPerRequestError' ||
-      (typeof code === 'string' && NETWORK_CODES.has(code)) ||
-      CONNECTION_MESSAGES.some((m) => message.includes(m))
-    ) {
+    if (name === 'MaxRetriesPerRequestError' || (typeof code === 'string' && NETWORK_CODES.has(code)) || CONNECTION_MESSAGES.some((m) => message.includes(m))) {
       return connectionError(state, error);
     }
   } else if (message.startsWith('CLUSTERDOWN') || message.startsWith('LOADING') || message.startsWith('MASTERDOWN')) {

@@ -184,7 +184,8 @@ export async function hashGet(client: Client, key: string, fields: readonly stri
 }
 
 export async function hashScan(client: Client, key: string, cursor: string, count: number): Promise<HashScanPage> {
-  if (typeof cursor !== 'string' || !/^\d+$/.test(cursor)) throw new InvalidOptionError('cursor', `expected "0" or a cursor from an earlier page, got ${JSON.stringify(cursor)}`);
+  if (typeof cursor !== 'string' || !/^\d+$/.test(cursor))
+    throw new InvalidOptionError('cursor', `expected "0" or a cursor from an earlier page, got ${JSON.stringify(cursor)}`);
   const [next, flat] = await client.hscanBuffer(key, cursor, 'COUNT', positiveInt(count, 'count'));
   const entries: [string, Buffer][] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) entries.push([flat[i]!.toString(), flat[i + 1]!]);

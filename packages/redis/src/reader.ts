@@ -84,12 +84,7 @@ export class RedisReader implements ClosableReader {
     return this.run('xread', xreadArgs(positions, options));
   }
 
-  readGroup(
-    group: string,
-    consumer: string,
-    positions: readonly GroupReadPosition[],
-    options?: GroupReadOptions,
-  ): Promise<StreamEntries[]> {
+  readGroup(group: string, consumer: string, positions: readonly GroupReadPosition[], options?: GroupReadOptions): Promise<StreamEntries[]> {
     if (this.closed) return Promise.reject(new ClosedError('redis reader'));
     try {
       checkPositions(positions);
@@ -135,9 +130,10 @@ export class RedisReader implements ClosableReader {
     return this.run('xreadgroup', args, (connection) => {
       const send = (): Promise<Error | undefined> =>
         afterReplicas(sendAppendAndAck(connection, writes.appends, group, writes.acks), this.host.replicate?.(connection));
-      const [done, read] = entriesOf(writes) > 1
-        ? corked(connection, () => [send(), connection.callBuffer('xreadgroup', args)] as const)
-        : [corked(connection, send), connection.callBuffer('xreadgroup', args)] as const;
+      const [done, read] =
+        entriesOf(writes) > 1
+          ? corked(connection, () => [send(), connection.callBuffer('xreadgroup', args)] as const)
+          : ([corked(connection, send), connection.callBuffer('xreadgroup', args)] as const);
       done.then(
         (failed) => outcome(failed === undefined ? undefined : toStreamersonError(failed, false, 'redis reader')),
         (error: unknown) => outcome(toStreamersonError(error, this.closed, 'redis reader')),
@@ -200,7 +196,10 @@ export class RedisReader implements ClosableReader {
     const reading = this.reading;
     const clientId = this.clientId;
     if (reading !== undefined && clientId !== undefined) {
-      await settlesWithin(this.host.unblock(clientId).then(() => reading), UNBLOCK_WAIT_MS);
+      await settlesWithin(
+        this.host.unblock(clientId).then(() => reading),
+        UNBLOCK_WAIT_MS,
+      );
     }
     this.destroy();
   }

@@ -22,10 +22,7 @@ export async function scanStreams(nodes: readonly Redis[], prefix: string, limit
   for (const node of nodes) {
     let cursor = '0';
     do {
-      const [next, keys] = (await node.call('scan', [cursor, 'MATCH', match, 'COUNT', SCAN_COUNT, 'TYPE', 'stream'])) as [
-        string,
-        string[],
-      ];
+      const [next, keys] = (await node.call('scan', [cursor, 'MATCH', match, 'COUNT', SCAN_COUNT, 'TYPE', 'stream'])) as [string, string[]];
       cursor = next;
       for (const key of keys) {
         // SCAN may return a key more than once.

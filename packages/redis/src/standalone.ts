@@ -33,10 +33,7 @@ export function redactedUserinfo(username: string | undefined, password: string 
 }
 
 /** ioredis options shared by standalone and cluster nodes. */
-export function nodeOptions(
-  url: { tls: boolean; username?: string; password?: string },
-  options: ParsedRedisEngineOptions,
-): RedisOptions {
+export function nodeOptions(url: { tls: boolean; username?: string; password?: string }, options: ParsedRedisEngineOptions): RedisOptions {
   return {
     ...(url.username !== undefined ? { username: url.username } : {}),
     ...(url.password !== undefined ? { password: url.password } : {}),
@@ -148,7 +145,10 @@ export class RedisEngine extends BaseRedisEngine {
         for (let i = 0; i < items.length; i++) {
           const command = xaddCommand(items[i]!);
           this.client.sendCommand(command);
-          (command.promise as Promise<string | null>).then((id) => settle(i, [null, id]), (error: Error) => settle(i, [error, null]));
+          (command.promise as Promise<string | null>).then(
+            (id) => settle(i, [null, id]),
+            (error: Error) => settle(i, [error, null]),
+          );
         }
         replicated = this.replicate();
       });
@@ -156,9 +156,13 @@ export class RedisEngine extends BaseRedisEngine {
     if (replicated === undefined) return stored;
     const waited = replicated;
     // Not replicated in time: every append that was stored fails with the WAIT's error.
-    return stored.then((results) => waited.then(() => results, (error: Error) => results.map(([e, id]): AppendResult => (e === null ? [error, null] : [e, id]))));
+    return stored.then((results) =>
+      waited.then(
+        () => results,
+        (error: Error) => results.map(([e, id]): AppendResult => (e === null ? [error, null] : [e, id])),
+      ),
+    );
   }
-
 
   read(positions: readonly ReadPosition[], options?: Omit<ReadOptions, 'blockMs'>): Promise<StreamEntries[]> {
     try {
@@ -169,12 +173,7 @@ export class RedisEngine extends BaseRedisEngine {
     return this.readOne(positions, options);
   }
 
-  readGroup(
-    group: string,
-    consumer: string,
-    positions: readonly GroupReadPosition[],
-    options?: Omit<GroupReadOptions, 'blockMs'>,
-  ): Promise<StreamEntries[]> {
+  readGroup(group: string, consumer: string, positions: readonly GroupReadPosition[], options?: Omit<GroupReadOptions, 'blockMs'>): Promise<StreamEntries[]> {
     try {
       this.checkRead(positions, options);
     } catch (error) {

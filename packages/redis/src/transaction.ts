@@ -35,12 +35,7 @@ function sendQueued(connection: Redis, command: Command): void {
  * will not queue, such as a write when out of memory) applies nothing, so no
  * entry is acknowledged without its append.
  */
-export function sendAppendAndAck(
-  connection: Redis,
-  items: readonly AppendItem[],
-  group: string,
-  acks: readonly StreamAcks[],
-): Promise<Error | undefined> {
+export function sendAppendAndAck(connection: Redis, items: readonly AppendItem[], group: string, acks: readonly StreamAcks[]): Promise<Error | undefined> {
   const exec = new Command('exec', [], { replyEncoding: 'utf8' });
   sendQueued(connection, new Command('multi', [], { replyEncoding: 'utf8' }));
   for (const item of items) sendQueued(connection, xaddCommand(item));

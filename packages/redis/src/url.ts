@@ -56,14 +56,7 @@ export const DEFAULT_REDIS_PORT = 6379;
 export const DEFAULT_SENTINEL_PORT = 26379;
 
 /** The schemes of the Redis engine. */
-export const REDIS_SCHEMES: readonly string[] = Object.freeze([
-  'redis',
-  'rediss',
-  'redis+cluster',
-  'rediss+cluster',
-  'redis+sentinel',
-  'rediss+sentinel',
-]);
+export const REDIS_SCHEMES: readonly string[] = Object.freeze(['redis', 'rediss', 'redis+cluster', 'rediss+cluster', 'redis+sentinel', 'rediss+sentinel']);
 
 /**
  * Parses a Redis engine URL. Throws {@link InvalidUrlError}

@@ -52,9 +52,16 @@ describe('redis engine (cluster)', () => {
     const streams = streamsInDistinctSlots(uniqueName('read'), 4);
     for (const s of streams) await engine.append(s, ['s', s]);
     const result = await engine.read(streams.map((stream) => ({ stream, after: '0-0' })));
-    assert.deepEqual(result.map((r) => r.stream), streams);
+    assert.deepEqual(
+      result.map((r) => r.stream),
+      streams,
+    );
     for (const s of streams) await engine.createGroup(s, 'g', '0');
-    const grouped = await engine.readGroup('g', 'c', streams.map((stream) => ({ stream, after: '>' })));
+    const grouped = await engine.readGroup(
+      'g',
+      'c',
+      streams.map((stream) => ({ stream, after: '>' })),
+    );
     assert.equal(grouped.length, streams.length);
     assert.equal(await engine.deleteStreams(streams), streams.length);
   });
@@ -105,7 +112,10 @@ describe('redis engine (cluster)', () => {
     const reader = engine.openReader();
     const positions = streams.map((stream) => ({ stream, after: '>' }));
     const total = 200;
-    const got = new Map<string, string[]>([['c1', []], ['c2', []]]);
+    const got = new Map<string, string[]>([
+      ['c1', []],
+      ['c2', []],
+    ]);
     const deadline = Date.now() + 10_000;
     const consume = (async () => {
       for (let turn = 0; got.get('c1')!.length + got.get('c2')!.length < total && Date.now() < deadline; turn++) {
@@ -146,7 +156,10 @@ describe('redis engine (cluster)', () => {
     const total = 90;
     const consume = (async () => {
       while (seen.length < total) {
-        const got = await reader.read(streams.map((stream) => ({ stream, after: after.get(stream)! })), { blockMs: 200 });
+        const got = await reader.read(
+          streams.map((stream) => ({ stream, after: after.get(stream)! })),
+          { blockMs: 200 },
+        );
         for (const s of got) {
           for (const e of s.entries) seen.push(`${s.stream}/${e.id}`);
           after.set(s.stream, s.entries.at(-1)!.id);

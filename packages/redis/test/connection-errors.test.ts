@@ -44,13 +44,19 @@ test('a port nobody listens on: connection refused', async () => {
 test('a host name that does not resolve: unknown host', async () => {
   const error = await failure('redis://streamerson-no-such-host.invalid:6379', (e) => e.append(uniqueName('x'), ['v', '1', 'p', '1']));
   assert.equal(error.reason, 'unknown-host');
-  assert.match(error.message, /^cannot reach redis:\/\/streamerson-no-such-host\.invalid:6379: unknown host "streamerson-no-such-host\.invalid" \(ENOTFOUND|EAI_AGAIN\)$/);
+  assert.match(
+    error.message,
+    /^cannot reach redis:\/\/streamerson-no-such-host\.invalid:6379: unknown host "streamerson-no-such-host\.invalid" \(ENOTFOUND|EAI_AGAIN\)$/,
+  );
 });
 
 test('a wrong password and a missing one: authentication failed, the password never shown', async () => {
   const wrong = await failure(`redis://:nope@127.0.0.1:${secured.port}`, (e) => e.length(uniqueName('x')));
   assert.equal(wrong.reason, 'auth');
-  assert.equal(wrong.message, `cannot reach redis://:***@127.0.0.1:${secured.port}: authentication failed: WRONGPASS invalid username-password pair or user is disabled`);
+  assert.equal(
+    wrong.message,
+    `cannot reach redis://:***@127.0.0.1:${secured.port}: authentication failed: WRONGPASS invalid username-password pair or user is disabled`,
+  );
   const none = await failure(`redis://127.0.0.1:${secured.port}`, (e) => e.listStreams(''));
   assert.equal(none.reason, 'auth');
   assert.equal(none.message, `cannot reach redis://127.0.0.1:${secured.port}: authentication failed: NOAUTH Authentication required`);

@@ -37,10 +37,20 @@ describe('fenced writes on a Redis Cluster', () => {
     const { epoch } = await engine.acquireLease(lease, 'a', 10_000);
     const stray = otherSlot(lease);
     await assert.rejects(
-      engine.fencedWrite({ lease, owner: 'a', epoch, appends: [{ stream: auxKey(stream, 'log'), fields: ['k', '1'] }, { stream: stray, fields: ['k', '2'] }] }),
+      engine.fencedWrite({
+        lease,
+        owner: 'a',
+        epoch,
+        appends: [
+          { stream: auxKey(stream, 'log'), fields: ['k', '1'] },
+          { stream: stray, fields: ['k', '2'] },
+        ],
+      }),
       (error: Error & { code?: string; option?: string }) => error.code === 'ERR_STREAMERSON_INVALID_OPTION' && error.option === 'appends[1].stream',
     );
-    await assert.rejects(engine.fencedWrite({ lease, owner: 'a', epoch, hashes: [{ key: stray, set: [['f', 'v']] }] }), { code: 'ERR_STREAMERSON_INVALID_OPTION' });
+    await assert.rejects(engine.fencedWrite({ lease, owner: 'a', epoch, hashes: [{ key: stray, set: [['f', 'v']] }] }), {
+      code: 'ERR_STREAMERSON_INVALID_OPTION',
+    });
     assert.equal(await engine.length(auxKey(stream, 'log')), 0);
   });
 
@@ -49,7 +59,13 @@ describe('fenced writes on a Redis Cluster', () => {
     const lease = auxKey(stream, 'lease');
     const reply = otherSlot(lease);
     const { epoch } = await engine.acquireLease(lease, 'a', 10_000);
-    const write = { lease, owner: 'a', epoch, appends: [{ stream: auxKey(stream, 'log'), fields: ['k', '1'] }], followUps: [{ stream: reply, fields: ['r', '1'] }] };
+    const write = {
+      lease,
+      owner: 'a',
+      epoch,
+      appends: [{ stream: auxKey(stream, 'log'), fields: ['k', '1'] }],
+      followUps: [{ stream: reply, fields: ['r', '1'] }],
+    };
     const result = await engine.fencedWrite(write);
     assert.equal(result.ids.length, 1);
     assert.equal(await engine.length(reply), 1);
@@ -104,12 +120,19 @@ describe('fenced writes on a standalone Redis server', () => {
       await engine.fencedWrite({ lease, owner: 'a', epoch, appends: [{ stream: log, fields: ['k', 'again'] }] });
       const scripts = (): string[] => monitor.commands.filter((c) => (c.name === 'evalsha' || c.name === 'eval') && c.args.includes(log)).map((c) => c.name);
       await waitFor(() => scripts().length >= 5, { what: 'the writes', timeoutMs: 2_000 });
-      assert.deepEqual(scripts(), ['evalsha', 'evalsha', 'evalsha', 'eval', 'evalsha'], 'the one after the flush is refused (NOSCRIPT), then sent with its source');
+      assert.deepEqual(
+        scripts(),
+        ['evalsha', 'evalsha', 'evalsha', 'eval', 'evalsha'],
+        'the one after the flush is refused (NOSCRIPT), then sent with its source',
+      );
     } finally {
       monitor.stop();
     }
     const entries = await engine.range(log, '-', '+', 10);
-    assert.deepEqual(entries.map((e) => e.fields[1]), [Buffer.from([0xff, 0x00, 0x41]), Buffer.from('ascii'), Buffer.from('größe €'), Buffer.from('after flush'), Buffer.from('again')]);
+    assert.deepEqual(
+      entries.map((e) => e.fields[1]),
+      [Buffer.from([0xff, 0x00, 0x41]), Buffer.from('ascii'), Buffer.from('größe €'), Buffer.from('after flush'), Buffer.from('again')],
+    );
   });
 
   test('leases keep time on the server: a lease is free once its ttl passed on the server clock', async () => {

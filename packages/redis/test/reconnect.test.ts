@@ -44,7 +44,10 @@ describe('redis engine reconnects without losing acknowledged writes', () => {
     });
     await Promise.race([Promise.all(appends), deadline]).finally(() => clearTimeout(timer));
     assert.ok(kills > 0);
-    assert.ok(failures.every((code) => code === 'ERR_STREAMERSON_CONNECTION'), `unexpected failures: ${failures.join(', ')}`);
+    assert.ok(
+      failures.every((code) => code === 'ERR_STREAMERSON_CONNECTION'),
+      `unexpected failures: ${failures.join(', ')}`,
+    );
     assert.equal(acknowledged.length + failures.length, 2_000);
     const stored = new Set((await engine.range(stream, '-', '+')).map((e) => e.id));
     for (const id of acknowledged) assert.ok(stored.has(id), `acknowledged entry ${id} is missing`);
@@ -101,8 +104,17 @@ describe('closing a reader while its connection waits to reconnect', () => {
       async (reader, stream) => {
         let settled: unknown = 'not yet';
         const read = reader.readGroupAfter!(
-          { appends: [{ stream: uniqueName('replies'), fields: ['a', 'b'] }], acks: [], settled: (error) => { settled = error; } },
-          'g', 'c', [{ stream, after: '>' }], { blockMs: 5_000 },
+          {
+            appends: [{ stream: uniqueName('replies'), fields: ['a', 'b'] }],
+            acks: [],
+            settled: (error) => {
+              settled = error;
+            },
+          },
+          'g',
+          'c',
+          [{ stream, after: '>' }],
+          { blockMs: 5_000 },
         );
         await reader.close();
         assert.deepEqual(await read, []);

@@ -41,7 +41,10 @@ describe('the replicas option (WAIT), on a master with one replica found through
     const single = await confirmed.append(stream, ['k', '1']);
     assert.deepEqual(await idsOn(replica, stream), [single]);
     const [a, b] = await Promise.all([confirmed.append(stream, ['k', '2']), confirmed.append(stream, ['k', '3'])]);
-    const batch = await confirmed.appendBatch([{ stream, fields: ['k', '4'] }, { stream, fields: ['k', '5'] }]);
+    const batch = await confirmed.appendBatch([
+      { stream, fields: ['k', '4'] },
+      { stream, fields: ['k', '5'] },
+    ]);
     const idem = await confirmed.appendIdempotent(stream, ['k', '6'], uniqueName('m'), 60_000);
     assert.deepEqual(await idsOn(replica, stream), [single, a, b, ...batch, idem.id]);
   });
@@ -62,7 +65,10 @@ describe('the replicas option (WAIT), on a master with one replica found through
       const settled: unknown[] = [];
       await reader.readGroupAfter!(
         { appends: [{ stream, fields: ['k', '7'] }], acks: [{ stream, ids: [second!] }], settled: (error) => settled.push(error) },
-        'g', 'c', [{ stream, after: '>' }], { count: 10, blockMs: 10 },
+        'g',
+        'c',
+        [{ stream, after: '>' }],
+        { count: 10, blockMs: 10 },
       );
       await waitFor(() => settled.length === 1, { what: 'the writes before the read to settle' });
       assert.equal((settled[0] as { code?: string } | undefined)?.code, 'ERR_STREAMERSON_NOT_REPLICATED', String(settled[0]));

@@ -82,20 +82,29 @@ describe('redis engine (standalone)', () => {
     assert.equal(await engine.createGroup(stream, 'g', '0'), false);
     const ids = await engine.appendBatch([1, 2, 3].map((n) => ({ stream, fields: ['n', String(n)] })));
     const [got] = await engine.readGroup('g', 'a', [{ stream, after: '>' }], { count: 10 });
-    assert.deepEqual(got?.entries.map((e) => e.id), ids);
+    assert.deepEqual(
+      got?.entries.map((e) => e.id),
+      ids,
+    );
     assert.equal(await engine.ack(stream, 'g', [ids[0]!]), 1);
     const summary = await engine.pendingSummary(stream, 'g');
     assert.equal(summary.count, 2);
     assert.deepEqual(summary.consumers, [{ name: 'a', pending: 2 }]);
     const range = await engine.pendingRange(stream, 'g', { count: 10 });
-    assert.deepEqual(range.map((p) => p.deliveries), [1, 1]);
+    assert.deepEqual(
+      range.map((p) => p.deliveries),
+      [1, 1],
+    );
     const claimed = await engine.claim(stream, 'g', 'b', [ids[1]!], { minIdleMs: 0, justId: true });
     assert.equal(claimed[0]?.fields[1]?.toString(), '2');
     assert.equal((await engine.pendingRange(stream, 'g', { count: 10, consumer: 'b' }))[0]?.deliveries, 1);
     await engine.deleteEntries(stream, [ids[2]!]);
     const auto = await engine.autoClaim(stream, 'g', 'b', 0, '0-0', 10);
     assert.deepEqual(auto.deletedIds, [ids[2]]);
-    assert.deepEqual(auto.entries.map((e) => e.id), [ids[1]]);
+    assert.deepEqual(
+      auto.entries.map((e) => e.id),
+      [ids[1]],
+    );
     // A pending entry deleted from the stream reads back with no fields.
     const s2 = uniqueName('deleted');
     await engine.createGroup(s2, 'g', '0');
@@ -111,8 +120,14 @@ describe('redis engine (standalone)', () => {
     const n = APPEND_FLUSH_AT * 2 + 3;
     const ids = await Promise.all(Array.from({ length: n }, (_, i) => engine.append(stream, ['i', String(i)])));
     const entries = await engine.range(stream, '-', '+');
-    assert.deepEqual(entries.map((e) => e.id), ids);
-    assert.deepEqual(entries.map((e) => e.fields[1]!.toString()), Array.from({ length: n }, (_, i) => String(i)));
+    assert.deepEqual(
+      entries.map((e) => e.id),
+      ids,
+    );
+    assert.deepEqual(
+      entries.map((e) => e.fields[1]!.toString()),
+      Array.from({ length: n }, (_, i) => String(i)),
+    );
   });
 
   test('appendAndAck is one transaction even with other commands sent around it', async () => {
@@ -124,11 +139,18 @@ describe('redis engine (standalone)', () => {
     const [taken] = await engine.readGroup('g', 'c', [{ stream: requests, after: '>' }], { count: 10 });
     const ids = taken!.entries.map((e) => e.id);
     const before = Array.from({ length: 50 }, (_, i) => engine.append(other, ['n', String(i)]));
-    const tx = engine.appendAndAck(ids.map((id) => ({ stream: replies, fields: ['re', id] })), 'g', [{ stream: requests, ids }]);
+    const tx = engine.appendAndAck(
+      ids.map((id) => ({ stream: replies, fields: ['re', id] })),
+      'g',
+      [{ stream: requests, ids }],
+    );
     const afterTx = Array.from({ length: 50 }, (_, i) => engine.append(other, ['n', String(50 + i)]));
     await Promise.all([...before, tx, ...afterTx]);
     assert.equal(await engine.length(other), 100);
-    assert.deepEqual((await engine.range(replies, '-', '+')).map((e) => e.fields[1]!.toString()), ids);
+    assert.deepEqual(
+      (await engine.range(replies, '-', '+')).map((e) => e.fields[1]!.toString()),
+      ids,
+    );
     assert.equal((await engine.pendingSummary(requests, 'g')).count, 0);
   });
 
@@ -157,13 +179,26 @@ describe('redis engine (standalone)', () => {
       const firstId = first!.entries[0]!.id;
       const outcomes: unknown[] = [];
       const next = await reader.readGroupAfter!(
-        { appends: [{ stream: replies, fields: ['re', firstId] }], acks: [{ stream: requests, ids: [firstId] }], settled: (error) => outcomes.push(error ?? 'ok') },
-        'g', 'c', [{ stream: requests, after: '>' }], { count: 10, blockMs: 1_000 },
+        {
+          appends: [{ stream: replies, fields: ['re', firstId] }],
+          acks: [{ stream: requests, ids: [firstId] }],
+          settled: (error) => outcomes.push(error ?? 'ok'),
+        },
+        'g',
+        'c',
+        [{ stream: requests, after: '>' }],
+        { count: 10, blockMs: 1_000 },
       );
       await new Promise((resolve) => setImmediate(resolve));
       assert.deepEqual(outcomes, ['ok'], 'the writes settled by the time the read returned');
-      assert.deepEqual(next[0]!.entries.map((e) => e.fields[1]!.toString()), ['1']);
-      assert.deepEqual((await engine.range(replies, '-', '+')).map((e) => e.fields[1]!.toString()), [firstId]);
+      assert.deepEqual(
+        next[0]!.entries.map((e) => e.fields[1]!.toString()),
+        ['1'],
+      );
+      assert.deepEqual(
+        (await engine.range(replies, '-', '+')).map((e) => e.fields[1]!.toString()),
+        [firstId],
+      );
       const pending = await engine.pendingSummary(requests, 'g');
       assert.equal(pending.count, 1, 'the first is acked, the second is pending');
       assert.equal(pending.lowestId, next[0]!.entries[0]!.id);
@@ -172,26 +207,46 @@ describe('redis engine (standalone)', () => {
       const refused: unknown[] = [];
       await engine.append(requests, ['i', '2']);
       const after = await reader.readGroupAfter!(
-        { appends: [{ stream: replies, fields: ['odd'] }], acks: [{ stream: requests, ids: [next[0]!.entries[0]!.id] }], settled: (error) => refused.push(error) },
-        'g', 'c', [{ stream: requests, after: '>' }], { count: 10, blockMs: 1_000 },
+        {
+          appends: [{ stream: replies, fields: ['odd'] }],
+          acks: [{ stream: requests, ids: [next[0]!.entries[0]!.id] }],
+          settled: (error) => refused.push(error),
+        },
+        'g',
+        'c',
+        [{ stream: requests, after: '>' }],
+        { count: 10, blockMs: 1_000 },
       );
       await new Promise((resolve) => setImmediate(resolve));
       assert.equal(refused.length, 1);
       assert.equal((refused[0] as { code?: string }).code, 'ERR_STREAMERSON_ENGINE');
-      assert.deepEqual(after[0]!.entries.map((e) => e.fields[1]!.toString()), ['2']);
+      assert.deepEqual(
+        after[0]!.entries.map((e) => e.fields[1]!.toString()),
+        ['2'],
+      );
       assert.equal((await engine.pendingSummary(requests, 'g')).count, 2, 'nothing acked by the refused transaction');
 
       // A batch: its transaction and the read leave in one write.
       const held = [next[0]!.entries[0]!.id, after[0]!.entries[0]!.id];
       const batch: unknown[] = [];
       const none = await reader.readGroupAfter!(
-        { appends: held.map((id) => ({ stream: replies, fields: ['re', id] })), acks: [{ stream: requests, ids: held }], settled: (error) => batch.push(error ?? 'ok') },
-        'g', 'c', [{ stream: requests, after: '>' }], { count: 10, blockMs: 10 },
+        {
+          appends: held.map((id) => ({ stream: replies, fields: ['re', id] })),
+          acks: [{ stream: requests, ids: held }],
+          settled: (error) => batch.push(error ?? 'ok'),
+        },
+        'g',
+        'c',
+        [{ stream: requests, after: '>' }],
+        { count: 10, blockMs: 10 },
       );
       await new Promise((resolve) => setImmediate(resolve));
       assert.deepEqual(batch, ['ok']);
       assert.deepEqual(none, []);
-      assert.deepEqual((await engine.range(replies, '-', '+')).map((e) => e.fields[1]!.toString()), [firstId, ...held]);
+      assert.deepEqual(
+        (await engine.range(replies, '-', '+')).map((e) => e.fields[1]!.toString()),
+        [firstId, ...held],
+      );
       assert.equal((await engine.pendingSummary(requests, 'g')).count, 0, 'both acked');
     } finally {
       await reader.close();
@@ -211,12 +266,18 @@ describe('redis engine (standalone)', () => {
     await assert.rejects(engine.append(stream, ['a', 'b'], { id: '5-1' }), { code: 'ERR_STREAMERSON_ID_TOO_SMALL' });
     await assert.rejects(engine.append(stream, ['a', 'b'], { id: 'nope' }), { code: 'ERR_STREAMERSON_INVALID_ID' });
     await assert.rejects(engine.readGroup('missing', 'c', [{ stream, after: '>' }]), { code: 'ERR_STREAMERSON_NO_GROUP' });
-    await assert.rejects(engine.ack(stream, 'missing', ['1-1']).then(() => engine.pendingSummary(stream, 'missing')), {
-      code: 'ERR_STREAMERSON_NO_GROUP',
-    });
+    await assert.rejects(
+      engine.ack(stream, 'missing', ['1-1']).then(() => engine.pendingSummary(stream, 'missing')),
+      {
+        code: 'ERR_STREAMERSON_NO_GROUP',
+      },
+    );
     await engine.append(`${stream}:str`, ['a', 'b']).catch(() => undefined);
     await assert.rejects(engine.range(stream, 'x', '+'), { code: 'ERR_STREAMERSON_INVALID_ID' });
-    await assert.rejects(engine.append(stream, ['odd']), (e: { code?: string; cause?: unknown }) => e.code === 'ERR_STREAMERSON_ENGINE' && e.cause instanceof Error);
+    await assert.rejects(
+      engine.append(stream, ['odd']),
+      (e: { code?: string; cause?: unknown }) => e.code === 'ERR_STREAMERSON_ENGINE' && e.cause instanceof Error,
+    );
     await assert.rejects(engine.trim(stream, { maxLen: 1, approximate: false, limit: 5 }), { code: 'ERR_STREAMERSON_INVALID_OPTION' });
     assert.equal(await engine.destroyGroup(uniqueName('none'), 'g'), false);
     assert.equal(await engine.lastId(uniqueName('none')), '0-0');
@@ -256,7 +317,10 @@ describe('redis engine (standalone)', () => {
   test('info reports groups, consumers and lag', async () => {
     const stream = uniqueName('info');
     await engine.createGroup(stream, 'g', '0');
-    await engine.appendBatch([{ stream, fields: ['a', '1'] }, { stream, fields: ['a', '2'] }]);
+    await engine.appendBatch([
+      { stream, fields: ['a', '1'] },
+      { stream, fields: ['a', '2'] },
+    ]);
     await engine.readGroup('g', 'c', [{ stream, after: '>' }], { count: 1 });
     const info = await engine.info(stream);
     assert.equal(info?.length, 2);
@@ -272,8 +336,14 @@ describe('redis engine (standalone)', () => {
     const prefix = `${uniqueName('list')}[*]`;
     await engine.appendBatch(['c', 'a', 'b'].map((s) => ({ stream: `${prefix}${s}`, fields: ['x', 'y'] })));
     await engine.append(`${prefix.replace('[*]', 'X*]')}z`, ['x', 'y']);
-    assert.deepEqual(await engine.listStreams(prefix), ['a', 'b', 'c'].map((s) => `${prefix}${s}`));
-    assert.deepEqual(await engine.listStreams(prefix, 2), ['a', 'b'].map((s) => `${prefix}${s}`));
+    assert.deepEqual(
+      await engine.listStreams(prefix),
+      ['a', 'b', 'c'].map((s) => `${prefix}${s}`),
+    );
+    assert.deepEqual(
+      await engine.listStreams(prefix, 2),
+      ['a', 'b'].map((s) => `${prefix}${s}`),
+    );
     assert.equal(await engine.deleteStreams([`${prefix}a`, `${prefix}b`, `${prefix}none`]), 2);
   });
 

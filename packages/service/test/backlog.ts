@@ -45,7 +45,9 @@ function record(): DrainRecord & { startTimer(): void } {
     timerAt: undefined as number | undefined,
     maxPending: 0,
     startTimer(): void {
-      setTimeout(() => { r.timerAt = r.handled; }, 0);
+      setTimeout(() => {
+        r.timerAt = r.handled;
+      }, 0);
     },
   };
   return r;
@@ -60,8 +62,12 @@ function checkDrain(r: DrainRecord, n: number, pendingBound: number): void {
 export function backlogFlows(label: string, setup: () => Promise<Fixture>): void {
   describe(`draining a backlog on ${label}`, () => {
     let fx: Fixture;
-    before(async () => { fx = await setup(); });
-    after(async () => { await fx.teardown(); });
+    before(async () => {
+      fx = await setup();
+    });
+    after(async () => {
+      await fx.teardown();
+    });
 
     test(`a group Consumer drains ${CONSUMER_BACKLOG} entries with timers firing and acks sent as it goes`, async () => {
       const topic = uniqueName('backlog-consumer');

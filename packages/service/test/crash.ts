@@ -47,7 +47,9 @@ export function crashRecovery(label: string, shards: number, setup: () => Promis
   describe(`crash recovery across processes on ${label}`, () => {
     let fx: ProcessFixture;
     const clients: Client[] = [];
-    before(async () => { fx = await setup(); });
+    before(async () => {
+      fx = await setup();
+    });
     after(async () => {
       await killWorkers();
       for (const c of clients) await c.close();
@@ -80,22 +82,36 @@ export function crashRecovery(label: string, shards: number, setup: () => Promis
       const runClients = Array.from({ length: CLIENTS }, () => client());
       let replied = 0;
       const started = Date.now();
-      const runs = runClients.map((c, ci) => Promise.all(Array.from({ length: REQUESTS / CLIENTS }, (_, i) =>
-        c.request<WorkReply>(topic, 'work', { n: ci * (REQUESTS / CLIENTS) + i }, { shards }).then((r) => { replied++; return r; }))));
+      const runs = runClients.map((c, ci) =>
+        Promise.all(
+          Array.from({ length: REQUESTS / CLIENTS }, (_, i) =>
+            c.request<WorkReply>(topic, 'work', { n: ci * (REQUESTS / CLIENTS) + i }, { shards }).then((r) => {
+              replied++;
+              return r;
+            }),
+          ),
+        ),
+      );
       // Awaited below; marked handled so that a failure before that leaves no unhandled rejection behind.
       for (const run of runs) run.catch(() => undefined);
 
       // Kill only once the victim provably holds entries, well into the run.
-      await waitFor(async () => replied >= KILL_AFTER_REPLIES && ((await pendingOf(topic, name)).get('victim') ?? 0) > 0,
-        { timeoutMs: 20_000, intervalMs: 5, what: 'the run under way with entries pending on the victim' });
+      await waitFor(async () => replied >= KILL_AFTER_REPLIES && ((await pendingOf(topic, name)).get('victim') ?? 0) > 0, {
+        timeoutMs: 20_000,
+        intervalMs: 5,
+        what: 'the run under way with entries pending on the victim',
+      });
       const exit = await victim!.kill();
       const killedAt = Date.now();
       assert.equal(exit.signal, 'SIGKILL');
       const held = (await pendingOf(topic, name)).get('victim') ?? 0;
       assert.ok(held > 0, 'the killed member held pending entries');
 
-      await waitFor(async () => ((await pendingOf(topic, name)).get('victim') ?? 0) === 0,
-        { timeoutMs: 15_000, intervalMs: 10, what: 'the survivor to claim the entries of the killed member' });
+      await waitFor(async () => ((await pendingOf(topic, name)).get('victim') ?? 0) === 0, {
+        timeoutMs: 15_000,
+        intervalMs: 10,
+        what: 'the survivor to claim the entries of the killed member',
+      });
       const reclaimedMs = Date.now() - killedAt;
       const replies = (await Promise.all(runs)).flat();
       const allAnsweredMs = Date.now() - killedAt;
@@ -143,10 +159,12 @@ export function crashRecovery(label: string, shards: number, setup: () => Promis
       const dropped = runClients.reduce((sum, c) => sum + c.stats().unknownReplies, 0);
       assert.ok(dropped <= held);
 
-      t.diagnostic(`${label}, idempotency ${idempotency ? 'on' : 'off'}: ${REQUESTS} requests in ${Date.now() - started} ms; ` +
-        `victim held ${held} pending entries; claimed by the survivor ${reclaimedMs} ms after the kill, all answered ${allAnsweredMs} ms after it; ` +
-        `${reinvoked} handler re-invocations (${replies.filter((r) => r.alreadyRecorded).length} found their side effect already recorded), ` +
-        `${replayed} answered from stored replies, ${dropped} second replies dropped by clients`);
+      t.diagnostic(
+        `${label}, idempotency ${idempotency ? 'on' : 'off'}: ${REQUESTS} requests in ${Date.now() - started} ms; ` +
+          `victim held ${held} pending entries; claimed by the survivor ${reclaimedMs} ms after the kill, all answered ${allAnsweredMs} ms after it; ` +
+          `${reinvoked} handler re-invocations (${replies.filter((r) => r.alreadyRecorded).length} found their side effect already recorded), ` +
+          `${replayed} answered from stored replies, ${dropped} second replies dropped by clients`,
+      );
     }
 
     test(`SIGKILL of a member holding pending entries during ${REQUESTS} requests: all answered once, no side effect twice`, (t) => crashRun(t, false));
@@ -167,8 +185,10 @@ export function crashRecovery(label: string, shards: number, setup: () => Promis
       assert.equal((await pendingOf(topic, name)).get('doomed'), 1, 'the request stays pending: its ack was lost');
 
       const heir = await startWorker({ url: fx.url, consumer: 'heir', services, options, work });
-      await waitFor(async () => ((await pendingOf(topic, name)).get('doomed') ?? 0) === 0 && c.stats().unknownReplies === 1,
-        { timeoutMs: 10_000, what: 'the heir to claim the entry and answer it again' });
+      await waitFor(async () => ((await pendingOf(topic, name)).get('doomed') ?? 0) === 0 && c.stats().unknownReplies === 1, {
+        timeoutMs: 10_000,
+        what: 'the heir to claim the entry and answer it again',
+      });
       // A new request with the same key is answered from the store too.
       const again = await c.request<WorkReply>(topic, 'work', { n: 7 }, { idempotencyKey: 'order-7', shards });
       assert.deepEqual(again, first);

@@ -17,7 +17,10 @@ test('deadlines: requests of mixed timeouts expire in deadline order, none early
   deadlines.add('mid', 60);
   deadlines.add('short-2', 30);
   await waitFor(() => expired.length === 4, { what: 'every request expired' });
-  assert.deepEqual(expired.map((e) => e.id), ['short', 'short-2', 'mid', 'long']);
+  assert.deepEqual(
+    expired.map((e) => e.id),
+    ['short', 'short-2', 'mid', 'long'],
+  );
   const at = Object.fromEntries(expired.map((e) => [e.id, e.at]));
   assert.ok(at['short']! >= 29 && at['mid']! >= 59 && at['long']! >= 119, JSON.stringify(at));
 });
@@ -34,7 +37,10 @@ test('deadlines: a removed request never expires, the others still do', async ()
   // A request after the removed ones: once it expired, they would have.
   deadlines.add('after', 70);
   await waitFor(() => expired.length === 2, { what: 'b and the request after the removed ones expired' });
-  assert.deepEqual(expired.map((e) => e.id), ['b', 'after']);
+  assert.deepEqual(
+    expired.map((e) => e.id),
+    ['b', 'after'],
+  );
 });
 
 test('deadlines: an earlier request added later sets the timer earlier', async () => {
@@ -42,7 +48,10 @@ test('deadlines: an earlier request added later sets the timer earlier', async (
   deadlines.add('late', 500);
   deadlines.add('early', 20);
   await waitFor(() => expired.length === 1, { what: 'the early request expired' });
-  assert.deepEqual(expired.map((e) => e.id), ['early']);
+  assert.deepEqual(
+    expired.map((e) => e.id),
+    ['early'],
+  );
   assert.ok(expired[0]!.at < 500, `expired after ${expired[0]!.at} ms, not with the late one`);
   deadlines.remove('late', 500);
 });

@@ -16,7 +16,9 @@ import { countById, workHandler, type WorkLog, type WorkReply } from './side-eff
 describe('drain and close under load on memory://', () => {
   let engine: MemoryEngine;
   const closers: (() => Promise<void>)[] = [];
-  before(() => { engine = new MemoryEngine(uniqueName('load')); });
+  before(() => {
+    engine = new MemoryEngine(uniqueName('load'));
+  });
   after(async () => {
     for (const close of closers.reverse()) await close();
     await engine.close();
@@ -38,7 +40,10 @@ describe('drain and close under load on memory://', () => {
       const out: Promise<WorkReply>[] = [];
       for (let n = 0; n < total; n += batch) {
         for (let i = n; i < Math.min(total, n + batch); i++) {
-          const reply = clients[i % 2]!.request<WorkReply>(topic, 'work', { n: i }).then((r) => { replied++; return r; });
+          const reply = clients[i % 2]!.request<WorkReply>(topic, 'work', { n: i }).then((r) => {
+            replied++;
+            return r;
+          });
           reply.catch(() => undefined); // awaited below; no unhandled rejection if the test fails first
           out.push(reply);
         }
@@ -112,7 +117,17 @@ describe('drain and close under load on memory://', () => {
     const survivor = member(topic, 'survivor', work, options);
     // Handlers running on the victim (not entries whose writes are under way: those are acknowledged by the close).
     let running = 0;
-    victim.use({ before: () => { running++; }, after: () => { running--; }, error: () => { running--; } });
+    victim.use({
+      before: () => {
+        running++;
+      },
+      after: () => {
+        running--;
+      },
+      error: () => {
+        running--;
+      },
+    });
     await Promise.all([victim.start(), survivor.start()]);
     const run = send(topic, 2_000, 100, 20);
 
@@ -121,8 +136,10 @@ describe('drain and close under load on memory://', () => {
     const closedAt = Date.now();
     const held = (await engine.pendingSummary(topic, group)).consumers.find((c) => c.name === 'victim')?.pending ?? 0;
     assert.ok(held > 0, 'the closed member left entries pending');
-    await waitFor(async () => ((await engine.pendingSummary(topic, group)).consumers.find((c) => c.name === 'victim')?.pending ?? 0) === 0,
-      { timeoutMs: 20_000, what: 'the survivor to claim them' });
+    await waitFor(async () => ((await engine.pendingSummary(topic, group)).consumers.find((c) => c.name === 'victim')?.pending ?? 0) === 0, {
+      timeoutMs: 20_000,
+      what: 'the survivor to claim them',
+    });
     const reclaimedMs = Date.now() - closedAt;
 
     const replies = await run.replies;
@@ -135,7 +152,9 @@ describe('drain and close under load on memory://', () => {
     assert.equal(reinvoked, held, 'each aborted handler ran once more, on the survivor');
     assert.equal(survivor.stats().claimed, held);
     for (const c of run.clients) assert.equal(c.stats().unknownReplies, 0, 'an aborted handler sent no reply');
-    t.diagnostic(`memory://: the closed member held ${held} entries, claimed ${reclaimedMs} ms later; ${reinvoked} re-invocations, ` +
-      `${replies.filter((r) => r.alreadyRecorded).length} found their side effect already recorded`);
+    t.diagnostic(
+      `memory://: the closed member held ${held} entries, claimed ${reclaimedMs} ms later; ${reinvoked} re-invocations, ` +
+        `${replies.filter((r) => r.alreadyRecorded).length} found their side effect already recorded`,
+    );
   });
 });

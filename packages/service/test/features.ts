@@ -19,13 +19,22 @@ export function featureFlows(label: string, setup: () => Promise<Fixture>): void
     const kit = suiteKit(setup, { announce: false });
     const { service, client } = kit;
     let engine: Engine;
-    before(() => { engine = kit.engine(); });
+    before(() => {
+      engine = kit.engine();
+    });
 
     test('a payload that fails its schema gets a 400 with the problems; the handler does not run', async () => {
       const topic = uniqueName('schema');
       let ran = 0;
       const Order = Type.Object({ sku: Type.String({ minLength: 1 }), qty: Type.Integer({ minimum: 1 }) });
-      const svc = service(topic).handle('order', (p: { sku: string; qty: number }) => { ran++; return p.qty * 2; }, { schema: Order });
+      const svc = service(topic).handle(
+        'order',
+        (p: { sku: string; qty: number }) => {
+          ran++;
+          return p.qty * 2;
+        },
+        { schema: Order },
+      );
       await svc.start();
       const c = client();
       assert.equal(await c.request(topic, 'order', { sku: 'kettle', qty: 2 }), 4);
@@ -37,7 +46,10 @@ export function featureFlows(label: string, setup: () => Promise<Fixture>): void
       assert.deepEqual(problems, ['/qty', '/sku']);
       assert.equal(ran, 1);
       assert.equal(svc.stats().invalid, 1);
-      assert.throws(() => service(uniqueName('bad')).handle('x', () => 1, { schema: { type: 'nonsense' } }), { code: 'ERR_STREAMERSON_INVALID_OPTION', option: 'x.schema' });
+      assert.throws(() => service(uniqueName('bad')).handle('x', () => 1, { schema: { type: 'nonsense' } }), {
+        code: 'ERR_STREAMERSON_INVALID_OPTION',
+        option: 'x.schema',
+      });
     });
 
     test('hooks run around handlers: before may refuse, after and error observe', async () => {
@@ -49,10 +61,18 @@ export function featureFlows(label: string, setup: () => Promise<Fixture>): void
             seen.push(`before:${ctx.type}`);
             if (ctx.headers['user'] !== 'ada') throw new ServiceError('who are you?', { status: 403, errorCode: 'FORBIDDEN' });
           },
-          after: (result, ctx) => { seen.push(`after:${ctx.type}:${String(result)}`); },
-          error: (err, ctx) => { seen.push(`error:${ctx.type}:${(err as Error).message}`); },
+          after: (result, ctx) => {
+            seen.push(`after:${ctx.type}:${String(result)}`);
+          },
+          error: (err, ctx) => {
+            seen.push(`error:${ctx.type}:${(err as Error).message}`);
+          },
         })
-        .use({ after: () => { throw new Error('an observer that fails changes nothing'); } })
+        .use({
+          after: () => {
+            throw new Error('an observer that fails changes nothing');
+          },
+        })
         .handle('hello', (name: string) => `hi ${name}`);
       await svc.start();
       const c = client();
@@ -67,7 +87,12 @@ export function featureFlows(label: string, setup: () => Promise<Fixture>): void
     test('handlers log through a child logger bound to the message', async () => {
       const topic = uniqueName('log');
       const lines: Record<string, unknown>[] = [];
-      const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
+      const sink = new Writable({
+        write(chunk, _enc, done) {
+          lines.push(JSON.parse(String(chunk)));
+          done();
+        },
+      });
       const svc = service(topic, { logger: pino({ level: 'info' }, sink) }).handle('work', (_p: unknown, ctx) => {
         ctx.log.info({ step: 1 }, 'working');
         return ctx.idempotencyKey;
@@ -85,10 +110,15 @@ export function featureFlows(label: string, setup: () => Promise<Fixture>): void
     test('idempotency: a request repeated with the same key is answered from the stored reply', async () => {
       const topic = uniqueName('idem');
       let runs = 0;
-      const svc = service(topic, { idempotencyTtlMs: 60_000, concurrency: 4 }).handle('charge', (p: { amount: number }) => {
-        runs++;
-        return { charged: p.amount, run: runs };
-      }).handle('refuse', () => { runs++; throw new ServiceError('card declined', { status: 402, errorCode: 'DECLINED' }); });
+      const svc = service(topic, { idempotencyTtlMs: 60_000, concurrency: 4 })
+        .handle('charge', (p: { amount: number }) => {
+          runs++;
+          return { charged: p.amount, run: runs };
+        })
+        .handle('refuse', () => {
+          runs++;
+          throw new ServiceError('card declined', { status: 402, errorCode: 'DECLINED' });
+        });
       await svc.start();
       const c = client();
       const first = await c.request(topic, 'charge', { amount: 5 }, { idempotencyKey: 'pay-1' });
@@ -114,11 +144,16 @@ export function featureFlows(label: string, setup: () => Promise<Fixture>): void
       const read = await engine.readGroup(group, 'm1', [{ stream: topic, after: '>' }], { count: 10 });
       assert.equal(read[0]?.entries.length, 5, 'the earlier run of m1 took five entries and died');
       const got: [number, number][] = [];
-      const svc = service(topic, { claimIdleMs: 600_000, concurrency: 2 }).handle('n', (n: number, ctx) => { got.push([n, ctx.deliveries]); });
+      const svc = service(topic, { claimIdleMs: 600_000, concurrency: 2 }).handle('n', (n: number, ctx) => {
+        got.push([n, ctx.deliveries]);
+      });
       await svc.start();
       await waitFor(() => got.length === 5, { what: 'the backlog processed', timeoutMs: 5_000 });
       assert.deepEqual(got.map(([n]) => n).sort(), [0, 1, 2, 3, 4]);
-      assert.ok(got.every(([, d]) => d === 2), 'second delivery of each');
+      assert.ok(
+        got.every(([, d]) => d === 2),
+        'second delivery of each',
+      );
       await waitFor(async () => (await engine.pendingSummary(topic, group)).count === 0, { what: 'acked' });
     });
 
@@ -147,7 +182,9 @@ export function featureFlows(label: string, setup: () => Promise<Fixture>): void
       const svc = service(topic).handle('x', () => 1);
       await svc.start();
       let drained = 0;
-      const remove = svc.drainOnSignals(['SIGUSR2'], () => { drained++; });
+      const remove = svc.drainOnSignals(['SIGUSR2'], () => {
+        drained++;
+      });
       assert.equal(process.listenerCount('SIGUSR2'), 1);
       process.emit('SIGUSR2', 'SIGUSR2');
       await waitFor(() => drained === 1, { what: 'drained after the signal' });
@@ -158,7 +195,9 @@ export function featureFlows(label: string, setup: () => Promise<Fixture>): void
 
     test('the registry lists a running service with its types, and not after it stopped', async () => {
       const topic = uniqueName('reg');
-      const svc = service(topic, { announce: true, registryTtlMs: 3_000, produces: ['audit'] }).handle('a', () => 1).handle('b', () => 2);
+      const svc = service(topic, { announce: true, registryTtlMs: 3_000, produces: ['audit'] })
+        .handle('a', () => 1)
+        .handle('b', () => 2);
       await svc.start();
       const online = (await listInstances(engine)).filter((i) => i.instanceId === svc.instanceId);
       assert.equal(online.length, 1);
@@ -187,11 +226,17 @@ export function featureFlows(label: string, setup: () => Promise<Fixture>): void
       });
       await svc.start();
       const c = client();
-      await c.publishBatch(topic, [1, 2, 3].map((n) => ({ type: 'job', payload: n })));
+      await c.publishBatch(
+        topic,
+        [1, 2, 3].map((n) => ({ type: 'job', payload: n })),
+      );
       const letters = new DeadLetters(engine, topic);
       await waitFor(async () => (await letters.count()) === 3, { what: 'three dead letters' });
       const list = await letters.list();
-      assert.deepEqual(list.map((l) => l.meta.errorMessage), ['job 1 failed', 'job 2 failed', 'job 3 failed']);
+      assert.deepEqual(
+        list.map((l) => l.meta.errorMessage),
+        ['job 1 failed', 'job 2 failed', 'job 3 failed'],
+      );
       assert.equal((await letters.list({ count: 1, after: list[0]!.id }))[0]?.id, list[1]!.id);
       assert.equal((await letters.get(list[2]!.id))?.meta.deliveries, 1);
       healthy = true;
@@ -205,17 +250,25 @@ export function featureFlows(label: string, setup: () => Promise<Fixture>): void
       await assert.rejects(letters.list({ count: 0 }), { code: 'ERR_STREAMERSON_INVALID_OPTION' });
     });
 
-    test('requests and publishes a handler makes through its context carry the message\'s trace context', async () => {
+    test("requests and publishes a handler makes through its context carry the message's trace context", async () => {
       const [front, back, audit] = [uniqueName('front'), uniqueName('back'), uniqueName('audit')];
       const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
       const seen: Record<string, string | undefined>[] = [];
-      await service(back).handle('price', (p: { sku: string }, ctx) => ({ sku: p.sku, traceparent: ctx.headers['traceparent'], tracestate: ctx.headers['tracestate'] })).start();
-      await service(audit).handle('priced', (_p: unknown, ctx) => { seen.push({ traceparent: ctx.headers['traceparent'], own: ctx.headers['x-own'] }); }).start();
-      await service(front).handle('quote', async (p: { sku: string }, ctx) => {
-        const price = await ctx.request<{ traceparent: string; tracestate: string }>(back, 'price', p);
-        await ctx.publish(audit, 'priced', p, { headers: { 'x-own': 'kept' } });
-        return price;
-      }).start();
+      await service(back)
+        .handle('price', (p: { sku: string }, ctx) => ({ sku: p.sku, traceparent: ctx.headers['traceparent'], tracestate: ctx.headers['tracestate'] }))
+        .start();
+      await service(audit)
+        .handle('priced', (_p: unknown, ctx) => {
+          seen.push({ traceparent: ctx.headers['traceparent'], own: ctx.headers['x-own'] });
+        })
+        .start();
+      await service(front)
+        .handle('quote', async (p: { sku: string }, ctx) => {
+          const price = await ctx.request<{ traceparent: string; tracestate: string }>(back, 'price', p);
+          await ctx.publish(audit, 'priced', p, { headers: { 'x-own': 'kept' } });
+          return price;
+        })
+        .start();
       const reply = await client().request(front, 'quote', { sku: 'kettle' }, { headers: { traceparent, tracestate: 'vendor=abc' } });
       assert.deepEqual(reply, { sku: 'kettle', traceparent, tracestate: 'vendor=abc' });
       await waitFor(() => seen.length === 1, { what: 'the published message handled' });

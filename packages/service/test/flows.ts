@@ -39,7 +39,9 @@ export function serviceFlows(label: string, setup: () => Promise<Fixture>): void
   describe(`service and client on ${label}`, () => {
     let fx: Fixture;
     const closers: (() => Promise<void>)[] = [];
-    before(async () => { fx = await setup(); });
+    before(async () => {
+      fx = await setup();
+    });
     after(async () => {
       for (const close of closers.reverse()) await close();
       await fx.teardown();
@@ -63,14 +65,19 @@ export function serviceFlows(label: string, setup: () => Promise<Fixture>): void
         .handle('add', (p: { a: number; b: number }) => p.a + p.b)
         .handle('echo', async (p: unknown, ctx) => ({ p, type: ctx.type, deliveries: ctx.deliveries, hasDeadline: ctx.deadline! > Date.now() }))
         .handle('void', () => undefined)
-        .handle('event', (p: unknown) => { events.push(p); });
+        .handle('event', (p: unknown) => {
+          events.push(p);
+        });
       await svc.start();
       const c = client();
       assert.equal(await c.request(topic, 'add', { a: 2, b: 3 }), 5);
       assert.deepEqual(await c.request(topic, 'echo', 'hi'), { p: 'hi', type: 'echo', deliveries: 1, hasDeadline: true });
       assert.equal(await c.request(topic, 'void', {}), null);
       const many = await Promise.all(Array.from({ length: 200 }, (_, i) => c.request(topic, 'add', { a: i, b: 1 })));
-      assert.deepEqual(many, Array.from({ length: 200 }, (_, i) => i + 1));
+      assert.deepEqual(
+        many,
+        Array.from({ length: 200 }, (_, i) => i + 1),
+      );
       await c.publish(topic, 'event', { n: 1 });
       await waitFor(() => events.length === 1, { what: 'one-way message handled' });
       await waitFor(async () => (await fx.engine.pendingSummary(topic, svc.config.group)).count === 0, { what: 'everything acked' });
@@ -83,7 +90,9 @@ export function serviceFlows(label: string, setup: () => Promise<Fixture>): void
       const svc = service(topic)
         .handle('json', (p: unknown) => ({ got: p }))
         .handle('bytes', () => Buffer.from([0, 1, 255]))
-        .handle('fail', () => { throw new ServiceError('no', { status: 409, errorCode: 'NOPE' }); });
+        .handle('fail', () => {
+          throw new ServiceError('no', { status: 409, errorCode: 'NOPE' });
+        });
       await svc.start();
       const c = client();
       const json = await c.requestReply(topic, 'json', 'é');
@@ -100,10 +109,16 @@ export function serviceFlows(label: string, setup: () => Promise<Fixture>): void
 
     test('concurrent clients each receive only their own replies', async () => {
       const topic = uniqueName('two');
-      await service(topic, { concurrency: 8 }).handle('who', (p: string) => p).start();
+      await service(topic, { concurrency: 8 })
+        .handle('who', (p: string) => p)
+        .start();
       const clients = [client(), client(), client()];
       const results = await Promise.all(clients.map((c, ci) => Promise.all(Array.from({ length: 50 }, (_, i) => c.request(topic, 'who', `${ci}:${i}`)))));
-      for (const [ci, r] of results.entries()) assert.deepEqual(r, Array.from({ length: 50 }, (_, i) => `${ci}:${i}`));
+      for (const [ci, r] of results.entries())
+        assert.deepEqual(
+          r,
+          Array.from({ length: 50 }, (_, i) => `${ci}:${i}`),
+        );
       for (const c of clients) assert.equal(c.stats().unknownReplies, 0);
     });
 
@@ -121,23 +136,30 @@ export function serviceFlows(label: string, setup: () => Promise<Fixture>): void
       const topic = uniqueName('pair');
       const by: string[] = [];
       for (const consumer of ['a', 'b']) {
-        await service(topic, { consumer, concurrency: 2 }).handle('work', async (n: number) => {
-          by.push(consumer);
-          await new Promise((resolve) => setTimeout(resolve, 5));
-          return n;
-        }).start();
+        await service(topic, { consumer, concurrency: 2 })
+          .handle('work', async (n: number) => {
+            by.push(consumer);
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            return n;
+          })
+          .start();
       }
       const c = client();
       const out = await Promise.all(Array.from({ length: 40 }, (_, i) => c.request(topic, 'work', i)));
-      assert.deepEqual(out, Array.from({ length: 40 }, (_, i) => i));
+      assert.deepEqual(
+        out,
+        Array.from({ length: 40 }, (_, i) => i),
+      );
       assert.ok(by.includes('a') && by.includes('b'), `both members worked: ${by.join('')}`);
     });
 
     test('service errors and unknown types become typed errors with status and code', async () => {
       const topic = uniqueName('err');
-      await service(topic).handle('find', (p: { id: number }) => {
-        throw new ServiceError(`order ${p.id} does not exist`, { status: 404, errorCode: 'ORDER_NOT_FOUND', details: { id: p.id } });
-      }).start();
+      await service(topic)
+        .handle('find', (p: { id: number }) => {
+          throw new ServiceError(`order ${p.id} does not exist`, { status: 404, errorCode: 'ORDER_NOT_FOUND', details: { id: p.id } });
+        })
+        .start();
       const c = client();
       const err = await c.request(topic, 'find', { id: 42 }).catch((e: unknown) => e);
       assert.ok(err instanceof RemoteError);
@@ -196,9 +218,13 @@ export function serviceFlows(label: string, setup: () => Promise<Fixture>): void
 
     test('retries exhausted: dead letter with metadata, error reply to the requester', async () => {
       const topic = uniqueName('dead');
-      const svc = service(topic, { maxDeliveries: 3 }).handle('fail', () => { throw new Error('always'); });
+      const svc = service(topic, { maxDeliveries: 3 }).handle('fail', () => {
+        throw new Error('always');
+      });
       await svc.start();
-      const err = await client().request(topic, 'fail', { x: 1 }).catch((e: unknown) => e);
+      const err = await client()
+        .request(topic, 'fail', { x: 1 })
+        .catch((e: unknown) => e);
       assert.ok(err instanceof RemoteError);
       assert.equal(err.errorCode, 'ERR_STREAMERSON_DEAD_LETTER');
       assert.equal(err.status, 500);
@@ -271,12 +297,20 @@ export function serviceFlows(label: string, setup: () => Promise<Fixture>): void
       await fx.engine.append(topic, encodeMessage({ type: 'sq', payload: 2 }));
       await fx.engine.readGroup(group, 'm1', [{ stream: topic, after: '>' }], { count: 10 });
       let release!: () => void;
-      const hanging = new Promise<void>((resolve) => { release = resolve; });
+      const hanging = new Promise<void>((resolve) => {
+        release = resolve;
+      });
       let hung = 0;
       const squared: number[] = [];
       const svc = service(topic, { claimIdleMs: 300, concurrency: 4 })
-        .handle('hang', async () => { hung++; await hanging; })
-        .handle('sq', (n: number) => { squared.push(n); return n * n; });
+        .handle('hang', async () => {
+          hung++;
+          await hanging;
+        })
+        .handle('sq', (n: number) => {
+          squared.push(n);
+          return n * n;
+        });
       await svc.start();
       await waitFor(() => hung === 1, { what: 'the first suspect hanging, alone' });
       // The member waits to be idle for the second suspect, then puts it off and reads new entries.
@@ -290,9 +324,15 @@ export function serviceFlows(label: string, setup: () => Promise<Fixture>): void
     test('expired requests are acked and counted, not processed', async () => {
       const topic = uniqueName('late');
       let ran = 0;
-      const svc = service(topic).handle('slow', () => { ran++; return 1; });
+      const svc = service(topic).handle('slow', () => {
+        ran++;
+        return 1;
+      });
       await svc.start();
-      await fx.engine.append(topic, encodeMessage({ id: 'r1', type: 'slow', replyTo: uniqueName('nobody'), headers: { deadline: String(Date.now() - 1) }, payload: {} }));
+      await fx.engine.append(
+        topic,
+        encodeMessage({ id: 'r1', type: 'slow', replyTo: uniqueName('nobody'), headers: { deadline: String(Date.now() - 1) }, payload: {} }),
+      );
       await waitFor(() => svc.stats().expired === 1, { what: 'expired counted' });
       await waitFor(async () => (await fx.engine.pendingSummary(topic, svc.config.group)).count === 0, { what: 'acked' });
       assert.equal(ran, 0);
@@ -301,15 +341,23 @@ export function serviceFlows(label: string, setup: () => Promise<Fixture>): void
     test('drain finishes in-flight requests, replies and acks, then stops reading', async () => {
       const topic = uniqueName('drain');
       let release!: () => void;
-      const gate = new Promise<void>((resolve) => { release = resolve; });
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
       let started = 0;
-      const svc = service(topic).handle('wait', async (n: number) => { started++; await gate; return n; });
+      const svc = service(topic).handle('wait', async (n: number) => {
+        started++;
+        await gate;
+        return n;
+      });
       await svc.start();
       const c = client();
       const replies = Promise.all([c.request(topic, 'wait', 1), c.request(topic, 'wait', 2)]);
       await waitFor(() => started === 2, { what: 'two handlers running' });
       let drained = false;
-      const draining = svc.drain().then(() => { drained = true; });
+      const draining = svc.drain().then(() => {
+        drained = true;
+      });
       await waitFor(() => svc.stats().inFlight === 2);
       assert.equal(drained, false);
       release();
@@ -325,9 +373,16 @@ export function serviceFlows(label: string, setup: () => Promise<Fixture>): void
     test('a handler aborted by close leaves its entry pending for another member', async () => {
       const topic = uniqueName('close');
       let aborted = false;
-      const svc = service(topic).handle('long', (_p: unknown, ctx) => new Promise((_resolve, reject) => {
-        ctx.signal.addEventListener('abort', () => { aborted = true; reject(ctx.signal.reason); });
-      }));
+      const svc = service(topic).handle(
+        'long',
+        (_p: unknown, ctx) =>
+          new Promise((_resolve, reject) => {
+            ctx.signal.addEventListener('abort', () => {
+              aborted = true;
+              reject(ctx.signal.reason);
+            });
+          }),
+      );
       await svc.start();
       await client().publish(topic, 'long', {});
       await waitFor(() => svc.stats().inFlight === 1);

@@ -22,7 +22,9 @@ export interface SuiteKit {
 export function suiteKit(setup: () => Promise<Fixture>, defaults: Partial<ServiceOptions> = {}): SuiteKit {
   let fx: Fixture | undefined;
   const closers: (() => Promise<void>)[] = [];
-  before(async () => { fx = await setup(); });
+  before(async () => {
+    fx = await setup();
+  });
   after(async () => {
     for (const close of closers.reverse()) await close();
     await fx?.teardown();

@@ -12,7 +12,9 @@ import { checkLifecycle, uniqueName, waitFor } from '@streamerson/testkit';
 import { Announcer, Client, Service, type ServiceErrorContext } from '../src/index.js';
 
 let engine: MemoryEngine;
-before(() => { engine = new MemoryEngine(uniqueName('lc')); });
+before(() => {
+  engine = new MemoryEngine(uniqueName('lc'));
+});
 after(() => engine.close());
 
 const fast = { blockMs: 20, claimIntervalMs: 50, announce: false } as const;
@@ -23,8 +25,10 @@ test('Service follows the lifecycle (draining with handlers in flight: flows.ts 
 
 test('Client follows the lifecycle; draining waits for the replies in flight', async () => {
   const topic = uniqueName('lc-client');
-  const svc = new Service(engine, { name: 'lc-client', topic, consumer: 'm1', ...fast })
-    .handle('slow', async (n: number) => { await new Promise((resolve) => setTimeout(resolve, 30)); return n * 2; });
+  const svc = new Service(engine, { name: 'lc-client', topic, consumer: 'm1', ...fast }).handle('slow', async (n: number) => {
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    return n * 2;
+  });
   await svc.start();
   await checkLifecycle(() => new Client(engine, { blockMs: 20 }), {
     work: async (c) => {
@@ -47,9 +51,15 @@ test('Announcer follows the lifecycle; closing announces down', async () => {
 
 test('unknown option keys are refused, naming the key and the likely intent', () => {
   assert.throws(() => new Service(engine, { name: 'x', topic: 'x', concurency: 4 } as never), {
-    code: 'ERR_STREAMERSON_INVALID_OPTION', option: 'concurency', message: /did you mean "concurrency"/,
+    code: 'ERR_STREAMERSON_INVALID_OPTION',
+    option: 'concurency',
+    message: /did you mean "concurrency"/,
   });
-  assert.throws(() => new Client(engine, { timout: 5 } as never), { code: 'ERR_STREAMERSON_INVALID_OPTION', option: 'timout', message: /did you mean "timeout"/ });
+  assert.throws(() => new Client(engine, { timout: 5 } as never), {
+    code: 'ERR_STREAMERSON_INVALID_OPTION',
+    option: 'timout',
+    message: /did you mean "timeout"/,
+  });
 });
 
 /** An engine whose replies-and-acks writes fail, as during an outage. */
@@ -66,9 +76,20 @@ function failingWrites(base: Engine): Engine {
 test('a failed write is emitted as an error event and logged with the message id; the entry stays pending', async () => {
   const topic = uniqueName('errors');
   const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk)) as Record<string, unknown>); done(); } });
-  const svc = new Service(failingWrites(engine), { name: 'errors', topic, consumer: 'm1', ...fast, claimIdleMs: 60_000, logger: pino({ level: 'error' }, sink) })
-    .handle('x', () => 'ok');
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      done();
+    },
+  });
+  const svc = new Service(failingWrites(engine), {
+    name: 'errors',
+    topic,
+    consumer: 'm1',
+    ...fast,
+    claimIdleMs: 60_000,
+    logger: pino({ level: 'error' }, sink),
+  }).handle('x', () => 'ok');
   const events: [unknown, ServiceErrorContext][] = [];
   svc.on('error', (err, context) => events.push([err, context]));
   await svc.start();

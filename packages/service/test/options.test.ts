@@ -52,7 +52,7 @@ test('client options: defaults, reply stream named by instance id', () => {
   assert.throws(() => parseClientOptions({ id: 'a b' }), { option: 'id' });
 });
 
-test('retry delays grow exponentially, are capped and stay within the jitter (core\'s backoff)', () => {
+test("retry delays grow exponentially, are capped and stay within the jitter (core's backoff)", () => {
   const retries = retrySchedule(parseServiceOptions({ name: 'n', topic: 't', retryDelayMs: 100, maxRetryDelayMs: 1_000, retryJitter: 0.2 }));
   for (let i = 0; i < 200; i++) {
     const first = retries.delay(1);
@@ -72,12 +72,23 @@ test('the default retries of a failing request all fit inside the default reques
   for (let n = 1; n < c.maxDeliveries; n++) waits += longest.delay(n);
   assert.ok(waits < DEFAULT_REQUEST_TIMEOUT_MS / 2, `the waits (${waits} ms) leave most of the timeout to the handler`);
   assert.ok(c.maxRetryDelayMs < c.claimIdleMs, 'a retry waiting for its delay is never taken for abandoned');
-  assert.ok(c.claimIdleMs + c.claimIntervalMs < DEFAULT_REQUEST_TIMEOUT_MS, 'a dead member\'s requests run again before they time out');
+  assert.ok(c.claimIdleMs + c.claimIntervalMs < DEFAULT_REQUEST_TIMEOUT_MS, "a dead member's requests run again before they time out");
 });
 
 test('dead-letter fields round-trip; entries without metadata are not dead letters', () => {
   const raw = { id: '5-1', fields: [Buffer.from('foo'), Buffer.from('bar')] };
-  const meta = { stream: 's', entryId: '5-1', errorCode: 'E', errorMessage: 'm', deliveries: 3, service: 'svc', group: 'g', consumer: 'c', firstFailedAt: 1, failedAt: 17 };
+  const meta = {
+    stream: 's',
+    entryId: '5-1',
+    errorCode: 'E',
+    errorMessage: 'm',
+    deliveries: 3,
+    service: 'svc',
+    group: 'g',
+    consumer: 'c',
+    firstFailedAt: 1,
+    failedAt: 17,
+  };
   const fields = deadLetterFields(raw, meta).map((f) => Buffer.from(f));
   const letter = parseDeadLetter({ id: '9-0', fields });
   assert.deepEqual(letter, { id: '9-0', original: raw, meta });
@@ -163,8 +174,10 @@ test('client: a start that failed because the engine was out of reach is tried a
 test('service: drain gives up after drainTimeoutMs on a handler that never ends', async () => {
   const engine = new MemoryEngine(uniqueName('stuck'));
   let started = 0;
-  const svc = new Service(engine, { name: 's', topic: 'stuck', announce: false, blockMs: 50, drainTimeoutMs: 150 })
-    .handle('hang', () => { started++; return new Promise(() => undefined); });
+  const svc = new Service(engine, { name: 's', topic: 'stuck', announce: false, blockMs: 50, drainTimeoutMs: 150 }).handle('hang', () => {
+    started++;
+    return new Promise(() => undefined);
+  });
   await svc.start();
   const c = new Client(engine, { blockMs: 50 });
   await c.publish('stuck', 'hang', null);

@@ -17,7 +17,9 @@ export function outcomeFlows(label: string, setup: () => Promise<Fixture>): void
     const kit = suiteKit(setup, { announce: false });
     const { service, client } = kit;
     let engine: Engine;
-    before(() => { engine = kit.engine(); });
+    before(() => {
+      engine = kit.engine();
+    });
 
     /** A reply stream read by the test itself, to see a reply exactly as the service wrote it. */
     async function replyStream(): Promise<string> {
@@ -29,9 +31,13 @@ export function outcomeFlows(label: string, setup: () => Promise<Fixture>): void
 
     test('a deadline that passes while the handler runs is answered 504 ERR_STREAMERSON_TIMEOUT, as the protocol says', async () => {
       const topic = uniqueName('deadline');
-      const svc = service(topic).handle('wait', (_p: unknown, ctx) => new Promise((_resolve, reject) => {
-        ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
-      }));
+      const svc = service(topic).handle(
+        'wait',
+        (_p: unknown, ctx) =>
+          new Promise((_resolve, reject) => {
+            ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
+          }),
+      );
       await svc.start();
       const replyTo = await replyStream();
       const deadline = Date.now() + 150;
@@ -56,7 +62,9 @@ export function outcomeFlows(label: string, setup: () => Promise<Fixture>): void
       });
       await svc.start();
       const started = performance.now();
-      const err = await client().request(topic, 'give-up', null, { timeout: 30_000 }).catch((e: unknown) => e);
+      const err = await client()
+        .request(topic, 'give-up', null, { timeout: 30_000 })
+        .catch((e: unknown) => e);
       assert.ok(err instanceof TimeoutError, `a TimeoutError, got ${String(err)}`);
       assert.equal(err.code, 'ERR_STREAMERSON_TIMEOUT');
       assert.equal(err.timeoutMs, 30_000);
@@ -66,14 +74,15 @@ export function outcomeFlows(label: string, setup: () => Promise<Fixture>): void
     test('a failure whose next attempt cannot start before the deadline is dead-lettered at once and answered with the failure', async () => {
       const topic = uniqueName('retry-deadline');
       const seen: number[] = [];
-      const svc = service(topic, { retryDelayMs: 300, maxRetryDelayMs: 10_000, retryJitter: 0, maxDeliveries: 10 })
-        .handle('flaky', (_p: unknown, ctx) => {
-          seen.push(ctx.deliveries);
-          throw new Error(`database unavailable (delivery ${ctx.deliveries})`);
-        });
+      const svc = service(topic, { retryDelayMs: 300, maxRetryDelayMs: 10_000, retryJitter: 0, maxDeliveries: 10 }).handle('flaky', (_p: unknown, ctx) => {
+        seen.push(ctx.deliveries);
+        throw new Error(`database unavailable (delivery ${ctx.deliveries})`);
+      });
       await svc.start();
       // Deliveries at about 0, 300 and 900 ms; the next would be at 2,100 ms, after the deadline.
-      const err = await client().request(topic, 'flaky', null, { timeout: 2_000 }).catch((e: unknown) => e);
+      const err = await client()
+        .request(topic, 'flaky', null, { timeout: 2_000 })
+        .catch((e: unknown) => e);
       assert.ok(err instanceof RemoteError, `a RemoteError, got ${String(err)}`);
       assert.equal(err.errorCode, 'ERR_STREAMERSON_DEAD_LETTER');
       assert.equal(err.status, 500);
@@ -81,7 +90,7 @@ export function outcomeFlows(label: string, setup: () => Promise<Fixture>): void
       assert.deepEqual(err.details, { errorCode: 'ERR_STREAMERSON_SERVICE', deliveries: 3 });
       assert.deepEqual(seen, [1, 2, 3]);
       const [letter] = await new DeadLetters(engine, topic).list();
-      assert.equal(letter?.meta.errorMessage, 'database unavailable (delivery 3)', 'the handler\'s own failure is in the dead letter');
+      assert.equal(letter?.meta.errorMessage, 'database unavailable (delivery 3)', "the handler's own failure is in the dead letter");
       assert.equal(letter?.meta.deliveries, 3);
       assert.equal(svc.stats().retried, 2);
       assert.equal(svc.stats().timedOut, 0);
@@ -92,13 +101,19 @@ export function outcomeFlows(label: string, setup: () => Promise<Fixture>): void
       const group = `svc-${topic}`;
       await engine.createGroup(topic, group, '0');
       const replyTo = await replyStream();
-      const id = await engine.append(topic, encodeMessage({ id: 'p-1', type: 'boom', replyTo, headers: { deadline: String(Date.now() + 60_000) }, payload: 1 }));
+      const id = await engine.append(
+        topic,
+        encodeMessage({ id: 'p-1', type: 'boom', replyTo, headers: { deadline: String(Date.now() + 60_000) }, payload: 1 }),
+      );
       // A member that dies on every delivery: read once, then claimed twice more, never acked.
       await engine.readGroup(group, 'crasher', [{ stream: topic, after: '>' }], { count: 1 });
       for (let i = 0; i < 2; i++) await engine.claim(topic, group, 'crasher', [id!], { minIdleMs: 0 });
       assert.equal((await engine.pendingRange(topic, group, { count: 1 }))[0]?.deliveries, 3);
       let ran = 0;
-      const svc = service(topic, { maxDeliveries: 3, claimIdleMs: 1 }).handle('boom', () => { ran++; return 'ran'; });
+      const svc = service(topic, { maxDeliveries: 3, claimIdleMs: 1 }).handle('boom', () => {
+        ran++;
+        return 'ran';
+      });
       await svc.start();
       await waitFor(async () => (await engine.length(svc.config.deadLetterStream)) === 1, { what: 'the poison dead-lettered' });
       const [letter] = await new DeadLetters(engine, topic).list();
@@ -146,7 +161,10 @@ export function outcomeFlows(label: string, setup: () => Promise<Fixture>): void
       const c = client();
       // A short deadline (the test waits for it to pass), long enough for a dead-letter reply on a busy machine.
       const failures = await Promise.all([1, 2, 3].map((n) => c.request(topic, 'job', n, { timeout: 1_500 }).catch((e: unknown) => e)));
-      assert.ok(failures.every((e) => e instanceof RemoteError && e.errorCode === 'ERR_STREAMERSON_DEAD_LETTER'), String(failures));
+      assert.ok(
+        failures.every((e) => e instanceof RemoteError && e.errorCode === 'ERR_STREAMERSON_DEAD_LETTER'),
+        String(failures),
+      );
       const letters = new DeadLetters(engine, topic);
       const [a, b, d] = await letters.list();
       const original = decodeEntry(topic, a!.original);
@@ -155,13 +173,16 @@ export function outcomeFlows(label: string, setup: () => Promise<Fixture>): void
       await waitFor(() => Date.now() > oldDeadline, { what: 'the old deadlines passed' });
       healthy = true;
 
-      const refusing = new DeadLetters(new Proxy(engine, {
-        get(target, prop, receiver) {
-          if (prop === 'append') return () => Promise.reject(new Error('engine down'));
-          const value = Reflect.get(target, prop, receiver) as unknown;
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      }), topic);
+      const refusing = new DeadLetters(
+        new Proxy(engine, {
+          get(target, prop, receiver) {
+            if (prop === 'append') return () => Promise.reject(new Error('engine down'));
+            const value = Reflect.get(target, prop, receiver) as unknown;
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        }),
+        topic,
+      );
       const refused = await refusing.replay([a!.id]);
       assert.deepEqual(refused.replayed, []);
       assert.equal(refused.failed[0]?.stage, 'append');

@@ -28,10 +28,14 @@ async function superviseUntilDeadLetter(topic: string, options: Partial<ServiceO
   const services = [{ name: `svc-${topic}`, topic }];
   const letters = new DeadLetters(redis.engine, topic);
   let crashes = 0;
-  const start = (): Promise<WorkerProcess> => startWorker({ url: redis.server.url, consumer: 'w1', services, options, ...(work === undefined ? {} : { work }) });
+  const start = (): Promise<WorkerProcess> =>
+    startWorker({ url: redis.server.url, consumer: 'w1', services, options, ...(work === undefined ? {} : { work }) });
   let worker = await start();
   while ((await letters.count()) === 0) {
-    const exited = await Promise.race([worker.exited, waitFor(async () => (await letters.count()) > 0, { timeoutMs: 30_000, what: 'a crash or the dead letter' }).then(() => undefined)]);
+    const exited = await Promise.race([
+      worker.exited,
+      waitFor(async () => (await letters.count()) > 0, { timeoutMs: 30_000, what: 'a crash or the dead letter' }).then(() => undefined),
+    ]);
     if (exited === undefined) break;
     assert.equal(exited.signal, 'SIGKILL', 'the handler killed its own process');
     crashes++;
@@ -91,7 +95,11 @@ test('at concurrency 4, the requests read in the same batch as the poison are an
     assert.equal(crashes, MAX_DELIVERIES, 'the crashes were charged to the poison alone');
     await assertPoisoned(topic, poison);
     const replies = await Promise.all([first, ...behind]);
-    assert.deepEqual(replies.map((r) => r.square), [1, 4, 9], 'the innocent requests are answered, not 504, not dead-lettered');
+    assert.deepEqual(
+      replies.map((r) => r.square),
+      [1, 4, 9],
+      'the innocent requests are answered, not 504, not dead-lettered',
+    );
     // Each ran at most twice: in the batch the first crash cut short, then alone after it.
     for (const r of replies) assert.ok(r.deliveries <= 2, `request ${r.n} answered on delivery ${r.deliveries}`);
     const invocations = await countById(redis.engine, work.invocations);

@@ -32,12 +32,12 @@ export interface WorkerConfig {
 export type WorkerEvent =
   | { readonly event: 'ready'; readonly pid: number }
   | {
-    readonly event: 'drained';
-    /** Handlers that were running per service when the SIGTERM came. */
-    readonly inFlightAtSignal: Record<string, number>;
-    /** Stats per service after the drain. */
-    readonly stats: Record<string, unknown>;
-  };
+      readonly event: 'drained';
+      /** Handlers that were running per service when the SIGTERM came. */
+      readonly inFlightAtSignal: Record<string, number>;
+      /** Stats per service after the drain. */
+      readonly stats: Record<string, unknown>;
+    };
 
 function emit(event: WorkerEvent): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -62,7 +62,9 @@ const services = config.services.map(({ name, topic, shards }) => {
       throw new ServiceError(p.reason, { status: 409, errorCode: 'REJECTED', details: { service: name } });
     })
     // A message that kills the worker that runs it, as a native crash or an out-of-memory kill would.
-    .handle('crash', () => { process.kill(process.pid, 'SIGKILL'); });
+    .handle('crash', () => {
+      process.kill(process.pid, 'SIGKILL');
+    });
   if (config.work !== undefined) service.handle('work', workHandler(engine, config.work, config.consumer));
   return service;
 });

@@ -17,7 +17,10 @@ const redis = useRedisEngine();
 /** On the reader connection, each transaction comes right before the read it rides with. */
 function assertRidesOnReads(commands: readonly MonitoredCommand[], reader: string): void {
   const own = commands.filter((c) => c.source === reader);
-  assert.ok(own.some((c) => c.name === 'exec'), 'a transaction on the reader connection');
+  assert.ok(
+    own.some((c) => c.name === 'exec'),
+    'a transaction on the reader connection',
+  );
   own.forEach((c, i) => {
     if (c.name === 'exec') assert.equal(own[i + 1]?.name, 'xreadgroup', `EXEC at ${i} is followed by the read`);
   });
@@ -36,7 +39,10 @@ test('replies and acks ride on the next read of the member that ran the handlers
   const monitor = await monitorRedis(redis.server.port);
   try {
     const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => client.request(topic, i % 2 === 0 ? 'value' : 'promise', i)));
-    assert.deepEqual(replies, Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.deepEqual(
+      replies,
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
     const acked = (): number => monitor.commands.filter((c) => c.name === 'xack').reduce((sum, c) => sum + c.args.length - 2, 0);
     await waitFor(() => acked() === 40, { what: 'the acks of 40 requests', timeoutMs: 2_000 });
 
@@ -62,21 +68,32 @@ async function backlog(client: Client, topic: string, n: number, type: (i: numbe
 test('with every slot held, the writes of finished handlers go ahead of a read of as many entries', async () => {
   const topic = uniqueName('full');
   const concurrency = 4;
-  const svc = new Service(redis.engine, { name: 'full', topic, consumer: 'm1', concurrency, claimIntervalMs: 60_000, announce: false })
-    .handle('value', (n: number) => n * 2);
+  const svc = new Service(redis.engine, { name: 'full', topic, consumer: 'm1', concurrency, claimIntervalMs: 60_000, announce: false }).handle(
+    'value',
+    (n: number) => n * 2,
+  );
   const client = new Client(redis.engine);
   const monitor = await monitorRedis(redis.server.port);
   try {
     const sent = await backlog(client, topic, 60, () => 'value');
     await svc.start();
-    assert.deepEqual(await Promise.all(sent), Array.from({ length: 60 }, (_, i) => i * 2));
+    assert.deepEqual(
+      await Promise.all(sent),
+      Array.from({ length: 60 }, (_, i) => i * 2),
+    );
     await waitFor(() => monitor.commands.filter((c) => c.name === 'xack').length >= 15, { what: 'the acks', timeoutMs: 2_000 });
 
     const reads = monitor.commands.filter((c) => c.name === 'xreadgroup' && c.args.at(-2) === topic);
     const reader = reads[0]!.source;
-    assert.ok(reads.every((c) => c.source === reader), 'one reader connection');
+    assert.ok(
+      reads.every((c) => c.source === reader),
+      'one reader connection',
+    );
     const counts = reads.map((c) => Number(c.args[c.args.indexOf('COUNT') + 1]));
-    assert.ok(counts.every((count) => count === concurrency), `every read asks for the ${concurrency} slots, free or freed by its writes: ${counts.join(' ')}`);
+    assert.ok(
+      counts.every((count) => count === concurrency),
+      `every read asks for the ${concurrency} slots, free or freed by its writes: ${counts.join(' ')}`,
+    );
     assert.deepEqual(new Set(monitor.commands.filter((c) => c.name === 'exec').map((c) => c.source)), new Set([reader]), 'every transaction rides on a read');
     assertRidesOnReads(monitor.commands, reader);
   } finally {
@@ -106,7 +123,10 @@ test('reading behind queued writes never runs more handlers at once than the con
     const types = ['now', 'tick', 'slow', 'now', 'now'];
     const sent = await backlog(client, topic, 100, (i) => types[i % types.length]!);
     await svc.start();
-    assert.deepEqual(await Promise.all(sent), Array.from({ length: 100 }, (_, i) => i * 2));
+    assert.deepEqual(
+      await Promise.all(sent),
+      Array.from({ length: 100 }, (_, i) => i * 2),
+    );
     assert.ok(most <= concurrency, `at most ${concurrency} handlers at once, saw ${most}`);
     assert.equal(most, concurrency, 'the member used its slots');
   } finally {

@@ -35,15 +35,20 @@ test('a live client keeps its reply stream past the TTL; a killed one loses it a
     process.stdout.write('ready\\n');
     setInterval(() => {}, 1000);
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('../../../../', import.meta.url), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: new URL('../../../../', import.meta.url),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
+      child.stdout.on('data', (d: Buffer) => {
+        if (d.toString().includes('ready')) resolve();
+      });
       child.on('exit', (code) => reject(new Error(`child exited with ${code}`)));
     });
     assert.notEqual(await redis.engine.info(`_reply:${id}`), null, 'the child made its reply stream');
     child.kill('SIGKILL');
-    await waitFor(async () => (await redis.engine.info(`_reply:${id}`)) === null, { what: 'the dead client\'s reply stream expired', timeoutMs: 3_000 });
+    await waitFor(async () => (await redis.engine.info(`_reply:${id}`)) === null, { what: "the dead client's reply stream expired", timeoutMs: 3_000 });
   } finally {
     child.kill('SIGKILL');
   }

@@ -26,14 +26,21 @@ export function retentionFlows(label: string, setup: () => Promise<Fixture>): vo
       // A second group that took five entries and acknowledged none of them.
       await engine.createGroup(topic, 'laggard', '0');
       const c = client();
-      assert.deepEqual(await Promise.all(Array.from({ length: N }, (_, i) => c.request(topic, 'n', i))), Array.from({ length: N }, (_, i) => i));
+      assert.deepEqual(
+        await Promise.all(Array.from({ length: N }, (_, i) => c.request(topic, 'n', i))),
+        Array.from({ length: N }, (_, i) => i),
+      );
       const [taken] = await engine.readGroup('laggard', 'l1', [{ stream: topic, after: '>' }], { count: 5 });
       const passes = svc.stats().trimPasses;
       await waitFor(() => svc.stats().trimPasses >= passes + 2, { what: 'two trims after the laggard read' });
       assert.equal(await engine.length(topic), N, 'nothing trimmed while the laggard holds the oldest entries');
 
       // The laggard catches up: now everything is acknowledged by every group.
-      await engine.ack(topic, 'laggard', taken!.entries.map((e) => e.id));
+      await engine.ack(
+        topic,
+        'laggard',
+        taken!.entries.map((e) => e.id),
+      );
       await engine.setGroupId(topic, 'laggard', '$');
       // The pass counts what it trimmed once its XTRIMs are done: wait for the count, not only the length.
       await waitFor(async () => (await engine.length(topic)) < N - 100 && svc.stats().trimmed > 0, { what: 'the acknowledged entries trimmed and counted' });
@@ -78,11 +85,16 @@ export function retentionFlows(label: string, setup: () => Promise<Fixture>): vo
     test('the dead-letter stream and the topics a client writes to are capped', async () => {
       const engine = kit.engine();
       const topic = uniqueName('caps');
-      const svc = service(topic, { maxDeliveries: 1, deadLetterMaxLen: 10, trimIntervalMs: 0 }).handle('job', () => { throw new Error('always'); });
+      const svc = service(topic, { maxDeliveries: 1, deadLetterMaxLen: 10, trimIntervalMs: 0 }).handle('job', () => {
+        throw new Error('always');
+      });
       await svc.start();
-      await client({ topicMaxLen: 0 }).publishBatch(topic, Array.from({ length: N }, (_, i) => ({ type: 'job', payload: i })));
+      await client({ topicMaxLen: 0 }).publishBatch(
+        topic,
+        Array.from({ length: N }, (_, i) => ({ type: 'job', payload: i })),
+      );
       await waitFor(() => svc.stats().deadLettered === N, { what: 'every job dead-lettered', timeoutMs: 20_000 });
-      assert.ok(await engine.length(svc.config.deadLetterStream) < N - 100, 'the dead-letter stream is capped');
+      assert.ok((await engine.length(svc.config.deadLetterStream)) < N - 100, 'the dead-letter stream is capped');
 
       // A client caps what it writes: a topic nobody consumes stops growing.
       const c = client({ topicMaxLen: 10, trimIntervalMs: 20 });

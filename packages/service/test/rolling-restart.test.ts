@@ -39,7 +39,10 @@ describe('rolling restart with drain() across processes on Redis', () => {
     const work = { ledger: `${topic}:ledger`, invocations: `${topic}:invocations`, delayMs: 20 };
     // Claims only for entries idle 5 s: nothing a drain leaves behind may need one.
     const config = (consumer: string) => ({
-      url: server.url, consumer, services: [{ name, topic }], work,
+      url: server.url,
+      consumer,
+      services: [{ name, topic }],
+      work,
       options: { concurrency: 8, blockMs: 100, claimIdleMs: 5_000, claimIntervalMs: 200 },
     });
     const members: WorkerProcess[] = await Promise.all(['a', 'b'].map((consumer) => startWorker(config(consumer))));
@@ -52,7 +55,10 @@ describe('rolling restart with drain() across processes on Redis', () => {
       const out: Promise<WorkReply>[] = [];
       for (let n = 0; n < REQUESTS; n += BATCH) {
         for (let i = n; i < Math.min(REQUESTS, n + BATCH); i++) {
-          const reply = clients[i % 2]!.request<WorkReply>(topic, 'work', { n: i }).then((r) => { replied++; return r; });
+          const reply = clients[i % 2]!.request<WorkReply>(topic, 'work', { n: i }).then((r) => {
+            replied++;
+            return r;
+          });
           reply.catch(() => undefined); // awaited below; no unhandled rejection if the test fails first
           out.push(reply);
         }
@@ -67,8 +73,10 @@ describe('rolling restart with drain() across processes on Redis', () => {
     for (let m = 0; m < members.length; m++) {
       const old = members[m]!;
       // Stop it while it holds entries, so that the drain has work to finish.
-      await waitFor(async () => ((await engine.pendingSummary(topic, name)).consumers.find((c) => c.name === old.consumer)?.pending ?? 0) > 0,
-        { intervalMs: 2, what: `${old.consumer} holding entries` });
+      await waitFor(async () => ((await engine.pendingSummary(topic, name)).consumers.find((c) => c.name === old.consumer)?.pending ?? 0) > 0, {
+        intervalMs: 2,
+        what: `${old.consumer} holding entries`,
+      });
       const exit = await old.stop();
       assert.deepEqual(exit, { code: 0, signal: null }, `worker ${old.consumer} exits 0 after its drain: ${old.stderr()}`);
       const drained = old.events.find((e) => e.event === 'drained');

@@ -61,7 +61,16 @@ export function workHandler(engine: Engine, log: WorkLog, consumer: string): Han
     const recorded = await engine.appendIdempotent(log.ledger, ['id', key, 'n', String(payload.n)], key, LEDGER_WINDOW_MS);
     // Work after the side effect too: a crash here leaves it recorded but unanswered.
     await delay((log.delayMs * spread) / 2, undefined, { signal: ctx.signal });
-    return { id: ctx.messageId, key, n: payload.n, square: payload.n * payload.n, by: consumer, pid: process.pid, alreadyRecorded: recorded.duplicate, deliveries: ctx.deliveries };
+    return {
+      id: ctx.messageId,
+      key,
+      n: payload.n,
+      square: payload.n * payload.n,
+      by: consumer,
+      pid: process.pid,
+      alreadyRecorded: recorded.duplicate,
+      deliveries: ctx.deliveries,
+    };
   };
 }
 

@@ -12,14 +12,18 @@ test('slots: take at most the free ones, wake a waiter on release, idle when all
   assert.equal(slots.free, 0);
   assert.equal(slots.take(1), 0);
   let woken = false;
-  const waiting = slots.whenFree().then(() => { woken = true; });
+  const waiting = slots.whenFree().then(() => {
+    woken = true;
+  });
   await Promise.resolve();
   assert.equal(woken, false);
   slots.release(1);
   await waiting;
   assert.equal(slots.free, 1);
   let idle = false;
-  const idling = slots.whenIdle().then(() => { idle = true; });
+  const idling = slots.whenIdle().then(() => {
+    idle = true;
+  });
   slots.release(2);
   await Promise.resolve();
   assert.equal(idle, false);
@@ -43,11 +47,26 @@ test('retry queue: due items earliest first, at most as many as asked, deleted o
   q.add(item('6-0', 55)); // replaces the retry of 6-0 (due 5): the old item stays in the heap, stale
   assert.equal(q.size, 8);
   assert.equal(q.nextDueAt(), 10, 'a replaced item is skipped at the top');
-  assert.deepEqual(q.takeDue(35, 2).map((i) => i.dueAt), [10, 20]);
-  assert.deepEqual(q.takeDue(35, 10).map((i) => i.dueAt), [30]);
+  assert.deepEqual(
+    q.takeDue(35, 2).map((i) => i.dueAt),
+    [10, 20],
+  );
+  assert.deepEqual(
+    q.takeDue(35, 10).map((i) => i.dueAt),
+    [30],
+  );
   assert.equal(q.size, 5);
   q.add(item('2-0', 1)); // replaces the retry of 2-0 (due 40)
-  assert.deepEqual(q.takeDue(100, 10).map((i) => [i.id, i.dueAt]), [['2-0', 1], ['7-0', 45], ['0-0', 50], ['6-0', 55], ['5-0', 60]]);
+  assert.deepEqual(
+    q.takeDue(100, 10).map((i) => [i.id, i.dueAt]),
+    [
+      ['2-0', 1],
+      ['7-0', 45],
+      ['0-0', 50],
+      ['6-0', 55],
+      ['5-0', 60],
+    ],
+  );
   assert.equal(q.size, 0);
   assert.equal(q.nextDueAt(), Infinity);
 });
@@ -68,6 +87,9 @@ test('retry queue: order holds over many random adds and replacements; stale hea
   assert.equal(q.size, live.size);
   assert.ok((q as unknown as { heap: MinHeap<unknown> }).heap.size <= 2 * live.size + 16, 'stale items are at most as many as live ones (and a few)');
   const out = q.takeDue(Infinity, Infinity).map((i) => i.dueAt);
-  assert.deepEqual(out, [...live.values()].sort((a, b) => a - b));
+  assert.deepEqual(
+    out,
+    [...live.values()].sort((a, b) => a - b),
+  );
   assert.equal((q as unknown as { heap: MinHeap<unknown> }).heap.size, 0, 'the heap is empty once every live item was taken');
 });

@@ -43,10 +43,14 @@ export async function startWorker(config: WorkerConfig): Promise<WorkerProcess> 
   live.add(child);
   const events: WorkerEvent[] = [];
   let onReady!: () => void;
-  const ready = new Promise<void>((resolve) => { onReady = resolve; });
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve;
+  });
   let err = '';
   let out = '';
-  child.stderr!.on('data', (chunk: Buffer) => { err = (err + chunk.toString('utf8')).slice(-MAX_OUTPUT_CHARS); });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    err = (err + chunk.toString('utf8')).slice(-MAX_OUTPUT_CHARS);
+  });
   child.stdout!.on('data', (chunk: Buffer) => {
     out += chunk.toString('utf8');
     let nl: number;
@@ -75,14 +79,22 @@ export async function startWorker(config: WorkerConfig): Promise<WorkerProcess> 
     events,
     exited,
     stderr: () => err,
-    stop: () => { child.kill('SIGTERM'); return exited; },
-    kill: () => { child.kill('SIGKILL'); return exited; },
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+    kill: () => {
+      child.kill('SIGKILL');
+      return exited;
+    },
   };
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       ready,
-      exited.then(({ code, signal }) => { throw new Error(`worker ${config.consumer} exited during start-up (${signal ?? code}): ${err}`); }),
+      exited.then(({ code, signal }) => {
+        throw new Error(`worker ${config.consumer} exited during start-up (${signal ?? code}): ${err}`);
+      }),
       new Promise((_resolve, reject) => {
         timer = setTimeout(() => reject(new Error(`worker ${config.consumer} not ready within ${READY_TIMEOUT_MS} ms: ${err}`)), READY_TIMEOUT_MS);
       }),
@@ -98,9 +110,14 @@ export async function startWorker(config: WorkerConfig): Promise<WorkerProcess> 
 
 /** SIGKILLs every worker still running and waits for them to exit. */
 export async function killWorkers(): Promise<void> {
-  await Promise.all([...live].map((child) => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  })));
+  await Promise.all(
+    [...live].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
 }

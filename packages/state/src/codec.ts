@@ -32,8 +32,20 @@ const CHANGE_FIELDS = ['k', 'n', 'c', 't', 'e', 's', 'w'];
 
 export function encodeChange(change: Omit<Change, 'id'>): FieldValue[] {
   return [
-    'k', change.key, 'n', String(change.version), 'c', change.commandId, 't', change.type,
-    'e', JSON.stringify(change.events), 's', JSON.stringify(change.state), 'w', String(change.epoch),
+    'k',
+    change.key,
+    'n',
+    String(change.version),
+    'c',
+    change.commandId,
+    't',
+    change.type,
+    'e',
+    JSON.stringify(change.events),
+    's',
+    JSON.stringify(change.state),
+    'w',
+    String(change.epoch),
   ];
 }
 
@@ -48,7 +60,16 @@ export function decodeChange(entry: RawEntry): Change | undefined {
   try {
     const events = JSON.parse(f[9]!.toString()) as unknown;
     if (!Array.isArray(events)) return undefined;
-    return { id: entry.id, key: f[1]!.toString(), version, commandId: f[5]!.toString(), type: f[7]!.toString(), events, state: JSON.parse(f[11]!.toString()), epoch };
+    return {
+      id: entry.id,
+      key: f[1]!.toString(),
+      version,
+      commandId: f[5]!.toString(),
+      type: f[7]!.toString(),
+      events,
+      state: JSON.parse(f[11]!.toString()),
+      epoch,
+    };
   } catch {
     return undefined;
   }

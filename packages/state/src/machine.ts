@@ -26,7 +26,10 @@ export class Rejection {
     readonly details?: unknown,
   ) {
     if (typeof code !== 'string' || !/^[A-Za-z][A-Za-z0-9_.:-]{0,99}$/.test(code) || code.startsWith('ERR_STREAMERSON_')) {
-      throw new InvalidOptionError('code', `a rejection code is 1-100 letters, digits and "_ . : -", not starting with ERR_STREAMERSON_; got ${JSON.stringify(code)}`);
+      throw new InvalidOptionError(
+        'code',
+        `a rejection code is 1-100 letters, digits and "_ . : -", not starting with ERR_STREAMERSON_; got ${JSON.stringify(code)}`,
+      );
     }
   }
 }
@@ -140,7 +143,11 @@ export function defineMachine<S, C extends CommandMap, E>(definition: MachineDef
     if (type === '') throw new InvalidOptionError(where, 'a command type is a non-empty string');
     const h = (typeof handler === 'function' ? { decide: handler } : optionsObject(handler, HANDLER_KEYS, where)) as unknown as CommandHandler<S, unknown, E>;
     if (typeof h.decide !== 'function') throw new InvalidOptionError(`${where}.decide`, 'expected a function');
-    commands.set(type, { decide: h.decide, check: h.schema === undefined ? undefined : compileSchema(h.schema, `${where}.schema`), schema: h.schema as object | undefined });
+    commands.set(type, {
+      decide: h.decide,
+      check: h.schema === undefined ? undefined : compileSchema(h.schema, `${where}.schema`),
+      schema: h.schema as object | undefined,
+    });
   }
   if (commands.size === 0) throw new InvalidOptionError('machine.commands', 'expected at least one command');
   return Object.freeze({

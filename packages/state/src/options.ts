@@ -70,8 +70,21 @@ export interface StateWriterConfig extends LeaseConfig {
 }
 
 const WRITER_KEYS = optionKeys<StateWriterOptions>({
-  id: true, shards: true, maxShards: true, leaseTtlMs: true, renewIntervalMs: true, batchSize: true, blockMs: true, snapshotEvery: true,
-  snapshotIntervalMs: true, maxKeys: true, dedupeWindowMs: true, maxDedupe: true, changelogRetentionMs: true, claimIntervalMs: true, relayMaxPending: true,
+  id: true,
+  shards: true,
+  maxShards: true,
+  leaseTtlMs: true,
+  renewIntervalMs: true,
+  batchSize: true,
+  blockMs: true,
+  snapshotEvery: true,
+  snapshotIntervalMs: true,
+  maxKeys: true,
+  dedupeWindowMs: true,
+  maxDedupe: true,
+  changelogRetentionMs: true,
+  claimIntervalMs: true,
+  relayMaxPending: true,
 });
 
 export function parseWriterOptions(options: unknown, machine: MachineRef): StateWriterConfig {
@@ -112,7 +125,14 @@ export interface StateReaderConfig {
   readonly minVersionTimeoutMs: number;
 }
 
-const READER_KEYS = optionKeys<StateReaderOptions>({ shards: true, blockMs: true, readCount: true, trimCheckIntervalMs: true, watchBuffer: true, minVersionTimeoutMs: true });
+const READER_KEYS = optionKeys<StateReaderOptions>({
+  shards: true,
+  blockMs: true,
+  readCount: true,
+  trimCheckIntervalMs: true,
+  watchBuffer: true,
+  minVersionTimeoutMs: true,
+});
 
 export function parseReaderOptions(options: unknown, machine: MachineRef): StateReaderConfig {
   const o = optionsObject(options ?? {}, READER_KEYS);

@@ -33,7 +33,8 @@ export function bankMachine(name: string, shards: number) {
     commands: {
       open: {
         schema: { type: 'object', required: ['balance'], additionalProperties: false, properties: { balance: { type: 'integer', minimum: 0 } } },
-        decide: (account, { balance }, ctx) => (account.open ? ctx.reject('ALREADY_OPEN', `account ${ctx.key} is open already`) : [{ type: 'opened', balance }]),
+        decide: (account, { balance }, ctx) =>
+          account.open ? ctx.reject('ALREADY_OPEN', `account ${ctx.key} is open already`) : [{ type: 'opened', balance }],
       },
       deposit: {
         schema: { type: 'object', required: ['amount'], additionalProperties: false, properties: { amount } },

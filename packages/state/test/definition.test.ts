@@ -29,13 +29,16 @@ describe('defineMachine', () => {
       [{ ...good, commands: { deposit: {} } }, 'machine.commands.deposit.decide', /function/],
       ['accounts', 'machine', /options object/],
     ] as const) {
-      assert.throws(() => defineMachine(definition as never), (err: unknown) => {
-        assert.ok(err instanceof InvalidOptionError, String(err));
-        assert.equal(err.code, 'ERR_STREAMERSON_INVALID_OPTION');
-        assert.equal(err.option, option);
-        assert.match(err.message, message);
-        return true;
-      });
+      assert.throws(
+        () => defineMachine(definition as never),
+        (err: unknown) => {
+          assert.ok(err instanceof InvalidOptionError, String(err));
+          assert.equal(err.code, 'ERR_STREAMERSON_INVALID_OPTION');
+          assert.equal(err.option, option);
+          assert.match(err.message, message);
+          return true;
+        },
+      );
     }
   });
 });

@@ -27,7 +27,13 @@ test('a writer paused past its lease is fenced when it resumes: its writes are r
   const keys = shardKeys(bank, 0);
   // The old writer's read outlasts its pause; the heir claims what others left pending only every 2 s:
   // long enough to see a late command in the old writer's list.
-  const options = (id: string): StateWriterOptions => ({ id, leaseTtlMs: 1_000, renewIntervalMs: 250, blockMs: id === 'old' ? 60_000 : 100, claimIntervalMs: 2_000 });
+  const options = (id: string): StateWriterOptions => ({
+    id,
+    leaseTtlMs: 1_000,
+    renewIntervalMs: 250,
+    blockMs: id === 'old' ? 60_000 : 100,
+    claimIntervalMs: 2_000,
+  });
   const start = (id: string) => startNodeProcess(WRITER_SCRIPT, [JSON.stringify({ url: server.url, machine, shards: 1, options: options(id) })], { name: id });
   const client = new MachineClient(engine, bank, { timeout: 30_000, leaseCheckMs: 0 });
   try {
@@ -36,13 +42,20 @@ test('a writer paused past its lease is fenced when it resumes: its writes are r
     await client.send('a', 'open', { balance: 100 });
     await client.send('a', 'deposit', { amount: 1 });
     // The old writer now blocks in its read; paused there, it holds the read open.
-    await waitFor(async () => (await server.command('CLIENT', 'LIST', 'TYPE', 'normal') as string).includes('cmd=xreadgroup'), { what: 'the old writer to block in its read' });
+    await waitFor(async () => ((await server.command('CLIENT', 'LIST', 'TYPE', 'normal')) as string).includes('cmd=xreadgroup'), {
+      what: 'the old writer to block in its read',
+    });
     old.child.kill('SIGSTOP');
     const heir = await start('heir');
-    await waitFor(() => heir.events.some((e) => e.event === 'acquired' && e['epoch'] === 2), { timeoutMs: 10_000, what: 'the heir to take the shard at epoch 2' });
+    await waitFor(() => heir.events.some((e) => e.event === 'acquired' && e['epoch'] === 2), {
+      timeoutMs: 10_000,
+      what: 'the heir to take the shard at epoch 2',
+    });
     // Sent while the old writer is paused: its read was waiting, so Redis hands them to it.
     const sent = [1, 2, 3].map((n) => client.send('a', 'deposit', { amount: n }, { commandId: `late-${n}` }));
-    await waitFor(async () => (await engine.pendingRange(keys.commands, WRITER_GROUP, { count: 10, consumer: 'old' })).length > 0, { what: 'a late command in the old writer’s pending list' });
+    await waitFor(async () => (await engine.pendingRange(keys.commands, WRITER_GROUP, { count: 10, consumer: 'old' })).length > 0, {
+      what: 'a late command in the old writer’s pending list',
+    });
     old.child.kill('SIGCONT');
     await waitFor(() => old.events.some((e) => e.event === 'lost'), { timeoutMs: 10_000, what: 'the old writer to lose the shard' });
     // The heir claims what the old writer read, and applies each once.
@@ -50,8 +63,15 @@ test('a writer paused past its lease is fenced when it resumes: its writes are r
     assert.deepEqual(results.map((r) => r.version).sort(), [3, 4, 5]);
     assert.equal(results.find((r) => r.version === 5)?.state.balance, 107);
     const changes = (await changesByKey(engine, bank)).get('a')!;
-    assert.deepEqual(changes.map((c) => c.version), [1, 2, 3, 4, 5]);
-    assert.deepEqual(changes.map((c) => c.epoch), [1, 1, 2, 2, 2], 'nothing stored at epoch 1 after epoch 2 began');
+    assert.deepEqual(
+      changes.map((c) => c.version),
+      [1, 2, 3, 4, 5],
+    );
+    assert.deepEqual(
+      changes.map((c) => c.epoch),
+      [1, 1, 2, 2, 2],
+      'nothing stored at epoch 1 after epoch 2 began',
+    );
     const lost = old.events.find((e) => e.event === 'lost')!;
     t.diagnostic(`the old writer: ${JSON.stringify(lost)}`);
     assert.ok(lost['code'] === 'ERR_STREAMERSON_FENCED' || /held by "?heir/.test(String(lost['message'])), `lost to the heir: ${JSON.stringify(lost)}`);

@@ -53,7 +53,7 @@ describe('machine routes on the gateway', () => {
     assert.deepEqual(await bob.json(), { key: 'bob', version: 2, state: { balance: 30, open: true } });
   });
 
-  test('refusals: 409 with the stable code (and the machine\'s reason), 400 for a body failing the schema, 504 for a version never reached', async () => {
+  test("refusals: 409 with the stable code (and the machine's reason), 400 for a body failing the schema, 504 for a version never reached", async () => {
     const poor = await post('/carol/transfer', { to: 'bob', amount: 5 });
     assert.equal(poor.status, 409);
     assert.deepEqual(await poor.json(), { error: { code: 'ERR_STREAMERSON_REJECTED', reason: 'NO_ACCOUNT', message: 'account carol is not open' } });
@@ -75,13 +75,15 @@ describe('machine routes on the gateway', () => {
   });
 
   test('the OpenAPI document lists each command with its schema as the request body', async () => {
-    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { required?: string[] } }> } }>> };
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { required?: string[] } }> } }>>;
+    };
     const transfer = doc.paths[`/machines/${bank.name}/{key}/transfer`]?.['post'];
     assert.ok(transfer !== undefined, Object.keys(doc.paths).join(', '));
     assert.deepEqual(transfer.requestBody?.content['application/json']?.schema.required, ['to', 'amount']);
     assert.ok(doc.paths[`/machines/${bank.name}/{key}`]?.['get'] !== undefined);
   });
-  test('watch sends the key\'s state, then its changes, as Server-Sent Events until the client goes', async () => {
+  test("watch sends the key's state, then its changes, as Server-Sent Events until the client goes", async () => {
     const controller = new AbortController();
     const response = await fetch(`${base}/machines/${bank.name}/bob/watch`, { signal: controller.signal });
     assert.equal(response.status, 200);
@@ -105,4 +107,3 @@ describe('machine routes on the gateway', () => {
     await reader.cancel().catch(() => undefined);
   });
 });
-

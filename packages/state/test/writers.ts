@@ -103,7 +103,8 @@ export function writerSuite(name: string, target: () => Promise<{ url: string; s
       for (const k of keys) await c.send(k, 'open', { balance: 100 });
       for (let i = 0; i < 40; i++) await c.send(keys[i % keys.length]!, 'deposit', { amount: 1 });
       const expected = new Map<string, Account>();
-      for (let i = 0; i < keys.length; i++) expected.set(keys[i]!, { balance: 100 + Math.floor(40 / keys.length) + (i < 40 % keys.length ? 1 : 0), open: true });
+      for (let i = 0; i < keys.length; i++)
+        expected.set(keys[i]!, { balance: 100 + Math.floor(40 / keys.length) + (i < 40 % keys.length ? 1 : 0), open: true });
       assert.ok(w1.stats().snapshots >= 4, `snapshots ${w1.stats().snapshots}`);
       await w1.destroy();
       // The writer marks how far its changelog may go (approximate trimming on Redis keeps whole
@@ -118,10 +119,13 @@ export function writerSuite(name: string, target: () => Promise<{ url: string; s
       }
       assert.ok(kept < keys.length + 40, `the changelogs hold ${kept} of ${keys.length + 40} changes`);
       const w2 = writer(bank, { snapshotEvery: 7, leaseTtlMs: 1_000 });
-      await waitFor(async () => {
-        await w2.start();
-        return w2.shards.length === 2;
-      }, { timeoutMs: 5_000, what: 'the second writer to take over' });
+      await waitFor(
+        async () => {
+          await w2.start();
+          return w2.shards.length === 2;
+        },
+        { timeoutMs: 5_000, what: 'the second writer to take over' },
+      );
       const reader = track(new StateReader(engine, bank, { blockMs: 50 }));
       await reader.start();
       for (const [k, account] of expected) {
@@ -154,17 +158,22 @@ export function writerSuite(name: string, target: () => Promise<{ url: string; s
       const raw = track(new Client(engine, { timeout: 3_000 }));
       const shard0 = shardKeys(bank, 0).commands;
       await engine.append(shard0, ['not', 'a command']);
-      await assert.rejects(raw.request(bank.name, 'open', { balance: 1 }, { shards: 2 }), { code: 'ERR_STREAMERSON_REMOTE', errorCode: 'ERR_STREAMERSON_BAD_REQUEST', status: 400 });
+      await assert.rejects(raw.request(bank.name, 'open', { balance: 1 }, { shards: 2 }), {
+        code: 'ERR_STREAMERSON_REMOTE',
+        errorCode: 'ERR_STREAMERSON_BAD_REQUEST',
+        status: 400,
+      });
       const onShard0 = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].find((k) => shardOf(bank, k) === 0)!;
       const onShard1 = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].find((k) => shardOf(bank, k) === 1)!;
-      await assert.rejects(
-        raw.request(bank.name, 'open', { balance: 1 }, { shards: 2, key: onShard0, headers: { key: onShard1 } }),
-        { errorCode: 'ERR_STREAMERSON_BAD_REQUEST' },
-      );
+      await assert.rejects(raw.request(bank.name, 'open', { balance: 1 }, { shards: 2, key: onShard0, headers: { key: onShard1 } }), {
+        errorCode: 'ERR_STREAMERSON_BAD_REQUEST',
+      });
       await engine.append(shard0, encodeMessage({ type: 'open', headers: { key: onShard0, deadline: String(Date.now() - 1) }, payload: { balance: 1 } }));
       await waitFor(() => problems.length === 1, { what: 'the bad entry to be reported' });
       assert.deepEqual(problems, ['ERR_STREAMERSON_BAD_ENTRY']);
-      await waitFor(async () => (await engine.pendingSummary(shard0, 'writers')).count === 0 && (await engine.info(shard0))!.groups[0]!.lag === 0, { what: 'every entry acknowledged' });
+      await waitFor(async () => (await engine.pendingSummary(shard0, 'writers')).count === 0 && (await engine.info(shard0))!.groups[0]!.lag === 0, {
+        what: 'every entry acknowledged',
+      });
       assert.equal(w.stats().expired, 1);
       assert.equal(w.stats().applied, 0, 'nothing was applied');
       const check = track(new StateReader(engine, bank));

@@ -138,7 +138,8 @@ export class StdioEngine implements Engine {
       text += `${formatLine(e.stream, { id: e.id, fields })}\n`;
     }
     if (text === '') return;
-    if (this.outputError !== undefined) throw new EngineError('ERR_STREAMERSON_ENGINE', 'stdout is closed: nobody reads the output of this process', { cause: this.outputError });
+    if (this.outputError !== undefined)
+      throw new EngineError('ERR_STREAMERSON_ENGINE', 'stdout is closed: nobody reads the output of this process', { cause: this.outputError });
     if (!this.output.write(text)) await once(this.output, 'drain');
   }
 

@@ -19,7 +19,13 @@ interface Line {
 /** Runs a shell pipeline; resolves its stdout lines as JSON and its stderr. */
 async function pipeline(command: string): Promise<{ lines: Line[]; stderr: string }> {
   const { stdout, stderr } = await run('/bin/sh', ['-c', command], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
-  return { lines: stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Line), stderr };
+  return {
+    lines: stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Line),
+    stderr,
+  };
 }
 
 describe('stdio:// in a Unix pipe', () => {
@@ -41,15 +47,16 @@ describe('stdio:// in a Unix pipe', () => {
 
   it('a bad line is reported on stderr with its number and skipped; the others go through', async () => {
     const { lines, stderr } = await pipeline(`printf '{"n":1}\\nnot json\\n{"n":3}\\n' | node ${STAGE} stdin out 1 0`);
-    assert.deepEqual(lines.map((l) => l.payload), [{ n: 1 }, { n: 3 }]);
+    assert.deepEqual(
+      lines.map((l) => l.payload),
+      [{ n: 1 }, { n: 3 }],
+    );
     assert.match(stderr, /^streamerson: ERR_STREAMERSON_BAD_INPUT: stdin line 2: not JSON/);
     assert.equal(stderr.trim().split('\n').length, 1);
   });
 
   it('a service reads requests from stdin and writes each reply to stdout, correlated by message id', async () => {
-    const requests = [1, 2, 3].map((n) =>
-      JSON.stringify({ stream: 'math', type: 'square', replyTo: '_reply:pipe', messageId: `req-${n}`, payload: { n } }),
-    );
+    const requests = [1, 2, 3].map((n) => JSON.stringify({ stream: 'math', type: 'square', replyTo: '_reply:pipe', messageId: `req-${n}`, payload: { n } }));
     const { lines, stderr } = await pipeline(`printf '%s\\n' '${requests.join("' '")}' | node ${WORKER}`);
     assert.equal(stderr, '');
     const replies = new Map(lines.filter((l) => l.stream === '_reply:pipe').map((l) => [l.messageId, l.payload]));

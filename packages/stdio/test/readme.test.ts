@@ -17,9 +17,15 @@ it("the README's processor runs in the README's pipe and prints what the README 
   writeFileSync(file, js);
   try {
     // jq is left out of the pipe (it may not be installed): the test reads the payloads itself.
-    const pipe = command!.trim().replace(/ \| jq -c \.payload$/, '').replace('double.mjs', file);
+    const pipe = command!
+      .trim()
+      .replace(/ \| jq -c \.payload$/, '')
+      .replace('double.mjs', file);
     const { stdout } = await promisify(execFile)('/bin/sh', ['-c', pipe], { timeout: 30_000 });
-    const payloads = stdout.trim().split('\n').map((line) => JSON.stringify((JSON.parse(line) as { payload: unknown }).payload));
+    const payloads = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.stringify((JSON.parse(line) as { payload: unknown }).payload));
     assert.equal(payloads.join('\n'), printed!.trim());
   } finally {
     rmSync(file, { force: true });

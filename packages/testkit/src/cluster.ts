@@ -14,8 +14,7 @@ export const DEFAULT_CLUSTER_READY_TIMEOUT_MS = 15_000;
 export const CLUSTER_SLOTS = 16_384;
 
 /** Hint raised when `redis-cli` (needed to create a cluster) is missing. */
-export const REDIS_CLI_MISSING_HINT =
-  'redis-cli not found on PATH — install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis)';
+export const REDIS_CLI_MISSING_HINT = 'redis-cli not found on PATH — install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis)';
 
 /** Options of {@link startRedisCluster}. */
 export interface StartRedisClusterOptions extends Omit<StartRedisOptions, 'args'> {
@@ -115,11 +114,10 @@ export async function startRedisCluster(options: StartRedisClusterOptions = {}):
     if (failed !== undefined) throw failed.reason;
     const addresses = nodes.map((n) => `127.0.0.1:${n.port}`);
     try {
-      await execFileAsync(
-        options.cliBinary ?? 'redis-cli',
-        ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'],
-        { env: options.env ?? process.env, timeout: DEFAULT_CLUSTER_READY_TIMEOUT_MS },
-      );
+      await execFileAsync(options.cliBinary ?? 'redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes'], {
+        env: options.env ?? process.env,
+        timeout: DEFAULT_CLUSTER_READY_TIMEOUT_MS,
+      });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(REDIS_CLI_MISSING_HINT, { cause: err });
       const out = err as { stdout?: string; stderr?: string };

@@ -49,10 +49,7 @@ export interface CheckLifecycleOptions {
  *
  * Every wait is bounded: a verb that never settles fails the check, naming it.
  */
-export async function checkLifecycle<T extends LifecycleObject>(
-  make: () => T | Promise<T>,
-  options: CheckLifecycleOptions = {},
-): Promise<void> {
+export async function checkLifecycle<T extends LifecycleObject>(make: () => T | Promise<T>, options: CheckLifecycleOptions = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_LIFECYCLE_TIMEOUT_MS;
   let label = options.name;
   const within = <V>(what: string, promise: Promise<V>): Promise<V> => bounded(`${label}: ${what}`, promise, timeoutMs);
@@ -74,7 +71,11 @@ export async function checkLifecycle<T extends LifecycleObject>(
   await within('second close()', a.close());
   assert.equal(await within('closed after close()', a.closed), undefined, `${label}: closed after close() resolved with an error`);
   checkStats(label, a, 'after close');
-  await assert.rejects(within('start() after close()', a.start()), { code: 'ERR_STREAMERSON_CLOSED' }, `${label}: start() after close() must reject with ERR_STREAMERSON_CLOSED`);
+  await assert.rejects(
+    within('start() after close()', a.start()),
+    { code: 'ERR_STREAMERSON_CLOSED' },
+    `${label}: start() after close() must reject with ERR_STREAMERSON_CLOSED`,
+  );
 
   // close() without start()
   const b = await make();
@@ -132,7 +133,13 @@ function checkStats(label: string, object: LifecycleObject, when: string): void 
 /** Resolves true when `promise` has not settled by the next turn of the event loop. */
 async function isPending(promise: Promise<unknown>): Promise<boolean> {
   const pending = Symbol('pending');
-  const first = await Promise.race([promise.then(() => null, () => null), new Promise((resolve) => setImmediate(() => resolve(pending)))]);
+  const first = await Promise.race([
+    promise.then(
+      () => null,
+      () => null,
+    ),
+    new Promise((resolve) => setImmediate(() => resolve(pending))),
+  ]);
   return first === pending;
 }
 

@@ -47,16 +47,24 @@ export interface NodeProcess {
 const live = new Set<ChildProcess>();
 
 /** Starts `script` with `args` and resolves once it printed `{"event":"ready"}`; rejects (killing it) when it exits or times out first. */
-export async function startNodeProcess(script: string, args: readonly string[], options: { readonly readyTimeoutMs?: number; readonly name?: string } = {}): Promise<NodeProcess> {
+export async function startNodeProcess(
+  script: string,
+  args: readonly string[],
+  options: { readonly readyTimeoutMs?: number; readonly name?: string } = {},
+): Promise<NodeProcess> {
   const name = options.name ?? script;
   const child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   live.add(child);
   const events: NodeProcessEvent[] = [];
   let onReady!: () => void;
-  const ready = new Promise<void>((resolve) => { onReady = resolve; });
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve;
+  });
   let err = '';
   let out = '';
-  child.stderr!.on('data', (chunk: Buffer) => { err = (err + chunk.toString('utf8')).slice(-MAX_OUTPUT_CHARS); });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    err = (err + chunk.toString('utf8')).slice(-MAX_OUTPUT_CHARS);
+  });
   child.stdout!.on('data', (chunk: Buffer) => {
     out += chunk.toString('utf8');
     let nl: number;
@@ -84,15 +92,23 @@ export async function startNodeProcess(script: string, args: readonly string[], 
     events,
     exited,
     stderr: () => err,
-    stop: () => { child.kill('SIGTERM'); return exited; },
-    kill: () => { child.kill('SIGKILL'); return exited; },
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+    kill: () => {
+      child.kill('SIGKILL');
+      return exited;
+    },
   };
   const readyTimeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       ready,
-      exited.then(({ code, signal }) => { throw new Error(`${name} exited during start-up (${signal ?? code}): ${err}`); }),
+      exited.then(({ code, signal }) => {
+        throw new Error(`${name} exited during start-up (${signal ?? code}): ${err}`);
+      }),
       new Promise((_resolve, reject) => {
         timer = setTimeout(() => reject(new Error(`${name} not ready within ${readyTimeoutMs} ms: ${err}`)), readyTimeoutMs);
       }),
@@ -108,9 +124,14 @@ export async function startNodeProcess(script: string, args: readonly string[], 
 
 /** SIGKILLs every process started by {@link startNodeProcess} that still runs, and waits for them to exit. */
 export async function killNodeProcesses(): Promise<void> {
-  await Promise.all([...live].map((child) => new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  })));
+  await Promise.all(
+    [...live].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
 }

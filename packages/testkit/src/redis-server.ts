@@ -79,13 +79,7 @@ function waitExit(child: ChildProcess): Promise<void> {
 }
 
 /** Resolves once the server on `port` answers and is the process we started (not another one on the same port). */
-async function waitReady(
-  child: ChildProcess,
-  port: number,
-  deadline: number,
-  output: () => string,
-  password: string | undefined,
-): Promise<void> {
+async function waitReady(child: ChildProcess, port: number, deadline: number, output: () => string, password: string | undefined): Promise<void> {
   let exited = child.exitCode !== null || child.signalCode !== null;
   child.once('exit', () => {
     exited = true;
@@ -114,13 +108,20 @@ async function launch(port: number, options: StartRedisOptions): Promise<RedisSe
   if (options.config !== undefined) await writeFile(configFile, options.config);
   const args = [
     ...(options.config === undefined ? [] : [configFile]),
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--save', '',
-    '--appendonly', 'no',
-    '--daemonize', 'no',
-    '--protected-mode', 'no',
-    '--dir', dir,
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--daemonize',
+    'no',
+    '--protected-mode',
+    'no',
+    '--dir',
+    dir,
     ...(options.password === undefined ? [] : ['--requirepass', options.password]),
     ...(options.args ?? []),
   ];

@@ -77,11 +77,7 @@ function parseAt(buf: Buffer, start: number): Parsed | Incomplete {
  * decoded reply; an error reply rejects with its message. For assertions and
  * readiness checks that must not depend on a client library.
  */
-export function redisCommand(
-  port: number,
-  args: readonly (string | Buffer)[],
-  options: RedisCommandOptions = {},
-): Promise<RespValue> {
+export function redisCommand(port: number, args: readonly (string | Buffer)[], options: RedisCommandOptions = {}): Promise<RespValue> {
   const host = options.host ?? '127.0.0.1';
   const timeoutMs = options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   return new Promise((resolve, reject) => {

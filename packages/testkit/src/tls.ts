@@ -21,10 +21,40 @@ export interface TlsRedisServer extends RedisServer {
 /** Makes a CA and a server certificate for 127.0.0.1 signed by it in `dir`, with `openssl`. */
 async function makeCertificates(dir: string): Promise<void> {
   const o = (name: string): string => join(dir, name);
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=streamerson-test-ca', '-keyout', o('ca.key'), '-out', o('ca.crt')]);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=streamerson-test-ca',
+    '-keyout',
+    o('ca.key'),
+    '-out',
+    o('ca.crt'),
+  ]);
   await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', o('server.key'), '-out', o('server.csr')]);
   await writeFile(o('ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
-  await run('openssl', ['x509', '-req', '-in', o('server.csr'), '-CA', o('ca.crt'), '-CAkey', o('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', o('ext.cnf'), '-out', o('server.crt')]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    o('server.csr'),
+    '-CA',
+    o('ca.crt'),
+    '-CAkey',
+    o('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    o('ext.cnf'),
+    '-out',
+    o('server.crt'),
+  ]);
 }
 
 /**
@@ -38,8 +68,18 @@ export async function startTlsRedis(options: Omit<StartRedisOptions, 'args'> = {
     const tlsPort = await freePort();
     const server = await startRedis({
       ...options,
-      args: ['--tls-port', String(tlsPort), '--tls-cert-file', join(dir, 'server.crt'), '--tls-key-file', join(dir, 'server.key'),
-        '--tls-ca-cert-file', join(dir, 'ca.crt'), '--tls-auth-clients', 'no'],
+      args: [
+        '--tls-port',
+        String(tlsPort),
+        '--tls-cert-file',
+        join(dir, 'server.crt'),
+        '--tls-key-file',
+        join(dir, 'server.key'),
+        '--tls-ca-cert-file',
+        join(dir, 'ca.crt'),
+        '--tls-auth-clients',
+        'no',
+      ],
     });
     return {
       ...server,

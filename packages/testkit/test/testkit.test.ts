@@ -119,7 +119,13 @@ describe('monitorRedis', () => {
     await redisCommand(server.port, ['GET', 'k']);
     await redisCommand(server.port, ['DEL', 'k']);
     await waitFor(() => monitor.dropped === 1, { what: 'the third command', timeoutMs: 2_000 });
-    assert.deepEqual(monitor.commands.map((c) => [c.name, c.args]), [['set', ['k', 'say "hi"']], ['get', ['k']]]);
+    assert.deepEqual(
+      monitor.commands.map((c) => [c.name, c.args]),
+      [
+        ['set', ['k', 'say "hi"']],
+        ['get', ['k']],
+      ],
+    );
     assert.match(monitor.commands[0]!.source, /^127\.0\.0\.1:\d+$/);
     assert.notEqual(monitor.commands[0]!.source, monitor.commands[1]!.source, 'each redisCommand has its own connection');
   });

@@ -57,17 +57,21 @@ export async function startPositions(from: FromSpec, engine: Engine, streams: re
  * oldest entry among them, or at its end when it has none.
  */
 async function lastPositions(count: number, engine: Engine, streams: readonly string[]): Promise<Map<string, string>> {
-  const newest = await Promise.all(streams.map(async (stream) => ({
-    stream,
-    entries: count === 0 ? [] : await engine.revRange(stream, '+', '-', count),
-    last: await engine.lastId(stream),
-  })));
+  const newest = await Promise.all(
+    streams.map(async (stream) => ({
+      stream,
+      entries: count === 0 ? [] : await engine.revRange(stream, '+', '-', count),
+      last: await engine.lastId(stream),
+    })),
+  );
   const all: { stream: string; entry: RawEntry }[] = newest.flatMap(({ stream, entries }) => entries.map((entry) => ({ stream, entry })));
   all.sort((a, b) => compareStreamIds(b.entry.id, a.entry.id));
   const oldestKept = new Map<string, string>();
   for (const { stream, entry } of all.slice(0, count)) oldestKept.set(stream, entry.id);
-  return new Map(newest.map(({ stream, last }) => {
-    const oldest = oldestKept.get(stream);
-    return [stream, oldest === undefined ? last : previousStreamId(oldest)];
-  }));
+  return new Map(
+    newest.map(({ stream, last }) => {
+      const oldest = oldestKept.get(stream);
+      return [stream, oldest === undefined ? last : previousStreamId(oldest)];
+    }),
+  );
 }

@@ -82,9 +82,10 @@ function detail(letter: DeadLetter): Record<string, unknown> {
   const original = decodeEntry(letter.meta.stream, letter.original);
   return {
     ...summary(letter),
-    message: original instanceof ProtocolError
-      ? { error: original.code, fields: letter.original.fields.map((f) => textOrBytes(f, 'base64')) }
-      : { id: original.id, type: original.type, headers: original.headers, replyTo: original.replyTo, payload: original.payload },
+    message:
+      original instanceof ProtocolError
+        ? { error: original.code, fields: letter.original.fields.map((f) => textOrBytes(f, 'base64')) }
+        : { id: original.id, type: original.type, headers: original.headers, replyTo: original.replyTo, payload: original.payload },
   };
 }
 
@@ -117,41 +118,60 @@ export function registerDlq(program: Command, ctx: CliContext): void {
     'streamerson dlq purge orders',
   ]);
 
-  examples(selectOptions(dlq.command('ls').description('one JSON line per dead letter: ids, error, deliveries, who gave up'))
-    .action(action(ctx, async (_letters, selected) => lines((await selected()).map(summary)))), [
-    "streamerson dlq ls orders | jq -r '.errorCode' | sort | uniq -c",
-  ]);
+  examples(
+    selectOptions(dlq.command('ls').description('one JSON line per dead letter: ids, error, deliveries, who gave up')).action(
+      action(ctx, async (_letters, selected) => lines((await selected()).map(summary))),
+    ),
+    ["streamerson dlq ls orders | jq -r '.errorCode' | sort | uniq -c"],
+  );
 
-  examples(selectOptions(dlq.command('show').description('dead letters in full, with the original message decoded'))
-    .action(action(ctx, async (_letters, selected) => lines((await selected()).map(detail)))), [
-    'streamerson dlq show orders --count 1',
-  ]);
+  examples(
+    selectOptions(dlq.command('show').description('dead letters in full, with the original message decoded')).action(
+      action(ctx, async (_letters, selected) => lines((await selected()).map(detail))),
+    ),
+    ['streamerson dlq show orders --count 1'],
+  );
 
-  examples(selectOptions(dlq.command('replay').description('append the original messages back to their streams, then delete the dead letters'))
-    .addOption(new Option('--as <kind>', 'a request with a new deadline, or an event (no reply-to, no deadline)').choices(REPLAY_AS).default('request'))
-    .option('--timeout <ms>', 'time a replayed request has before its new deadline', intArg('--timeout'), DEFAULT_REPLAY_TIMEOUT_MS)
-    .action(action(ctx, async (letters, selected, options) => {
-      const { as, timeout } = options as ReplayCliOptions;
-      const result = await letters.replay((await selected()).map((l) => l.id), { as, timeoutMs: timeout });
-      await ctx.out.write(lines(result.replayed.map((r) => ({ id: r.letter, stream: r.stream, newId: r.id }))));
-      const kept = result.failed.filter((f) => f.stage === 'append');
-      if (kept.length > 0) throw replayFailed(`dead letters ${kept.map((f) => f.letter).join(', ')} were not replayed and are kept`, kept[0]!.error);
-      const listed = result.failed.filter((f) => f.stage === 'delete');
-      if (listed.length > 0) throw replayFailed(`dead letters ${listed.map((f) => f.letter).join(', ')} were replayed but could not be deleted (do not replay them again)`, listed[0]!.error);
-      if (result.missing.length > 0) throw notFound(`dead letters ${result.missing.join(', ')} went away while replaying (replayed or purged by someone else)`);
-      return '';
-    })), [
-    'streamerson dlq replay orders --count 10',
-    'streamerson dlq replay --id 1700000000000-0,1700000000001-0 orders --timeout 30000',
-    'streamerson dlq replay orders --as event',
-  ]);
+  examples(
+    selectOptions(dlq.command('replay').description('append the original messages back to their streams, then delete the dead letters'))
+      .addOption(new Option('--as <kind>', 'a request with a new deadline, or an event (no reply-to, no deadline)').choices(REPLAY_AS).default('request'))
+      .option('--timeout <ms>', 'time a replayed request has before its new deadline', intArg('--timeout'), DEFAULT_REPLAY_TIMEOUT_MS)
+      .action(
+        action(ctx, async (letters, selected, options) => {
+          const { as, timeout } = options as ReplayCliOptions;
+          const result = await letters.replay(
+            (await selected()).map((l) => l.id),
+            { as, timeoutMs: timeout },
+          );
+          await ctx.out.write(lines(result.replayed.map((r) => ({ id: r.letter, stream: r.stream, newId: r.id }))));
+          const kept = result.failed.filter((f) => f.stage === 'append');
+          if (kept.length > 0) throw replayFailed(`dead letters ${kept.map((f) => f.letter).join(', ')} were not replayed and are kept`, kept[0]!.error);
+          const listed = result.failed.filter((f) => f.stage === 'delete');
+          if (listed.length > 0)
+            throw replayFailed(
+              `dead letters ${listed.map((f) => f.letter).join(', ')} were replayed but could not be deleted (do not replay them again)`,
+              listed[0]!.error,
+            );
+          if (result.missing.length > 0)
+            throw notFound(`dead letters ${result.missing.join(', ')} went away while replaying (replayed or purged by someone else)`);
+          return '';
+        }),
+      ),
+    [
+      'streamerson dlq replay orders --count 10',
+      'streamerson dlq replay --id 1700000000000-0,1700000000001-0 orders --timeout 30000',
+      'streamerson dlq replay orders --as event',
+    ],
+  );
 
-  examples(selectOptions(dlq.command('purge').description('delete dead letters (all of them unless --id or --count) and print how many'))
-    .action(action(ctx, async (letters, selected, options) => {
-      // Every letter at once (the stream deleted) without listing them.
-      const all = options.id === undefined && options.count === undefined;
-      return `${all ? await letters.purge() : await letters.purge((await selected()).map((l) => l.id))}\n`;
-    })), [
-    'streamerson dlq purge orders --id 1700000000000-0',
-  ]);
+  examples(
+    selectOptions(dlq.command('purge').description('delete dead letters (all of them unless --id or --count) and print how many')).action(
+      action(ctx, async (letters, selected, options) => {
+        // Every letter at once (the stream deleted) without listing them.
+        const all = options.id === undefined && options.count === undefined;
+        return `${all ? await letters.purge() : await letters.purge((await selected()).map((l) => l.id))}\n`;
+      }),
+    ),
+    ['streamerson dlq purge orders --id 1700000000000-0'],
+  );
 }

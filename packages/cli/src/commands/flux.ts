@@ -53,9 +53,6 @@ export function registerFlux(program: Command, ctx: CliContext): void {
           fifo.remove();
         }
       }),
-    [
-      'streamerson flux /tmp/orders.fifo orders &',
-      "echo '{\"sku\":\"A-1\"}' > /tmp/orders.fifo",
-    ],
+    ['streamerson flux /tmp/orders.fifo orders &', 'echo \'{"sku":"A-1"}\' > /tmp/orders.fifo'],
   );
 }

@@ -40,14 +40,14 @@ export function registerInfo(program: Command, ctx: CliContext): void {
       .option('--json', 'print one JSON object', false)
       .action(async (topic: string, options: { shards?: number; json: boolean }, command: Command) => {
         await withEngine(urlOf(command), async (engine) => {
-          const report = await describeTopic(engine, topic, await existingStreams(engine, topic, options.shards === undefined ? {} : { shards: options.shards }));
+          const report = await describeTopic(
+            engine,
+            topic,
+            await existingStreams(engine, topic, options.shards === undefined ? {} : { shards: options.shards }),
+          );
           await ctx.out.write(options.json ? `${JSON.stringify(report)}\n` : infoText(report));
         });
       }),
-    [
-      'streamerson info orders',
-      "streamerson info 'orders#2'",
-      "streamerson info orders --json | jq '.groups[].lag'",
-    ],
+    ['streamerson info orders', "streamerson info 'orders#2'", "streamerson info orders --json | jq '.groups[].lag'"],
   );
 }

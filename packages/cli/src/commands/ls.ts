@@ -7,7 +7,6 @@ import { examples } from '../help.js';
 import { formatAge } from '../inspect/units.js';
 import { INTERNAL_PREFIX } from '../topics.js';
 
-
 export function registerLs(program: Command, ctx: CliContext): void {
   examples(
     program
@@ -31,10 +30,6 @@ export function registerLs(program: Command, ctx: CliContext): void {
           await ctx.out.write(rows.join(''));
         });
       }),
-    [
-      'streamerson ls',
-      'streamerson ls orders -l',
-      'streamerson ls --all _streamerson',
-    ],
+    ['streamerson ls', 'streamerson ls orders -l', 'streamerson ls --all _streamerson'],
   );
 }

@@ -36,13 +36,7 @@ export interface ProduceSummary {
 }
 
 /** Reads `input` and writes it to `topic`; stops at the first bad line unless `skipBad`. Shared with `flux`. */
-export async function produceFrom(
-  ctx: CliContext,
-  engine: Engine,
-  topic: string,
-  input: Readable,
-  options: ProduceOptions,
-): Promise<ProduceSummary> {
+export async function produceFrom(ctx: CliContext, engine: Engine, topic: string, input: Readable, options: ProduceOptions): Promise<ProduceSummary> {
   const started = performance.now();
   const encoder = new MessageEncoder({ topic, shards: options.shards, type: options.type, keyField: options.key });
   const writer = new BatchWriter(engine, {

@@ -71,12 +71,14 @@ export function registerRelay(program: Command, ctx: CliContext): void {
       .action(async (options: RelayOptions) => {
         const src = parseEndpoint(options.from, '--from');
         const dst = parseEndpoint(options.to, '--to');
-        if (options.fromId !== undefined && !isStreamId(options.fromId)) throw usageError(`--from-id expects an entry id, got ${JSON.stringify(options.fromId)}`);
+        if (options.fromId !== undefined && !isStreamId(options.fromId))
+          throw usageError(`--from-id expects an entry id, got ${JSON.stringify(options.fromId)}`);
         const started = performance.now();
         const copied = await withEngine(src.url, (from) => withEngine(dst.url, (to) => relay(ctx, from, to, options)));
         const seconds = (performance.now() - started) / 1000;
         const rate = seconds > 0 ? Math.round(copied / seconds) : copied;
-        if (!options.quiet) note(ctx, `relayed ${plural(copied, 'entry', 'entries')} from ${src.topic} to ${dst.topic} in ${seconds.toFixed(2)} s (${rate} entries/s)`);
+        if (!options.quiet)
+          note(ctx, `relayed ${plural(copied, 'entry', 'entries')} from ${src.topic} to ${dst.topic} in ${seconds.toFixed(2)} s (${rate} entries/s)`);
       }),
     [
       'streamerson relay --from redis://10.0.0.1:6379/orders --to redis://10.0.0.2:6379/orders',

@@ -38,7 +38,8 @@ async function readersOf(engine: Engine, topic: string, shards: number | undefin
   const found = await findStreams(engine, topic, shards === undefined ? {} : { shards });
   const infos = await Promise.all(found.map((s) => engine.info(s)));
   if (infos.every((i) => i === null)) throw notFound(`nobody reads topic "${topic}": it does not exist${await suggestion(engine, topic)}`);
-  if (infos.every((i) => (i?.groups.length ?? 0) === 0)) throw notFound(`nobody reads topic "${topic}": it has no consumer group (no service ever started on it)`);
+  if (infos.every((i) => (i?.groups.length ?? 0) === 0))
+    throw notFound(`nobody reads topic "${topic}": it has no consumer group (no service ever started on it)`);
   return shards ?? shardCount(found);
 }
 
@@ -96,8 +97,8 @@ export function registerRequest(program: Command, ctx: CliContext): void {
         });
       }),
     [
-      "streamerson request orders order.get '{\"id\":42}' | jq .status",
-      "streamerson request orders order.create '{\"sku\":\"A-1\"}' -H tenant=acme --timeout 2000",
+      'streamerson request orders order.get \'{"id":42}\' | jq .status',
+      'streamerson request orders order.create \'{"sku":"A-1"}\' -H tenant=acme --timeout 2000',
     ],
   );
 }
@@ -128,8 +129,6 @@ export function registerPublish(program: Command, ctx: CliContext): void {
           }
         });
       }),
-    [
-      "streamerson publish orders order.cancelled '{\"id\":42}'",
-    ],
+    ['streamerson publish orders order.cancelled \'{"id":42}\''],
   );
 }

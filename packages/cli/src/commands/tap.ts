@@ -33,7 +33,13 @@ interface TapOptions {
 }
 
 /** The streams of each name, and a watch per name for streams that appear while following. */
-async function resolve(ctx: CliContext, engine: Engine, names: readonly string[], options: TapOptions, follow: boolean): Promise<{ streams: string[]; watches: TopicWatch[] }> {
+async function resolve(
+  ctx: CliContext,
+  engine: Engine,
+  names: readonly string[],
+  options: TapOptions,
+  follow: boolean,
+): Promise<{ streams: string[]; watches: TopicWatch[] }> {
   const selection = { ...(options.shards === undefined ? {} : { shards: options.shards }), ...(options.shard === undefined ? {} : { shard: options.shard }) };
   const streams: string[] = [];
   const watches: TopicWatch[] = [];
@@ -52,7 +58,12 @@ async function resolve(ctx: CliContext, engine: Engine, names: readonly string[]
  * every entry in it, found by a first pass over the same range, which also
  * fixes where each stream ends so that both passes see the same entries.
  */
-async function csvColumns(engine: Engine, after: ReadonlyMap<string, string>, options: TapOptions, signal: AbortSignal): Promise<{ columns: string[]; until: Map<string, string> }> {
+async function csvColumns(
+  engine: Engine,
+  after: ReadonlyMap<string, string>,
+  options: TapOptions,
+  signal: AbortSignal,
+): Promise<{ columns: string[]; until: Map<string, string> }> {
   const columns = new Set<string>();
   const until = new Map<string, string>();
   let left = options.count ?? Infinity;
@@ -129,7 +140,9 @@ export function registerTap(program: Command, ctx: CliContext): void {
     .option('--fields <a,b,c>', 'CSV columns: these payload fields (default: every field the messages have)', listArg('--fields'))
     .option('-p, --payload-only', 'write the payload alone instead of the envelope', false)
     .option('--raw', 'every entry as its fields, name and value in order, even a Streamerson message', false)
-    .addOption(new Option('--bytes <style>', 'bytes that are not UTF-8 as {"$base64"}, {"$hex"} or {"$escaped"} (\\xNN)').choices(BYTES_STYLES).default('base64'))
+    .addOption(
+      new Option('--bytes <style>', 'bytes that are not UTF-8 as {"$base64"}, {"$hex"} or {"$escaped"} (\\xNN)').choices(BYTES_STYLES).default('base64'),
+    )
     .option('--shards <n>', 'shards of the topics (found by listing when omitted)', intArg('--shards'))
     .option('--shard <i>', 'only this shard of the topics', intArg('--shard', 0))
     .option('--fifo <path>', 'create this named pipe and write into it until stopped (implies --follow)')

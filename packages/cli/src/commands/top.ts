@@ -43,14 +43,19 @@ async function live(ctx: CliContext, sampler: Sampler, url: string, intervalMs: 
   const draw = (): void => {
     if (last !== undefined) screen.draw(renderScreen(last, view, url, screen.width - 1, screen.height));
   };
-  const screen = new Screen(ctx.stdin, ctx.stdout, (key) => {
-    const next = applyKey(view, key, last === undefined ? [] : rowsOf(last.topics, view), pageOf(screen.height));
-    // Ctrl-C reaches a raw terminal as a key: it stops top as SIGINT would (exit 130).
-    if (next === 'interrupt') return ctx.lifecycle.stop('SIGINT');
-    if (next === 'quit') return quit.abort();
-    view = next;
-    draw();
-  }, draw);
+  const screen = new Screen(
+    ctx.stdin,
+    ctx.stdout,
+    (key) => {
+      const next = applyKey(view, key, last === undefined ? [] : rowsOf(last.topics, view), pageOf(screen.height));
+      // Ctrl-C reaches a raw terminal as a key: it stops top as SIGINT would (exit 130).
+      if (next === 'interrupt') return ctx.lifecycle.stop('SIGINT');
+      if (next === 'quit') return quit.abort();
+      view = next;
+      draw();
+    },
+    draw,
+  );
   try {
     // The first frame comes at once (rates read 0 until the second sample).
     while (!stopped.aborted) {
@@ -89,14 +94,12 @@ export function registerTop(program: Command, ctx: CliContext): void {
           if (!options.once) return live(ctx, sampler, url, intervalMs, idleAfterMs, view);
           const snapshot = await snapshotAfter(sampler, intervalMs, idleAfterMs, view, ctx.lifecycle.signal);
           // Plain text for a pipe or a file: no escape codes, no keys; as wide as a terminal when it is one.
-          const text = options.json ? JSON.stringify(snapshot) : renderText(snapshot, view, url, ctx.stdout.isTTY === true ? (ctx.stdout.columns ?? Infinity) : Infinity).join('\n');
+          const text = options.json
+            ? JSON.stringify(snapshot)
+            : renderText(snapshot, view, url, ctx.stdout.isTTY === true ? (ctx.stdout.columns ?? Infinity) : Infinity).join('\n');
           await ctx.out.write(`${text}\n`);
         });
       }),
-    [
-      'streamerson top',
-      'streamerson top orders --sort lag',
-      "streamerson top --once --json | jq '.totals'",
-    ],
+    ['streamerson top', 'streamerson top orders --sort lag', "streamerson top --once --json | jq '.totals'"],
   );
 }

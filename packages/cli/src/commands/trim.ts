@@ -49,9 +49,6 @@ export function registerTrim(program: Command, ctx: CliContext): void {
           await ctx.out.write(`${removed.reduce((a, b) => a + b, 0)}\n`);
         });
       }),
-    [
-      'streamerson trim orders --maxlen 100000 --approximate',
-      'streamerson trim orders --older-than 7d',
-    ],
+    ['streamerson trim orders --maxlen 100000 --approximate', 'streamerson trim orders --older-than 7d'],
   );
 }

@@ -18,7 +18,13 @@ const MERMAID_SHAPES: Readonly<Record<NodeRole | 'gateway', [string, string]>> =
   endpoint: ['>', ']'],
 };
 
-const DOT_SHAPES: Readonly<Record<NodeRole | 'gateway', string>> = { topic: 'cylinder', component: 'box', gateway: 'hexagon', group: 'ellipse', endpoint: 'cds' };
+const DOT_SHAPES: Readonly<Record<NodeRole | 'gateway', string>> = {
+  topic: 'cylinder',
+  component: 'box',
+  gateway: 'hexagon',
+  group: 'ellipse',
+  endpoint: 'cds',
+};
 
 function shapeOf(n: GraphNode): NodeRole | 'gateway' {
   return n.role === 'component' && n.kind === 'gateway' ? 'gateway' : n.role;

@@ -102,10 +102,15 @@ function order(byLayer: Placed[][], edges: readonly GraphEdge[]): void {
     const down = pass % 2 === 0;
     const sequence = down ? byLayer.slice(1) : byLayer.slice(0, -1).reverse();
     for (const layer of sequence) {
-      const weight = new Map(layer.map((p, i) => {
-        const neighbours = edges.filter((e) => (down ? e.to : e.from) === p.node.key).map((e) => (down ? e.from : e.to)).filter((k) => position.has(k));
-        return [p.node.key, mean(neighbours) ?? i];
-      }));
+      const weight = new Map(
+        layer.map((p, i) => {
+          const neighbours = edges
+            .filter((e) => (down ? e.to : e.from) === p.node.key)
+            .map((e) => (down ? e.from : e.to))
+            .filter((k) => position.has(k));
+          return [p.node.key, mean(neighbours) ?? i];
+        }),
+      );
       layer.sort((a, b) => weight.get(a.node.key)! - weight.get(b.node.key)!);
       for (const [i, p] of layer.entries()) position.set(p.node.key, i);
     }
@@ -147,7 +152,10 @@ function label(p: Placed): string {
 export function toSvg(t: Topology): string {
   const nodes = t.nodes.length > 0 ? t.nodes : [{ key: 'empty', role: 'group', kind: '', label: [EMPTY_GRAPH_NOTE], down: false } satisfies GraphNode];
   const back = backEdges(nodes, t.edges);
-  const layerOf = layers(nodes, t.edges.filter((e) => !back.has(e)));
+  const layerOf = layers(
+    nodes,
+    t.edges.filter((e) => !back.has(e)),
+  );
   const placed = new Map<string, Placed>();
   const byLayer: Placed[][] = [];
   for (const node of nodes) {
@@ -167,7 +175,11 @@ export function toSvg(t: Topology): string {
   const gapBefore = layered.map((_, i) => Math.max(LAYER_GAP, ...forward.filter((e) => placed.get(e.to)!.layer === i).map((e) => labelWidth(e) + 56)));
   const incoming = new Map<string, GraphEdge[]>();
   for (const e of forward) incoming.set(e.to, [...(incoming.get(e.to) ?? []), e]);
-  const slot = (p: Placed) => Math.max(p.height, (incoming.get(p.node.key) ?? []).reduce((n, e) => n + labelHeight(e), 0));
+  const slot = (p: Placed) =>
+    Math.max(
+      p.height,
+      (incoming.get(p.node.key) ?? []).reduce((n, e) => n + labelHeight(e), 0),
+    );
   const columnHeight = (l: Placed[]) => l.reduce((n, p) => n + slot(p), 0) + NODE_GAP * (l.length - 1);
   const tallest = Math.max(...layered.map(columnHeight));
   let x = MARGIN;
@@ -222,8 +234,13 @@ export function toSvg(t: Topology): string {
       const w = labelWidth(e);
       const h = parts.length * LABEL_LINE_HEIGHT + 2;
       const top = mid[1] - h / 2;
-      labels.push(`<rect x="${mid[0] - w / 2}" y="${top}" width="${w}" height="${h}" rx="3" fill="#ffffff" fill-opacity="0.9"/>`,
-        ...parts.map((part, k) => `<text x="${mid[0]}" y="${top + LABEL_LINE_HEIGHT * (k + 1) - 2}" text-anchor="middle" font-size="11" fill="#445">${escapeXml(part)}</text>`));
+      labels.push(
+        `<rect x="${mid[0] - w / 2}" y="${top}" width="${w}" height="${h}" rx="3" fill="#ffffff" fill-opacity="0.9"/>`,
+        ...parts.map(
+          (part, k) =>
+            `<text x="${mid[0]}" y="${top + LABEL_LINE_HEIGHT * (k + 1) - 2}" text-anchor="middle" font-size="11" fill="#445">${escapeXml(part)}</text>`,
+        ),
+      );
     }
   }
   const width = x + MARGIN;
@@ -234,7 +251,10 @@ export function toSvg(t: Topology): string {
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#667"/></marker></defs>',
     '<rect width="100%" height="100%" fill="#ffffff"/>',
     ...paths,
-    ...[...placed.values()].map((p) => `<g class="node ${p.node.role}${p.node.down ? ' down' : ''}" data-key="${escapeXml(p.node.key)}"><title>${escapeXml(p.node.role === 'component' ? `${p.node.kind} ${p.node.label[0]}` : p.node.label.join(' '))}</title>${shape(p)}${label(p)}</g>`),
+    ...[...placed.values()].map(
+      (p) =>
+        `<g class="node ${p.node.role}${p.node.down ? ' down' : ''}" data-key="${escapeXml(p.node.key)}"><title>${escapeXml(p.node.role === 'component' ? `${p.node.kind} ${p.node.label[0]}` : p.node.label.join(' '))}</title>${shape(p)}${label(p)}</g>`,
+    ),
     ...labels,
     '</svg>',
     '',

@@ -96,7 +96,13 @@ export function buildTopology(instances: readonly InstanceInfo[], topics: readon
       for (const topic of i.produces) if (!routed.has(topic)) edge(self, topicNode(topic), '');
       for (const r of i.routes ?? []) edge(self, topicNode(r.topic), `${r.method} ${r.url} → ${r.type}`);
       for (const e of i.endpoints ?? []) {
-        const endpoint = node({ key: `endpoint:${key}:${e.protocol}:${e.url}`, role: 'endpoint', kind: e.protocol, label: [`${PROTOCOL_NAMES[e.protocol] ?? e.protocol} ${e.url}`], down: false });
+        const endpoint = node({
+          key: `endpoint:${key}:${e.protocol}:${e.url}`,
+          role: 'endpoint',
+          kind: e.protocol,
+          label: [`${PROTOCOL_NAMES[e.protocol] ?? e.protocol} ${e.url}`],
+          down: false,
+        });
         edge(endpoint, self, '', true);
       }
     }
@@ -105,7 +111,13 @@ export function buildTopology(instances: readonly InstanceInfo[], topics: readon
   for (const t of topics) {
     for (const g of t.groups) {
       if (accounted.has(`${t.topic}\u0000${g.name}`)) continue;
-      const group = node({ key: `group:${t.topic}:${g.name}`, role: 'group', kind: '', label: [`group ${g.name}`, `${g.consumers} consumer${g.consumers === 1 ? '' : 's'}`], down: false });
+      const group = node({
+        key: `group:${t.topic}:${g.name}`,
+        role: 'group',
+        kind: '',
+        label: [`group ${g.name}`, `${g.consumers} consumer${g.consumers === 1 ? '' : 's'}`],
+        down: false,
+      });
       edge(topicNode(t.topic), group, '');
     }
   }

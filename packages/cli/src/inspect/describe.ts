@@ -104,10 +104,7 @@ function latest(a: EntryRef | null, b: EntryRef | null): EntryRef | null {
 
 /** Reports `topic` stored in `streams`; streams that do not exist count as empty. */
 export async function describeTopic(engine: Engine, topic: string, streams: readonly string[]): Promise<TopicReport> {
-  const [infos, deadLetters] = await Promise.all([
-    Promise.all(streams.map((s) => engine.info(s))),
-    engine.length(topic + DEAD_LETTER_SUFFIX),
-  ]);
+  const [infos, deadLetters] = await Promise.all([Promise.all(streams.map((s) => engine.info(s))), engine.length(topic + DEAD_LETTER_SUFFIX)]);
   const reports = streams.map((s, i) => streamReport(s, infos[i] ?? null));
   return {
     topic,

@@ -33,9 +33,12 @@ function escaped(bytes: Uint8Array): string {
 export function bytesJson(bytes: Uint8Array, style: BytesStyle): BytesJson {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (style) {
-    case 'base64': return { $base64: buffer.toString('base64') };
-    case 'hex': return { $hex: buffer.toString('hex') };
-    case 'escape': return { $escaped: escaped(buffer) };
+    case 'base64':
+      return { $base64: buffer.toString('base64') };
+    case 'hex':
+      return { $hex: buffer.toString('hex') };
+    case 'escape':
+      return { $escaped: escaped(buffer) };
   }
 }
 

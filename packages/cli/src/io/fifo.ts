@@ -29,7 +29,9 @@ export async function createFifo(path: string, direction: 'read' | 'write'): Pro
     await run('mkfifo', ['-m', '600', path]);
   } catch (cause) {
     // mkfifo says "mkfifo: cannot create fifo '<path>': File exists"; the reason is its last part.
-    const said = String((cause as { stderr?: unknown }).stderr ?? (cause as Error).message).trim().split('\n')[0]!;
+    const said = String((cause as { stderr?: unknown }).stderr ?? (cause as Error).message)
+      .trim()
+      .split('\n')[0]!;
     throw new StreamersonError('ERR_STREAMERSON_USAGE', `cannot create the named pipe ${path}: ${said.slice(said.lastIndexOf(': ') + 2)}`, { cause });
   }
   const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);

@@ -39,8 +39,11 @@ async function* text(input: Readable, encoder: MessageEncoder, signal: AbortSign
 /** The batches of appends read from `input` in `format`. */
 export function readInput(format: InputFormat, input: Readable, encoder: MessageEncoder, signal: AbortSignal): AsyncGenerator<InputItem[]> {
   switch (format) {
-    case 'ndjson': return ndjson(input, encoder, signal);
-    case 'csv': return csvRecords(input, encoder, signal);
-    case 'text': return text(input, encoder, signal);
+    case 'ndjson':
+      return ndjson(input, encoder, signal);
+    case 'csv':
+      return csvRecords(input, encoder, signal);
+    case 'text':
+      return text(input, encoder, signal);
   }
 }

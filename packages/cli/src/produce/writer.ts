@@ -36,9 +36,8 @@ export class BatchWriter {
   constructor(engine: Engine, options: WriterOptions) {
     this.#engine = engine;
     this.#rate = options.rate;
-    this.#batchSize = options.rate === undefined
-      ? options.batchSize
-      : Math.max(1, Math.min(options.batchSize, Math.floor(options.rate / RATE_BATCHES_PER_SECOND)));
+    this.#batchSize =
+      options.rate === undefined ? options.batchSize : Math.max(1, Math.min(options.batchSize, Math.floor(options.rate / RATE_BATCHES_PER_SECOND)));
     this.#inFlight = options.inFlight;
     this.#signal = options.signal;
   }

@@ -52,7 +52,10 @@ export async function watchMachine(ctx: CliContext, engine: Engine, machine: Mac
       printed = current?.version ?? 0;
       print(`${JSON.stringify({ key, version: printed, state: current?.state ?? null })}\n`);
     }
-    note(ctx, `watching ${key === undefined ? `every key of "${machine.name}"` : `"${key}" of "${machine.name}"`} (${machine.shards} shard${machine.shards === 1 ? '' : 's'}); stop with Ctrl-C`);
+    note(
+      ctx,
+      `watching ${key === undefined ? `every key of "${machine.name}"` : `"${key}" of "${machine.name}"`} (${machine.shards} shard${machine.shards === 1 ? '' : 's'}); stop with Ctrl-C`,
+    );
     if (!signal.aborted) await stopped;
   } finally {
     signal.removeEventListener('abort', stop);

@@ -42,14 +42,16 @@ export function decodeItem(stream: string, entry: RawEntry, raw = false): TapIte
 
 /** JSON of a value: bigints (from MessagePack payloads) as decimal strings, bytes as {@link BytesJson}. */
 export function toJson(value: unknown, style: BytesStyle = 'base64'): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'bigint') return v.toString();
-    if (v instanceof Uint8Array) return bytesJson(v, style);
-    if (typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data)) {
-      return bytesJson(Buffer.from((v as { data: number[] }).data), style);
-    }
-    return v;
-  }) ?? 'null';
+  return (
+    JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === 'bigint') return v.toString();
+      if (v instanceof Uint8Array) return bytesJson(v, style);
+      if (typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'Buffer' && Array.isArray((v as { data?: unknown }).data)) {
+        return bytesJson(Buffer.from((v as { data: number[] }).data), style);
+      }
+      return v;
+    }) ?? 'null'
+  );
 }
 
 /** The fields of an entry as a flat JSON list `[name, value, …]`, each a string or bytes. */

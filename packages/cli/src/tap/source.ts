@@ -7,7 +7,15 @@
  * anything: plain reads simply include the keys they may appear under, group
  * reads look for them whenever a wait ends with nothing to read.
  */
-import { compareStreamIds, MIN_STREAM_ID, type BlockingReader, type Engine, type GroupReadPosition, type ReadPosition, type StreamEntries } from '@streamerson/core';
+import {
+  compareStreamIds,
+  MIN_STREAM_ID,
+  type BlockingReader,
+  type Engine,
+  type GroupReadPosition,
+  type ReadPosition,
+  type StreamEntries,
+} from '@streamerson/core';
 import { pause } from '../lifecycle.js';
 import { shardOf } from '../topics.js';
 
@@ -36,7 +44,11 @@ export class TopicWatch {
   readonly #known = new Set<string>();
 
   /** `streams` is what exists now; `fixed` (the user named the streams) watches for nothing more. */
-  constructor(topic: string, streams: readonly string[], private readonly fixed = false) {
+  constructor(
+    topic: string,
+    streams: readonly string[],
+    private readonly fixed = false,
+  ) {
     this.#topic = topic;
     for (const s of streams) this.#known.add(s);
   }

@@ -69,7 +69,11 @@ function tableLine(l: Layout, first: string, cells: readonly string[]): string {
 function rowText(row: Row, l: Layout, width: number): string {
   switch (row.kind) {
     case 'topic':
-      return tableLine(l, fit(row.topic.topic, l.topicWidth), l.columns.map((c) => c.cell(row.topic)));
+      return tableLine(
+        l,
+        fit(row.topic.topic, l.topicWidth),
+        l.columns.map((c) => c.cell(row.topic)),
+      );
     case 'group': {
       const g = row.group;
       return fit(`  └ group ${g.name}  lag ${g.lag ?? '?'}  pending ${g.pending}  consumers ${g.consumersOnline} online / ${g.consumersIdle} idle`, width);
@@ -83,8 +87,10 @@ function rowText(row: Row, l: Layout, width: number): string {
 }
 
 function totalsLine(s: Totals): string {
-  return `TOTAL ${s.topics} topics  length ${formatCount(s.length)}  ${formatCount(s.msgsPerSec.lastSecond)} msg/s (1m ${formatCount(s.msgsPerSec.lastMinute)})  ` +
-    `${formatBytes(s.bytesPerSec.lastSecond)}/s  lag ${formatCount(s.lag)}  pending ${formatCount(s.pending)}  DLQ ${formatCount(s.deadLetters)}`;
+  return (
+    `TOTAL ${s.topics} topics  length ${formatCount(s.length)}  ${formatCount(s.msgsPerSec.lastSecond)} msg/s (1m ${formatCount(s.msgsPerSec.lastMinute)})  ` +
+    `${formatBytes(s.bytesPerSec.lastSecond)}/s  lag ${formatCount(s.lag)}  pending ${formatCount(s.pending)}  DLQ ${formatCount(s.deadLetters)}`
+  );
 }
 
 function titleLine(snapshot: Snapshot, view: ViewState, url: string): string {
@@ -135,7 +141,18 @@ export function renderScreen(snapshot: Snapshot, view: ViewState, url: string, w
   const keys = '? help  q quit  ↑↓ PgUp PgDn scroll  Enter consumers  s sort  / filter';
   return [
     fit(titleLine(snapshot, view, url), width),
-    INVERSE + (' '.repeat(MARKER_WIDTH) + tableLine(l, 'TOPIC', l.columns.map((c) => c.name))).padEnd(width).slice(0, width) + RESET,
+    INVERSE +
+      (
+        ' '.repeat(MARKER_WIDTH) +
+        tableLine(
+          l,
+          'TOPIC',
+          l.columns.map((c) => c.name),
+        )
+      )
+        .padEnd(width)
+        .slice(0, width) +
+      RESET,
     ...body,
     ...Array<string>(page - body.length).fill(''),
     fit(totalsLine(totalsOf(shown)), width),
@@ -151,8 +168,15 @@ export function renderText(snapshot: Snapshot, view: ViewState, url: string, wid
   const rows = rowsOf(snapshot.topics, { ...view, expanded: all });
   return [
     fit(titleLine(snapshot, view, url), width),
-    (' '.repeat(MARKER_WIDTH) + tableLine(l, 'TOPIC', l.columns.map((c) => c.name))).trimEnd(),
-    ...rows.map((row) => (`  ${rowText(row, l, width - MARKER_WIDTH)}`).trimEnd()),
+    (
+      ' '.repeat(MARKER_WIDTH) +
+      tableLine(
+        l,
+        'TOPIC',
+        l.columns.map((c) => c.name),
+      )
+    ).trimEnd(),
+    ...rows.map((row) => `  ${rowText(row, l, width - MARKER_WIDTH)}`.trimEnd()),
     '',
     fit(totalsLine(totalsOf(shown)), width),
   ];

@@ -94,7 +94,10 @@ function topicRow(report: TopicReport, sampler: Sampler, now: number, idleAfterM
       const known = new Set(g.consumers.map((c) => c.name));
       const consumers: ConsumerRow[] = [
         ...g.consumers.map((c) => ({ name: c.name, pending: c.pending, idleMs: c.idleMs, online: c.idleMs < idleAfterMs || running.has(c.name) })),
-        ...[...running].filter((name) => !known.has(name)).sort().map((name) => ({ name, pending: 0, idleMs: null, online: true })),
+        ...[...running]
+          .filter((name) => !known.has(name))
+          .sort()
+          .map((name) => ({ name, pending: 0, idleMs: null, online: true })),
       ];
       const online = consumers.filter((c) => c.online).length;
       return { name: g.name, lag: g.lag, pending: g.pending, consumersOnline: online, consumersIdle: consumers.length - online, consumers };
@@ -108,7 +111,16 @@ export function totalsOf(topics: readonly TopicRow[]): Totals {
   return {
     topics: topics.length,
     length: add((t) => t.length),
-    msgsPerSec: { lastSecond: rounded(add((t) => t.msgsPerSec.lastSecond), 2), lastMinute: rounded(add((t) => t.msgsPerSec.lastMinute), 2) },
+    msgsPerSec: {
+      lastSecond: rounded(
+        add((t) => t.msgsPerSec.lastSecond),
+        2,
+      ),
+      lastMinute: rounded(
+        add((t) => t.msgsPerSec.lastMinute),
+        2,
+      ),
+    },
     bytesPerSec: { lastSecond: add((t) => t.bytesPerSec.lastSecond), lastMinute: add((t) => t.bytesPerSec.lastMinute) },
     lag: add((t) => t.groups.reduce((n, g) => n + (g.lag ?? 0), 0)),
     pending: add((t) => t.groups.reduce((n, g) => n + g.pending, 0)),

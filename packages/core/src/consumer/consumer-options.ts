@@ -172,7 +172,8 @@ export function parseConsumerOptions(options: ConsumerOptions): ConsumerConfig {
   const topic = validateTopic(o['topic']);
   const shards = intOption(o['shards'], 'shards', 1, 1, MAX_SHARDS);
   const assignedShards = parseAssigned(o['assignedShards'], shards);
-  const inferred = o['group'] !== undefined ? 'group' : o['from'] !== undefined || o['offsetName'] !== undefined || o['offsetStore'] !== undefined ? 'from' : 'latest';
+  const inferred =
+    o['group'] !== undefined ? 'group' : o['from'] !== undefined || o['offsetName'] !== undefined || o['offsetStore'] !== undefined ? 'from' : 'latest';
   const mode = enumOption<ConsumerMode>(o['mode'], 'mode', ['latest', 'from', 'group'], inferred);
   const group = stringOption(o['group'], 'group', '');
   if (mode === 'group' && !group) throw new InvalidOptionError('group', 'required in group mode');
@@ -183,12 +184,19 @@ export function parseConsumerOptions(options: ConsumerOptions): ConsumerConfig {
     }
   }
   const offsetStore = o['offsetStore'];
-  if (offsetStore !== undefined && (typeof offsetStore !== 'object' || offsetStore === null || typeof (offsetStore as OffsetStore).load !== 'function' || typeof (offsetStore as OffsetStore).save !== 'function')) {
+  if (
+    offsetStore !== undefined &&
+    (typeof offsetStore !== 'object' ||
+      offsetStore === null ||
+      typeof (offsetStore as OffsetStore).load !== 'function' ||
+      typeof (offsetStore as OffsetStore).save !== 'function')
+  ) {
     throw new InvalidOptionError('offsetStore', 'expected an object with load() and save()');
   }
   const offsetName = o['offsetName'] === undefined ? undefined : stringOption(o['offsetName'], 'offsetName', '');
   const startAt = stringOption(o['startAt'], 'startAt', DEFAULT_GROUP_START);
-  if (startAt !== '$' && startAt !== '0' && !isStreamId(startAt)) throw new InvalidOptionError('startAt', `expected "$", "0" or an entry id, got ${JSON.stringify(startAt)}`);
+  if (startAt !== '$' && startAt !== '0' && !isStreamId(startAt))
+    throw new InvalidOptionError('startAt', `expected "$", "0" or an entry id, got ${JSON.stringify(startAt)}`);
   const prefetch = intOption(o['prefetch'], 'prefetch', Math.max(DEFAULT_PREFETCH, assignedShards.length), 1, 100_000);
   if (prefetch < assignedShards.length) throw new InvalidOptionError('prefetch', `must be at least the number of streams read (${assignedShards.length})`);
   const retryMinMs = intOption(o['retryMinMs'], 'retryMinMs', DEFAULT_RETRY_MIN_MS, 1);

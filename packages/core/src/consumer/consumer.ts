@@ -91,10 +91,7 @@ export interface ConsumerEvents<P = unknown> {
  *
  * The consumer does not own the engine: closing it leaves the engine open.
  */
-export class Consumer<P = unknown>
-  extends EventEmitter<ConsumerEvents<P>>
-  implements AsyncIterable<ConsumedMessage<P>>, Lifecycle<ConsumerStats>
-{
+export class Consumer<P = unknown> extends EventEmitter<ConsumerEvents<P>> implements AsyncIterable<ConsumedMessage<P>>, Lifecycle<ConsumerStats> {
   /** The parsed, frozen options. */
   readonly config: ConsumerConfig;
   readonly #engine: Engine;

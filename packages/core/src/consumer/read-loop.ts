@@ -89,7 +89,13 @@ async function readOnce(
       // A pending entry deleted from the stream comes back without fields: nothing to process, so it is acked.
       const gone = entries.filter((e) => e.fields.length === 0).map((e) => e.id);
       if (gone.length > 0) await engine.ack(t.stream, config.group, gone);
-      items.push(...host.decode(t.stream, entries.filter((e) => e.fields.length > 0), true));
+      items.push(
+        ...host.decode(
+          t.stream,
+          entries.filter((e) => e.fields.length > 0),
+          true,
+        ),
+      );
     }
     return items;
   }

@@ -206,12 +206,7 @@ export interface StreamInfo {
  */
 export interface BlockingReader {
   read(positions: readonly ReadPosition[], options?: ReadOptions): Promise<StreamEntries[]>;
-  readGroup(
-    group: string,
-    consumer: string,
-    positions: readonly GroupReadPosition[],
-    options?: GroupReadOptions,
-  ): Promise<StreamEntries[]>;
+  readGroup(group: string, consumer: string, positions: readonly GroupReadPosition[], options?: GroupReadOptions): Promise<StreamEntries[]>;
   /**
    * Optional: `Engine.appendAndAck(writes.appends, group, writes.acks)`, then
    * `readGroup(group, consumer, positions, options)`, sent together on the
@@ -330,12 +325,7 @@ export interface Engine extends Lifecycle<EngineStats> {
   /** Moves a group's last-delivered id. */
   setGroupId(stream: string, group: string, id: string): Promise<void>;
   /** Non-blocking group read. */
-  readGroup(
-    group: string,
-    consumer: string,
-    positions: readonly GroupReadPosition[],
-    options?: Omit<GroupReadOptions, 'blockMs'>,
-  ): Promise<StreamEntries[]>;
+  readGroup(group: string, consumer: string, positions: readonly GroupReadPosition[], options?: Omit<GroupReadOptions, 'blockMs'>): Promise<StreamEntries[]>;
   /** Acknowledges entries; resolves with how many were pending. */
   ack(stream: string, group: string, ids: readonly string[]): Promise<number>;
   /**
@@ -351,14 +341,7 @@ export interface Engine extends Lifecycle<EngineStats> {
   /** Transfers ownership of pending entries idle at least `minIdleMs`; returns the claimed entries that still exist. */
   claim(stream: string, group: string, consumer: string, ids: readonly string[], options: ClaimOptions): Promise<RawEntry[]>;
   /** Scans the PEL from `start` and claims up to `count` entries idle at least `minIdleMs`. */
-  autoClaim(
-    stream: string,
-    group: string,
-    consumer: string,
-    minIdleMs: number,
-    start: string,
-    count: number,
-  ): Promise<AutoClaimResult>;
+  autoClaim(stream: string, group: string, consumer: string, minIdleMs: number, start: string, count: number): Promise<AutoClaimResult>;
   /** Deletes a consumer; resolves with the number of pending entries it had (they are dropped from the PEL). */
   deleteConsumer(stream: string, group: string, consumer: string): Promise<number>;
 

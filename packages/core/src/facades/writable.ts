@@ -33,7 +33,10 @@ export function createProducerWritable(producer: Producer, options: ProducerWrit
       sendAll([chunk], callback);
     },
     writev(chunks, callback) {
-      sendAll(chunks.map((c) => c.chunk as ProducerRecord), callback);
+      sendAll(
+        chunks.map((c) => c.chunk as ProducerRecord),
+        callback,
+      );
     },
     final(callback) {
       (owns ? producer.close() : producer.flush()).then(

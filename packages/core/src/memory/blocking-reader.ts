@@ -40,15 +40,15 @@ export class MemoryBlockingReader implements BlockingReader {
     const resolved = resolvePositions(store, listOption(positions, 'positions'));
     const first = readEntries(store, resolved, count);
     if (first.length > 0 || blockMs === undefined) return served(first);
-    return this.blocked.wait(resolved.map((p) => p.stream), store.waiters, () => readEntries(store, resolved, count), { blockMs });
+    return this.blocked.wait(
+      resolved.map((p) => p.stream),
+      store.waiters,
+      () => readEntries(store, resolved, count),
+      { blockMs },
+    );
   }
 
-  async readGroup(
-    group: string,
-    consumer: string,
-    positions: readonly GroupReadPosition[],
-    options: GroupReadOptions = {},
-  ): Promise<StreamEntries[]> {
+  async readGroup(group: string, consumer: string, positions: readonly GroupReadPosition[], options: GroupReadOptions = {}): Promise<StreamEntries[]> {
     const store = this.open();
     const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
     const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
@@ -60,7 +60,12 @@ export class MemoryBlockingReader implements BlockingReader {
     const first = readGroupEntries(store, group, consumer, list, count, noAck);
     // Reads of pending entries by id never block, as in Redis.
     if (first.length > 0 || blockMs === undefined || list.some((p) => p.after !== '>')) return served(first);
-    return this.blocked.wait(list.map((p) => p.stream), store.waiters, () => readGroupEntries(store, group, consumer, list, count, noAck), { blockMs });
+    return this.blocked.wait(
+      list.map((p) => p.stream),
+      store.waiters,
+      () => readGroupEntries(store, group, consumer, list, count, noAck),
+      { blockMs },
+    );
   }
 
   /** Ends the reads under way with `[]`, as their block time would; the reader stays open. */

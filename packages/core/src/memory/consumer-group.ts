@@ -20,7 +20,10 @@ export class Consumer {
   /** Last read or claim that delivered entries (Redis 7.2 `active-time`); null when never. */
   activeTime: number | null = null;
 
-  constructor(readonly name: string, now: number) {
+  constructor(
+    readonly name: string,
+    now: number,
+  ) {
     this.seenTime = now;
   }
 }
@@ -43,7 +46,11 @@ export class ConsumerGroup {
   private maxSeq = 0;
   readonly consumers = new Map<string, Consumer>();
 
-  constructor(readonly name: string, ms: number, seq: number) {
+  constructor(
+    readonly name: string,
+    ms: number,
+    seq: number,
+  ) {
     this.lastMs = ms;
     this.lastSeq = seq;
   }

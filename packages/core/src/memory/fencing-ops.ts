@@ -79,7 +79,10 @@ export function releaseLease(store: MemoryStore, lease: string, owner: string, e
 export function validateFencedWrite(write: FencedWrite): void {
   if (write === null || typeof write !== 'object') throw new InvalidOptionError('write', 'expected a fenced write');
   checkLease(write.lease, write.owner, write.epoch);
-  for (const [name, items] of [['appends', write.appends], ['followUps', write.followUps]] as const) {
+  for (const [name, items] of [
+    ['appends', write.appends],
+    ['followUps', write.followUps],
+  ] as const) {
     if (items === undefined) continue;
     if (!Array.isArray(items)) throw new InvalidOptionError(name, 'expected an array');
     items.forEach((item, i) => {

@@ -248,14 +248,7 @@ export class MemoryEngine implements Engine, Fencing {
     return served(claimEntries(store, stream, group, nameOption(consumer, 'consumer'), listOption(ids, 'ids'), minIdle, options.justId === true));
   }
 
-  async autoClaim(
-    stream: string,
-    group: string,
-    consumer: string,
-    minIdleMs: number,
-    start: string,
-    count: number,
-  ): Promise<AutoClaimResult> {
+  async autoClaim(stream: string, group: string, consumer: string, minIdleMs: number, start: string, count: number): Promise<AutoClaimResult> {
     const store = this.open();
     msOption(minIdleMs, 'minIdleMs');
     intOption(count, 'count', 0, 1);

@@ -46,12 +46,7 @@ export function applyRetention(stream: MemoryStream, retention: ParsedRetention)
  * XADD. Everything is validated before the stream is created, so a failed
  * append never leaves an empty stream behind.
  */
-export function appendEntry(
-  store: MemoryStore,
-  name: string,
-  fields: readonly FieldValue[],
-  options: AppendOptions = {},
-): string | null {
+export function appendEntry(store: MemoryStore, name: string, fields: readonly FieldValue[], options: AppendOptions = {}): string | null {
   const retention = options.retention === undefined ? undefined : parseRetention(options.retention);
   const packed = packFields(fields);
   let stream = store.streams.get(name);
@@ -71,14 +66,7 @@ export function appendEntry(
 }
 
 /** XRANGE / XREVRANGE. */
-export function rangeEntries(
-  store: MemoryStore,
-  name: string,
-  start: string,
-  end: string,
-  count: number,
-  reverse: boolean,
-): RawEntry[] {
+export function rangeEntries(store: MemoryStore, name: string, start: string, end: string, count: number, reverse: boolean): RawEntry[] {
   const from = parseBound(start, false);
   const to = parseBound(end, true);
   const stream = store.streams.get(name);

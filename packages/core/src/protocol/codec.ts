@@ -21,7 +21,9 @@ export const FIELD_NAMES = Object.freeze(['v', 'i', 't', 'r', 'h', 'c', 's', 'p'
 const VERSION_TEXT = String(PROTOCOL_VERSION);
 /** Position in {@link FIELD_NAMES} of a one-byte field name, by byte; -1 for other bytes. */
 const FIELD_INDEX = new Int8Array(256).fill(-1);
-FIELD_NAMES.forEach((name, index) => { FIELD_INDEX[name.charCodeAt(0)] = index; });
+FIELD_NAMES.forEach((name, index) => {
+  FIELD_INDEX[name.charCodeAt(0)] = index;
+});
 const PAYLOAD_INDEX = FIELD_NAMES.length - 1;
 const EMPTY: Buffer = Buffer.alloc(0);
 const VERSION_NUMBER = /^(?:0|[1-9][0-9]{0,8})$/;
@@ -105,11 +107,17 @@ export function decodeEntry(stream: string, entry: RawEntry): Message | Protocol
   const f = entry.fields;
   if (f.length % 2 !== 0) return badEntry('odd number of field names and values', stream, entry);
   const version = f[1];
-  if (f[0] === undefined || fieldIndex(f[0]) !== 0 || version === undefined) return badEntry('not a Streamerson message (first field is not "v")', stream, entry);
+  if (f[0] === undefined || fieldIndex(f[0]) !== 0 || version === undefined)
+    return badEntry('not a Streamerson message (first field is not "v")', stream, entry);
   if (version.length !== 1 || version[0] !== 0x31) {
     const text = version.toString('latin1');
     return VERSION_NUMBER.test(text)
-      ? new ProtocolError('ERR_STREAMERSON_UNSUPPORTED_VERSION', `protocol version ${text} is not supported (this library speaks ${PROTOCOL_VERSION})`, stream, entry)
+      ? new ProtocolError(
+          'ERR_STREAMERSON_UNSUPPORTED_VERSION',
+          `protocol version ${text} is not supported (this library speaks ${PROTOCOL_VERSION})`,
+          stream,
+          entry,
+        )
       : badEntry('field "v" is not a decimal version', stream, entry);
   }
   let id = EMPTY;
@@ -129,13 +137,27 @@ export function decodeEntry(stream: string, entry: RawEntry): Message | Protocol
     last = n;
     const value = f[k + 1]!;
     switch (n) {
-      case 1: id = value; break;
-      case 2: type = value; break;
-      case 3: replyTo = value; break;
-      case 4: h = value; break;
-      case 5: code = value; break;
-      case 6: source = value; break;
-      case PAYLOAD_INDEX: p = value; break;
+      case 1:
+        id = value;
+        break;
+      case 2:
+        type = value;
+        break;
+      case 3:
+        replyTo = value;
+        break;
+      case 4:
+        h = value;
+        break;
+      case 5:
+        code = value;
+        break;
+      case 6:
+        source = value;
+        break;
+      case PAYLOAD_INDEX:
+        p = value;
+        break;
     }
   }
   if (p === undefined) return badEntry('no field "p"', stream, entry);

@@ -18,11 +18,16 @@ export const CONTENT_TYPE_CODES = Object.freeze({
 /** Content type of a `c` field byte, or undefined for an unknown letter. */
 export function contentTypeOfCode(code: number): ContentType | undefined {
   switch (code) {
-    case 0x6a: return 'json';
-    case 0x74: return 'text';
-    case 0x62: return 'binary';
-    case 0x6d: return 'msgpack';
-    default: return undefined;
+    case 0x6a:
+      return 'json';
+    case 0x74:
+      return 'text';
+    case 0x62:
+      return 'binary';
+    case 0x6d:
+      return 'msgpack';
+    default:
+      return undefined;
   }
 }
 
@@ -48,11 +53,7 @@ export function inferContentType(payload: unknown): ContentType {
 }
 
 function badPayload(contentType: ContentType, why: string, cause?: unknown): StreamersonError {
-  return new StreamersonError(
-    'ERR_STREAMERSON_BAD_PAYLOAD',
-    `cannot encode payload as ${contentType}: ${why}`,
-    cause === undefined ? undefined : { cause },
-  );
+  return new StreamersonError('ERR_STREAMERSON_BAD_PAYLOAD', `cannot encode payload as ${contentType}: ${why}`, cause === undefined ? undefined : { cause });
 }
 
 /** Values JSON and MessagePack cannot carry at the top level (JSON.stringify would return undefined). */

@@ -1,4 +1,12 @@
-import { ClosedError, type BlockingReader, type GroupReadOptions, type GroupReadPosition, type ReadOptions, type ReadPosition, type StreamEntries } from '@streamerson/core';
+import {
+  ClosedError,
+  type BlockingReader,
+  type GroupReadOptions,
+  type GroupReadPosition,
+  type ReadOptions,
+  type ReadPosition,
+  type StreamEntries,
+} from '@streamerson/core';
 import { BlockedReads, DEFAULT_READ_COUNT, intOption, listOption, nameOption, served } from '@streamerson/core/internal';
 import { nothingToDeliver, readGroupEntries } from './group-ops.js';
 import type { FileStore } from './store.js';
@@ -59,15 +67,15 @@ export class FileBlockingReader implements BlockingReader {
     const attempt = (): StreamEntries[] => this.host.run((s) => readEntries(s, resolved, count));
     const first = attempt();
     if (first.length > 0 || blockMs === undefined) return served(first);
-    return this.wait(store, resolved.map((p) => p.stream), attempt, blockMs);
+    return this.wait(
+      store,
+      resolved.map((p) => p.stream),
+      attempt,
+      blockMs,
+    );
   }
 
-  async readGroup(
-    group: string,
-    consumer: string,
-    positions: readonly GroupReadPosition[],
-    options: GroupReadOptions = {},
-  ): Promise<StreamEntries[]> {
+  async readGroup(group: string, consumer: string, positions: readonly GroupReadPosition[], options: GroupReadOptions = {}): Promise<StreamEntries[]> {
     const store = this.open();
     const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
     const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);

@@ -2,7 +2,15 @@
  * Leases, fenced writes and hashes of the `file://` engine: the rules of the
  * `memory://` engine and the Redis scripts, each operation one transaction.
  */
-import { FencedError, InvalidOptionError, type FencedWrite, type FencedWriteResult, type HashScanPage, type LeaseGrant, type LeaseState } from '@streamerson/core';
+import {
+  FencedError,
+  InvalidOptionError,
+  type FencedWrite,
+  type FencedWriteResult,
+  type HashScanPage,
+  type LeaseGrant,
+  type LeaseState,
+} from '@streamerson/core';
 import { intOption } from '@streamerson/core/internal';
 import { ackEntries } from './group-ops.js';
 import type { FileStore } from './store.js';
@@ -30,7 +38,9 @@ function holds(l: LeaseRow | undefined, owner: string, epoch: number): l is Leas
 
 function putLease(store: FileStore, lease: string, owner: string, epoch: number, until: number): void {
   store
-    .sql('INSERT INTO leases (name, owner, epoch, until) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, epoch = excluded.epoch, until = excluded.until')
+    .sql(
+      'INSERT INTO leases (name, owner, epoch, until) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, epoch = excluded.epoch, until = excluded.until',
+    )
     .run(lease, owner, epoch, until);
 }
 
@@ -107,8 +117,14 @@ export function hashScan(store: FileStore, key: string, cursor: string, count: n
   const after = match[1] === undefined ? undefined : Buffer.from(match[1], 'base64url').toString('utf8');
   const rows = (
     after === undefined
-      ? store.sql('SELECT field, value FROM hashes WHERE key = ? ORDER BY field LIMIT ?').raw().all(key, count + 1)
-      : store.sql('SELECT field, value FROM hashes WHERE key = ? AND field > ? ORDER BY field LIMIT ?').raw().all(key, after, count + 1)
+      ? store
+          .sql('SELECT field, value FROM hashes WHERE key = ? ORDER BY field LIMIT ?')
+          .raw()
+          .all(key, count + 1)
+      : store
+          .sql('SELECT field, value FROM hashes WHERE key = ? AND field > ? ORDER BY field LIMIT ?')
+          .raw()
+          .all(key, after, count + 1)
   ) as [string, Buffer][];
   if (rows.length <= count) return { cursor: '0', entries: rows };
   const entries = rows.slice(0, count);

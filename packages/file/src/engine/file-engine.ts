@@ -116,7 +116,10 @@ export class FileEngine implements Engine, Fencing {
    * `options.busyTimeoutMs` applies when this engine is the first of the
    * process on `dir` (engines of one process on one directory share its store).
    */
-  constructor(readonly dir: string, options: { readonly url?: string; readonly busyTimeoutMs?: number } = {}) {
+  constructor(
+    readonly dir: string,
+    options: { readonly url?: string; readonly busyTimeoutMs?: number } = {},
+  ) {
     if (typeof dir !== 'string' || dir === '') throw new InvalidOptionError('dir', 'expected the path of a directory');
     this.url = options.url ?? `file://${dir}`;
     this.store = acquireStore(dir, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
@@ -396,7 +399,7 @@ export class FileEngine implements Engine, Fencing {
           .all(stream, g.name) as { name: string; seen: number; active: number | null }[];
         // One pass over the group's pending entries (they have no index by consumer).
         const byConsumer = new Map(
-          (s.sql('SELECT consumer, count(*) AS n FROM pending WHERE stream = ? AND grp = ? GROUP BY consumer').raw().all(stream, g.name) as [string, number][]),
+          s.sql('SELECT consumer, count(*) AS n FROM pending WHERE stream = ? AND grp = ? GROUP BY consumer').raw().all(stream, g.name) as [string, number][],
         );
         let pending = 0;
         for (const n of byConsumer.values()) pending += n;
@@ -432,7 +435,9 @@ export class FileEngine implements Engine, Fencing {
     if (typeof prefix !== 'string') throw new InvalidOptionError('prefix', 'expected a string');
     const max = intOption(limit, 'limit', DEFAULT_LIST_LIMIT, 0);
     return this.run((s) => {
-      const rows = s.sql('SELECT name FROM streams WHERE substr(name, 1, length(@prefix)) = @prefix ORDER BY name LIMIT @max').raw().all({ prefix, max }) as [string][];
+      const rows = s.sql('SELECT name FROM streams WHERE substr(name, 1, length(@prefix)) = @prefix ORDER BY name LIMIT @max').raw().all({ prefix, max }) as [
+        string,
+      ][];
       return rows.map((r) => r[0]);
     });
   }

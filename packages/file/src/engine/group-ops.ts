@@ -171,9 +171,7 @@ export function readGroupEntries(
       const records = store
         .sql('SELECT ms, seq FROM pending WHERE stream = ? AND grp = ? AND consumer = ? AND (ms, seq) > (?, ?) ORDER BY ms, seq LIMIT ?')
         .all(p.stream, group, consumer, after.ms, after.seq, count) as { ms: number; seq: number }[];
-      const redeliver = store.sql(
-        'UPDATE pending SET deliveries = deliveries + 1, delivery_time = ? WHERE stream = ? AND grp = ? AND ms = ? AND seq = ?',
-      );
+      const redeliver = store.sql('UPDATE pending SET deliveries = deliveries + 1, delivery_time = ? WHERE stream = ? AND grp = ? AND ms = ? AND seq = ?');
       for (const r of records) {
         const e = findEntry(store, p.stream, r.ms, r.seq);
         if (e === undefined) {

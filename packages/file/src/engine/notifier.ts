@@ -9,7 +9,6 @@ export const NOTIFY_BUCKETS = 64;
 /** Name of the folder of notification files inside a store's directory. */
 export const NOTIFY_DIR = 'notify';
 
-
 const ONE_BYTE = Buffer.from([0x2a]);
 
 function bucketOf(stream: string): number {

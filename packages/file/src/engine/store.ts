@@ -64,7 +64,11 @@ function runWrites(store: FileStore, writes: readonly QueuedWrite[]): Outcome[] 
     while (end < writes.length && writes[end]!.append?.stream === stream) end++;
     let results: ReturnType<typeof appendEntries>;
     try {
-      results = appendEntries(store, stream, writes.slice(i, end).map((w) => w.append!.entry));
+      results = appendEntries(
+        store,
+        stream,
+        writes.slice(i, end).map((w) => w.append!.entry),
+      );
     } catch (error) {
       // As any write that throws: the group runs again, each write in a savepoint.
       throw new WriteFailed(error);
@@ -105,7 +109,10 @@ export class FileStore {
   /** The clock millisecond at which no stream was found expired (see {@link sweepExpired}). */
   private sweptAt = -1;
 
-  constructor(readonly dir: string, busyTimeoutMs: number) {
+  constructor(
+    readonly dir: string,
+    busyTimeoutMs: number,
+  ) {
     let db: Database.Database | undefined;
     try {
       db = new Database(join(dir, DATABASE_FILE), { timeout: busyTimeoutMs });

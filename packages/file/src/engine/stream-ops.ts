@@ -1,5 +1,23 @@
-import { InvalidOptionError, StreamersonError, type AppendOptions, type FieldValue, type RawEntry, type ReadPosition, type StreamEntries } from '@streamerson/core';
-import { compareParts, formatId, nextId, parseBound, parseId, parseRetention, type Bound, type IdParts, type ParsedRetention } from '@streamerson/core/internal';
+import {
+  InvalidOptionError,
+  StreamersonError,
+  type AppendOptions,
+  type FieldValue,
+  type RawEntry,
+  type ReadPosition,
+  type StreamEntries,
+} from '@streamerson/core';
+import {
+  compareParts,
+  formatId,
+  nextId,
+  parseBound,
+  parseId,
+  parseRetention,
+  type Bound,
+  type IdParts,
+  type ParsedRetention,
+} from '@streamerson/core/internal';
 import { encodeFields, rowEntry, type EntryRow } from './entry-codec.js';
 import type { FileStore } from './store.js';
 

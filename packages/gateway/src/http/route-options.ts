@@ -40,17 +40,30 @@ export interface RouteConfig {
   readonly shards: number;
 }
 
-const ROUTE_KEYS = optionKeys<GatewayRouteOptions>({ method: true, url: true, topic: true, type: true, schema: true, timeout: true, oneWay: true, bodyLimit: true, shards: true });
+const ROUTE_KEYS = optionKeys<GatewayRouteOptions>({
+  method: true,
+  url: true,
+  topic: true,
+  type: true,
+  schema: true,
+  timeout: true,
+  oneWay: true,
+  bodyLimit: true,
+  shards: true,
+});
 
 /** Validates one route; option names are prefixed with `route.`. */
 export function parseRouteOptions(input: unknown, defaultTimeout: number): RouteConfig {
   const o = optionsObject(input, ROUTE_KEYS, 'route');
   const method = typeof o['method'] === 'string' ? o['method'].toUpperCase() : o['method'];
-  if (!(ROUTE_METHODS as readonly unknown[]).includes(method)) throw new InvalidOptionError('route.method', `expected one of ${ROUTE_METHODS.join(', ')}, got ${JSON.stringify(o['method'])}`);
-  if (typeof o['url'] !== 'string' || !o['url'].startsWith('/')) throw new InvalidOptionError('route.url', `expected a path starting with "/", got ${JSON.stringify(o['url'])}`);
+  if (!(ROUTE_METHODS as readonly unknown[]).includes(method))
+    throw new InvalidOptionError('route.method', `expected one of ${ROUTE_METHODS.join(', ')}, got ${JSON.stringify(o['method'])}`);
+  if (typeof o['url'] !== 'string' || !o['url'].startsWith('/'))
+    throw new InvalidOptionError('route.url', `expected a path starting with "/", got ${JSON.stringify(o['url'])}`);
   const topic = validateTopic(o['topic'], 'route.topic');
   if (o['type'] !== undefined && typeof o['type'] !== 'string') throw new InvalidOptionError('route.type', 'expected a string');
-  if (o['schema'] !== undefined && (typeof o['schema'] !== 'object' || o['schema'] === null)) throw new InvalidOptionError('route.schema', 'expected a schema object');
+  if (o['schema'] !== undefined && (typeof o['schema'] !== 'object' || o['schema'] === null))
+    throw new InvalidOptionError('route.schema', 'expected a schema object');
   if (o['oneWay'] !== undefined && typeof o['oneWay'] !== 'boolean') throw new InvalidOptionError('route.oneWay', 'expected a boolean');
   return Object.freeze({
     method: method as HTTPMethods,

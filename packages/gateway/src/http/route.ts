@@ -48,7 +48,10 @@ export interface RouteContext {
 export function sendFailure(reply: FastifyReply, f: GatewayFailure, ctx: Pick<RouteContext, 'metrics' | 'retryAfterSeconds'>): FastifyReply {
   ctx.metrics.error(f.code);
   if (f.retry) reply.header('retry-after', String(ctx.retryAfterSeconds));
-  return reply.code(f.status).type('application/json; charset=utf-8').send(JSON.stringify(errorBody(f)));
+  return reply
+    .code(f.status)
+    .type('application/json; charset=utf-8')
+    .send(JSON.stringify(errorBody(f)));
 }
 
 /** The answer to a one-way request: 202 with the message id. */

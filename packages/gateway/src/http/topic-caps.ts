@@ -17,7 +17,11 @@ export class TopicCaps {
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
 
-  constructor(private readonly engine: Engine, private readonly maxLength: number | undefined, private readonly intervalMs: number) {}
+  constructor(
+    private readonly engine: Engine,
+    private readonly maxLength: number | undefined,
+    private readonly intervalMs: number,
+  ) {}
 
   /** The state of a topic, kept up to date while the caps run. */
   watch(topic: string): CapState {
@@ -45,14 +49,18 @@ export class TopicCaps {
   check(): Promise<void> {
     this.checking ??= (async () => {
       const max = this.maxLength ?? Infinity;
-      await Promise.all([...this.watched].map(async ([topic, state]) => {
-        try {
-          state.over = (await this.engine.length(topic)) > max;
-        } catch {
-          // An unreachable engine shows up on the request itself (503); keep the last state.
-        }
-      }));
-    })().finally(() => { this.checking = undefined; });
+      await Promise.all(
+        [...this.watched].map(async ([topic, state]) => {
+          try {
+            state.over = (await this.engine.length(topic)) > max;
+          } catch {
+            // An unreachable engine shows up on the request itself (503); keep the last state.
+          }
+        }),
+      );
+    })().finally(() => {
+      this.checking = undefined;
+    });
     return this.checking;
   }
 }

@@ -20,7 +20,11 @@ export class HubEvent {
   private frameBytes: Buffer | undefined;
   private sseChunk: string | undefined;
 
-  constructor(readonly topic: string, readonly id: string, private readonly message: Message) {}
+  constructor(
+    readonly topic: string,
+    readonly id: string,
+    private readonly message: Message,
+  ) {}
 
   /** The WebSocket text frame, as bytes so that each socket sends the same buffer. */
   get frame(): Buffer {

@@ -12,7 +12,16 @@
  * every entry after its id exactly once, in order.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { compareStreamIds, decodeEntry, ProtocolError, StreamersonError, type BlockingReader, type Engine, type RawEntry, type StreamEntries } from '@streamerson/core';
+import {
+  compareStreamIds,
+  decodeEntry,
+  ProtocolError,
+  StreamersonError,
+  type BlockingReader,
+  type Engine,
+  type RawEntry,
+  type StreamEntries,
+} from '@streamerson/core';
 import { HubEvent } from './event.js';
 
 /** Pause after a failed shared read before trying again. */
@@ -49,7 +58,13 @@ export class Subscription {
   private catching = false;
   private closed = false;
 
-  constructor(private readonly hub: TopicHub, readonly topic: string, private readonly sink: EventSink, cursor: string, catchingUp: boolean) {
+  constructor(
+    private readonly hub: TopicHub,
+    readonly topic: string,
+    private readonly sink: EventSink,
+    cursor: string,
+    catchingUp: boolean,
+  ) {
     this.cursor = cursor;
     this.queue = catchingUp ? [] : undefined;
   }
@@ -132,7 +147,10 @@ export class TopicHub {
   private badEntryCount = 0;
   private readErrorCount = 0;
 
-  constructor(private readonly engine: Engine, readonly options: TopicHubOptions) {}
+  constructor(
+    private readonly engine: Engine,
+    readonly options: TopicHubOptions,
+  ) {}
 
   /** Subscriptions open now. */
   get size(): number {
@@ -258,7 +276,9 @@ export class TopicHub {
     const { blockMs, readCount } = this.options;
     while (!this.closed) {
       if (this.feeds.size === 0) {
-        await new Promise<void>((resolve) => { this.wake = resolve; });
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
         this.wake = undefined;
         continue;
       }

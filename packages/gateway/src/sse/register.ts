@@ -49,7 +49,8 @@ export function registerSse(fastify: FastifyInstance, sse: NonNullable<GatewayCo
       return sendFailure(reply, failure(400, 'ERR_STREAMERSON_BAD_REQUEST', 'not a valid topic name'), ctx);
     }
     const from = lastEventId(request);
-    if (from !== undefined && !isStreamId(from)) return sendFailure(reply, failure(400, 'ERR_STREAMERSON_BAD_REQUEST', 'Last-Event-ID must be a stream entry id'), ctx);
+    if (from !== undefined && !isStreamId(from))
+      return sendFailure(reply, failure(400, 'ERR_STREAMERSON_BAD_REQUEST', 'Last-Event-ID must be a stream entry id'), ctx);
     if (!(await authorized(ctx.authorize, { op: 'subscribe', topic, type: undefined, request }))) {
       return sendFailure(reply, failure(403, 'ERR_STREAMERSON_FORBIDDEN', `subscribe on "${topic}" is not allowed`), ctx);
     }

@@ -19,7 +19,12 @@ export class SseStream implements EventSink {
   private readonly heartbeat: NodeJS.Timeout;
   private ended = false;
 
-  constructor(private readonly res: ServerResponse, heartbeatMs: number, private readonly maxBufferedBytes: number, private readonly onSlow: () => void) {
+  constructor(
+    private readonly res: ServerResponse,
+    heartbeatMs: number,
+    private readonly maxBufferedBytes: number,
+    private readonly onSlow: () => void,
+  ) {
     this.heartbeat = setInterval(() => this.res.write(HEARTBEAT), heartbeatMs).unref();
     res.once('close', () => this.end());
   }
@@ -37,7 +42,10 @@ export class SseStream implements EventSink {
   }
 
   whenRoom(): Promise<void> {
-    return whenRoom(() => this.res.writableLength > this.maxBufferedBytes / 2, () => this.ended);
+    return whenRoom(
+      () => this.res.writableLength > this.maxBufferedBytes / 2,
+      () => this.ended,
+    );
   }
 
   overflow(): void {

@@ -12,9 +12,24 @@ import { traceContext } from '../http/message-headers.js';
 export type FrameId = string | number;
 
 export type ClientFrame =
-  | { readonly op: 'request'; readonly id: FrameId; readonly topic: string; readonly type: string; readonly payload: unknown; readonly timeout: number | undefined; readonly trace: Headers | undefined }
+  | {
+      readonly op: 'request';
+      readonly id: FrameId;
+      readonly topic: string;
+      readonly type: string;
+      readonly payload: unknown;
+      readonly timeout: number | undefined;
+      readonly trace: Headers | undefined;
+    }
   | { readonly op: 'route'; readonly id: FrameId; readonly method: string; readonly url: string; readonly body: unknown; readonly headers: Headers | undefined }
-  | { readonly op: 'publish'; readonly id: FrameId | undefined; readonly topic: string; readonly type: string; readonly payload: unknown; readonly trace: Headers | undefined }
+  | {
+      readonly op: 'publish';
+      readonly id: FrameId | undefined;
+      readonly topic: string;
+      readonly type: string;
+      readonly payload: unknown;
+      readonly trace: Headers | undefined;
+    }
   | { readonly op: 'subscribe'; readonly id: FrameId | undefined; readonly topic: string; readonly from: string | undefined }
   | { readonly op: 'unsubscribe'; readonly id: FrameId | undefined; readonly topic: string };
 
@@ -57,7 +72,8 @@ export function parseFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: bool
   if (deeperThan(f['payload'], maxDepth) || deeperThan(f['body'], maxDepth)) return bad(tooDeepMessage(maxDepth), id);
   const op = f['op'];
   if (op === 'request' && f['route'] !== undefined) return routeFrame(f, id);
-  if (op !== 'request' && op !== 'publish' && op !== 'subscribe' && op !== 'unsubscribe') return bad('"op" must be request, publish, subscribe or unsubscribe', id);
+  if (op !== 'request' && op !== 'publish' && op !== 'subscribe' && op !== 'unsubscribe')
+    return bad('"op" must be request, publish, subscribe or unsubscribe', id);
   let topic: string;
   try {
     topic = validateTopic(f['topic']);
@@ -78,7 +94,8 @@ export function parseFrame(data: Buffer | ArrayBuffer | Buffer[], isBinary: bool
   if (op === 'publish') return { op, id, topic, type, payload, trace };
   if (id === undefined) return bad('a request needs an "id"');
   const timeout = f['timeout'];
-  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1)) return bad('"timeout" must be a positive integer (ms)', id);
+  if (timeout !== undefined && (typeof timeout !== 'number' || !Number.isInteger(timeout) || timeout < 1))
+    return bad('"timeout" must be a positive integer (ms)', id);
   return { op, id, topic, type, payload, timeout, trace };
 }
 

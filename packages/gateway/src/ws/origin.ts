@@ -26,11 +26,14 @@ export function parseOrigins(value: unknown): OriginPolicy {
   if (value === undefined) return DEFAULT_WS_ORIGINS;
   if (value === 'same-origin' || value === '*') return value;
   if (!Array.isArray(value)) throw new InvalidOptionError('ws.origins', `expected 'same-origin', '*' or an array of origins, got ${JSON.stringify(value)}`);
-  return new Set(value.map((o: unknown, i) => {
-    const origin = typeof o === 'string' ? normalize(o) : undefined;
-    if (origin === undefined) throw new InvalidOptionError(`ws.origins.${i}`, `expected an origin such as "https://app.example.com", got ${JSON.stringify(o)}`);
-    return origin;
-  }));
+  return new Set(
+    value.map((o: unknown, i) => {
+      const origin = typeof o === 'string' ? normalize(o) : undefined;
+      if (origin === undefined)
+        throw new InvalidOptionError(`ws.origins.${i}`, `expected an origin such as "https://app.example.com", got ${JSON.stringify(o)}`);
+      return origin;
+    }),
+  );
 }
 
 /** `scheme://host[:port]` as URL gives it (lower case, default port left out); undefined when `text` is not just an origin. */

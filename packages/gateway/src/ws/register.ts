@@ -23,7 +23,8 @@ export async function registerWebSocket(
     url: ws.path,
     schema: { hide: true },
     async preValidation(request: FastifyRequest, reply: FastifyReply) {
-      if (!originAllowed(ws.origins, request)) return sendFailure(reply, failure(403, 'ERR_STREAMERSON_FORBIDDEN', 'this page origin may not open the socket'), ctx);
+      if (!originAllowed(ws.origins, request))
+        return sendFailure(reply, failure(403, 'ERR_STREAMERSON_FORBIDDEN', 'this page origin may not open the socket'), ctx);
       if (!(await authorized(ctx.authorize, { op: 'connect', topic: undefined, type: undefined, request }))) {
         return sendFailure(reply, failure(403, 'ERR_STREAMERSON_FORBIDDEN', 'connection refused'), ctx);
       }

@@ -19,7 +19,18 @@ export const WS_ROUTE_HEADER = 'x-streamerson-ws-route';
 export const WS_IDENTITY_HEADER = 'x-streamerson-ws-identity';
 
 /** Upgrade headers that describe the socket, not the requests made over it. */
-const SOCKET_HEADERS = new Set(['connection', 'upgrade', 'content-length', 'content-type', 'content-encoding', 'transfer-encoding', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol']);
+const SOCKET_HEADERS = new Set([
+  'connection',
+  'upgrade',
+  'content-length',
+  'content-type',
+  'content-encoding',
+  'transfer-encoding',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-extensions',
+  'sec-websocket-protocol',
+]);
 
 /** The answer to a route request. */
 export interface RouteAnswer {
@@ -53,7 +64,14 @@ export class RouteRequests {
    * `identity`; `extra` headers (trace context, idempotency key of the frame)
    * replace the upgrade's.
    */
-  async request(upgrade: FastifyRequest, identity: string, method: string, url: string, body: unknown, extra?: Readonly<Record<string, string>>): Promise<RouteAnswer> {
+  async request(
+    upgrade: FastifyRequest,
+    identity: string,
+    method: string,
+    url: string,
+    body: unknown,
+    extra?: Readonly<Record<string, string>>,
+  ): Promise<RouteAnswer> {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(upgrade.headers)) {
       if (typeof value === 'string' && !SOCKET_HEADERS.has(name)) headers[name] = value;
@@ -85,7 +103,8 @@ function inject(fastify: FastifyInstance, options: InjectOptions): Promise<Light
   return new Promise((resolve, reject) => {
     const done = (err: Error | undefined, res?: LightMyRequestResponse): void => {
       if (res !== undefined) resolve(res);
-      else if ((err as { code?: unknown } | undefined)?.code === 'FST_ERR_REOPENED_CLOSE_SERVER') reject(new StreamersonError('ERR_STREAMERSON_UNAVAILABLE', 'the gateway is shutting down'));
+      else if ((err as { code?: unknown } | undefined)?.code === 'FST_ERR_REOPENED_CLOSE_SERVER')
+        reject(new StreamersonError('ERR_STREAMERSON_UNAVAILABLE', 'the gateway is shutting down'));
       else reject(new StreamersonError('ERR_STREAMERSON_BAD_REQUEST', 'the route request is not a valid HTTP request'));
     };
     try {

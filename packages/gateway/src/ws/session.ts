@@ -70,7 +70,11 @@ export class WsSession implements EventSink {
   /** The headers of this socket's messages (`gateway: ws`, its `auth`); made at the first request or publish. */
   private headers: Headers | undefined;
 
-  constructor(private readonly socket: WebSocket, private readonly request: FastifyRequest, private readonly ctx: SessionContext) {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly request: FastifyRequest,
+    private readonly ctx: SessionContext,
+  ) {
     this.identity = ctx.identity(request);
     socket.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
     socket.on('close', () => this.end());
@@ -90,7 +94,10 @@ export class WsSession implements EventSink {
   }
 
   whenRoom(): Promise<void> {
-    return whenRoom(() => this.socket.bufferedAmount > this.ctx.maxBufferedBytes / 2, () => this.closed || this.socket.readyState !== OPEN);
+    return whenRoom(
+      () => this.socket.bufferedAmount > this.ctx.maxBufferedBytes / 2,
+      () => this.closed || this.socket.readyState !== OPEN,
+    );
   }
 
   overflow(): void {
@@ -126,7 +133,10 @@ export class WsSession implements EventSink {
 
   private sendError(id: FrameId | undefined, f: GatewayFailure): void {
     this.ctx.metrics.error(f.code);
-    const error = f.details === undefined ? { code: f.code, message: f.message, status: f.status } : { code: f.code, message: f.message, status: f.status, details: f.details };
+    const error =
+      f.details === undefined
+        ? { code: f.code, message: f.message, status: f.status }
+        : { code: f.code, message: f.message, status: f.status, details: f.details };
     this.sendJson(id === undefined ? { op: 'error', error } : { op: 'error', id, error });
   }
 
@@ -178,7 +188,8 @@ export class WsSession implements EventSink {
   private async start(frame: ClientFrame): Promise<Started> {
     if (this.closed) return undefined;
     // A route request is authorized by the route, which knows its topic.
-    if (frame.op === 'route') return { rest: this.route(frame.id, this.ctx.routes.request(this.request, this.identity, frame.method, frame.url, frame.body, frame.headers)) };
+    if (frame.op === 'route')
+      return { rest: this.route(frame.id, this.ctx.routes.request(this.request, this.identity, frame.method, frame.url, frame.body, frame.headers)) };
     const refusal = frame.op === 'unsubscribe' ? undefined : this.ctx.admission.refusal();
     if (refusal !== undefined) throw refusal;
     const type = frame.op === 'request' || frame.op === 'publish' ? frame.type : undefined;

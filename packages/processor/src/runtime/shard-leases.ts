@@ -110,14 +110,17 @@ export class ShardLeases<T extends ShardTask> {
     await this.ticking;
     await this.handoffReader?.close();
     await this.handoffLoop;
-    await Promise.all([...this.held.values()].map(async (task) => {
-      await task.stop(graceful);
-      this.forget(task);
-      if (!graceful) return;
-      this.hooks.released(task);
-      await this.engine.append(this.hooks.handoffStream, ['shard', String(task.shard)], { retention: { maxLen: HANDOFF_RETENTION } })
-        .catch((error: unknown) => this.hooks.error(error));
-    }));
+    await Promise.all(
+      [...this.held.values()].map(async (task) => {
+        await task.stop(graceful);
+        this.forget(task);
+        if (!graceful) return;
+        this.hooks.released(task);
+        await this.engine
+          .append(this.hooks.handoffStream, ['shard', String(task.shard)], { retention: { maxLen: HANDOFF_RETENTION } })
+          .catch((error: unknown) => this.hooks.error(error));
+      }),
+    );
     this.state = 'closed';
   }
 
@@ -161,7 +164,10 @@ export class ShardLeases<T extends ShardTask> {
     const lease = this.hooks.leaseKey(task.shard);
     if (await this.engine.renewLease(lease, this.config.id, task.epoch, this.config.leaseTtlMs)) return;
     const now = await this.engine.leaseState(lease);
-    this.lose(task, new Error(`the lease of shard ${task.shard} is held by ${now.owner ?? 'nobody'} at epoch ${now.epoch}, not by "${this.config.id}" at ${task.epoch}`));
+    this.lose(
+      task,
+      new Error(`the lease of shard ${task.shard} is held by ${now.owner ?? 'nobody'} at epoch ${now.epoch}, not by "${this.config.id}" at ${task.epoch}`),
+    );
   }
 
   private async acquire(shard: number): Promise<void> {

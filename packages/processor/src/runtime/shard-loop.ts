@@ -8,7 +8,16 @@
  * failures are reported and retried with the backoff schedule.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FencedError, StreamersonError, type BlockingReader, type Engine, type FencedWrite, type FencedWriteResult, type Fencing, type RawEntry } from '@streamerson/core';
+import {
+  FencedError,
+  StreamersonError,
+  type BlockingReader,
+  type Engine,
+  type FencedWrite,
+  type FencedWriteResult,
+  type Fencing,
+  type RawEntry,
+} from '@streamerson/core';
 import { Backoff } from '@streamerson/core/internal';
 import type { ShardTask } from './shard-leases.js';
 

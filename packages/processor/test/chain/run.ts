@@ -25,7 +25,10 @@ export const MIN_CRASHES = 2;
 const SCRIPT = fileURLToPath(new URL('./stage-process.js', import.meta.url));
 const OPTIONS: ProcessorOptions = { leaseTtlMs: 1_000, renewIntervalMs: 250, blockMs: 100, claimIntervalMs: 200, batchSize: 100, announce: false };
 
-export interface ChainReport { readonly crashes: number; readonly seconds: number }
+export interface ChainReport {
+  readonly crashes: number;
+  readonly seconds: number;
+}
 
 export async function runChain(url: string): Promise<ChainReport> {
   const prefix = uniqueName('once');
@@ -101,7 +104,12 @@ async function check(any: Engine, prefix: string): Promise<void> {
     const o = m.payload as Order;
     sums.set(o.customer, (sums.get(o.customer) ?? 0) + o.amount);
   }
-  for (const [customer, list] of seqs) assert.deepEqual(list, list.map((_, i) => i + 1), `${customer}'s totals are in order, each once`);
+  for (const [customer, list] of seqs)
+    assert.deepEqual(
+      list,
+      list.map((_, i) => i + 1),
+      `${customer}'s totals are in order, each once`,
+    );
   for (const keys of allInputKeys(totals(prefix))) {
     let cursor = '0';
     do {

@@ -68,7 +68,15 @@ export interface ClientConfig {
 }
 
 const CLIENT_OPTION_KEYS = optionKeys<ClientOptions>({
-  id: true, timeout: true, maxInFlight: true, blockMs: true, readCount: true, trimIntervalMs: true, replyTtlMs: true, topicMaxLen: true, logger: true,
+  id: true,
+  timeout: true,
+  maxInFlight: true,
+  blockMs: true,
+  readCount: true,
+  trimIntervalMs: true,
+  replyTtlMs: true,
+  topicMaxLen: true,
+  logger: true,
 });
 
 /** Validates client options once; throws InvalidOptionError naming the bad option (an unknown key too). */
@@ -88,4 +96,3 @@ export function parseClientOptions(input: unknown): ClientConfig {
     logger: loggerOption(o['logger'], 'logger'),
   });
 }
-

@@ -159,7 +159,10 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
   /** Pauses after failed reply reads (an engine outage), reset by a read that succeeds. */
   private readonly backoff = new Backoff();
 
-  constructor(private readonly engine: Engine, options: ClientOptions = {}) {
+  constructor(
+    private readonly engine: Engine,
+    options: ClientOptions = {},
+  ) {
     super();
     this.config = parseClientOptions(options);
     this.replyStream = this.config.replyStream;
@@ -349,7 +352,10 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
   drain(): Promise<void> {
     this.refusing = true;
     this.draining ??= (async () => {
-      if (this.pending.size > 0) await new Promise<void>((resolve) => { this.onIdle = resolve; });
+      if (this.pending.size > 0)
+        await new Promise<void>((resolve) => {
+          this.onIdle = resolve;
+        });
       await this.close();
     })();
     return this.draining;
@@ -409,7 +415,10 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
   private admit(): void {
     if (this.refusing) throw new ClosedError(`client ${this.config.id}`);
     if (this.pending.size >= this.config.maxInFlight) {
-      throw new StreamersonError('ERR_STREAMERSON_OVERLOAD', `client ${this.config.id} has ${this.pending.size} requests in flight (maxInFlight ${this.config.maxInFlight})`);
+      throw new StreamersonError(
+        'ERR_STREAMERSON_OVERLOAD',
+        `client ${this.config.id} has ${this.pending.size} requests in flight (maxInFlight ${this.config.maxInFlight})`,
+      );
     }
   }
 
@@ -483,7 +492,9 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
     // A deadline that passed while the handler ran is a timeout, whoever noticed it first.
     if (error.code === 'ERR_STREAMERSON_TIMEOUT') {
       this.counts.timeouts++;
-      waiting.reject(new TimeoutError(`"${waiting.type}" on "${waiting.topic}" did not finish within ${waiting.timeout} ms: ${error.message}`, waiting.timeout, msg.id));
+      waiting.reject(
+        new TimeoutError(`"${waiting.type}" on "${waiting.topic}" did not finish within ${waiting.timeout} ms: ${error.message}`, waiting.timeout, msg.id),
+      );
     } else {
       waiting.reject(new RemoteError(status, error, msg.id));
     }

@@ -111,9 +111,14 @@ export class Announcer implements Lifecycle<AnnouncerStats> {
   async start(): Promise<void> {
     if (this.down.settled || this.closing !== undefined) throw new ClosedError(`announcer ${this.description.instanceId}`);
     if (this.timer !== undefined) return;
-    this.timer = setInterval(() => {
-      this.last = this.announce('up').catch(() => { this.counts.failed++; });
-    }, Math.max(1, Math.floor(this.ttlMs / 3)));
+    this.timer = setInterval(
+      () => {
+        this.last = this.announce('up').catch(() => {
+          this.counts.failed++;
+        });
+      },
+      Math.max(1, Math.floor(this.ttlMs / 3)),
+    );
     this.timer.unref();
     await this.announce('up');
   }
@@ -129,7 +134,10 @@ export class Announcer implements Lifecycle<AnnouncerStats> {
       if (this.timer !== undefined) {
         clearInterval(this.timer);
         this.timer = undefined;
-        await settlesWithin(this.last.then(() => this.announce('down')), STOP_WAIT_MS);
+        await settlesWithin(
+          this.last.then(() => this.announce('down')),
+          STOP_WAIT_MS,
+        );
       }
       this.down.settle();
     })();
@@ -167,11 +175,9 @@ export class Announcer implements Lifecycle<AnnouncerStats> {
     };
     const minId = streamIdFromTime(Date.now() - this.ttlMs * RETAIN_TTLS);
     this.counts.announced++;
-    return this.engine.append(
-      REGISTRY_STREAM,
-      encodeMessage({ type: ANNOUNCE_TYPE, source: this.description.instanceId, payload }),
-      { retention: { minId, approximate: true } },
-    ) as Promise<string>;
+    return this.engine.append(REGISTRY_STREAM, encodeMessage({ type: ANNOUNCE_TYPE, source: this.description.instanceId, payload }), {
+      retention: { minId, approximate: true },
+    }) as Promise<string>;
   }
 }
 
@@ -207,7 +213,10 @@ function toInstanceInfo(p: unknown, seenAt: number): InstanceInfo | undefined {
     ? o['routes'].filter((r): r is RouteInfo => typeof r === 'object' && r !== null && typeof (r as RouteInfo).url === 'string')
     : undefined;
   const endpoints = Array.isArray(o['endpoints'])
-    ? o['endpoints'].filter((e): e is EndpointInfo => typeof e === 'object' && e !== null && typeof (e as EndpointInfo).protocol === 'string' && typeof (e as EndpointInfo).url === 'string')
+    ? o['endpoints'].filter(
+        (e): e is EndpointInfo =>
+          typeof e === 'object' && e !== null && typeof (e as EndpointInfo).protocol === 'string' && typeof (e as EndpointInfo).url === 'string',
+      )
     : undefined;
   return {
     kind,

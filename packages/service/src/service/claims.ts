@@ -100,7 +100,7 @@ export class Claims {
       const byStream = new Map<string, Map<string, { deliveries: number; firstFailedAt: number }>>();
       for (const item of retries.takeDue(Date.now(), taken)) {
         let items = byStream.get(item.stream);
-        if (items === undefined) byStream.set(item.stream, items = new Map());
+        if (items === undefined) byStream.set(item.stream, (items = new Map()));
         items.set(item.id, item);
       }
       for (const [stream, items] of byStream) {

@@ -95,5 +95,9 @@ export class DeliveryContext implements HandlerContext {
 
 /** The abort reason at the deadline, and the error reply a request gets when its handler fails past it. */
 export function deadlinePassed(deadline: number): ServiceError {
-  return new ServiceError('the handler did not finish before the deadline', { status: DEADLINE_STATUS, errorCode: 'ERR_STREAMERSON_TIMEOUT', details: { deadline } });
+  return new ServiceError('the handler did not finish before the deadline', {
+    status: DEADLINE_STATUS,
+    errorCode: 'ERR_STREAMERSON_TIMEOUT',
+    details: { deadline },
+  });
 }

@@ -50,7 +50,11 @@ export interface ReplayResult {
 export class DeadLetters {
   readonly stream: string;
 
-  constructor(private readonly engine: Engine, topic: string, options: { readonly stream?: string } = {}) {
+  constructor(
+    private readonly engine: Engine,
+    topic: string,
+    options: { readonly stream?: string } = {},
+  ) {
     this.stream = options.stream === undefined ? deadLetterStream(validateTopic(topic)) : validateTopic(options.stream, 'stream');
   }
 
@@ -93,7 +97,8 @@ export class DeadLetters {
       }
       const stream = letter.meta.stream;
       const msg = decodeEntry(stream, letter.original);
-      const fields: readonly FieldValue[] = msg instanceof ProtocolError ? letter.original.fields : replayFields(letter.original, msg, as, Date.now() + timeoutMs);
+      const fields: readonly FieldValue[] =
+        msg instanceof ProtocolError ? letter.original.fields : replayFields(letter.original, msg, as, Date.now() + timeoutMs);
       let id: string;
       try {
         id = (await this.engine.append(stream, fields)) as string;
@@ -119,10 +124,14 @@ export class DeadLetters {
     if (newest === undefined) return all;
     let after: string | undefined;
     for (;;) {
-      const page = (await this.list({ count: DEFAULT_DEAD_LETTER_PAGE, ...(after === undefined ? {} : { after }) }))
-        .filter((l) => compareStreamIds(l.id, newest.id) <= 0);
+      const page = (await this.list({ count: DEFAULT_DEAD_LETTER_PAGE, ...(after === undefined ? {} : { after }) })).filter(
+        (l) => compareStreamIds(l.id, newest.id) <= 0,
+      );
       if (page.length === 0) return all;
-      const r = await this.replay(page.map((l) => l.id), options);
+      const r = await this.replay(
+        page.map((l) => l.id),
+        options,
+      );
       all.replayed.push(...r.replayed);
       all.missing.push(...r.missing);
       all.failed.push(...r.failed);

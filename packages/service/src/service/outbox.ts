@@ -106,6 +106,9 @@ export class Outbox {
   private flush(): void {
     const writes = this.take(false);
     if (writes === undefined) return;
-    this.engine.appendAndAck(writes.appends, this.group, writes.acks).then(() => writes.settled(), (err: unknown) => writes.settled(err));
+    this.engine.appendAndAck(writes.appends, this.group, writes.acks).then(
+      () => writes.settled(),
+      (err: unknown) => writes.settled(err),
+    );
   }
 }

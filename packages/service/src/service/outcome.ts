@@ -5,15 +5,7 @@
  * the handler: a handler that returns a value (not a promise) has its reply
  * queued in the same turn, without a promise of its own.
  */
-import {
-  DEADLINE_HEADER,
-  decodeEntry,
-  ProtocolError,
-  type AppendItem,
-  type Message,
-  type RawEntry,
-  type StreamersonError,
-} from '@streamerson/core';
+import { DEADLINE_HEADER, decodeEntry, ProtocolError, type AppendItem, type Message, type RawEntry, type StreamersonError } from '@streamerson/core';
 import type { Client } from '../client/client.js';
 import { ServiceError, DEFAULT_ERROR_STATUS } from '../errors.js';
 import { DeliveryContext, deadlinePassed } from './context.js';
@@ -116,14 +108,30 @@ export class Outcomes {
     const registered = this.d.handlers.get(msg.type);
     if (registered === undefined) {
       counts.unknownType++;
-      const replies = msg.replyTo === '' ? [] : [errorReply(msg, UNKNOWN_TYPE_STATUS, { code: 'ERR_STREAMERSON_UNKNOWN_TYPE', message: `no handler for message type "${msg.type}"` }, config.source)];
+      const replies =
+        msg.replyTo === ''
+          ? []
+          : [
+              errorReply(
+                msg,
+                UNKNOWN_TYPE_STATUS,
+                { code: 'ERR_STREAMERSON_UNKNOWN_TYPE', message: `no handler for message type "${msg.type}"` },
+                config.source,
+              ),
+            ];
       return outbox.add(replies, ack);
     }
     const problems = registered.check?.(msg.payload);
     if (problems !== undefined) {
       counts.invalid++;
-      const replies = msg.replyTo === '' ? [] : [this.safeErrorReply(msg, INVALID_PAYLOAD_STATUS, 'ERR_STREAMERSON_INVALID_PAYLOAD',
-        `the payload of "${msg.type}" does not match its schema`, { problems: problems.slice(0, MAX_REPORTED_PROBLEMS) })];
+      const replies =
+        msg.replyTo === ''
+          ? []
+          : [
+              this.safeErrorReply(msg, INVALID_PAYLOAD_STATUS, 'ERR_STREAMERSON_INVALID_PAYLOAD', `the payload of "${msg.type}" does not match its schema`, {
+                problems: problems.slice(0, MAX_REPORTED_PROBLEMS),
+              }),
+            ];
       return outbox.add(replies, ack);
     }
     const delivery: Delivery = { key, msg, entry, deadline, deliveries, firstFailedAt, ack };
@@ -182,7 +190,12 @@ export class Outcomes {
     try {
       reply = successReply(msg, result, this.d.config.source);
     } catch (err) {
-      reply = errorReply(msg, DEFAULT_ERROR_STATUS, { code: (err as StreamersonError).code ?? 'ERR_STREAMERSON_SERVICE', message: 'the reply payload cannot be encoded' }, this.d.config.source);
+      reply = errorReply(
+        msg,
+        DEFAULT_ERROR_STATUS,
+        { code: (err as StreamersonError).code ?? 'ERR_STREAMERSON_SERVICE', message: 'the reply payload cannot be encoded' },
+        this.d.config.source,
+      );
     }
     return this.finish(msg, reply, ack);
   }
@@ -284,7 +297,16 @@ export class Outcomes {
       stream: deadLetterStream,
       ...(deadLetterMaxLen > 0 ? { retention: { maxLen: deadLetterMaxLen, approximate: true } } : {}),
       fields: deadLetterFields(entry, {
-        stream, entryId: entry.id, errorCode, errorMessage, deliveries, service: name, group, consumer, failedAt, firstFailedAt: firstFailedAt ?? failedAt,
+        stream,
+        entryId: entry.id,
+        errorCode,
+        errorMessage,
+        deliveries,
+        service: name,
+        group,
+        consumer,
+        failedAt,
+        firstFailedAt: firstFailedAt ?? failedAt,
       }),
     };
   }

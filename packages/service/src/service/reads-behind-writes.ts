@@ -42,7 +42,10 @@ export class ReadsBehindWrites {
   /** Whether the reader can send writes ahead of a read. */
   readonly possible: boolean;
 
-  constructor(private readonly reader: BlockingReader, private readonly outbox: Outbox) {
+  constructor(
+    private readonly reader: BlockingReader,
+    private readonly outbox: Outbox,
+  ) {
     this.possible = reader.readGroupAfter !== undefined;
   }
 

@@ -42,9 +42,8 @@ export function successReply(request: Message, payload: unknown, source: string)
 
 /** An error reply with `status` (>= 400) and the error `code`. */
 export function errorReply(request: Message, status: number, error: ErrorReplyPayload, source: string): AppendItem {
-  const payload: ErrorReplyPayload = error.details === undefined
-    ? { code: error.code, message: error.message }
-    : { code: error.code, message: error.message, details: error.details };
+  const payload: ErrorReplyPayload =
+    error.details === undefined ? { code: error.code, message: error.message } : { code: error.code, message: error.message, details: error.details };
   return {
     stream: request.replyTo,
     noMkStream: true,

@@ -25,7 +25,11 @@ export function idempotencyKey(msg: Message): string {
 export class ReplyStore {
   readonly stream: string;
 
-  constructor(private readonly engine: Engine, topic: string, private readonly ttlMs: number) {
+  constructor(
+    private readonly engine: Engine,
+    topic: string,
+    private readonly ttlMs: number,
+  ) {
     this.stream = auxKey(topic, 'replies');
   }
 

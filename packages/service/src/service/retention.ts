@@ -32,7 +32,7 @@ export async function acknowledgedBound(engine: Engine, stream: string): Promise
   if (info === null || info.groups.length === 0) return undefined;
   let keep: string | undefined;
   for (const g of info.groups) {
-    const from = g.pending > 0 ? (await engine.pendingSummary(stream, g.name)).lowestId ?? nextStreamId(g.lastDeliveredId) : nextStreamId(g.lastDeliveredId);
+    const from = g.pending > 0 ? ((await engine.pendingSummary(stream, g.name)).lowestId ?? nextStreamId(g.lastDeliveredId)) : nextStreamId(g.lastDeliveredId);
     if (keep === undefined || compareStreamIds(from, keep) < 0) keep = from;
   }
   return keep;
@@ -57,7 +57,9 @@ export class TopicRetention {
     const { trimIntervalMs } = this.config;
     if (trimIntervalMs === 0 || this.timer !== undefined) return;
     this.timer = setInterval(() => {
-      this.running ??= this.trimOnce().then(() => { this.running = undefined; });
+      this.running ??= this.trimOnce().then(() => {
+        this.running = undefined;
+      });
     }, trimIntervalMs);
     this.timer.unref();
   }

@@ -102,7 +102,10 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
   /** Sends the requests and publishes of handlers (`ctx.request`, `ctx.publish`); made on first use. */
   private client: Client | undefined;
 
-  constructor(private readonly engine: Engine, options: ServiceOptions) {
+  constructor(
+    private readonly engine: Engine,
+    options: ServiceOptions,
+  ) {
     super();
     this.config = parseServiceOptions(options);
     const config = this.config;
@@ -122,28 +125,54 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
       isRunning,
       client: () => (this.client ??= new Client(engine, { logger: config.logger })),
     });
-    this.inProgress = new InProgress(this.slots, (...args) => this.outcomes.process(...args), (err, stream, entry) => this.processFailed(err, stream, entry));
+    this.inProgress = new InProgress(
+      this.slots,
+      (...args) => this.outcomes.process(...args),
+      (err, stream, entry) => this.processFailed(err, stream, entry),
+    );
     this.claims = new Claims({
-      engine, config, streams: this.streams, slots: this.slots, inProgress: this.inProgress, retries: this.retries, counts: this.counts, isRunning,
+      engine,
+      config,
+      streams: this.streams,
+      slots: this.slots,
+      inProgress: this.inProgress,
+      retries: this.retries,
+      counts: this.counts,
+      isRunning,
     });
     const claims = this.claims;
     this.loop = new ReadLoop({
-      config, streams: this.streams, slots: this.slots, outbox, claims, inProgress: this.inProgress, stop: this.stop.signal, isRunning,
+      config,
+      streams: this.streams,
+      slots: this.slots,
+      outbox,
+      claims,
+      inProgress: this.inProgress,
+      stop: this.stop.signal,
+      isRunning,
       recover: (err, op) => this.recover(err, op),
     });
-    this.retention = new TopicRetention(engine, config, this.streams, this.instanceId, this.counts, (err, stream) => this.engineError(err, { op: 'trim', stream }));
+    this.retention = new TopicRetention(engine, config, this.streams, this.instanceId, this.counts, (err, stream) =>
+      this.engineError(err, { op: 'trim', stream }),
+    );
     if (config.announce) {
       const types = this.handlers;
-      this.announcer = new Announcer(engine, {
-        kind: 'service',
-        name: config.name,
-        instanceId: this.instanceId,
-        topics: [config.topic],
-        group: config.group,
-        consumer: config.consumer,
-        get types() { return [...types.keys()]; },
-        produces: config.produces,
-      }, config.registryTtlMs);
+      this.announcer = new Announcer(
+        engine,
+        {
+          kind: 'service',
+          name: config.name,
+          instanceId: this.instanceId,
+          topics: [config.topic],
+          group: config.group,
+          consumer: config.consumer,
+          get types() {
+            return [...types.keys()];
+          },
+          produces: config.produces,
+        },
+        config.registryTtlMs,
+      );
     }
   }
 
@@ -184,7 +213,9 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
     this.starting ??= (async () => {
       await ensureGroups(this.engine, this.streams, this.config);
       await pruneSilentMembers(this.engine, this.streams, this.config).then(
-        (n) => { this.counts.pruned += n; },
+        (n) => {
+          this.counts.pruned += n;
+        },
         (err: unknown) => this.engineError(err, { op: 'start' }),
       );
       if (this.state !== 'new') return;
@@ -280,12 +311,15 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
     this.stopLoop();
     // Bounded: an engine that is gone must not hold the process. What is not
     // acknowledged by then stays pending and is claimed by another member.
-    const settled = await settlesWithin((async () => {
-      if (wasStarted !== undefined) await wasStarted.catch(() => undefined);
-      await this.reader?.close();
-      await this.readLoop;
-      await this.slots.whenIdle();
-    })(), this.config.drainTimeoutMs);
+    const settled = await settlesWithin(
+      (async () => {
+        if (wasStarted !== undefined) await wasStarted.catch(() => undefined);
+        await this.reader?.close();
+        await this.readLoop;
+        await this.slots.whenIdle();
+      })(),
+      this.config.drainTimeoutMs,
+    );
     if (!settled) this.counts.drainTimeouts++;
     this.reader?.close().catch(() => undefined);
     await this.client?.drain();
@@ -306,13 +340,19 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
 
   private processFailed(err: unknown, stream: string, entry: RawEntry): void {
     const messageId = rawMessageId(entry);
-    this.engineError(err, messageId === undefined ? { op: 'process', stream, entryIds: [entry.id] } : { op: 'process', stream, entryIds: [entry.id], messageId });
+    this.engineError(
+      err,
+      messageId === undefined ? { op: 'process', stream, entryIds: [entry.id] } : { op: 'process', stream, entryIds: [entry.id], messageId },
+    );
   }
 
   /** Counts, logs (through the configured logger) and emits an error the member carries on from. */
   private engineError(err: unknown, context: ServiceErrorContext): void {
     this.counts.engineErrors++;
-    this.config.logger.error({ err, service: this.config.name, consumer: this.config.consumer, ...context }, `service ${this.config.name}: ${context.op} failed`);
+    this.config.logger.error(
+      { err, service: this.config.name, consumer: this.config.consumer, ...context },
+      `service ${this.config.name}: ${context.op} failed`,
+    );
     if (this.listenerCount('error') > 0) this.emit('error', err, context);
   }
 }

@@ -13,7 +13,9 @@ interface Waiter {
 
 function waiter(): Waiter {
   let wake!: () => void;
-  const promise = new Promise<void>((resolve) => { wake = resolve; });
+  const promise = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
   return { promise, wake };
 }
 

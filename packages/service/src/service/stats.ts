@@ -38,5 +38,21 @@ export interface ServiceStats {
 export type ServiceCounters = { -readonly [K in Exclude<keyof ServiceStats, 'inFlight'>]: number };
 
 export function newCounters(): ServiceCounters {
-  return { processed: 0, retried: 0, deadLettered: 0, expired: 0, timedOut: 0, unknownType: 0, badEntries: 0, claimed: 0, replayed: 0, invalid: 0, pruned: 0, drainTimeouts: 0, engineErrors: 0, trimPasses: 0, trimmed: 0 };
+  return {
+    processed: 0,
+    retried: 0,
+    deadLettered: 0,
+    expired: 0,
+    timedOut: 0,
+    unknownType: 0,
+    badEntries: 0,
+    claimed: 0,
+    replayed: 0,
+    invalid: 0,
+    pruned: 0,
+    drainTimeouts: 0,
+    engineErrors: 0,
+    trimPasses: 0,
+    trimmed: 0,
+  };
 }

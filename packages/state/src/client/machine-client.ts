@@ -7,7 +7,16 @@
  * (`ERR_STREAMERSON_NO_WRITER`); a command that times out on such a shard is
  * reported the same way: its deadline has passed, so no later writer applies it.
  */
-import { ClosedError, IDEMPOTENCY_KEY_HEADER, InvalidOptionError, requireFencing, type Engine, type Fencing, type Headers, type Lifecycle } from '@streamerson/core';
+import {
+  ClosedError,
+  IDEMPOTENCY_KEY_HEADER,
+  InvalidOptionError,
+  requireFencing,
+  type Engine,
+  type Fencing,
+  type Headers,
+  type Lifecycle,
+} from '@streamerson/core';
 import { ClosedSignal, intOption } from '@streamerson/core/internal';
 import { Client, RemoteError, type ClientStats } from '@streamerson/service';
 import { commandErrorOf, EXPECTED_VERSION_HEADER, KEY_HEADER, noWriter } from '../errors.js';
@@ -44,7 +53,11 @@ export class MachineClient<S = unknown, C extends CommandMap = CommandMap> imple
   private readonly counts = { sent: 0, noWriter: 0 };
   private down = false;
 
-  constructor(engine: Engine, readonly machine: MachineRef | Machine<S, C>, options: MachineClientOptions = {}) {
+  constructor(
+    engine: Engine,
+    readonly machine: MachineRef | Machine<S, C>,
+    options: MachineClientOptions = {},
+  ) {
     this.engine = requireFencing(engine, `a client of "${machine.name}"`);
     this.config = parseMachineClientOptions(options);
     this.ownsClient = this.config.client === undefined;
@@ -87,8 +100,10 @@ export class MachineClient<S = unknown, C extends CommandMap = CommandMap> imple
         ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
       });
     } catch (error) {
-      if (error instanceof RemoteError) throw commandErrorOf(key, type, error.status, { code: error.errorCode, message: error.message, details: error.details }, error);
-      if (error instanceof Error && (error as { code?: string }).code === 'ERR_STREAMERSON_TIMEOUT' && !(await this.writerHolds(shard, true))) throw this.refused(key, type, shard);
+      if (error instanceof RemoteError)
+        throw commandErrorOf(key, type, error.status, { code: error.errorCode, message: error.message, details: error.details }, error);
+      if (error instanceof Error && (error as { code?: string }).code === 'ERR_STREAMERSON_TIMEOUT' && !(await this.writerHolds(shard, true)))
+        throw this.refused(key, type, shard);
       throw error;
     }
   }

@@ -38,7 +38,11 @@ export interface MachineRoutesOptions<S> {
 }
 
 const KEY_PARAMS = { type: 'object', required: ['key'], properties: { key: { type: 'string', minLength: 1, maxLength: 512 } } } as const;
-const KEY_STATE = { type: 'object', required: ['key', 'version'], properties: { key: { type: 'string' }, version: { type: 'integer' }, state: {}, duplicate: { type: 'boolean' } } } as const;
+const KEY_STATE = {
+  type: 'object',
+  required: ['key', 'version'],
+  properties: { key: { type: 'string' }, version: { type: 'integer' }, state: {}, duplicate: { type: 'boolean' } },
+} as const;
 
 function numberOf(value: unknown): number | undefined {
   return value === undefined ? undefined : Number(value);
@@ -67,7 +71,11 @@ function routeError(error: FastifyError, request: FastifyRequest, reply: Fastify
     const body = error.validationContext === 'body';
     const problems = error.validation.map((v) => `${v.instancePath || '/'} ${v.message ?? 'is not valid'}`);
     return reply.code(400).send({
-      error: { code: body ? 'ERR_STREAMERSON_INVALID_PAYLOAD' : 'ERR_STREAMERSON_BAD_REQUEST', message: error.message, ...(body ? { details: { problems } } : {}) },
+      error: {
+        code: body ? 'ERR_STREAMERSON_INVALID_PAYLOAD' : 'ERR_STREAMERSON_BAD_REQUEST',
+        message: error.message,
+        ...(body ? { details: { problems } } : {}),
+      },
     });
   }
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {

@@ -90,7 +90,11 @@ export class StateReader<S = unknown> extends EventEmitter<StateReaderEvents<S>>
   private loop: Promise<void> | undefined;
   private nextTrimCheck = 0;
 
-  constructor(engine: Engine, readonly machine: MachineRef | Machine<S>, options: StateReaderOptions = {}) {
+  constructor(
+    engine: Engine,
+    readonly machine: MachineRef | Machine<S>,
+    options: StateReaderOptions = {},
+  ) {
     super();
     this.engine = requireFencing(engine, `a reader of "${machine.name}"`);
     this.config = parseReaderOptions(options, machine);
@@ -278,4 +282,3 @@ export class StateReader<S = unknown> extends EventEmitter<StateReaderEvents<S>>
     }
   }
 }
-

@@ -4,7 +4,16 @@
  * replies) and what memory becomes once it is stored. Commands of a batch see
  * the changes of the commands before them.
  */
-import { decodeEntry, ProtocolError, DEADLINE_HEADER, IDEMPOTENCY_KEY_HEADER, type AppendItem, type FieldValue, type Message, type RawEntry } from '@streamerson/core';
+import {
+  decodeEntry,
+  ProtocolError,
+  DEADLINE_HEADER,
+  IDEMPOTENCY_KEY_HEADER,
+  type AppendItem,
+  type FieldValue,
+  type Message,
+  type RawEntry,
+} from '@streamerson/core';
 import { parseDeadline, safeErrorReply, successReply } from '@streamerson/service/internal';
 import { encodeChange, encodeOutbox, type OutboxCommand, type Versioned } from '../codec.js';
 import { EXPECTED_VERSION_HEADER, failureReply, KEY_HEADER, type CommandFailure } from '../errors.js';
@@ -79,7 +88,12 @@ export interface PlanContext<S, E> {
 export function planBatch<S, E>(incoming: readonly Incoming[], ctx: PlanContext<S, E>): BatchPlan<S> {
   const { machine, keys, now, source } = ctx;
   const plan: BatchPlan<S> = {
-    appends: [], changes: [], outbox: [], replies: [], acks: [], problems: [],
+    appends: [],
+    changes: [],
+    outbox: [],
+    replies: [],
+    acks: [],
+    problems: [],
     counts: { applied: 0, rejected: 0, duplicates: 0, expired: 0, failed: 0, bad: 0 },
   };
   const overlay = new Map<string, Versioned<S>>();
@@ -136,7 +150,10 @@ export function planBatch<S, E>(incoming: readonly Incoming[], ctx: PlanContext<
     const expected = msg.headers[EXPECTED_VERSION_HEADER];
     if (expected !== undefined && expected !== String(before.version)) {
       plan.counts.rejected++;
-      fail(msg, 'versionConflict', `key "${key}" is at version ${before.version}, not ${expected}`, { expected: /^\d{1,15}$/.test(expected) ? Number(expected) : expected, actual: before.version });
+      fail(msg, 'versionConflict', `key "${key}" is at version ${before.version}, not ${expected}`, {
+        expected: /^\d{1,15}$/.test(expected) ? Number(expected) : expected,
+        actual: before.version,
+      });
       continue;
     }
     const emitted: OutboxCommand[] = [];

@@ -87,7 +87,10 @@ export class Relay {
         const batch = this.queue.slice(0, RELAY_BATCH);
         if (batch.length === 0) return;
         await this.engine.appendBatch(batch.map((q) => this.forwardItem(q.command)));
-        await this.engine.deleteEntries(this.outbox, batch.map((q) => q.id));
+        await this.engine.deleteEntries(
+          this.outbox,
+          batch.map((q) => q.id),
+        );
         this.queue.splice(0, batch.length);
         this.forwarded += batch.length;
         this.retry.reset();

@@ -98,7 +98,10 @@ export class ShardWriter<S, E> extends ShardLoop {
   /** Decides and stores a batch; memory changes only once the fenced write succeeded. */
   protected async process(entries: readonly RawEntry[]): Promise<void> {
     const gone = entries.filter((e) => e.fields.length === 0).map((e) => e.id);
-    const incoming = decodeIncoming(this.keys.commands, entries.filter((e) => e.fields.length > 0));
+    const incoming = decodeIncoming(
+      this.keys.commands,
+      entries.filter((e) => e.fields.length > 0),
+    );
     await this.loadKeys(incoming);
     const plan = planBatch(incoming, {
       machine: this.machine,
@@ -122,7 +125,15 @@ export class ShardWriter<S, E> extends ShardLoop {
     missing.forEach((key, i) => {
       const bytes = values[i];
       const value = bytes == null ? undefined : decodeSnapshot(bytes);
-      if (bytes != null && value === undefined) this.shardHooks.problem(this.shard, key, new StreamersonError('ERR_STREAMERSON_BAD_ENTRY', `the snapshot of key "${key}" in "${this.keys.state}" cannot be read; the key starts again from its initial state`));
+      if (bytes != null && value === undefined)
+        this.shardHooks.problem(
+          this.shard,
+          key,
+          new StreamersonError(
+            'ERR_STREAMERSON_BAD_ENTRY',
+            `the snapshot of key "${key}" in "${this.keys.state}" cannot be read; the key starts again from its initial state`,
+          ),
+        );
       this.states.load(key, (value as Versioned<S> | undefined) ?? { version: 0, state: this.machine.initial(key) });
     });
   }
@@ -165,7 +176,12 @@ export class ShardWriter<S, E> extends ShardLoop {
       const page = await this.engine.range(this.keys.changelog, start, '+', 1_000);
       for (const entry of page) {
         const change = decodeChange(entry);
-        if (change === undefined) this.shardHooks.problem(this.shard, entry.id, new StreamersonError('ERR_STREAMERSON_BAD_ENTRY', `changelog entry ${entry.id} of "${this.keys.changelog}" is not a change; skipped`));
+        if (change === undefined)
+          this.shardHooks.problem(
+            this.shard,
+            entry.id,
+            new StreamersonError('ERR_STREAMERSON_BAD_ENTRY', `changelog entry ${entry.id} of "${this.keys.changelog}" is not a change; skipped`),
+          );
         else each(change);
         this.lastCommitted = entry.id;
         n++;
@@ -196,9 +212,10 @@ export class ShardWriter<S, E> extends ShardLoop {
   }
 
   private async snapshotWhenDue(): Promise<void> {
-    const due = this.changesSinceSnapshot >= this.config.snapshotEvery
-      || (this.changesSinceSnapshot > 0 && Date.now() - this.lastSnapshotAt >= this.config.snapshotIntervalMs)
-      || this.states.size > this.config.maxKeys;
+    const due =
+      this.changesSinceSnapshot >= this.config.snapshotEvery ||
+      (this.changesSinceSnapshot > 0 && Date.now() - this.lastSnapshotAt >= this.config.snapshotIntervalMs) ||
+      this.states.size > this.config.maxKeys;
     if (due) await this.snapshot();
   }
 
@@ -221,4 +238,3 @@ export class ShardWriter<S, E> extends ShardLoop {
     }
   }
 }
-

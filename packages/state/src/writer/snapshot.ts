@@ -35,6 +35,17 @@ export async function writeSnapshot(
   await Promise.all(chunks);
   const retained = streamIdFromTime(Math.max(0, Date.now() - retentionMs));
   const trimmed = compareStreamIds(previousOffset, retained) < 0 ? previousOffset : retained;
-  await engine.fencedWrite({ ...fence, hashes: [{ key: keys.meta, set: [[META_OFFSET, offset], [META_TRIMMED, trimmed]] }] });
+  await engine.fencedWrite({
+    ...fence,
+    hashes: [
+      {
+        key: keys.meta,
+        set: [
+          [META_OFFSET, offset],
+          [META_TRIMMED, trimmed],
+        ],
+      },
+    ],
+  });
   return trimmed;
 }

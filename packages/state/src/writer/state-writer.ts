@@ -52,25 +52,41 @@ type State = 'new' | 'running' | 'stopping' | 'closed';
 export class StateWriter<S = unknown, E = unknown> extends EventEmitter<StateWriterEvents> implements Lifecycle<StateWriterStats> {
   readonly config: StateWriterConfig;
   private readonly leases: ShardLeases<ShardWriter<S, E>>;
-  private readonly done: ShardCounts = { applied: 0, rejected: 0, duplicates: 0, expired: 0, failed: 0, bad: 0, batches: 0, snapshots: 0, claimed: 0, evicted: 0 };
+  private readonly done: ShardCounts = {
+    applied: 0,
+    rejected: 0,
+    duplicates: 0,
+    expired: 0,
+    failed: 0,
+    bad: 0,
+    batches: 0,
+    snapshots: 0,
+    claimed: 0,
+    evicted: 0,
+  };
   private readonly counts = { acquired: 0, lost: 0, released: 0, errors: 0 };
   private readonly signal = new ClosedSignal();
   private state: State = 'new';
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
-  constructor(engine: Engine, readonly machine: Machine<S, CommandMap, E>, options: StateWriterOptions = {}) {
+  constructor(
+    engine: Engine,
+    readonly machine: Machine<S, CommandMap, E>,
+    options: StateWriterOptions = {},
+  ) {
     super();
     const fencing = requireFencing(engine, `the writer of "${machine.name}"`);
     this.config = parseWriterOptions(options, machine);
     this.leases = new ShardLeases<ShardWriter<S, E>>(fencing, this.config, {
       leaseKey: (shard) => shardKeys(machine, shard).lease,
       handoffStream: handoffStream(machine),
-      open: (shard, epoch, lost) => new ShardWriter(fencing, machine, shardKeys(machine, shard), epoch, this.config, {
-        lost: (_shard, error) => lost(error),
-        error: (_shard, error) => this.fail(error),
-        problem: (s, entryId, error) => this.emit('problem', s, entryId, error),
-      }),
+      open: (shard, epoch, lost) =>
+        new ShardWriter(fencing, machine, shardKeys(machine, shard), epoch, this.config, {
+          lost: (_shard, error) => lost(error),
+          error: (_shard, error) => this.fail(error),
+          problem: (s, entryId, error) => this.emit('problem', s, entryId, error),
+        }),
       acquired: (w) => {
         this.counts.acquired++;
         this.emit('acquired', w.shard, w.epoch);

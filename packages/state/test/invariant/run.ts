@@ -56,19 +56,21 @@ export interface RunReport {
 async function openAccounts(engine: Engine, bank: ReturnType<typeof bankMachine>): Promise<void> {
   const client = new MachineClient(engine, bank, { timeout: 5_000, leaseCheckMs: 200 });
   const pending = Array.from({ length: ACCOUNTS }, (_, i) => i);
-  await Promise.all(Array.from({ length: 50 }, async () => {
-    for (let i = pending.shift(); i !== undefined; i = pending.shift()) {
-      for (;;) {
-        try {
-          await client.send(accountName(i), 'open', { balance: OPENING }, { commandId: `open-${i}` });
-          break;
-        } catch (error) {
-          if (!(error instanceof StreamersonError) || !RETRIED.includes(error.code)) throw error;
-          await sleep(50);
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      for (let i = pending.shift(); i !== undefined; i = pending.shift()) {
+        for (;;) {
+          try {
+            await client.send(accountName(i), 'open', { balance: OPENING }, { commandId: `open-${i}` });
+            break;
+          } catch (error) {
+            if (!(error instanceof StreamersonError) || !RETRIED.includes(error.code)) throw error;
+            await sleep(50);
+          }
         }
       }
-    }
-  }));
+    }),
+  );
   await client.close();
 }
 
@@ -126,7 +128,11 @@ async function run(url: string, makeFleet: (bank: Bank) => Fleet, load: (bank: B
     }
     let finished = false;
     const done = load(bank, engine);
-    void done.finally(() => { finished = true; }).catch(() => undefined);
+    void done
+      .finally(() => {
+        finished = true;
+      })
+      .catch(() => undefined);
     let crashes = 0;
     while (!finished) {
       await Promise.race([sleep(KILL_EVERY_MS), done]);
@@ -156,7 +162,9 @@ export function runAcrossProcesses(url: string): Promise<RunReport> {
       const starting: Promise<void>[] = [];
       const lost: string[] = [];
       const start = async (): Promise<void> => {
-        const w = await startNodeProcess(WRITER_SCRIPT, [JSON.stringify({ url, machine: bank.name, shards: SHARDS, options: WRITER_OPTIONS })], { name: 'writer' });
+        const w = await startNodeProcess(WRITER_SCRIPT, [JSON.stringify({ url, machine: bank.name, shards: SHARDS, options: WRITER_OPTIONS })], {
+          name: 'writer',
+        });
         writers.push(w);
       };
       return {
@@ -182,14 +190,19 @@ export function runAcrossProcesses(url: string): Promise<RunReport> {
       };
     },
     async (bank) => {
-      const clients = await Promise.all(Array.from({ length: CLIENTS }, (_, i) =>
-        startNodeProcess(CLIENT_SCRIPT, [JSON.stringify({ url, machine: bank.name, shards: SHARDS, ...LOAD, id: `${bank.name}-c${i}` })], { name: 'client' })));
-      return Promise.all(clients.map(async (c) => {
-        await c.exited;
-        const event = c.events.find((e) => e.event === 'done');
-        assert.ok(event !== undefined, `a client finished: ${c.stderr()}`);
-        return event as unknown as TransferOutcome;
-      }));
+      const clients = await Promise.all(
+        Array.from({ length: CLIENTS }, (_, i) =>
+          startNodeProcess(CLIENT_SCRIPT, [JSON.stringify({ url, machine: bank.name, shards: SHARDS, ...LOAD, id: `${bank.name}-c${i}` })], { name: 'client' }),
+        ),
+      );
+      return Promise.all(
+        clients.map(async (c) => {
+          await c.exited;
+          const event = c.events.find((e) => e.event === 'done');
+          assert.ok(event !== undefined, `a client finished: ${c.stderr()}`);
+          return event as unknown as TransferOutcome;
+        }),
+      );
     },
   );
 }

@@ -63,9 +63,11 @@ export async function runTransfers(engine: Engine, bank: ReturnType<typeof bankM
       }
     }
   };
-  await Promise.all(Array.from({ length: load.concurrency }, async () => {
-    while (Date.now() < until) await one();
-  }));
+  await Promise.all(
+    Array.from({ length: load.concurrency }, async () => {
+      while (Date.now() < until) await one();
+    }),
+  );
   await reader.close();
   await client.close();
   return outcome;
