@@ -1,7 +1,7 @@
 /** Options of a `Processor`: defaults and one parser. */
 import { boolOption, intOption, optionKeys, optionsObject } from '@streamerson/core/internal';
 import { DEFAULT_DEAD_LETTER_MAX_LEN } from '@streamerson/service';
-import { parseLeaseOptions, type LeaseConfig, type LeaseOptions } from './runtime/lease-options.js';
+import { LEASE_OPTION_KEYS, parseLeaseOptions, type LeaseConfig, type LeaseOptions } from './runtime/lease-options.js';
 
 /** How long an instance's lease on an input shard lasts without renewal: a dead instance's shards are taken over within it. */
 export const DEFAULT_PROCESSOR_LEASE_TTL_MS = 5_000;
@@ -57,11 +57,7 @@ export interface ProcessorConfig extends LeaseConfig {
 }
 
 const KEYS = optionKeys<ProcessorOptions>({
-  id: true,
-  shards: true,
-  maxShards: true,
-  leaseTtlMs: true,
-  renewIntervalMs: true,
+  ...LEASE_OPTION_KEYS,
   batchSize: true,
   blockMs: true,
   claimIntervalMs: true,

@@ -2,7 +2,7 @@
 import { InvalidOptionError } from '@streamerson/core';
 import { intOption, optionKeys, optionsObject } from '@streamerson/core/internal';
 import type { Client } from '@streamerson/service';
-import { parseLeaseOptions, shardListOption, type LeaseConfig, type LeaseOptions } from '@streamerson/processor/runtime';
+import { LEASE_OPTION_KEYS, parseLeaseOptions, shardListOption, type LeaseConfig, type LeaseOptions } from '@streamerson/processor/runtime';
 import type { MachineRef } from './machine.js';
 
 /** Longest key (entity id) accepted, in characters. */
@@ -70,11 +70,7 @@ export interface StateWriterConfig extends LeaseConfig {
 }
 
 const WRITER_KEYS = optionKeys<StateWriterOptions>({
-  id: true,
-  shards: true,
-  maxShards: true,
-  leaseTtlMs: true,
-  renewIntervalMs: true,
+  ...LEASE_OPTION_KEYS,
   batchSize: true,
   blockMs: true,
   snapshotEvery: true,

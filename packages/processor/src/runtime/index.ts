@@ -11,5 +11,5 @@ export { ShardLeases, HANDOFF_RETENTION } from './shard-leases.js';
 export type { ShardTask, ShardLeasesConfig, ShardLeasesHooks } from './shard-leases.js';
 export { ShardLoop } from './shard-loop.js';
 export type { ShardLoopConfig, ShardLoopHooks } from './shard-loop.js';
-export { parseLeaseOptions, shardListOption, defaultOwnerId, MIN_LEASE_TTL_MS } from './lease-options.js';
+export { LEASE_OPTION_KEYS, parseLeaseOptions, shardListOption, defaultOwnerId, MIN_LEASE_TTL_MS } from './lease-options.js';
 export type { LeaseOptions, LeaseConfig } from './lease-options.js';

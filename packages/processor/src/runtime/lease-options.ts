@@ -24,6 +24,11 @@ export interface LeaseOptions {
   readonly renewIntervalMs?: number;
 }
 
+/** The keys of {@link LeaseOptions}, for the key list of an options interface that extends it. */
+export const LEASE_OPTION_KEYS = { id: true, shards: true, maxShards: true, leaseTtlMs: true, renewIntervalMs: true } as const satisfies {
+  readonly [K in keyof Required<LeaseOptions>]: true;
+};
+
 /** The lease options, checked and with their defaults. */
 export interface LeaseConfig {
   readonly id: string;
