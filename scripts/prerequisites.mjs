@@ -81,6 +81,15 @@ function run(command, args, env) {
 }
 
 /**
+ * The command that installs `packages` on a fresh Debian or Ubuntu, whose
+ * package lists are empty until the first update; with sudo when not root.
+ */
+export function installCommand(packages, uid = process.getuid?.()) {
+  const sudo = uid === 0 ? '' : 'sudo ';
+  return `${sudo}apt-get update && ${sudo}apt-get install -y ${packages.join(' ')}`;
+}
+
+/**
  * Installs what is missing when allowed and possible, then checks again.
  * Returns the exit status: 0 when everything is there.
  */
@@ -100,10 +109,9 @@ export function ensurePrerequisites(env = process.env) {
     console.error('prerequisites: apt-get failed (see above)');
     return 1;
   }
-  const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
   console.error(
     `The tests need packages that are missing: ${missing.join(' ')}.\n` +
-      `Install them, then run npm test again:\n\n  ${sudo}apt-get install -y ${missing.join(' ')}\n\n` +
+      `Install them, then run npm test again:\n\n  ${installCommand(missing)}\n\n` +
       '(On other systems: Redis >= 7 with redis-cli, Chromium (set STREAMERSON_CHROMIUM to its path), tmux, openssl, ' +
       'and a python3 with the redis and msgpack modules (set STREAMERSON_PYTHON).)',
   );

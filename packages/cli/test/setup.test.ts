@@ -1,8 +1,9 @@
 /**
  * The README's set-up on a fresh machine: `npm test` checks what the suite
  * needs beyond Node and npm and installs it (root with apt-get) or stops at
- * once naming the command; every locked dependency runs on the Node version
- * the README states.
+ * once naming the command (`apt-get update && apt-get install -y …`); every
+ * locked dependency runs on the Node version the README states, and the ones
+ * with install scripts are allowed to run them (no warning from `npm ci`).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -64,7 +65,8 @@ test('on this machine every prerequisite is there', async () => {
 test('with nothing but node, not allowed to install: stops at once naming the exact command', async () => {
   const run = await check({ STREAMERSON_TEST_INSTALL: '0' });
   assert.equal(run.code, 1);
-  assert.match(run.stderr, new RegExp(`apt-get install -y ${ALL_PACKAGES}\\n`));
+  const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
+  assert.ok(run.stderr.includes(`\n  ${sudo}apt-get update && ${sudo}apt-get install -y ${ALL_PACKAGES}\n`), run.stderr);
   assert.ok(run.ms < 10_000, `stopped after ${run.ms} ms`);
 });
 
@@ -84,7 +86,7 @@ test('with nothing but node and an apt-get: installs as root, or names the sudo 
     assert.match(run.stderr, new RegExp(`still missing after apt-get: ${ALL_PACKAGES}`));
   } else {
     assert.equal(calls, '', 'nothing is installed without root');
-    assert.match(run.stderr, new RegExp(`sudo apt-get install -y ${ALL_PACKAGES}\\n`));
+    assert.ok(run.stderr.includes(`\n  sudo apt-get update && sudo apt-get install -y ${ALL_PACKAGES}\n`), run.stderr);
   }
 });
 
@@ -98,4 +100,18 @@ test('every locked dependency runs on the Node version the workspace states', ()
   assert.deepEqual(refused, [], `node ${lowest.version} (engines of package.json) is refused by some dependencies`);
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   assert.ok(readme.includes(`Node.js ≥ ${lowest.version.replace(/\.0$/, '')}`), 'the README states the same version');
+});
+
+test('npm ci runs the install scripts of every locked dependency that has one: each is allowed in package.json', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { allowScripts?: Record<string, boolean> };
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { hasInstallScript?: boolean }> };
+  const withScripts = Object.entries(lock.packages)
+    .filter(([path, p]) => path !== '' && p.hasInstallScript === true)
+    .map(([path]) => path.replace(/^.*node_modules\//, ''));
+  assert.ok(withScripts.length > 0, 'the lock has dependencies with install scripts');
+  assert.deepEqual(
+    withScripts.filter((name) => pkg.allowScripts?.[name] !== true),
+    [],
+    'not covered by allowScripts: npm ci would warn',
+  );
 });
