@@ -153,6 +153,23 @@ test('client: an empty idempotency key is refused before anything is sent', asyn
   await engine.close();
 });
 
+test('client: shard sends a request or a publish to that shard; out of range or with key is refused before anything is sent', async () => {
+  const engine = new MemoryEngine(uniqueName('shard'));
+  const c = new Client(engine);
+  await c.publish('t', 'x', 1, { shards: 3, shard: 2 });
+  await c.publish('t', 'x', 2, { shards: 3, shard: 2 });
+  assert.deepEqual([await engine.length('t#0'), await engine.length('t#1'), await engine.length('t#2')], [0, 0, 2]);
+  const request = c.request('t', 'x', 3, { shards: 3, shard: 1, timeout: 60_000 });
+  await waitFor(async () => (await engine.length('t#1')) === 1, { what: 'the request on shard 1' });
+  await assert.rejects(c.publish('t', 'x', 1, { shards: 3, shard: 3 }), { code: 'ERR_STREAMERSON_INVALID_OPTION', option: 'shard' });
+  await assert.rejects(c.request('t', 'x', 1, { shard: 1 }), { code: 'ERR_STREAMERSON_INVALID_OPTION', option: 'shard' });
+  await assert.rejects(c.request('t', 'x', 1, { shards: 3, shard: 0, key: 'k' }), { code: 'ERR_STREAMERSON_INVALID_OPTION', option: 'shard' });
+  assert.equal(c.stats().inFlight, 1);
+  await c.close();
+  await assert.rejects(request, { code: 'ERR_STREAMERSON_CLOSED' });
+  await engine.close();
+});
+
 test('client: a start that failed because the engine was out of reach is tried again', async () => {
   const engine = new MemoryEngine(uniqueName('retry-start'));
   const append = engine.append.bind(engine);

@@ -65,6 +65,8 @@ export interface RequestOptions {
   readonly shards?: number;
   /** Routes the request to shard `fnv1a32(key) % shards`, as a Producer routes keyed messages; default round-robin. */
   readonly key?: string;
+  /** Sends the request to this shard (below `shards`) instead; not with `key`. */
+  readonly shard?: number;
   /** Content type of the payload; default inferred (`binary` for bytes, else `json`). */
   readonly contentType?: ContentType;
   /**
@@ -96,6 +98,8 @@ export interface PublishOptions {
   readonly headers?: Headers;
   /** Shards of the topic; default 1. Messages go round-robin over them. */
   readonly shards?: number;
+  /** Writes to this shard (below `shards`) instead of round-robin. */
+  readonly shard?: number;
   readonly contentType?: ContentType;
 }
 
@@ -226,6 +230,8 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
       timeout = intOption(options.timeout, 'timeout', this.config.timeout, 1);
       shards = intOption(options.shards, 'shards', 1, 1);
       if (options.key !== undefined && typeof options.key !== 'string') throw new InvalidOptionError('key', `expected a string, got ${typeof options.key}`);
+      if (options.key !== undefined && options.shard !== undefined) throw new InvalidOptionError('shard', 'give key or shard, not both');
+      intOption(options.shard, 'shard', 0, 0, shards - 1);
       if (options.signal?.aborted) throw new AbortError(undefined, { cause: options.signal.reason });
       this.admit();
     } catch (error) {
@@ -254,7 +260,7 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
     } catch (error) {
       return Promise.reject(error);
     }
-    const shard = options.key === undefined ? this.rr++ % shards : shardForKey(options.key, shards);
+    const shard = options.shard ?? (options.key === undefined ? this.rr++ % shards : shardForKey(options.key, shards));
     const stream = streamKey(topic, shard, shards);
     this.counts.requests++;
     return new Promise<R>((resolve, reject) => {
@@ -274,6 +280,7 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
     if (this.stopped) throw new ClosedError(`client ${this.config.id}`);
     validateTopic(topic);
     const shards = intOption(options.shards, 'shards', 1, 1);
+    const shard = intOption(options.shard, 'shard', this.rr++ % shards, 0, shards - 1);
     const fields = encodeMessage({
       type,
       payload,
@@ -281,7 +288,7 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
       ...(options.headers === undefined ? {} : { headers: options.headers }),
       ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
     });
-    const stream = streamKey(topic, this.rr++ % shards, shards);
+    const stream = streamKey(topic, shard, shards);
     const id = await this.engine.append(stream, fields);
     this.wrote(stream);
     return id!;
