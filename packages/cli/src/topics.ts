@@ -7,8 +7,11 @@
  * (written by another program).
  */
 import { closestMatch } from 'leven';
-import { SHARD_SEPARATOR, topicStreams, validateTopic, type Engine } from '@streamerson/core';
+import { Option } from 'commander';
+import { SHARD_SEPARATOR, streamKey, topicStreams, validateTopic, type Engine } from '@streamerson/core';
+import { intArg } from './args/numbers.js';
 import { notFound, usageError } from './errors.js';
+import { plural } from './inspect/units.js';
 
 /** Suffix of the dead-letter stream of a topic (as services name it: `deadLetterStream` of @streamerson/service). */
 export const DEAD_LETTER_SUFFIX = ':dlq';
@@ -19,7 +22,7 @@ export const INTERNAL_PREFIX = '_';
 /** Stream names listed at most to suggest a close match for a name that does not exist. */
 const SUGGESTION_SCAN = 10_000;
 
-const SHARD_SUFFIX = new RegExp(`\\${SHARD_SEPARATOR}(\\d+)$`);
+const SHARD_SUFFIX = new RegExp(`\\${SHARD_SEPARATOR}(0|[1-9]\\d*)$`);
 
 /** The topic a stream key belongs to (`orders#2` → `orders`). */
 export function topicOf(stream: string): string {
@@ -39,6 +42,36 @@ export function checkTopic(topic: string): string {
   } catch (error) {
     throw usageError((error as Error).message);
   }
+}
+
+/** The `--shard <i>` option of every command that takes a topic: one shard, as `topic#i` names it. */
+export function shardOption(description = 'only this shard of the topic (as topic#i)'): Option {
+  return new Option('--shard <i>', description).argParser(intArg('--shard', 0));
+}
+
+/** A name as users type it: a topic, or one of its shards (`orders#2`, or `orders` with `--shard 2`). */
+export interface TopicName {
+  readonly topic: string;
+  readonly shard?: number;
+}
+
+/** A name as `ls` lists it: `orders`, or `orders#2` for one shard (of a topic known to have shards, when `shards` is given). */
+export function nameText({ topic, shard, shards }: TopicName & { readonly shards?: number }): string {
+  return shard === undefined || shards === 1 ? topic : `${topic}${SHARD_SEPARATOR}${shard}`;
+}
+
+/** Splits `topic#i`; `--shard` names the shard otherwise; both at once is a usage error. */
+export function parseTopicName(name: string, shard?: number): TopicName {
+  if (name === '') throw usageError('a topic name cannot be empty');
+  const inName = shardOf(name);
+  if (inName === undefined) return shard === undefined ? { topic: name } : { topic: name, shard };
+  if (shard !== undefined) throw usageError(`"${name}" names shard ${inName} already: give topic#i or --shard, not both`);
+  return { topic: topicOf(name), shard: inName };
+}
+
+/** The shard count of a topic stored in `streams` (1 for a topic without shards or streams). */
+export function shardCount(streams: readonly string[]): number {
+  return Math.max(1, ...streams.map((s) => (shardOf(s) ?? 0) + 1));
 }
 
 /** How a reading command names what it reads. */
@@ -64,17 +97,50 @@ export function streamsAmong(topic: string, streams: readonly string[]): string[
  * that name exists.
  */
 export async function findStreams(engine: Engine, name: string, selection: StreamSelection = {}): Promise<string[]> {
-  if (name === '') throw usageError('a topic name cannot be empty');
-  if (selection.shard !== undefined) {
-    if (selection.shards !== undefined && selection.shard >= selection.shards) {
-      throw usageError(`--shard ${selection.shard} is not below --shards ${selection.shards}`);
-    }
-    const key = selection.shards === 1 ? name : `${name}${SHARD_SEPARATOR}${selection.shard}`;
-    if (selection.shards !== undefined) return [key];
-    return (await engine.listStreams(key)).includes(key) ? [key] : [];
+  const { topic, shard } = parseTopicName(name, selection.shard);
+  if (selection.shards !== undefined) {
+    if (shard === undefined) return topicStreams(checkTopic(topic), selection.shards);
+    checkShard(shard, selection.shards);
+    return [streamKey(topic, shard, selection.shards)];
   }
-  if (selection.shards !== undefined) return topicStreams(checkTopic(name), selection.shards);
-  return streamsAmong(name, await engine.listStreams(name));
+  const streams = streamsAmong(topic, await engine.listStreams(topic));
+  if (shard === undefined) return streams;
+  const key = `${topic}${SHARD_SEPARATOR}${shard}`;
+  if (streams.includes(key)) return [key];
+  // Shard 0 of a topic without shards is its one stream.
+  return shard === 0 && streams.length === 1 && streams[0] === topic ? [topic] : [];
+}
+
+function checkShard(shard: number, shards: number): void {
+  if (shard >= shards) throw usageError(`shard ${shard} is not below --shards ${shards}`);
+}
+
+/** Where a command that writes sends its messages: the topic and its shard count, and one shard when named. */
+export interface WriteTarget {
+  readonly topic: string;
+  readonly shards: number;
+  readonly shard?: number;
+}
+
+/** The name a command writes to (a topic, `topic#i` or `--shard`), checked before anything is read or connected. */
+export function writeName(name: string, selection: StreamSelection = {}): TopicName {
+  const parsed = parseTopicName(name, selection.shard);
+  checkTopic(parsed.topic);
+  if (selection.shards !== undefined && parsed.shard !== undefined) checkShard(parsed.shard, selection.shards);
+  return parsed;
+}
+
+/**
+ * Where messages for `name` (from {@link writeName}) go: the topic's shard
+ * count is `--shards`, else that of the streams that exist (1 for a new
+ * topic) — so writing never makes a stray stream beside a topic's shards —
+ * and a named shard must be below it.
+ */
+export async function writeTarget(engine: Engine, { topic, shard }: TopicName, givenShards?: number): Promise<WriteTarget> {
+  const shards = givenShards ?? shardCount(await findStreams(engine, topic));
+  if (shard === undefined) return { topic, shards };
+  if (shard >= shards) throw notFound(`shard ${shard} of topic "${topic}" does not exist: it has ${plural(shards, 'shard')} (--shards makes more)`);
+  return { topic, shards, shard };
 }
 
 /**
@@ -84,8 +150,9 @@ export async function findStreams(engine: Engine, name: string, selection: Strea
 export async function existingStreams(engine: Engine, name: string, selection: StreamSelection = {}): Promise<string[]> {
   const streams = await findStreams(engine, name, selection);
   if (streams.length > 0) return streams;
-  const what = selection.shard === undefined ? `topic "${name}"` : `shard ${selection.shard} of topic "${name}"`;
-  throw notFound(`${what} does not exist${await suggestion(engine, name)}`);
+  const { topic, shard } = parseTopicName(name, selection.shard);
+  const what = shard === undefined ? `topic "${topic}"` : `shard ${shard} of topic "${topic}"`;
+  throw notFound(`${what} does not exist${await suggestion(engine, topic)}`);
 }
 
 /** ` (did you mean "orders"?)` when a topic with a close name exists, else ''. */

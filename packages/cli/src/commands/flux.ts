@@ -7,14 +7,15 @@ import { examples } from '../help.js';
 import { createFifo } from '../io/fifo.js';
 import { INPUT_FORMATS, type InputFormat } from '../produce/formats.js';
 import { DEFAULT_BATCH_SIZE } from '../produce/writer.js';
-import { checkTopic } from '../topics.js';
-import { produceFrom, summaryLine } from './produce.js';
+import { shardOption } from '../topics.js';
+import { checkedWriteName, produceFrom, summaryLine } from './produce.js';
 
 interface FluxOptions {
   readonly format: InputFormat;
   readonly type: string;
   readonly key?: string;
-  readonly shards: number;
+  readonly shards?: number;
+  readonly shard?: number;
   readonly rate?: number;
   readonly quiet: boolean;
 }
@@ -28,19 +29,20 @@ export function registerFlux(program: Command, ctx: CliContext): void {
       .command('flux')
       .description('create a named pipe and write every line written into it to a topic, until stopped')
       .argument('<fifo>', 'path of the named pipe to create (removed on exit)')
-      .argument('<topic>', 'topic to write to')
+      .argument('<topic>', 'topic to write to, or one shard as topic#i')
       .addOption(new Option('--format <format>', 'input format').choices(INPUT_FORMATS).default('ndjson'))
       .option('--type <type>', 'message type of lines that carry none', '')
       .option('--key <field>', 'payload field (dotted path) whose value routes the message to a shard')
-      .option('--shards <n>', 'shards of the topic', intArg('--shards'), 1)
+      .option('--shards <n>', 'shards of the topic (found by listing when omitted; 1 for a new topic)', intArg('--shards'))
+      .addOption(shardOption())
       .option('--rate <n>', 'at most this many messages per second', positiveArg('--rate'))
       .option('-q, --quiet', 'no summary', false)
       .action(async (path: string, topic: string, options: FluxOptions, command: Command) => {
-        checkTopic(topic);
+        const name = checkedWriteName(topic, options);
         const fifo = await createFifo(path, 'read');
         try {
           const summary = await withEngine(urlOf(command), (engine) =>
-            produceFrom(ctx, engine, topic, fifo.socket, {
+            produceFrom(ctx, engine, name, fifo.socket, {
               ...options,
               // A bad line in a long-running pipe is reported, never fatal.
               skipBad: true,
@@ -48,7 +50,7 @@ export function registerFlux(program: Command, ctx: CliContext): void {
               inFlight: FLUX_IN_FLIGHT,
             }),
           );
-          if (!options.quiet) note(ctx, summaryLine(topic, summary));
+          if (!options.quiet) note(ctx, summaryLine(summary));
         } finally {
           fifo.remove();
         }

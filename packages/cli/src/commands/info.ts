@@ -6,7 +6,7 @@ import { withEngine } from '../engine.js';
 import { examples } from '../help.js';
 import { describeTopic, type EntryRef, type TopicReport } from '../inspect/describe.js';
 import { formatAge } from '../inspect/units.js';
-import { existingStreams } from '../topics.js';
+import { existingStreams, shardOption } from '../topics.js';
 
 function entryText(ref: EntryRef | null, now: number): string {
   return ref === null ? '-' : `${ref.id}  ${new Date(ref.time).toISOString()}  (${formatAge(now - ref.time)} ago)`;
@@ -37,17 +37,14 @@ export function registerInfo(program: Command, ctx: CliContext): void {
       .description('show the state of a topic: length, first/last entry, shards, groups with lag and pending, consumers, dead letters')
       .argument('<topic>', 'topic to describe')
       .option('--shards <n>', 'shards of the topic (found by listing when omitted)', intArg('--shards'))
+      .addOption(shardOption())
       .option('--json', 'print one JSON object', false)
-      .action(async (topic: string, options: { shards?: number; json: boolean }, command: Command) => {
+      .action(async (topic: string, options: { shards?: number; shard?: number; json: boolean }, command: Command) => {
         await withEngine(urlOf(command), async (engine) => {
-          const report = await describeTopic(
-            engine,
-            topic,
-            await existingStreams(engine, topic, options.shards === undefined ? {} : { shards: options.shards }),
-          );
+          const report = await describeTopic(engine, topic, await existingStreams(engine, topic, options));
           await ctx.out.write(options.json ? `${JSON.stringify(report)}\n` : infoText(report));
         });
       }),
-    ['streamerson info orders', "streamerson info 'orders#2'", "streamerson info orders --json | jq '.groups[].lag'"],
+    ['streamerson info orders', "streamerson info 'orders#2'", 'streamerson info orders --shard 2', "streamerson info orders --json | jq '.groups[].lag'"],
   );
 }

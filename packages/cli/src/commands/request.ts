@@ -1,6 +1,6 @@
 /** `streamerson request` and `publish`: one message to a service, with or without a reply. */
 import type { Command } from 'commander';
-import { TimeoutError, topicStreams, type Engine } from '@streamerson/core';
+import { streamKey, TimeoutError, topicStreams, type Engine } from '@streamerson/core';
 import { Client, DEFAULT_REQUEST_TIMEOUT_MS, RemoteError } from '@streamerson/service';
 import { intArg, keyValueArg } from '../args/numbers.js';
 import { note, urlOf, type CliContext } from '../context.js';
@@ -10,11 +10,13 @@ import { notFound, usageError } from '../errors.js';
 import { describeTopic } from '../inspect/describe.js';
 import { formatAge, plural } from '../inspect/units.js';
 import { toJson } from '../tap/render.js';
-import { checkTopic, findStreams, shardOf, suggestion } from '../topics.js';
+import { shardOption, suggestion, writeName, writeTarget, type TopicName, type WriteTarget } from '../topics.js';
 
 interface MessageOptions {
   readonly header?: Record<string, string>;
   readonly shards?: number;
+  readonly shard?: number;
+  readonly key?: string;
   readonly timeout: number;
 }
 
@@ -29,28 +31,30 @@ function payloadArg(json: string | undefined): unknown {
 }
 
 /**
- * The shards of the topic a request goes to (`--shards`, else those that
- * exist), checked for someone to answer: the topic must exist and have a
- * consumer group, or nobody reads it — said at once (exit 6) instead of after
- * the timeout, and without creating the topic by writing to it.
+ * Where a request goes (a topic's shards, or the one named), checked for
+ * someone to answer: the stream must exist and have a consumer group, or
+ * nobody reads it — said at once (exit 6) instead of after the timeout, and
+ * without creating the topic by writing to it.
  */
-async function readersOf(engine: Engine, topic: string, shards: number | undefined): Promise<number> {
-  const found = await findStreams(engine, topic, shards === undefined ? {} : { shards });
-  const infos = await Promise.all(found.map((s) => engine.info(s)));
+async function readersOf(engine: Engine, name: TopicName, shards: number | undefined): Promise<WriteTarget> {
+  const target = await writeTarget(engine, name, shards);
+  const { topic, shard } = target;
+  const streams = shard === undefined ? topicStreams(topic, target.shards) : [streamKey(topic, shard, target.shards)];
+  const infos = await Promise.all(streams.map((s) => engine.info(s)));
   if (infos.every((i) => i === null)) throw notFound(`nobody reads topic "${topic}": it does not exist${await suggestion(engine, topic)}`);
   if (infos.every((i) => (i?.groups.length ?? 0) === 0))
     throw notFound(`nobody reads topic "${topic}": it has no consumer group (no service ever started on it)`);
-  return shards ?? shardCount(found);
+  return target;
 }
 
-/** The shard count of a topic stored in `streams` (1 for a topic without shards or streams). */
-function shardCount(streams: readonly string[]): number {
-  return Math.max(1, ...streams.map((s) => (shardOf(s) ?? 0) + 1));
+/** The shard options of the Client for a target. */
+function shardsOf(target: WriteTarget): { shards: number; shard?: number } {
+  return target.shard === undefined ? { shards: target.shards } : { shards: target.shards, shard: target.shard };
 }
 
 /** What the groups of `topic` were doing when a request got no reply: a hint for the timeout's line. */
-async function timeoutHint(engine: Engine, topic: string, shards: number): Promise<string> {
-  const report = await describeTopic(engine, topic, topicStreams(topic, shards));
+async function timeoutHint(engine: Engine, { topic, shards, shard }: WriteTarget): Promise<string> {
+  const report = await describeTopic(engine, topic, shard === undefined ? topicStreams(topic, shards) : [streamKey(topic, shard, shards)]);
   return report.groups
     .map((g) => {
       const idle = g.consumers.length === 0 ? '' : `, last read ${formatAge(Math.min(...g.consumers.map((c) => c.idleMs)))} ago`;
@@ -64,22 +68,26 @@ export function registerRequest(program: Command, ctx: CliContext): void {
     program
       .command('request')
       .description('send one request to a service and print its reply as JSON')
-      .argument('<topic>', 'topic the service reads')
+      .argument('<topic>', 'topic the service reads, or one shard as topic#i')
       .argument('<type>', 'message type')
       .argument('[json]', 'payload as JSON; null when omitted')
       .option('-H, --header <key=value>', 'a header (repeatable)', keyValueArg('--header'))
       .option('--shards <n>', 'shards of the topic (found by listing when omitted)', intArg('--shards'))
+      .addOption(shardOption())
+      .option('--key <key>', 'send to the shard of this key (FNV-1a, as a Client with key does)')
       .option('--timeout <ms>', 'how long to wait for the reply', intArg('--timeout'), DEFAULT_REQUEST_TIMEOUT_MS)
       .action(async (topic: string, type: string, json: string | undefined, options: MessageOptions, command: Command) => {
-        checkTopic(topic);
+        const name = writeName(topic, options);
+        if (name.shard !== undefined && options.key !== undefined) throw usageError('--key picks the shard: give it or one shard, not both');
         const payload = payloadArg(json);
         await withEngine(urlOf(command), async (engine) => {
-          const shards = await readersOf(engine, topic, options.shards);
+          const target = await readersOf(engine, name, options.shards);
           const client = new Client(engine);
           try {
-            const reply = await client.request(topic, type, payload, {
+            const reply = await client.request(target.topic, type, payload, {
               timeout: options.timeout,
-              shards,
+              ...shardsOf(target),
+              ...(options.key === undefined ? {} : { key: options.key }),
               signal: ctx.lifecycle.signal,
               ...(options.header === undefined ? {} : { headers: options.header }),
             });
@@ -89,7 +97,7 @@ export function registerRequest(program: Command, ctx: CliContext): void {
             if (error instanceof RemoteError) {
               note(ctx, toJson({ status: error.status, code: error.errorCode, message: error.message, details: error.details }));
             }
-            if (error instanceof TimeoutError) throw new TimeoutError(`${error.message} (${await timeoutHint(engine, topic, shards)})`, error.timeoutMs);
+            if (error instanceof TimeoutError) throw new TimeoutError(`${error.message} (${await timeoutHint(engine, target)})`, error.timeoutMs);
             throw error;
           } finally {
             await client.close();
@@ -99,6 +107,7 @@ export function registerRequest(program: Command, ctx: CliContext): void {
     [
       'streamerson request orders order.get \'{"id":42}\' | jq .status',
       'streamerson request orders order.create \'{"sku":"A-1"}\' -H tenant=acme --timeout 2000',
+      'streamerson request carts cart.get \'{"user":"u-7"}\' --key u-7   # the shard that holds u-7',
     ],
   );
 }
@@ -108,19 +117,21 @@ export function registerPublish(program: Command, ctx: CliContext): void {
     program
       .command('publish')
       .description('send one one-way message (no reply) and print its entry id')
-      .argument('<topic>', 'topic to write to')
+      .argument('<topic>', 'topic to write to, or one shard as topic#i')
       .argument('<type>', 'message type')
       .argument('[json]', 'payload as JSON; null when omitted')
       .option('-H, --header <key=value>', 'a header (repeatable)', keyValueArg('--header'))
       .option('--shards <n>', 'shards of the topic, written round-robin (found by listing when omitted; 1 for a new topic)', intArg('--shards'))
-      .action(async (topic: string, type: string, json: string | undefined, options: Omit<MessageOptions, 'timeout'>, command: Command) => {
-        checkTopic(topic);
+      .addOption(shardOption())
+      .action(async (topic: string, type: string, json: string | undefined, options: Omit<MessageOptions, 'timeout' | 'key'>, command: Command) => {
+        const name = writeName(topic, options);
         const payload = payloadArg(json);
         await withEngine(urlOf(command), async (engine) => {
+          const target = await writeTarget(engine, name, options.shards);
           const client = new Client(engine);
           try {
-            const id = await client.publish(topic, type, payload, {
-              shards: options.shards ?? shardCount(await findStreams(engine, topic)),
+            const id = await client.publish(target.topic, type, payload, {
+              ...shardsOf(target),
               ...(options.header === undefined ? {} : { headers: options.header }),
             });
             await ctx.out.write(`${id}\n`);
@@ -129,6 +140,6 @@ export function registerPublish(program: Command, ctx: CliContext): void {
           }
         });
       }),
-    ['streamerson publish orders order.cancelled \'{"id":42}\''],
+    ['streamerson publish orders order.cancelled \'{"id":42}\'', "streamerson publish 'orders#2' order.cancelled '{\"id\":42}'"],
   );
 }

@@ -13,7 +13,7 @@ import { Output } from '../io/output.js';
 import { createFormatter, OUTPUT_FORMATS, payloadCells, type OutputFormat } from '../tap/formats.js';
 import { decodeItem } from '../tap/render.js';
 import { groupBatches, plainBatches, TopicWatch } from '../tap/source.js';
-import { existingStreams, findStreams } from '../topics.js';
+import { existingStreams, findStreams, parseTopicName, shardOption } from '../topics.js';
 
 interface TapOptions {
   readonly from: string;
@@ -48,7 +48,7 @@ async function resolve(
     const found = follow ? await findStreams(engine, name, selection) : await existingStreams(engine, name, selection);
     if (found.length === 0) note(ctx, `streamerson: topic "${name}" does not exist yet; waiting for it`);
     streams.push(...found);
-    watches.push(new TopicWatch(name, found, options.shards !== undefined || options.shard !== undefined || /#\d+$/.test(name)));
+    watches.push(new TopicWatch(name, found, options.shards !== undefined || parseTopicName(name, options.shard).shard !== undefined));
   }
   return { streams: [...new Set(streams)], watches };
 }
@@ -144,7 +144,7 @@ export function registerTap(program: Command, ctx: CliContext): void {
       new Option('--bytes <style>', 'bytes that are not UTF-8 as {"$base64"}, {"$hex"} or {"$escaped"} (\\xNN)').choices(BYTES_STYLES).default('base64'),
     )
     .option('--shards <n>', 'shards of the topics (found by listing when omitted)', intArg('--shards'))
-    .option('--shard <i>', 'only this shard of the topics', intArg('--shard', 0))
+    .addOption(shardOption())
     .option('--fifo <path>', 'create this named pipe and write into it until stopped (implies --follow)')
     .action(async (topics: string[], options: TapOptions, command: Command) => {
       if ((options.group === undefined) !== (options.consumer === undefined)) throw usageError('--group and --consumer go together');

@@ -7,7 +7,7 @@ import { urlOf, type CliContext } from '../context.js';
 import { withEngine } from '../engine.js';
 import { examples } from '../help.js';
 import { usageError } from '../errors.js';
-import { existingStreams } from '../topics.js';
+import { existingStreams, shardOption } from '../topics.js';
 
 interface TrimOptions {
   readonly maxlen?: number;
@@ -15,6 +15,7 @@ interface TrimOptions {
   readonly olderThan?: string;
   readonly approximate: boolean;
   readonly shards?: number;
+  readonly shard?: number;
 }
 
 /** The retention of the options; exactly one of the three must be given. */
@@ -41,14 +42,15 @@ export function registerTrim(program: Command, ctx: CliContext): void {
       .option('--older-than <duration>', 'remove entries older than this (like 1h or 7d)')
       .option('--approximate', 'let the engine remove whole nodes only (much cheaper; keeps up to one node, 100 entries by default, more per shard)', false)
       .option('--shards <n>', 'shards of the topic (found by listing when omitted)', intArg('--shards'))
+      .addOption(shardOption())
       .action(async (topic: string, options: TrimOptions, command: Command) => {
         const retention = retentionOf(options);
         await withEngine(urlOf(command), async (engine) => {
-          const streams = await existingStreams(engine, topic, options.shards === undefined ? {} : { shards: options.shards });
+          const streams = await existingStreams(engine, topic, options);
           const removed = await Promise.all(streams.map((s) => engine.trim(s, retention)));
           await ctx.out.write(`${removed.reduce((a, b) => a + b, 0)}\n`);
         });
       }),
-    ['streamerson trim orders --maxlen 100000 --approximate', 'streamerson trim orders --older-than 7d'],
+    ['streamerson trim orders --maxlen 100000 --approximate', 'streamerson trim orders --older-than 7d', "streamerson trim 'orders#2' --maxlen 1000"],
   );
 }

@@ -8,6 +8,8 @@ import { CONTENT_TYPE_CODES, encodeMessage, shardForKey, streamKey, type AppendI
 export interface ProduceTarget {
   readonly topic: string;
   readonly shards: number;
+  /** Every message goes to this shard when set (no key, no round-robin). */
+  readonly shard?: number;
   /** Message type of records that carry none. */
   readonly type: string;
   /** Payload field (dotted path) holding the routing key; records without one go round-robin. */
@@ -109,7 +111,7 @@ export class MessageEncoder {
   #item(fields: FieldValue[], key: string | undefined): AppendItem {
     const { topic, shards } = this.#target;
     if (shards <= 1) return { stream: topic, fields };
-    const shard = key === undefined ? this.#next++ % shards : shardForKey(key, shards);
+    const shard = this.#target.shard ?? (key === undefined ? this.#next++ % shards : shardForKey(key, shards));
     return { stream: streamKey(topic, shard, shards), fields };
   }
 }
