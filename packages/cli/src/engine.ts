@@ -9,18 +9,18 @@ export const DEFAULT_URL = 'redis://127.0.0.1:6379';
 export const URL_ENV = 'STREAMERSON_URL';
 
 /**
- * Reconnect attempts a command waits through. Lower than the library's
- * default: someone at a prompt wants "cannot connect" in a fraction of a
- * second, not after ten.
+ * Reconnect attempts a command waits through: none, as redis-cli. Someone at
+ * a prompt wants "cannot connect" at once, not after the library's retries —
+ * which for services ride out a restart, and here would only repeat the same
+ * answer (a refused port, a TLS handshake a plain server never answers).
  */
-export const CLI_MAX_RETRIES_PER_REQUEST = 3;
+export const CLI_MAX_RETRIES_PER_REQUEST = 0;
 
 /**
- * Longest wait for one connection (and TLS handshake). Lower than the
- * library's default for the same reason; a server that does not answer (or a
- * plain server behind a `rediss://` URL) fails in about four times this.
+ * Longest wait for the connection and its TLS handshake: a server that does
+ * not answer, or a plain server behind a `rediss://` URL, fails in this.
  */
-export const CLI_CONNECT_TIMEOUT_MS = 3_000;
+export const CLI_CONNECT_TIMEOUT_MS = 1_500;
 
 /** URLs of engines that live inside one process: nothing another process (or the next command) could see. */
 const IN_PROCESS_URL = /^memory:\/\//i;
@@ -39,7 +39,7 @@ export async function withEngine<T>(url: string, body: (engine: Engine) => Promi
   const engine = await connect(url, {
     redis: {
       maxRetriesPerRequest: CLI_MAX_RETRIES_PER_REQUEST,
-      // A command gives up after as many reconnects; the engine too, or a Cluster that never answered would wait for ever.
+      // The engine gives up with its command, or a Cluster that never answered would wait for ever.
       maxReconnectAttempts: CLI_MAX_RETRIES_PER_REQUEST,
       connectTimeoutMs: CLI_CONNECT_TIMEOUT_MS,
     },

@@ -211,7 +211,7 @@ describe('services from the command line', () => {
     const refused = await cli(['dlq', 'replay', topic], { url });
     assert.equal(refused.code, 1, refused.stderr);
     assert.equal(refused.stdout, '');
-    assert.match(refused.stderr, /^streamerson: ERR_STREAMERSON_\w+: dead letters \S+ were not replayed and are kept: .*WRONGTYPE/);
+    assert.match(refused.stderr, /^streamerson: ERR_STREAMERSON_\w+: dead letter \S+ was not replayed \(kept in the dead-letter stream\): .*WRONGTYPE/);
     assert.equal(await engine.length(`${topic}:dlq`), 1, 'the letter is kept');
   });
 });

@@ -83,9 +83,9 @@ describe('top on a terminal', () => {
       assert.ok(lines.some((l) => /· alice {2}pending 1 {2}idle \d+(ms|s) {2}online/.test(l)));
       // Not "39" alone: the prefix (pid, random hex) may hold it, and the filter would match every topic.
       await t.keys('/', 'name-39', 'Enter');
-      lines = await t.until('the filtered totals', (l) => l.some((x) => x.startsWith('TOTAL 1 topics')));
+      lines = await t.until('the filtered totals', (l) => l.some((x) => x.startsWith('TOTAL 1 topic ')));
       assert.ok(
-        lines.some((l) => /^TOTAL 1 topics {2}length 40 /.test(l)),
+        lines.some((l) => /^TOTAL 1 topic {2}length 40 /.test(l)),
         'totals count only what the filter shows',
       );
       await t.keys('C-c');
@@ -103,7 +103,7 @@ describe('top on a terminal', () => {
     assert.doesNotMatch(r.stdout, /q quit/);
     assert.match(r.stdout, /└ group workers/);
     assert.match(r.stdout, /· alice {2}pending 1/);
-    assert.match(r.stdout, /\nTOTAL 1 topics/);
+    assert.match(r.stdout, /\nTOTAL 1 topic {2}/);
   });
 });
 

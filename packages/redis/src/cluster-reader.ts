@@ -14,7 +14,7 @@ import type { ClosableReader } from './base-engine.js';
 import { settlesWithin } from '@streamerson/core/internal';
 import { CloseLatch } from './close-latch.js';
 import { xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
-import { toStreamersonError } from './errors.js';
+import { toStreamersonError, watchConnection } from './errors.js';
 import { checkPositions, UNBLOCK_WAIT_MS, type ReaderHost } from './reader.js';
 import { toStreamEntries } from './replies.js';
 import { unblockRead } from './interrupt.js';
@@ -184,7 +184,7 @@ export class ClusterReader implements ClosableReader {
             read.settled = true;
           },
           (error: unknown) => {
-            if (!this.closed) read.error = toStreamersonError(error, false, 'redis reader');
+            if (!this.closed) read.error = toStreamersonError(error, false, 'redis reader', connection);
             read.settled = true;
           },
         ),
@@ -231,7 +231,7 @@ export class ClusterReader implements ClosableReader {
 
   private open(): Cluster {
     const connection = this.host.duplicate();
-    connection.on('error', () => {});
+    watchConnection(connection, this.host.url);
     this.connections.add(connection);
     return connection;
   }

@@ -130,6 +130,7 @@ export class RedisClusterEngine extends BaseRedisEngine {
     return this.registerReader(
       new ClusterReader(
         {
+          url: this.url,
           duplicate: () =>
             this.client.duplicate(undefined, {
               enableAutoPipelining: false,

@@ -16,11 +16,13 @@ import { afterReplicas } from './replication.js';
 import { unblockRead } from './interrupt.js';
 import { corked, sendAppendAndAck } from './transaction.js';
 import { xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
-import { toStreamersonError } from './errors.js';
+import { toStreamersonError, watchConnection } from './errors.js';
 import { toStreamEntries } from './replies.js';
 
 /** What a reader needs from its engine. */
 export interface ReaderHost<C> {
+  /** The engine's URL (password redacted): the address a failure of the reader's connection names. */
+  readonly url: string;
   /** Opens a new connection like the engine's, for blocking commands only. */
   duplicate(): C;
   readerClosed(reader: ClosableReader): void;
@@ -135,8 +137,8 @@ export class RedisReader implements ClosableReader {
           ? corked(connection, () => [send(), connection.callBuffer('xreadgroup', args)] as const)
           : ([corked(connection, send), connection.callBuffer('xreadgroup', args)] as const);
       done.then(
-        (failed) => outcome(failed === undefined ? undefined : toStreamersonError(failed, false, 'redis reader')),
-        (error: unknown) => outcome(toStreamersonError(error, this.closed, 'redis reader')),
+        (failed) => outcome(failed === undefined ? undefined : toStreamersonError(failed, false, 'redis reader', connection)),
+        (error: unknown) => outcome(toStreamersonError(error, this.closed, 'redis reader', connection)),
       );
       return read;
     });
@@ -148,7 +150,7 @@ export class RedisReader implements ClosableReader {
     const sent = this.identified ? send(connection) : this.identify(connection).then(() => send(connection));
     const read = sent.then(toStreamEntries, (error: unknown) => {
       if (this.closed) return [];
-      throw toStreamersonError(error, false, 'redis reader');
+      throw toStreamersonError(error, false, 'redis reader', connection);
     });
     this.reading = read;
     const settled = (): void => {
@@ -161,7 +163,7 @@ export class RedisReader implements ClosableReader {
   private connect(): Redis {
     if (this.connection !== undefined) return this.connection;
     const connection = this.host.duplicate();
-    connection.on('error', () => {});
+    watchConnection(connection, this.host.url);
     // A new connection after a reconnect has a new id.
     connection.on('reconnecting', () => {
       this.clientId = undefined;

@@ -186,6 +186,7 @@ export class RedisEngine extends BaseRedisEngine {
     if (this.isClosed) throw new ClosedError('redis engine');
     return this.registerReader(
       new RedisReader({
+        url: this.url,
         duplicate: () => this.client.duplicate({ enableAutoPipelining: false, commandTimeout: undefined }),
         readerClosed: (r) => this.readerClosed(r),
         unblock: (clientId) => this.call('client', ['unblock', clientId]),

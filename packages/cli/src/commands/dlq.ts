@@ -10,6 +10,7 @@ import { intArg, listArg } from '../args/numbers.js';
 import { urlOf, type CliContext } from '../context.js';
 import { withEngine } from '../engine.js';
 import { notFound } from '../errors.js';
+import { listWas } from '../inspect/units.js';
 import { examples } from '../help.js';
 import { textOrBytes } from '../io/bytes.js';
 import { toJson } from '../tap/render.js';
@@ -145,15 +146,15 @@ export function registerDlq(program: Command, ctx: CliContext): void {
           );
           await ctx.out.write(lines(result.replayed.map((r) => ({ id: r.letter, stream: r.stream, newId: r.id }))));
           const kept = result.failed.filter((f) => f.stage === 'append');
-          if (kept.length > 0) throw replayFailed(`dead letters ${kept.map((f) => f.letter).join(', ')} were not replayed and are kept`, kept[0]!.error);
-          const listed = result.failed.filter((f) => f.stage === 'delete');
-          if (listed.length > 0)
-            throw replayFailed(
-              `dead letters ${listed.map((f) => f.letter).join(', ')} were replayed but could not be deleted (do not replay them again)`,
-              listed[0]!.error,
+          const named = (failed: typeof kept): string =>
+            listWas(
+              failed.map((f) => f.letter),
+              'dead letter',
             );
-          if (result.missing.length > 0)
-            throw notFound(`dead letters ${result.missing.join(', ')} went away while replaying (replayed or purged by someone else)`);
+          if (kept.length > 0) throw replayFailed(`${named(kept)} not replayed (kept in the dead-letter stream)`, kept[0]!.error);
+          const listed = result.failed.filter((f) => f.stage === 'delete');
+          if (listed.length > 0) throw replayFailed(`${named(listed)} replayed but could not be deleted (do not replay again)`, listed[0]!.error);
+          if (result.missing.length > 0) throw notFound(`${listWas(result.missing, 'dead letter')} gone while replaying (replayed or purged by someone else)`);
           return '';
         }),
       ),

@@ -49,7 +49,7 @@ async function relay(ctx: CliContext, from: Engine, to: Engine, options: RelayOp
     after.set(stream, compareStreamIds(copied, asked) > 0 ? copied : asked);
   }
   let copied = 0;
-  const progress = options.quiet ? undefined : startProgress(ctx.stderr, () => copied, 'entries');
+  const progress = options.quiet ? undefined : startProgress(ctx.stderr, () => copied, 'entry', 'entries');
   try {
     const source = plainBatches(from, after, { follow: options.follow, signal: ctx.lifecycle.signal });
     for await (const batches of source) {

@@ -14,6 +14,7 @@ import { urlOf, type CliContext } from '../context.js';
 import { withEngine } from '../engine.js';
 import { notFound, usageError } from '../errors.js';
 import { examples } from '../help.js';
+import { plural } from '../inspect/units.js';
 
 interface ReplayCliOptions {
   readonly processor: string;
@@ -112,9 +113,9 @@ export function registerReplay(program: Command, ctx: CliContext): void {
               await ctx.out.write(`${JSON.stringify(report)}\n`);
             } else {
               const lines = [
-                `replayed ${report.batches} batches: ${report.inputs} inputs, ${report.outputs} outputs, ${report.deadLettered} dead letters in ${report.durationMs} ms`,
+                `replayed ${plural(report.batches, 'batch', 'batches')}: ${plural(report.inputs, 'input')}, ${plural(report.outputs, 'output')}, ${plural(report.deadLettered, 'dead letter')} in ${report.durationMs} ms`,
               ];
-              if (report.badLogEntries > 0) lines.push(`skipped ${report.badLogEntries} log entries that cannot be read`);
+              if (report.badLogEntries > 0) lines.push(`skipped ${plural(report.badLogEntries, 'log entry', 'log entries')} that cannot be read`);
               for (const [key, state] of Object.entries(report.states))
                 lines.push(`state ${key}: ${state === undefined ? 'none (no message changed it)' : JSON.stringify(state)}`);
               lines.push(...(report.divergence === undefined ? ['identical to the record'] : describeDivergence(report.divergence)));

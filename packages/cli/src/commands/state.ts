@@ -13,6 +13,7 @@ import { notFound, usageError } from '../errors.js';
 import { examples } from '../help.js';
 import { findMachine } from '../state/machine.js';
 import { changeLine, watchMachine } from '../state/watch.js';
+import { plural } from '../inspect/units.js';
 
 interface MachineOptions {
   readonly shards?: number;
@@ -46,7 +47,7 @@ export function registerState(program: Command, ctx: CliContext): void {
       .action(async (name: string, options: MachineOptions & { shard?: number; states: boolean }, command: Command) => {
         await withMachine<typeof options>(async (engine, machine) => {
           if (options.shard !== undefined && options.shard >= machine.shards)
-            throw usageError(`--shard ${options.shard} is not below the machine's ${machine.shards} shards`);
+            throw usageError(`--shard ${options.shard} is not below the machine's ${plural(machine.shards, 'shard')}`);
           for (const shard of options.shard === undefined ? [...Array(machine.shards).keys()] : [options.shard]) {
             if (ctx.lifecycle.signal.aborted || ctx.out.gone) return;
             const keys = [...(await readShard(engine, machine, shard))].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -91,7 +92,7 @@ export function registerState(program: Command, ctx: CliContext): void {
           const changes = await readHistory(engine, machine, key!, { limit: options.limit, maxScan: options.maxScan });
           if (changes.length === 0) {
             if ((await readKey(engine, machine, key!)) === undefined) throw noState(machine, key!);
-            note(ctx, `the changelog no longer holds changes of "${key}" (or not within --max-scan ${options.maxScan} entries)`);
+            note(ctx, `the changelog no longer holds changes of "${key}" (or not within --max-scan ${plural(options.maxScan, 'entry', 'entries')})`);
           }
           await ctx.out.writeAll(changes.map(changeLine), ctx.lifecycle.signal);
         }),

@@ -10,6 +10,7 @@
  */
 import type { InstanceInfo } from '@streamerson/service';
 import { DEAD_LETTER_SUFFIX } from '../topics.js';
+import { plural } from '../inspect/units.js';
 
 /** What a node stands for. */
 export type NodeRole = 'component' | 'topic' | 'group' | 'endpoint';
@@ -115,7 +116,7 @@ export function buildTopology(instances: readonly InstanceInfo[], topics: readon
         key: `group:${t.topic}:${g.name}`,
         role: 'group',
         kind: '',
-        label: [`group ${g.name}`, `${g.consumers} consumer${g.consumers === 1 ? '' : 's'}`],
+        label: [`group ${g.name}`, plural(g.consumers, 'consumer')],
         down: false,
       });
       edge(topicNode(t.topic), group, '');

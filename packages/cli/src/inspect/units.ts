@@ -32,3 +32,8 @@ export function formatBytes(n: number): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+/** `dead letter 1-1 was`, `dead letters 1-1, 2-1 were`: a list of names and its verb in the number of the list. */
+export function listWas(ids: readonly string[], one: string, many = `${one}s`): string {
+  return ids.length === 1 ? `${one} ${ids[0]} was` : `${many} ${ids.join(', ')} were`;
+}

@@ -7,7 +7,8 @@
 import { requireFencing, type Engine } from '@streamerson/core';
 import { allShardKeys, type MachineRef } from '@streamerson/state';
 import { notFound } from '../errors.js';
-import { checkTopic, findStreams, shardOf, suggestion } from '../topics.js';
+import { plural } from '../inspect/units.js';
+import { checkTopic, findStreams, shardCount, suggestion } from '../topics.js';
 
 export async function findMachine(engine: Engine, name: string, shards?: number): Promise<MachineRef> {
   checkTopic(name);
@@ -16,12 +17,12 @@ export async function findMachine(engine: Engine, name: string, shards?: number)
   if (count === undefined) {
     const streams = await findStreams(engine, name);
     if (streams.length === 0) throw notFound(`machine "${name}" does not exist${await suggestion(engine, name)}`);
-    count = Math.max(1, ...streams.map((s) => (shardOf(s) ?? -1) + 1));
+    count = shardCount(streams);
   }
   const machine: MachineRef = Object.freeze({ name, shards: count });
   const leases = await Promise.all(allShardKeys(machine).map((k) => fenced.leaseState(k.lease)));
   if (leases.every((l) => l.epoch === 0)) {
-    throw notFound(`"${name}" is not a state machine with ${count} shard${count === 1 ? '' : 's'}: no writer ever held a shard of it`);
+    throw notFound(`"${name}" is not a state machine with ${plural(count, 'shard')}: no writer ever held a shard of it`);
   }
   return machine;
 }

@@ -8,6 +8,7 @@
 import { StreamersonError, type Engine } from '@streamerson/core';
 import { shardOf, StateReader, type Change, type MachineRef } from '@streamerson/state';
 import { note, type CliContext } from '../context.js';
+import { plural } from '../inspect/units.js';
 
 /** Lines written but not yet taken by stdout before the watch gives up. */
 export const MAX_PENDING_LINES = 10_000;
@@ -54,7 +55,7 @@ export async function watchMachine(ctx: CliContext, engine: Engine, machine: Mac
     }
     note(
       ctx,
-      `watching ${key === undefined ? `every key of "${machine.name}"` : `"${key}" of "${machine.name}"`} (${machine.shards} shard${machine.shards === 1 ? '' : 's'}); stop with Ctrl-C`,
+      `watching ${key === undefined ? `every key of "${machine.name}"` : `"${key}" of "${machine.name}"`} (${plural(machine.shards, 'shard')}); stop with Ctrl-C`,
     );
     if (!signal.aborted) await stopped;
   } finally {

@@ -5,7 +5,7 @@
  * the position shown. Columns adapt to the width: the topic column takes what
  * is left, and on a narrow terminal the least useful columns go first.
  */
-import { formatAge, formatBytes, formatCount } from '../inspect/units.js';
+import { formatAge, formatBytes, formatCount, plural } from '../inspect/units.js';
 import { totalsOf, type Snapshot, type Totals, type TopicRow } from './snapshot.js';
 import { rowsOf, visibleTopics, type Row, type ViewState } from './view.js';
 
@@ -88,7 +88,7 @@ function rowText(row: Row, l: Layout, width: number): string {
 
 function totalsLine(s: Totals): string {
   return (
-    `TOTAL ${s.topics} topics  length ${formatCount(s.length)}  ${formatCount(s.msgsPerSec.lastSecond)} msg/s (1m ${formatCount(s.msgsPerSec.lastMinute)})  ` +
+    `TOTAL ${plural(s.topics, 'topic')}  length ${formatCount(s.length)}  ${formatCount(s.msgsPerSec.lastSecond)} msg/s (1m ${formatCount(s.msgsPerSec.lastMinute)})  ` +
     `${formatBytes(s.bytesPerSec.lastSecond)}/s  lag ${formatCount(s.lag)}  pending ${formatCount(s.pending)}  DLQ ${formatCount(s.deadLetters)}`
   );
 }
