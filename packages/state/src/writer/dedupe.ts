@@ -3,6 +3,10 @@
  * retried with the same id within the window (or among the last `max`) is
  * answered with its first result instead of being applied again. Rebuilt on
  * takeover from the changelog, which records every command id.
+ *
+ * The records are a ring of parallel arrays in the order they were added
+ * (which is time order), with a map from command id to slot: adding one and
+ * dropping the oldest are O(1) and allocate nothing per command.
  */
 import { streamIdTime } from '@streamerson/core';
 import type { Change } from '../codec.js';
@@ -17,7 +21,16 @@ export interface Applied<S = unknown> {
 }
 
 export class AppliedCommands<S> {
-  private readonly byId = new Map<string, Applied<S>>();
+  /** Command id → its slot in the ring. */
+  private readonly slots = new Map<string, number>();
+  private readonly ids: (string | undefined)[] = [];
+  private readonly keys: string[] = [];
+  private readonly versions: number[] = [];
+  private readonly states: S[] = [];
+  private readonly times: number[] = [];
+  /** The slot of the oldest record, and how many slots are in use from it. */
+  private head = 0;
+  private used = 0;
 
   constructor(
     private readonly max: number,
@@ -25,34 +38,41 @@ export class AppliedCommands<S> {
   ) {}
 
   get size(): number {
-    return this.byId.size;
+    return this.slots.size;
   }
 
   get(commandId: string, now: number): Applied<S> | undefined {
-    const applied = this.byId.get(commandId);
-    return applied === undefined || applied.at < now - this.windowMs ? undefined : applied;
+    const slot = this.slots.get(commandId);
+    if (slot === undefined || this.times[slot]! < now - this.windowMs) return undefined;
+    return { key: this.keys[slot]!, version: this.versions[slot]!, state: this.states[slot]!, at: this.times[slot]! };
   }
 
-  add(commandId: string, applied: Applied<S>): void {
-    this.byId.delete(commandId);
-    this.byId.set(commandId, applied);
-    this.sweep(applied.at);
+  add(commandId: string, key: string, version: number, state: S, at: number): void {
+    const earlier = this.slots.get(commandId);
+    if (earlier !== undefined) this.ids[earlier] = undefined;
+    if (this.used === this.max) this.dropOldest();
+    const slot = (this.head + this.used) % this.max;
+    this.ids[slot] = commandId;
+    this.keys[slot] = key;
+    this.versions[slot] = version;
+    this.states[slot] = state;
+    this.times[slot] = at;
+    this.used++;
+    this.slots.set(commandId, slot);
+    while (this.used > 0 && this.times[this.head]! < at - this.windowMs) this.dropOldest();
   }
 
   /** Records a change read back from the changelog. */
   addChange(change: Change): void {
-    this.add(change.commandId, { key: change.key, version: change.version, state: change.state as S, at: streamIdTime(change.id) });
+    this.add(change.commandId, change.key, change.version, change.state as S, streamIdTime(change.id));
   }
 
-  /** Drops the oldest records past `max` or older than the window (insertion order is time order). */
-  private sweep(now: number): void {
-    for (const [id, applied] of this.byId) {
-      if (this.byId.size <= this.max && applied.at >= now - this.windowMs) break;
-      this.byId.delete(id);
-    }
-  }
-
-  clear(): void {
-    this.byId.clear();
+  private dropOldest(): void {
+    const id = this.ids[this.head];
+    if (id !== undefined) this.slots.delete(id);
+    this.ids[this.head] = undefined;
+    this.states[this.head] = undefined as S;
+    this.head = (this.head + 1) % this.max;
+    this.used--;
   }
 }

@@ -149,7 +149,7 @@ export class ShardWriter<S, E> extends ShardLoop {
     const now = Date.now();
     plan.changes.forEach((change, i) => {
       this.states.set(change.key, change.value);
-      this.applied.add(change.commandId, { key: change.key, version: change.value.version, state: change.value.state, at: now });
+      this.applied.add(change.commandId, change.key, change.value.version, change.value.state, now);
       this.lastCommitted = result.ids[i] ?? this.lastCommitted;
     });
     if (plan.outbox.length > 0) this.relay.push(result.ids.slice(plan.changes.length), plan.outbox);
