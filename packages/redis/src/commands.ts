@@ -86,21 +86,51 @@ function bulk(value: string): string {
   return `$${Buffer.byteLength(value)}\r\n${value}\r\n`;
 }
 
+/** `$<n>\r\n`, the head of a bulk string of n bytes, made once for the usual lengths. */
+const BULK_HEADS = Array.from({ length: 1_024 }, (_, n) => `$${n}\r\n`);
+
+function bulkHead(bytes: number): string {
+  return bytes < BULK_HEADS.length ? BULK_HEADS[bytes]! : `$${bytes}\r\n`;
+}
+
 /**
- * The bulk strings of `lists`, lengths counted in UTF-16 units (`ascii`, right
- * when every character is ASCII) or in bytes; undefined when an argument is a Buffer.
+ * The pieces of the request being built, joined once at the end. Reused, and
+ * written by index, so that building a request allocates little besides the
+ * request: its length is set to what the last request used, which keeps its
+ * storage while requests are of about the same size.
  */
-function bulks(lists: readonly (readonly Arg[])[], ascii: boolean): string | undefined {
-  let out = '';
+const pieces: string[] = [];
+
+/**
+ * Adds the bulk strings of `lists` to {@link pieces} from `at`, lengths
+ * counted in UTF-16 units (`ascii`, right when every character is ASCII) or
+ * in bytes; the index after them, or -1 when an argument is a Buffer.
+ */
+function pushBulks(lists: readonly (readonly Arg[])[], ascii: boolean, at: number): number {
+  let n = at;
   for (const args of lists) {
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
-      if (typeof a === 'string') out += ascii ? `$${a.length}\r\n${a}\r\n` : bulk(a);
-      else if (typeof a === 'number') out += bulk(String(a));
-      else return undefined;
+      const value = typeof a === 'string' ? a : typeof a === 'number' ? String(a) : undefined;
+      if (value === undefined) return -1;
+      pieces[n++] = bulkHead(ascii ? value.length : Buffer.byteLength(value));
+      pieces[n++] = value;
+      pieces[n++] = '\r\n';
     }
   }
-  return out;
+  return n;
+}
+
+/** The request of `name` and the lists' arguments joined, or undefined when one is a Buffer. */
+function joinRequest(name: string, lists: readonly (readonly Arg[])[], count: number, ascii: boolean): string | undefined {
+  pieces[0] = `*${count}\r\n`;
+  pieces[1] = bulkHead(Buffer.byteLength(name));
+  pieces[2] = name;
+  pieces[3] = '\r\n';
+  const n = pushBulks(lists, ascii, 4);
+  if (n === -1) return undefined;
+  pieces.length = n;
+  return pieces.join('');
 }
 
 /**
@@ -113,11 +143,9 @@ function bulks(lists: readonly (readonly Arg[])[], ascii: boolean): string | und
 export function respRequest(name: string, ...lists: (readonly Arg[])[]): string | undefined {
   let count = 1;
   for (const args of lists) count += args.length;
-  const head = `*${count}\r\n${bulk(name)}`;
-  const ascii = bulks(lists, true);
-  if (ascii === undefined) return undefined;
-  if (Buffer.byteLength(ascii) === ascii.length) return head + ascii;
-  return head + bulks(lists, false)!;
+  const request = joinRequest(name, lists, count, true);
+  if (request === undefined || Buffer.byteLength(request) === request.length) return request;
+  return joinRequest(name, lists, count, false);
 }
 
 /** RESP of `XADD <stream> [NOMKSTREAM] * f v …` when every field is a string; undefined otherwise. */

@@ -16,7 +16,7 @@ import {
   type LeaseGrant,
   type LeaseState,
 } from '@streamerson/core';
-import { PrebuiltCommand, respRequest, xaddArgs, type Arg } from './commands.js';
+import { PrebuiltCommand, pushRetention, respRequest, xaddArgs, type Arg } from './commands.js';
 import { FENCED_WRITE, LEASE, fencedWriteScript, fencedWriteSha, leaseScript } from './scripts/index.js';
 import { keySlot } from './slots.js';
 import type { Client } from './base-engine.js';
@@ -95,22 +95,46 @@ class ScriptCall {
     return i;
   }
 
-  op(code: 'X' | 'F' | 'A' | 'H' | 'D', key: string, args: readonly Arg[]): void {
-    this.argv.push(code, this.keyIndex(key), args.length);
-    for (const a of args) this.argv.push(a);
+  /** Starts an operation on `key`: its argument count is set by {@link end}. */
+  private begin(code: 'X' | 'F' | 'A' | 'H' | 'D', key: string): number {
+    const at = this.argv.length;
+    this.argv.push(code, this.keyIndex(key), 0);
+    return at;
   }
 
-  /** `head` then `items` in operations of at most {@link MAX_OPERATION_ARGS} arguments. */
-  split(code: 'A' | 'H' | 'D', key: string, head: readonly Arg[], items: readonly Arg[], step: number): void {
+  private end(at: number): void {
+    this.argv[at + 2] = this.argv.length - at - 3;
+  }
+
+  /** An XADD's arguments after the key: its options, a generated id, the fields. */
+  append(code: 'X' | 'F', item: AppendItem): void {
+    const at = this.begin(code, item.stream);
+    if (item.noMkStream === true) this.argv.push('NOMKSTREAM');
+    if (item.retention !== undefined) pushRetention(this.argv, item.retention);
+    this.argv.push('*');
+    const fields = item.fields;
+    for (let i = 0; i < fields.length; i++) this.argv.push(fields[i]!);
+    this.end(at);
+  }
+
+  /** `head` (if any) then `items` in operations of at most {@link MAX_OPERATION_ARGS} arguments. */
+  split(code: 'A' | 'H' | 'D', key: string, head: Arg | undefined, items: readonly Arg[], step: number): void {
     const per = Math.max(step, Math.floor(MAX_OPERATION_ARGS / step) * step);
-    for (let i = 0; i < items.length; i += per) this.op(code, key, [...head, ...items.slice(i, i + per)]);
+    for (let i = 0; i < items.length; i += per) {
+      const at = this.begin(code, key);
+      if (head !== undefined) this.argv.push(head);
+      const last = Math.min(items.length, i + per);
+      for (let j = i; j < last; j++) this.argv.push(items[j]!);
+      this.end(at);
+    }
   }
 }
 
-function appendArgs(item: AppendItem, where: string): Arg[] {
-  if (item === null || typeof item !== 'object' || typeof item.stream !== 'string') throw new InvalidOptionError(where, 'expected { stream, fields }');
-  if (item.id !== undefined) throw new InvalidOptionError(`${where}.id`, 'fenced appends take generated ids');
-  return xaddArgs(item.stream, item.fields, item).slice(1);
+/** Throws when `item`, `list[i]` of a fenced write, is no append it takes. */
+function checkAppend(item: AppendItem, list: 'appends' | 'followUps', i: number): void {
+  if (item === null || typeof item !== 'object' || typeof item.stream !== 'string')
+    throw new InvalidOptionError(`${list}[${i}]`, 'expected { stream, fields }');
+  if (item.id !== undefined) throw new InvalidOptionError(`${list}[${i}].id`, 'fenced appends take generated ids');
 }
 
 /**
@@ -124,24 +148,40 @@ export function fencedScriptCall(write: FencedWrite, inScript: boolean): ScriptC
   positiveInt(write.epoch, 'epoch');
   const call = new ScriptCall(write);
   const slot = inScript ? -1 : keySlot(write.lease);
-  const sameSlot = (key: string, where: string): string => {
-    if (slot !== -1 && keySlot(key) !== slot) throw new InvalidOptionError(where, `"${key}" is not in the slot of the lease "${write.lease}"`);
+  // The option naming the key, `list[i].field`, is spelt out only in an error.
+  const sameSlot = (key: string, list: string, i: number, field: string): string => {
+    if (slot !== -1 && keySlot(key) !== slot)
+      throw new InvalidOptionError(`${list}[${i}].${field}`, `"${key}" is not in the slot of the lease "${write.lease}"`);
     return key;
   };
-  for (const [i, item] of (write.appends ?? []).entries()) call.op('X', sameSlot(item.stream, `appends[${i}].stream`), appendArgs(item, `appends[${i}]`));
-  (write.acks ?? []).forEach((a, i) => {
-    if (a.ids.length > 0) call.split('A', sameSlot(a.stream, `acks[${i}].stream`), [a.group], a.ids, 1);
-  });
-  (write.hashes ?? []).forEach((h, i) => {
-    const key = sameSlot(h.key, `hashes[${i}].key`);
+  const appends = write.appends ?? [];
+  for (let i = 0; i < appends.length; i++) {
+    const item = appends[i]!;
+    checkAppend(item, 'appends', i);
+    sameSlot(item.stream, 'appends', i, 'stream');
+    call.append('X', item);
+  }
+  const acks = write.acks ?? [];
+  for (let i = 0; i < acks.length; i++) {
+    const a = acks[i]!;
+    if (a.ids.length > 0) call.split('A', sameSlot(a.stream, 'acks', i, 'stream'), a.group, a.ids, 1);
+  }
+  const hashes = write.hashes ?? [];
+  for (let i = 0; i < hashes.length; i++) {
+    const h = hashes[i]!;
+    const key = sameSlot(h.key, 'hashes', i, 'key');
     const pairs: Arg[] = [];
     for (const [field, value] of h.set ?? []) pairs.push(field, value);
-    if (pairs.length > 0) call.split('H', key, [], pairs, 2);
-    if ((h.delete ?? []).length > 0) call.split('D', key, [], h.delete!, 1);
-  });
-  for (const [i, item] of (write.followUps ?? []).entries()) {
-    const args = appendArgs(item, `followUps[${i}]`);
-    if (inScript) call.op('F', item.stream, args);
+    if (pairs.length > 0) call.split('H', key, undefined, pairs, 2);
+    if ((h.delete ?? []).length > 0) call.split('D', key, undefined, h.delete!, 1);
+  }
+  const followUps = write.followUps ?? [];
+  for (let i = 0; i < followUps.length; i++) {
+    const item = followUps[i]!;
+    checkAppend(item, 'followUps', i);
+    // After the script on a Cluster: its options are checked now all the same.
+    if (inScript) call.append('F', item);
+    else xaddArgs(item.stream, item.fields, item);
   }
   return call;
 }
