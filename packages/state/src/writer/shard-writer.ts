@@ -119,8 +119,10 @@ export class ShardWriter<S, E> extends ShardLoop {
 
   /** Loads keys of the batch that are not in memory from the snapshot (a key in neither is new). */
   private async loadKeys(incoming: readonly Incoming[]): Promise<void> {
-    const missing = [...new Set(incoming.flatMap((i) => (i.key !== undefined && !this.states.has(i.key) ? [i.key] : [])))];
-    if (missing.length === 0) return;
+    const cold = new Set<string>();
+    for (const { key } of incoming) if (key !== undefined && !this.states.has(key)) cold.add(key);
+    if (cold.size === 0) return;
+    const missing = [...cold];
     const values = await this.engine.hashGet(this.keys.state, missing);
     missing.forEach((key, i) => {
       const bytes = values[i];
