@@ -86,11 +86,14 @@ function bulk(value: string): string {
   return `$${Buffer.byteLength(value)}\r\n${value}\r\n`;
 }
 
-/** `$<n>\r\n`, the head of a bulk string of n bytes, made once for the usual lengths. */
-const BULK_HEADS = Array.from({ length: 1_024 }, (_, n) => `$${n}\r\n`);
+/**
+ * `\r\n$<n>\r\n`: the end of the string before and the head of a bulk string
+ * of n bytes, made once for the usual lengths.
+ */
+const BULK_HEADS = Array.from({ length: 1_024 }, (_, n) => `\r\n$${n}\r\n`);
 
 function bulkHead(bytes: number): string {
-  return bytes < BULK_HEADS.length ? BULK_HEADS[bytes]! : `$${bytes}\r\n`;
+  return bytes < BULK_HEADS.length ? BULK_HEADS[bytes]! : `\r\n$${bytes}\r\n`;
 }
 
 /**
@@ -102,9 +105,10 @@ function bulkHead(bytes: number): string {
 const pieces: string[] = [];
 
 /**
- * Adds the bulk strings of `lists` to {@link pieces} from `at`, lengths
- * counted in UTF-16 units (`ascii`, right when every character is ASCII) or
- * in bytes; the index after them, or -1 when an argument is a Buffer.
+ * Adds the bulk strings of `lists` to {@link pieces} from `at`, each as a
+ * head (which ends the string before) and its value, lengths counted in
+ * UTF-16 units (`ascii`, right when every character is ASCII) or in bytes;
+ * the index after them, or -1 when an argument is a Buffer.
  */
 function pushBulks(lists: readonly (readonly Arg[])[], ascii: boolean, at: number): number {
   let n = at;
@@ -115,7 +119,6 @@ function pushBulks(lists: readonly (readonly Arg[])[], ascii: boolean, at: numbe
       if (value === undefined) return -1;
       pieces[n++] = bulkHead(ascii ? value.length : Buffer.byteLength(value));
       pieces[n++] = value;
-      pieces[n++] = '\r\n';
     }
   }
   return n;
@@ -123,13 +126,11 @@ function pushBulks(lists: readonly (readonly Arg[])[], ascii: boolean, at: numbe
 
 /** The request of `name` and the lists' arguments joined, or undefined when one is a Buffer. */
 function joinRequest(name: string, lists: readonly (readonly Arg[])[], count: number, ascii: boolean): string | undefined {
-  pieces[0] = `*${count}\r\n`;
-  pieces[1] = bulkHead(Buffer.byteLength(name));
-  pieces[2] = name;
-  pieces[3] = '\r\n';
-  const n = pushBulks(lists, ascii, 4);
+  pieces[0] = `*${count}\r\n$${Buffer.byteLength(name)}\r\n${name}`;
+  const n = pushBulks(lists, ascii, 1);
   if (n === -1) return undefined;
-  pieces.length = n;
+  pieces[n] = '\r\n';
+  pieces.length = n + 1;
   return pieces.join('');
 }
 
