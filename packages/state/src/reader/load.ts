@@ -40,16 +40,18 @@ export async function loadShard<S>(engine: Engine & Fencing, keys: ShardKeys, pa
     const offset = offsetBytes?.toString() ?? '0-0';
     const states = new Map<string, Versioned<S>>();
     let bad = 0;
-    let cursor = '0';
-    do {
-      const page = await engine.hashScan(keys.state, cursor, pageSize);
+    // The next page is asked for before this one is decoded: the server scans while this process decodes.
+    let next = engine.hashScan(keys.state, '0', pageSize);
+    for (;;) {
+      const page = await next;
+      if (page.cursor !== '0') next = engine.hashScan(keys.state, page.cursor, pageSize);
       for (const [key, bytes] of page.entries) {
         const value = decodeSnapshot(bytes);
         if (value === undefined) bad++;
         else states.set(key, value as Versioned<S>);
       }
-      cursor = page.cursor;
-    } while (cursor !== '0');
+      if (page.cursor === '0') break;
+    }
     let position = offset;
     let start = offset === '0-0' ? '-' : `(${offset}`;
     for (;;) {
