@@ -112,14 +112,20 @@ function consumerExists(store: FileStore, stream: string, group: string, consume
   return store.sql('SELECT 1 FROM consumers WHERE stream = ? AND grp = ? AND name = ?').get(stream, group, consumer) !== undefined;
 }
 
-/** Creates the consumer when missing and sets its last-seen time (and its active time when `active`). */
+/**
+ * Creates the consumer when missing and sets its last-seen time (and its
+ * active time when `active`), the times at most every
+ * `SEEN_TIME_RESOLUTION_MS` per consumer (see `SeenTimes`).
+ */
 function seeConsumer(store: FileStore, stream: string, group: string, consumer: string, now: number, active: boolean): void {
+  if (!store.seenTimes.due(stream, group, consumer, now, active) && consumerExists(store, stream, group, consumer)) return;
   store
     .sql(
       `INSERT INTO consumers (stream, grp, name, seen_time, active_time) VALUES (@stream, @group, @consumer, @now, ${active ? '@now' : 'NULL'})
        ON CONFLICT (stream, grp, name) DO UPDATE SET seen_time = @now${active ? ', active_time = @now' : ''}`,
     )
     .run({ stream, group, consumer, now });
+  store.seenTimes.wrote(stream, group, consumer, now, active);
 }
 
 /**
@@ -148,7 +154,8 @@ export function readGroupEntries(
       const fresh = entriesAfter(store, p.stream, { ms: g.last_ms, seq: g.last_seq }, count);
       // As in Redis, a `>` read that serves nothing does not create its consumer.
       if (fresh.length === 0) {
-        if (consumerExists(store, p.stream, group, consumer)) seeConsumer(store, p.stream, group, consumer, now, false);
+        if (store.seenTimes.due(p.stream, group, consumer, now, false) && consumerExists(store, p.stream, group, consumer))
+          seeConsumer(store, p.stream, group, consumer, now, false);
         continue;
       }
       const view = lagView(store, s);

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { FileAccessError, toStreamersonError } from './errors.js';
 import { Notifier } from './notifier.js';
 import { ensureSchema } from './schema.js';
+import { SeenTimes } from './seen-times.js';
 import { appendEntries, appendEntry, deleteStream, expiredStreams, type StreamAppend } from './stream-ops.js';
 
 /** Name of the database file inside a store's directory (SQLite adds `-wal` and `-shm` beside it). */
@@ -94,6 +95,8 @@ export class FileStore {
   readonly notifier: Notifier;
   /** Open engines using this store. */
   refs = 0;
+  /** When this process last wrote each consumer's seen time. */
+  readonly seenTimes = new SeenTimes();
   private readonly statements = new Map<string, Database.Statement>();
   private readonly begin: Database.Statement;
   private readonly commit: Database.Statement;
@@ -164,6 +167,8 @@ export class FileStore {
     } catch (error) {
       if (this.db.inTransaction) this.rollback.run();
       this.changed = undefined;
+      // Seen times written by the rolled-back transaction are not stored.
+      this.seenTimes.clear();
       throw error;
     }
     const changed = this.changed;
