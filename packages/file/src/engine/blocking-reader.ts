@@ -1,5 +1,7 @@
 import {
   ClosedError,
+  StreamersonError,
+  type WritesBeforeRead,
   type BlockingReader,
   type GroupReadOptions,
   type GroupReadPosition,
@@ -8,6 +10,7 @@ import {
   type StreamEntries,
 } from '@streamerson/core';
 import { BlockedReads, DEFAULT_READ_COUNT, intOption, listOption, nameOption, served } from '@streamerson/core/internal';
+import { appendAndAckEntries, type BatchResult } from './append-batch.js';
 import { nothingToDeliver, readGroupEntries } from './group-ops.js';
 import type { FileStore } from './store.js';
 import { readEntries, resolvePositions } from './stream-ops.js';
@@ -76,7 +79,7 @@ export class FileBlockingReader implements BlockingReader {
   }
 
   async readGroup(group: string, consumer: string, positions: readonly GroupReadPosition[], options: GroupReadOptions = {}): Promise<StreamEntries[]> {
-    const store = this.open();
+    this.open();
     const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
     const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
     const noAck = options.noAck === true;
@@ -84,7 +87,71 @@ export class FileBlockingReader implements BlockingReader {
     nameOption(consumer, 'consumer');
     const list = listOption(positions, 'positions');
     const attempt = (): StreamEntries[] => this.host.run((s) => s.write(() => readGroupEntries(s, group, consumer, list, count, noAck)));
-    const first = attempt();
+    return this.readGroupFrom(attempt(), attempt, group, list, blockMs);
+  }
+
+  /**
+   * `appendAndAck` of `writes`, then the group read, in one transaction: one
+   * commit where there would be two. The writes commit even when the read is
+   * refused (no such group); `writes.settled` is called after the commit.
+   * Blocked, the read's later attempts are those of {@link readGroup}.
+   */
+  async readGroupAfter(
+    writes: WritesBeforeRead,
+    group: string,
+    consumer: string,
+    positions: readonly GroupReadPosition[],
+    options: GroupReadOptions = {},
+  ): Promise<StreamEntries[]> {
+    let count: number;
+    let blockMs: number | undefined;
+    let list: readonly GroupReadPosition[];
+    try {
+      this.open();
+      count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
+      blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
+      nameOption(group, 'group');
+      nameOption(consumer, 'consumer');
+      list = listOption(positions, 'positions');
+    } catch (error) {
+      writes.settled(error);
+      throw error;
+    }
+    const noAck = options.noAck === true;
+    const attempt = (): StreamEntries[] => this.host.run((s) => s.write(() => readGroupEntries(s, group, consumer, list, count, noAck)));
+    let batch: BatchResult;
+    let first: StreamEntries[] | { readonly refused: unknown };
+    try {
+      [batch, first] = this.host.run((s) =>
+        s.write(() => {
+          const appended = appendAndAckEntries(s, writes.appends, group, writes.acks);
+          try {
+            return [appended, readGroupEntries(s, group, consumer, list, count, noAck)] as const;
+          } catch (refused) {
+            // Refused before it wrote anything (checks come first): the writes still commit.
+            if (!(refused instanceof StreamersonError)) throw refused;
+            return [appended, { refused }] as const;
+          }
+        }),
+      );
+    } catch (error) {
+      writes.settled(error);
+      throw error;
+    }
+    writes.settled(batch.failed ? batch.failure : undefined);
+    if (!Array.isArray(first)) throw first.refused;
+    return this.readGroupFrom(first, attempt, group, list, blockMs);
+  }
+
+  /** A group read's answer from its first attempt, or its wait for entries. */
+  private readGroupFrom(
+    first: StreamEntries[],
+    attempt: () => StreamEntries[],
+    group: string,
+    list: readonly GroupReadPosition[],
+    blockMs: number | undefined,
+  ): Promise<StreamEntries[]> | StreamEntries[] {
+    const store = this.open();
     // Reads of pending entries by id never block, as in Redis.
     if (first.length > 0 || blockMs === undefined || list.some((p) => p.after !== '>')) return served(first);
     const streams = list.map((p) => p.stream);

@@ -2,7 +2,6 @@ import {
   ClosedError,
   EngineError,
   InvalidOptionError,
-  StreamersonError,
   type AppendItem,
   type AppendOptions,
   type AutoClaimResult,
@@ -66,20 +65,10 @@ import {
   readGroupEntries,
   setGroupId,
 } from './group-ops.js';
+import { appendAndAckEntries, appendEach } from './append-batch.js';
 import { lag } from './lag.js';
 import { acquireStore, DEFAULT_BUSY_TIMEOUT_MS, releaseStore, type FileStore } from './store.js';
-import {
-  appendEntries,
-  appendEntry,
-  applyRetention,
-  deleteEntry,
-  deleteStream,
-  edgeEntry,
-  getStream,
-  rangeEntries,
-  readEntries,
-  resolvePositions,
-} from './stream-ops.js';
+import { appendEntry, applyRetention, deleteEntry, deleteStream, edgeEntry, getStream, rangeEntries, readEntries, resolvePositions } from './stream-ops.js';
 
 /**
  * The durable embedded engine behind `file://<dir>`: Redis 7.0 Streams
@@ -298,11 +287,7 @@ export class FileEngine implements Engine, Fencing {
   async appendAndAck(items: readonly AppendItem[], group: string, acks: readonly StreamAcks[]): Promise<void> {
     this.open();
     const ackList = listOption(acks, 'acks');
-    const batch = await this.queued((s) => {
-      const appended = appendEach(s, items);
-      if (!appended.failed) for (const a of ackList) ackEntries(s, a.stream, group, listOption(a.ids, 'ids'));
-      return appended;
-    });
+    const batch = await this.queued((s) => appendAndAckEntries(s, items, group, ackList));
     if (batch.failed) throw batch.failure;
   }
 
@@ -526,50 +511,4 @@ export class FileEngine implements Engine, Fencing {
     await this.drain();
     await this.close();
   }
-}
-
-/** What the appends of a batch did: ids in order (null where refused) and the first refusal. */
-interface BatchResult {
-  readonly ids: (string | null)[];
-  readonly failed: boolean;
-  readonly failure: unknown;
-}
-
-/**
- * The appends of a batch inside a transaction, each run like a pipelined
- * command: a refused item (bad stream name, bad id, bad fields) is skipped and
- * the others still commit; a failure of SQLite itself rolls the whole batch
- * back. Consecutive items of one stream are appended together
- * (`appendEntries`: the stream's row read and written once).
- */
-function appendEach(store: FileStore, items: readonly AppendItem[]): BatchResult {
-  const ids: (string | null)[] = [];
-  let failure: unknown;
-  let failed = false;
-  const refuse = (error: StreamersonError): void => {
-    if (!failed) failure = error;
-    failed = true;
-    ids.push(null);
-  };
-  for (let i = 0; i < items.length; ) {
-    const item = items[i]!;
-    let stream: string;
-    try {
-      stream = nameOption(item.stream, 'stream');
-    } catch (error) {
-      if (!(error instanceof StreamersonError)) throw error;
-      refuse(error);
-      i++;
-      continue;
-    }
-    let end = i + 1;
-    while (end < items.length && items[end]!.stream === stream) end++;
-    const run = items.slice(i, end).map((it) => ({ fields: it.fields, options: it }));
-    for (const result of appendEntries(store, stream, run)) {
-      if (result instanceof StreamersonError) refuse(result);
-      else ids.push(result);
-    }
-    i = end;
-  }
-  return { ids, failed, failure };
 }
