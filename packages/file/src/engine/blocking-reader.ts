@@ -29,6 +29,8 @@ export interface ReaderHost {
   currentStore(): FileStore;
   /** Runs one operation of the engine with its error mapping (see `FileEngine`). */
   run<T>(fn: (store: FileStore) => T): T;
+  /** {@link run} of an operation that only reads, in one read transaction. */
+  snapshot<T>(fn: (store: FileStore) => T): T;
   readerClosed(reader: FileBlockingReader): void;
 }
 
@@ -66,8 +68,8 @@ export class FileBlockingReader implements BlockingReader {
     const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
     const list = listOption(positions, 'positions');
     // `$` means entries appended after this call, so it is resolved once, now.
-    const resolved = this.host.run((s) => resolvePositions(s, list));
-    const attempt = (): StreamEntries[] => this.host.run((s) => readEntries(s, resolved, count));
+    const resolved = this.host.snapshot((s) => resolvePositions(s, list));
+    const attempt = (): StreamEntries[] => this.host.snapshot((s) => readEntries(s, resolved, count));
     const first = attempt();
     if (first.length > 0 || blockMs === undefined) return served(first);
     return this.wait(
@@ -156,7 +158,7 @@ export class FileBlockingReader implements BlockingReader {
     if (first.length > 0 || blockMs === undefined || list.some((p) => p.after !== '>')) return served(first);
     const streams = list.map((p) => p.stream);
     // Woken again, the read first checks without writing whether anything is new (the consumer's seen time was set by the first attempt).
-    const retry = (): StreamEntries[] => (this.host.run((s) => nothingToDeliver(s, group, streams)) ? [] : attempt());
+    const retry = (): StreamEntries[] => (this.host.snapshot((s) => nothingToDeliver(s, group, streams)) ? [] : attempt());
     return this.wait(store, streams, retry, blockMs);
   }
 

@@ -148,6 +148,11 @@ export class FileEngine implements Engine, Fencing {
     }
   }
 
+  /** {@link run} of an operation that only reads: its statements in one read transaction (`FileStore.snapshot`). */
+  private snapshot<T>(fn: (store: FileStore) => T): T {
+    return this.run((s) => s.snapshot(() => fn(s)));
+  }
+
   /** Runs a write in the store's next group transaction (`FileStore.enqueue`), with the error mapping of {@link run}. */
   private queued<T>(fn: (store: FileStore) => T): Promise<T> {
     const store = this.open();
@@ -199,7 +204,7 @@ export class FileEngine implements Engine, Fencing {
   async idempotentId(stream: string, messageId: string): Promise<string | null> {
     nameOption(stream, 'stream');
     if (typeof messageId !== 'string' || messageId === '') throw new InvalidOptionError('messageId', 'expected a non-empty string');
-    return this.run((s) => {
+    return this.snapshot((s) => {
       const row = s.sql('SELECT entry_id FROM dedupe WHERE stream = ? AND message_id = ? AND expires_at > ?').get(stream, messageId, Date.now()) as
         | { entry_id: string }
         | undefined;
@@ -212,25 +217,25 @@ export class FileEngine implements Engine, Fencing {
     if ((options as ReadOptions).blockMs !== undefined) throw new InvalidOptionError('blockMs', 'blocking reads need openReader()');
     const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
     const list = listOption(positions, 'positions');
-    return served(this.run((s) => readEntries(s, resolvePositions(s, list), count)));
+    return served(this.snapshot((s) => readEntries(s, resolvePositions(s, list), count)));
   }
 
   async range(stream: string, start: string, end: string, count?: number): Promise<RawEntry[]> {
     this.open();
     nameOption(stream, 'stream');
     const n = intOption(count, 'count', Infinity, 0);
-    return served(this.run((s) => rangeEntries(s, stream, start, end, n, false)));
+    return served(this.snapshot((s) => rangeEntries(s, stream, start, end, n, false)));
   }
 
   async revRange(stream: string, end: string, start: string, count?: number): Promise<RawEntry[]> {
     this.open();
     nameOption(stream, 'stream');
     const n = intOption(count, 'count', Infinity, 0);
-    return served(this.run((s) => rangeEntries(s, stream, start, end, n, true)));
+    return served(this.snapshot((s) => rangeEntries(s, stream, start, end, n, true)));
   }
 
   async lastId(stream: string): Promise<string> {
-    return this.run((s) => {
+    return this.snapshot((s) => {
       const row = getStream(s, stream);
       return row === undefined ? '0-0' : formatId(row.last_ms, row.last_seq);
     });
@@ -241,6 +246,7 @@ export class FileEngine implements Engine, Fencing {
     const reader = new FileBlockingReader({
       currentStore: () => this.open(),
       run: (fn) => this.run(fn),
+      snapshot: (fn) => this.snapshot(fn),
       readerClosed: (r) => this.readers.delete(r),
     });
     if (this.store !== undefined) this.readers.add(reader);
@@ -292,7 +298,7 @@ export class FileEngine implements Engine, Fencing {
   }
 
   async pendingSummary(stream: string, group: string): Promise<PendingSummary> {
-    return this.run((s) => pendingSummary(s, stream, group));
+    return this.snapshot((s) => pendingSummary(s, stream, group));
   }
 
   async pendingRange(stream: string, group: string, options: PendingRangeOptions): Promise<PendingEntry[]> {
@@ -301,7 +307,7 @@ export class FileEngine implements Engine, Fencing {
     const count = intOption(options.count, 'count', -1, 0);
     if (count < 0) throw new InvalidOptionError('count', 'required');
     if (options.minIdleMs !== undefined) msOption(options.minIdleMs, 'minIdleMs');
-    return served(this.run((s) => pendingRange(s, stream, group, options, count)));
+    return served(this.snapshot((s) => pendingRange(s, stream, group, options, count)));
   }
 
   async claim(stream: string, group: string, consumer: string, ids: readonly string[], options: ClaimOptions): Promise<RawEntry[]> {
@@ -367,7 +373,7 @@ export class FileEngine implements Engine, Fencing {
   }
 
   async info(stream: string): Promise<StreamInfo | null> {
-    return this.run((s) => {
+    return this.snapshot((s) => {
       const row = getStream(s, stream);
       if (row === undefined) return null;
       const now = Date.now();
@@ -419,7 +425,7 @@ export class FileEngine implements Engine, Fencing {
     this.open();
     if (typeof prefix !== 'string') throw new InvalidOptionError('prefix', 'expected a string');
     const max = intOption(limit, 'limit', DEFAULT_LIST_LIMIT, 0);
-    return this.run((s) => {
+    return this.snapshot((s) => {
       const rows = s.sql('SELECT name FROM streams WHERE substr(name, 1, length(@prefix)) = @prefix ORDER BY name LIMIT @max').raw().all({ prefix, max }) as [
         string,
       ][];
@@ -428,7 +434,7 @@ export class FileEngine implements Engine, Fencing {
   }
 
   async length(stream: string): Promise<number> {
-    return this.run((s) => getStream(s, stream)?.length ?? 0);
+    return this.snapshot((s) => getStream(s, stream)?.length ?? 0);
   }
 
   async acquireLease(lease: string, owner: string, ttlMs: number): Promise<LeaseGrant> {
@@ -450,7 +456,7 @@ export class FileEngine implements Engine, Fencing {
 
   async leaseState(lease: string): Promise<LeaseState> {
     nameOption(lease, 'lease');
-    return this.run((s) => fencing.leaseState(s, lease));
+    return this.snapshot((s) => fencing.leaseState(s, lease));
   }
 
   /** The lease check and every part of the write in one transaction. */
@@ -466,17 +472,17 @@ export class FileEngine implements Engine, Fencing {
   async hashGet(key: string, fields: readonly string[]): Promise<(Buffer | null)[]> {
     nameOption(key, 'key');
     const list = listOption(fields, 'fields');
-    return this.run((s) => fencing.hashGet(s, key, list));
+    return this.snapshot((s) => fencing.hashGet(s, key, list));
   }
 
   async hashScan(key: string, cursor: string, count: number): Promise<HashScanPage> {
     nameOption(key, 'key');
-    return served(this.run((s) => fencing.hashScan(s, key, cursor, count)));
+    return served(this.snapshot((s) => fencing.hashScan(s, key, cursor, count)));
   }
 
   async hashLength(key: string): Promise<number> {
     nameOption(key, 'key');
-    return this.run((s) => fencing.hashLength(s, key));
+    return this.snapshot((s) => fencing.hashLength(s, key));
   }
 
   async hashDelete(key: string): Promise<boolean> {
