@@ -12,11 +12,23 @@ import {
 import { compareParts, formatId, parseBound, parseId, type IdParts } from '@streamerson/core/internal';
 import { rowEntry } from './entry-codec.js';
 import { advance, type GroupPosition, type LagView } from './lag.js';
+import { runRows } from './multi-row.js';
 import type { FileStore } from './store.js';
 import { createStream, edgeEntry, entriesAfter, findEntry, getStream, type StreamRow } from './stream-ops.js';
 
 /** XAUTOCLAIM scans at most this many PEL entries per entry asked for, as Redis does. */
 const AUTOCLAIM_ATTEMPTS_PER_ENTRY = 10;
+
+/** Delivery of new entries into the PEL, several rows per statement (see `runRows`); an entry still pending from before a SETID is taken over. */
+const DELIVER_SQL = Object.freeze({
+  head: 'INSERT INTO pending (stream, grp, ms, seq, consumer, delivery_time, deliveries) VALUES ',
+  row: '(?, ?, ?, ?, ?, ?, 1)',
+  joiner: ', ',
+  tail: ' ON CONFLICT (stream, grp, ms, seq) DO UPDATE SET consumer = excluded.consumer, delivery_time = excluded.delivery_time, deliveries = 1',
+});
+
+/** XACK of several ids per statement (see `runRows`): one search of the primary key per id. */
+const ACK_SQL = Object.freeze({ head: 'DELETE FROM pending WHERE stream = ? AND grp = ? AND (ms, seq) IN (VALUES ', row: '(?, ?)', joiner: ', ', tail: ')' });
 
 /** A row of the groups table. */
 interface GroupRow {
@@ -160,14 +172,17 @@ export function readGroupEntries(
       }
       const view = lagView(store, s);
       const position: GroupPosition = { lastMs: g.last_ms, lastSeq: g.last_seq, entriesRead: g.entries_read };
-      const deliver = store.sql(
-        `INSERT INTO pending (stream, grp, ms, seq, consumer, delivery_time, deliveries) VALUES (?, ?, ?, ?, ?, ?, 1)
-         ON CONFLICT (stream, grp, ms, seq) DO UPDATE SET consumer = excluded.consumer, delivery_time = excluded.delivery_time, deliveries = 1`,
-      );
       for (const e of fresh) {
         advance(view, position, e.ms, e.seq);
-        if (!noAck) deliver.run(p.stream, group, e.ms, e.seq, consumer, now);
         entries.push(rowEntry(e));
+      }
+      if (!noAck) {
+        runRows(
+          store,
+          DELIVER_SQL,
+          [],
+          fresh.map((e) => [p.stream, group, e.ms, e.seq, consumer, now]),
+        );
       }
       store
         .sql('UPDATE groups SET last_ms = ?, last_seq = ?, entries_read = ? WHERE stream = ? AND name = ?')
@@ -216,10 +231,12 @@ export function nothingToDeliver(store: FileStore, group: string, streams: reado
 /** XACK: how many of the ids were pending. A missing stream or group acknowledges nothing, as in Redis. */
 export function ackEntries(store: FileStore, stream: string, group: string, ids: readonly string[]): number {
   const parsed = ids.map((id) => parseId(id));
-  const remove = store.sql('DELETE FROM pending WHERE stream = ? AND grp = ? AND ms = ? AND seq = ?');
-  let n = 0;
-  for (const p of parsed) n += remove.run(stream, group, p.ms, p.seq).changes;
-  return n;
+  return runRows(
+    store,
+    ACK_SQL,
+    [stream, group],
+    parsed.map((p) => [p.ms, p.seq]),
+  );
 }
 
 /** XPENDING summary. Consumers with pending entries, by name. */
