@@ -19,6 +19,7 @@ import {
   type ParsedRetention,
 } from '@streamerson/core/internal';
 import { encodeFields, rowEntry, type EntryRow } from './entry-codec.js';
+import { runRows } from './multi-row.js';
 import type { FileStore } from './store.js';
 
 /** A row of the streams table: what XINFO reports beside the entries. */
@@ -32,6 +33,9 @@ export interface StreamRow {
   readonly max_deleted_seq: number;
   readonly expires_at: number | null;
 }
+
+/** Appends of entries, several rows per statement (see `runRows`). */
+const INSERT_SQL = Object.freeze({ head: 'INSERT INTO entries (stream, ms, seq, data) VALUES ', row: '(?, ?, ?, ?)', joiner: ', ' });
 
 /** The stream's row, or undefined when it does not exist. */
 export function getStream(store: FileStore, name: string): StreamRow | undefined {
@@ -76,7 +80,17 @@ export function appendEntries(store: FileStore, name: string, appends: readonly 
   let lastSeq = row?.last_seq ?? 0;
   let length = row?.length ?? 0;
   let added = 0;
-  const insert = store.sql('INSERT INTO entries (stream, ms, seq, data) VALUES (?, ?, ?, ?)');
+  // Entries not yet inserted: written together (see `runRows`), before a trim and at the end.
+  let rows: [number, number, Buffer][] = [];
+  const insertRows = (): void => {
+    runRows(
+      store,
+      INSERT_SQL,
+      [],
+      rows.map(([ms, seq, data]) => [name, ms, seq, data]),
+    );
+    rows = [];
+  };
   const out: (string | null | StreamersonError)[] = [];
   for (const { fields, options } of appends) {
     let retention: ParsedRetention | undefined;
@@ -100,14 +114,18 @@ export function appendEntries(store: FileStore, name: string, appends: readonly 
       createStream(store, name);
       exists = true;
     }
-    insert.run(name, id.ms, id.seq, data);
+    rows.push([id.ms, id.seq, data]);
     lastMs = id.ms;
     lastSeq = id.seq;
     length++;
     added++;
-    if (retention !== undefined) length -= trimEntries(store, name, length, retention);
+    if (retention !== undefined) {
+      insertRows();
+      length -= trimEntries(store, name, length, retention);
+    }
     out.push(formatId(id.ms, id.seq));
   }
+  insertRows();
   if (added > 0) {
     store
       .sql('UPDATE streams SET last_ms = ?, last_seq = ?, entries_added = entries_added + ?, length = ? WHERE name = ?')
