@@ -1,4 +1,8 @@
-/** The WebSocket endpoint: @fastify/websocket with a frame size bound, connections authorized before the upgrade. */
+/**
+ * The WebSocket endpoint: @fastify/websocket with a frame size bound, connections authorized before the upgrade.
+ * The plugin is registered in a scope of the endpoint alone: its onRequest and onResponse hooks are then steps of
+ * the upgrade route only, not of every HTTP request (docs/GATEWAY.md §4). Its server is still `fastify.websocketServer`.
+ */
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authorized } from '../authorize.js';
@@ -14,10 +18,25 @@ export async function registerWebSocket(
   ctx: SessionContext & { readonly retryAfterSeconds: number },
   sessions: Set<WsSession>,
 ): Promise<void> {
-  if (!fastify.hasDecorator('websocketServer')) {
-    // Over maxPayload, ws closes the socket with 1009 (message too big).
-    await fastify.register(websocket, { options: { maxPayload: ws.maxPayload } });
+  if (fastify.hasDecorator('websocketServer')) {
+    // The application registered @fastify/websocket itself: the endpoint is one more of its routes.
+    addEndpoint(fastify, ws, ctx, sessions);
+    return;
   }
+  await fastify.register(async (scope) => {
+    // Over maxPayload, ws closes the socket with 1009 (message too big).
+    await scope.register(websocket, { options: { maxPayload: ws.maxPayload } });
+    addEndpoint(scope, ws, ctx, sessions);
+    fastify.decorate('websocketServer', scope.websocketServer);
+  });
+}
+
+function addEndpoint(
+  fastify: FastifyInstance,
+  ws: NonNullable<GatewayConfig['ws']>,
+  ctx: SessionContext & { readonly retryAfterSeconds: number },
+  sessions: Set<WsSession>,
+): void {
   fastify.route({
     method: 'GET',
     url: ws.path,
