@@ -110,6 +110,25 @@ describe('slow clients', () => {
     assert.match(answer, /"code":"ERR_STREAMERSON_TIMEOUT"/);
   });
 
+  it('slow bodies that started apart are each answered 408 at their own deadline by the one shared sweep', async () => {
+    const open = (): Promise<{ answer: string; at: number }> => {
+      const socket = netConnect(port, '127.0.0.1');
+      let answer = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (answer += chunk));
+      socket.write('POST /echo HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{');
+      return new Promise((resolve) => socket.on('close', () => resolve({ answer, at: performance.now() })));
+    };
+    const first = open();
+    // The second body starts half a timeout later, as another slow client would.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const second = open();
+    const [a, b] = await Promise.all([first, second]);
+    assert.match(a.answer, /^HTTP\/1\.1 408 /);
+    assert.match(b.answer, /^HTTP\/1\.1 408 /);
+    assert.ok(b.at - a.at >= 300, `the second closed ${b.at - a.at} ms after the first`);
+  });
+
   it('a body that no parser reads is answered 408 after bodyTimeout as well', async () => {
     const socket = netConnect(port, '127.0.0.1');
     let answer = '';

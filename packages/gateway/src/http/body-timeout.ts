@@ -5,10 +5,10 @@
  * connection and a parser for ever. Node's `headersTimeout` already bounds the
  * headers; Fastify's own `requestTimeout` is off by default.
  *
- * Requests without a body cost nothing, and a body costs a timer and two
- * listeners: it is read straight from the request stream, and a late one is
- * failed by emitting the timeout on that stream, where Fastify's body reader
- * listens for errors and answers them through the error handler. Destroying
+ * Requests without a body cost nothing, and a body costs an entry in a map
+ * swept by one shared interval, and two listeners: it is read straight from
+ * the request stream, and a late one is failed by emitting the timeout on
+ * that stream, where Fastify's body reader listens for errors and answers them through the error handler. Destroying
  * the stream instead would close the socket the 408 goes out on, and piping
  * every body through a stream of its own that could be failed cost several
  * µs per request (docs/BENCHMARKS.md). When nothing listens (a parser that
@@ -16,7 +16,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /** The error a late body fails with; Fastify answers it through the error handler. */
 export class BodyTimeoutError extends Error {
@@ -35,28 +35,82 @@ export function hasBody(headers: IncomingHttpHeaders): boolean {
   return length !== undefined && length !== '0';
 }
 
+/** Sweeps per `bodyTimeout`: a late body is answered at most a tenth of it late. */
+const SWEEPS_PER_TIMEOUT = 10;
+
+/** A body on its way: the reply that answers it if late, and when it is late (`performance.now()` ms). */
+interface Pending {
+  readonly reply: FastifyReply;
+  readonly deadline: number;
+}
+
+/**
+ * The bodies on their way, in arrival order, which is deadline order: one
+ * interval, running while there are any, answers those past their deadline,
+ * so a request costs a map entry instead of a timer of its own. A body is
+ * answered between `ms` and `ms` + `ms` / 10 after its headers. The map holds
+ * at most one entry per open connection.
+ */
+class BodyDeadlines {
+  readonly #pending = new Map<Readable, Pending>();
+  readonly #sweepMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  /** Listener of every body's end and close, called with the stream as `this`: no closure per request. */
+  readonly #settled: (this: Readable) => void;
+
+  constructor(readonly ms: number) {
+    this.#sweepMs = Math.max(1, Math.ceil(ms / SWEEPS_PER_TIMEOUT));
+    const pending = this.#pending;
+    this.#settled = function settled(this: Readable) {
+      pending.delete(this);
+    };
+  }
+
+  add(reply: FastifyReply, payload: Readable): void {
+    this.#pending.set(payload, { reply, deadline: performance.now() + this.ms });
+    // Not every request stream closes after its end (`inject`'s does not): the end settles it too.
+    payload.on('end', this.#settled);
+    payload.on('close', this.#settled);
+    this.#timer ??= setInterval(() => this.#sweep(), this.#sweepMs).unref();
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#pending.clear();
+  }
+
+  #sweep(): void {
+    const now = performance.now();
+    for (const [payload, { reply, deadline }] of this.#pending) {
+      if (deadline > now) return;
+      this.#pending.delete(payload);
+      expire(reply, payload, this.ms);
+    }
+    // Nothing on its way: the next body starts the interval again.
+    this.close();
+  }
+}
+
 /** Adds the timeout to every request with a body, on the routes registered after it. */
 export function addBodyTimeout(fastify: FastifyInstance, ms: number): void {
+  const deadlines = new BodyDeadlines(ms);
   fastify.addHook('preParsing', (request, reply, payload, done) => {
-    if (!hasBody(request.headers)) {
-      done(null, payload);
-      return;
-    }
-    const timer = setTimeout(() => expire(request, reply, payload, ms), ms);
-    const settled = (): void => clearTimeout(timer);
-    // Not every request stream closes after its end (`inject`'s does not): the end settles it too.
-    payload.once('end', settled);
-    payload.once('close', settled);
+    if (hasBody(request.headers)) deadlines.add(reply, payload);
     done(null, payload);
+  });
+  fastify.addHook('onClose', (_instance, done) => {
+    deadlines.close();
+    done();
   });
 }
 
 /** Answers a body still arriving after `ms` with 408 and closes its connection, whose rest of a body will not be read. */
-function expire(request: FastifyRequest, reply: FastifyReply, payload: Readable, ms: number): void {
+function expire(reply: FastifyReply, payload: Readable, ms: number): void {
   // Answered without reading the body (too large, unsupported type): nothing waits for it.
   if (reply.sent) return;
   reply.header('connection', 'close');
-  reply.raw.once('finish', () => request.raw.socket?.destroy());
+  reply.raw.once('finish', () => reply.request.raw.socket?.destroy());
   const error = new BodyTimeoutError(ms);
   if (payload.listenerCount('error') > 0) payload.emit('error', error);
   else reply.send(error);
