@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { InvalidOptionError } from '@streamerson/core';
-import { DEFAULT_BUDGET_CPUS, DEFAULT_BUDGET_PERIOD_MS } from './budget/budgets.js';
+import { DEFAULT_BUDGET_CPUS, DEFAULT_BUDGET_PERIOD_MS, DEFAULT_SCALE_BUDGET_CPUS } from './budget/budgets.js';
 
 /** The scenarios, in the order a full run executes them. */
 export const SCENARIOS = Object.freeze([
@@ -222,14 +222,16 @@ export interface BenchOptions {
   /**
    * CPU budget of every server process in the budget mode of {@link BUDGET_SCENARIOS}:
    * `cpus` per process (default {@link DEFAULT_BUDGET_CPUS}), quota period
-   * `periodMs` (default {@link DEFAULT_BUDGET_PERIOD_MS}); null (`--no-budget`) runs shared cores only.
+   * `periodMs` (default {@link DEFAULT_BUDGET_PERIOD_MS}), and `scaleCpus` per
+   * process in `scale` (`--scale-budget`, default {@link DEFAULT_SCALE_BUDGET_CPUS});
+   * null (`--no-budget`) runs shared cores only.
    */
-  readonly budget: { readonly cpus: number; readonly periodMs: number } | null;
+  readonly budget: { readonly cpus: number; readonly periodMs: number; readonly scaleCpus: number } | null;
   /** Whether those scenarios also run on shared cores; false with `--budget-only`. Default true. */
   readonly sharedMode: boolean;
 }
 
-const USAGE = `usage: bench [${SCENARIOS.join('|')} …] [--quick] [--n N] [--rounds R] [--soak-requests N] [--budget CPUS | --no-budget | --budget-only] [--budget-period MS] [--out PATH | --no-write]`;
+const USAGE = `usage: bench [${SCENARIOS.join('|')} …] [--quick] [--n N] [--rounds R] [--soak-requests N] [--budget CPUS | --no-budget | --budget-only] [--budget-period MS] [--scale-budget CPUS] [--out PATH | --no-write]`;
 
 function positiveNumber(option: string, text: string | undefined, max: number): number {
   const value = text === undefined || !/^[0-9]*\.?[0-9]+$/.test(text) ? Number.NaN : Number(text);
@@ -261,6 +263,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   let budgetCpus: number | null = DEFAULT_BUDGET_CPUS;
   let budgetPeriodMs = DEFAULT_BUDGET_PERIOD_MS;
   let budgetOnly = false;
+  let scaleBudgetCpus = DEFAULT_SCALE_BUDGET_CPUS;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split('=', 2) : [arg, undefined];
@@ -299,6 +302,9 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       case '--budget-period':
         budgetPeriodMs = positiveNumber('--budget-period', value(), MAX_BUDGET_PERIOD_MS);
         break;
+      case '--scale-budget':
+        scaleBudgetCpus = positiveNumber('--scale-budget', value(), availableParallelism());
+        break;
       default: {
         if (!(SCENARIOS as readonly string[]).includes(arg)) {
           throw new InvalidOptionError('scenario', `unknown argument ${JSON.stringify(arg)}; ${USAGE}`);
@@ -311,12 +317,11 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   n ??= envN === undefined || envN === '' ? undefined : positiveInt('BENCH_N', envN);
   n ??= quick ? QUICK_PRESET.n : DEFAULT_N;
   if (budgetOnly && budgetCpus === null) throw new InvalidOptionError('--budget-only', 'cannot be combined with --no-budget');
-  if (budgetCpus !== null && (budgetPeriodMs < 1 || budgetCpus * budgetPeriodMs < 1)) {
-    // The kernel takes no period and no quota below 1 ms.
-    throw new InvalidOptionError(
-      '--budget-period',
-      `the period and the quota (budget × period) must be at least 1 ms, got ${budgetPeriodMs} ms × ${budgetCpus}`,
-    );
+  for (const cpus of budgetCpus === null ? [] : [budgetCpus, scaleBudgetCpus]) {
+    if (budgetPeriodMs < 1 || cpus * budgetPeriodMs < 1) {
+      // The kernel takes no period and no quota below 1 ms.
+      throw new InvalidOptionError('--budget-period', `the period and the quota (budget × period) must be at least 1 ms, got ${budgetPeriodMs} ms × ${cpus}`);
+    }
   }
   return Object.freeze({
     scenarios: Object.freeze(scenarios.length === 0 ? [...SCENARIOS] : SCENARIOS.filter((s) => scenarios.includes(s))),
@@ -359,7 +364,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     slowSampleMs: DEFAULT_SLOW_SAMPLE_MS,
     outputPath,
     docPath: DEFAULT_DOC_PATH,
-    budget: budgetCpus === null ? null : Object.freeze({ cpus: budgetCpus, periodMs: budgetPeriodMs }),
+    budget: budgetCpus === null ? null : Object.freeze({ cpus: budgetCpus, periodMs: budgetPeriodMs, scaleCpus: scaleBudgetCpus }),
     sharedMode: !budgetOnly,
   });
 }

@@ -56,7 +56,7 @@ export function formatMarkdown(result: BenchResult): string {
     '',
     b === null
       ? 'CPU budgets: none; every process ran on the shared cores.'
-      : `CPU budgets: ${b.cpus} CPU per server process (${b.cgroup}, ${b.periodMs} ms period) in the runs marked "CPU budgets"; the load generator (the bench process) has none.`,
+      : `CPU budgets: ${b.cpus} CPU per server process (${b.cgroup}, ${b.periodMs} ms period) in the runs marked "CPU budgets" (\`scale\`: its own, which its tables name); the load generator (the bench process) has none.`,
     '',
     '| scenario | comparison | ours / baseline | target | met |',
     '|---|---|---|---|---|',

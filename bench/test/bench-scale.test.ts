@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CLIENT_PROCESS, SERVER_PROCESS } from '../src/measure.js';
 import { REGISTRY } from '../src/registry.js';
-import type { ScaleResult } from '../src/scenarios/scale.js';
+import { bend, type CurveRun, type ScaleConfig, type ScaleCurve, type ScaleResult } from '../src/scenarios/scale.js';
 import { assertRendered, SMALL, useSmoke } from './smoke.js';
 
 const smoke = useSmoke();
@@ -68,4 +68,25 @@ test('report: every scale curve appears in the Markdown and the chart, in each m
     sections: smoke.inModes('**scale: workers', '**scale: gateways', '**scale: Redis').map((s) => `${s}**`),
     chart: [/scale: workers/, /scale: gateways/, /scale: Redis/],
   });
+});
+
+test('report: where a budget curve bends, one line names the process whose budget binds, from its share of the budget', () => {
+  const config = (workers: number): ScaleConfig => ({ gateways: 1, workers, work: true, cluster: false });
+  const side = (rate: number, cpusUsed: Record<string, number>) => ({ msgsPerSec: { median: rate, min: rate, max: rate }, cpusUsed });
+  const curve = (rates: number[], gatewayCpus: number): { curve: ScaleCurve; run: CurveRun } => {
+    const sides = Object.fromEntries(
+      [1, 2, 4].map((w, i) => [`g1-w${w}`, side(rates[i]!, { [CLIENT_PROCESS]: 0.5, gateway: i === 2 ? gatewayCpus : 0.1, 'worker 1': 0.15 })]),
+    );
+    const run = { mode: 'budget', budgetCpus: 0.2, modeLabel: 'budgets', comparison: { sides } } as unknown as CurveRun;
+    return { curve: { name: 'workers', configs: { 'g1-w1': config(1), 'g1-w2': config(2), 'g1-w4': config(4) }, runs: [run] }, run };
+  };
+  const bound = curve([100, 190, 250], 0.195);
+  assert.equal(
+    bend(bound.curve, bound.run, 0.2),
+    "The curve bends at 1 gateway, 4 workers, redis-server: 2.50 × for 4 × the workers; the budget that binds there is the gateway's (98 % of it used).",
+  );
+  const unbound = curve([100, 190, 250], 0.1);
+  assert.match(bend(unbound.curve, unbound.run, 0.2), /bends at 1 gateway, 4 workers.*no budget binds there \(the busiest, the worker 1, used 75 %/);
+  const straight = curve([100, 195, 380], 0.1);
+  assert.match(bend(straight.curve, straight.run, 0.2), /^The curve does not bend: every configuration gains at least 90 % of proportional/);
 });

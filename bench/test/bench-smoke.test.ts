@@ -204,9 +204,11 @@ test('options: --quick, BENCH_N and bad input', () => {
   assert.throws(() => parseBenchArgs(['--n', '0']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--n"/ });
   assert.throws(() => parseBenchArgs(['nope']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"scenario"/ });
   assert.throws(() => parseBenchArgs([], { BENCH_N: 'x' }), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"BENCH_N"/ });
-  assert.deepEqual(parseBenchArgs([]).budget, { cpus: 0.3, periodMs: 10 });
+  assert.deepEqual(parseBenchArgs([]).budget, { cpus: 0.3, periodMs: 10, scaleCpus: 0.2 });
   assert.equal(parseBenchArgs([]).sharedMode, true);
-  assert.deepEqual(parseBenchArgs(['--budget', '0.5', '--budget-period=20']).budget, { cpus: 0.5, periodMs: 20 });
+  assert.deepEqual(parseBenchArgs(['--budget', '0.5', '--budget-period=20', '--scale-budget', '0.25']).budget, { cpus: 0.5, periodMs: 20, scaleCpus: 0.25 });
+  assert.throws(() => parseBenchArgs(['--scale-budget', '-1']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--scale-budget"/ });
+  assert.throws(() => parseBenchArgs(['--scale-budget', '0.05']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--budget-period".*× 0\.05/ });
   assert.equal(parseBenchArgs(['--no-budget']).budget, null);
   assert.equal(parseBenchArgs(['--budget-only']).sharedMode, false);
   assert.throws(() => parseBenchArgs(['--budget', '0']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--budget"/ });

@@ -102,6 +102,9 @@ test('budgets: a placed process gets no more CPU than its budget while enforced,
     // An upper bound only: a busy machine may give the process less than its budget, never more.
     assert.ok(capped <= 60 * 1.3, `capped at 0.1 CPU, 0.6 s of spinning got ${capped} ms of CPU`);
     assert.ok(capped > 0, 'and still ran');
+    // A scenario may set its own budget (scale: --scale-budget).
+    await budgets.enforce(true, 0.2);
+    assert.deepEqual(await cap(group), { quotaUs: 2_000, periodUs: 10_000 });
     await budgets.enforce(false);
     assert.deepEqual(await cap(group), { quotaUs: null, periodUs: 10_000 });
   } finally {

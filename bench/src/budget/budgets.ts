@@ -21,6 +21,13 @@ import { CpuGroup, findCpuController, removeGroupTree, type CpuController } from
 /** Default CPU budget of each server process, in CPUs. */
 export const DEFAULT_BUDGET_CPUS = 0.3;
 /**
+ * Default CPU budget of each server process in `scale`: its largest
+ * configuration (4 workers, a gateway and redis-server, 6 budgets) then sums
+ * to 1.2 CPUs, under the 2 cores with room for the load generator, so that a
+ * budget binds rather than the machine.
+ */
+export const DEFAULT_SCALE_BUDGET_CPUS = 0.2;
+/**
  * Default period of the quota, ms. The kernel hands out the quota per period
  * and stops a group that used it up until the next one: a short period keeps
  * that pause short (at 0.3 CPU and 10 ms, at most 7 ms), so throttling adds
@@ -43,7 +50,8 @@ export interface BudgetInfo {
 /** The CPU groups of one bench run. */
 export class CpuBudgets {
   private readonly groups = new Map<number, { readonly group: CpuGroup; readonly label: string }>();
-  private enforced = false;
+  /** The cap of every group now, in CPUs; null: no cap. */
+  private cap: number | null = null;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -86,7 +94,7 @@ export class CpuBudgets {
 
   /** Whether the caps are on now. */
   get enforcing(): boolean {
-    return this.enforced;
+    return this.cap !== null;
   }
 
   /** Puts process `pid` (`label` names it in errors) into a group of its own, capped if the caps are on now. */
@@ -95,7 +103,7 @@ export class CpuBudgets {
     const group = new CpuGroup(this.controller, join(this.root.dir, String(pid)));
     try {
       await group.create();
-      await group.limit(this.enforced ? this.info.cpus : null, this.periodUs);
+      await group.limit(this.cap, this.periodUs);
       await group.adopt(pid);
     } catch (err) {
       throw new StreamersonError('ERR_STREAMERSON_INTERNAL', `cannot put ${label} (pid ${pid}) in a CPU budget: ${(err as Error).message}`, { cause: err });
@@ -103,9 +111,13 @@ export class CpuBudgets {
     this.groups.set(pid, { group, label });
   }
 
-  /** Caps every placed process at the budget (`true`) or lifts the caps (`false`); groups whose process has exited are removed. */
-  async enforce(on: boolean): Promise<void> {
-    this.enforced = on;
+  /**
+   * Caps every placed process at `cpus` (`true`; default the run's budget, a
+   * scenario may set its own) or lifts the caps (`false`); groups whose
+   * process has exited are removed.
+   */
+  async enforce(on: boolean, cpus = this.info.cpus): Promise<void> {
+    this.cap = on ? cpus : null;
     for (const [pid, { group, label }] of this.groups) {
       if ((await group.pids()).length === 0) {
         this.groups.delete(pid);
@@ -113,7 +125,7 @@ export class CpuBudgets {
         continue;
       }
       try {
-        await group.limit(on ? this.info.cpus : null, this.periodUs);
+        await group.limit(this.cap, this.periodUs);
       } catch (err) {
         throw new StreamersonError(
           'ERR_STREAMERSON_INTERNAL',

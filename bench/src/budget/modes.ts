@@ -17,9 +17,9 @@ export function runModes(ctx: BenchContext): RunMode[] {
   return modes;
 }
 
-/** Caps the placed processes for `budget`, lifts the caps for `shared`. */
-export async function enterMode(ctx: BenchContext, mode: RunMode): Promise<void> {
-  await ctx.budgets?.enforce(mode === 'budget');
+/** Caps the placed processes for `budget` (at `cpus`, default the run's budget), lifts the caps for `shared`. */
+export async function enterMode(ctx: BenchContext, mode: RunMode, cpus?: number): Promise<void> {
+  await ctx.budgets?.enforce(mode === 'budget', cpus);
 }
 
 /** Puts a server process in a budget of its own, when budgets are set up; `label` names it in errors. */
@@ -28,11 +28,11 @@ export async function budgeted<T extends { readonly pid: number }>(ctx: BenchCon
   return process;
 }
 
-/** The mode as a report says it: `shared cores` or `CPU budget 0.3 per server process, 10 ms period`. */
-export function describeMode(ctx: BenchContext, mode: RunMode): string {
+/** The mode as a report says it: `shared cores` or `CPU budget 0.3 per server process, 10 ms period` (`cpus`: default the run's budget). */
+export function describeMode(ctx: BenchContext, mode: RunMode, cpus?: number): string {
   const info = ctx.budgets?.info;
   if (mode === 'shared' || info === undefined) return 'shared cores';
-  return `CPU budget ${fixed(info.cpus, 2).replace(/0$/, '')} per server process (${info.cgroup}, ${fixed(info.periodMs, 0)} ms period), load generator outside`;
+  return `CPU budget ${fixed(cpus ?? info.cpus, 2).replace(/0$/, '')} per server process (${info.cgroup}, ${fixed(info.periodMs, 0)} ms period), load generator outside`;
 }
 
 /** What a comparison's name gets in budget mode, so that its rows stand apart from the shared-cores ones. */

@@ -27,7 +27,7 @@ import { keySlot } from '@streamerson/redis';
 import { startRedisCluster, uniqueName, type RedisClusterHandle } from '@streamerson/testkit';
 import type { Redis } from 'ioredis';
 import { budgeted, describeMode, enterMode, runModes, type RunMode } from '../budget/modes.js';
-import { binding, describeUse } from '../budget/use.js';
+import { BINDING_SHARE, binding, busiest, describeUse } from '../budget/use.js';
 import { startAll, startServer, stopAll, type ChildHandle } from '../child.js';
 import { serverCpuMs, rawConnection, type BenchContext } from '../context.js';
 import { fixed, int } from '../format.js';
@@ -272,14 +272,15 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
         sides[scaleKey(config)] = startedConfigs[i]!.side;
       });
       const runs: CurveRun[] = [];
+      const scaleCpus = ctx.options.budget?.scaleCpus;
       for (const mode of runModes(ctx)) {
-        await enterMode(ctx, mode);
+        await enterMode(ctx, mode, scaleCpus);
         const warmupN = Math.max(connections, Math.round(scaleRequests / 10));
         // The first configuration is the slowest: its runs last at least scaleSeconds each.
         const { n } = await sizeRuns(Object.values(sides)[0]!, scaleRequests, warmupN, scaleSeconds * rounds, rounds);
         const comparison = await compare(ctx, sides, { n, warmupN, rounds });
-        const budget = mode === 'budget' && ctx.budgets !== null ? { budgetCpus: ctx.budgets.info.cpus } : {};
-        runs.push({ mode, modeLabel: describeMode(ctx, mode), comparison, ...budget });
+        const budget = mode === 'budget' && scaleCpus !== undefined ? { budgetCpus: scaleCpus } : {};
+        runs.push({ mode, modeLabel: describeMode(ctx, mode, scaleCpus), comparison, ...budget });
       }
       results.push({ name: curve.name, configs, runs });
     } finally {
@@ -333,7 +334,41 @@ function table(r: ScaleResult, curve: ScaleCurve, run: CurveRun): string[] {
       return `| ${label(curve.configs[key]!)} | ${int(median)} (${int(min)}–${int(max)}) | ${fixed(median / base)} | ${l === undefined ? '– | –' : `${fixed(l.p50.median, 3)} | ${fixed(l.p99.median, 3)}`} | ${cpu(side)} |${budget}`;
     }),
     '',
+    ...(cpus === undefined || curve.name === 'redis' ? [] : [bend(curve, run, cpus), '']),
   ];
+}
+
+/** Share of the proportional gain (× 2 for twice the processes) below which a curve bends. */
+export const BEND_SHARE = 0.9;
+
+/** How many of the processes a curve adds a configuration has. */
+function grown(curve: ScaleCurve, config: ScaleConfig): number {
+  return curve.name === 'workers' ? config.workers : config.gateways;
+}
+
+/**
+ * Where a curve in budget mode bends — the first configuration that gains
+ * less than {@link BEND_SHARE} of proportional over the first — and whose
+ * budget binds there, from the per-process CPU figures; or that it does not bend.
+ */
+export function bend(curve: ScaleCurve, run: CurveRun, cpus: number): string {
+  const sides = run.comparison.sides;
+  const [first, ...rest] = Object.keys(sides);
+  const base = curve.configs[first!]!;
+  const noun = curve.name === 'workers' ? 'workers' : 'gateways';
+  for (const key of rest) {
+    const config = curve.configs[key]!;
+    const proportional = grown(curve, config) / grown(curve, base);
+    const gain = sides[key]!.msgsPerSec.median / sides[first!]!.msgsPerSec.median;
+    if (gain >= BEND_SHARE * proportional) continue;
+    const { process, share } = busiest(sides[key]!, cpus);
+    const who =
+      share >= BINDING_SHARE
+        ? `the budget that binds there is the ${process}'s (${fixed(share * 100, 0)} % of it used)`
+        : `no budget binds there (the busiest, the ${process}, used ${fixed(share * 100, 0)} % of its own): the load generator or the machine sets the rate`;
+    return `The curve bends at ${label(config)}: ${fixed(gain)} × for ${fixed(proportional, 0)} × the ${noun}; ${who}.`;
+  }
+  return `The curve does not bend: every configuration gains at least ${fixed(BEND_SHARE * 100, 0)} % of proportional over ${label(base)}.`;
 }
 
 /** Gain verdicts of a curve in budget mode: configuration over the first, at least the target. */
