@@ -231,7 +231,8 @@ export interface BenchOptions {
   readonly sharedMode: boolean;
 }
 
-const USAGE = `usage: bench [${SCENARIOS.join('|')} …] [--quick] [--n N] [--rounds R] [--soak-requests N] [--budget CPUS | --no-budget | --budget-only] [--budget-period MS] [--scale-budget CPUS] [--out PATH | --no-write]`;
+/** The one-line usage `npm run bench -- --help` prints and every argument error ends with. */
+export const USAGE = `usage: bench [${SCENARIOS.join('|')} …] [--quick] [--n N] [--rounds R] [--soak-requests N] [--budget CPUS | --no-budget | --budget-only] [--budget-period MS] [--scale-budget CPUS] [--out PATH | --no-write]`;
 
 function positiveNumber(option: string, text: string | undefined, max: number): number {
   const value = text === undefined || !/^[0-9]*\.?[0-9]+$/.test(text) ? Number.NaN : Number(text);
