@@ -82,10 +82,13 @@ export const DEFAULT_SCALE_GATEWAY_WORKERS = 2;
 export const DEFAULT_SCALE_REDIS_WORKERS = 2;
 /**
  * PBKDF2-SHA256 iterations of the handler's CPU work in `scale`'s worker
- * curve: about 250 µs of CPU per request on a 2020s server core, several times
- * the gateway's own cost per request, so that 4 workers still bind before 1 gateway.
+ * curve: about 500 µs of CPU per request on a 2020s server core, so that a
+ * worker's CPU per request (the work and its own path, about 700 µs at 0.2
+ * CPU) stays above 4 × the gateway's (about 140 µs): with 4 workers the
+ * workers still bind, not the gateway. At 1,200 iterations the gateway bound
+ * at 4 workers and the curve bent there.
  */
-export const DEFAULT_SCALE_WORK_ITERATIONS = 1_200;
+export const DEFAULT_SCALE_WORK_ITERATIONS = 2_400;
 /** Least requests per measured run of `scale`, for every configuration. */
 export const DEFAULT_SCALE_REQUESTS = 5_000;
 /** Least seconds a run of the slowest configuration of a `scale` curve lasts (the count is raised from a calibration run); the others, faster, take less. */
