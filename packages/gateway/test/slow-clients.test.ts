@@ -26,6 +26,13 @@ before(async () => {
     a.streamerson.route({ method: 'POST', url: '/echo', topic: echo, type: 'echo' });
     // A parser that never reads its body: nothing listens on the request stream when the body timeout fires.
     a.addContentTypeParser('application/x-never-read', (_request, _payload, _done) => undefined);
+    // An application route with a method that has no body beside one that has, and a preParsing hook of its own.
+    a.route({
+      method: ['GET', 'PUT'],
+      url: '/app',
+      preParsing: (_request, _reply, payload, done) => done(null, payload),
+      handler: async (request) => request.body ?? null,
+    });
   });
   port = Number(new URL(await listen(app)).port);
 });
@@ -110,23 +117,26 @@ describe('slow clients', () => {
     assert.match(answer, /"code":"ERR_STREAMERSON_TIMEOUT"/);
   });
 
-  it('slow bodies that started apart are each answered 408 at their own deadline by the one shared sweep', async () => {
-    const open = (): Promise<{ answer: string; at: number }> => {
+  it('slow bodies that started apart are each answered 408 at their own deadline by the one shared sweep, on application routes too', async () => {
+    const open = (requestLine: string): Promise<{ answer: string; at: number }> => {
       const socket = netConnect(port, '127.0.0.1');
       let answer = '';
       socket.setEncoding('utf8');
       socket.on('data', (chunk: string) => (answer += chunk));
-      socket.write('POST /echo HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{');
+      socket.write(`${requestLine} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{`);
       return new Promise((resolve) => socket.on('close', () => resolve({ answer, at: performance.now() })));
     };
-    const first = open();
+    const first = open('POST /echo');
     // The second body starts half a timeout later, as another slow client would.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const second = open();
+    const second = open('PUT /app');
     const [a, b] = await Promise.all([first, second]);
     assert.match(a.answer, /^HTTP\/1\.1 408 /);
     assert.match(b.answer, /^HTTP\/1\.1 408 /);
     assert.ok(b.at - a.at >= 300, `the second closed ${b.at - a.at} ms after the first`);
+    // The bodiless method of the same route runs no body timeout step and is answered at once.
+    const get = await app.inject({ method: 'GET', url: '/app' });
+    assert.equal(get.statusCode, 200);
   });
 
   it('a body that no parser reads is answered 408 after bodyTimeout as well', async () => {

@@ -16,7 +16,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, preParsingHookHandler } from 'fastify';
 
 /** The error a late body fails with; Fastify answers it through the error handler. */
 export class BodyTimeoutError extends Error {
@@ -92,12 +92,28 @@ class BodyDeadlines {
   }
 }
 
-/** Adds the timeout to every request with a body, on the routes registered after it. */
+/**
+ * Methods whose bodies Fastify never reads (its default: it answers them
+ * without parsing a body), so a body timeout has nothing to bound on them.
+ */
+const BODYLESS = new Set(['GET', 'HEAD', 'TRACE']);
+
+/**
+ * Adds the timeout to every request with a body, on the routes registered
+ * after it whose methods carry one: the hook is the route's, so `GET /hello`
+ * runs no preParsing step at all.
+ */
 export function addBodyTimeout(fastify: FastifyInstance, ms: number): void {
   const deadlines = new BodyDeadlines(ms);
-  fastify.addHook('preParsing', (request, reply, payload, done) => {
+  const hook: preParsingHookHandler = (request, reply, payload, done) => {
     if (hasBody(request.headers)) deadlines.add(reply, payload);
     done(null, payload);
+  };
+  fastify.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (methods.every((method) => BODYLESS.has(method))) return;
+    // First, as the instance hook it replaces ran before the route's own.
+    route.preParsing = route.preParsing === undefined ? hook : [hook, ...[route.preParsing].flat()];
   });
   fastify.addHook('onClose', (_instance, done) => {
     deadlines.close();
