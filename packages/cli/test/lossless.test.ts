@@ -7,33 +7,28 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { connect, encodeMessage, type Engine } from '@streamerson/core';
-import { startRedis, uniqueName, type RedisServer } from '@streamerson/testkit';
+import { encodeMessage, type Engine } from '@streamerson/core';
+import { uniqueName, type RedisServer } from '@streamerson/testkit';
+import { type CliFixture, startCliFixture } from './fixture.js';
 import { cli, lines } from './cli.js';
 
 const run = promisify(execFile);
 const BINARY = Buffer.from([0x00, 0x01, 0xff, 0xfe, ...Buffer.from('binary')]);
 
 describe('lossless input and output', () => {
+  let fixture: CliFixture;
   let redis: RedisServer;
   let engine: Engine;
   let url: string;
   let dir: string;
   before(async () => {
-    redis = await startRedis();
-    url = redis.url;
-    engine = await connect(url);
-    dir = mkdtempSync(join(tmpdir(), 'streamerson-io-'));
+    fixture = await startCliFixture('streamerson-io-');
+    ({ redis, engine, url, dir } = fixture);
   });
-  after(async () => {
-    await engine.close();
-    await redis.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => fixture.stop());
 
   /** `redis-cli -x XADD <stream> * <field>` with `value` on stdin, as another program writes. */
   async function redisCliAdd(stream: string, field: string, value: Buffer): Promise<void> {

@@ -1,29 +1,23 @@
 /** Named pipes (flux, tap --fifo) and stopping by signal, against a real redis-server. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, openSync, writeSync, closeSync, createReadStream, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, openSync, writeSync, closeSync, createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { connect, encodeMessage, type Engine } from '@streamerson/core';
-import { startRedis, uniqueName, waitFor, type RedisServer } from '@streamerson/testkit';
+import { encodeMessage, type Engine } from '@streamerson/core';
+import { uniqueName, waitFor } from '@streamerson/testkit';
+import { type CliFixture, startCliFixture } from './fixture.js';
 import { cli, finished, lines, PROCESS_WAIT_MS, startCli } from './cli.js';
 
 describe('named pipes and signals', () => {
-  let redis: RedisServer;
+  let fixture: CliFixture;
   let engine: Engine;
   let url: string;
   let dir: string;
   before(async () => {
-    redis = await startRedis();
-    url = redis.url;
-    engine = await connect(url);
-    dir = mkdtempSync(join(tmpdir(), 'streamerson-cli-'));
+    fixture = await startCliFixture('streamerson-cli-');
+    ({ engine, url, dir } = fixture);
   });
-  after(async () => {
-    await engine.close();
-    await redis.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => fixture.stop());
 
   /** Writes to a named pipe the way `echo … > fifo` does: open, write, close. */
   function writeToFifo(path: string, text: string): void {

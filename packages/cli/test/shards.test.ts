@@ -6,32 +6,26 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect, encodeMessage, shardForKey, type Engine } from '@streamerson/core';
+import { encodeMessage, shardForKey, type Engine } from '@streamerson/core';
 import { Service } from '@streamerson/service';
-import { startRedis, uniqueName, waitFor, type RedisServer } from '@streamerson/testkit';
+import { uniqueName, waitFor } from '@streamerson/testkit';
+import { type CliFixture, startCliFixture } from './fixture.js';
 import { cli, finished, lines, PROCESS_WAIT_MS, startCli } from './cli.js';
 
 const fast = { blockMs: 50, retryDelayMs: 10, maxRetryDelayMs: 20, claimIntervalMs: 50, consumer: 'm1' } as const;
 
 describe('one shard of a topic in every command', () => {
-  let redis: RedisServer;
+  let fixture: CliFixture;
   let engine: Engine;
   let url: string;
   let dir: string;
   before(async () => {
-    redis = await startRedis();
-    url = redis.url;
-    engine = await connect(url);
-    dir = mkdtempSync(join(tmpdir(), 'streamerson-shards-'));
+    fixture = await startCliFixture('streamerson-shards-');
+    ({ engine, url, dir } = fixture);
   });
-  after(async () => {
-    await engine.close();
-    await redis.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => fixture.stop());
 
   /** A topic of three shards, one message in each. */
   async function threeShards(prefix: string): Promise<string> {
