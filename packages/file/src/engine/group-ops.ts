@@ -109,15 +109,18 @@ export function setGroupId(store: FileStore, stream: string, group: string, id: 
   store.sql('UPDATE groups SET last_ms = ?, last_seq = ?, entries_read = NULL WHERE stream = ? AND name = ?').run(at.ms, at.seq, stream, group);
 }
 
-/** Checks a group read's positions before anything is read or created. */
-export function checkGroupPositions(store: FileStore, group: string, positions: readonly GroupReadPosition[]): void {
+/**
+ * Checks a group read's positions before anything is read or created, and
+ * returns each position's stream and group rows.
+ */
+function checkGroupPositions(store: FileStore, group: string, positions: readonly GroupReadPosition[]): { s: StreamRow; g: GroupRow }[] {
   for (const p of positions) {
     if (p === null || typeof p !== 'object' || typeof p.stream !== 'string') {
       throw new InvalidOptionError('positions', 'each position needs a stream name');
     }
     if (p.after !== '>') parseId(p.after);
   }
-  for (const p of positions) requireGroup(store, p.stream, group);
+  return positions.map((p) => requireGroup(store, p.stream, group));
 }
 
 function consumerExists(store: FileStore, stream: string, group: string, consumer: string): boolean {
@@ -156,11 +159,13 @@ export function readGroupEntries(
   count: number,
   noAck: boolean,
 ): StreamEntries[] {
-  checkGroupPositions(store, group, positions);
+  const rows = checkGroupPositions(store, group, positions);
   const now = Date.now();
   const out: StreamEntries[] = [];
-  for (const p of positions) {
-    const { s, g } = requireGroup(store, p.stream, group);
+  for (let i = 0; i < positions.length; i++) {
+    const p = positions[i]!;
+    // A stream named twice reads its rows again: the earlier position may have moved its group.
+    const { s, g } = positions.findIndex((q) => q.stream === p.stream) < i ? requireGroup(store, p.stream, group) : rows[i]!;
     const entries: RawEntry[] = [];
     if (p.after === '>') {
       const fresh = entriesAfter(store, p.stream, { ms: g.last_ms, seq: g.last_seq }, count);
