@@ -28,15 +28,31 @@ function bucketName(bucket: number): string {
  * `fs.watch`) and wakes the waiters of the bucket named by the event, which
  * then re-run their read. Readers also re-check on a slow timer, so a
  * notification lost by the file system delays a read, never loses it.
+ *
+ * A process is notified of its own writes too, whose waiters it already woke.
+ * The event carries no writer, and the file's content cannot say for sure (the
+ * OS merges events on one file, and another process's write between two of
+ * ours would be hidden), so the notifier asks the database instead: SQLite's
+ * `data_version` changes exactly when another connection committed. An event
+ * on a bucket wakes its waiters only when the version differs from the one
+ * its last wake-up saw; the version is read after the event, and the other
+ * process writes the file after its commit, so no commit of another process
+ * goes unseen.
  */
 export class Notifier implements WaiterSet {
   private readonly dir: string;
   private readonly byBucket = new Map<number, Set<Waiter>>();
   private readonly fds = new Map<number, number>();
+  /** The `data_version` each bucket's last wake-up by an event saw (at most {@link NOTIFY_BUCKETS}). */
+  private readonly seenVersion = new Map<number, number>();
   private watcher: FSWatcher | undefined;
   private watchers = 0;
 
-  constructor(storeDir: string) {
+  /** `dataVersion` reads SQLite's `data_version` on the store's connection. */
+  constructor(
+    storeDir: string,
+    private readonly dataVersion: () => number,
+  ) {
     this.dir = join(storeDir, NOTIFY_DIR);
     mkdirSync(this.dir, { recursive: true });
   }
@@ -46,8 +62,8 @@ export class Notifier implements WaiterSet {
     if (this.watchers++ > 0) return;
     this.watcher = watch(this.dir, { persistent: false }, (_event, filename) => {
       const bucket = filename === null ? NaN : Number(filename);
-      if (Number.isInteger(bucket)) this.wakeBucket(bucket);
-      else for (const b of this.byBucket.keys()) this.wakeBucket(b);
+      if (Number.isInteger(bucket)) this.wakeOnEvent(bucket);
+      else for (const b of this.byBucket.keys()) this.wakeOnEvent(b);
     });
     // A failing watch leaves the readers' timer to find appends.
     this.watcher.on('error', () => this.stopWatching());
@@ -102,6 +118,15 @@ export class Notifier implements WaiterSet {
       this.fds.set(bucket, fd);
     }
     return fd;
+  }
+
+  /** Wakes a bucket's waiters on a file event, unless no other connection committed since its last one. */
+  private wakeOnEvent(bucket: number): void {
+    if (!this.byBucket.has(bucket)) return;
+    const version = this.dataVersion();
+    if (this.seenVersion.get(bucket) === version) return;
+    this.seenVersion.set(bucket, version);
+    this.wakeBucket(bucket);
   }
 
   private wakeBucket(bucket: number): void {

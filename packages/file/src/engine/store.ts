@@ -138,7 +138,8 @@ export class FileStore {
     this.savepoint = db.prepare('SAVEPOINT queued');
     this.rollbackToSavepoint = db.prepare('ROLLBACK TO queued');
     this.releaseSavepoint = db.prepare('RELEASE queued');
-    this.notifier = new Notifier(dir);
+    const dataVersion = db.prepare('PRAGMA data_version').pluck();
+    this.notifier = new Notifier(dir, () => dataVersion.get() as number);
   }
 
   /** A prepared statement, made once per SQL text. */
