@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CLIENT_PROCESS, SERVER_PROCESS } from '../src/measure.js';
 import { REGISTRY } from '../src/registry.js';
-import { bend, type CurveRun, type ScaleConfig, type ScaleCurve, type ScaleResult } from '../src/scenarios/scale.js';
+import { bend, referenceGains, type CurveRun, type ScaleConfig, type ScaleCurve, type ScaleResult } from '../src/scenarios/scale.js';
 import { assertRendered, SMALL, useSmoke } from './smoke.js';
 
 const smoke = useSmoke();
@@ -14,7 +14,7 @@ test('scale: every configuration of every curve answers every request, with the 
     ['workers', 'gateways', 'redis'],
   );
   const expected: Record<string, string[]> = {
-    workers: ['g1-w1', 'g1-w2'],
+    workers: ['g1-w1', 'g1-w2', 'g1-w1-hand', 'g1-w2-hand'],
     gateways: ['g1-w1', 'g2-w1'],
     redis: ['g0-w1', 'g0-w1-cluster'],
   };
@@ -71,7 +71,7 @@ test('report: every scale curve appears in the Markdown and the chart, in each m
 });
 
 test('report: where a budget curve bends, one line names the process whose budget binds, from its share of the budget', () => {
-  const config = (workers: number): ScaleConfig => ({ gateways: 1, workers, work: true, cluster: false });
+  const config = (workers: number): ScaleConfig => ({ gateways: 1, workers, work: true, cluster: false, handWritten: false });
   const side = (rate: number, cpusUsed: Record<string, number>) => ({ msgsPerSec: { median: rate, min: rate, max: rate }, cpusUsed });
   const curve = (rates: number[], gatewayCpus: number): { curve: ScaleCurve; run: CurveRun } => {
     const sides = Object.fromEntries(
@@ -89,4 +89,24 @@ test('report: where a budget curve bends, one line names the process whose budge
   assert.match(bend(unbound.curve, unbound.run, 0.2), /bends at 1 gateway, 4 workers.*no budget binds there \(the busiest, the worker 1, used 75 %/);
   const straight = curve([100, 195, 380], 0.1);
   assert.match(bend(straight.curve, straight.run, 0.2), /^The curve does not bend: every configuration gains at least 90 % of proportional/);
+});
+
+test('report: the hand-written reference of the workers curve gets one line of its gains over its own first configuration', () => {
+  const config = (workers: number, handWritten: boolean): ScaleConfig => ({ gateways: 1, workers, work: true, cluster: false, handWritten });
+  const side = (rate: number) => ({ msgsPerSec: { median: rate, min: rate, max: rate }, cpusUsed: {} });
+  const sides = { 'g1-w1': side(100), 'g1-w2': side(170), 'g1-w1-hand': side(200), 'g1-w2-hand': side(330), 'g1-w4-hand': side(420) };
+  const configs = {
+    'g1-w1': config(1, false),
+    'g1-w2': config(2, false),
+    'g1-w1-hand': config(1, true),
+    'g1-w2-hand': config(2, true),
+    'g1-w4-hand': config(4, true),
+  };
+  const run = { mode: 'budget', budgetCpus: 0.2, modeLabel: 'budgets', comparison: { sides } } as unknown as CurveRun;
+  const curve: ScaleCurve = { name: 'workers', configs, runs: [run] };
+  assert.equal(
+    referenceGains(curve, run),
+    'The hand-written path, on the same machine and budgets, gains 1.65 × with 2 workers and 2.10 × with 4 workers over its own 1 hand-written gateway, 1 ioredis worker, redis-server.',
+  );
+  assert.match(bend(curve, run, 0.2), /bends at 1 gateway, 2 workers, redis-server: 1\.70 ×/, 'ours bends by its own first configuration, not the reference');
 });

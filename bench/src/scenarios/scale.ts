@@ -7,7 +7,10 @@
  *
  * - `workers`: the gateway path (`POST /echo`, the `http` scenario's load)
  *   with 1, 2 and 4 `Service` workers whose handler does fixed CPU work per
- *   request (PBKDF2, `scaleWorkIterations`), so that the workers bind;
+ *   request (PBKDF2, `scaleWorkIterations`), so that the workers bind; beside
+ *   it, as a reference, the same curve of the hand-written path (the `http`
+ *   scenario's streams gateway and plain ioredis workers doing the same work),
+ *   which shows what the machine lets any code gain;
  * - `gateways`: 1 and 2 gateways, the load spread over both, in front of
  *   `scaleGatewayWorkers` echo workers, so that the gateways bind;
  * - `redis`: request/reply without HTTP — `Client`s in the bench process
@@ -60,6 +63,8 @@ export interface ScaleConfig {
   readonly work: boolean;
   /** Whether the engine is a 3-master Cluster (else the bench's redis-server). */
   readonly cluster: boolean;
+  /** Whether the path is the hand-written one (streams gateway, plain ioredis workers): the workers curve's reference. */
+  readonly handWritten: boolean;
 }
 
 /** The kinds of curve. */
@@ -93,7 +98,7 @@ export interface ScaleResult {
 
 /** The key of a configuration among a comparison's sides. */
 export function scaleKey(config: ScaleConfig): string {
-  return `g${config.gateways}-w${config.workers}${config.cluster ? '-cluster' : ''}`;
+  return `g${config.gateways}-w${config.workers}${config.cluster ? '-cluster' : ''}${config.handWritten ? '-hand' : ''}`;
 }
 
 function plural(count: number, noun: string): string {
@@ -101,20 +106,31 @@ function plural(count: number, noun: string): string {
 }
 
 function label(config: ScaleConfig): string {
-  const front = config.gateways === 0 ? 'Clients' : plural(config.gateways, 'gateway');
+  const front = config.gateways === 0 ? 'Clients' : plural(config.gateways, config.handWritten ? 'hand-written gateway' : 'gateway');
   const engine = config.cluster ? `${SCALE_CLUSTER_MASTERS}-master Cluster` : 'redis-server';
-  return `${front}, ${plural(config.workers, 'worker')}, ${engine}`;
+  return `${front}, ${plural(config.workers, config.handWritten ? 'ioredis worker' : 'worker')}, ${engine}`;
+}
+
+/** The configurations of a curve whose path is ours (`handWritten` false) or the hand-written reference, in order. */
+function ofPath(curve: ScaleCurve, handWritten: boolean): [key: string, config: ScaleConfig][] {
+  return Object.entries(curve.configs).filter(([, config]) => config.handWritten === handWritten);
 }
 
 /** The curves of a run: the configurations of each. */
 function curves(ctx: BenchContext): { name: CurveName; configs: ScaleConfig[] }[] {
   const { scaleWorkers, scaleGateways, scaleGatewayWorkers, scaleRedisWorkers } = ctx.options;
   return [
-    { name: 'workers', configs: scaleWorkers.map((workers) => ({ gateways: 1, workers, work: true, cluster: false })) },
-    { name: 'gateways', configs: scaleGateways.map((gateways) => ({ gateways, workers: scaleGatewayWorkers, work: false, cluster: false })) },
+    {
+      name: 'workers',
+      configs: [false, true].flatMap((handWritten) => scaleWorkers.map((workers) => ({ gateways: 1, workers, work: true, cluster: false, handWritten }))),
+    },
+    {
+      name: 'gateways',
+      configs: scaleGateways.map((gateways) => ({ gateways, workers: scaleGatewayWorkers, work: false, cluster: false, handWritten: false })),
+    },
     {
       name: 'redis',
-      configs: [false, true].map((cluster) => ({ gateways: 0, workers: scaleRedisWorkers, work: false, cluster })),
+      configs: [false, true].map((cluster) => ({ gateways: 0, workers: scaleRedisWorkers, work: false, cluster, handWritten: false })),
     },
   ];
 }
@@ -149,16 +165,16 @@ async function startWorkers(
   ctx: BenchContext,
   url: string,
   topic: string,
-  count: number,
+  config: ScaleConfig,
   shards: number,
-  work: boolean,
   started: (c: ChildHandle) => void,
 ): Promise<ChildHandle[]> {
   const concurrency = String(ctx.options.rrWorkerConcurrency);
-  const iterations = String(work ? ctx.options.scaleWorkIterations : 0);
+  const iterations = String(config.work ? ctx.options.scaleWorkIterations : 0);
+  const mode = config.handWritten ? 'raw' : 'ours';
   return startAll(
-    Array.from({ length: count }, (_, i) =>
-      startServer(ctx, RR_WORKER, ['ours', url, topic, concurrency, `w${i + 1}`, String(shards), iterations], `worker ${i + 1}`, started),
+    Array.from({ length: config.workers }, (_, i) =>
+      startServer(ctx, RR_WORKER, [mode, url, topic, concurrency, `w${i + 1}`, String(shards), iterations], `worker ${i + 1}`, started),
     ),
   );
 }
@@ -172,13 +188,10 @@ async function startHttpConfig(ctx: BenchContext, config: ScaleConfig, started: 
   const { httpConnections: connections, payloadBytes } = ctx.options;
   const topic = uniqueName('bench-scale');
   const role = (i: number): string => (config.gateways === 1 ? 'gateway' : `gateway ${i + 1}`);
+  const gatewayArgs = config.handWritten ? ['streams', ctx.url, topic] : ['gateway', ctx.url, topic, '1', ...(config.work ? ['work'] : [])];
   const [workers, gateways] = (await startAll([
-    startWorkers(ctx, ctx.url, topic, config.workers, 1, config.work, started),
-    startAll(
-      Array.from({ length: config.gateways }, (_, i) =>
-        startServer(ctx, HTTP_SERVER, ['gateway', ctx.url, topic, '1', ...(config.work ? ['work'] : [])], role(i), started),
-      ),
-    ),
+    startWorkers(ctx, ctx.url, topic, config, 1, started),
+    startAll(Array.from({ length: config.gateways }, (_, i) => startServer(ctx, HTTP_SERVER, gatewayArgs, role(i), started))),
   ])) as [ChildHandle[], ChildHandle[]];
   const processes: Record<string, ChildHandle> = {};
   for (const [i, g] of gateways.entries()) processes[role(i)] = g;
@@ -227,7 +240,7 @@ async function startRrConfig(ctx: BenchContext, config: ScaleConfig, started: (c
       });
       clientIds = clientIds.map((_, i) => findName(`bench-scale-${i}`, (id) => master(keySlot(REPLY_STREAM_PREFIX + id)) === i % SCALE_CLUSTER_MASTERS));
     }
-    const workers = await startWorkers(ctx, url, topic, config.workers, SCALE_REDIS_SHARDS, false, started);
+    const workers = await startWorkers(ctx, url, topic, config, SCALE_REDIS_SHARDS, started);
     for (const [i, w] of workers.entries()) probes[`worker ${i + 1}`] = () => w.cpuMs();
     const engine = (held.engine = await connect(url));
     for (const id of clientIds) held.clients.push(new Client(engine, { id }));
@@ -301,7 +314,7 @@ function curveSetup(r: ScaleResult, curve: ScaleCurve): string {
   const workers = plural(Object.values(curve.configs)[0]!.workers, 'worker');
   switch (curve.name) {
     case 'workers':
-      return `the gateway path (autocannon, ${int(r.connections)} connections, POST /echo of ~${r.payloadBytes} B JSON) with 1 gateway and a growing group of \`Service\` workers whose handler first derives a key from the body (PBKDF2-SHA256, ${int(r.workIterations)} iterations: CPU work on the event loop), so that the workers bind`;
+      return `the gateway path (autocannon, ${int(r.connections)} connections, POST /echo of ~${r.payloadBytes} B JSON) with 1 gateway and a growing group of \`Service\` workers whose handler first derives a key from the body (PBKDF2-SHA256, ${int(r.workIterations)} iterations: CPU work on the event loop), so that the workers bind; as a reference, the same curve of the hand-written path (the \`http\` scenario's streams gateway and plain ioredis workers doing the same work), each path's gain over its own first configuration`;
     case 'gateways':
       return `the same load spread over 1 or 2 gateways (connections in turn), in front of ${workers} (echo), so that the gateways bind`;
     case 'redis':
@@ -318,23 +331,26 @@ function cpu(side: SideResult): string {
 function table(r: ScaleResult, curve: ScaleCurve, run: CurveRun): string[] {
   const c = run.comparison;
   const keys = Object.keys(c.sides);
-  const base = c.sides[keys[0]!]!.msgsPerSec.median;
+  const first = (handWritten: boolean): string => ofPath(curve, handWritten)[0]?.[0] ?? keys[0]!;
+  const base = (key: string): number => c.sides[first(curve.configs[key]!.handWritten)]!.msgsPerSec.median;
+  const hasReference = ofPath(curve, true).length > 0;
   const cpus = run.budgetCpus;
   const budgetHeader = cpus === undefined ? ['', ''] : [' share of its budget used, by process | binds |', '---|---|'];
   return [
     `**scale: ${CURVE_TITLES[curve.name]}${run.mode === 'budget' ? ', CPU budgets' : ''}** — ${curveSetup(r, curve)}; ${run.modeLabel}. N = ${int(c.n)} per run${r.runSeconds > 0 ? ` (raised from a calibration run so that a run of the first configuration lasts at least ${r.runSeconds} s)` : ''}, ${c.rounds} runs per configuration alternating after a warm-up of ${int(c.warmupN)}.`,
     '',
-    `| configuration | req/s median (min–max) | × ${label(curve.configs[keys[0]!]!)} | p50 ms | p99 ms | CPU µs per request, by process |${budgetHeader[0]}`,
+    `| configuration | req/s median (min–max) | × ${hasReference ? 'the first of its path' : label(curve.configs[keys[0]!]!)} | p50 ms | p99 ms | CPU µs per request, by process |${budgetHeader[0]}`,
     `|---|---|---|---|---|---|${budgetHeader[1]}`,
     ...keys.map((key) => {
       const side = c.sides[key]!;
       const { median, min, max } = side.msgsPerSec;
       const l = side.latencyMs;
       const budget = cpus === undefined ? '' : ` ${describeUse(side, cpus)} | ${binding(side, cpus)} |`;
-      return `| ${label(curve.configs[key]!)} | ${int(median)} (${int(min)}–${int(max)}) | ${fixed(median / base)} | ${l === undefined ? '– | –' : `${fixed(l.p50.median, 3)} | ${fixed(l.p99.median, 3)}`} | ${cpu(side)} |${budget}`;
+      return `| ${label(curve.configs[key]!)} | ${int(median)} (${int(min)}–${int(max)}) | ${fixed(median / base(key))} | ${l === undefined ? '– | –' : `${fixed(l.p50.median, 3)} | ${fixed(l.p99.median, 3)}`} | ${cpu(side)} |${budget}`;
     }),
     '',
     ...(cpus === undefined || curve.name === 'redis' ? [] : [bend(curve, run, cpus), '']),
+    ...(hasReference ? [referenceGains(curve, run), ''] : []),
   ];
 }
 
@@ -353,7 +369,7 @@ function grown(curve: ScaleCurve, config: ScaleConfig): number {
  */
 export function bend(curve: ScaleCurve, run: CurveRun, cpus: number): string {
   const sides = run.comparison.sides;
-  const [first, ...rest] = Object.keys(sides);
+  const [first, ...rest] = ofPath(curve, false).map(([key]) => key);
   const base = curve.configs[first!]!;
   const noun = curve.name === 'workers' ? 'workers' : 'gateways';
   for (const key of rest) {
@@ -371,12 +387,21 @@ export function bend(curve: ScaleCurve, run: CurveRun, cpus: number): string {
   return `The curve does not bend: every configuration gains at least ${fixed(BEND_SHARE * 100, 0)} % of proportional over ${label(base)}.`;
 }
 
+/** What the hand-written path gains over its own first configuration, in one line: the reference for ours' gains. */
+export function referenceGains(curve: ScaleCurve, run: CurveRun): string {
+  const sides = run.comparison.sides;
+  const [first, ...rest] = ofPath(curve, true);
+  const base = sides[first![0]]!.msgsPerSec.median;
+  const gains = rest.map(([key, config]) => `${fixed(sides[key]!.msgsPerSec.median / base)} × with ${plural(grown(curve, config), 'worker')}`);
+  return `The hand-written path, on the same machine and budgets, gains ${gains.join(' and ')} over its own ${label(first![1])}.`;
+}
+
 /** Gain verdicts of a curve in budget mode: configuration over the first, at least the target. */
 function curveVerdicts(curve: ScaleCurve): { name: string; verdict: Verdict }[] {
   const run = curve.runs.find((x) => x.mode === 'budget');
   if (run === undefined || curve.name === 'redis') return [];
   const sides = run.comparison.sides;
-  const configs = Object.entries(curve.configs);
+  const configs = ofPath(curve, false);
   const base = configs[0]!;
   const targets: [count: number, target: number][] =
     curve.name === 'workers'
@@ -406,7 +431,7 @@ export const scaleScenario: Scenario<ScaleResult> = {
         unit: 'req/s',
         bars: Object.entries(run.comparison.sides).map(([key, side]) => ({
           label: label(curve.configs[key]!),
-          ours: true,
+          ours: !curve.configs[key]!.handWritten,
           value: side.msgsPerSec.median,
           min: side.msgsPerSec.min,
           max: side.msgsPerSec.max,

@@ -12,7 +12,9 @@
  * - `raw`: plain ioredis, `XREADGROUP COUNT <concurrency> BLOCK`, then one
  *   pipeline of every reply's XADD, the batch's XACK and the next XREADGROUP,
  *   so that a batch costs one round trip (the baseline must not be a straw man);
- *   it echoes the payload, except the hand-written gateway's hello request.
+ *   it echoes the payload, except the hand-written gateway's hello request,
+ *   after the same CPU work as `ours` (`work` iterations of PBKDF2-SHA256 of
+ *   the payload) when `work` is above 0; several such workers share the group.
  * - `raw-protocol`: the same loop on the entries our Client and Service write
  *   (`RawRrFormat`): it answers requests of version 1 and of our type whose
  *   deadline has not passed, and acks the others unanswered.
@@ -90,6 +92,7 @@ async function startOurs(): Promise<() => Promise<void>> {
 
 const minimalAnswer: RawAnswer = (fields) => {
   const payload: unknown = JSON.parse(fields[RAW_REQUEST_PAYLOAD]!);
+  if (work > 0 && !isRawHello(payload)) pbkdf2Sync(JSON.stringify(payload), WORK_SALT, work, WORK_KEY_BYTES, 'sha256');
   return [fields[RAW_REQUEST_REPLY_TO]!, '*', 'i', fields[RAW_REQUEST_ID]!, 'p', JSON.stringify(isRawHello(payload) ? HELLO_REPLY : payload)];
 };
 
@@ -103,7 +106,10 @@ const protocolAnswer: RawAnswer = (fields) => {
 
 async function startRaw(answer: RawAnswer): Promise<() => Promise<void>> {
   const redis = new Redis(url!, { maxRetriesPerRequest: 1 });
-  await redis.xgroup('CREATE', topic!, RR_GROUP, '0', 'MKSTREAM');
+  await redis.xgroup('CREATE', topic!, RR_GROUP, '0', 'MKSTREAM').catch((err: unknown) => {
+    // Another worker of the group created it first.
+    if (!(err instanceof Error && err.message.startsWith('BUSYGROUP'))) throw err;
+  });
   let stopped = false;
   const readArgs = ['GROUP', RR_GROUP, consumer, 'COUNT', concurrency, 'BLOCK', RAW_BLOCK_MS, 'STREAMS', topic!, '>'] as const;
   const loop = async (): Promise<void> => {
