@@ -1,27 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FileEngine } from '../src/index.js';
 import { ROWS_PER_STATEMENT } from '../src/engine/multi-row.js';
-
-async function withEngine(fn: (engine: FileEngine) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'streamerson-rows-'));
-  const engine = new FileEngine(dir);
-  try {
-    await fn(engine);
-  } finally {
-    await engine.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { withEngine } from './fixtures/with-engine.js';
 
 // Every statement size used, and some twice: 2 × 64 + 16 + 2 × 4 + 3 × 1.
 const N = 2 * ROWS_PER_STATEMENT[0]! + ROWS_PER_STATEMENT[1]! + 2 * ROWS_PER_STATEMENT[2]! + 3;
 
 describe('file:// statements of many rows', () => {
-  it('a batch of appends, its group delivery and its acks, in statements of many rows, keep every entry in order', async () => {
+  it('a batch of appends and its acks, in statements of many rows, and its group delivery keep every entry in order', async () => {
     await withEngine(async (engine) => {
       const ids = await engine.appendBatch(Array.from({ length: N }, (_, i) => ({ stream: 's', fields: ['i', String(i)] })));
       assert.equal(new Set(ids).size, N);

@@ -19,13 +19,16 @@ import { createStream, edgeEntry, entriesAfter, findEntry, getStream, type Strea
 /** XAUTOCLAIM scans at most this many PEL entries per entry asked for, as Redis does. */
 const AUTOCLAIM_ATTEMPTS_PER_ENTRY = 10;
 
-/** Delivery of new entries into the PEL, several rows per statement (see `runRows`); an entry still pending from before a SETID is taken over. */
-const DELIVER_SQL = Object.freeze({
-  head: 'INSERT INTO pending (stream, grp, ms, seq, consumer, delivery_time, deliveries) VALUES ',
-  row: '(?, ?, ?, ?, ?, ?, 1)',
-  joiner: ', ',
-  tail: ' ON CONFLICT (stream, grp, ms, seq) DO UPDATE SET consumer = excluded.consumer, delivery_time = excluded.delivery_time, deliveries = 1',
-});
+/**
+ * Delivery of new entries into the PEL: one statement for the whole range
+ * `(after, last]` of the stream's entries, each made pending from the entries
+ * table itself (no parameters per entry); an entry still pending from before
+ * a SETID is taken over.
+ */
+const DELIVER_RANGE_SQL =
+  'INSERT INTO pending (stream, grp, ms, seq, consumer, delivery_time, deliveries) SELECT stream, ?, ms, seq, ?, ?, 1 FROM entries' +
+  ' WHERE stream = ? AND (ms, seq) > (?, ?) AND (ms, seq) <= (?, ?)' +
+  ' ON CONFLICT (stream, grp, ms, seq) DO UPDATE SET consumer = excluded.consumer, delivery_time = excluded.delivery_time, deliveries = 1';
 
 /** XACK of several ids per statement (see `runRows`): one search of the primary key per id. */
 const ACK_SQL = Object.freeze({ head: 'DELETE FROM pending WHERE stream = ? AND grp = ? AND (ms, seq) IN (VALUES ', row: '(?, ?)', joiner: ', ', tail: ')' });
@@ -182,12 +185,8 @@ export function readGroupEntries(
         entries.push(rowEntry(e));
       }
       if (!noAck) {
-        runRows(
-          store,
-          DELIVER_SQL,
-          [],
-          fresh.map((e) => [p.stream, group, e.ms, e.seq, consumer, now]),
-        );
+        const last = fresh[fresh.length - 1]!;
+        store.sql(DELIVER_RANGE_SQL).run(group, consumer, now, p.stream, g.last_ms, g.last_seq, last.ms, last.seq);
       }
       store
         .sql('UPDATE groups SET last_ms = ?, last_seq = ?, entries_read = ? WHERE stream = ? AND name = ?')
