@@ -13,7 +13,7 @@ import { BlockedReads, DEFAULT_READ_COUNT, intOption, listOption, nameOption, se
 import { appendAndAckEntries, type BatchResult } from './append-batch.js';
 import { nothingToDeliver, readGroupEntries } from './group-ops.js';
 import type { FileStore } from './store.js';
-import { readEntries, resolvePositions } from './stream-ops.js';
+import { readEntries, resolvePositions, type ResolvedPosition } from './stream-ops.js';
 
 /**
  * How often a blocked read re-runs on its own, in case a notification was lost
@@ -25,7 +25,7 @@ export const DEFAULT_RECHECK_MS = 200;
 
 /** What a reader needs from its engine. */
 export interface ReaderHost {
-  /** The engine's store, expired streams swept; throws `ERR_STREAMERSON_CLOSED` once the engine is closed. */
+  /** The engine's store; throws `ERR_STREAMERSON_CLOSED` once the engine is closed. */
   currentStore(): FileStore;
   /** Runs one operation of the engine with its error mapping (see `FileEngine`). */
   run<T>(fn: (store: FileStore) => T): T;
@@ -67,10 +67,10 @@ export class FileBlockingReader implements BlockingReader {
     const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
     const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
     const list = listOption(positions, 'positions');
-    // `$` means entries appended after this call, so it is resolved once, now.
-    const resolved = this.host.snapshot((s) => resolvePositions(s, list));
+    // `$` means entries appended after this call, so it is resolved once, now (in the first attempt's transaction).
+    let resolved: ResolvedPosition[] = [];
+    const first = this.host.snapshot((s) => readEntries(s, (resolved = resolvePositions(s, list)), count));
     const attempt = (): StreamEntries[] => this.host.snapshot((s) => readEntries(s, resolved, count));
-    const first = attempt();
     if (first.length > 0 || blockMs === undefined) return served(first);
     return this.wait(
       store,

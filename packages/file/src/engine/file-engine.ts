@@ -134,14 +134,14 @@ export class FileEngine implements Engine, Fencing {
   }
 
   /**
-   * Runs one operation: first the queued writes and the deletion of streams
-   * whose time to live passed (`FileStore.prepare`), then `fn`; SQLite
-   * failures become typed errors (see `toStreamersonError`).
+   * Runs one operation, `fn`, which runs its statements in `FileStore.write`
+   * or `FileStore.snapshot` (each runs the queued writes and deletes streams
+   * whose time to live passed first); SQLite failures become typed errors
+   * (see `toStreamersonError`).
    */
   private run<T>(fn: (store: FileStore) => T): T {
     const store = this.open();
     try {
-      store.prepare();
       return fn(store);
     } catch (error) {
       throw toStreamersonError(error, this.dir, this.store === undefined);

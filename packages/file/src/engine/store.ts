@@ -181,28 +181,30 @@ export class FileStore {
   }
 
   /**
-   * Runs `fn`, which only reads, in one read transaction (`BEGIN`): its
-   * statements see one state of the database, whatever other processes commit
-   * meanwhile, and take the log's read lock once rather than once each.
+   * Runs `fn`, which only reads, in one read transaction (`BEGIN`), after the
+   * queued writes: its statements see one state of the database, whatever
+   * other processes commit meanwhile, and take the log's read lock once
+   * rather than once each. Streams whose time to live passed are looked for
+   * in the same transaction and, when there are some, deleted first (in a
+   * write transaction), so that no read sees them.
    */
   snapshot<T>(fn: () => T): T {
+    this.flush();
     this.beginRead.run();
     try {
+      const now = Date.now();
+      if (now !== this.sweptAt) {
+        if (expiredStreams(this, now, 1).length === 0) this.sweptAt = now;
+        else {
+          this.commit.run();
+          this.write(() => undefined);
+          this.beginRead.run();
+        }
+      }
       return fn();
     } finally {
       if (this.db.inTransaction) this.commit.run();
     }
-  }
-
-  /**
-   * Before an operation that does not write: runs the queued writes, so that
-   * it sees every operation called before it, and deletes expired streams.
-   */
-  prepare(): void {
-    this.flush();
-    const now = Date.now();
-    if (now !== this.sweptAt && expiredStreams(this, now, 1).length > 0) this.write(() => undefined);
-    else this.sweptAt = now;
   }
 
   /**
@@ -213,7 +215,7 @@ export class FileStore {
    * {@link flush}: `fn` may then run a second time, after a rollback, so it
    * must change nothing outside the database); a failure of the transaction
    * itself rejects them all. Any other operation runs the queue first
-   * ({@link write}, {@link prepare}), so operations take effect in call order.
+   * ({@link write}, {@link snapshot}), so operations take effect in call order.
    */
   enqueue<T>(fn: () => T): Promise<T> {
     return this.push(fn, undefined);

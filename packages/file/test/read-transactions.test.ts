@@ -1,0 +1,74 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import type { FileBlockingReader } from '../src/index.js';
+import { withEngine } from './fixtures/with-engine.js';
+
+/** A statement run: its SQL and whether a transaction was open when it started. */
+interface Run {
+  readonly sql: string;
+  readonly inTransaction: boolean;
+}
+
+type Method = 'run' | 'get' | 'all';
+
+/** Records every statement run by any connection while `recording` is set. */
+const runs: Run[] = [];
+let recording = false;
+const statementPrototype = Object.getPrototypeOf(new Database(':memory:').prepare('SELECT 1')) as Record<Method, (...args: unknown[]) => unknown>;
+const originals = new Map<Method, (...args: unknown[]) => unknown>();
+
+/** Waits for the clock's next millisecond, so that an operation looks for expired streams again (at most once per millisecond). */
+function nextMillisecond(): void {
+  const now = Date.now();
+  while (Date.now() === now);
+}
+
+async function recorded(fn: () => Promise<unknown>): Promise<Run[]> {
+  nextMillisecond();
+  runs.length = 0;
+  recording = true;
+  try {
+    await fn();
+  } finally {
+    recording = false;
+  }
+  return [...runs];
+}
+
+const begins = (r: readonly Run[]): number => r.filter((x) => x.sql.startsWith('BEGIN')).length;
+const outside = (r: readonly Run[]): string[] => r.filter((x) => !x.inTransaction && !x.sql.startsWith('BEGIN')).map((x) => x.sql);
+
+describe('file:// reads: every statement in the transaction of the operation', () => {
+  before(() => {
+    for (const method of ['run', 'get', 'all'] as const) {
+      const original = statementPrototype[method];
+      originals.set(method, original);
+      statementPrototype[method] = function (this: Database.Statement, ...args: unknown[]) {
+        if (recording) runs.push({ sql: this.source, inTransaction: this.database.inTransaction });
+        return original.apply(this, args);
+      };
+    }
+  });
+  after(() => {
+    for (const [method, original] of originals) statementPrototype[method] = original;
+  });
+
+  it('the search for expired streams runs inside the read transaction, and a blocking reader resolves its positions in its first attempt', async () => {
+    await withEngine(async (engine) => {
+      await engine.append('s', ['k', 'v']);
+      const range = await recorded(() => engine.range('s', '-', '+'));
+      assert.deepEqual(outside(range), []);
+      assert.equal(begins(range), 1);
+      const reader = engine.openReader() as FileBlockingReader;
+      try {
+        const read = await recorded(() => reader.read([{ stream: 's', after: '$' }], { blockMs: 1 }));
+        assert.deepEqual(outside(read), []);
+        // One attempt, `$` resolved in it, then the wait (nothing was appended).
+        assert.equal(begins(read), 1);
+      } finally {
+        await reader.close();
+      }
+    });
+  });
+});
