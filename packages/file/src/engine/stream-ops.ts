@@ -18,6 +18,7 @@ import {
   type IdParts,
   type ParsedRetention,
 } from '@streamerson/core/internal';
+import { entryQuery, selectEntries } from './entry-batch.js';
 import { encodeFields, rowEntry, type EntryRow } from './entry-codec.js';
 import { runRows } from './multi-row.js';
 import type { FileStore } from './store.js';
@@ -181,11 +182,12 @@ export function rangeEntries(store: FileStore, name: string, start: string, end:
   return rows.map(rowEntry);
 }
 
-/** Entries with ids greater than `after`, oldest first, at most `count`. */
+/** Entries after an id, oldest first (see {@link entriesAfter}). */
+const ENTRIES_AFTER = entryQuery('SELECT ms, seq, data FROM entries WHERE stream = ? AND (ms, seq) > (?, ?) ORDER BY ms, seq LIMIT ?');
+
+/** Entries with ids greater than `after`, oldest first, at most `count` (read as one batch: see `selectEntries`). */
 export function entriesAfter(store: FileStore, name: string, after: IdParts, count: number): EntryRow[] {
-  return store
-    .sql('SELECT ms, seq, data FROM entries WHERE stream = ? AND (ms, seq) > (?, ?) ORDER BY ms, seq LIMIT ?')
-    .all(name, after.ms, after.seq, count) as EntryRow[];
+  return selectEntries(store, ENTRIES_AFTER, [name, after.ms, after.seq, count]);
 }
 
 /** The entry with exactly this id. */

@@ -1,0 +1,55 @@
+import type { EntryRow } from './entry-codec.js';
+import type { FileStore } from './store.js';
+
+/**
+ * A query of entries read as a single result row: their `ms`, `seq` and data
+ * sizes as comma-separated lists and their data concatenated into one BLOB,
+ * which the rows then share (each row's `data` is a view of it). Read row by
+ * row, better-sqlite3 allocates and copies a Buffer per entry, which costs
+ * more than the rest of the read; read so, one per read.
+ *
+ * It relies on two behaviours of SQLite, which `entry-batch.test.ts` checks:
+ * `group_concat` of BLOBs joins their bytes unchanged (in a UTF-8 database,
+ * as every store is, a BLOB's text is its bytes), and the aggregates of one
+ * query take the rows in the order the subquery returns them. A read whose
+ * data would pass SQLite's largest value (`SQLITE_TOOBIG`, 1 GB) is read row
+ * by row.
+ */
+export interface EntryQuery {
+  /** The query of the rows, selecting `ms, seq, data`. */
+  readonly rows: string;
+  /** The same rows as one result row. */
+  readonly batch: string;
+}
+
+/** The {@link EntryQuery} of `rows`, made once per query (a constant of its module). */
+export function entryQuery(rows: string): EntryQuery {
+  return Object.freeze({
+    rows,
+    batch: `SELECT group_concat(ms, ','), group_concat(seq, ','), group_concat(length(data), ','), CAST(group_concat(data, x'') AS BLOB) FROM (${rows})`,
+  });
+}
+
+/** Runs `query` with `params`: its rows, read as one batch. */
+export function selectEntries(store: FileStore, query: EntryQuery, params: readonly unknown[]): EntryRow[] {
+  let batch: [string | null, string, string, Buffer];
+  try {
+    batch = store.sql(query.batch).raw().get(params) as typeof batch;
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== 'SQLITE_TOOBIG') throw error;
+    return store.sql(query.rows).all(params) as EntryRow[];
+  }
+  const [msList, seqList, sizeList, data] = batch;
+  if (msList === null) return [];
+  const ms = msList.split(',');
+  const seq = seqList.split(',');
+  const sizes = sizeList.split(',');
+  const rows = new Array<EntryRow>(ms.length);
+  let start = 0;
+  for (let i = 0; i < ms.length; i++) {
+    const end = start + Number(sizes[i]);
+    rows[i] = { ms: Number(ms[i]), seq: Number(seq[i]), data: data.subarray(start, end) };
+    start = end;
+  }
+  return rows;
+}
