@@ -171,7 +171,9 @@ export function readGroupEntries(
     const { s, g } = positions.findIndex((q) => q.stream === p.stream) < i ? requireGroup(store, p.stream, group) : rows[i]!;
     const entries: RawEntry[] = [];
     if (p.after === '>') {
-      const fresh = entriesAfter(store, p.stream, { ms: g.last_ms, seq: g.last_seq }, count);
+      // Nothing was appended after the group's last id: no entries to look for.
+      const fresh =
+        compareParts(s.last_ms, s.last_seq, g.last_ms, g.last_seq) > 0 ? entriesAfter(store, p.stream, { ms: g.last_ms, seq: g.last_seq }, count) : [];
       // As in Redis, a `>` read that serves nothing does not create its consumer.
       if (fresh.length === 0) {
         if (store.seenTimes.due(p.stream, group, consumer, now, false) && consumerExists(store, p.stream, group, consumer))

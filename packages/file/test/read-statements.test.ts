@@ -39,7 +39,7 @@ async function recorded(fn: () => Promise<unknown>): Promise<Run[]> {
 const begins = (r: readonly Run[]): number => r.filter((x) => x.sql.startsWith('BEGIN')).length;
 const outside = (r: readonly Run[]): string[] => r.filter((x) => !x.inTransaction && !x.sql.startsWith('BEGIN')).map((x) => x.sql);
 
-describe('file:// reads: every statement in the transaction of the operation', () => {
+describe('file:// reads: the statements they run', () => {
   before(() => {
     for (const method of ['run', 'get', 'all'] as const) {
       const original = statementPrototype[method];
@@ -69,6 +69,26 @@ describe('file:// reads: every statement in the transaction of the operation', (
       } finally {
         await reader.close();
       }
+    });
+  });
+
+  it('a group read with nothing appended after its group last id looks for no entries', async () => {
+    await withEngine(async (engine) => {
+      await engine.append('s', ['k', 'v']);
+      await engine.createGroup('s', 'g', '0');
+      const [first] = await engine.readGroup('g', 'c', [{ stream: 's', after: '>' }]);
+      assert.equal(first!.entries.length, 1);
+      const read = await recorded(() => engine.readGroup('g', 'c', [{ stream: 's', after: '>' }]));
+      assert.deepEqual(
+        read.filter((r) => r.sql.includes('FROM entries')).map((r) => r.sql),
+        [],
+      );
+      await engine.append('s', ['k', 'w']);
+      const [next] = await engine.readGroup('g', 'c', [{ stream: 's', after: '>' }]);
+      assert.deepEqual(
+        next!.entries.map((e) => e.fields.map(String)),
+        [['k', 'w']],
+      );
     });
   });
 });
