@@ -52,16 +52,16 @@ describe('file:// entries read as one batch (group_concat of their BLOBs)', () =
     const query = entryQuery('SELECT ms, seq, data FROM entries');
     const asked: string[] = [];
     const store = {
+      sqlRaw: (text: string) => {
+        asked.push(text);
+        return {
+          get: () => {
+            throw Object.assign(new Error('string or blob too big'), { code: 'SQLITE_TOOBIG' });
+          },
+        };
+      },
       sql: (text: string) => {
         asked.push(text);
-        if (text === query.batch)
-          return {
-            raw: () => ({
-              get: () => {
-                throw Object.assign(new Error('string or blob too big'), { code: 'SQLITE_TOOBIG' });
-              },
-            }),
-          };
         return { all: () => rows };
       },
     } as unknown as FileStore;

@@ -3,7 +3,7 @@ import type { FileStore } from './store.js';
 
 /**
  * A query of entries read as a single result row: their `ms`, `seq` and data
- * sizes as comma-separated lists and their data concatenated into one BLOB,
+ * sizes as one comma-separated list and their data concatenated into one BLOB,
  * which the rows then share (each row's `data` is a view of it). Read row by
  * row, better-sqlite3 allocates and copies a Buffer per entry, which costs
  * more than the rest of the read; read so, one per read.
@@ -26,29 +26,28 @@ export interface EntryQuery {
 export function entryQuery(rows: string): EntryQuery {
   return Object.freeze({
     rows,
-    batch: `SELECT group_concat(ms, ','), group_concat(seq, ','), group_concat(length(data), ','), CAST(group_concat(data, x'') AS BLOB) FROM (${rows})`,
+    batch: `SELECT group_concat(ms || ',' || seq || ',' || length(data), ','), CAST(group_concat(data, x'') AS BLOB) FROM (${rows})`,
   });
 }
 
 /** Runs `query` with `params`: its rows, read as one batch. */
 export function selectEntries(store: FileStore, query: EntryQuery, params: readonly unknown[]): EntryRow[] {
-  let batch: [string | null, string, string, Buffer];
+  let batch: [string | null, Buffer];
   try {
-    batch = store.sql(query.batch).raw().get(params) as typeof batch;
+    batch = store.sqlRaw(query.batch).get(params) as typeof batch;
   } catch (error) {
     if ((error as { code?: unknown } | null)?.code !== 'SQLITE_TOOBIG') throw error;
     return store.sql(query.rows).all(params) as EntryRow[];
   }
-  const [msList, seqList, sizeList, data] = batch;
-  if (msList === null) return [];
-  const ms = msList.split(',');
-  const seq = seqList.split(',');
-  const sizes = sizeList.split(',');
-  const rows = new Array<EntryRow>(ms.length);
+  const [list, data] = batch;
+  if (list === null) return [];
+  // ms, seq and size of each entry in turn.
+  const parts = list.split(',');
+  const rows = new Array<EntryRow>(parts.length / 3);
   let start = 0;
-  for (let i = 0; i < ms.length; i++) {
-    const end = start + Number(sizes[i]);
-    rows[i] = { ms: Number(ms[i]), seq: Number(seq[i]), data: data.subarray(start, end) };
+  for (let i = 0, p = 0; i < rows.length; i++, p += 3) {
+    const end = start + Number(parts[p + 2]);
+    rows[i] = { ms: Number(parts[p]), seq: Number(parts[p + 1]), data: data.subarray(start, end) };
     start = end;
   }
   return rows;

@@ -98,6 +98,7 @@ export class FileStore {
   /** When this process last wrote each consumer's seen time. */
   readonly seenTimes = new SeenTimes();
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly rawStatements = new Map<string, Database.Statement>();
   private readonly begin: Database.Statement;
   private readonly beginRead: Database.Statement;
   private readonly commit: Database.Statement;
@@ -148,6 +149,16 @@ export class FileStore {
     if (statement === undefined) {
       statement = this.db.prepare(text);
       this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  /** {@link sql} of a query whose rows come as arrays of values (better-sqlite3's raw mode), made once per SQL text. */
+  sqlRaw(text: string): Database.Statement {
+    let statement = this.rawStatements.get(text);
+    if (statement === undefined) {
+      statement = this.db.prepare(text).raw();
+      this.rawStatements.set(text, statement);
     }
     return statement;
   }
