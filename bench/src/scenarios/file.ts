@@ -3,8 +3,10 @@
  * used directly for the same work (`file-sqlite-raw.ts`): produce, group
  * consume, and request/reply with a service and a client in this process.
  * The target is the engine's own storage: file:// at 0.8 × raw SQLite or
- * better. Every side runs in this process (the Redis side also on the
- * redis-server of the run).
+ * better. Request/reply runs it twice: through `Client` and `Service` (the
+ * whole stack) and through the engine's calls alone in the raw side's steps
+ * (the engine against its own storage used raw). Every side runs in this
+ * process (the Redis side also on the redis-server of the run).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +33,11 @@ const LABELS = Object.freeze({
   sqlite: 'SQLite used directly (better-sqlite3, WAL)',
   memory: 'Streamerson on memory://',
   redis: 'Streamerson on Redis',
+});
+
+const RR_LABELS = Object.freeze({
+  ...LABELS,
+  engine: "the file:// engine used directly (the raw side's steps as Engine calls)",
 });
 
 interface Engines {
@@ -163,6 +170,11 @@ async function requestReply(ctx: BenchContext, engines: Engines, raw: RawSqlite)
     };
   };
   let rawAnswered = 0;
+  let engineAnswered = 0;
+  const engineDirectSide: Side = async (count) => ({
+    run: async () => (engineAnswered = await engineRequestReply(engines.file, uniqueName('bench-file-rr-engine'), payloads, count)),
+    verifyAndCleanup: async () => engineAnswered,
+  });
   const rawSide: Side = async (count) => ({
     run: async () => (rawAnswered = await raw.requestReply(uniqueName('bench-file-rr-raw'), payloads, count, FILE_RR_CONCURRENCY)),
     verifyAndCleanup: async () => rawAnswered,
@@ -171,19 +183,53 @@ async function requestReply(ctx: BenchContext, engines: Engines, raw: RawSqlite)
   try {
     const comparison = await compare(
       ctx,
-      { file: sides[0].side, sqlite: rawSide, memory: sides[1].side, redis: sides[2].side },
+      { file: sides[0].side, engine: engineDirectSide, sqlite: rawSide, memory: sides[1].side, redis: sides[2].side },
       { n: rrRequests, warmupN: Math.max(FILE_RR_CONCURRENCY, Math.round(rrRequests / 10)), rounds },
     );
     return {
       name: `file:// request/reply c=${FILE_RR_CONCURRENCY}`,
-      setup: `${FILE_RR_CONCURRENCY} callers in a closed loop, ~${payloadBytes} B JSON echoed by a service in the same process; raw SQLite appends a round of requests (ids after the stream's stored last id), delivers them as a group, appends the replies and acks in one transaction, reads them back.`,
+      setup: `${FILE_RR_CONCURRENCY} callers in a closed loop, ~${payloadBytes} B JSON echoed by a service in the same process; raw SQLite appends a round of requests (ids after the stream's stored last id) in one transaction, delivers them as a group in another, appends the replies and acks in a third, reads them back; the file:// engine used directly takes the same steps through its calls (appendBatch, readGroup, appendAndAck, read), without the Client and Service.`,
       unit: 'req/s',
-      labels: LABELS,
+      labels: RR_LABELS,
       comparison,
-      verdicts: [throughputVerdict(comparison, 'file', 'sqlite', FILE_TARGET_RATIO)],
+      verdicts: [throughputVerdict(comparison, 'file', 'sqlite', FILE_TARGET_RATIO), throughputVerdict(comparison, 'engine', 'sqlite', FILE_TARGET_RATIO)],
     };
   } finally {
     for (const s of sides) await s.stop();
+  }
+}
+
+/**
+ * Request/reply through the engine's calls alone, in the steps of the raw
+ * side (`RawSqlite.requestReply`): a round of `concurrency` requests appended
+ * in one batch, read by a group, the replies (the requests' fields echoed)
+ * appended with the acks, read back and decoded. Resolves the replies read.
+ */
+export async function engineRequestReply(engine: Engine, topic: string, payloads: readonly unknown[], n: number): Promise<number> {
+  const replies = `${topic}:replies`;
+  const group = 'worker';
+  await engine.createGroup(topic, group, '0');
+  let replyAt = '0-0';
+  let answered = 0;
+  try {
+    while (answered < n) {
+      const k = Math.min(payloads.length, n - answered);
+      await engine.appendBatch(payloads.slice(0, k).map((p) => ({ stream: topic, fields: ['p', JSON.stringify(p)] })));
+      const requests = (await engine.readGroup(group, 'worker', [{ stream: topic, after: '>' }], { count: k }))[0]?.entries ?? [];
+      if (requests.length === 0) break;
+      await engine.appendAndAck(
+        requests.map((r) => ({ stream: replies, fields: r.fields })),
+        group,
+        [{ stream: topic, ids: requests.map((r) => r.id) }],
+      );
+      const got = (await engine.read([{ stream: replies, after: replyAt }], { count: requests.length }))[0]?.entries ?? [];
+      for (const r of got) JSON.parse(r.fields[1]!.toString());
+      replyAt = got[got.length - 1]?.id ?? replyAt;
+      answered += got.length;
+    }
+    return answered;
+  } finally {
+    await engine.deleteStreams([topic, replies]);
   }
 }
 
