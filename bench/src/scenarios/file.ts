@@ -171,10 +171,16 @@ async function requestReply(ctx: BenchContext, engines: Engines, raw: RawSqlite)
   };
   let rawAnswered = 0;
   let engineAnswered = 0;
-  const engineDirectSide: Side = async (count) => ({
-    run: async () => (engineAnswered = await engineRequestReply(engines.file, uniqueName('bench-file-rr-engine'), payloads, count)),
-    verifyAndCleanup: async () => engineAnswered,
-  });
+  const engineDirectSide: Side = async (count) => {
+    const topic = uniqueName('bench-file-rr-engine');
+    return {
+      run: async () => (engineAnswered = await engineRequestReply(engines.file, topic, payloads, count)),
+      verifyAndCleanup: async () => {
+        await engines.file.deleteStreams([topic, engineReplies(topic)]);
+        return engineAnswered;
+      },
+    };
+  };
   const rawSide: Side = async (count) => ({
     run: async () => (rawAnswered = await raw.requestReply(uniqueName('bench-file-rr-raw'), payloads, count, FILE_RR_CONCURRENCY)),
     verifyAndCleanup: async () => rawAnswered,
@@ -206,31 +212,32 @@ async function requestReply(ctx: BenchContext, engines: Engines, raw: RawSqlite)
  * appended with the acks, read back and decoded. Resolves the replies read.
  */
 export async function engineRequestReply(engine: Engine, topic: string, payloads: readonly unknown[], n: number): Promise<number> {
-  const replies = `${topic}:replies`;
+  const replies = engineReplies(topic);
   const group = 'worker';
   await engine.createGroup(topic, group, '0');
   let replyAt = '0-0';
   let answered = 0;
-  try {
-    while (answered < n) {
-      const k = Math.min(payloads.length, n - answered);
-      await engine.appendBatch(payloads.slice(0, k).map((p) => ({ stream: topic, fields: ['p', JSON.stringify(p)] })));
-      const requests = (await engine.readGroup(group, 'worker', [{ stream: topic, after: '>' }], { count: k }))[0]?.entries ?? [];
-      if (requests.length === 0) break;
-      await engine.appendAndAck(
-        requests.map((r) => ({ stream: replies, fields: r.fields })),
-        group,
-        [{ stream: topic, ids: requests.map((r) => r.id) }],
-      );
-      const got = (await engine.read([{ stream: replies, after: replyAt }], { count: requests.length }))[0]?.entries ?? [];
-      for (const r of got) JSON.parse(r.fields[1]!.toString());
-      replyAt = got[got.length - 1]?.id ?? replyAt;
-      answered += got.length;
-    }
-    return answered;
-  } finally {
-    await engine.deleteStreams([topic, replies]);
+  while (answered < n) {
+    const k = Math.min(payloads.length, n - answered);
+    await engine.appendBatch(payloads.slice(0, k).map((p) => ({ stream: topic, fields: ['p', JSON.stringify(p)] })));
+    const requests = (await engine.readGroup(group, 'worker', [{ stream: topic, after: '>' }], { count: k }))[0]?.entries ?? [];
+    if (requests.length === 0) break;
+    await engine.appendAndAck(
+      requests.map((r) => ({ stream: replies, fields: r.fields })),
+      group,
+      [{ stream: topic, ids: requests.map((r) => r.id) }],
+    );
+    const got = (await engine.read([{ stream: replies, after: replyAt }], { count: requests.length }))[0]?.entries ?? [];
+    for (const r of got) JSON.parse(r.fields[1]!.toString());
+    replyAt = got[got.length - 1]?.id ?? replyAt;
+    answered += got.length;
   }
+  return answered;
+}
+
+/** The stream {@link engineRequestReply} writes the replies of `topic`'s requests to. */
+export function engineReplies(topic: string): string {
+  return `${topic}:replies`;
 }
 
 /** Runs the `file` comparisons on a store in a temporary directory, removed afterwards. */
