@@ -170,6 +170,16 @@ function checkCounts(label: string, sample: RunSample): void {
 }
 
 /**
+ * The order in which the sides of a comparison run in measured round
+ * `round`: as given in even rounds, reversed in odd ones (a, b, c, c, b, a,
+ * …), so that drift hits all sides alike and no side always runs right after
+ * the same other one (whose garbage, heat or backlog it would inherit).
+ */
+export function roundOrder<T>(order: readonly T[], round: number): readonly T[] {
+  return round % 2 === 0 ? order : [...order].reverse();
+}
+
+/**
  * Warms every side up with `warmupN` messages, then measures `rounds` runs of
  * `n` each, alternating. Throws when a run handled a different number of
  * messages than asked, so a broken side cannot post a good figure.
@@ -181,7 +191,7 @@ export async function compare(ctx: BenchContext, sides: Readonly<Record<string, 
     for (const name of order) checkCounts(`${name} (warm-up)`, await measure(ctx, sides[name]!, counts.warmupN));
   }
   for (let round = 0; round < counts.rounds; round++) {
-    for (const name of order) {
+    for (const name of roundOrder(order, round)) {
       const sample = await measure(ctx, sides[name]!, counts.n);
       checkCounts(name, sample);
       samples.get(name)!.push(sample);
