@@ -1,4 +1,5 @@
 /** The fixture most CLI test files share: a redis-server of their own, an engine on it and a temporary directory. */
+import { after, before } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ export interface CliFixture {
 }
 
 /** Starts the server, connects and makes the directory (named from `dirPrefix`). */
-export async function startCliFixture(dirPrefix: string): Promise<CliFixture> {
+async function startCliFixture(dirPrefix: string): Promise<CliFixture> {
   const redis = await startRedis();
   const engine = await connect(redis.url);
   const dir = mkdtempSync(join(tmpdir(), dirPrefix));
@@ -29,6 +30,36 @@ export async function startCliFixture(dirPrefix: string): Promise<CliFixture> {
       await engine.close();
       await redis.stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * {@link startCliFixture} for the tests of the enclosing `describe`: started
+ * before them, stopped after them. Its fields are read when a test runs.
+ */
+export function useCliFixture(dirPrefix: string): Omit<CliFixture, 'stop'> {
+  let fixture: CliFixture | undefined;
+  before(async () => {
+    fixture = await startCliFixture(dirPrefix);
+  });
+  after(() => fixture?.stop());
+  const started = (): CliFixture => {
+    if (fixture === undefined) throw new Error('the CLI fixture is used before its tests started');
+    return fixture;
+  };
+  return {
+    get redis() {
+      return started().redis;
+    },
+    get engine() {
+      return started().engine;
+    },
+    get url() {
+      return started().url;
+    },
+    get dir() {
+      return started().dir;
     },
   };
 }

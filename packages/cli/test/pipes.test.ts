@@ -1,23 +1,15 @@
 /** Named pipes (flux, tap --fifo) and stopping by signal, against a real redis-server. */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, openSync, writeSync, closeSync, createReadStream } from 'node:fs';
 import { join } from 'node:path';
-import { encodeMessage, type Engine } from '@streamerson/core';
+import { encodeMessage } from '@streamerson/core';
 import { uniqueName, waitFor } from '@streamerson/testkit';
-import { type CliFixture, startCliFixture } from './fixture.js';
+import { useCliFixture } from './fixture.js';
 import { cli, finished, lines, PROCESS_WAIT_MS, startCli } from './cli.js';
 
 describe('named pipes and signals', () => {
-  let fixture: CliFixture;
-  let engine: Engine;
-  let url: string;
-  let dir: string;
-  before(async () => {
-    fixture = await startCliFixture('streamerson-cli-');
-    ({ engine, url, dir } = fixture);
-  });
-  after(() => fixture.stop());
+  const fx = useCliFixture('streamerson-cli-');
 
   /** Writes to a named pipe the way `echo … > fifo` does: open, write, close. */
   function writeToFifo(path: string, text: string): void {
@@ -28,48 +20,48 @@ describe('named pipes and signals', () => {
 
   test('flux turns lines written into its named pipe into messages until stopped, then removes the pipe', async () => {
     const topic = uniqueName('flux');
-    const path = join(dir, `${topic}.fifo`);
-    const child = startCli(['flux', path, topic], url);
+    const path = join(fx.dir, `${topic}.fifo`);
+    const child = startCli(['flux', path, topic], fx.url);
     const done = finished(child);
     await waitFor(() => existsSync(path), { what: 'the named pipe', timeoutMs: PROCESS_WAIT_MS });
     writeToFifo(path, '{"n":1}\n{"n":2}\n');
     writeToFifo(path, '{"n":3}\nnot json\n');
     writeToFifo(path, '{"n":4}\n');
-    await waitFor(async () => (await engine.length(topic)) === 4, { what: 'four messages', timeoutMs: PROCESS_WAIT_MS });
+    await waitFor(async () => (await fx.engine.length(topic)) === 4, { what: 'four messages', timeoutMs: PROCESS_WAIT_MS });
     child.kill('SIGTERM');
     const result = await done;
     assert.equal(result.code, 143);
     assert.match(result.stderr, /skipped ERR_STREAMERSON_BAD_INPUT: line 4/);
     assert.match(result.stderr, /produced 4 messages/);
     assert.equal(existsSync(path), false, 'the pipe is removed on exit');
-    assert.deepEqual(lines((await cli(['tap', topic, '-p'], { url })).stdout), ['{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}']);
+    assert.deepEqual(lines((await cli(['tap', topic, '-p'], { url: fx.url })).stdout), ['{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}']);
   });
 
   test('flux with CSV sends each row as it arrives, with the header from the first write', async () => {
     const topic = uniqueName('fluxcsv');
-    const path = join(dir, `${topic}.fifo`);
-    const child = startCli(['flux', path, topic, '--format', 'csv', '-q'], url);
+    const path = join(fx.dir, `${topic}.fifo`);
+    const child = startCli(['flux', path, topic, '--format', 'csv', '-q'], fx.url);
     const done = finished(child);
     await waitFor(() => existsSync(path), { what: 'the named pipe', timeoutMs: PROCESS_WAIT_MS });
     writeToFifo(path, 'sku,qty\nA-1,2\n');
-    await waitFor(async () => (await engine.length(topic)) === 1, { what: 'the first row before any more input', timeoutMs: PROCESS_WAIT_MS });
+    await waitFor(async () => (await fx.engine.length(topic)) === 1, { what: 'the first row before any more input', timeoutMs: PROCESS_WAIT_MS });
     writeToFifo(path, 'B-7,1\n');
-    await waitFor(async () => (await engine.length(topic)) === 2, { what: 'the second row', timeoutMs: PROCESS_WAIT_MS });
+    await waitFor(async () => (await fx.engine.length(topic)) === 2, { what: 'the second row', timeoutMs: PROCESS_WAIT_MS });
     child.kill('SIGTERM');
     assert.equal((await done).code, 143);
-    assert.deepEqual(lines((await cli(['tap', topic, '-p'], { url })).stdout), ['{"sku":"A-1","qty":"2"}', '{"sku":"B-7","qty":"1"}']);
+    assert.deepEqual(lines((await cli(['tap', topic, '-p'], { url: fx.url })).stdout), ['{"sku":"A-1","qty":"2"}', '{"sku":"B-7","qty":"1"}']);
   });
 
   test('tap --fifo writes messages into a named pipe, old and new, until stopped', async () => {
     const topic = uniqueName('tapfifo');
-    await engine.append(topic, encodeMessage({ payload: 'before' }));
-    const path = join(dir, `${topic}.fifo`);
-    const child = startCli(['tap', topic, '-p', '--fifo', path], url);
+    await fx.engine.append(topic, encodeMessage({ payload: 'before' }));
+    const path = join(fx.dir, `${topic}.fifo`);
+    const child = startCli(['tap', topic, '-p', '--fifo', path], fx.url);
     const done = finished(child);
     await waitFor(() => existsSync(path), { what: 'the named pipe', timeoutMs: PROCESS_WAIT_MS });
     let received = '';
     const reader = createReadStream(path, { encoding: 'utf8' }).on('data', (d) => (received += String(d)));
-    await engine.append(topic, encodeMessage({ payload: 'after' }));
+    await fx.engine.append(topic, encodeMessage({ payload: 'after' }));
     await waitFor(() => received === '"before"\n"after"\n', { what: 'both messages through the pipe', timeoutMs: PROCESS_WAIT_MS });
     child.kill('SIGINT');
     const result = await done;
@@ -80,10 +72,10 @@ describe('named pipes and signals', () => {
 
   test('SIGINT during produce flushes what was read and prints the summary', async () => {
     const topic = uniqueName('sigint');
-    const child = startCli(['produce', topic], url);
+    const child = startCli(['produce', topic], fx.url);
     const done = finished(child);
     child.stdin!.write('{"n":1}\n{"n":2}\n');
-    await waitFor(async () => (await engine.length(topic)) === 2, { what: 'two messages while stdin stays open', timeoutMs: PROCESS_WAIT_MS });
+    await waitFor(async () => (await fx.engine.length(topic)) === 2, { what: 'two messages while stdin stays open', timeoutMs: PROCESS_WAIT_MS });
     child.kill('SIGINT');
     const result = await done;
     assert.equal(result.code, 130);
@@ -92,13 +84,13 @@ describe('named pipes and signals', () => {
 
   test('tap --follow waits for new messages and stops cleanly on SIGTERM', async () => {
     const topic = uniqueName('follow');
-    const child = startCli(['tap', topic, '--follow', '--from', 'latest', '-p'], url);
+    const child = startCli(['tap', topic, '--follow', '--from', 'latest', '-p'], fx.url);
     let out = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     const done = finished(child);
     await waitFor(
       async () => {
-        await engine.append(topic, encodeMessage({ payload: 'ping' }));
+        await fx.engine.append(topic, encodeMessage({ payload: 'ping' }));
         return out.includes('"ping"');
       },
       { what: 'a followed message', timeoutMs: PROCESS_WAIT_MS },
@@ -110,14 +102,14 @@ describe('named pipes and signals', () => {
   test('SIGTERM to a group tap writing into a reader that does not read stops at once; only what was written is acknowledged', async () => {
     const topic = uniqueName('slow');
     const total = 20_000;
-    await engine.appendBatch(Array.from({ length: total }, (_, i) => ({ stream: topic, fields: encodeMessage({ payload: { i, pad: 'x'.repeat(80) } }) })));
-    const child = startCli(['tap', topic, '--group', 'g', '--consumer', 'c', '--follow', '-p'], url);
+    await fx.engine.appendBatch(Array.from({ length: total }, (_, i) => ({ stream: topic, fields: encodeMessage({ payload: { i, pad: 'x'.repeat(80) } }) })));
+    const child = startCli(['tap', topic, '--group', 'g', '--consumer', 'c', '--follow', '-p'], fx.url);
     // The reader reads nothing until the tap is gone: the pipe fills and the tap waits on it. (A listener added
     // after pause() does not resume; Node resumes the stream itself when the child exits.)
     let out = '';
     child.stdout!.pause();
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-    await waitFor(async () => (await engine.pendingSummary(topic, 'g')).count > 0, { what: 'a batch delivered to the tap', timeoutMs: PROCESS_WAIT_MS });
+    await waitFor(async () => (await fx.engine.pendingSummary(topic, 'g')).count > 0, { what: 'a batch delivered to the tap', timeoutMs: PROCESS_WAIT_MS });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const stoppedAt = Date.now();
     child.kill('SIGTERM');
@@ -129,7 +121,7 @@ describe('named pipes and signals', () => {
     assert.ok(stopMs < 10_000, `stopped ${stopMs} ms after SIGTERM although its reader never read`);
     assert.ok(out.endsWith('\n'), 'no line cut');
     const written = lines(out);
-    const [group] = (await engine.info(topic))!.groups;
+    const [group] = (await fx.engine.info(topic))!.groups;
     const delivered = total - group!.lag!;
     const acknowledged = delivered - group!.pending;
     assert.ok(acknowledged > 0 && acknowledged <= written.length, `acknowledged ${acknowledged}, written ${written.length}`);
