@@ -280,7 +280,7 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
     if (this.stopped) throw new ClosedError(`client ${this.config.id}`);
     validateTopic(topic);
     const shards = intOption(options.shards, 'shards', 1, 1);
-    const shard = intOption(options.shard, 'shard', this.rr++ % shards, 0, shards - 1);
+    const shard = options.shard === undefined ? this.rr++ % shards : intOption(options.shard, 'shard', 0, 0, shards - 1);
     const fields = encodeMessage({
       type,
       payload,
