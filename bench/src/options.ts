@@ -84,9 +84,10 @@ export const DEFAULT_SCALE_REDIS_WORKERS = 2;
  * PBKDF2-SHA256 iterations of the handler's CPU work in `scale`'s worker
  * curve: about 500 µs of CPU per request on a 2020s server core, so that a
  * worker's CPU per request (the work and its own path, about 700 µs at 0.2
- * CPU) stays above 4 × the gateway's (about 140 µs): with 4 workers the
- * workers still bind, not the gateway. At 1,200 iterations the gateway bound
- * at 4 workers and the curve bent there.
+ * CPU) stays above 4 × the gateway's at 1 or 2 workers (about 150 µs). With 4
+ * workers the gateway's own CPU per request grows (replies come one or two
+ * per read) and it may bind there, on the hand-written reference path too
+ * (docs/BENCHMARKS.md, scale), as it did at 1,200 iterations.
  */
 export const DEFAULT_SCALE_WORK_ITERATIONS = 2_400;
 /** Least requests per measured run of `scale`, for every configuration. */

@@ -8,11 +8,12 @@
  * Requests without a body cost nothing, and a body costs an entry in a map
  * swept by one shared interval, and two listeners: it is read straight from
  * the request stream, and a late one is failed by emitting the timeout on
- * that stream, where Fastify's body reader listens for errors and answers them through the error handler. Destroying
- * the stream instead would close the socket the 408 goes out on, and piping
- * every body through a stream of its own that could be failed cost several
- * µs per request (docs/BENCHMARKS.md). When nothing listens (a parser that
- * has not started reading), the timeout is answered directly.
+ * that stream, where Fastify's body reader listens for errors and answers
+ * them through the error handler. Destroying the stream instead would close
+ * the socket the 408 goes out on, and piping every body through a stream of
+ * its own that could be failed cost several µs per request
+ * (docs/BENCHMARKS.md). When nothing listens (a parser that has not started
+ * reading), the timeout is answered directly.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
