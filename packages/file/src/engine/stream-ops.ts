@@ -82,14 +82,9 @@ export function appendEntries(store: FileStore, name: string, appends: readonly 
   let length = row?.length ?? 0;
   let added = 0;
   // Entries not yet inserted: written together (see `runRows`), before a trim and at the end.
-  let rows: [number, number, Buffer][] = [];
+  let rows: [string, number, number, Buffer][] = [];
   const insertRows = (): void => {
-    runRows(
-      store,
-      INSERT_SQL,
-      [],
-      rows.map(([ms, seq, data]) => [name, ms, seq, data]),
-    );
+    runRows(store, INSERT_SQL, [], rows);
     rows = [];
   };
   const out: (string | null | StreamersonError)[] = [];
@@ -115,7 +110,7 @@ export function appendEntries(store: FileStore, name: string, appends: readonly 
       createStream(store, name);
       exists = true;
     }
-    rows.push([id.ms, id.seq, data]);
+    rows.push([name, id.ms, id.seq, data]);
     lastMs = id.ms;
     lastSeq = id.seq;
     length++;
