@@ -23,6 +23,17 @@ import { readEntries, resolvePositions, type ResolvedPosition } from './stream-o
  */
 export const DEFAULT_RECHECK_MS = 200;
 
+/** A group read's checked arguments and its attempts (see `FileBlockingReader.groupRead`). */
+interface GroupRead {
+  readonly group: string;
+  readonly list: readonly GroupReadPosition[];
+  readonly blockMs: number | undefined;
+  /** Its statements, inside a write transaction. */
+  entries(store: FileStore): StreamEntries[];
+  /** One attempt in a write transaction of its own. */
+  attempt(): StreamEntries[];
+}
+
 /** What a reader needs from its engine. */
 export interface ReaderHost {
   /** The engine's store; throws `ERR_STREAMERSON_CLOSED` once the engine is closed. */
@@ -81,15 +92,8 @@ export class FileBlockingReader implements BlockingReader {
   }
 
   async readGroup(group: string, consumer: string, positions: readonly GroupReadPosition[], options: GroupReadOptions = {}): Promise<StreamEntries[]> {
-    this.open();
-    const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
-    const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
-    const noAck = options.noAck === true;
-    nameOption(group, 'group');
-    nameOption(consumer, 'consumer');
-    const list = listOption(positions, 'positions');
-    const attempt = (): StreamEntries[] => this.host.run((s) => s.write(() => readGroupEntries(s, group, consumer, list, count, noAck)));
-    return this.readGroupFrom(attempt(), attempt, group, list, blockMs);
+    const read = this.groupRead(group, consumer, positions, options);
+    return this.readGroupFrom(read.attempt(), read);
   }
 
   /**
@@ -105,30 +109,16 @@ export class FileBlockingReader implements BlockingReader {
     positions: readonly GroupReadPosition[],
     options: GroupReadOptions = {},
   ): Promise<StreamEntries[]> {
-    let count: number;
-    let blockMs: number | undefined;
-    let list: readonly GroupReadPosition[];
-    try {
-      this.open();
-      count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
-      blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
-      nameOption(group, 'group');
-      nameOption(consumer, 'consumer');
-      list = listOption(positions, 'positions');
-    } catch (error) {
-      writes.settled(error);
-      throw error;
-    }
-    const noAck = options.noAck === true;
-    const attempt = (): StreamEntries[] => this.host.run((s) => s.write(() => readGroupEntries(s, group, consumer, list, count, noAck)));
+    let read: GroupRead;
     let batch: BatchResult;
     let first: StreamEntries[] | { readonly refused: unknown };
     try {
+      read = this.groupRead(group, consumer, positions, options);
       [batch, first] = this.host.run((s) =>
         s.write(() => {
           const appended = appendAndAckEntries(s, writes.appends, group, writes.acks);
           try {
-            return [appended, readGroupEntries(s, group, consumer, list, count, noAck)] as const;
+            return [appended, read.entries(s)] as const;
           } catch (refused) {
             // Refused before it wrote anything (checks come first): the writes still commit.
             if (!(refused instanceof StreamersonError)) throw refused;
@@ -142,17 +132,24 @@ export class FileBlockingReader implements BlockingReader {
     }
     writes.settled(batch.failed ? batch.failure : undefined);
     if (!Array.isArray(first)) throw first.refused;
-    return this.readGroupFrom(first, attempt, group, list, blockMs);
+    return this.readGroupFrom(first, read);
+  }
+
+  /** The checked arguments of a group read, and its attempts (each in a write transaction of its own, or inside one). */
+  private groupRead(group: string, consumer: string, positions: readonly GroupReadPosition[], options: GroupReadOptions): GroupRead {
+    this.open();
+    const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
+    const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
+    const noAck = options.noAck === true;
+    nameOption(group, 'group');
+    nameOption(consumer, 'consumer');
+    const list = listOption(positions, 'positions');
+    const entries = (s: FileStore): StreamEntries[] => readGroupEntries(s, group, consumer, list, count, noAck);
+    return { group, list, blockMs, entries, attempt: () => this.host.run((s) => s.write(() => entries(s))) };
   }
 
   /** A group read's answer from its first attempt, or its wait for entries. */
-  private readGroupFrom(
-    first: StreamEntries[],
-    attempt: () => StreamEntries[],
-    group: string,
-    list: readonly GroupReadPosition[],
-    blockMs: number | undefined,
-  ): Promise<StreamEntries[]> | StreamEntries[] {
+  private readGroupFrom(first: StreamEntries[], { group, list, blockMs, attempt }: GroupRead): Promise<StreamEntries[]> | StreamEntries[] {
     const store = this.open();
     // Reads of pending entries by id never block, as in Redis.
     if (first.length > 0 || blockMs === undefined || list.some((p) => p.after !== '>')) return served(first);
