@@ -61,5 +61,5 @@ export type { BlockedReadOptions, WaiterSet } from './memory/blocked-read.js';
 export type { Waiter } from './memory/waiters.js';
 export { nextId } from './memory/stream-ops.js';
 export { checkLease, validateFencedWrite } from './memory/fencing-ops.js';
-export { DEFAULT_READ_COUNT, DEFAULT_LIST_LIMIT, msOption, nameOption, listOption, parseRetention } from './memory/options.js';
-export type { ParsedRetention } from './memory/options.js';
+export { DEFAULT_READ_COUNT, DEFAULT_LIST_LIMIT, msOption, nameOption, listOption, readArgs, groupReadArgs, parseRetention } from './memory/options.js';
+export type { ParsedRetention, ReadArgs } from './memory/options.js';

@@ -2,8 +2,7 @@ import type { BlockingReader, GroupReadOptions, GroupReadPosition, ReadOptions, 
 import { ClosedError } from '../errors.js';
 import { readGroupEntries, checkGroupPositions } from './group-ops.js';
 import type { MemoryStore } from './memory-store.js';
-import { intOption } from '../options.js';
-import { DEFAULT_READ_COUNT, listOption, nameOption } from './options.js';
+import { groupReadArgs, readArgs } from './options.js';
 import { readEntries, resolvePositions } from './stream-ops.js';
 import { BlockedReads } from './blocked-read.js';
 import { served } from './served-reads.js';
@@ -34,10 +33,9 @@ export class MemoryBlockingReader implements BlockingReader {
 
   async read(positions: readonly ReadPosition[], options: ReadOptions = {}): Promise<StreamEntries[]> {
     const store = this.open();
-    const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
-    const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
+    const { count, blockMs, list } = readArgs(positions, options);
     // `$` means entries appended after this call, so it is resolved once, now.
-    const resolved = resolvePositions(store, listOption(positions, 'positions'));
+    const resolved = resolvePositions(store, list);
     const first = readEntries(store, resolved, count);
     if (first.length > 0 || blockMs === undefined) return served(first);
     return this.blocked.wait(
@@ -50,12 +48,7 @@ export class MemoryBlockingReader implements BlockingReader {
 
   async readGroup(group: string, consumer: string, positions: readonly GroupReadPosition[], options: GroupReadOptions = {}): Promise<StreamEntries[]> {
     const store = this.open();
-    const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
-    const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
-    const noAck = options.noAck === true;
-    nameOption(group, 'group');
-    nameOption(consumer, 'consumer');
-    const list = listOption(positions, 'positions');
+    const { count, blockMs, noAck, list } = groupReadArgs(group, consumer, positions, options);
     checkGroupPositions(store, group, list);
     const first = readGroupEntries(store, group, consumer, list, count, noAck);
     // Reads of pending entries by id never block, as in Redis.

@@ -1,4 +1,4 @@
-import type { Retention } from '../engine/types.js';
+import type { GroupReadOptions, GroupReadPosition, ReadOptions, ReadPosition, Retention } from '../engine/types.js';
 import { InvalidOptionError } from '../errors.js';
 import { intOption } from '../options.js';
 import { parseId, type IdParts } from './ids.js';
@@ -27,6 +27,32 @@ export function nameOption(value: unknown, option: string): string {
 export function listOption<T>(value: readonly T[] | undefined, option: string): readonly T[] {
   if (!Array.isArray(value) || value.length === 0) throw new InvalidOptionError(option, 'expected a non-empty array');
   return value;
+}
+
+/** A blocking reader's read, checked: entries per stream, how long it blocks (undefined: it does not), its positions. */
+export interface ReadArgs<P> {
+  readonly count: number;
+  readonly blockMs: number | undefined;
+  readonly list: readonly P[];
+}
+
+/** Checks the arguments of a blocking reader's `read`. */
+export function readArgs(positions: readonly ReadPosition[], options: ReadOptions): ReadArgs<ReadPosition> {
+  const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
+  const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
+  return { count, blockMs, list: listOption(positions, 'positions') };
+}
+
+/** Checks the arguments of a blocking reader's `readGroup`. */
+export function groupReadArgs(
+  group: string,
+  consumer: string,
+  positions: readonly GroupReadPosition[],
+  options: GroupReadOptions,
+): ReadArgs<GroupReadPosition> & { readonly noAck: boolean } {
+  nameOption(group, 'group');
+  nameOption(consumer, 'consumer');
+  return { ...readArgs(positions, options), noAck: options.noAck === true };
 }
 
 /** A validated retention policy. Exact trimming also serves approximate requests (it keeps no more than asked). */

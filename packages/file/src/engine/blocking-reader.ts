@@ -9,7 +9,7 @@ import {
   type ReadPosition,
   type StreamEntries,
 } from '@streamerson/core';
-import { BlockedReads, DEFAULT_READ_COUNT, intOption, listOption, nameOption, served } from '@streamerson/core/internal';
+import { BlockedReads, groupReadArgs, readArgs, served } from '@streamerson/core/internal';
 import { appendAndAckEntries, type BatchResult } from './append-batch.js';
 import { nothingToDeliver, readGroupEntries } from './group-ops.js';
 import type { FileStore } from './store.js';
@@ -75,9 +75,7 @@ export class FileBlockingReader implements BlockingReader {
 
   async read(positions: readonly ReadPosition[], options: ReadOptions = {}): Promise<StreamEntries[]> {
     const store = this.open();
-    const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
-    const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
-    const list = listOption(positions, 'positions');
+    const { count, blockMs, list } = readArgs(positions, options);
     // `$` means entries appended after this call, so it is resolved once, now (in the first attempt's transaction).
     let resolved: ResolvedPosition[] = [];
     const first = this.host.snapshot((s) => readEntries(s, (resolved = resolvePositions(s, list)), count));
@@ -138,12 +136,7 @@ export class FileBlockingReader implements BlockingReader {
   /** The checked arguments of a group read, and its attempts (each in a write transaction of its own, or inside one). */
   private groupRead(group: string, consumer: string, positions: readonly GroupReadPosition[], options: GroupReadOptions): GroupRead {
     this.open();
-    const count = intOption(options.count, 'count', DEFAULT_READ_COUNT, 1);
-    const blockMs = options.blockMs === undefined ? undefined : intOption(options.blockMs, 'blockMs', 0, 0);
-    const noAck = options.noAck === true;
-    nameOption(group, 'group');
-    nameOption(consumer, 'consumer');
-    const list = listOption(positions, 'positions');
+    const { count, blockMs, noAck, list } = groupReadArgs(group, consumer, positions, options);
     const entries = (s: FileStore): StreamEntries[] => readGroupEntries(s, group, consumer, list, count, noAck);
     return { group, list, blockMs, entries, attempt: () => this.host.run((s) => s.write(() => entries(s))) };
   }
