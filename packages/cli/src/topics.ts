@@ -99,9 +99,9 @@ export function streamsAmong(topic: string, streams: readonly string[]): string[
 export async function findStreams(engine: Engine, name: string, selection: StreamSelection = {}): Promise<string[]> {
   const { topic, shard } = parseTopicName(name, selection.shard);
   if (selection.shards !== undefined) {
-    if (shard === undefined) return topicStreams(checkTopic(topic), selection.shards);
-    checkShard(shard, selection.shards);
-    return [streamKey(topic, shard, selection.shards)];
+    if (shard === undefined) checkTopic(topic);
+    else checkShard(shard, selection.shards);
+    return targetStreams({ topic, shard, shards: selection.shards });
   }
   const streams = streamsAmong(topic, await engine.listStreams(topic));
   if (shard === undefined) return streams;
@@ -120,6 +120,11 @@ export interface WriteTarget {
   readonly topic: string;
   readonly shards: number;
   readonly shard?: number;
+}
+
+/** The streams of a target: every shard of its topic, or the one it names. */
+export function targetStreams({ topic, shards, shard }: WriteTarget): string[] {
+  return shard === undefined ? topicStreams(topic, shards) : [streamKey(topic, shard, shards)];
 }
 
 /** The name a command writes to (a topic, `topic#i` or `--shard`), checked before anything is read or connected. */

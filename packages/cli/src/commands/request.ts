@@ -1,6 +1,6 @@
 /** `streamerson request` and `publish`: one message to a service, with or without a reply. */
 import type { Command } from 'commander';
-import { streamKey, TimeoutError, topicStreams, type Engine } from '@streamerson/core';
+import { TimeoutError, type Engine } from '@streamerson/core';
 import { Client, DEFAULT_REQUEST_TIMEOUT_MS, RemoteError } from '@streamerson/service';
 import { intArg, keyValueArg } from '../args/numbers.js';
 import { note, urlOf, type CliContext } from '../context.js';
@@ -10,7 +10,7 @@ import { notFound, usageError } from '../errors.js';
 import { describeTopic } from '../inspect/describe.js';
 import { formatAge, plural } from '../inspect/units.js';
 import { toJson } from '../tap/render.js';
-import { shardOption, suggestion, writeName, writeTarget, type TopicName, type WriteTarget } from '../topics.js';
+import { shardOption, suggestion, targetStreams, writeName, writeTarget, type TopicName, type WriteTarget } from '../topics.js';
 
 interface MessageOptions {
   readonly header?: Record<string, string>;
@@ -38,9 +38,8 @@ function payloadArg(json: string | undefined): unknown {
  */
 async function readersOf(engine: Engine, name: TopicName, shards: number | undefined): Promise<WriteTarget> {
   const target = await writeTarget(engine, name, shards);
-  const { topic, shard } = target;
-  const streams = shard === undefined ? topicStreams(topic, target.shards) : [streamKey(topic, shard, target.shards)];
-  const infos = await Promise.all(streams.map((s) => engine.info(s)));
+  const { topic } = target;
+  const infos = await Promise.all(targetStreams(target).map((s) => engine.info(s)));
   if (infos.every((i) => i === null)) throw notFound(`nobody reads topic "${topic}": it does not exist${await suggestion(engine, topic)}`);
   if (infos.every((i) => (i?.groups.length ?? 0) === 0))
     throw notFound(`nobody reads topic "${topic}": it has no consumer group (no service ever started on it)`);
@@ -53,8 +52,8 @@ function shardsOf(target: WriteTarget): { shards: number; shard?: number } {
 }
 
 /** What the groups of `topic` were doing when a request got no reply: a hint for the timeout's line. */
-async function timeoutHint(engine: Engine, { topic, shards, shard }: WriteTarget): Promise<string> {
-  const report = await describeTopic(engine, topic, shard === undefined ? topicStreams(topic, shards) : [streamKey(topic, shard, shards)]);
+async function timeoutHint(engine: Engine, target: WriteTarget): Promise<string> {
+  const report = await describeTopic(engine, target.topic, targetStreams(target));
   return report.groups
     .map((g) => {
       const idle = g.consumers.length === 0 ? '' : `, last read ${formatAge(Math.min(...g.consumers.map((c) => c.idleMs)))} ago`;
