@@ -82,15 +82,28 @@ export const DEFAULT_SCALE_GATEWAY_WORKERS = 2;
 export const DEFAULT_SCALE_REDIS_WORKERS = 2;
 /**
  * PBKDF2-SHA256 iterations of the handler's CPU work in `scale`'s worker
- * curve: about 500 µs of CPU per request on a 2020s server core, so that a
- * worker's CPU per request (the work and its own path, about 700 µs at 0.2
- * CPU) stays above 4 × the gateway's at 1 or 2 workers (about 150 µs). With 4
- * workers the gateway's own CPU per request grows (replies come one or two
- * per read) and it may bind there, on the hand-written reference path too
- * (docs/BENCHMARKS.md, scale), as it did at 1,200 iterations.
+ * curve: about 2 ms of CPU per request on a 2020s server core, so that a
+ * worker's CPU per request (the work and its own path) stays well above 4 ×
+ * the gateway's at every worker count, which is what "while workers are the
+ * bottleneck" takes: the gateway's own CPU per request grows with 4 workers
+ * (replies come one or two per read, about 290 µs each at 0.2 CPU), and at
+ * 2,400 iterations (about 500 µs) its budget bound there, on the hand-written
+ * reference path too (docs/BENCHMARKS.md, scale). The fixed cost of a request
+ * in a worker (its wake-ups, reads and writes, which grow with the number of
+ * processes sharing the cores) is then a small part of the worker's CPU.
  */
-export const DEFAULT_SCALE_WORK_ITERATIONS = 2_400;
-/** Least requests per measured run of `scale`, for every configuration. */
+export const DEFAULT_SCALE_WORK_ITERATIONS = 19_200;
+/**
+ * Requests a worker of `scale`'s worker curve reads and runs at once (ours:
+ * `concurrency`; hand-written: XREADGROUP `COUNT`): a handler that is CPU
+ * work gains nothing from running many at once, and a worker that reads up to
+ * 100 takes the whole backlog while the group's other members wait idle. A
+ * few keep each worker busy while its next read is on the way.
+ */
+export const DEFAULT_SCALE_WORK_CONCURRENCY = 4;
+/** Least requests per measured run of `scale`'s worker curve, whose requests each take milliseconds of a worker's CPU. */
+export const DEFAULT_SCALE_WORK_REQUESTS = 600;
+/** Least requests per measured run of `scale`'s gateway and Redis curves. */
 export const DEFAULT_SCALE_REQUESTS = 5_000;
 /** Least seconds a run of the slowest configuration of a `scale` curve lasts (the count is raised from a calibration run); the others, faster, take less. */
 export const DEFAULT_SCALE_SECONDS = 2;
@@ -131,6 +144,7 @@ export const QUICK_PRESET = Object.freeze({
   httpRequests: 2_000,
   httpMinSeconds: 0,
   scaleRequests: 2_000,
+  scaleWorkRequests: 400,
   scaleSeconds: 0,
   fanoutMessages: 50,
   slowConsumerMs: 3_000,
@@ -193,8 +207,12 @@ export interface BenchOptions {
   readonly scaleWorkIterations: number;
   /** Least seconds per run of the slowest configuration of each `scale` curve; default {@link DEFAULT_SCALE_SECONDS}, 0 with `--quick`. */
   readonly scaleSeconds: number;
-  /** Requests per run of `scale`; default {@link DEFAULT_SCALE_REQUESTS}. */
+  /** Requests per run of `scale`'s gateway and Redis curves; default {@link DEFAULT_SCALE_REQUESTS}. */
   readonly scaleRequests: number;
+  /** Requests per run of `scale`'s worker curve; default {@link DEFAULT_SCALE_WORK_REQUESTS}. */
+  readonly scaleWorkRequests: number;
+  /** Requests a worker of `scale`'s worker curve runs at once; default {@link DEFAULT_SCALE_WORK_CONCURRENCY}. */
+  readonly scaleWorkConcurrency: number;
   /** Measured runs per side of `cli`, `scale`, `fanout` and `rss`; default `--rounds` if given, else {@link DEFAULT_LONG_RUN_ROUNDS}. */
   readonly longRunRounds: number;
   /** Requests per run of `soak`; default {@link DEFAULT_SOAK_REQUESTS}. */
@@ -353,7 +371,9 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     scaleGatewayWorkers: DEFAULT_SCALE_GATEWAY_WORKERS,
     scaleRedisWorkers: DEFAULT_SCALE_REDIS_WORKERS,
     scaleWorkIterations: DEFAULT_SCALE_WORK_ITERATIONS,
+    scaleWorkConcurrency: DEFAULT_SCALE_WORK_CONCURRENCY,
     scaleRequests: quick ? QUICK_PRESET.scaleRequests : DEFAULT_SCALE_REQUESTS,
+    scaleWorkRequests: quick ? QUICK_PRESET.scaleWorkRequests : DEFAULT_SCALE_WORK_REQUESTS,
     scaleSeconds: quick ? QUICK_PRESET.scaleSeconds : DEFAULT_SCALE_SECONDS,
     longRunRounds: rounds ?? DEFAULT_LONG_RUN_ROUNDS,
     soakRequests: soakRequests ?? (quick ? QUICK_PRESET.soakRequests : DEFAULT_SOAK_REQUESTS),

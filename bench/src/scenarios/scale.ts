@@ -91,7 +91,9 @@ export interface ScaleResult {
   readonly connections: number;
   readonly payloadBytes: number;
   readonly workIterations: number;
-  /** Least seconds a run of each curve's first configuration lasts (0: runs of `scaleRequests` as given). */
+  /** Requests each worker of the workers curve runs at once. */
+  readonly workConcurrency: number;
+  /** Least seconds a run of each curve's first configuration lasts (0: runs of `scaleRequests` or `scaleWorkRequests` as given). */
   readonly runSeconds: number;
   readonly curves: readonly ScaleCurve[];
 }
@@ -117,19 +119,22 @@ function ofPath(curve: ScaleCurve, handWritten: boolean): [key: string, config: 
 }
 
 /** The curves of a run: the configurations of each. */
-function curves(ctx: BenchContext): { name: CurveName; configs: ScaleConfig[] }[] {
-  const { scaleWorkers, scaleGateways, scaleGatewayWorkers, scaleRedisWorkers } = ctx.options;
+function curves(ctx: BenchContext): { name: CurveName; requests: number; configs: ScaleConfig[] }[] {
+  const { scaleWorkers, scaleGateways, scaleGatewayWorkers, scaleRedisWorkers, scaleRequests, scaleWorkRequests } = ctx.options;
   return [
     {
       name: 'workers',
+      requests: scaleWorkRequests,
       configs: [false, true].flatMap((handWritten) => scaleWorkers.map((workers) => ({ gateways: 1, workers, work: true, cluster: false, handWritten }))),
     },
     {
       name: 'gateways',
+      requests: scaleRequests,
       configs: scaleGateways.map((gateways) => ({ gateways, workers: scaleGatewayWorkers, work: false, cluster: false, handWritten: false })),
     },
     {
       name: 'redis',
+      requests: scaleRequests,
       configs: [false, true].map((cluster) => ({ gateways: 0, workers: scaleRedisWorkers, work: false, cluster, handWritten: false })),
     },
   ];
@@ -169,7 +174,7 @@ async function startWorkers(
   shards: number,
   started: (c: ChildHandle) => void,
 ): Promise<ChildHandle[]> {
-  const concurrency = String(ctx.options.rrWorkerConcurrency);
+  const concurrency = String(config.work ? ctx.options.scaleWorkConcurrency : ctx.options.rrWorkerConcurrency);
   const iterations = String(config.work ? ctx.options.scaleWorkIterations : 0);
   const mode = config.handWritten ? 'raw' : 'ours';
   return startAll(
@@ -266,7 +271,7 @@ async function startRrConfig(ctx: BenchContext, config: ScaleConfig, started: (c
 
 /** Runs every curve, each in every mode. */
 export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
-  const { scaleRequests, scaleSeconds, httpConnections: connections, longRunRounds: rounds, payloadBytes, scaleWorkIterations } = ctx.options;
+  const { scaleSeconds, httpConnections: connections, longRunRounds: rounds, payloadBytes, scaleWorkIterations, scaleWorkConcurrency } = ctx.options;
   const results: ScaleCurve[] = [];
   for (const curve of curves(ctx)) {
     const children: ChildHandle[] = [];
@@ -288,9 +293,9 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
       const scaleCpus = ctx.options.budget?.scaleCpus;
       for (const mode of runModes(ctx)) {
         await enterMode(ctx, mode, scaleCpus);
-        const warmupN = Math.max(connections, Math.round(scaleRequests / 10));
+        const warmupN = Math.max(connections, Math.round(curve.requests / 10));
         // The first configuration is the slowest: its runs last at least scaleSeconds each.
-        const { n } = await sizeRuns(Object.values(sides)[0]!, scaleRequests, warmupN, scaleSeconds * rounds, rounds);
+        const { n } = await sizeRuns(Object.values(sides)[0]!, curve.requests, warmupN, scaleSeconds * rounds, rounds);
         const comparison = await compare(ctx, sides, { n, warmupN, rounds });
         const budget = mode === 'budget' && scaleCpus !== undefined ? { budgetCpus: scaleCpus } : {};
         runs.push({ mode, modeLabel: describeMode(ctx, mode, scaleCpus), comparison, ...budget });
@@ -301,7 +306,7 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
       for (const config of running) await config.close();
     }
   }
-  return { connections, payloadBytes, workIterations: scaleWorkIterations, runSeconds: scaleSeconds, curves: results };
+  return { connections, payloadBytes, workIterations: scaleWorkIterations, workConcurrency: scaleWorkConcurrency, runSeconds: scaleSeconds, curves: results };
 }
 
 const CURVE_TITLES: Readonly<Record<CurveName, string>> = Object.freeze({
@@ -314,7 +319,7 @@ function curveSetup(r: ScaleResult, curve: ScaleCurve): string {
   const workers = plural(Object.values(curve.configs)[0]!.workers, 'worker');
   switch (curve.name) {
     case 'workers':
-      return `the gateway path (autocannon, ${int(r.connections)} connections, POST /echo of ~${r.payloadBytes} B JSON) with 1 gateway and a growing group of \`Service\` workers whose handler first derives a key from the body (PBKDF2-SHA256, ${int(r.workIterations)} iterations: CPU work on the event loop), so that the workers bind; as a reference, the same curve of the hand-written path (the \`http\` scenario's streams gateway and plain ioredis workers doing the same work), each path's gain over its own first configuration`;
+      return `the gateway path (autocannon, ${int(r.connections)} connections, POST /echo of ~${r.payloadBytes} B JSON) with 1 gateway and a growing group of \`Service\` workers whose handler first derives a key from the body (PBKDF2-SHA256, ${int(r.workIterations)} iterations: CPU work on the event loop), each running ${int(r.workConcurrency)} requests at once, so that the workers bind; as a reference, the same curve of the hand-written path (the \`http\` scenario's streams gateway and plain ioredis workers doing the same work), each path's gain over its own first configuration`;
     case 'gateways':
       return `the same load spread over 1 or 2 gateways (connections in turn), in front of ${workers} (echo), so that the gateways bind`;
     case 'redis':
