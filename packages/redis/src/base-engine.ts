@@ -35,7 +35,7 @@ import {
   type LeaseState,
 } from '@streamerson/core';
 import { ClosedSignal } from '@streamerson/core/internal';
-import { pushRetention, xaddArgs, xaddCommand, xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
+import { pushRetention, xackCommand, xaddArgs, xaddCommand, xreadArgs, xreadgroupArgs, type Arg } from './commands.js';
 import { isNoSuchKey, toStreamersonError, watchConnection } from './errors.js';
 import { lastGeneratedId, toEntries, toGroups, toIds, toPendingEntries, toPendingSummary, toStreamEntries, toStreamInfo } from './replies.js';
 import { afterReplicas, waitForReplicas, type ReplicaWait } from './replication.js';
@@ -354,9 +354,7 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
   ack(stream: string, group: string, ids: readonly string[]): Promise<number> {
     if (this.isClosed) return this.rejectClosed();
     if (!Array.isArray(ids) || ids.length === 0) return Promise.reject(new InvalidOptionError('ids', 'expected a non-empty array'));
-    const args: Arg[] = [stream, group];
-    for (let i = 0; i < ids.length; i++) args.push(ids[i]!);
-    return this.call('xack', args) as Promise<number>;
+    return (this.client.sendCommand(xackCommand(stream, group, ids)) as Promise<number>).catch(this.fail);
   }
 
   async pendingSummary(stream: string, group: string): Promise<PendingSummary> {

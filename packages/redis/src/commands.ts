@@ -191,6 +191,20 @@ export function queueXadd(pipeline: object, item: AppendItem): void {
   (pipeline as XaddQueue).xadd(...xaddArgs(item.stream, item.fields, item));
 }
 
+/**
+ * The XACK of `ids` as one prebuilt command, to send on its own: a consumer's
+ * acks of one event-loop turn are already one call, so the engine's
+ * auto-pipelining would only add a pipeline object, with the client's script
+ * methods copied onto it, and a second turn's wait per ack (measured: that
+ * path made the blocking reads' replies outlive young-generation collections,
+ * about 0.5 µs of CPU per message consumed). ioredis routes it by its key on a
+ * Cluster.
+ */
+export function xackCommand(stream: string, group: string, ids: readonly string[]): Command {
+  const request = respRequest('xack', [stream, group], ids);
+  return request === undefined ? new Command('xack', [stream, group, ...ids], { replyEncoding: 'utf8' }) : new PrebuiltCommand('xack', [stream], request);
+}
+
 /** Arguments of XREAD. */
 export function xreadArgs(positions: readonly ReadPosition[], options: ReadOptions | undefined): Arg[] {
   const args: Arg[] = ['COUNT', options?.count ?? DEFAULT_READ_COUNT];

@@ -5,7 +5,7 @@
  */
 import { Command, type Redis } from 'ioredis';
 import type { AppendItem, StreamAcks } from '@streamerson/core';
-import { xaddCommand } from './commands.js';
+import { xackCommand, xaddCommand } from './commands.js';
 
 function ignore(): void {}
 
@@ -39,7 +39,7 @@ export function sendAppendAndAck(connection: Redis, items: readonly AppendItem[]
   const exec = new Command('exec', [], { replyEncoding: 'utf8' });
   sendQueued(connection, new Command('multi', [], { replyEncoding: 'utf8' }));
   for (const item of items) sendQueued(connection, xaddCommand(item));
-  for (const a of acks) if (a.ids.length > 0) sendQueued(connection, new Command('xack', [a.stream, group, ...a.ids], { replyEncoding: 'utf8' }));
+  for (const a of acks) if (a.ids.length > 0) sendQueued(connection, xackCommand(a.stream, group, a.ids));
   connection.sendCommand(exec);
   return (exec.promise as Promise<unknown[] | null>).then((results) => {
     for (let i = 0; i < items.length; i++) {

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { auxKey, connect, type Engine } from '@streamerson/core';
-import { startRedis, uniqueName, waitFor, type RedisServer } from '@streamerson/testkit';
+import { monitorRedis, startRedis, uniqueName, waitFor, type RedisServer } from '@streamerson/testkit';
 import { createRedisEngine } from '../src/index.js';
 import { APPEND_FLUSH_AT } from '../src/base-engine.js';
 import { assertCloseUnblocks, blockedNow, waitForBlocked, type ServerInfo } from './reader-checks.js';
@@ -22,6 +22,33 @@ describe('redis engine (standalone)', () => {
   after(async () => {
     await engine.close();
     await server.stop();
+  });
+
+  test('an ack is one XACK written at once, ahead of auto-pipelined commands issued before it', async () => {
+    const stream = uniqueName('ack');
+    const group = 'grüppe';
+    await engine.createGroup(stream, group, '0');
+    const ids = await engine.appendBatch([1, 2, 3].map((n) => ({ stream, fields: ['n', String(n)] })));
+    await engine.readGroup(group, 'c', [{ stream, after: '>' }], { count: 10 });
+    const monitor = await monitorRedis(server.port);
+    try {
+      // XLEN waits for the auto-pipeline's turn; the ack must not.
+      const length = engine.length(stream);
+      const acked = engine.ack(stream, group, [ids[0]!, ids[2]!]);
+      assert.equal(await acked, 2, 'a group name of non-ASCII characters is sent with its byte count');
+      assert.equal(await length, 3);
+      const onStream = (): readonly { name: string; args: readonly string[] }[] => monitor.commands.filter((c) => c.args[0] === stream);
+      await waitFor(() => onStream().length >= 2, { what: 'the ack and the length', timeoutMs: 2_000 });
+      assert.deepEqual(
+        onStream().map((c) => c.name),
+        ['xack', 'xlen'],
+      );
+      // MONITOR shows the group's non-ASCII bytes escaped: the ids are what it checks.
+      assert.deepEqual(onStream()[0]!.args.slice(2), [ids[0], ids[2]]);
+      assert.equal((await engine.pendingSummary(stream, group)).count, 1);
+    } finally {
+      monitor.stop();
+    }
   });
 
   test('binary field values survive a round trip as Buffers', async () => {
