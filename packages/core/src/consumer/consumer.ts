@@ -152,9 +152,18 @@ export class Consumer<P = unknown> extends EventEmitter<ConsumerEvents<P>> imple
   [Symbol.asyncIterator](): AsyncIterator<ConsumedMessage<P>> {
     this.#claim('for-await');
     return {
-      next: async () => {
-        const m = await this.#pull();
-        return m ? { value: m, done: false } : { value: undefined, done: true };
+      // A buffered message is handed over in an already settled promise: no async frame and one
+      // microtask per message instead of three; only an empty buffer takes the waiting path.
+      next: () => {
+        let m: DeliveredMessage<P> | null | undefined;
+        try {
+          this.#finishInHand();
+          this.#ensureStarted();
+          m = this.#poll();
+        } catch (error) {
+          return Promise.reject(error);
+        }
+        return m === undefined ? this.#pull().then(iteratorResult) : Promise.resolve(iteratorResult(m));
       },
       return: async () => {
         this.#finishInHand();
@@ -250,20 +259,31 @@ export class Consumer<P = unknown> extends EventEmitter<ConsumerEvents<P>> imple
     this.#finishInHand();
     this.#ensureStarted();
     for (;;) {
-      if (this.#failure !== null) throw this.#failure;
-      const m = this.#buffer.shift();
-      if (m !== undefined && this.#state !== 'closed') {
-        this.#inHand = m;
-        this.#delivered++;
-        return m;
-      }
-      if (this.#state === 'closed') return null;
-      if (this.#state === 'draining' && this.#loopsDone) {
-        this.#drained?.();
-        return null;
-      }
+      const m = this.#poll();
+      if (m !== undefined) return m;
       await this.#buffer.waitForItem();
     }
+  }
+
+  /**
+   * What delivery can give now: the next buffered message (then in hand),
+   * null once delivery has ended, or undefined when it has to wait for one.
+   * Throws the error that failed the consumer.
+   */
+  #poll(): DeliveredMessage<P> | null | undefined {
+    if (this.#failure !== null) throw this.#failure;
+    const m = this.#buffer.shift();
+    if (m !== undefined && this.#state !== 'closed') {
+      this.#inHand = m;
+      this.#delivered++;
+      return m;
+    }
+    if (this.#state === 'closed') return null;
+    if (this.#state === 'draining' && this.#loopsDone) {
+      this.#drained?.();
+      return null;
+    }
+    return undefined;
   }
 
   async #runEvents(): Promise<void> {
@@ -459,6 +479,10 @@ export class Consumer<P = unknown> extends EventEmitter<ConsumerEvents<P>> imple
       this.#closed.settle(this.#failure === null ? undefined : asError(this.#failure));
     }
   }
+}
+
+function iteratorResult<P>(m: DeliveredMessage<P> | null): IteratorResult<ConsumedMessage<P>> {
+  return m ? { value: m, done: false } : { value: undefined, done: true };
 }
 
 function asError(error: unknown): Error {
