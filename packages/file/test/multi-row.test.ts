@@ -7,7 +7,7 @@ import { withEngine } from './fixtures/with-engine.js';
 const N = 2 * ROWS_PER_STATEMENT[0]! + ROWS_PER_STATEMENT[1]! + 2 * ROWS_PER_STATEMENT[2]! + 3;
 
 describe('file:// statements of many rows', () => {
-  it('a batch of appends and its acks, in statements of many rows, and its group delivery keep every entry in order', async () => {
+  it('a batch of appends in statements of many rows, its group delivery and its acks keep every entry in order', async () => {
     await withEngine(async (engine) => {
       const ids = await engine.appendBatch(Array.from({ length: N }, (_, i) => ({ stream: 's', fields: ['i', String(i)] })));
       assert.equal(new Set(ids).size, N);

@@ -12,7 +12,6 @@ import {
 import { compareParts, formatId, parseBound, parseId, type IdParts } from '@streamerson/core/internal';
 import { rowEntry } from './entry-codec.js';
 import { advance, type GroupPosition, type LagView } from './lag.js';
-import { runRows } from './multi-row.js';
 import type { FileStore } from './store.js';
 import { createStream, edgeEntry, entriesAfter, findEntry, getStream, type StreamRow } from './stream-ops.js';
 
@@ -30,8 +29,12 @@ const DELIVER_RANGE_SQL =
   ' WHERE stream = ? AND (ms, seq) > (?, ?) AND (ms, seq) <= (?, ?)' +
   ' ON CONFLICT (stream, grp, ms, seq) DO UPDATE SET consumer = excluded.consumer, delivery_time = excluded.delivery_time, deliveries = 1';
 
-/** XACK of several ids per statement (see `runRows`): one search of the primary key per id. */
-const ACK_SQL = Object.freeze({ head: 'DELETE FROM pending WHERE stream = ? AND grp = ? AND (ms, seq) IN (VALUES ', row: '(?, ?)', joiner: ', ', tail: ')' });
+/**
+ * XACK of one id: one statement per id. A DELETE of several ids in one
+ * statement (`(ms, seq) IN (VALUES …)`) costs SQLite about ten times as much
+ * as as many of these (measured with 16 ids), whatever the list's form.
+ */
+const ACK_SQL = 'DELETE FROM pending WHERE stream = ? AND grp = ? AND ms = ? AND seq = ?';
 
 /** A row of the groups table. */
 interface GroupRow {
@@ -237,12 +240,10 @@ export function nothingToDeliver(store: FileStore, group: string, streams: reado
 /** XACK: how many of the ids were pending. A missing stream or group acknowledges nothing, as in Redis. */
 export function ackEntries(store: FileStore, stream: string, group: string, ids: readonly string[]): number {
   const parsed = ids.map((id) => parseId(id));
-  return runRows(
-    store,
-    ACK_SQL,
-    [stream, group],
-    parsed.map((p) => [p.ms, p.seq]),
-  );
+  const ack = store.sql(ACK_SQL);
+  let acked = 0;
+  for (const p of parsed) acked += ack.run(stream, group, p.ms, p.seq).changes;
+  return acked;
 }
 
 /** XPENDING summary. Consumers with pending entries, by name. */
