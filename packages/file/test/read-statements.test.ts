@@ -72,6 +72,28 @@ describe('file:// reads: the statements they run', () => {
     });
   });
 
+  it('no statement of request/reply binds a bare LIMIT parameter (SQLite would prepare it again at every run)', async () => {
+    await withEngine(async (engine) => {
+      await engine.createGroup('s', 'g', '0');
+      const statements = await recorded(async () => {
+        await engine.appendBatch([1, 2].map((n) => ({ stream: 's', fields: ['n', String(n)] })));
+        const [requests] = await engine.readGroup('g', 'c', [{ stream: 's', after: '>' }]);
+        const ids = requests!.entries.map((e) => e.id);
+        await engine.appendAndAck(
+          ids.map((id) => ({ stream: 'r', fields: ['re', id] })),
+          'g',
+          [{ stream: 's', ids }],
+        );
+        await engine.read([{ stream: 'r', after: '0' }], { count: 2 });
+      });
+      assert.ok(statements.some((r) => r.sql.includes('LIMIT +?')));
+      assert.deepEqual(
+        statements.filter((r) => /LIMIT\s+[?@:$]/.test(r.sql)).map((r) => r.sql),
+        [],
+      );
+    });
+  });
+
   it('a group read with nothing appended after its group last id looks for no entries', async () => {
     await withEngine(async (engine) => {
       await engine.append('s', ['k', 'v']);

@@ -118,11 +118,11 @@ export function hashScan(store: FileStore, key: string, cursor: string, count: n
   const rows = (
     after === undefined
       ? store
-          .sql('SELECT field, value FROM hashes WHERE key = ? ORDER BY field LIMIT ?')
+          .sql('SELECT field, value FROM hashes WHERE key = ? ORDER BY field LIMIT +?')
           .raw()
           .all(key, count + 1)
       : store
-          .sql('SELECT field, value FROM hashes WHERE key = ? AND field > ? ORDER BY field LIMIT ?')
+          .sql('SELECT field, value FROM hashes WHERE key = ? AND field > ? ORDER BY field LIMIT +?')
           .raw()
           .all(key, after, count + 1)
   ) as [string, Buffer][];

@@ -426,7 +426,7 @@ export class FileEngine implements Engine, Fencing {
     if (typeof prefix !== 'string') throw new InvalidOptionError('prefix', 'expected a string');
     const max = intOption(limit, 'limit', DEFAULT_LIST_LIMIT, 0);
     return this.snapshot((s) => {
-      const rows = s.sql('SELECT name FROM streams WHERE substr(name, 1, length(@prefix)) = @prefix ORDER BY name LIMIT @max').raw().all({ prefix, max }) as [
+      const rows = s.sql('SELECT name FROM streams WHERE substr(name, 1, length(@prefix)) = @prefix ORDER BY name LIMIT +@max').raw().all({ prefix, max }) as [
         string,
       ][];
       return rows.map((r) => r[0]);

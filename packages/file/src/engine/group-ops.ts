@@ -200,7 +200,7 @@ export function readGroupEntries(
     } else {
       const after = parseId(p.after);
       const records = store
-        .sql('SELECT ms, seq FROM pending WHERE stream = ? AND grp = ? AND consumer = ? AND (ms, seq) > (?, ?) ORDER BY ms, seq LIMIT ?')
+        .sql('SELECT ms, seq FROM pending WHERE stream = ? AND grp = ? AND consumer = ? AND (ms, seq) > (?, ?) ORDER BY ms, seq LIMIT +?')
         .all(p.stream, group, consumer, after.ms, after.seq, count) as { ms: number; seq: number }[];
       const redeliver = store.sql('UPDATE pending SET deliveries = deliveries + 1, delivery_time = ? WHERE stream = ? AND grp = ? AND ms = ? AND seq = ?');
       for (const r of records) {
@@ -274,7 +274,7 @@ export function pendingRange(store: FileStore, stream: string, group: string, op
     .sql(
       `SELECT ms, seq, consumer, delivery_time, deliveries FROM pending WHERE stream = @stream AND grp = @group
        AND (ms, seq) ${start.exclusive ? '>' : '>='} (@startMs, @startSeq) AND (ms, seq) ${end.exclusive ? '<' : '<='} (@endMs, @endSeq) ${byConsumer}
-       AND max(0, @now - delivery_time) >= @minIdle ORDER BY ms, seq LIMIT @count`,
+       AND max(0, @now - delivery_time) >= @minIdle ORDER BY ms, seq LIMIT +@count`,
     )
     .all({
       stream,
@@ -354,7 +354,7 @@ export function autoClaimEntries(
   let left = count;
   let next = '0-0';
   const rows = store
-    .sql('SELECT ms, seq, consumer, delivery_time, deliveries FROM pending WHERE stream = ? AND grp = ? AND (ms, seq) >= (?, ?) ORDER BY ms, seq LIMIT ?')
+    .sql('SELECT ms, seq, consumer, delivery_time, deliveries FROM pending WHERE stream = ? AND grp = ? AND (ms, seq) >= (?, ?) ORDER BY ms, seq LIMIT +?')
     .all(stream, group, from.ms, from.seq, attempts + 1) as PendingRow[];
   for (const r of rows) {
     if (attempts === 0 || left === 0) {

@@ -143,7 +143,13 @@ export class FileStore {
     this.notifier = new Notifier(dir, () => dataVersion.get() as number);
   }
 
-  /** A prepared statement, made once per SQL text. */
+  /**
+   * A prepared statement, made once per SQL text. A count bound as a LIMIT is
+   * written `LIMIT +?` (or `+@name`): SQLite prepares a statement whose LIMIT
+   * is a bare parameter again each time that parameter is bound (it plans for
+   * the value), which costs several times what running it does; `+?` is an
+   * expression, planned once.
+   */
   sql(text: string): Database.Statement {
     let statement = this.statements.get(text);
     if (statement === undefined) {

@@ -146,7 +146,7 @@ function trimEntries(store: FileStore, name: string, length: number, retention: 
     const n = Math.min(Math.max(0, length - retention.maxLen), retention.limit);
     if (n === 0) return 0;
     store
-      .sql('DELETE FROM entries WHERE stream = @name AND (ms, seq) IN (SELECT ms, seq FROM entries WHERE stream = @name ORDER BY ms, seq LIMIT @n)')
+      .sql('DELETE FROM entries WHERE stream = @name AND (ms, seq) IN (SELECT ms, seq FROM entries WHERE stream = @name ORDER BY ms, seq LIMIT +@n)')
       .run({ name, n });
     return n;
   }
@@ -154,7 +154,7 @@ function trimEntries(store: FileStore, name: string, length: number, retention: 
   const limit = retention.limit === Infinity ? -1 : retention.limit;
   return store
     .sql(
-      'DELETE FROM entries WHERE stream = @name AND (ms, seq) IN (SELECT ms, seq FROM entries WHERE stream = @name AND (ms, seq) < (@ms, @seq) ORDER BY ms, seq LIMIT @limit)',
+      'DELETE FROM entries WHERE stream = @name AND (ms, seq) IN (SELECT ms, seq FROM entries WHERE stream = @name AND (ms, seq) < (@ms, @seq) ORDER BY ms, seq LIMIT +@limit)',
     )
     .run({ name, ms, seq, limit }).changes;
 }
@@ -172,13 +172,13 @@ export function rangeEntries(store: FileStore, name: string, start: string, end:
   if (count === 0) return [];
   const order = reverse ? 'ms DESC, seq DESC' : 'ms, seq';
   const rows = store
-    .sql(`SELECT ms, seq, data FROM entries WHERE stream = ? AND ${boundSql(from, false)} AND ${boundSql(to, true)} ORDER BY ${order} LIMIT ?`)
+    .sql(`SELECT ms, seq, data FROM entries WHERE stream = ? AND ${boundSql(from, false)} AND ${boundSql(to, true)} ORDER BY ${order} LIMIT +?`)
     .all(name, from.ms, from.seq, to.ms, to.seq, count === Infinity ? -1 : count) as EntryRow[];
   return rows.map(rowEntry);
 }
 
 /** Entries after an id, oldest first (see {@link entriesAfter}). */
-const ENTRIES_AFTER = entryQuery('SELECT ms, seq, data FROM entries WHERE stream = ? AND (ms, seq) > (?, ?) ORDER BY ms, seq LIMIT ?');
+const ENTRIES_AFTER = entryQuery('SELECT ms, seq, data FROM entries WHERE stream = ? AND (ms, seq) > (?, ?) ORDER BY ms, seq LIMIT +?');
 
 /** Entries with ids greater than `after`, oldest first, at most `count` (read as one batch: see `selectEntries`). */
 export function entriesAfter(store: FileStore, name: string, after: IdParts, count: number): EntryRow[] {
@@ -251,7 +251,7 @@ export function deleteStream(store: FileStore, name: string): boolean {
 
 /** Names of streams whose time to live has passed, at most `limit`. */
 export function expiredStreams(store: FileStore, now: number, limit: number): string[] {
-  return (store.sql('SELECT name FROM streams WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?').all(now, limit) as { name: string }[]).map(
+  return (store.sql('SELECT name FROM streams WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT +?').all(now, limit) as { name: string }[]).map(
     (r) => r.name,
   );
 }
