@@ -9,13 +9,16 @@ export const ROWS_PER_STATEMENT = Object.freeze([64, 16, 4, 1]);
 /**
  * Runs one statement for many rows — `head` followed by `size` copies of
  * `row` joined by `joiner`, then `tail` — for every row of `rows` (each the
- * parameters of one copy of `row`, `shared` first in every statement): one
- * statement per 64 rows rather than one per row. Returns the rows changed.
+ * anonymous parameters of one copy of `row`), with `shared` bound by name in
+ * every statement (a value every row has, such as the stream's name: bound
+ * once per statement rather than once per row, which for a string is a
+ * copy): one statement per 64 rows rather than one per row. Returns the rows
+ * changed.
  */
 export function runRows(
   store: FileStore,
   sql: { readonly head: string; readonly row: string; readonly joiner: string; readonly tail?: string },
-  shared: readonly unknown[],
+  shared: Readonly<Record<string, unknown>>,
   rows: readonly (readonly unknown[])[],
 ): number {
   let changes = 0;
@@ -24,9 +27,9 @@ export function runRows(
     if (rows.length - i < size) continue;
     const statement = store.sql(`${sql.head}${Array.from({ length: size }, () => sql.row).join(sql.joiner)}${sql.tail ?? ''}`);
     for (; rows.length - i >= size; i += size) {
-      const params: unknown[] = [...shared];
+      const params: unknown[] = [];
       for (let j = i; j < i + size; j++) for (const p of rows[j]!) params.push(p);
-      changes += statement.run(params).changes;
+      changes += statement.run(params, shared).changes;
     }
   }
   return changes;

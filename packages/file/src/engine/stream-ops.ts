@@ -35,8 +35,8 @@ export interface StreamRow {
   readonly expires_at: number | null;
 }
 
-/** Appends of entries, several rows per statement (see `runRows`). */
-const INSERT_SQL = Object.freeze({ head: 'INSERT INTO entries (stream, ms, seq, data) VALUES ', row: '(?, ?, ?, ?)', joiner: ', ' });
+/** Appends of entries to one stream (`@stream`), several rows per statement (see `runRows`). */
+const INSERT_SQL = Object.freeze({ head: 'INSERT INTO entries (stream, ms, seq, data) VALUES ', row: '(@stream, ?, ?, ?)', joiner: ', ' });
 
 /** The stream's row, or undefined when it does not exist. */
 export function getStream(store: FileStore, name: string): StreamRow | undefined {
@@ -82,9 +82,9 @@ export function appendEntries(store: FileStore, name: string, appends: readonly 
   let length = row?.length ?? 0;
   let added = 0;
   // Entries not yet inserted: written together (see `runRows`), before a trim and at the end.
-  let rows: [string, number, number, Buffer][] = [];
+  let rows: [number, number, Buffer][] = [];
   const insertRows = (): void => {
-    runRows(store, INSERT_SQL, [], rows);
+    runRows(store, INSERT_SQL, { stream: name }, rows);
     rows = [];
   };
   const out: (string | null | StreamersonError)[] = [];
@@ -110,7 +110,7 @@ export function appendEntries(store: FileStore, name: string, appends: readonly 
       createStream(store, name);
       exists = true;
     }
-    rows.push([name, id.ms, id.seq, data]);
+    rows.push([id.ms, id.seq, data]);
     lastMs = id.ms;
     lastSeq = id.seq;
     length++;
