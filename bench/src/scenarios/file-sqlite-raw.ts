@@ -2,7 +2,9 @@
  * SQLite used directly, as the `file` scenario's baseline: the same work as
  * the file:// engine does for produce, group consume and request/reply, with
  * better-sqlite3 in WAL mode (`synchronous = NORMAL`, as the engine), one
- * transaction per batch and JSON payloads in a BLOB column.
+ * transaction per batch and JSON payloads in a BLOB column. Its range read
+ * binds the count as `LIMIT +?`, as the engine does, so that SQLite plans the
+ * statement once instead of at every run.
  *
  * It keeps the state that the engine's contract makes durable and shared
  * between processes, each written once per batch: a stream's last id (ids
@@ -59,7 +61,7 @@ export class RawSqlite {
       'INSERT INTO streams (name, last_ms, last_seq, length) VALUES (@name, @ms, @seq, @n) ON CONFLICT (name) DO UPDATE SET last_ms = @ms, last_seq = @seq, length = length + @n',
     );
     this.insert = this.db.prepare('INSERT INTO entries (stream, ms, seq, data) VALUES (?, ?, ?, ?)');
-    this.after = this.db.prepare('SELECT ms, seq, data FROM entries WHERE stream = ? AND (ms, seq) > (?, ?) ORDER BY ms, seq LIMIT ?');
+    this.after = this.db.prepare('SELECT ms, seq, data FROM entries WHERE stream = ? AND (ms, seq) > (?, ?) ORDER BY ms, seq LIMIT +?');
     this.createGroup = this.db.prepare('INSERT INTO groups (stream, name, last_ms, last_seq) VALUES (?, ?, 0, 0)');
     this.groupAt = this.db.prepare('SELECT last_ms AS ms, last_seq AS seq FROM groups WHERE stream = ? AND name = ?');
     this.setGroupAt = this.db.prepare('UPDATE groups SET last_ms = ?, last_seq = ? WHERE stream = ? AND name = ?');
