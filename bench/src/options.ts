@@ -82,15 +82,16 @@ export const DEFAULT_SCALE_GATEWAY_WORKERS = 2;
 export const DEFAULT_SCALE_REDIS_WORKERS = 2;
 /**
  * PBKDF2-SHA256 iterations of the handler's CPU work in `scale`'s worker
- * curve: about 2 ms of CPU per request on a 2020s server core, so that a
+ * curve: about 4 ms of CPU per request on a 2020s server core, so that a
  * worker's CPU per request (the work and its own path) stays well above 4 ×
  * the gateway's at every worker count, which is what "while workers are the
- * bottleneck" takes: the gateway's own CPU per request grows with 4 workers
- * (replies come one or two per read, about 290 µs each at 0.2 CPU), and at
- * 2,400 iterations (about 500 µs) its budget bound there, on the hand-written
- * reference path too (docs/BENCHMARKS.md, scale). The fixed cost of a request
- * in a worker (its wake-ups, reads and writes, which grow with the number of
- * processes sharing the cores) is then a small part of the worker's CPU.
+ * bottleneck" takes. At the curve's low rates every request wakes the gateway
+ * several times, and its CPU per request is 0.6–1 ms (about 110 µs at 1,800
+ * requests per second); at 2,400 iterations (about 500 µs) its budget bound
+ * with 4 workers, on the hand-written reference path too (docs/BENCHMARKS.md,
+ * scale). The fixed cost of a request in a worker (its wake-ups, reads and
+ * writes, which grow with the number of processes sharing the cores) is then
+ * a small part of the worker's CPU.
  */
 export const DEFAULT_SCALE_WORK_ITERATIONS = 19_200;
 /**
