@@ -157,13 +157,11 @@ export class Consumer<P = unknown> extends EventEmitter<ConsumerEvents<P>> imple
       next: () => {
         let m: DeliveredMessage<P> | null | undefined;
         try {
-          this.#finishInHand();
-          this.#ensureStarted();
-          m = this.#poll();
+          m = this.#take();
         } catch (error) {
           return Promise.reject(error);
         }
-        return m === undefined ? this.#pull().then(iteratorResult) : Promise.resolve(iteratorResult(m));
+        return m === undefined ? this.#wait().then(iteratorResult) : Promise.resolve(iteratorResult(m));
       },
       return: async () => {
         this.#finishInHand();
@@ -255,13 +253,25 @@ export class Consumer<P = unknown> extends EventEmitter<ConsumerEvents<P>> imple
     this.#starting = this.#start().catch((error: unknown) => this.#fail(error));
   }
 
+  /** The next message, waiting for one if need be; null once delivery has ended. */
   async #pull(): Promise<DeliveredMessage<P> | null> {
+    const m = this.#take();
+    return m === undefined ? this.#wait() : m;
+  }
+
+  /** Ends the message in hand and takes the next one now (see {@link #poll}), starting delivery first. */
+  #take(): DeliveredMessage<P> | null | undefined {
     this.#finishInHand();
     this.#ensureStarted();
+    return this.#poll();
+  }
+
+  /** Waits for a message after {@link #take} found none. */
+  async #wait(): Promise<DeliveredMessage<P> | null> {
     for (;;) {
+      await this.#buffer.waitForItem();
       const m = this.#poll();
       if (m !== undefined) return m;
-      await this.#buffer.waitForItem();
     }
   }
 
