@@ -84,6 +84,9 @@ function rejectAll(writes: readonly QueuedWrite[], error: unknown): void {
   for (const w of writes) w.reject(error);
 }
 
+/** A LIMIT that is a bare parameter (`?`, `?1`, `@n`, `:n`, `$n`): see {@link FileStore.sql}. */
+const BARE_LIMIT_PARAMETER = /\bLIMIT\s+[?@:$]/i;
+
 /**
  * One open store: a SQLite connection in WAL mode on `<dir>/streams.db`, its
  * prepared statements and its {@link Notifier}. Engines of one process on the
@@ -148,23 +151,24 @@ export class FileStore {
    * written `LIMIT +?` (or `+@name`): SQLite prepares a statement whose LIMIT
    * is a bare parameter again each time that parameter is bound (it plans for
    * the value), which costs several times what running it does; `+?` is an
-   * expression, planned once.
+   * expression, planned once. A text with a bare LIMIT parameter is refused.
    */
   sql(text: string): Database.Statement {
-    let statement = this.statements.get(text);
-    if (statement === undefined) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
+    return this.cached(this.statements, text, false);
   }
 
   /** {@link sql} of a query whose rows come as arrays of values (better-sqlite3's raw mode), made once per SQL text. */
   sqlRaw(text: string): Database.Statement {
-    let statement = this.rawStatements.get(text);
+    return this.cached(this.rawStatements, text, true);
+  }
+
+  private cached(statements: Map<string, Database.Statement>, text: string, raw: boolean): Database.Statement {
+    let statement = statements.get(text);
     if (statement === undefined) {
-      statement = this.db.prepare(text).raw();
-      this.rawStatements.set(text, statement);
+      if (BARE_LIMIT_PARAMETER.test(text)) throw new Error(`a LIMIT bound as a bare parameter is planned again at every run; write LIMIT +?: ${text}`);
+      statement = this.db.prepare(text);
+      if (raw) statement.raw();
+      statements.set(text, statement);
     }
     return statement;
   }
