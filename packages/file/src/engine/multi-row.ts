@@ -8,7 +8,7 @@ export const ROWS_PER_STATEMENT = Object.freeze([64, 16, 4, 1]);
 
 /**
  * Runs one statement for many rows — `head` followed by `size` copies of
- * `row` joined by `joiner`, then `tail` — for every row of `rows` (each the
+ * `row` joined by `joiner` — for every row of `rows` (each the
  * anonymous parameters of one copy of `row`), with `shared` bound by name in
  * every statement (a value every row has, such as the stream's name: bound
  * once per statement rather than once per row, which for a string is a
@@ -17,7 +17,7 @@ export const ROWS_PER_STATEMENT = Object.freeze([64, 16, 4, 1]);
  */
 export function runRows(
   store: FileStore,
-  sql: { readonly head: string; readonly row: string; readonly joiner: string; readonly tail?: string },
+  sql: { readonly head: string; readonly row: string; readonly joiner: string },
   shared: Readonly<Record<string, unknown>>,
   rows: readonly (readonly unknown[])[],
 ): number {
@@ -25,7 +25,7 @@ export function runRows(
   let i = 0;
   for (const size of ROWS_PER_STATEMENT) {
     if (rows.length - i < size) continue;
-    const statement = store.sql(`${sql.head}${Array.from({ length: size }, () => sql.row).join(sql.joiner)}${sql.tail ?? ''}`);
+    const statement = store.sql(`${sql.head}${Array.from({ length: size }, () => sql.row).join(sql.joiner)}`);
     for (; rows.length - i >= size; i += size) {
       const params: unknown[] = [];
       for (let j = i; j < i + size; j++) for (const p of rows[j]!) params.push(p);
