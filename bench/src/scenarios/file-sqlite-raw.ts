@@ -10,7 +10,10 @@
  * between processes, each written once per batch: a stream's last id (ids
  * are made from it, not from a counter in memory) and length, a group's last
  * delivered id, and per pending entry its consumer, delivery time and
- * delivery count (what claiming and dead-lettering read). It leaves out what
+ * delivery count (what claiming and dead-lettering read). The scenario
+ * deletes the streams a run wrote after it ({@link RawSqlite.deleteStreams}),
+ * here as on the engine's side, so that both write into a database whose
+ * freed pages are reused. It leaves out what
  * is the engine's own bookkeeping: consumers' seen times, read counters
  * (lag), wake-ups of other processes' readers, expiry sweeps and the
  * Streamerson layers.
@@ -37,6 +40,11 @@ CREATE TABLE IF NOT EXISTS groups (stream TEXT NOT NULL, name TEXT NOT NULL, las
 CREATE TABLE IF NOT EXISTS pending (stream TEXT NOT NULL, grp TEXT NOT NULL, ms INTEGER NOT NULL, seq INTEGER NOT NULL, consumer TEXT NOT NULL,
   delivery_time INTEGER NOT NULL, deliveries INTEGER NOT NULL, PRIMARY KEY (stream, grp, ms, seq)) WITHOUT ROWID;`;
 
+/** The stream that request/reply writes the replies of `topic`'s requests to, on both sides (see `RawSqlite.requestReply`). */
+export function replyStream(topic: string): string {
+  return `${topic}:replies`;
+}
+
 /** A raw store in `dir`: streams, entries, groups and pending tables keyed as the engine's. */
 export class RawSqlite {
   readonly db: Database.Database;
@@ -50,6 +58,7 @@ export class RawSqlite {
   private readonly setGroupAt: Database.Statement;
   private readonly pend: Database.Statement;
   private readonly ack: Database.Statement;
+  private readonly deletes: readonly Database.Statement[];
 
   constructor(dir: string) {
     this.db = new Database(join(dir, 'raw.db'));
@@ -67,6 +76,12 @@ export class RawSqlite {
     this.setGroupAt = this.db.prepare('UPDATE groups SET last_ms = ?, last_seq = ? WHERE stream = ? AND name = ?');
     this.pend = this.db.prepare('INSERT INTO pending (stream, grp, ms, seq, consumer, delivery_time, deliveries) VALUES (?, ?, ?, ?, ?, ?, 1)');
     this.ack = this.db.prepare('DELETE FROM pending WHERE stream = ? AND grp = ? AND ms = ? AND seq = ?');
+    this.deletes = [
+      'DELETE FROM streams WHERE name = ?',
+      'DELETE FROM entries WHERE stream = ?',
+      'DELETE FROM groups WHERE stream = ?',
+      'DELETE FROM pending WHERE stream = ?',
+    ].map((sql) => this.db.prepare(sql));
   }
 
   /** Appends `payloads[start…end)` to `stream` in one transaction, ids following the stream's stored last id; resolves how many. */
@@ -148,7 +163,7 @@ export class RawSqlite {
    * the last one it read.
    */
   async requestReply(topic: string, payloads: readonly unknown[], n: number, concurrency: number): Promise<number> {
-    const replies = `${topic}:replies`;
+    const replies = replyStream(topic);
     const group = this.group(topic);
     let replyAt: Position = { ms: 0, seq: -1 };
     let answered = 0;
@@ -172,6 +187,15 @@ export class RawSqlite {
       answered += got.length;
     }
     return answered;
+  }
+
+  /** Deletes `streams` with their entries, groups and pending rows in one transaction, as the engine's `deleteStreams` does. */
+  deleteStreams(streams: readonly string[]): void {
+    this.db
+      .transaction(() => {
+        for (const stream of streams) for (const statement of this.deletes) statement.run(stream);
+      })
+      .immediate();
   }
 
   count(stream: string): number {

@@ -21,7 +21,7 @@ import { oursGroupConsume, oursWriter } from '../ours.js';
 import { makePayloads, type BenchPayload } from '../payload.js';
 import type { ComparisonReport } from '../scenario.js';
 import { fill } from './consume.js';
-import { RawSqlite } from './file-sqlite-raw.js';
+import { RawSqlite, replyStream } from './file-sqlite-raw.js';
 
 /** Lowest acceptable throughput of the file:// engine relative to SQLite used directly. */
 export const FILE_TARGET_RATIO = 0.8;
@@ -42,6 +42,8 @@ const RR_LABELS = Object.freeze({
 
 interface Engines {
   readonly file: Engine;
+  /** A store of its own for the engine used directly, as raw SQLite has a database of its own (see {@link runFile}). */
+  readonly fileDirect: Engine;
   readonly memory: Engine;
   readonly redis: Engine;
 }
@@ -75,7 +77,11 @@ async function produce(ctx: BenchContext, engines: Engines, raw: RawSqlite): Pro
     const stream = uniqueName('bench-file-raw');
     return {
       run: () => writeAll({ write: (items, start, end) => raw.append(stream, items, start, end) }, payloads, count, batchSize, inFlightBatches),
-      verifyAndCleanup: async () => raw.count(stream),
+      verifyAndCleanup: async () => {
+        const length = raw.count(stream);
+        raw.deleteStreams([stream]);
+        return length;
+      },
     };
   };
   const comparison = await compare(
@@ -174,17 +180,23 @@ async function requestReply(ctx: BenchContext, engines: Engines, raw: RawSqlite)
   const engineDirectSide: Side = async (count) => {
     const topic = uniqueName('bench-file-rr-engine');
     return {
-      run: async () => (engineAnswered = await engineRequestReply(engines.file, topic, payloads, count)),
+      run: async () => (engineAnswered = await engineRequestReply(engines.fileDirect, topic, payloads, count)),
       verifyAndCleanup: async () => {
-        await engines.file.deleteStreams([topic, engineReplies(topic)]);
+        await engines.fileDirect.deleteStreams([topic, replyStream(topic)]);
         return engineAnswered;
       },
     };
   };
-  const rawSide: Side = async (count) => ({
-    run: async () => (rawAnswered = await raw.requestReply(uniqueName('bench-file-rr-raw'), payloads, count, FILE_RR_CONCURRENCY)),
-    verifyAndCleanup: async () => rawAnswered,
-  });
+  const rawSide: Side = async (count) => {
+    const topic = uniqueName('bench-file-rr-raw');
+    return {
+      run: async () => (rawAnswered = await raw.requestReply(topic, payloads, count, FILE_RR_CONCURRENCY)),
+      verifyAndCleanup: async () => {
+        raw.deleteStreams([topic, replyStream(topic)]);
+        return rawAnswered;
+      },
+    };
+  };
   const sides = [await engineSide(engines.file), await engineSide(engines.memory), await engineSide(engines.redis)] as const;
   try {
     const comparison = await compare(
@@ -212,7 +224,7 @@ async function requestReply(ctx: BenchContext, engines: Engines, raw: RawSqlite)
  * appended with the acks, read back and decoded. Resolves the replies read.
  */
 export async function engineRequestReply(engine: Engine, topic: string, payloads: readonly unknown[], n: number): Promise<number> {
-  const replies = engineReplies(topic);
+  const replies = replyStream(topic);
   const group = 'worker';
   await engine.createGroup(topic, group, '0');
   let replyAt = '0-0';
@@ -235,16 +247,18 @@ export async function engineRequestReply(engine: Engine, topic: string, payloads
   return answered;
 }
 
-/** The stream {@link engineRequestReply} writes the replies of `topic`'s requests to. */
-export function engineReplies(topic: string): string {
-  return `${topic}:replies`;
-}
-
-/** Runs the `file` comparisons on a store in a temporary directory, removed afterwards. */
+/**
+ * Runs the `file` comparisons on stores in a temporary directory, removed
+ * afterwards. The engine used directly in request/reply has a store of its
+ * own, as raw SQLite has a database of its own: in the store of the whole
+ * stack, the service's request stream and the produce and consume streams
+ * would fill the tables it works in, which raw SQLite's do not.
+ */
 export async function runFile(ctx: BenchContext): Promise<ComparisonReport[]> {
   const dir = mkdtempSync(join(tmpdir(), 'streamerson-bench-file-'));
   const engines: Engines = {
     file: await connect(`file://${join(dir, 'engine')}`),
+    fileDirect: await connect(`file://${join(dir, 'engine-direct')}`),
     memory: await connect(`memory://${uniqueName('bench-file')}`),
     redis: await connect(ctx.url),
   };
