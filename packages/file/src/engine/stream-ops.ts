@@ -20,7 +20,7 @@ import {
 } from '@streamerson/core/internal';
 import { entryQuery, selectEntries } from './entry-batch.js';
 import { encodeFields, rowEntry, type EntryRow } from './entry-codec.js';
-import { runRows } from './multi-row.js';
+import { multiRowSql, runRows } from './multi-row.js';
 import type { FileStore } from './store.js';
 
 /** A row of the streams table: what XINFO reports beside the entries. */
@@ -36,7 +36,7 @@ export interface StreamRow {
 }
 
 /** Appends of entries to one stream (`@stream`), several rows per statement (see `runRows`). */
-const INSERT_SQL = Object.freeze({ head: 'INSERT INTO entries (stream, ms, seq, data) VALUES ', row: '(@stream, ?, ?, ?)', joiner: ', ' });
+const INSERT_SQL = multiRowSql('INSERT INTO entries (stream, ms, seq, data) VALUES ', '(@stream, ?, ?, ?)');
 
 /** The stream's row, or undefined when it does not exist. */
 export function getStream(store: FileStore, name: string): StreamRow | undefined {
