@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { entryQuery, selectEntries } from '../src/engine/entry-batch.js';
 import type { EntryRow } from '../src/engine/entry-codec.js';
 import type { FileStore } from '../src/engine/store.js';
@@ -67,5 +68,17 @@ describe('file:// entries read as one batch (group_concat of their BLOBs)', () =
     } as unknown as FileStore;
     assert.equal(selectEntries(store, query, []), rows);
     assert.deepEqual(asked, [query.batch, query.rows]);
+  });
+
+  it('gives rows a hidden class of their own, not that of every object literal { ms, seq, data }', () => {
+    // V8's own view (natives syntax, in a child process): literals of the same keys share a map, the rows must not.
+    const script = `
+      const { selectEntries } = await import(${JSON.stringify(new URL('../src/engine/entry-batch.js', import.meta.url).href)});
+      const store = { sqlRaw: () => ({ get: () => ['5,0,1,5,1,1', Buffer.from('xy')] }) };
+      const [row] = selectEntries(store, { batch: 'batch', rows: 'rows' }, []);
+      const literal = () => ({ ms: 5, seq: 0, data: Buffer.from('x') });
+      console.log(JSON.stringify([%HaveSameMap(literal(), literal()), %HaveSameMap(row, literal()), row.ms, row.seq, String(row.data)]));`;
+    const out = execFileSync(process.execPath, ['--allow-natives-syntax', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.deepEqual(JSON.parse(out), [true, false, 5, 0, 'x']);
   });
 });
