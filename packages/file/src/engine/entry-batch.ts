@@ -33,11 +33,12 @@ export function entryQuery(rows: string): EntryQuery {
 /**
  * A row of a batch: an instance of a class of its own, not an object literal.
  * V8 gives every literal `{ ms, seq, data }` of the process one hidden class,
- * which other code's objects of those keys then shape too; after the memory
- * engine had run in the same process, reading `ms` and `seq` of literal rows
- * took the file:// engine's request/reply from about 24 to about 29 µs of CPU
- * per request (`bench file`). A class's instances have a hidden class no
- * other code makes (`entry-batch.test.ts` checks that they do).
+ * which other code's objects of those keys can widen (a `seq` that is not a
+ * small integer); literal rows made after that were migrated to the wider
+ * class on their first read. Once the memory engine had run in the same
+ * process, that took the file:// engine's request/reply from about 24 to
+ * 29–30 µs of CPU per request (docs/BENCHMARKS.md). A class's instances have
+ * a hidden class no other code makes (`entry-batch.test.ts` checks it).
  */
 class BatchRow implements EntryRow {
   constructor(
