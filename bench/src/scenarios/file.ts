@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Engine } from '@streamerson/core';
 import { Client, Service } from '@streamerson/service';
-import { uniqueName } from '@streamerson/testkit';
+import { acknowledgedCount, uniqueName } from '@streamerson/testkit';
 import type { BenchContext } from '../context.js';
 import { writeAll } from '../batches.js';
 import { compare, throughputVerdict, type Side } from '../measure.js';
@@ -50,13 +50,6 @@ interface Engines {
   readonly fileDirect: Engine;
   readonly memory: Engine;
   readonly redis: Engine;
-}
-
-/** Entries a group has acknowledged: delivered (length less lag) less pending. */
-async function acked(engine: Engine, stream: string, group: string): Promise<number> {
-  const info = await engine.info(stream);
-  const g = info?.groups.find((x) => x.name === group);
-  return g === undefined ? 0 : info!.length - (g.lag ?? 0) - g.pending;
 }
 
 async function produce(ctx: BenchContext, engines: Engines, raw: RawSqlite): Promise<ComparisonReport> {
@@ -115,7 +108,7 @@ async function consume(ctx: BenchContext, engines: Engines, raw: RawSqlite): Pro
       return {
         run: () => oursGroupConsume(engine, stream, group, count),
         verifyAndCleanup: async () => {
-          const n = await acked(engine, stream, group);
+          const n = await acknowledgedCount(engine, stream, group);
           await engine.destroyGroup(stream, group);
           return n;
         },

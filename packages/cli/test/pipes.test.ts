@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, openSync, writeSync, closeSync, createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { encodeMessage } from '@streamerson/core';
-import { uniqueName, waitFor } from '@streamerson/testkit';
+import { acknowledgedCount, uniqueName, waitFor } from '@streamerson/testkit';
 import { useCliFixture } from './fixture.js';
 import { cli, finished, lines, PROCESS_WAIT_MS, startCli } from './cli.js';
 
@@ -110,10 +110,7 @@ describe('named pipes and signals', () => {
     child.stdout!.pause();
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
     // Lines acknowledged: written to the pipe. (A batch merely delivered may not be written yet, and a SIGTERM then finds nothing written.)
-    const acknowledged = async (): Promise<number> => {
-      const [group] = (await fx.engine.info(topic))?.groups ?? [];
-      return group === undefined ? 0 : total - (group.lag ?? total) - group.pending;
-    };
+    const acknowledged = (): Promise<number> => acknowledgedCount(fx.engine, topic, 'g');
     await waitFor(async () => (await acknowledged()) > 0, { what: 'lines written by the tap', timeoutMs: PROCESS_WAIT_MS });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const stoppedAt = Date.now();

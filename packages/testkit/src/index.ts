@@ -25,6 +25,8 @@ export type { RespValue, RedisCommandOptions } from './resp.js';
 export { monitorRedis, parseMonitorLine, DEFAULT_MONITOR_LIMIT } from './monitor.js';
 export type { MonitoredCommand, MonitorOptions, RedisMonitor } from './monitor.js';
 export { uniqueName } from './names.js';
+export { acknowledgedCount } from './group-progress.js';
+export type { StreamInfoSource } from './group-progress.js';
 export { freePort, RESERVED_REDIS_PORT } from './free-port.js';
 export { waitFor, sleep, DEFAULT_WAIT_TIMEOUT_MS, DEFAULT_WAIT_INTERVAL_MS } from './wait.js';
 export type { WaitForOptions } from './wait.js';

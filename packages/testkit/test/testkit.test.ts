@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import {
+  acknowledgedCount,
   REDIS_SERVER_MISSING_HINT,
   RESERVED_REDIS_PORT,
   monitorRedis,
@@ -156,5 +157,22 @@ describe('waitFor', () => {
       ),
       /waiting for the widget: still booting/,
     );
+  });
+});
+
+describe('acknowledgedCount', () => {
+  const source = (lag: number | null) => ({
+    info: async (stream: string) => (stream === 's' ? { length: 10, groups: [{ name: 'g', lag, pending: 2 }] } : null),
+  });
+
+  it('counts what a group has delivered less what it still holds pending', async () => {
+    assert.equal(await acknowledgedCount(source(3), 's', 'g'), 5);
+    assert.equal(await acknowledgedCount(source(0), 's', 'g'), 8);
+  });
+
+  it('says 0 for a missing stream or group, and when the lag is unknown', async () => {
+    assert.equal(await acknowledgedCount(source(3), 'other', 'g'), 0);
+    assert.equal(await acknowledgedCount(source(3), 's', 'h'), 0);
+    assert.equal(await acknowledgedCount(source(null), 's', 'g'), 0);
   });
 });
