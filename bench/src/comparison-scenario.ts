@@ -1,14 +1,15 @@
 /**
  * A scenario made of side-by-side comparisons (everything but `memory`):
  * one Markdown table per comparison with every side's throughput, latency,
- * CPU per process and ours' ratio to it, one chart group each. A comparison
+ * CPU per process and ours' ratio to it (round by round, see `pairedRatio`),
+ * one chart group each. A comparison
  * run in both modes gets, after its budget-mode table, one more that puts
  * the two modes side by side.
  */
 import { modeSuffix } from './budget/modes.js';
 import { binding, describeUse } from './budget/use.js';
 import { fixed, int } from './format.js';
-import type { SideResult } from './measure.js';
+import { pairedRatio, type SideResult } from './measure.js';
 import { OURS, type ChartGroup, type ComparisonReport, type Scenario } from './scenario.js';
 import type { BenchContext } from './context.js';
 
@@ -34,13 +35,13 @@ function table(report: ComparisonReport): string[] {
   const ours = c.sides[OURS];
   const cpus = report.mode === 'budget' ? report.budgetCpus : undefined;
   const rows = Object.entries(c.sides).map(([key, side]) => {
-    const ratio = key === OURS || ours === undefined ? '–' : fixed(ours.msgsPerSec.median / side.msgsPerSec.median);
+    const ratio = key === OURS || ours === undefined ? '–' : fixed(pairedRatio(ours, side));
     const use = cpus === undefined ? '' : ` ${describeUse(side, cpus)} | ${binding(side, cpus)} |`;
     return `| ${labels[key] ?? key} | ${rate(side)} | ${ratio} | ${latency(side)} | ${cpu(side)} |${use}`;
   });
   const useHeader = cpus === undefined ? ['', ''] : [' share of its budget used, by process | binds |', '---|---|'];
   return [
-    `**${report.name}** — ${report.setup} N = ${int(c.n)} per run, ${c.rounds} runs per side alternating after a warm-up of ${int(c.warmupN)}.`,
+    `**${report.name}** — ${report.setup} N = ${int(c.n)} per run, ${c.rounds} runs per side alternating after a warm-up of ${int(c.warmupN)}; ours / this is the median of the rounds' ratios.`,
     '',
     `| side | ${unit} median (min–max) | ours / this | p50 ms | p99 ms | CPU µs per message, by process |${useHeader[0]}`,
     `|---|---|---|---|---|---|${useHeader[1]}`,
@@ -72,11 +73,11 @@ function modesTable(shared: ComparisonReport, budget: ComparisonReport): string[
     const side = report.comparison.sides[key];
     const ours = report.comparison.sides[OURS];
     if (side === undefined) return '– | – | – | –';
-    const ratio = key === OURS || ours === undefined ? '–' : fixed(ours.msgsPerSec.median / side.msgsPerSec.median);
+    const ratio = key === OURS || ours === undefined ? '–' : fixed(pairedRatio(ours, side));
     return `${int(side.msgsPerSec.median)} | ${ratio} | ${latency(side)}`;
   };
   return [
-    `**${shared.name}: shared cores and CPU budgets side by side** — the two tables above, medians.`,
+    `**${shared.name}: shared cores and CPU budgets side by side** — the two tables above: medians, and ours / this as there.`,
     '',
     `| side | shared: ${unit} | ours / this | p50 ms | p99 ms | budgets: ${unit} | ours / this | p50 ms | p99 ms | binds |`,
     '|---|---|---|---|---|---|---|---|---|---|',

@@ -1,7 +1,8 @@
 /**
  * Timed comparison of sides doing the same work: an untimed warm-up per side,
- * then `rounds` measured runs alternating the sides (a, b, c, a, b, c, …) so
- * that drift (thermal, GC, other processes) hits all alike. Every run records
+ * then `rounds` measured runs alternating the sides (a, b, c, c, b, a, …) so
+ * that drift (thermal, GC, other processes) hits all alike, and ratios taken
+ * round by round ({@link pairedRatio}). Every run records
  * the CPU time of each process involved: this one, redis-server, and the
  * side's own child processes.
  */
@@ -89,9 +90,10 @@ export interface Verdict {
   readonly baseline: string;
   readonly metric: 'ratio' | 'maxRatio' | 'p50DeltaMs' | 'p99Ratio' | 'rssGrowthMB' | 'maxMs';
   /**
-   * Median msgs/s of `side` over the baseline's; bytes of `side` over the
-   * baseline's; median p50 of `side` minus the baseline's; or median p99 of
-   * `side` over the baseline's (at most `target`); or the largest RSS of
+   * Msgs/s of `side` over the baseline's; bytes of `side` over the
+   * baseline's; p50 of `side` minus the baseline's; or p99 of `side` over
+   * the baseline's (at most `target`), each taken round by round (the median
+   * of the rounds' figures, see {@link pairedRatio}); or the largest RSS of
    * `side` minus its RSS at `baseline` (the start), in MB (below `target`);
    * or a duration of `side` in ms (below `target`).
    */
@@ -230,22 +232,40 @@ export async function sizeRuns(side: Side, n: number, warmupN: number, minSecond
   return { n: Math.max(n, needed), rate };
 }
 
-/** Throughput verdict: median msgs/s of `side` over `baseline`'s, at least `target`. */
+/**
+ * `of(run)` of `side` over that of `baseline`, the median over rounds of each
+ * round's two runs: the runs of a round ran back to back, so a change in the
+ * machine's speed between rounds falls on both. A shared VM's core can change
+ * speed by up to 1.7 × in steps lasting seconds to minutes (docs/BENCHMARKS.md),
+ * which a ratio of the two sides' medians, taken from different rounds, would
+ * pass on. A side with fewer runs is compared over the rounds both have.
+ */
+export function pairedRatio(side: SideResult, baseline: SideResult, of: (run: RunSample) => number = (run) => run.msgsPerSec): number {
+  const rounds = Math.min(side.runs.length, baseline.runs.length);
+  const ratios: number[] = [];
+  for (let i = 0; i < rounds; i++) ratios.push(of(side.runs[i]!) / of(baseline.runs[i]!));
+  return spread(ratios).median;
+}
+
+/** Throughput verdict: msgs/s of `side` over `baseline`'s ({@link pairedRatio}), at least `target`. */
 export function throughputVerdict(c: Comparison, side: string, baseline: string, target: number): Verdict {
-  const value = c.sides[side]!.msgsPerSec.median / c.sides[baseline]!.msgsPerSec.median;
+  const value = pairedRatio(c.sides[side]!, c.sides[baseline]!);
   return { side, baseline, metric: 'ratio', value, target, meetsTarget: value >= target };
 }
 
-/** Latency verdict: median p50 of `side` minus `baseline`'s, at most `target` ms. */
+/** Latency verdict: p50 of `side` minus `baseline`'s, the median over rounds of each round's difference, at most `target` ms. */
 export function p50Verdict(c: Comparison, side: string, baseline: string, target: number): Verdict {
-  const p50 = (name: string): number => c.sides[name]!.latencyMs?.p50.median ?? Number.NaN;
-  const value = p50(side) - p50(baseline);
+  const a = c.sides[side]!.runs;
+  const b = c.sides[baseline]!.runs;
+  const rounds = Math.min(a.length, b.length);
+  const deltas: number[] = [];
+  for (let i = 0; i < rounds; i++) deltas.push((a[i]!.latencyMs?.p50 ?? Number.NaN) - (b[i]!.latencyMs?.p50 ?? Number.NaN));
+  const value = spread(deltas).median;
   return { side, baseline, metric: 'p50DeltaMs', value, target, meetsTarget: value <= target };
 }
 
-/** Tail latency verdict: median p99 of `side` over `baseline`'s, at most `target`. */
+/** Tail latency verdict: p99 of `side` over `baseline`'s ({@link pairedRatio}), at most `target`. */
 export function p99Verdict(c: Comparison, side: string, baseline: string, target: number): Verdict {
-  const p99 = (name: string): number => c.sides[name]!.latencyMs?.p99.median ?? Number.NaN;
-  const value = p99(side) / p99(baseline);
+  const value = pairedRatio(c.sides[side]!, c.sides[baseline]!, (run) => run.latencyMs?.p99 ?? Number.NaN);
   return { side, baseline, metric: 'p99Ratio', value, target, meetsTarget: value <= target };
 }

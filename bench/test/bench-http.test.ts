@@ -4,7 +4,7 @@ import { stopAll, type ChildHandle } from '../src/child.js';
 import { HELLO_CALL } from '../src/http-calls.js';
 import type { ScenarioName } from '../src/options.js';
 import type { ComparisonReport } from '../src/scenario.js';
-import { HTTP_TARGETS, requestsPerRun } from '../src/scenarios/http.js';
+import { BUDGET_ROUND_SPLIT, HTTP_TARGETS, requestsPerRun } from '../src/scenarios/http.js';
 import { assertModes, assertRendered, assertReport, SMALL, useSmoke } from './smoke.js';
 
 const smoke = useSmoke();
@@ -27,7 +27,9 @@ test("http: every HTTP target answers every GET /hello and POST /echo with the e
     streams: ['gateway', 'worker'],
   };
   for (const report of reports) {
-    assertReport(report, SMALL, Object.keys(roles), (side) => roles[side]!);
+    // Budget mode splits each call's requests into more, shorter runs.
+    const split = report.mode === 'budget' ? BUDGET_ROUND_SPLIT : 1;
+    assertReport(report, Math.ceil(SMALL / split), Object.keys(roles), (side) => roles[side]!, split);
     for (const side of Object.values(report.comparison.sides)) assert.ok(side.latencyMs !== undefined && side.latencyMs.p99.median > 0);
     assert.deepEqual(
       report.verdicts.map((v) => `${v.metric} ${v.baseline}`),
@@ -43,12 +45,29 @@ test('http: runs are raised from a calibration run so that our gateway carries t
     const target = await HTTP_TARGETS['ours']!.start(smoke.ctx, (c) => children.push(c));
     const minSeconds = 0.5;
     const sized = { ...smoke.ctx, options: { ...smoke.ctx.options, httpMinSeconds: minSeconds, rounds: 2 } };
-    const { n, rate } = await requestsPerRun(sized, target, HELLO_CALL, smoke.ctx.options.httpConnections);
+    const { n, rate } = await requestsPerRun(sized, target, HELLO_CALL, smoke.ctx.options.httpConnections, 1);
     assert.ok(rate > 0, 'the calibration run measured a rate');
     assert.ok(n >= SMALL, 'never fewer than httpRequests');
     assert.ok((n * 2) / rate >= minSeconds, `2 runs of ${n} at ${Math.round(rate)} req/s last at least ${minSeconds} s`);
-    const unsized = await requestsPerRun({ ...sized, options: { ...sized.options, httpMinSeconds: 0 } }, target, HELLO_CALL, smoke.ctx.options.httpConnections);
+    const split = await requestsPerRun(sized, target, HELLO_CALL, smoke.ctx.options.httpConnections, 4);
+    assert.ok(split.n >= SMALL / 4, 'split in 4: never fewer than a quarter of httpRequests');
+    assert.ok((split.n * 8) / split.rate >= minSeconds, `8 runs of ${split.n} at ${Math.round(split.rate)} req/s last at least ${minSeconds} s`);
+    const unsized = await requestsPerRun(
+      { ...sized, options: { ...sized.options, httpMinSeconds: 0 } },
+      target,
+      HELLO_CALL,
+      smoke.ctx.options.httpConnections,
+      1,
+    );
     assert.deepEqual(unsized, { n: SMALL, rate: 0 }, 'without a least time, httpRequests as given and no calibration run');
+    const unsizedSplit = await requestsPerRun(
+      { ...sized, options: { ...sized.options, httpMinSeconds: 0 } },
+      target,
+      HELLO_CALL,
+      smoke.ctx.options.httpConnections,
+      4,
+    );
+    assert.deepEqual(unsizedSplit, { n: Math.ceil(SMALL / 4), rate: 0 }, 'split in 4 without a least time: a quarter of httpRequests');
   } finally {
     await stopAll(children);
   }

@@ -72,7 +72,11 @@ test('report: every scale curve appears in the Markdown and the chart, in each m
 
 test('report: where a budget curve bends, one line names the process whose budget binds, from its share of the budget', () => {
   const config = (workers: number): ScaleConfig => ({ gateways: 1, workers, work: true, cluster: false, handWritten: false });
-  const side = (rate: number, cpusUsed: Record<string, number>) => ({ msgsPerSec: { median: rate, min: rate, max: rate }, cpusUsed });
+  const side = (rate: number, cpusUsed: Record<string, number>) => ({
+    runs: [{ msgsPerSec: rate }],
+    msgsPerSec: { median: rate, min: rate, max: rate },
+    cpusUsed,
+  });
   const curve = (rates: number[], gatewayCpus: number): { curve: ScaleCurve; run: CurveRun } => {
     const sides = Object.fromEntries(
       [1, 2, 4].map((w, i) => [`g1-w${w}`, side(rates[i]!, { [CLIENT_PROCESS]: 0.5, gateway: i === 2 ? gatewayCpus : 0.1, 'worker 1': 0.15 })]),
@@ -93,7 +97,7 @@ test('report: where a budget curve bends, one line names the process whose budge
 
 test('report: the hand-written reference of the workers curve gets one line of its gains over its own first configuration', () => {
   const config = (workers: number, handWritten: boolean): ScaleConfig => ({ gateways: 1, workers, work: true, cluster: false, handWritten });
-  const side = (rate: number) => ({ msgsPerSec: { median: rate, min: rate, max: rate }, cpusUsed: {} });
+  const side = (rate: number) => ({ runs: [{ msgsPerSec: rate }], msgsPerSec: { median: rate, min: rate, max: rate }, cpusUsed: {} });
   const sides = { 'g1-w1': side(100), 'g1-w2': side(170), 'g1-w1-hand': side(200), 'g1-w2-hand': side(330), 'g1-w4-hand': side(420) };
   const configs = {
     'g1-w1': config(1, false),

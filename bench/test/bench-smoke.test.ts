@@ -158,7 +158,7 @@ test('report: the scenarios of this file appear in the Markdown and the chart; t
 
 test('report: a comparison run in both modes gets a table of the two side by side, naming the budget that binds', () => {
   const side = (rate: number, used: Record<string, number>): SideResult => ({
-    runs: [],
+    runs: [{ messages: 1, processed: 1, verified: 1, wallMs: 1, msgsPerSec: rate, cpuMs: {}, latencyMs: { p50: 1, p99: 2 } }],
     msgsPerSec: { median: rate, min: rate, max: rate },
     cpuUsPerMsg: {},
     cpusUsed: used,

@@ -13,6 +13,7 @@ import type { CpuBudgets } from '../src/budget/budgets.js';
 import { runModes, type RunMode } from '../src/budget/modes.js';
 import { rawConnection, type BenchContext } from '../src/context.js';
 import { CLIENT_PROCESS, SERVER_PROCESS } from '../src/measure.js';
+import { spread } from '../src/stats.js';
 import { parseBenchArgs, type ScenarioName } from '../src/options.js';
 import { REGISTRY } from '../src/registry.js';
 import { formatChart, formatMarkdown, type BenchResult } from '../src/report.js';
@@ -145,12 +146,19 @@ export function assertModes(smoke: Smoke, reports: readonly ComparisonReport[]):
 }
 
 /** Every side of `report` handled exactly `n` in its one run, with the CPU of this process, redis-server and its `children`. */
-export function assertReport(report: ComparisonReport, n: number, sides: readonly string[], children: (side: string) => readonly string[] = () => []): void {
+export function assertReport(
+  report: ComparisonReport,
+  n: number,
+  sides: readonly string[],
+  children: (side: string) => readonly string[] = () => [],
+  rounds = 1,
+): void {
   const c = report.comparison;
   assert.equal(c.n, n);
+  assert.equal(c.rounds, rounds);
   assert.deepEqual(Object.keys(c.sides), sides);
   for (const [name, side] of Object.entries(c.sides)) {
-    assert.equal(side.runs.length, 1);
+    assert.equal(side.runs.length, rounds);
     for (const run of side.runs) {
       assert.equal(run.processed, n);
       assert.equal(run.verified, n);
@@ -158,7 +166,7 @@ export function assertReport(report: ComparisonReport, n: number, sides: readonl
       assert.deepEqual(Object.keys(run.cpuMs), [CLIENT_PROCESS, SERVER_PROCESS, ...children(name)]);
       for (const ms of Object.values(run.cpuMs)) assert.ok(ms >= 0);
     }
-    assert.equal(side.msgsPerSec.median, side.runs[0]?.msgsPerSec);
+    assert.equal(side.msgsPerSec.median, spread(side.runs.map((run) => run.msgsPerSec)).median);
   }
   assert.equal(report.verdicts.length > 0, 'ours' in c.sides, 'a comparison with our side has a verdict');
   for (const v of report.verdicts) assert.ok(Number.isFinite(v.value), `${report.name}: ${v.metric} is a number`);

@@ -127,13 +127,22 @@ function side(target: RunningTarget, call: HttpCall, connections: number): Side 
 }
 
 /**
- * Requests per run: `httpRequests`, raised so that `rounds` runs at the rate
- * our gateway reached in a calibration run (see {@link sizeRuns}) last at
- * least `httpMinSeconds` in all.
+ * In budget mode each call runs this many times the rounds, each run as many
+ * times shorter: a change in the machine's speed (see `pairedRatio`) falls
+ * inside a round less often, and the median of the rounds' ratios has more
+ * rounds to go on, for the same time in all. Runs on shared cores last about
+ * two seconds already.
  */
-export function requestsPerRun(ctx: BenchContext, target: RunningTarget, call: HttpCall, warmupN: number): Promise<{ n: number; rate: number }> {
+export const BUDGET_ROUND_SPLIT = 3;
+
+/**
+ * Requests per run: `httpRequests` / `split`, raised so that `rounds` ×
+ * `split` runs at the rate our gateway reached in a calibration run (see
+ * {@link sizeRuns}) last at least `httpMinSeconds` in all.
+ */
+export function requestsPerRun(ctx: BenchContext, target: RunningTarget, call: HttpCall, warmupN: number, split: number): Promise<{ n: number; rate: number }> {
   const { httpRequests, httpMinSeconds, httpConnections, rounds } = ctx.options;
-  return sizeRuns(side(target, call, httpConnections), httpRequests, warmupN, httpMinSeconds, rounds);
+  return sizeRuns(side(target, call, httpConnections), Math.ceil(httpRequests / split), warmupN, httpMinSeconds, rounds * split);
 }
 
 /** Runs every {@link HTTP_TARGETS} entry under the same load, for each call. */
@@ -155,14 +164,15 @@ export async function runHttp(ctx: BenchContext): Promise<ComparisonReport[]> {
       for (const mode of runModes(ctx)) {
         await enterMode(ctx, mode);
         const warmupN = Math.max(connections, Math.round(httpRequests / 10));
-        const { n, rate } = await requestsPerRun(ctx, targets['ours']!, call, warmupN);
+        const split = mode === 'budget' ? BUDGET_ROUND_SPLIT : 1;
+        const { n, rate } = await requestsPerRun(ctx, targets['ours']!, call, warmupN, split);
         const sides: Record<string, Side> = {};
         for (const [key, target] of Object.entries(targets)) sides[key] = side(target, call, connections);
-        const comparison = await compare(ctx, sides, { n, warmupN, rounds });
+        const comparison = await compare(ctx, sides, { n, warmupN, rounds: rounds * split });
         const what = call.body === undefined ? `answered ${call.expect}` : `with the same ~${payloadBytes} B JSON body, echoed back`;
         const sized =
           httpMinSeconds > 0
-            ? ` Requests per run raised so that our gateway carries the load ≥ ${httpMinSeconds} s over the ${rounds} runs (calibration run: ${int(Math.round(rate))} req/s).`
+            ? ` Requests per run raised so that our gateway carries the load ≥ ${httpMinSeconds} s over the ${rounds * split} runs (calibration run: ${int(Math.round(rate))} req/s).`
             : '';
         const targetRatios = mode === 'budget' ? GATEWAY_BUDGET_TARGETS : GATEWAY_TARGETS;
         reports.push({

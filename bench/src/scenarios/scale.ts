@@ -36,7 +36,7 @@ import { serverCpuMs, rawConnection, type BenchContext } from '../context.js';
 import { fixed, int } from '../format.js';
 import { echoCall } from '../http-calls.js';
 import { driveRequests } from '../load.js';
-import { compare, sizeRuns, type Comparison, type CpuProbe, type Side, type SideResult, type Verdict } from '../measure.js';
+import { compare, pairedRatio, sizeRuns, type Comparison, type CpuProbe, type Side, type SideResult, type Verdict } from '../measure.js';
 import { makePayload, makePayloads } from '../payload.js';
 import type { ChartGroup, Scenario } from '../scenario.js';
 import { RR_TYPE } from '../workers/rr-protocol.js';
@@ -337,12 +337,12 @@ function table(r: ScaleResult, curve: ScaleCurve, run: CurveRun): string[] {
   const c = run.comparison;
   const keys = Object.keys(c.sides);
   const first = (handWritten: boolean): string => ofPath(curve, handWritten)[0]?.[0] ?? keys[0]!;
-  const base = (key: string): number => c.sides[first(curve.configs[key]!.handWritten)]!.msgsPerSec.median;
+  const gain = (key: string): number => pairedRatio(c.sides[key]!, c.sides[first(curve.configs[key]!.handWritten)]!);
   const hasReference = ofPath(curve, true).length > 0;
   const cpus = run.budgetCpus;
   const budgetHeader = cpus === undefined ? ['', ''] : [' share of its budget used, by process | binds |', '---|---|'];
   return [
-    `**scale: ${CURVE_TITLES[curve.name]}${run.mode === 'budget' ? ', CPU budgets' : ''}** — ${curveSetup(r, curve)}; ${run.modeLabel}. N = ${int(c.n)} per run${r.runSeconds > 0 ? ` (raised from a calibration run so that a run of the first configuration lasts at least ${r.runSeconds} s)` : ''}, ${c.rounds} runs per configuration alternating after a warm-up of ${int(c.warmupN)}.`,
+    `**scale: ${CURVE_TITLES[curve.name]}${run.mode === 'budget' ? ', CPU budgets' : ''}** — ${curveSetup(r, curve)}; ${run.modeLabel}. N = ${int(c.n)} per run${r.runSeconds > 0 ? ` (raised from a calibration run so that a run of the first configuration lasts at least ${r.runSeconds} s)` : ''}, ${c.rounds} runs per configuration alternating after a warm-up of ${int(c.warmupN)}; the gains are the median of the rounds' ratios.`,
     '',
     `| configuration | req/s median (min–max) | × ${hasReference ? 'the first of its path' : label(curve.configs[keys[0]!]!)} | p50 ms | p99 ms | CPU µs per request, by process |${budgetHeader[0]}`,
     `|---|---|---|---|---|---|${budgetHeader[1]}`,
@@ -351,7 +351,7 @@ function table(r: ScaleResult, curve: ScaleCurve, run: CurveRun): string[] {
       const { median, min, max } = side.msgsPerSec;
       const l = side.latencyMs;
       const budget = cpus === undefined ? '' : ` ${describeUse(side, cpus)} | ${binding(side, cpus)} |`;
-      return `| ${label(curve.configs[key]!)} | ${int(median)} (${int(min)}–${int(max)}) | ${fixed(median / base(key))} | ${l === undefined ? '– | –' : `${fixed(l.p50.median, 3)} | ${fixed(l.p99.median, 3)}`} | ${cpu(side)} |${budget}`;
+      return `| ${label(curve.configs[key]!)} | ${int(median)} (${int(min)}–${int(max)}) | ${fixed(gain(key))} | ${l === undefined ? '– | –' : `${fixed(l.p50.median, 3)} | ${fixed(l.p99.median, 3)}`} | ${cpu(side)} |${budget}`;
     }),
     '',
     ...(cpus === undefined || curve.name === 'redis' ? [] : [bend(curve, run, cpus), '']),
@@ -380,7 +380,7 @@ export function bend(curve: ScaleCurve, run: CurveRun, cpus: number): string {
   for (const key of rest) {
     const config = curve.configs[key]!;
     const proportional = grown(curve, config) / grown(curve, base);
-    const gain = sides[key]!.msgsPerSec.median / sides[first!]!.msgsPerSec.median;
+    const gain = pairedRatio(sides[key]!, sides[first!]!);
     if (gain >= BEND_SHARE * proportional) continue;
     const { process, share } = busiest(sides[key]!, cpus);
     const who =
@@ -396,8 +396,7 @@ export function bend(curve: ScaleCurve, run: CurveRun, cpus: number): string {
 export function referenceGains(curve: ScaleCurve, run: CurveRun): string {
   const sides = run.comparison.sides;
   const [first, ...rest] = ofPath(curve, true);
-  const base = sides[first![0]]!.msgsPerSec.median;
-  const gains = rest.map(([key, config]) => `${fixed(sides[key]!.msgsPerSec.median / base)} × with ${plural(grown(curve, config), 'worker')}`);
+  const gains = rest.map(([key, config]) => `${fixed(pairedRatio(sides[key]!, sides[first![0]]!))} × with ${plural(grown(curve, config), 'worker')}`);
   return `The hand-written path, on the same machine and budgets, gains ${gains.join(' and ')} over its own ${label(first![1])}.`;
 }
 
@@ -418,7 +417,7 @@ function curveVerdicts(curve: ScaleCurve): { name: string; verdict: Verdict }[] 
   return targets.flatMap(([count, target]) => {
     const entry = configs.find(([, config]) => (curve.name === 'workers' ? config.workers : config.gateways) === count);
     if (entry === undefined) return [];
-    const value = sides[entry[0]]!.msgsPerSec.median / sides[base[0]]!.msgsPerSec.median;
+    const value = pairedRatio(sides[entry[0]]!, sides[base[0]]!);
     const verdict: Verdict = { side: label(entry[1]), baseline: label(base[1]), metric: 'ratio', value, target, meetsTarget: value >= target };
     return [{ name: `scale: ${CURVE_TITLES[curve.name]}, CPU budgets`, verdict }];
   });
