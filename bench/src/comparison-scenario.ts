@@ -2,9 +2,8 @@
  * A scenario made of side-by-side comparisons (everything but `memory`):
  * one Markdown table per comparison with every side's throughput, latency,
  * CPU per process and ours' ratio to it (round by round, see `pairedRatio`),
- * one chart group each. A comparison
- * run in both modes gets, after its budget-mode table, one more that puts
- * the two modes side by side.
+ * one chart group each. A comparison run in both modes gets, after its
+ * budget-mode table, one more that puts the two modes side by side.
  */
 import { modeSuffix } from './budget/modes.js';
 import { binding, describeUse } from './budget/use.js';

@@ -2,7 +2,7 @@
  * Timed comparison of sides doing the same work: an untimed warm-up per side,
  * then `rounds` measured runs alternating the sides (a, b, c, c, b, a, …) so
  * that drift (thermal, GC, other processes) hits all alike, and ratios taken
- * round by round ({@link pairedRatio}). Every run records
+ * round by round ({@link paired}). Every run records
  * the CPU time of each process involved: this one, redis-server, and the
  * side's own child processes.
  */
@@ -233,18 +233,23 @@ export async function sizeRuns(side: Side, n: number, warmupN: number, minSecond
 }
 
 /**
- * `of(run)` of `side` over that of `baseline`, the median over rounds of each
- * round's two runs: the runs of a round ran back to back, so a change in the
- * machine's speed between rounds falls on both. A shared VM's core can change
- * speed by up to 1.7 × in steps lasting seconds to minutes (docs/BENCHMARKS.md),
- * which a ratio of the two sides' medians, taken from different rounds, would
+ * The median over rounds of `combine(side's run, baseline's run)` for each
+ * round: the runs of a round ran back to back, so a change in the machine's
+ * speed between rounds falls on both. A shared VM's core can change speed by
+ * up to 1.7 × in steps lasting seconds to minutes (docs/BENCHMARKS.md), which
+ * a figure made of the two sides' medians, taken from different rounds, would
  * pass on. A side with fewer runs is compared over the rounds both have.
  */
-export function pairedRatio(side: SideResult, baseline: SideResult, of: (run: RunSample) => number = (run) => run.msgsPerSec): number {
+function paired(side: SideResult, baseline: SideResult, combine: (run: RunSample, base: RunSample) => number): number {
   const rounds = Math.min(side.runs.length, baseline.runs.length);
-  const ratios: number[] = [];
-  for (let i = 0; i < rounds; i++) ratios.push(of(side.runs[i]!) / of(baseline.runs[i]!));
-  return spread(ratios).median;
+  const values: number[] = [];
+  for (let i = 0; i < rounds; i++) values.push(combine(side.runs[i]!, baseline.runs[i]!));
+  return spread(values).median;
+}
+
+/** `of(run)` of `side` over that of `baseline`, round by round (see {@link paired}); throughput by default. */
+export function pairedRatio(side: SideResult, baseline: SideResult, of: (run: RunSample) => number = (run) => run.msgsPerSec): number {
+  return paired(side, baseline, (run, base) => of(run) / of(base));
 }
 
 /** Throughput verdict: msgs/s of `side` over `baseline`'s ({@link pairedRatio}), at least `target`. */
@@ -253,14 +258,10 @@ export function throughputVerdict(c: Comparison, side: string, baseline: string,
   return { side, baseline, metric: 'ratio', value, target, meetsTarget: value >= target };
 }
 
-/** Latency verdict: p50 of `side` minus `baseline`'s, the median over rounds of each round's difference, at most `target` ms. */
+/** Latency verdict: p50 of `side` minus `baseline`'s, round by round (see {@link paired}), at most `target` ms. */
 export function p50Verdict(c: Comparison, side: string, baseline: string, target: number): Verdict {
-  const a = c.sides[side]!.runs;
-  const b = c.sides[baseline]!.runs;
-  const rounds = Math.min(a.length, b.length);
-  const deltas: number[] = [];
-  for (let i = 0; i < rounds; i++) deltas.push((a[i]!.latencyMs?.p50 ?? Number.NaN) - (b[i]!.latencyMs?.p50 ?? Number.NaN));
-  const value = spread(deltas).median;
+  const p50 = (run: RunSample): number => run.latencyMs?.p50 ?? Number.NaN;
+  const value = paired(c.sides[side]!, c.sides[baseline]!, (run, base) => p50(run) - p50(base));
   return { side, baseline, metric: 'p50DeltaMs', value, target, meetsTarget: value <= target };
 }
 
