@@ -233,23 +233,24 @@ export async function sizeRuns(side: Side, n: number, warmupN: number, minSecond
 }
 
 /**
- * The median over rounds of `combine(side's run, baseline's run)` for each
- * round: the runs of a round ran back to back, so a change in the machine's
- * speed between rounds falls on both. A shared VM's core can change speed by
- * up to 1.7 × in steps lasting seconds to minutes (docs/BENCHMARKS.md), which
- * a figure made of the two sides' medians, taken from different rounds, would
- * pass on. A side with fewer runs is compared over the rounds both have.
+ * The median over rounds of `combine(runs[i], baseRuns[i])`, the runs of two
+ * sides listed by round: the runs of a round ran back to back, so a change in
+ * the machine's speed between rounds falls on both. A shared VM's core can
+ * change speed by up to 1.7 × in steps lasting seconds to minutes
+ * (docs/BENCHMARKS.md), which a figure made of the two sides' medians, taken
+ * from different rounds, would pass on. A side with fewer runs is compared
+ * over the rounds both have.
  */
-function paired(side: SideResult, baseline: SideResult, combine: (run: RunSample, base: RunSample) => number): number {
-  const rounds = Math.min(side.runs.length, baseline.runs.length);
+export function paired<T>(runs: readonly T[], baseRuns: readonly T[], combine: (run: T, base: T) => number): number {
+  const rounds = Math.min(runs.length, baseRuns.length);
   const values: number[] = [];
-  for (let i = 0; i < rounds; i++) values.push(combine(side.runs[i]!, baseline.runs[i]!));
+  for (let i = 0; i < rounds; i++) values.push(combine(runs[i]!, baseRuns[i]!));
   return spread(values).median;
 }
 
 /** `of(run)` of `side` over that of `baseline`, round by round (see {@link paired}); throughput by default. */
 export function pairedRatio(side: SideResult, baseline: SideResult, of: (run: RunSample) => number = (run) => run.msgsPerSec): number {
-  return paired(side, baseline, (run, base) => of(run) / of(base));
+  return paired(side.runs, baseline.runs, (run, base) => of(run) / of(base));
 }
 
 /** Throughput verdict: msgs/s of `side` over `baseline`'s ({@link pairedRatio}), at least `target`. */
@@ -261,7 +262,7 @@ export function throughputVerdict(c: Comparison, side: string, baseline: string,
 /** Latency verdict: p50 of `side` minus `baseline`'s, round by round (see {@link paired}), at most `target` ms. */
 export function p50Verdict(c: Comparison, side: string, baseline: string, target: number): Verdict {
   const p50 = (run: RunSample): number => run.latencyMs?.p50 ?? Number.NaN;
-  const value = paired(c.sides[side]!, c.sides[baseline]!, (run, base) => p50(run) - p50(base));
+  const value = paired(c.sides[side]!.runs, c.sides[baseline]!.runs, (run, base) => p50(run) - p50(base));
   return { side, baseline, metric: 'p50DeltaMs', value, target, meetsTarget: value <= target };
 }
 

@@ -56,3 +56,15 @@ test('soak: a saw tooth of a periodic trim is flat, a stream that keeps growing 
   assert.equal(flat([...Array.from({ length: 24 }, () => 1_000), ...Array.from({ length: 8 }, () => 1_200)]), false, 'a late step up of 20 %');
   assert.equal(flat(Array.from({ length: 30 }, (_, i) => i)), true, 'growth within a node (100 entries) is flat');
 });
+
+test("soak: the throughput verdict is the median of the rounds' ratios, trimming on over off", () => {
+  const run = (round: number, trimming: boolean, reqPerSec: number) => ({ round, trimming, reqPerSec, flat: { topic: true, streams: true, memory: true } });
+  // On is 0.96 × off in rounds 1 and 2; in round 3 the machine slowed down between the two sides' chunks.
+  // The ratio of the two medians would be 1,500 / 1,000.
+  const result = {
+    runs: [run(0, true, 960), run(0, false, 1_000), run(1, true, 2_400), run(1, false, 2_500), run(2, true, 1_500), run(2, false, 750)],
+  } as unknown as SoakResult;
+  const [verdict] = REGISTRY.soak.verdicts(result);
+  assert.equal(verdict?.verdict.value.toFixed(3), '0.960');
+  assert.equal(verdict?.verdict.meetsTarget, true);
+});

@@ -165,14 +165,15 @@ export async function runHttp(ctx: BenchContext): Promise<ComparisonReport[]> {
         await enterMode(ctx, mode);
         const warmupN = Math.max(connections, Math.round(httpRequests / 10));
         const split = mode === 'budget' ? BUDGET_ROUND_SPLIT : 1;
+        const runs = rounds * split;
         const { n, rate } = await requestsPerRun(ctx, targets['ours']!, call, warmupN, split);
         const sides: Record<string, Side> = {};
         for (const [key, target] of Object.entries(targets)) sides[key] = side(target, call, connections);
-        const comparison = await compare(ctx, sides, { n, warmupN, rounds: rounds * split });
+        const comparison = await compare(ctx, sides, { n, warmupN, rounds: runs });
         const what = call.body === undefined ? `answered ${call.expect}` : `with the same ~${payloadBytes} B JSON body, echoed back`;
         const sized =
           httpMinSeconds > 0
-            ? ` Requests per run raised so that our gateway carries the load ≥ ${httpMinSeconds} s over the ${rounds * split} runs (calibration run: ${int(Math.round(rate))} req/s).`
+            ? ` Requests per run raised so that our gateway carries the load ≥ ${httpMinSeconds} s over the ${runs} runs (calibration run: ${int(Math.round(rate))} req/s).`
             : '';
         const targetRatios = mode === 'budget' ? GATEWAY_BUDGET_TARGETS : GATEWAY_TARGETS;
         reports.push({

@@ -15,8 +15,9 @@
  * stream and the largest `used_memory` in the last quarter of the samples are
  * at most {@link FLAT_MARGIN} over those of the middle half (a trimmed topic
  * is a saw tooth, one tooth per `trimIntervalMs`: a window of a few teeth
- * sees its full height). The median throughput with trimming on must be at
- * least {@link SOAK_THROUGHPUT_TARGET} × the median with it off.
+ * sees its full height). Throughput with trimming on must be at least
+ * {@link SOAK_THROUGHPUT_TARGET} × that with it off, the median of the
+ * rounds' ratios (`paired`).
  */
 import { performance } from 'node:perf_hooks';
 import { connect } from '@streamerson/core';
@@ -29,7 +30,7 @@ import { BENCH_SERVER_ARGS, rawConnection, serverCpuMs, type BenchContext } from
 import { int } from '../format.js';
 import { echoCall, HELLO_REPLY } from '../http-calls.js';
 import { httpLoad } from '../http-load.js';
-import type { Verdict } from '../measure.js';
+import { paired, type Verdict } from '../measure.js';
 import { makePayload } from '../payload.js';
 import type { ChartGroup, Scenario } from '../scenario.js';
 import { spread } from '../stats.js';
@@ -280,8 +281,12 @@ export const soakScenario: Scenario<SoakResult> = {
   },
   verdicts(result) {
     const on = result.runs.filter((r) => r.trimming);
-    const median = (trimming: boolean): number => spread(result.runs.filter((r) => r.trimming === trimming).map((r) => r.reqPerSec)).median;
-    const ratio = median(true) / median(false);
+    // Round by round, as every ratio of the bench: the two sides of a round ran at once, chunk about.
+    const ratio = paired(
+      on,
+      result.runs.filter((r) => !r.trimming),
+      (run, base) => run.reqPerSec / base.reqPerSec,
+    );
     const flatRuns = on.every((r) => r.flat.streams && r.flat.memory);
     const verdict: Verdict = {
       side: 'trimming on',
