@@ -5,7 +5,7 @@
  */
 import autocannon from 'autocannon';
 import { StreamersonError } from '@streamerson/core';
-import { quantile } from './load.js';
+import { quantile } from './stats.js';
 import type { RunOutcome } from './measure.js';
 import type { HttpCall } from './http-calls.js';
 

@@ -7,15 +7,10 @@ import { StreamersonError } from '@streamerson/core';
 import { performance } from 'node:perf_hooks';
 import type { RunOutcome } from './measure.js';
 import type { BenchPayload } from './payload.js';
+import { quantile } from './stats.js';
 
 /** Sends one request and resolves with the reply payload. */
 export type Requester = (payload: BenchPayload) => Promise<unknown>;
-
-/** The `q`-quantile (0…1) of ascending `sorted`, nearest rank. */
-export function quantile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
 
 /** Runs `total` requests of `payloads[i]` with `concurrency` callers; checks that each reply echoes its request. */
 export async function driveRequests(request: Requester, payloads: readonly BenchPayload[], total: number, concurrency: number): Promise<RunOutcome> {

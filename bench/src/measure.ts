@@ -9,7 +9,7 @@
 import { StreamersonError } from '@streamerson/core';
 import { performance } from 'node:perf_hooks';
 import { serverCpuMs, type BenchContext } from './context.js';
-import { spread, type Spread } from './stats.js';
+import { middleHalf, spread, type MiddleHalf, type Spread } from './stats.js';
 
 /** Cumulative CPU time (user + system, ms) of one process so far. */
 export type CpuProbe = () => Promise<number>;
@@ -98,6 +98,12 @@ export interface Verdict {
    * or a duration of `side` in ms (below `target`).
    */
   readonly value: number;
+  /**
+   * For a figure taken round by round, the middle half of the rounds'
+   * figures (25th to 75th percentile): where it holds the target, the rounds
+   * of the run disagree on the verdict.
+   */
+  readonly rounds?: MiddleHalf;
   readonly target: number;
   readonly meetsTarget: boolean;
 }
@@ -232,42 +238,56 @@ export async function sizeRuns(side: Side, n: number, warmupN: number, minSecond
   return { n: Math.max(n, needed), rate };
 }
 
+/** A figure taken round by round (see {@link paired}). */
+export interface PairedFigure {
+  /** The median of the rounds' figures. */
+  readonly value: number;
+  /** The middle half of the rounds' figures: how far the rounds agree. */
+  readonly rounds: MiddleHalf;
+}
+
 /**
  * The median over rounds of `combine(runs[i], baseRuns[i])`, the runs of two
- * sides listed by round: the runs of a round ran back to back, so a change in
- * the machine's speed between rounds falls on both. A shared VM's core can
- * change speed by up to 1.7 × in steps lasting seconds to minutes
- * (docs/BENCHMARKS.md), which a figure made of the two sides' medians, taken
- * from different rounds, would pass on. A side with fewer runs is compared
- * over the rounds both have.
+ * sides listed by round, and the middle half of those figures: the runs of a
+ * round ran back to back, so a change in the machine's speed between rounds
+ * falls on both. A shared VM's core can change speed by up to 1.7 × in steps
+ * lasting seconds to minutes (docs/BENCHMARKS.md), which a figure made of the
+ * two sides' medians, taken from different rounds, would pass on. A side with
+ * fewer runs is compared over the rounds both have.
  */
-export function paired<T>(runs: readonly T[], baseRuns: readonly T[], combine: (run: T, base: T) => number): number {
+export function paired<T>(runs: readonly T[], baseRuns: readonly T[], combine: (run: T, base: T) => number): PairedFigure {
   const rounds = Math.min(runs.length, baseRuns.length);
   const values: number[] = [];
   for (let i = 0; i < rounds; i++) values.push(combine(runs[i]!, baseRuns[i]!));
-  return spread(values).median;
+  return { value: spread(values).median, rounds: middleHalf(values) };
+}
+
+/** Msgs/s of a run over that of the baseline's run of the same round. */
+export function throughputRatio(run: RunSample, base: RunSample): number {
+  return run.msgsPerSec / base.msgsPerSec;
 }
 
 /** `of(run)` of `side` over that of `baseline`, round by round (see {@link paired}); throughput by default. */
 export function pairedRatio(side: SideResult, baseline: SideResult, of: (run: RunSample) => number = (run) => run.msgsPerSec): number {
-  return paired(side.runs, baseline.runs, (run, base) => of(run) / of(base));
+  return paired(side.runs, baseline.runs, (run, base) => of(run) / of(base)).value;
 }
 
-/** Throughput verdict: msgs/s of `side` over `baseline`'s ({@link pairedRatio}), at least `target`. */
+/** Throughput verdict: msgs/s of `side` over `baseline`'s, round by round (see {@link paired}), at least `target`. */
 export function throughputVerdict(c: Comparison, side: string, baseline: string, target: number): Verdict {
-  const value = pairedRatio(c.sides[side]!, c.sides[baseline]!);
-  return { side, baseline, metric: 'ratio', value, target, meetsTarget: value >= target };
+  const { value, rounds } = paired(c.sides[side]!.runs, c.sides[baseline]!.runs, throughputRatio);
+  return { side, baseline, metric: 'ratio', value, rounds, target, meetsTarget: value >= target };
 }
 
 /** Latency verdict: p50 of `side` minus `baseline`'s, round by round (see {@link paired}), at most `target` ms. */
 export function p50Verdict(c: Comparison, side: string, baseline: string, target: number): Verdict {
   const p50 = (run: RunSample): number => run.latencyMs?.p50 ?? Number.NaN;
-  const value = paired(c.sides[side]!.runs, c.sides[baseline]!.runs, (run, base) => p50(run) - p50(base));
-  return { side, baseline, metric: 'p50DeltaMs', value, target, meetsTarget: value <= target };
+  const { value, rounds } = paired(c.sides[side]!.runs, c.sides[baseline]!.runs, (run, base) => p50(run) - p50(base));
+  return { side, baseline, metric: 'p50DeltaMs', value, rounds, target, meetsTarget: value <= target };
 }
 
-/** Tail latency verdict: p99 of `side` over `baseline`'s ({@link pairedRatio}), at most `target`. */
+/** Tail latency verdict: p99 of `side` over `baseline`'s, round by round (see {@link paired}), at most `target`. */
 export function p99Verdict(c: Comparison, side: string, baseline: string, target: number): Verdict {
-  const value = pairedRatio(c.sides[side]!, c.sides[baseline]!, (run) => run.latencyMs?.p99 ?? Number.NaN);
-  return { side, baseline, metric: 'p99Ratio', value, target, meetsTarget: value <= target };
+  const p99 = (run: RunSample): number => run.latencyMs?.p99 ?? Number.NaN;
+  const { value, rounds } = paired(c.sides[side]!.runs, c.sides[baseline]!.runs, (run, base) => p99(run) / p99(base));
+  return { side, baseline, metric: 'p99Ratio', value, rounds, target, meetsTarget: value <= target };
 }

@@ -15,3 +15,21 @@ export function spread(values: readonly number[]): Spread {
   const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
 }
+
+/** The middle half of a list: its 25th and 75th percentiles (nearest rank). */
+export interface MiddleHalf {
+  readonly low: number;
+  readonly high: number;
+}
+
+/** The {@link MiddleHalf} of `values`; NaN for an empty list. */
+export function middleHalf(values: readonly number[]): MiddleHalf {
+  const sorted = Float64Array.from(values).sort();
+  return { low: quantile(sorted, 0.25), high: quantile(sorted, 0.75) };
+}
+
+/** The `q`-quantile (0…1) of ascending `sorted`, nearest rank; NaN when empty. */
+export function quantile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}

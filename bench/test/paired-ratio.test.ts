@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { p50Verdict, p99Verdict, pairedRatio, throughputVerdict, type Comparison, type RunSample, type SideResult } from '../src/measure.js';
-import { spread } from '../src/stats.js';
+import { parseBenchArgs } from '../src/options.js';
+import { formatMarkdown } from '../src/report.js';
+import { middleHalf, spread } from '../src/stats.js';
 
 function run(msgsPerSec: number, p50 = 1, p99 = 2): RunSample {
   return { messages: 1, processed: 1, verified: 1, wallMs: 1, msgsPerSec, cpuMs: {}, latencyMs: { p50, p99 } };
@@ -48,4 +50,38 @@ test('the verdicts of a comparison are taken round by round', () => {
   assert.equal(p50.value, 1);
   assert.equal(p50.meetsTarget, false);
   assert.equal(p50Verdict(c, 'ours', 'baseline', 1).meetsTarget, true);
+});
+
+test("a verdict taken round by round carries the middle half of the rounds' figures", () => {
+  // Per round, ours over the baseline: 1.1, 1.1, 1.1 × 1/1.7, 1.1, 1.1.
+  const c: Comparison = { n: 1, warmupN: 0, rounds: 5, sides: { ours, baseline } };
+  const ratio = throughputVerdict(c, 'ours', 'baseline', 1);
+  assert.deepEqual({ low: ratio.rounds!.low.toFixed(3), high: ratio.rounds!.high.toFixed(3) }, { low: '1.100', high: '1.100' });
+  // Per round 1, 1, 0.3, 1.7 and 1.7 ms more: the 25th percentile is 1, the 75th 1.7.
+  const p50 = p50Verdict(c, 'ours', 'baseline', 1);
+  assert.deepEqual({ low: p50.rounds!.low, high: Number(p50.rounds!.high.toFixed(3)) }, { low: 1, high: 1.7 });
+  assert.deepEqual(middleHalf([]), { low: Number.NaN, high: Number.NaN });
+  assert.deepEqual(middleHalf([4, 1, 3, 2]), { low: 1, high: 3 });
+});
+
+test("the targets table shows the rounds' middle half and marks a target inside it", () => {
+  const wobbly = side([0.9, 1.05, 0.95, 1.1, 1.0].map((r) => run(1_000 * r)));
+  const flat = side([1, 1, 1, 1, 1].map(() => run(1_000)));
+  const c: Comparison = { n: 1, warmupN: 0, rounds: 5, sides: { ours: wobbly, flat } };
+  const results = {
+    'request-reply': [
+      {
+        name: 'request/reply c=100',
+        setup: 'test',
+        unit: 'msgs/s',
+        labels: {},
+        comparison: c,
+        verdicts: [throughputVerdict(c, 'ours', 'flat', 1.02), throughputVerdict(c, 'ours', 'flat', 0.5)],
+      },
+    ],
+  };
+  const machine = { cpuModel: 'cpu', cores: 1, memoryGiB: 1, os: 'os', node: 'v', redisServer: 'r' };
+  const markdown = formatMarkdown({ date: '2026-01-01T00:00:00.000Z', machine, options: parseBenchArgs([]), budget: null, results });
+  assert.match(markdown, /^\| request\/reply c=100 \| ours vs flat \| 1\.00 \(0\.95–1\.05\) \| ≥ 1\.02 \| \*\*no\*\* · rounds split \|$/m);
+  assert.match(markdown, /^\| request\/reply c=100 \| ours vs flat \| 1\.00 \(0\.95–1\.05\) \| ≥ 0\.5 \| yes \|$/m);
 });

@@ -36,7 +36,18 @@ import { serverCpuMs, rawConnection, type BenchContext } from '../context.js';
 import { fixed, int } from '../format.js';
 import { echoCall } from '../http-calls.js';
 import { driveRequests } from '../load.js';
-import { compare, pairedRatio, sizeRuns, type Comparison, type CpuProbe, type Side, type SideResult, type Verdict } from '../measure.js';
+import {
+  compare,
+  paired,
+  pairedRatio,
+  sizeRuns,
+  throughputRatio,
+  type Comparison,
+  type CpuProbe,
+  type Side,
+  type SideResult,
+  type Verdict,
+} from '../measure.js';
 import { makePayload, makePayloads } from '../payload.js';
 import type { ChartGroup, Scenario } from '../scenario.js';
 import { RR_TYPE } from '../workers/rr-protocol.js';
@@ -417,8 +428,8 @@ function curveVerdicts(curve: ScaleCurve): { name: string; verdict: Verdict }[] 
   return targets.flatMap(([count, target]) => {
     const entry = configs.find(([, config]) => (curve.name === 'workers' ? config.workers : config.gateways) === count);
     if (entry === undefined) return [];
-    const value = pairedRatio(sides[entry[0]]!, sides[base[0]]!);
-    const verdict: Verdict = { side: label(entry[1]), baseline: label(base[1]), metric: 'ratio', value, target, meetsTarget: value >= target };
+    const { value, rounds } = paired(sides[entry[0]]!.runs, sides[base[0]]!.runs, throughputRatio);
+    const verdict: Verdict = { side: label(entry[1]), baseline: label(base[1]), metric: 'ratio', value, rounds, target, meetsTarget: value >= target };
     return [{ name: `scale: ${CURVE_TITLES[curve.name]}, CPU budgets`, verdict }];
   });
 }

@@ -282,7 +282,7 @@ export const soakScenario: Scenario<SoakResult> = {
   verdicts(result) {
     const on = result.runs.filter((r) => r.trimming);
     // Round by round, as every ratio of the bench: the two sides of a round ran at once, chunk about.
-    const ratio = paired(
+    const { value: ratio, rounds } = paired(
       on,
       result.runs.filter((r) => !r.trimming),
       (run, base) => run.reqPerSec / base.reqPerSec,
@@ -293,6 +293,7 @@ export const soakScenario: Scenario<SoakResult> = {
       baseline: 'trimming off',
       metric: 'ratio',
       value: ratio,
+      rounds,
       target: SOAK_THROUGHPUT_TARGET,
       meetsTarget: ratio >= SOAK_THROUGHPUT_TARGET && flatRuns,
     };
