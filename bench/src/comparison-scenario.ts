@@ -46,6 +46,7 @@ function table(report: ComparisonReport): string[] {
     `|---|---|---|---|---|---|${useHeader[1]}`,
     ...rows,
     '',
+    ...(report.notes === undefined || report.notes.length === 0 ? [] : [report.notes.join(' '), '']),
   ];
 }
 

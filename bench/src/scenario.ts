@@ -26,6 +26,8 @@ export interface ComparisonReport {
   readonly mode?: RunMode;
   /** The CPU budget of each server process in `budget` mode, in CPUs. */
   readonly budgetCpus?: number;
+  /** Sentences shown under the comparison's table, e.g. how two baselines compare with each other. */
+  readonly notes?: readonly string[];
 }
 
 /** One bar group of the chart: a comparison's sides. */

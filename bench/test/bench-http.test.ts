@@ -4,7 +4,9 @@ import { stopAll, type ChildHandle } from '../src/child.js';
 import { HELLO_CALL } from '../src/http-calls.js';
 import type { ScenarioName } from '../src/options.js';
 import type { ComparisonReport } from '../src/scenario.js';
-import { BUDGET_ROUND_SPLIT, HTTP_TARGETS, requestsPerRun } from '../src/scenarios/http.js';
+import { BUDGET_ROUND_SPLIT, handWrittenNote, HTTP_TARGETS, requestsPerRun } from '../src/scenarios/http.js';
+import type { Comparison, RunSample, SideResult } from '../src/measure.js';
+import { spread } from '../src/stats.js';
 import { assertModes, assertRendered, assertReport, SMALL, useSmoke } from './smoke.js';
 
 const smoke = useSmoke();
@@ -35,6 +37,7 @@ test("http: every HTTP target answers every GET /hello and POST /echo with the e
       report.verdicts.map((v) => `${v.metric} ${v.baseline}`),
       ['ratio chain', 'ratio moleculer', 'ratio streams', 'p99Ratio chain'],
     );
+    assert.match(report.notes?.[0] ?? '', /^The hand-written streams gateway made \d+\.\d\d × the chain's and \d+\.\d\d × Moleculer's/);
   }
   assertModes(smoke, reports);
 });
@@ -81,4 +84,18 @@ test('report: both HTTP calls appear in the Markdown and the chart, in each mode
     sections: [],
     chart: [/HTTP GET \/hello/, /HTTP POST \/echo/],
   });
+});
+
+test('http: the note under each table says what the chain and Moleculer targets ask of ours in terms of the hand-written gateway', () => {
+  const run = (msgsPerSec: number): RunSample => ({ messages: 1, processed: 1, verified: 1, wallMs: 1, msgsPerSec, cpuMs: {} });
+  const side = (rates: readonly number[]): SideResult => ({ runs: rates.map(run), msgsPerSec: spread(rates), cpuUsPerMsg: {}, cpusUsed: {} });
+  // Round by round the hand-written gateway makes 1.6 × the chain and 2 × Moleculer, whatever the machine's speed.
+  const sides = { streams: side([1_600, 3_200, 1_600]), chain: side([1_000, 2_000, 1_000]), moleculer: side([800, 1_600, 800]) };
+  const comparison: Comparison = { n: 1, warmupN: 0, rounds: 3, sides };
+  assert.equal(
+    handWrittenNote(comparison, { chain: 1.7, moleculer: 2.2 }),
+    "The hand-written streams gateway made 1.60 × the chain's and 2.00 × Moleculer's requests per second (median of the rounds' ratios): " +
+      "the targets of 1.7 × and 2.2 × ask ours for 1.06 × and 1.10 × the hand-written gateway's rate.",
+  );
+  assert.equal(handWrittenNote({ ...comparison, sides: { streams: sides.streams, chain: sides.chain } }, { chain: 1.7, moleculer: 2.2 }), undefined);
 });

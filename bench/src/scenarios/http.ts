@@ -17,10 +17,10 @@ import { uniqueName } from '@streamerson/testkit';
 import { describeMode, enterMode, modeSuffix, runModes } from '../budget/modes.js';
 import { startAll, startServer, stopAll, type ChildHandle } from '../child.js';
 import type { BenchContext } from '../context.js';
-import { int } from '../format.js';
+import { fixed, int } from '../format.js';
 import { describeCall, echoCall, HELLO_CALL, type HttpCall } from '../http-calls.js';
 import { httpLoad } from '../http-load.js';
-import { compare, p99Verdict, sizeRuns, throughputVerdict, type CpuProbe, type Side } from '../measure.js';
+import { compare, p99Verdict, pairedRatio, sizeRuns, throughputVerdict, type Comparison, type CpuProbe, type Side } from '../measure.js';
 import { makePayload } from '../payload.js';
 import type { ComparisonReport } from '../scenario.js';
 
@@ -145,6 +145,24 @@ export function requestsPerRun(ctx: BenchContext, target: RunningTarget, call: H
   return sizeRuns(side(target, call, httpConnections), Math.ceil(httpRequests / split), warmupN, httpMinSeconds, rounds * split);
 }
 
+/**
+ * How the hand-written streams gateway, the least work a Fastify → streams →
+ * worker hop can do, compares with the chain and Moleculer in the same run,
+ * round by round, and so what the targets against those two ask of ours in
+ * terms of it; undefined when a side is missing.
+ */
+export function handWrittenNote(comparison: Comparison, targets: Readonly<Record<'chain' | 'moleculer', number>>): string | undefined {
+  const { streams, chain, moleculer } = comparison.sides;
+  if (streams === undefined || chain === undefined || moleculer === undefined) return undefined;
+  const vsChain = pairedRatio(streams, chain);
+  const vsMoleculer = pairedRatio(streams, moleculer);
+  return (
+    `The hand-written streams gateway made ${fixed(vsChain)} × the chain's and ${fixed(vsMoleculer)} × Moleculer's requests per second ` +
+    `(median of the rounds' ratios): the targets of ${targets.chain} × and ${targets.moleculer} × ask ours for ` +
+    `${fixed(targets.chain / vsChain)} × and ${fixed(targets.moleculer / vsMoleculer)} × the hand-written gateway's rate.`
+  );
+}
+
 /** Runs every {@link HTTP_TARGETS} entry under the same load, for each call. */
 export async function runHttp(ctx: BenchContext): Promise<ComparisonReport[]> {
   const { httpRequests, httpConnections: connections, httpMinSeconds, rounds, payloadBytes } = ctx.options;
@@ -188,6 +206,7 @@ export async function runHttp(ctx: BenchContext): Promise<ComparisonReport[]> {
           ],
           mode,
           ...(ctx.budgets === null ? {} : { budgetCpus: ctx.budgets.info.cpus }),
+          notes: [handWrittenNote(comparison, targetRatios)].filter((note) => note !== undefined),
         });
       }
     }
