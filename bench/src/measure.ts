@@ -262,19 +262,22 @@ export function paired<T>(runs: readonly T[], baseRuns: readonly T[], combine: (
   return { value: spread(values).median, rounds: middleHalf(values) };
 }
 
-/** Msgs/s of a run over that of the baseline's run of the same round. */
-export function throughputRatio(run: RunSample, base: RunSample): number {
-  return run.msgsPerSec / base.msgsPerSec;
+const throughput = (run: RunSample): number => run.msgsPerSec;
+const p99 = (run: RunSample): number => run.latencyMs?.p99 ?? Number.NaN;
+
+/** `of(run)` of a run over that of the baseline's run of the same round. */
+function ratioOf(of: (run: RunSample) => number): (run: RunSample, base: RunSample) => number {
+  return (run, base) => of(run) / of(base);
 }
 
 /** `of(run)` of `side` over that of `baseline`, round by round (see {@link paired}); throughput by default. */
-export function pairedRatio(side: SideResult, baseline: SideResult, of: (run: RunSample) => number = (run) => run.msgsPerSec): number {
-  return paired(side.runs, baseline.runs, (run, base) => of(run) / of(base)).value;
+export function pairedRatio(side: SideResult, baseline: SideResult, of: (run: RunSample) => number = throughput): number {
+  return paired(side.runs, baseline.runs, ratioOf(of)).value;
 }
 
 /** Throughput verdict: msgs/s of `side` over `baseline`'s, round by round (see {@link paired}), at least `target`. */
 export function throughputVerdict(c: Comparison, side: string, baseline: string, target: number): Verdict {
-  const { value, rounds } = paired(c.sides[side]!.runs, c.sides[baseline]!.runs, throughputRatio);
+  const { value, rounds } = paired(c.sides[side]!.runs, c.sides[baseline]!.runs, ratioOf(throughput));
   return { side, baseline, metric: 'ratio', value, rounds, target, meetsTarget: value >= target };
 }
 
@@ -287,7 +290,6 @@ export function p50Verdict(c: Comparison, side: string, baseline: string, target
 
 /** Tail latency verdict: p99 of `side` over `baseline`'s, round by round (see {@link paired}), at most `target`. */
 export function p99Verdict(c: Comparison, side: string, baseline: string, target: number): Verdict {
-  const p99 = (run: RunSample): number => run.latencyMs?.p99 ?? Number.NaN;
-  const { value, rounds } = paired(c.sides[side]!.runs, c.sides[baseline]!.runs, (run, base) => p99(run) / p99(base));
+  const { value, rounds } = paired(c.sides[side]!.runs, c.sides[baseline]!.runs, ratioOf(p99));
   return { side, baseline, metric: 'p99Ratio', value, rounds, target, meetsTarget: value <= target };
 }

@@ -36,18 +36,7 @@ import { serverCpuMs, rawConnection, type BenchContext } from '../context.js';
 import { fixed, int } from '../format.js';
 import { echoCall } from '../http-calls.js';
 import { driveRequests } from '../load.js';
-import {
-  compare,
-  paired,
-  pairedRatio,
-  sizeRuns,
-  throughputRatio,
-  type Comparison,
-  type CpuProbe,
-  type Side,
-  type SideResult,
-  type Verdict,
-} from '../measure.js';
+import { compare, pairedRatio, sizeRuns, throughputVerdict, type Comparison, type CpuProbe, type Side, type SideResult, type Verdict } from '../measure.js';
 import { makePayload, makePayloads } from '../payload.js';
 import type { ChartGroup, Scenario } from '../scenario.js';
 import { RR_TYPE } from '../workers/rr-protocol.js';
@@ -424,7 +413,6 @@ export function referenceGains(curve: ScaleCurve, run: CurveRun): string {
 function curveVerdicts(curve: ScaleCurve): { name: string; verdict: Verdict }[] {
   const run = curve.runs.find((x) => x.mode === 'budget');
   if (run === undefined || curve.name === 'redis') return [];
-  const sides = run.comparison.sides;
   const configs = ofPath(curve, false);
   const base = configs[0]!;
   const targets: [count: number, target: number][] =
@@ -437,8 +425,8 @@ function curveVerdicts(curve: ScaleCurve): { name: string; verdict: Verdict }[] 
   return targets.flatMap(([count, target]) => {
     const entry = configs.find(([, config]) => (curve.name === 'workers' ? config.workers : config.gateways) === count);
     if (entry === undefined) return [];
-    const { value, rounds } = paired(sides[entry[0]]!.runs, sides[base[0]]!.runs, throughputRatio);
-    const verdict: Verdict = { side: label(entry[1]), baseline: label(base[1]), metric: 'ratio', value, rounds, target, meetsTarget: value >= target };
+    // The throughput verdict of any comparison, its sides named by their configurations.
+    const verdict: Verdict = { ...throughputVerdict(run.comparison, entry[0], base[0], target), side: label(entry[1]), baseline: label(base[1]) };
     return [{ name: `scale: ${CURVE_TITLES[curve.name]}, CPU budgets`, verdict }];
   });
 }
