@@ -54,7 +54,15 @@ const concurrency = Math.max(2, Math.min(4, availableParallelism()));
 // A bound for each test — with several files, each file is one — that catches a hang. Files that run
 // many processes (the CLI's, the examples') take minutes on a machine whose cores are shared.
 const TEST_TIMEOUT_MS = 300_000;
-const child = spawn(process.execPath, ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${TEST_TIMEOUT_MS}`, ...selected], {
+// TAP on stdout as before; on stderr, at the end, the tests that failed (scripts/failures-reporter.mjs).
+const reporters = [
+  '--test-reporter=tap',
+  '--test-reporter-destination=stdout',
+  `--test-reporter=${join(root, 'scripts', 'failures-reporter.mjs')}`,
+  '--test-reporter-destination=stderr',
+];
+const args = ['--test', `--test-concurrency=${concurrency}`, `--test-timeout=${TEST_TIMEOUT_MS}`, ...reporters, ...selected];
+const child = spawn(process.execPath, args, {
   cwd: root,
   stdio: 'inherit',
   // The browser and the interpreter the prerequisites check found, for the tests that use them.
