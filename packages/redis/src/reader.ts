@@ -56,13 +56,6 @@ export function checkPositions(positions: readonly unknown[]): void {
  * a dropped connection; then it disconnects. `destroy()` only disconnects: a
  * blocked read resolves `[]` at once.
  */
-/** Entries whose writes these are: each has one ack. */
-function entriesOf(writes: WritesBeforeRead): number {
-  let n = 0;
-  for (const a of writes.acks) n += a.ids.length;
-  return n;
-}
-
 export class RedisReader implements ClosableReader {
   private connection: Redis | undefined;
   private closed = false;
@@ -99,12 +92,11 @@ export class RedisReader implements ClosableReader {
   /**
    * The transaction of `writes` (MULTI … EXEC), then the group read, on this
    * reader's connection: the replies and acks of the entries just run travel
-   * with the request for the next ones, as one round trip. A batch's
-   * transaction and the read leave in one corked write. A lone entry's
-   * transaction leaves in a write of its own, the read right after it:
-   * measured, one request at a time, its requester then gets the reply about
-   * 20 µs sooner (p50), while for batches the single write was as fast or
-   * faster.
+   * with the request for the next ones, as one round trip and one corked
+   * write, for a lone entry as for a batch (one request at a time, a write of
+   * its own for a lone entry's transaction cost the worker 6–17 µs and
+   * redis-server 6–13 µs more CPU per message, and its requester 8–12 µs of
+   * p50; see docs/BENCHMARKS.md).
    */
   readGroupAfter(
     writes: WritesBeforeRead,
@@ -132,10 +124,7 @@ export class RedisReader implements ClosableReader {
     return this.run('xreadgroup', args, (connection) => {
       const send = (): Promise<Error | undefined> =>
         afterReplicas(sendAppendAndAck(connection, writes.appends, group, writes.acks), this.host.replicate?.(connection));
-      const [done, read] =
-        entriesOf(writes) > 1
-          ? corked(connection, () => [send(), connection.callBuffer('xreadgroup', args)] as const)
-          : ([corked(connection, send), connection.callBuffer('xreadgroup', args)] as const);
+      const [done, read] = corked(connection, () => [send(), connection.callBuffer('xreadgroup', args)] as const);
       done.then(
         (failed) => outcome(failed === undefined ? undefined : toStreamersonError(failed, false, 'redis reader', connection)),
         (error: unknown) => outcome(toStreamersonError(error, this.closed, 'redis reader', connection)),
