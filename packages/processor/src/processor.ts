@@ -91,16 +91,20 @@ export class Processor<S = unknown> extends EventEmitter<ProcessorEvents> implem
       error: (error) => this.fail(error),
     });
     this.announcer = this.config.announce
-      ? new Announcer(engine, {
-          kind: 'processor',
-          name: spec.name,
-          instanceId: this.config.id,
-          topics: spec.inputs.map((i) => i.topic),
-          group: spec.name,
-          consumer: this.config.id,
-          types: [...spec.handlers.keys()],
-          produces: [...spec.outputs.keys()],
-        })
+      ? new Announcer(
+          engine,
+          {
+            kind: 'processor',
+            name: spec.name,
+            instanceId: this.config.id,
+            topics: spec.inputs.map((i) => i.topic),
+            group: spec.name,
+            consumer: this.config.id,
+            types: [...spec.handlers.keys()],
+            produces: [...spec.outputs.keys()],
+          },
+          (error) => this.fail(error),
+        )
       : undefined;
   }
 

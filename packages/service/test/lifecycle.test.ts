@@ -41,12 +41,31 @@ test('Client follows the lifecycle; draining waits for the replies in flight', a
 });
 
 test('Announcer follows the lifecycle; closing announces down', async () => {
-  await checkLifecycle(() => new Announcer(engine, { kind: 'client', name: 'lc', instanceId: uniqueName('a'), topics: [], types: [], produces: [] }));
-  const a = new Announcer(engine, { kind: 'client', name: 'lc', instanceId: uniqueName('a'), topics: [], types: [], produces: [] });
+  await checkLifecycle(
+    () => new Announcer(engine, { kind: 'client', name: 'lc', instanceId: uniqueName('a'), topics: [], types: [], produces: [] }, () => undefined),
+  );
+  const a = new Announcer(engine, { kind: 'client', name: 'lc', instanceId: uniqueName('a'), topics: [], types: [], produces: [] }, () => undefined);
   await a.start();
   assert.equal(a.stats().running, true);
   await a.close();
   assert.deepEqual(a.stats(), { announced: 2, failed: 0, running: false });
+});
+
+test('a failed heartbeat is given to the owner, counted, and tried again by the next one', async () => {
+  const own = new MemoryEngine(uniqueName('hb'));
+  const failures: unknown[] = [];
+  // A heartbeat every 10 ms.
+  const a = new Announcer(own, { kind: 'client', name: 'hb', instanceId: uniqueName('a'), topics: [], types: [], produces: [] }, (e) => failures.push(e), 30);
+  await a.start();
+  await own.close();
+  try {
+    await waitFor(() => failures.length >= 2, { what: 'two failed heartbeats' });
+    assert.equal((failures[0] as { code?: string }).code, 'ERR_STREAMERSON_CLOSED');
+    assert.ok(a.stats().failed >= 2);
+    assert.equal(a.stats().running, true, 'the heartbeat goes on');
+  } finally {
+    a.destroy();
+  }
 });
 
 test('unknown option keys are refused, naming the key and the likely intent', () => {

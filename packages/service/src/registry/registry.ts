@@ -82,7 +82,7 @@ export interface InstanceInfo extends InstanceDescription {
 export interface AnnouncerStats {
   /** Announcements written (`up` heartbeats and the last `down`). */
   readonly announced: number;
-  /** Heartbeats that failed; the next one tries again. */
+  /** Heartbeats that failed (each also given to `onError`); the next one tries again. */
   readonly failed: number;
   readonly running: boolean;
 }
@@ -101,20 +101,27 @@ export class Announcer implements Lifecycle<AnnouncerStats> {
   private readonly down = new ClosedSignal();
   private readonly counts = { announced: 0, failed: 0 };
 
+  /** `onError` gets each failed heartbeat: the owner reports it as its own engine error. */
   constructor(
     private readonly engine: Engine,
     private readonly description: InstanceDescription,
+    private readonly onError: (error: unknown) => void,
     private readonly ttlMs = DEFAULT_REGISTRY_TTL_MS,
   ) {}
 
-  /** Appends `up` now and every `ttlMs / 3`. A failed heartbeat is retried by the next one. Idempotent. */
+  /**
+   * Appends `up` now and every `ttlMs / 3`; rejects when the first append
+   * fails, and the heartbeat tries again. A failed heartbeat goes to
+   * `onError` and is retried by the next one. Idempotent.
+   */
   async start(): Promise<void> {
     if (this.down.settled || this.closing !== undefined) throw new ClosedError(`announcer ${this.description.instanceId}`);
     if (this.timer !== undefined) return;
     this.timer = setInterval(
       () => {
-        this.last = this.announce('up').catch(() => {
+        this.last = this.announce('up').catch((error: unknown) => {
           this.counts.failed++;
+          this.onError(error);
         });
       },
       Math.max(1, Math.floor(this.ttlMs / 3)),

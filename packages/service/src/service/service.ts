@@ -171,6 +171,7 @@ export class Service extends EventEmitter<ServiceEvents> implements Lifecycle<Se
           },
           produces: config.produces,
         },
+        (err) => this.engineError(err, { op: 'announce' }),
         config.registryTtlMs,
       );
     }
