@@ -81,6 +81,9 @@ export function toFailure(err: unknown): GatewayFailure {
         return failure(503, err.code, err.message, true);
       case 'ERR_STREAMERSON_UNAVAILABLE':
         return failure(503, err.code, err.message, true);
+      // Stored, so it may still be delivered: no Retry-After, a retry could repeat it.
+      case 'ERR_STREAMERSON_NOT_REPLICATED':
+        return failure(503, err.code, 'stored on the primary only: too few replicas confirmed it in time, and a failover may lose it');
       default:
         if (UNAVAILABLE_CODES.has(err.code)) return failure(503, 'ERR_STREAMERSON_UNAVAILABLE', 'the stream engine is unavailable', true);
         // The encoder's own words (a stack overflow, …) are internal.

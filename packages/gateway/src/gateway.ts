@@ -141,9 +141,16 @@ export class Gateway extends EventEmitter<GatewayEvents> implements Lifecycle<Ga
           ...(config.sse === undefined ? [] : [{ protocol: 'sse', url: config.sse.path }]),
         ],
       },
+      (err) => this.#announceFailed(err),
       config.announce.ttlMs,
     );
-    await this.#announcer.start();
+    // Its heartbeat tries again: no reason to refuse traffic.
+    await this.#announcer.start().catch((err: unknown) => this.#announceFailed(err));
+  }
+
+  /** The registry append failed: logged (the instance may drop out of the registry until the next heartbeat). */
+  #announceFailed(err: unknown): void {
+    this.#parts.fastify.log.error({ err }, 'gateway: announcing to the registry failed');
   }
 
   /**

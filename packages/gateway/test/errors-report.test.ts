@@ -6,20 +6,19 @@
  */
 import { strict as assert } from 'node:assert';
 import { connect as tcp } from 'node:net';
-import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { MemoryEngine } from '@streamerson/core';
 import { ServiceError, type HandlerContext, type Service } from '@streamerson/service';
 import { waitFor } from '@streamerson/testkit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { codedServerOptions, streamersonGateway, type GatewayErrorContext } from '../src/index.js';
-import { listen, topicName, worker } from './helpers.js';
+import { capturedLogger, listen, topicName, worker } from './helpers.js';
 import { TestSocket } from './ws-client.js';
 
 describe('5xx answers are logged and emitted', () => {
   const engine = new MemoryEngine();
   const topic = topicName('report');
-  const lines: Record<string, unknown>[] = [];
+  let lines: Record<string, unknown>[] = [];
   const events: { error: unknown; context: GatewayErrorContext }[] = [];
   let svc: Service;
   let app: FastifyInstance;
@@ -35,13 +34,9 @@ describe('5xx answers are logged and emitted', () => {
       never: (_payload: unknown, ctx: HandlerContext) =>
         new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
     });
-    const stream = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    });
-    app = Fastify({ logger: { level: 'error', stream } });
+    const captured = capturedLogger();
+    lines = captured.lines;
+    app = Fastify({ logger: captured.logger });
     await app.register(streamersonGateway, { engine, authorize: () => true });
     app.streamerson.route({ method: 'GET', url: '/down', topic, type: 'down' });
     app.streamerson.route({ method: 'GET', url: '/never', topic, type: 'never', timeout: 100 });

@@ -1,4 +1,5 @@
-/** Shared fixtures of the gateway tests: a gateway on an engine, workers, and a listening server. */
+/** Shared fixtures of the gateway tests: a gateway on an engine, workers, a listening server, and a logger to read. */
+import { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { MemoryEngine, type Engine } from '@streamerson/core';
 import { Service, type Handler } from '@streamerson/service';
@@ -35,3 +36,15 @@ export async function listen(app: FastifyInstance): Promise<string> {
 }
 
 export const topicName = (prefix: string): string => uniqueName(prefix);
+
+/** A Fastify logger at level `error` whose records land, parsed, in `lines`. */
+export function capturedLogger(): { readonly lines: Record<string, unknown>[]; readonly logger: { level: 'error'; stream: Writable } } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, logger: { level: 'error', stream } };
+}

@@ -3,9 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { connect, type Engine } from '@streamerson/core';
 import { Client, type Service } from '@streamerson/service';
 import { startRedis, waitFor, type RedisServer } from '@streamerson/testkit';
-import type { FastifyInstance } from 'fastify';
-import type { HttpRequest } from '../src/index.js';
-import { gatewayApp, listen, topicName, worker } from './helpers.js';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { streamersonGateway, type HttpRequest } from '../src/index.js';
+import { capturedLogger, gatewayApp, listen, topicName, worker } from './helpers.js';
 import { SseReader } from './sse-client.js';
 import { TestSocket } from './ws-client.js';
 
@@ -103,6 +103,63 @@ describe('gateway on a real Redis', () => {
     } finally {
       await publisher.close();
       await app.close();
+    }
+  });
+
+  it('appends the replicas did not confirm: a fire-and-forget route answers 503 ERR_STREAMERSON_NOT_REPLICATED, a request its reply', async () => {
+    // A replica syncs at once, not after the default 5 s wait for others.
+    const primary = await startRedis({ args: ['--repl-diskless-sync-delay', '0'] });
+    const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(primary.port)] });
+    try {
+      await waitFor(async () => /master_link_status:up/.test(String(await replica.command('INFO', 'replication'))), { what: 'the replica to sync' });
+      const engine = await connect(primary.url, { redis: { replicas: 1, replicaTimeoutMs: 20 } });
+      engines.push(engine);
+      const topic = topicName('unconfirmed');
+      const svc = await worker(engine, topic, { get: (req: HttpRequest) => ({ id: req.params['id'] }) });
+      const app = await gatewayApp({ engine }, (a) => {
+        a.streamerson.route({ method: 'GET', url: '/items/:id', topic, type: 'get' });
+        a.streamerson.route({ method: 'POST', url: '/events', topic, type: 'evt', oneWay: true });
+      });
+      try {
+        const base = await listen(app);
+        // From now on no replica confirms: every append reaches the primary, then is refused.
+        await replica.command('REPLICAOF', 'NO', 'ONE');
+        const event = await fetch(`${base}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        assert.equal(event.status, 503);
+        assert.equal(((await event.json()) as { error: { code: string } }).error.code, 'ERR_STREAMERSON_NOT_REPLICATED');
+        assert.equal(event.headers.get('retry-after'), null, 'it may still be delivered: no invitation to send it again');
+        const reply = await fetch(`${base}/items/7`);
+        assert.equal(reply.status, 200);
+        assert.deepEqual(await reply.json(), { id: '7' });
+      } finally {
+        await app.close();
+        await svc.close();
+      }
+    } finally {
+      await Promise.all([primary.stop(), replica.stop()]);
+    }
+  });
+
+  it('a gateway whose registry announcement no replica confirms starts, logs it and serves', async () => {
+    // One confirmation asked of a Redis without replicas: every append reaches the primary, then is refused.
+    const engine = await connect(redis.url, { redis: { replicas: 1, replicaTimeoutMs: 20 } });
+    engines.push(engine);
+    const topic = topicName('unannounced');
+    const svc = await worker(await open(), topic, { get: () => 'served' });
+    const { lines, logger } = capturedLogger();
+    const app = Fastify({ logger });
+    try {
+      await app.register(streamersonGateway, { engine });
+      app.streamerson.route({ method: 'GET', url: '/get', topic, type: 'get' });
+      const base = await listen(app);
+      const res = await fetch(`${base}/get`);
+      assert.equal(res.status, 200);
+      assert.equal(await res.json(), 'served');
+      const logged = lines.find((l) => l['msg'] === 'gateway: announcing to the registry failed');
+      assert.equal((logged?.['err'] as { code?: string } | undefined)?.code, 'ERR_STREAMERSON_NOT_REPLICATED', JSON.stringify(lines));
+    } finally {
+      await app.close();
+      await svc.close();
     }
   });
 

@@ -204,7 +204,7 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
         }
       },
       (error: unknown) => {
-        for (const q of batch) q.reject(error);
+        for (const q of batch) q.reject(toStreamersonError(error, this.isClosed, undefined, this.client));
       },
     );
   }

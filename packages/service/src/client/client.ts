@@ -43,8 +43,14 @@ import { parseClientOptions, type ClientConfig, type ClientOptions } from './cli
 
 /** Where a client's error happened. */
 export interface ClientErrorContext {
-  /** `read`: reading replies (the loop pauses with backoff and goes on); `refresh`: keeping the reply stream alive; `trim`: trimming it or capping a topic. */
-  readonly op: 'read' | 'refresh' | 'trim';
+  /**
+   * `read`: reading replies (the loop pauses with backoff and goes on);
+   * `refresh`: keeping the reply stream alive; `trim`: trimming it or capping a
+   * topic; `request`: a request reached the primary but too few replicas
+   * confirmed it (`ERR_STREAMERSON_NOT_REPLICATED`), and the client waits for
+   * its reply (or deadline) as for any other.
+   */
+  readonly op: 'read' | 'refresh' | 'trim' | 'request';
   readonly stream: string;
 }
 
@@ -270,9 +276,19 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
       this.deadlines.add(id, timeout);
       signal?.addEventListener('abort', onAbort!, { once: true });
       // Registered before the append: a fast reply must find its request waiting.
-      this.engine.append(stream, fields).catch((err: unknown) => this.settle(id)?.reject(err));
+      this.engine.append(stream, fields).catch((err: unknown) => this.appendFailed(id, stream, err));
       this.wrote(stream);
     });
+  }
+
+  /**
+   * A request's append failed. One stored on the primary but not confirmed by
+   * enough replicas may still be served, so its reply (or deadline) decides;
+   * any other failure is the request's.
+   */
+  private appendFailed(id: string, stream: string, err: unknown): void {
+    if (notReplicated(err)) this.engineError(err, 'request', stream);
+    else this.settle(id)?.reject(err);
   }
 
   /** Appends a one-way message (no reply); resolves with its entry id. */
@@ -331,7 +347,11 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
 
   /** An empty reply stream with its time to live (a marker entry makes it, then goes). */
   private async createReplyStream(): Promise<void> {
-    const marker = await this.engine.append(this.replyStream, encodeMessage({ payload: null, source: this.config.id }));
+    const marker = await this.engine.append(this.replyStream, encodeMessage({ payload: null, source: this.config.id })).catch((err: unknown) => {
+      // On the primary all the same, and the only entry of the stream; a failover that loses it is a lost stream, made again.
+      if (notReplicated(err)) return this.engine.lastId(this.replyStream);
+      throw err;
+    });
     if (marker !== null) {
       if (this.lastId === '0-0') this.lastId = marker;
       await this.engine.deleteEntries(this.replyStream, [marker]);
@@ -534,4 +554,9 @@ function requestHeaders(options: RequestOptions, deadline: number): Headers {
     headers[IDEMPOTENCY_KEY_HEADER] = options.idempotencyKey;
   }
   return headers;
+}
+
+/** An append stored on the primary that too few replicas confirmed in time. */
+function notReplicated(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'ERR_STREAMERSON_NOT_REPLICATED';
 }
