@@ -41,8 +41,9 @@ test('a writer paused past its lease is fenced when it resumes: its writes are r
     await waitFor(() => old.events.some((e) => e.event === 'acquired'), { what: 'old to take the shard' });
     await client.send('a', 'open', { balance: 100 });
     await client.send('a', 'deposit', { amount: 1 });
-    // The old writer now blocks in its read; paused there, it holds the read open.
-    await waitFor(async () => ((await server.command('CLIENT', 'LIST', 'TYPE', 'normal')) as string).includes('cmd=xreadgroup'), {
+    // The old writer now blocks in its read; paused there, it holds the read open. A connection is
+    // blocked while its flags hold `b`: `cmd` alone names the last command, which may have returned.
+    await waitFor(async () => /flags=\w*b\w* .*cmd=xreadgroup/.test((await server.command('CLIENT', 'LIST', 'TYPE', 'normal')) as string), {
       what: 'the old writer to block in its read',
     });
     old.child.kill('SIGSTOP');

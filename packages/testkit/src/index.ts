@@ -40,6 +40,7 @@ export {
   DEFAULT_SENTINEL_MASTER_NAME,
   DEFAULT_SENTINELS,
   DEFAULT_SENTINEL_DOWN_AFTER_MS,
+  DEFAULT_SENTINEL_FAILOVER_TIMEOUT_MS,
   DEFAULT_SENTINEL_READY_TIMEOUT_MS,
 } from './sentinel.js';
 export type { RedisSentinelHandle, StartRedisSentinelOptions } from './sentinel.js';

@@ -8,6 +8,13 @@ export const DEFAULT_SENTINEL_MASTER_NAME = 'streamerson';
 export const DEFAULT_SENTINELS = 3;
 /** Default time without an answer after which a Sentinel deems the master down (`down-after-milliseconds`). */
 export const DEFAULT_SENTINEL_DOWN_AFTER_MS = 1_000;
+/**
+ * Default `failover-timeout`. A Sentinel that lost an election waits twice
+ * this long before it starts a failover of its own: on a loaded machine a
+ * shorter value lets a second failover supersede one still under way, and the
+ * appends the first promoted master acknowledged are then lost.
+ */
+export const DEFAULT_SENTINEL_FAILOVER_TIMEOUT_MS = 10_000;
 /** Default deadline for the master, its replicas and the Sentinels to know each other. */
 export const DEFAULT_SENTINEL_READY_TIMEOUT_MS = 20_000;
 
@@ -21,6 +28,8 @@ export interface StartRedisSentinelOptions extends Omit<StartRedisOptions, 'args
   readonly masterName?: string;
   /** Default {@link DEFAULT_SENTINEL_DOWN_AFTER_MS}. */
   readonly downAfterMs?: number;
+  /** Default {@link DEFAULT_SENTINEL_FAILOVER_TIMEOUT_MS}. */
+  readonly failoverTimeoutMs?: number;
   /** Default {@link DEFAULT_SENTINEL_READY_TIMEOUT_MS}. */
   readonly readyTimeoutMs?: number;
 }
@@ -36,10 +45,16 @@ export interface RedisSentinelHandle {
   /** The data node the Sentinels name as master now (asked of the first Sentinel that answers). */
   master(): Promise<RedisServer>;
   /**
-   * Resolves with the new master once the Sentinels name a node other than
-   * `previous` and it answers as a master.
+   * Resolves with the new master once the failover is over: every Sentinel
+   * names the same node other than `previous`, none has a failover in
+   * progress, and the node answers as a master. By default it waits three
+   * failover timeouts (a failed election is retried after two).
    */
   waitForFailover(previous: RedisServer, timeoutMs?: number): Promise<RedisServer>;
+  /** How many failovers the Sentinels made so far (the master's configuration epoch). */
+  failovers(): Promise<number>;
+  /** What each Sentinel says of the master (port, flags, epoch) and each node of its role, in one line: for a failed test's message. */
+  describe(): Promise<string>;
   /** Stops every process. Idempotent. */
   stop(): Promise<void>;
 }
@@ -61,6 +76,7 @@ export async function startRedisSentinel(options: StartRedisSentinelOptions = {}
   const count = options.sentinels ?? DEFAULT_SENTINELS;
   const masterName = options.masterName ?? DEFAULT_SENTINEL_MASTER_NAME;
   const downAfterMs = options.downAfterMs ?? DEFAULT_SENTINEL_DOWN_AFTER_MS;
+  const failoverTimeoutMs = options.failoverTimeoutMs ?? DEFAULT_SENTINEL_FAILOVER_TIMEOUT_MS;
   const timeoutMs = options.readyTimeoutMs ?? DEFAULT_SENTINEL_READY_TIMEOUT_MS;
   if (!Number.isInteger(replicas) || replicas < 0) throw new Error(`invalid option "replicas": expected an integer >= 0, got ${String(replicas)}`);
   if (!Number.isInteger(count) || count < 1) throw new Error(`invalid option "sentinels": expected an integer >= 1, got ${String(count)}`);
@@ -70,13 +86,15 @@ export async function startRedisSentinel(options: StartRedisSentinelOptions = {}
     stopping ??= Promise.all(started.map((s) => s.stop())).then(() => undefined);
     return stopping;
   };
-  const { replicas: _r, sentinels: _s, masterName: _m, downAfterMs: _d, readyTimeoutMs: _t, ...serverOptions } = options;
+  const { replicas: _r, sentinels: _s, masterName: _m, downAfterMs: _d, failoverTimeoutMs: _f, readyTimeoutMs: _t, ...serverOptions } = options;
   try {
-    const first = await startRedis(serverOptions);
+    // Any node may become the master: each syncs a replica at once, not after the default 5 s wait for others.
+    const syncAtOnce = ['--repl-diskless-sync-delay', '0'];
+    const first = await startRedis({ ...serverOptions, args: syncAtOnce });
     started.push(first);
     const nodes = [first];
     for (const server of await Promise.all(
-      Array.from({ length: replicas }, () => startRedis({ ...serverOptions, args: ['--replicaof', '127.0.0.1', String(first.port)] })),
+      Array.from({ length: replicas }, () => startRedis({ ...serverOptions, args: [...syncAtOnce, '--replicaof', '127.0.0.1', String(first.port)] })),
     )) {
       started.push(server);
       nodes.push(server);
@@ -91,16 +109,18 @@ export async function startRedisSentinel(options: StartRedisSentinelOptions = {}
     const config = [
       `sentinel monitor ${masterName} 127.0.0.1 ${first.port} ${quorum}`,
       `sentinel down-after-milliseconds ${masterName} ${downAfterMs}`,
-      `sentinel failover-timeout ${masterName} ${Math.max(3 * downAfterMs, 3_000)}`,
+      `sentinel failover-timeout ${masterName} ${failoverTimeoutMs}`,
       `sentinel parallel-syncs ${masterName} 1`,
       '',
     ].join('\n');
     const sentinels = await Promise.all(Array.from({ length: count }, () => startRedis({ ...serverOptions, config, args: ['--sentinel'] })));
     started.push(...sentinels);
+    /** What a Sentinel says of the master: a flat list of fields and values. */
+    const masterView = (sentinel: RedisServer): Promise<RespValue> => sentinel.command('SENTINEL', 'MASTER', masterName);
     for (const sentinel of sentinels) {
       await waitFor(
         async () => {
-          const master = await sentinel.command('SENTINEL', 'MASTER', masterName);
+          const master = await masterView(sentinel);
           return Number(field(master, 'num-slaves')) === replicas && Number(field(master, 'num-other-sentinels')) === count - 1;
         },
         { timeoutMs, what: `Sentinel ${sentinel.port} to know ${replicas} replicas and ${count - 1} other Sentinels` },
@@ -123,17 +143,36 @@ export async function startRedisSentinel(options: StartRedisSentinelOptions = {}
       }
       throw new Error('no Sentinel named a master', { cause: lastError });
     };
-    const waitForFailover = (previous: RedisServer, waitMs = timeoutMs): Promise<RedisServer> =>
+    const waitForFailover = (previous: RedisServer, waitMs = Math.max(timeoutMs, 3 * failoverTimeoutMs)): Promise<RedisServer> =>
       waitFor(
         async () => {
-          const now = await master();
+          const views = await Promise.all(sentinels.map(masterView));
+          const ports = new Set(views.map((v) => Number(field(v, 'port'))));
+          if (ports.size !== 1 || views.some((v) => field(v, 'flags')?.includes('failover_in_progress'))) return undefined;
+          const now = byPort([...ports][0]!);
           if (now === previous) return undefined;
           return /role:master/.test(String(await now.command('INFO', 'replication'))) ? now : undefined;
         },
-        { timeoutMs: waitMs, what: `the Sentinels to promote a replica of ${previous.port}` },
+        { timeoutMs: waitMs, what: `the Sentinels to agree on a promoted replica of ${previous.port}` },
       );
+    const failovers = async (): Promise<number> => Number(field(await masterView(sentinels[0]!), 'config-epoch'));
+    const describe = async (): Promise<string> => {
+      const views = await Promise.all(
+        sentinels.map(async (s) => {
+          const m = await masterView(s).catch((error: unknown) => String(error));
+          return `${field(m, 'port')} ${field(m, 'flags')} epoch ${field(m, 'config-epoch')}`;
+        }),
+      );
+      const roles = await Promise.all(
+        nodes.map(async (n) => {
+          const info = String(await n.command('INFO', 'replication').catch(() => 'unreachable'));
+          return `${n.port}: ${info.match(/role:\w+|connected_slaves:\d+|master_port:\d+|master_link_status:\w+|unreachable/g)?.join(' ')}`;
+        }),
+      );
+      return `Sentinels: ${views.join('; ')}; nodes: ${roles.join('; ')}`;
+    };
     const url = `redis+sentinel://${sentinels.map((s) => `127.0.0.1:${s.port}`).join(',')}/${masterName}`;
-    return { url, masterName, nodes, sentinels, master, waitForFailover, stop };
+    return { url, masterName, nodes, sentinels, master, waitForFailover, failovers, describe, stop };
   } catch (err) {
     await stop();
     throw err;
