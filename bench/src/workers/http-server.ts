@@ -10,6 +10,9 @@
  *   answers what it got back: the usual HTTP service-to-service hop.
  * - `streams <redis url> <topic>`: a hand-written minimal streams gateway,
  *   Fastify → raw ioredis XADD → the raw request/reply worker → XREAD reply.
+ * - `least <redis url> <topic>`: the least a streams hop can cost, the raw
+ *   worker's entries over plain sockets (`LeastRequestClient`), each reply's
+ *   JSON text sent on as it came.
  * - `gateway <redis url> <topic> [shards] [work]`: our gateway plugin, both
  *   routes to `topic` (spread over `shards` shards, default 1), answered by
  *   our request/reply worker(s); with `work`, `POST /echo` goes to the
@@ -17,9 +20,10 @@
  */
 import { connect } from '@streamerson/core';
 import { streamersonGateway } from '@streamerson/gateway';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply } from 'fastify';
 import { Pool } from 'undici';
 import { ECHO_PATH, HELLO_PATH, HELLO_REPLY } from '../http-calls.js';
+import { LeastRequestClient } from '../rr-least-client.js';
 import { RawRequestClient } from '../rr-raw-client.js';
 import { serveParent } from './ipc.js';
 import { GATEWAY_HELLO_TYPE, GATEWAY_TYPE, GATEWAY_WORK_TYPE, RAW_HELLO_REQUEST } from './rr-protocol.js';
@@ -80,6 +84,19 @@ switch (mode) {
     });
     break;
   }
+  case 'least': {
+    const client = await LeastRequestClient.open(args[0]!, args[1]!);
+    closers.push(() => client.close());
+    const hello = JSON.stringify(RAW_HELLO_REQUEST);
+    const answer = async (reply: FastifyReply, request: string) => {
+      const json = await client.request(request);
+      handled++;
+      return reply.type('application/json').send(json);
+    };
+    app.get(HELLO_PATH, (_request, reply) => answer(reply, hello));
+    app.post(ECHO_PATH, (request, reply) => answer(reply, JSON.stringify(request.body)));
+    break;
+  }
   case 'gateway': {
     const engine = await connect(args[0]!);
     closers.push(() => engine.close());
@@ -90,7 +107,9 @@ switch (mode) {
     break;
   }
   default:
-    throw new Error(`usage: http-server echo | chain <upstream port> | streams <redis url> <topic> | gateway <redis url> <topic> [shards] [work]; got ${mode}`);
+    throw new Error(
+      `usage: http-server echo | chain <upstream port> | streams <redis url> <topic> | least <redis url> <topic> | gateway <redis url> <topic> [shards] [work]; got ${mode}`,
+    );
 }
 
 await app.listen({ host: '127.0.0.1', port: 0 });
