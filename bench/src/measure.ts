@@ -216,15 +216,24 @@ const RUN_SIZE_STEP = 1_000;
 const RATE_MARGIN = 1.2;
 
 /**
- * Messages per run so that `rounds` runs of `side` last at least `minSeconds`
- * in all: `n`, raised to what the rate of a calibration run of `n` (after a
- * warm-up run of `warmupN`; neither is reported) says, with a margin. A short
- * calibration run would understate the rate: connecting and the first
- * messages weigh on it. With `minSeconds` 0 nothing runs and `n` stands.
+ * Messages per run so that `rounds` runs of the side named `calibrate` last
+ * at least `minSeconds` in all: `n`, raised to what the rate of a calibration
+ * run of `n` (after a warm-up run of `warmupN`; neither is reported) says,
+ * with a margin. A short calibration run would understate the rate:
+ * connecting and the first messages weigh on it. Every other side then makes
+ * the same two runs, unreported, so that no side enters the rounds warmer
+ * than another. With `minSeconds` 0 nothing runs and `n` stands.
  */
-export async function sizeRuns(side: Side, n: number, warmupN: number, minSeconds: number, rounds: number): Promise<{ n: number; rate: number }> {
+export async function sizeRuns(
+  sides: Readonly<Record<string, Side>>,
+  calibrate: string,
+  n: number,
+  warmupN: number,
+  minSeconds: number,
+  rounds: number,
+): Promise<{ n: number; rate: number }> {
   if (minSeconds <= 0) return { n, rate: 0 };
-  const once = async (count: number): Promise<number> => {
+  const once = async (side: Side, count: number): Promise<number> => {
     const prepared = await side(count);
     const t0 = performance.now();
     const outcome = await prepared.run();
@@ -232,8 +241,15 @@ export async function sizeRuns(side: Side, n: number, warmupN: number, minSecond
     await prepared.verifyAndCleanup();
     return ((typeof outcome === 'number' ? outcome : outcome.processed) / wallMs) * 1_000;
   };
-  await once(warmupN);
-  const rate = await once(n);
+  const calibrated = sides[calibrate];
+  if (calibrated === undefined) throw new Error(`no side "${calibrate}" to calibrate on`);
+  await once(calibrated, warmupN);
+  const rate = await once(calibrated, n);
+  for (const [name, side] of Object.entries(sides)) {
+    if (name === calibrate) continue;
+    await once(side, warmupN);
+    await once(side, n);
+  }
   const needed = Math.ceil((rate * RATE_MARGIN * minSeconds) / rounds / RUN_SIZE_STEP) * RUN_SIZE_STEP;
   return { n: Math.max(n, needed), rate };
 }

@@ -304,7 +304,7 @@ export async function runScale(ctx: BenchContext): Promise<ScaleResult> {
         const warmupN = Math.max(connections, Math.round(curve.requests / 10));
         const modeRounds = mode === 'budget' ? rounds * SCALE_BUDGET_ROUNDS_FACTOR : rounds;
         // The first configuration is the slowest: its runs last at least scaleSeconds each.
-        const { n } = await sizeRuns(Object.values(sides)[0]!, curve.requests, warmupN, scaleSeconds * modeRounds, modeRounds);
+        const { n } = await sizeRuns(sides, Object.keys(sides)[0]!, curve.requests, warmupN, scaleSeconds * modeRounds, modeRounds);
         const comparison = await compare(ctx, sides, { n, warmupN, rounds: modeRounds });
         const budget = mode === 'budget' && scaleCpus !== undefined ? { budgetCpus: scaleCpus } : {};
         runs.push({ mode, modeLabel: describeMode(ctx, mode, scaleCpus), comparison, ...budget });
