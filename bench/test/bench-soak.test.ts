@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { flat, type SoakResult } from '../src/scenarios/soak.js';
+import { chunkRates, flat, type SoakResult, type SoakSample } from '../src/scenarios/soak.js';
 import { REGISTRY } from '../src/registry.js';
 import { useSmoke } from './smoke.js';
 
@@ -55,6 +55,37 @@ test('soak: a saw tooth of a periodic trim is flat, a stream that keeps growing 
   assert.equal(flat(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? 1_000 : 1_500))), true);
   assert.equal(flat([...Array.from({ length: 24 }, () => 1_000), ...Array.from({ length: 8 }, () => 1_200)]), false, 'a late step up of 20 %');
   assert.equal(flat(Array.from({ length: 30 }, (_, i) => i)), true, 'growth within a node (100 entries) is flat');
+});
+
+test('soak: a saw tooth whose teeth follow the throughput of the chunk before them is flat; growth is not, whatever the throughput', () => {
+  // An interval's worth of traffic at most: the tooth's phase times the chunk's rate. The last quarter runs 15 % faster.
+  const rates = Array.from({ length: 40 }, (_, i) => (i < 30 ? 10_000 : 11_500));
+  const teeth = rates.map((rate, i) => rate * [0.25, 0.5, 0.75, 1][i % 4]!);
+  assert.equal(flat(teeth), false, 'its peaks alone grew by 15 %');
+  assert.equal(flat(teeth, rates), true);
+  const growing = rates.map((_, i) => 1_000 + i * 1_000);
+  assert.equal(flat(growing, rates), false, 'the faster last quarter explains 15 % of growth, not more');
+  assert.equal(
+    flat(
+      growing.map((n, i) => (i < 30 ? 5_000 : n)),
+      rates,
+    ),
+    false,
+    'a late step up',
+  );
+  assert.equal(
+    flat(
+      growing,
+      Array.from({ length: 40 }, () => 0),
+    ),
+    false,
+    'no rate known: the peaks decide',
+  );
+});
+
+test('soak: the rate of each chunk is its requests over the time this side spent under load for it', () => {
+  const at = (requests: number, busyMs: number): SoakSample => ({ requests, busyMs, elapsedMs: busyMs * 2, usedMemory: 1, lengths: {} });
+  assert.deepEqual(chunkRates([at(0, 0), at(100, 50), at(200, 150), at(200, 150)]), [0, 2_000, 1_000, 0]);
 });
 
 test("soak: the throughput verdict is the median of the rounds' ratios, trimming on over off", () => {

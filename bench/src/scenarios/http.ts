@@ -20,7 +20,7 @@ import type { BenchContext } from '../context.js';
 import { fixed, int } from '../format.js';
 import { describeCall, echoCall, HELLO_CALL, type HttpCall } from '../http-calls.js';
 import { httpLoad } from '../http-load.js';
-import { compare, p99Verdict, pairedRatio, sizeRuns, throughputVerdict, type Comparison, type CpuProbe, type Side } from '../measure.js';
+import { compare, p99Verdict, pairedRatio, sizeRuns, throughputVerdict, type Comparison, type CpuProbe, type Side, type SideResult } from '../measure.js';
 import { makePayload } from '../payload.js';
 import type { ComparisonReport } from '../scenario.js';
 
@@ -52,17 +52,27 @@ export const GATEWAY_BUDGET_TARGETS = Object.freeze({ chain: 1.7, moleculer: 2.2
 /** Highest acceptable p99 of our gateway relative to the HTTP chain's. */
 export const GATEWAY_P99_TARGET = 1.0;
 
-/** The HTTP paths compared, in run order; the key is the side's name in the results. */
-export const HTTP_TARGETS: Readonly<Record<string, HttpTarget>> = Object.freeze({
-  ours: {
-    label: 'Streamerson gateway → Service worker',
+/**
+ * A streams path on a topic of its own: a request/reply worker
+ * (`rr-worker.js <workerMode>`) and the HTTP server in front of it
+ * (`http-server.js <serverMode>`), their budgets named `<prefix>worker` and
+ * `<prefix>gateway`.
+ */
+function streamsTarget(label: string, workerMode: string, serverMode: string, prefix: string): HttpTarget {
+  return {
+    label,
     start: async (ctx, started) => {
-      const topic = uniqueName('bench-http-gateway');
-      const worker = await startServer(ctx, RR_WORKER, ['ours', ctx.url, topic, String(ctx.options.rrWorkerConcurrency)], 'worker', started);
-      const gateway = await startServer(ctx, HTTP_SERVER, ['gateway', ctx.url, topic], 'gateway', started);
+      const topic = uniqueName(`bench-http-${serverMode}`);
+      const worker = await startServer(ctx, RR_WORKER, [workerMode, ctx.url, topic, String(ctx.options.rrWorkerConcurrency)], `${prefix}worker`, started);
+      const gateway = await startServer(ctx, HTTP_SERVER, [serverMode, ctx.url, topic], `${prefix}gateway`, started);
       return { port: gateway.ready.port!, processes: { gateway, worker }, backend: worker };
     },
-  },
+  };
+}
+
+/** The HTTP paths compared, in run order; the key is the side's name in the results. */
+export const HTTP_TARGETS: Readonly<Record<string, HttpTarget>> = Object.freeze({
+  ours: streamsTarget('Streamerson gateway → Service worker', 'ours', 'gateway', ''),
   fastify: {
     label: 'bare Fastify (no hop)',
     start: async (ctx, started) => {
@@ -87,15 +97,8 @@ export const HTTP_TARGETS: Readonly<Record<string, HttpTarget>> = Object.freeze(
       return { port: gateway.ready.port!, processes: { 'moleculer-web': gateway, 'moleculer service': service }, backend: service };
     },
   },
-  streams: {
-    label: 'hand-written streams gateway (Fastify, raw ioredis)',
-    start: async (ctx, started) => {
-      const topic = uniqueName('bench-http-streams');
-      const worker = await startServer(ctx, RR_WORKER, ['raw', ctx.url, topic, String(ctx.options.rrWorkerConcurrency)], 'streams worker', started);
-      const gateway = await startServer(ctx, HTTP_SERVER, ['streams', ctx.url, topic], 'streams gateway', started);
-      return { port: gateway.ready.port!, processes: { gateway, worker }, backend: worker };
-    },
-  },
+  streams: streamsTarget('hand-written streams gateway (Fastify, raw ioredis)', 'raw', 'streams', 'streams '),
+  least: streamsTarget('least streams hop (Fastify, raw sockets, no features; informational)', 'raw', 'least', 'least '),
 });
 
 /**
@@ -122,8 +125,11 @@ export function httpSide(
   };
 }
 
-function side(target: RunningTarget, call: HttpCall, connections: number): Side {
-  return httpSide(target.port, target.processes, () => target.backend.handled(), call, connections);
+/** A side per running target, each loading it with `call` over `connections`. */
+export function httpSides(targets: Readonly<Record<string, RunningTarget>>, call: HttpCall, connections: number): Record<string, Side> {
+  const sides: Record<string, Side> = {};
+  for (const [key, target] of Object.entries(targets)) sides[key] = httpSide(target.port, target.processes, () => target.backend.handled(), call, connections);
+  return sides;
 }
 
 /**
@@ -137,30 +143,44 @@ export const BUDGET_ROUND_SPLIT = 3;
 
 /**
  * Requests per run: `httpRequests` / `split`, raised so that `rounds` ×
- * `split` runs at the rate our gateway reached in a calibration run (see
- * {@link sizeRuns}) last at least `httpMinSeconds` in all.
+ * `split` runs at the rate our gateway (`ours`) reached in a calibration run
+ * (see {@link sizeRuns}: the other targets make the same runs) last at least
+ * `httpMinSeconds` in all.
  */
-export function requestsPerRun(ctx: BenchContext, target: RunningTarget, call: HttpCall, warmupN: number, split: number): Promise<{ n: number; rate: number }> {
-  const { httpRequests, httpMinSeconds, httpConnections, rounds } = ctx.options;
-  return sizeRuns(side(target, call, httpConnections), Math.ceil(httpRequests / split), warmupN, httpMinSeconds, rounds * split);
+export function requestsPerRun(ctx: BenchContext, sides: Readonly<Record<string, Side>>, warmupN: number, split: number): Promise<{ n: number; rate: number }> {
+  const { httpRequests, httpMinSeconds, rounds } = ctx.options;
+  return sizeRuns(sides, 'ours', Math.ceil(httpRequests / split), warmupN, httpMinSeconds, rounds * split);
 }
 
 /**
- * How the hand-written streams gateway, the least work a Fastify → streams →
- * worker hop can do, compares with the chain and Moleculer in the same run,
- * round by round, and so what the targets against those two ask of ours in
- * terms of it; undefined when a side is missing.
+ * How the two streams baselines compare with the chain and Moleculer in the
+ * same run, round by round: the hand-written streams gateway, and so what
+ * the targets against those two ask of ours in terms of it; and the least
+ * streams hop, and which targets lay beyond even it. A sentence whose sides
+ * are missing is left out.
  */
-export function handWrittenNote(comparison: Comparison, targets: Readonly<Record<'chain' | 'moleculer', number>>): string | undefined {
-  const { streams, chain, moleculer } = comparison.sides;
-  if (streams === undefined || chain === undefined || moleculer === undefined) return undefined;
-  const vsChain = pairedRatio(streams, chain);
-  const vsMoleculer = pairedRatio(streams, moleculer);
-  return (
-    `The hand-written streams gateway made ${fixed(vsChain)} × the chain's and ${fixed(vsMoleculer)} × Moleculer's requests per second ` +
-    `(median of the rounds' ratios): the targets of ${targets.chain} × and ${targets.moleculer} × ask ours for ` +
-    `${fixed(targets.chain / vsChain)} × and ${fixed(targets.moleculer / vsMoleculer)} × the hand-written gateway's rate.`
-  );
+export function baselineNotes(comparison: Comparison, targets: Readonly<Record<'chain' | 'moleculer', number>>): string[] {
+  const { streams, least, chain, moleculer } = comparison.sides;
+  if (chain === undefined || moleculer === undefined) return [];
+  const against = (side: SideResult) => ({ chain: pairedRatio(side, chain), moleculer: pairedRatio(side, moleculer) });
+  const notes: string[] = [];
+  if (streams !== undefined) {
+    const made = against(streams);
+    notes.push(
+      `The hand-written streams gateway made ${fixed(made.chain)} × the chain's and ${fixed(made.moleculer)} × Moleculer's requests per second ` +
+        `(median of the rounds' ratios): the targets of ${targets.chain} × and ${targets.moleculer} × ask ours for ` +
+        `${fixed(targets.chain / made.chain)} × and ${fixed(targets.moleculer / made.moleculer)} × the hand-written gateway's rate.`,
+    );
+  }
+  if (least !== undefined) {
+    const reached = against(least);
+    const beyond = (['chain', 'moleculer'] as const).filter((key) => reached[key] < targets[key]).map((key) => `${targets[key]} ×`);
+    notes.push(
+      `The least streams hop (raw sockets, none of the features) made ${fixed(reached.chain)} × the chain's and ${fixed(reached.moleculer)} × Moleculer's: ` +
+        (beyond.length === 0 ? 'both targets lay within its reach.' : `the ${beyond.join(' and ')} target${beyond.length > 1 ? 's' : ''} lay beyond even it.`),
+    );
+  }
+  return notes;
 }
 
 /** Runs every {@link HTTP_TARGETS} entry under the same load, for each call. */
@@ -179,14 +199,13 @@ export async function runHttp(ctx: BenchContext): Promise<ComparisonReport[]> {
     });
     const reports: ComparisonReport[] = [];
     for (const call of calls) {
+      const sides = httpSides(targets, call, connections);
       for (const mode of runModes(ctx)) {
         await enterMode(ctx, mode);
         const warmupN = Math.max(connections, Math.round(httpRequests / 10));
         const split = mode === 'budget' ? BUDGET_ROUND_SPLIT : 1;
         const runs = rounds * split;
-        const { n, rate } = await requestsPerRun(ctx, targets['ours']!, call, warmupN, split);
-        const sides: Record<string, Side> = {};
-        for (const [key, target] of Object.entries(targets)) sides[key] = side(target, call, connections);
+        const { n, rate } = await requestsPerRun(ctx, sides, warmupN, split);
         const comparison = await compare(ctx, sides, { n, warmupN, rounds: runs });
         const what = call.body === undefined ? `answered ${call.expect}` : `with the same ~${payloadBytes} B JSON body, echoed back`;
         const sized =
@@ -206,7 +225,7 @@ export async function runHttp(ctx: BenchContext): Promise<ComparisonReport[]> {
           ],
           mode,
           ...(ctx.budgets === null ? {} : { budgetCpus: ctx.budgets.info.cpus }),
-          notes: [handWrittenNote(comparison, targetRatios)].filter((note) => note !== undefined),
+          notes: baselineNotes(comparison, targetRatios),
         });
       }
     }

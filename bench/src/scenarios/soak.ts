@@ -15,9 +15,12 @@
  * stream and the largest `used_memory` in the last quarter of the samples are
  * at most {@link FLAT_MARGIN} over those of the middle half (a trimmed topic
  * is a saw tooth, one tooth per `trimIntervalMs`: a window of a few teeth
- * sees its full height). Throughput with trimming on must be at least
- * {@link SOAK_THROUGHPUT_TARGET} × that with it off, the median of the
- * rounds' ratios (`paired`).
+ * sees its full height). A stream trimmed once per interval holds an
+ * interval's worth of traffic, so its teeth are as tall as the throughput
+ * of the chunk before them: a stream's lengths also count as flat when they
+ * are, each scaled to the run's median throughput (see {@link flat}).
+ * Throughput with trimming on must be at least {@link SOAK_THROUGHPUT_TARGET}
+ * × that with it off, the median of the rounds' ratios (`paired`).
  */
 import { performance } from 'node:perf_hooks';
 import { connect } from '@streamerson/core';
@@ -50,6 +53,8 @@ export const SOAK_THROUGHPUT_TARGET = 0.95;
 export interface SoakSample {
   readonly requests: number;
   readonly elapsedMs: number;
+  /** Time this side has spent under load so far, ms. */
+  readonly busyMs: number;
   readonly usedMemory: number;
   /** Length of every stream on the server, by key. */
   readonly lengths: Readonly<Record<string, number>>;
@@ -76,13 +81,38 @@ export interface SoakResult {
   readonly runs: readonly SoakRun[];
 }
 
-/** Whether `values` (one per sample) stay within {@link FLAT_MARGIN} of the middle half's peak (at least {@link FLAT_FLOOR}) in the last quarter. */
-export function flat(values: readonly number[]): boolean {
+/** Whether the largest of `values` in the last quarter is within {@link FLAT_MARGIN} of the middle half's (at least {@link FLAT_FLOOR}). */
+function flatPeaks(values: readonly number[]): boolean {
   if (values.length < 4) return true;
   const q = Math.floor(values.length / 4);
   const warm = Math.max(...values.slice(q, values.length - q));
   const late = Math.max(...values.slice(values.length - q));
   return late <= Math.max(FLAT_FLOOR, warm) * (1 + FLAT_MARGIN);
+}
+
+/**
+ * Whether `values` (one per sample) stay flat after warm-up: their peaks
+ * do ({@link flatPeaks}) or, given `rates` (the throughput of the chunk
+ * before each sample), they do once each is scaled by the run's median rate
+ * over its own. A stream trimmed every so often holds what arrived since
+ * the last trim, so a late chunk that ran faster raises its teeth without
+ * it growing. Scaling explains growth only as far as the throughput grew
+ * over the run's median, so a stream that keeps growing is caught in both.
+ */
+export function flat(values: readonly number[], rates?: readonly number[]): boolean {
+  if (flatPeaks(values)) return true;
+  if (rates === undefined) return false;
+  const typical = spread(rates.filter((r) => r > 0)).median;
+  return flatPeaks(values.map((v, i) => (rates[i]! > 0 ? (v * typical) / rates[i]! : v)));
+}
+
+/** The throughput of the chunk before each sample, requests per second of load; 0 for the first. */
+export function chunkRates(samples: readonly SoakSample[]): number[] {
+  return samples.map((s, i) => {
+    const before = samples[i - 1];
+    if (before === undefined || s.busyMs <= before.busyMs) return 0;
+    return ((s.requests - before.requests) * 1_000) / (s.busyMs - before.busyMs);
+  });
 }
 
 /** Samples of the curve table. */
@@ -171,7 +201,7 @@ function benchCpuMs(): number {
   return (usage.user + usage.system) / 1_000;
 }
 
-async function sample(admin: Redis, requests: number, startedAt: number): Promise<SoakSample> {
+async function sample(admin: Redis, requests: number, startedAt: number, busyMs: number): Promise<SoakSample> {
   const lengths: Record<string, number> = {};
   let cursor = '0';
   do {
@@ -181,7 +211,7 @@ async function sample(admin: Redis, requests: number, startedAt: number): Promis
   } while (cursor !== '0');
   const info = await admin.info('memory');
   const usedMemory = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
-  return { requests, elapsedMs: performance.now() - startedAt, usedMemory, lengths };
+  return { requests, elapsedMs: performance.now() - startedAt, busyMs, usedMemory, lengths };
 }
 
 /** One round: both sides up at once, chunk by chunk in turn (on, off; off, on; …), each sampled after every chunk. */
@@ -198,7 +228,7 @@ async function soakRound(ctx: BenchContext, round: number): Promise<SoakRun[]> {
     const startedAt = performance.now();
     const before = new Map<Side, { redis: number; gateway: number }>();
     for (const side of sides) {
-      side.samples.push(await sample(side.admin, 0, startedAt));
+      side.samples.push(await sample(side.admin, 0, startedAt, 0));
       before.set(side, { redis: await serverCpuMs(side.admin), gateway: await side.gateway.cpuMs() });
     }
     for (let done = 0, i = 0; done < total; i++) {
@@ -210,12 +240,13 @@ async function soakRound(ctx: BenchContext, round: number): Promise<SoakRun[]> {
         side.benchCpuMs += benchCpuMs() - cpu0;
       }
       done += amount;
-      for (const side of sides) side.samples.push(await sample(side.admin, done, startedAt));
+      for (const side of sides) side.samples.push(await sample(side.admin, done, startedAt, side.busyMs));
     }
     const runs: SoakRun[] = [];
     for (const side of sides) {
       const { redis, gateway } = before.get(side)!;
-      const topicLengths = side.samples.map((s) => s.lengths[side.topic] ?? 0);
+      const rates = chunkRates(side.samples);
+      const lengths = (key: string) => side.samples.map((s) => s.lengths[key] ?? 0);
       const { trimPasses, trimmed } = side.service.stats();
       runs.push({
         trimming: side.trimming,
@@ -231,8 +262,8 @@ async function soakRound(ctx: BenchContext, round: number): Promise<SoakRun[]> {
         trimPasses,
         trimmed,
         flat: {
-          topic: flat(topicLengths),
-          streams: [...new Set(side.samples.flatMap((s) => Object.keys(s.lengths)))].every((key) => flat(side.samples.map((s) => s.lengths[key] ?? 0))),
+          topic: flat(lengths(side.topic), rates),
+          streams: [...new Set(side.samples.flatMap((s) => Object.keys(s.lengths)))].every((key) => flat(lengths(key), rates)),
           memory: flat(side.samples.map((s) => s.usedMemory)),
         },
       });
