@@ -200,9 +200,9 @@ describe('Producer', () => {
   it('reports engine errors on receipts', async () => {
     const engine = memory();
     const producer = new Producer(engine, { topic: topic() });
-    const sent = producer.send(1);
+    const sent = assert.rejects(producer.send(1), { code: 'ERR_STREAMERSON_CLOSED' });
     await engine.close();
-    await assert.rejects(sent, { code: 'ERR_STREAMERSON_CLOSED' });
+    await sent;
   });
 
   it('validates options once, naming the option', () => {

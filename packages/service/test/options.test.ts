@@ -159,14 +159,14 @@ test('client: shard sends a request or a publish to that shard; out of range or 
   await c.publish('t', 'x', 1, { shards: 3, shard: 2 });
   await c.publish('t', 'x', 2, { shards: 3, shard: 2 });
   assert.deepEqual([await engine.length('t#0'), await engine.length('t#1'), await engine.length('t#2')], [0, 0, 2]);
-  const request = c.request('t', 'x', 3, { shards: 3, shard: 1, timeout: 60_000 });
+  const request = assert.rejects(c.request('t', 'x', 3, { shards: 3, shard: 1, timeout: 60_000 }), { code: 'ERR_STREAMERSON_CLOSED' });
   await waitFor(async () => (await engine.length('t#1')) === 1, { what: 'the request on shard 1' });
   await assert.rejects(c.publish('t', 'x', 1, { shards: 3, shard: 3 }), { code: 'ERR_STREAMERSON_INVALID_OPTION', option: 'shard' });
   await assert.rejects(c.request('t', 'x', 1, { shard: 1 }), { code: 'ERR_STREAMERSON_INVALID_OPTION', option: 'shard' });
   await assert.rejects(c.request('t', 'x', 1, { shards: 3, shard: 0, key: 'k' }), { code: 'ERR_STREAMERSON_INVALID_OPTION', option: 'shard' });
   assert.equal(c.stats().inFlight, 1);
   await c.close();
-  await assert.rejects(request, { code: 'ERR_STREAMERSON_CLOSED' });
+  await request;
   await engine.close();
 });
 
