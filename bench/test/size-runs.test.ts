@@ -20,7 +20,8 @@ test('sizeRuns: every side makes the warm-up and calibration runs of the calibra
   const sides = { ours: recording(runs['ours']!), chain: recording(runs['chain']!), moleculer: recording(runs['moleculer']!) };
   const { n, rate } = await sizeRuns(sides, 'ours', 100, 20, 1, 2);
   assert.deepEqual(runs, { ours: [20, 100], chain: [20, 100], moleculer: [20, 100] });
-  assert.ok(rate > 0 && rate <= 100 / 0.01, `the calibrated side's rate (${rate} per second)`);
+  // No upper bound from the 10 ms: a timer may fire a fraction of a millisecond early by performance.now().
+  assert.ok(rate > 0, `the calibrated side's rate (${rate} per second)`);
   assert.ok(n >= 100 && (n * 2) / rate >= 1, `2 runs of ${n} at ${Math.round(rate)} per second last at least 1 s`);
 });
 
