@@ -116,6 +116,14 @@ export const DEFAULT_FANOUT_SUBSCRIBERS = 1_000;
 export const DEFAULT_FANOUT_MESSAGES = 200;
 /** Publish rate of `fanout`, messages per second: low enough to measure delivery, not saturation. */
 export const DEFAULT_FANOUT_RATE = 50;
+/**
+ * Seconds the bench sits idle before each scenario after the first. On the
+ * machine the published runs come from, in-process scenarios right after
+ * `http` ran up to 2 × slower for a minute or two in a fresh process too,
+ * JavaScript more than SQLite's C (docs/BENCHMARKS.md, "Where the time
+ * goes"): a scenario must not inherit the one before's load.
+ */
+export const DEFAULT_SETTLE_SECONDS = 60;
 /** How long `rss` lets the gateway and worker sit idle before sampling them. */
 export const DEFAULT_RSS_IDLE_MS = 2_000;
 /** How often `rss` samples a process's RSS under load. */
@@ -150,6 +158,7 @@ export const QUICK_PRESET = Object.freeze({
   fanoutMessages: 50,
   slowConsumerMs: 3_000,
   soakRequests: 20_000,
+  settleSeconds: 0,
 });
 /** Where the machine-readable results go, relative to the working directory; the chart goes next to it as `.svg`. */
 export const DEFAULT_OUTPUT_PATH = 'docs/benchmarks/latest.json';
@@ -252,10 +261,12 @@ export interface BenchOptions {
   readonly budget: { readonly cpus: number; readonly periodMs: number; readonly scaleCpus: number } | null;
   /** Whether those scenarios also run on shared cores; false with `--budget-only`. Default true. */
   readonly sharedMode: boolean;
+  /** Idle seconds before each scenario after the first (`--settle`); default {@link DEFAULT_SETTLE_SECONDS}, 0 with `--quick`. */
+  readonly settleSeconds: number;
 }
 
 /** The one-line usage `npm run bench -- --help` prints and every argument error ends with. */
-export const USAGE = `usage: bench [${SCENARIOS.join('|')} …] [--quick] [--n N] [--rounds R] [--soak-requests N] [--budget CPUS | --no-budget | --budget-only] [--budget-period MS] [--scale-budget CPUS] [--out PATH | --no-write]`;
+export const USAGE = `usage: bench [${SCENARIOS.join('|')} …] [--quick] [--n N] [--rounds R] [--soak-requests N] [--budget CPUS | --no-budget | --budget-only] [--budget-period MS] [--scale-budget CPUS] [--settle SECONDS] [--out PATH | --no-write]`;
 
 function positiveNumber(option: string, text: string | undefined, max: number): number {
   const value = text === undefined || !/^[0-9]*\.?[0-9]+$/.test(text) ? Number.NaN : Number(text);
@@ -288,6 +299,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
   let budgetPeriodMs = DEFAULT_BUDGET_PERIOD_MS;
   let budgetOnly = false;
   let scaleBudgetCpus = DEFAULT_SCALE_BUDGET_CPUS;
+  let settleSeconds: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split('=', 2) : [arg, undefined];
@@ -329,6 +341,11 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       case '--scale-budget':
         scaleBudgetCpus = positiveNumber('--scale-budget', value(), availableParallelism());
         break;
+      case '--settle': {
+        const text = value();
+        settleSeconds = text === '0' ? 0 : positiveInt('--settle', text);
+        break;
+      }
       default: {
         if (!(SCENARIOS as readonly string[]).includes(arg)) {
           throw new InvalidOptionError('scenario', `unknown argument ${JSON.stringify(arg)}; ${USAGE}`);
@@ -392,5 +409,6 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     docPath: DEFAULT_DOC_PATH,
     budget: budgetCpus === null ? null : Object.freeze({ cpus: budgetCpus, periodMs: budgetPeriodMs, scaleCpus: scaleBudgetCpus }),
     sharedMode: !budgetOnly,
+    settleSeconds: settleSeconds ?? (quick ? QUICK_PRESET.settleSeconds : DEFAULT_SETTLE_SECONDS),
   });
 }

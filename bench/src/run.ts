@@ -3,6 +3,7 @@
  * purpose (no persistence, free port, the same for every scenario) and always
  * stops it.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedis } from '@streamerson/testkit';
 import { CpuBudgets, type BudgetInfo } from './budget/budgets.js';
 import { BENCH_SERVER_ARGS, rawConnection, type BenchContext } from './context.js';
@@ -22,7 +23,11 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       await budgets?.place(server.pid, 'redis-server');
       const ctx: BenchContext = { url: server.url, admin, options, budgets };
       const results: Record<string, unknown> = {};
-      for (const name of options.scenarios) {
+      for (const [i, name] of options.scenarios.entries()) {
+        if (i > 0 && options.settleSeconds > 0) {
+          log(`settling ${options.settleSeconds} s…`);
+          await sleep(options.settleSeconds * 1_000);
+        }
         log(`running ${name}…`);
         results[name] = await REGISTRY[name].run(ctx);
         // A scenario that ran in budget mode leaves the caps on; the next one starts on shared cores.

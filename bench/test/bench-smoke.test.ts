@@ -218,6 +218,12 @@ test('options: --quick, BENCH_N and bad input', () => {
     message: /"--budget-period".*at least 1 ms/,
   });
   assert.throws(() => parseBenchArgs(['--budget-only', '--no-budget']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--budget-only"/ });
+  assert.equal(parseBenchArgs([]).settleSeconds, 60);
+  assert.equal(parseBenchArgs(['--quick']).settleSeconds, 0);
+  assert.equal(parseBenchArgs(['--quick', '--settle', '5']).settleSeconds, 5);
+  assert.equal(parseBenchArgs(['--settle=0']).settleSeconds, 0);
+  assert.throws(() => parseBenchArgs(['--settle', '-1']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--settle"/ });
+  assert.throws(() => parseBenchArgs(['--settle']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--settle"/ });
 });
 
 test('raw same-format baseline: writes exactly the fields the producer of "ours" writes before the payload', async () => {
