@@ -558,5 +558,5 @@ function requestHeaders(options: RequestOptions, deadline: number): Headers {
 
 /** An append stored on the primary that too few replicas confirmed in time. */
 function notReplicated(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 'ERR_STREAMERSON_NOT_REPLICATED';
+  return err instanceof StreamersonError && err.code === 'ERR_STREAMERSON_NOT_REPLICATED';
 }
