@@ -276,11 +276,14 @@ function positiveNumber(option: string, text: string | undefined, max: number): 
   return value;
 }
 
-function positiveInt(option: string, text: string | undefined): number {
-  if (text === undefined || !/^[1-9][0-9_]*$/.test(text)) {
-    throw new InvalidOptionError(option, `expected a positive integer, got ${JSON.stringify(text ?? '')}`);
+/** A whole number of at least `min` (`_` may group its digits). */
+function integerArg(option: string, text: string | undefined, min: 0 | 1 = 1): number {
+  const value = text === undefined || !/^(?:0|[1-9][0-9_]*)$/.test(text) ? Number.NaN : Number(text.replaceAll('_', ''));
+  if (!(value >= min)) {
+    const expected = min === 1 ? 'a positive integer' : 'a whole number (0 or more)';
+    throw new InvalidOptionError(option, `expected ${expected}, got ${JSON.stringify(text ?? '')}`);
   }
-  return Number(text.replaceAll('_', ''));
+  return value;
 }
 
 /**
@@ -309,13 +312,13 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
         quick = true;
         break;
       case '--n':
-        n = positiveInt('--n', value());
+        n = integerArg('--n', value());
         break;
       case '--rounds':
-        rounds = positiveInt('--rounds', value());
+        rounds = integerArg('--rounds', value());
         break;
       case '--soak-requests':
-        soakRequests = positiveInt('--soak-requests', value());
+        soakRequests = integerArg('--soak-requests', value());
         break;
       case '--out': {
         const path = value();
@@ -341,11 +344,9 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       case '--scale-budget':
         scaleBudgetCpus = positiveNumber('--scale-budget', value(), availableParallelism());
         break;
-      case '--settle': {
-        const text = value();
-        settleSeconds = text === '0' ? 0 : positiveInt('--settle', text);
+      case '--settle':
+        settleSeconds = integerArg('--settle', value(), 0);
         break;
-      }
       default: {
         if (!(SCENARIOS as readonly string[]).includes(arg)) {
           throw new InvalidOptionError('scenario', `unknown argument ${JSON.stringify(arg)}; ${USAGE}`);
@@ -355,7 +356,7 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     }
   }
   const envN = env['BENCH_N'];
-  n ??= envN === undefined || envN === '' ? undefined : positiveInt('BENCH_N', envN);
+  n ??= envN === undefined || envN === '' ? undefined : integerArg('BENCH_N', envN);
   n ??= quick ? QUICK_PRESET.n : DEFAULT_N;
   if (budgetOnly && budgetCpus === null) throw new InvalidOptionError('--budget-only', 'cannot be combined with --no-budget');
   for (const cpus of budgetCpus === null ? [] : [budgetCpus, scaleBudgetCpus]) {

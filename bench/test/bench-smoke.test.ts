@@ -223,6 +223,8 @@ test('options: --quick, BENCH_N and bad input', () => {
   assert.equal(parseBenchArgs(['--quick', '--settle', '5']).settleSeconds, 5);
   assert.equal(parseBenchArgs(['--settle=0']).settleSeconds, 0);
   assert.throws(() => parseBenchArgs(['--settle', '-1']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--settle"/ });
+  assert.throws(() => parseBenchArgs(['--settle', '1.5']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--settle".*0 or more/ });
+  assert.throws(() => parseBenchArgs(['--rounds', '0']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--rounds".*positive integer/ });
   assert.throws(() => parseBenchArgs(['--settle']), { code: 'ERR_STREAMERSON_INVALID_OPTION', message: /"--settle"/ });
 });
 
