@@ -8,6 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { StreamersonError } from '@streamerson/core';
 import { budgeted } from './budget/modes.js';
 import type { BenchContext } from './context.js';
+import type { CpuTime } from './cpu-time.js';
 import type { ChildQueryReply, ChildReady, ParentMessage } from './workers/ipc.js';
 
 /** Longest wait for a child to report ready: a bound for a child that hangs, generous because a busy 2-core machine starting several Node processes at once takes seconds for each. */
@@ -20,8 +21,8 @@ export interface ChildHandle {
   readonly pid: number;
   /** What the child reported when ready (e.g. the port it listens on). */
   readonly ready: ChildReady;
-  /** Cumulative CPU time of the child, user + system, ms. */
-  cpuMs(): Promise<number>;
+  /** Cumulative CPU time of the child. */
+  cpu(): Promise<CpuTime>;
   /** Messages or requests the child handled so far. */
   handled(): Promise<number>;
   /** Resident set size of the child now, bytes. */
@@ -89,7 +90,7 @@ function handle(child: ChildProcess, ready: ChildReady): ChildHandle {
   return {
     pid: child.pid!,
     ready,
-    cpuMs: async () => (await query()).cpuMs,
+    cpu: async () => (await query()).cpu,
     handled: async () => (await query()).handled,
     rssBytes: async () => (await query()).rssBytes,
     memory: async () => {

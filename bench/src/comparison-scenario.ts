@@ -7,7 +7,7 @@
  */
 import { modeSuffix } from './budget/modes.js';
 import { binding, describeUse } from './budget/use.js';
-import { fixed, int } from './format.js';
+import { cpuByProcess, cpuHeading, fixed, int } from './format.js';
 import { pairedRatio, type SideResult } from './measure.js';
 import { OURS, type ChartGroup, type ComparisonReport, type Scenario } from './scenario.js';
 import type { BenchContext } from './context.js';
@@ -22,12 +22,6 @@ function latency(side: SideResult): string {
   return l === undefined ? '– | –' : `${fixed(l.p50.median, 3)} | ${fixed(l.p99.median, 3)}`;
 }
 
-function cpu(side: SideResult): string {
-  return Object.entries(side.cpuUsPerMsg)
-    .map(([process, us]) => `${process} ${fixed(us, 1)}`)
-    .join(' · ');
-}
-
 function table(report: ComparisonReport): string[] {
   const { comparison: c, labels, unit } = report;
   // A comparison may have no side of ours yet (a scenario whose baselines are ready first).
@@ -36,13 +30,13 @@ function table(report: ComparisonReport): string[] {
   const rows = Object.entries(c.sides).map(([key, side]) => {
     const ratio = key === OURS || ours === undefined ? '–' : fixed(pairedRatio(ours, side));
     const use = cpus === undefined ? '' : ` ${describeUse(side, cpus)} | ${binding(side, cpus)} |`;
-    return `| ${labels[key] ?? key} | ${rate(side)} | ${ratio} | ${latency(side)} | ${cpu(side)} |${use}`;
+    return `| ${labels[key] ?? key} | ${rate(side)} | ${ratio} | ${latency(side)} | ${cpuByProcess(side)} |${use}`;
   });
   const useHeader = cpus === undefined ? ['', ''] : [' share of its budget used, by process | binds |', '---|---|'];
   return [
     `**${report.name}** — ${report.setup} N = ${int(c.n)} per run, ${c.rounds} runs per side alternating after a warm-up of ${int(c.warmupN)}; ours / this is the median of the rounds' ratios.`,
     '',
-    `| side | ${unit} median (min–max) | ours / this | p50 ms | p99 ms | CPU µs per message, by process |${useHeader[0]}`,
+    `| side | ${unit} median (min–max) | ours / this | p50 ms | p99 ms | ${cpuHeading('message')} |${useHeader[0]}`,
     `|---|---|---|---|---|---|${useHeader[1]}`,
     ...rows,
     '',

@@ -4,6 +4,7 @@
  */
 import { Redis } from 'ioredis';
 import type { CpuBudgets } from './budget/budgets.js';
+import type { CpuTime } from './cpu-time.js';
 import type { BenchOptions } from './options.js';
 
 /** Server arguments: nothing on disk, so no fork or fsync competes with the clients. */
@@ -28,11 +29,11 @@ export function rawConnection(url: string): Redis {
   return new Redis(url, { maxRetriesPerRequest: 1 });
 }
 
-/** CPU seconds redis-server has used so far (user + system), in ms. */
-export async function serverCpuMs(admin: Redis): Promise<number> {
+/** The CPU time redis-server has used so far (`INFO cpu`: all its threads). */
+export async function serverCpu(admin: Redis): Promise<CpuTime> {
   const info = await admin.info('cpu');
   const field = (name: string): number => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
-  return (field('used_cpu_user') + field('used_cpu_sys')) * 1_000;
+  return { userMs: field('used_cpu_user') * 1_000, systemMs: field('used_cpu_sys') * 1_000 };
 }
 
 /** Deletes the keys of a finished run so that the next one starts on an empty server (not timed). */

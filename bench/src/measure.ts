@@ -8,11 +8,12 @@
  */
 import { StreamersonError } from '@streamerson/core';
 import { performance } from 'node:perf_hooks';
-import { serverCpuMs, type BenchContext } from './context.js';
+import { serverCpu, type BenchContext } from './context.js';
+import { cpuSince, fromCpuUsage, totalMs, type CpuTime } from './cpu-time.js';
 import { middleHalf, spread, type MiddleHalf, type Spread } from './stats.js';
 
-/** Cumulative CPU time (user + system, ms) of one process so far. */
-export type CpuProbe = () => Promise<number>;
+/** Cumulative CPU time of one process so far. */
+export type CpuProbe = () => Promise<CpuTime>;
 
 /** Latency percentiles of one run, in milliseconds. */
 export interface Latency {
@@ -56,6 +57,8 @@ export interface RunSample {
   readonly msgsPerSec: number;
   /** CPU time per process during the run, user + system, ms: {@link CLIENT_PROCESS}, {@link SERVER_PROCESS}, then the side's children. */
   readonly cpuMs: Readonly<Record<string, number>>;
+  /** The part of {@link cpuMs} spent in the kernel (system calls), same keys. */
+  readonly systemCpuMs: Readonly<Record<string, number>>;
   readonly latencyMs?: Latency;
 }
 
@@ -65,6 +68,8 @@ export interface SideResult {
   readonly msgsPerSec: Spread;
   /** CPU per message and process, microseconds (median of runs). */
   readonly cpuUsPerMsg: Readonly<Record<string, number>>;
+  /** The part of {@link cpuUsPerMsg} spent in the kernel, microseconds (median of runs). */
+  readonly systemUsPerMsg: Readonly<Record<string, number>>;
   /** CPUs each process kept busy during a run, CPU time over wall time (median of runs): against a budget, how close it came. */
   readonly cpusUsed: Readonly<Record<string, number>>;
   /** Median of the runs' p50 and p99, with their spread. */
@@ -115,8 +120,8 @@ export interface Counts {
   readonly rounds: number;
 }
 
-async function cpuOf(probes: Readonly<Record<string, CpuProbe>>): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
+async function cpuOf(probes: Readonly<Record<string, CpuProbe>>): Promise<Record<string, CpuTime>> {
+  const out: Record<string, CpuTime> = {};
   for (const [name, probe] of Object.entries(probes)) out[name] = await probe();
   return out;
 }
@@ -124,7 +129,7 @@ async function cpuOf(probes: Readonly<Record<string, CpuProbe>>): Promise<Record
 async function measure(ctx: BenchContext, side: Side, n: number): Promise<RunSample> {
   const prepared = await side(n);
   const children = prepared.processes ?? {};
-  const server0 = await serverCpuMs(ctx.admin);
+  const server0 = await serverCpu(ctx.admin);
   const children0 = await cpuOf(children);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -132,11 +137,17 @@ async function measure(ctx: BenchContext, side: Side, n: number): Promise<RunSam
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const children1 = await cpuOf(children);
-  const server1 = await serverCpuMs(ctx.admin);
+  const server1 = await serverCpu(ctx.admin);
   const verified = await prepared.verifyAndCleanup();
   const { processed, latencyMs } = typeof outcome === 'number' ? { processed: outcome, latencyMs: undefined } : outcome;
-  const cpuMs: Record<string, number> = { [CLIENT_PROCESS]: (cpu.user + cpu.system) / 1_000, [SERVER_PROCESS]: server1 - server0 };
-  for (const name of Object.keys(children)) cpuMs[name] = children1[name]! - children0[name]!;
+  const used: Record<string, CpuTime> = { [CLIENT_PROCESS]: fromCpuUsage(cpu), [SERVER_PROCESS]: cpuSince(server0, server1) };
+  for (const name of Object.keys(children)) used[name] = cpuSince(children0[name]!, children1[name]!);
+  const cpuMs: Record<string, number> = {};
+  const systemCpuMs: Record<string, number> = {};
+  for (const [name, t] of Object.entries(used)) {
+    cpuMs[name] = totalMs(t);
+    systemCpuMs[name] = t.systemMs;
+  }
   return {
     messages: n,
     processed,
@@ -144,15 +155,18 @@ async function measure(ctx: BenchContext, side: Side, n: number): Promise<RunSam
     wallMs,
     msgsPerSec: (processed / wallMs) * 1_000,
     cpuMs,
+    systemCpuMs,
     ...(latencyMs === undefined ? {} : { latencyMs }),
   };
 }
 
 function summarize(runs: readonly RunSample[]): SideResult {
   const cpuUsPerMsg: Record<string, number> = {};
+  const systemUsPerMsg: Record<string, number> = {};
   const cpusUsed: Record<string, number> = {};
   for (const name of Object.keys(runs[0]?.cpuMs ?? {})) {
     cpuUsPerMsg[name] = spread(runs.map((r) => ((r.cpuMs[name] ?? 0) * 1_000) / r.messages)).median;
+    systemUsPerMsg[name] = spread(runs.map((r) => ((r.systemCpuMs[name] ?? 0) * 1_000) / r.messages)).median;
     cpusUsed[name] = spread(runs.map((r) => (r.cpuMs[name] ?? 0) / r.wallMs)).median;
   }
   const latencies = runs.flatMap((r) => (r.latencyMs === undefined ? [] : [r.latencyMs]));
@@ -160,6 +174,7 @@ function summarize(runs: readonly RunSample[]): SideResult {
     runs,
     msgsPerSec: spread(runs.map((r) => r.msgsPerSec)),
     cpuUsPerMsg,
+    systemUsPerMsg,
     cpusUsed,
     ...(latencies.length === runs.length && runs.length > 0
       ? { latencyMs: { p50: spread(latencies.map((l) => l.p50)), p99: spread(latencies.map((l) => l.p99)) } }

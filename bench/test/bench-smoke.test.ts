@@ -50,7 +50,11 @@ test('consume: every side reads and acks exactly N messages', async () => {
 test('cli: the binary produces every line of the file, raw XADD writes the same lines, tap reads them all back', async () => {
   const [report] = await runComparisons('cli');
   assertReport(report!, CLI_LINES, ['ours', 'raw', 'tap'], (side) => (side === 'raw' ? [] : ['cli']));
-  for (const side of ['ours', 'tap']) assert.ok(report!.comparison.sides[side]!.runs[0]!.cpuMs['cli']! > 0, `${side}: the child reported its CPU`);
+  for (const side of ['ours', 'tap']) {
+    const run = report!.comparison.sides[side]!.runs[0]!;
+    assert.ok(run.cpuMs['cli']! > 0, `${side}: the child reported its CPU`);
+    assert.ok(run.systemCpuMs['cli']! >= 0 && run.systemCpuMs['cli']! <= run.cpuMs['cli']!, `${side}: and its system time`);
+  }
   assert.deepEqual(
     report!.verdicts.map((v) => `${v.side} vs ${v.baseline}`),
     ['ours vs raw', 'tap vs ours'],
@@ -158,9 +162,10 @@ test('report: the scenarios of this file appear in the Markdown and the chart; t
 
 test('report: a comparison run in both modes gets a table of the two side by side, naming the budget that binds', () => {
   const side = (rate: number, used: Record<string, number>): SideResult => ({
-    runs: [{ messages: 1, processed: 1, verified: 1, wallMs: 1, msgsPerSec: rate, cpuMs: {}, latencyMs: { p50: 1, p99: 2 } }],
+    runs: [{ messages: 1, processed: 1, verified: 1, wallMs: 1, msgsPerSec: rate, cpuMs: {}, systemCpuMs: {}, latencyMs: { p50: 1, p99: 2 } }],
     msgsPerSec: { median: rate, min: rate, max: rate },
-    cpuUsPerMsg: {},
+    cpuUsPerMsg: { bench: 30, gateway: 66.54 },
+    systemUsPerMsg: { bench: 9, gateway: 12.04 },
     cpusUsed: used,
     latencyMs: { p50: { median: 1, min: 1, max: 1 }, p99: { median: 2, min: 2, max: 2 } },
   });
@@ -184,6 +189,8 @@ test('report: a comparison run in both modes gets a table of the two side by sid
   assert.match(markdown, /^\| ours \| 300 \| – \| 1\.000 \| 2\.000 \| 150 \| – \| 1\.000 \| 2\.000 \| gateway \|$/m);
   assert.match(markdown, /^\| the chain \| 200 \| 1\.50 \| 1\.000 \| 2\.000 \| 50 \| 3\.00 \| 1\.000 \| 2\.000 \| no budget \|$/m);
   assert.match(markdown, /\| bench 0\.50 CPU · gateway 97 % · worker 33 % \| gateway \|/, "the budget table shows each process's share of its budget");
+  assert.match(markdown, /CPU µs per message, by process \(sys: of it in the kernel\) \|/, 'the CPU column says what sys is');
+  assert.match(markdown, /\| 2\.000 \| bench 30\.0 \(sys 9\.0\) · gateway 66\.5 \(sys 12\.0\) \|/, 'each process its CPU and the part of it in the kernel');
 });
 
 test('options: --quick, BENCH_N and bad input', () => {

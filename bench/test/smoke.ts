@@ -164,8 +164,13 @@ export function assertReport(
       assert.equal(run.verified, n);
       assert.ok(run.msgsPerSec > 0 && Number.isFinite(run.msgsPerSec));
       assert.deepEqual(Object.keys(run.cpuMs), [CLIENT_PROCESS, SERVER_PROCESS, ...children(name)]);
-      for (const ms of Object.values(run.cpuMs)) assert.ok(ms >= 0);
+      assert.deepEqual(Object.keys(run.systemCpuMs), Object.keys(run.cpuMs));
+      for (const [process, ms] of Object.entries(run.cpuMs)) {
+        const system = run.systemCpuMs[process]!;
+        assert.ok(system >= 0 && system <= ms, `${name} ${process}: system ${system} ms of ${ms} ms`);
+      }
     }
+    assert.deepEqual(Object.keys(side.systemUsPerMsg), Object.keys(side.cpuUsPerMsg));
     assert.equal(side.msgsPerSec.median, spread(side.runs.map((run) => run.msgsPerSec)).median);
   }
   assert.equal(report.verdicts.length > 0, 'ours' in c.sides, 'a comparison with our side has a verdict');

@@ -15,6 +15,7 @@ import { StreamersonError } from '@streamerson/core';
 import { uniqueName } from '@streamerson/testkit';
 import { writeAll } from '../batches.js';
 import { dropKeys, rawConnection, type BenchContext } from '../context.js';
+import type { CpuTime } from '../cpu-time.js';
 import { int } from '../format.js';
 import { compare, throughputVerdict, type CpuProbe, type PreparedRun, type Side } from '../measure.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_WARMUP_FRACTION } from '../options.js';
@@ -79,14 +80,20 @@ async function runBinary(args: readonly string[], cpuFile: string, countStdout: 
   return { lines, bytes };
 }
 
-/** The child's CPU time as the wrapper wrote it at exit; 0 before the child ran. */
+/** No CPU time: the child has not run yet. */
+const NO_CPU: CpuTime = Object.freeze({ userMs: 0, systemMs: 0 });
+
+/** The child's CPU time as the wrapper wrote it at exit; none before the child ran (no file yet). */
 function cpuFileProbe(cpuFile: string): CpuProbe {
   return async () => {
+    let text: string;
     try {
-      return Number(await readFile(cpuFile, 'utf8'));
-    } catch {
-      return 0;
+      text = await readFile(cpuFile, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return NO_CPU;
+      throw error;
     }
+    return JSON.parse(text) as CpuTime;
   };
 }
 

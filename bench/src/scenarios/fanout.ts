@@ -13,7 +13,7 @@ import { connect, Producer, StreamersonError, type Engine } from '@streamerson/c
 import { uniqueName } from '@streamerson/testkit';
 import { startChild, stopAll, type ChildHandle } from '../child.js';
 import { dropKeys, type BenchContext } from '../context.js';
-import { fixed, int } from '../format.js';
+import { cpuByProcess, cpuHeading, fixed, int } from '../format.js';
 import { compare, type Comparison, type CpuProbe, type Side, type SideResult } from '../measure.js';
 import type { ChartGroup, Scenario } from '../scenario.js';
 import type { SubscribersReport } from '../workers/ws-subscribers.js';
@@ -76,7 +76,7 @@ function fanoutSide(ctx: BenchContext, engine: Engine, topic: string, server: Ch
   const producer = new Producer<FanoutMessage>(engine, { topic });
   // Pads the message to about the payload size of the other scenarios.
   const note = 'x'.repeat(Math.max(0, payloadBytes - JSON.stringify({ seq: 100_000, sentAt: Date.now() + 0.123, note: '' }).length));
-  const processes: Record<string, CpuProbe> = { [role]: () => server.cpuMs(), subscribers: () => subscribers.cpuMs() };
+  const processes: Record<string, CpuProbe> = { [role]: () => server.cpu(), subscribers: () => subscribers.cpu() };
   let seq = 0;
   return async (n) => {
     const expected = n * count;
@@ -152,16 +152,14 @@ export const fanoutScenario: Scenario<FanoutResult> = {
     return [
       `**fan-out** — one stream to ${int(r.subscribers)} WebSocket subscribers (\`ws\` clients in one process) of one server process; ${int(r.messages)} messages of ~${r.payloadBytes} B per run published with our \`Producer\` at ${int(r.ratePerSec)}/s, each carrying its send time; latency = receive − send, over every event of every subscriber. Every subscriber must get every message in order, else the run aborts. ${c.rounds} runs per side alternating after a warm-up of ${int(c.warmupN)} messages.`,
       '',
-      '| side | delivered | p50 ms median (min–max) | p99 ms median (min–max) | max ms (worst run) | CPU µs per delivered event, by process |',
+      `| side | delivered | p50 ms median (min–max) | p99 ms median (min–max) | max ms (worst run) | ${cpuHeading('delivered event')} |`,
       '|---|---|---|---|---|---|',
       ...Object.entries(c.sides).map(([key, side]) => {
         const runs = r.runs[key] ?? [];
         const received = runs.reduce((a, x) => a + x.received, 0);
         const expected = runs.reduce((a, x) => a + x.expected, 0);
         const maxMs = Math.max(...runs.map((x) => x.maxMs));
-        const cpu = Object.entries(side.cpuUsPerMsg)
-          .map(([p, us]) => `${p} ${fixed(us / r.subscribers, 2)}`)
-          .join(' · ');
+        const cpu = cpuByProcess(side, r.subscribers, 2);
         return `| ${r.labels[key] ?? key} | ${fixed((received / expected) * 100, 1)} % (${int(received)} of ${int(expected)}) | ${spreadMs(side, 'p50')} | ${spreadMs(side, 'p99')} | ${fixed(maxMs, 1)} | ${cpu} |`;
       }),
       '',

@@ -114,7 +114,7 @@ export function httpSide(
   connections: number,
 ): Side {
   const probes: Record<string, CpuProbe> = {};
-  for (const [role, c] of Object.entries(processes)) probes[role] = () => c.cpuMs();
+  for (const [role, c] of Object.entries(processes)) probes[role] = () => c.cpu();
   return async (count) => {
     const handled0 = await handled();
     return {

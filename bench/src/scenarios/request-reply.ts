@@ -46,7 +46,7 @@ function side(ctx: BenchContext, topic: string, worker: ChildHandle, request: Re
     const acked0 = await ackedCount(ctx.admin, topic, RR_GROUP);
     const acked = async (): Promise<number> => (await ackedCount(ctx.admin, topic, RR_GROUP)) - acked0;
     return {
-      processes: { worker: () => worker.cpuMs() },
+      processes: { worker: () => worker.cpu() },
       run: () => driveRequests(request, payloads, count, concurrency),
       verifyAndCleanup: async () => {
         // Ours acks right after the reply is written, so the last acks may trail the last reply.

@@ -32,11 +32,11 @@ import type { Redis } from 'ioredis';
 import { budgeted, describeMode, enterMode, runModes, type RunMode } from '../budget/modes.js';
 import { BINDING_SHARE, binding, busiest, describeUse } from '../budget/use.js';
 import { startAll, startServer, stopAll, type ChildHandle } from '../child.js';
-import { serverCpuMs, rawConnection, type BenchContext } from '../context.js';
-import { fixed, int } from '../format.js';
+import { serverCpu, rawConnection, type BenchContext } from '../context.js';
+import { cpuByProcess, cpuHeading, fixed, int } from '../format.js';
 import { echoCall } from '../http-calls.js';
 import { driveRequests } from '../load.js';
-import { compare, pairedRatio, sizeRuns, throughputVerdict, type Comparison, type CpuProbe, type Side, type SideResult, type Verdict } from '../measure.js';
+import { compare, pairedRatio, sizeRuns, throughputVerdict, type Comparison, type CpuProbe, type Side, type Verdict } from '../measure.js';
 import { makePayload, makePayloads } from '../payload.js';
 import type { ChartGroup, Scenario } from '../scenario.js';
 import { RR_TYPE } from '../workers/rr-protocol.js';
@@ -235,7 +235,7 @@ async function startRrConfig(ctx: BenchContext, config: ScaleConfig, started: (c
         await budgeted(ctx, node, `master ${i + 1}`);
         const admin = rawConnection(node.url);
         held.admins.push(admin);
-        probes[`master ${i + 1}`] = () => serverCpuMs(admin);
+        probes[`master ${i + 1}`] = () => serverCpu(admin);
       }
       const master = await masterOfSlot(cluster);
       topic = findName('bench-scale-rr', (name) => {
@@ -246,7 +246,7 @@ async function startRrConfig(ctx: BenchContext, config: ScaleConfig, started: (c
       clientIds = clientIds.map((_, i) => findName(`bench-scale-${i}`, (id) => master(keySlot(REPLY_STREAM_PREFIX + id)) === i % SCALE_CLUSTER_MASTERS));
     }
     const workers = await startWorkers(ctx, url, topic, config, SCALE_REDIS_SHARDS, started);
-    for (const [i, w] of workers.entries()) probes[`worker ${i + 1}`] = () => w.cpuMs();
+    for (const [i, w] of workers.entries()) probes[`worker ${i + 1}`] = () => w.cpu();
     const engine = (held.engine = await connect(url));
     for (const id of clientIds) held.clients.push(new Client(engine, { id }));
     const clients = held.clients;
@@ -336,12 +336,6 @@ function curveSetup(r: ScaleResult, curve: ScaleCurve): string {
   }
 }
 
-function cpu(side: SideResult): string {
-  return Object.entries(side.cpuUsPerMsg)
-    .map(([process, us]) => `${process} ${fixed(us, 1)}`)
-    .join(' · ');
-}
-
 function table(r: ScaleResult, curve: ScaleCurve, run: CurveRun): string[] {
   const c = run.comparison;
   const keys = Object.keys(c.sides);
@@ -353,14 +347,14 @@ function table(r: ScaleResult, curve: ScaleCurve, run: CurveRun): string[] {
   return [
     `**scale: ${CURVE_TITLES[curve.name]}${run.mode === 'budget' ? ', CPU budgets' : ''}** — ${curveSetup(r, curve)}; ${run.modeLabel}. N = ${int(c.n)} per run${r.runSeconds > 0 ? ` (raised from a calibration run so that a run of the first configuration lasts at least ${r.runSeconds} s)` : ''}, ${c.rounds} runs per configuration alternating after a warm-up of ${int(c.warmupN)}; the gains are the median of the rounds' ratios.`,
     '',
-    `| configuration | req/s median (min–max) | × ${hasReference ? 'the first of its path' : label(curve.configs[keys[0]!]!)} | p50 ms | p99 ms | CPU µs per request, by process |${budgetHeader[0]}`,
+    `| configuration | req/s median (min–max) | × ${hasReference ? 'the first of its path' : label(curve.configs[keys[0]!]!)} | p50 ms | p99 ms | ${cpuHeading('request')} |${budgetHeader[0]}`,
     `|---|---|---|---|---|---|${budgetHeader[1]}`,
     ...keys.map((key) => {
       const side = c.sides[key]!;
       const { median, min, max } = side.msgsPerSec;
       const l = side.latencyMs;
       const budget = cpus === undefined ? '' : ` ${describeUse(side, cpus)} | ${binding(side, cpus)} |`;
-      return `| ${label(curve.configs[key]!)} | ${int(median)} (${int(min)}–${int(max)}) | ${fixed(gain(key))} | ${l === undefined ? '– | –' : `${fixed(l.p50.median, 3)} | ${fixed(l.p99.median, 3)}`} | ${cpu(side)} |${budget}`;
+      return `| ${label(curve.configs[key]!)} | ${int(median)} (${int(min)}–${int(max)}) | ${fixed(gain(key))} | ${l === undefined ? '– | –' : `${fixed(l.p50.median, 3)} | ${fixed(l.p99.median, 3)}`} | ${cpuByProcess(side)} |${budget}`;
     }),
     '',
     ...(cpus === undefined || curve.name === 'redis' ? [] : [bend(curve, run, cpus), '']),

@@ -29,7 +29,8 @@ import { Service } from '@streamerson/service';
 import { startRedis, uniqueName } from '@streamerson/testkit';
 import type { Redis } from 'ioredis';
 import { startServer, type ChildHandle } from '../child.js';
-import { BENCH_SERVER_ARGS, rawConnection, serverCpuMs, type BenchContext } from '../context.js';
+import { BENCH_SERVER_ARGS, rawConnection, serverCpu, type BenchContext } from '../context.js';
+import { fromCpuUsage, totalMs } from '../cpu-time.js';
 import { int } from '../format.js';
 import { echoCall, HELLO_REPLY } from '../http-calls.js';
 import { httpLoad } from '../http-load.js';
@@ -197,8 +198,7 @@ async function openSide(ctx: BenchContext, trimming: boolean, release: (stop: ()
 
 /** CPU this process has used so far, ms. */
 function benchCpuMs(): number {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1_000;
+  return totalMs(fromCpuUsage(process.cpuUsage()));
 }
 
 async function sample(admin: Redis, requests: number, startedAt: number, busyMs: number): Promise<SoakSample> {
@@ -229,7 +229,7 @@ async function soakRound(ctx: BenchContext, round: number): Promise<SoakRun[]> {
     const before = new Map<Side, { redis: number; gateway: number }>();
     for (const side of sides) {
       side.samples.push(await sample(side.admin, 0, startedAt, 0));
-      before.set(side, { redis: await serverCpuMs(side.admin), gateway: await side.gateway.cpuMs() });
+      before.set(side, { redis: totalMs(await serverCpu(side.admin)), gateway: totalMs(await side.gateway.cpu()) });
     }
     for (let done = 0, i = 0; done < total; i++) {
       const amount = Math.min(chunk, total - done);
@@ -254,9 +254,9 @@ async function soakRound(ctx: BenchContext, round: number): Promise<SoakRun[]> {
         requests: total,
         reqPerSec: total / (side.busyMs / 1_000),
         cpuUsPerRequest: {
-          'redis-server': (((await serverCpuMs(side.admin)) - redis) * 1_000) / total,
+          'redis-server': ((totalMs(await serverCpu(side.admin)) - redis) * 1_000) / total,
           'bench (service)': (side.benchCpuMs * 1_000) / total,
-          gateway: (((await side.gateway.cpuMs()) - gateway) * 1_000) / total,
+          gateway: ((totalMs(await side.gateway.cpu()) - gateway) * 1_000) / total,
         },
         samples: side.samples,
         trimPasses,

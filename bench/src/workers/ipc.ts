@@ -2,6 +2,7 @@
  * The child side of the bench's IPC: report ready, answer CPU/handled
  * queries, stop on request. Shared by every worker and server script.
  */
+import { fromCpuUsage, type CpuTime } from '../cpu-time.js';
 
 /** Parent to child. */
 export type ParentMessage = { readonly type: 'query'; readonly seq: number; readonly report?: boolean } | { readonly type: 'stop' };
@@ -16,8 +17,8 @@ export interface ChildReady {
 /** Answer to a query. */
 export interface ChildQueryReply {
   readonly seq: number;
-  /** Cumulative CPU of the child, user + system, ms. */
-  readonly cpuMs: number;
+  /** Cumulative CPU time of the child. */
+  readonly cpu: CpuTime;
   readonly handled: number;
   /** Resident set size of the child, bytes (`process.memoryUsage().rss`). */
   readonly rssBytes: number;
@@ -46,11 +47,10 @@ export function serveParent(control: ChildControl, ready: Omit<ChildReady, 'type
   };
   process.on('message', (msg: ParentMessage) => {
     if (msg.type === 'stop') return exit();
-    const cpu = process.cpuUsage();
     const memory = process.memoryUsage();
     const reply: ChildQueryReply = {
       seq: msg.seq,
-      cpuMs: (cpu.user + cpu.system) / 1_000,
+      cpu: fromCpuUsage(process.cpuUsage()),
       handled: control.handled(),
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,
