@@ -2,7 +2,7 @@
  * CPU time of one process, split as the kernel accounts it: user mode (the
  * process's own code) and system (the kernel working on its behalf, its
  * system calls above all). The split shows whether a process spends its
- * budget running JavaScript or crossing into the kernel.
+ * budget running its own code or crossing into the kernel.
  */
 
 /** CPU time, ms. */
