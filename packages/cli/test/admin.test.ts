@@ -128,9 +128,12 @@ describe('inspecting and moving streams', () => {
 
     const partial = uniqueName('partial');
     const tail = (await engine.range(`${topic}#0`, '-', '+')).at(-10)!.id;
+    // Shard #1 may hold entries of tail's millisecond with lower sequence numbers (ids count per stream): those come before it.
+    const fromTail = (await engine.range(`${topic}#1`, tail, '+')).length;
     const fromId = await cli(['relay', '--from', `${url}/${topic}`, '--to', `${other.url}/${partial}`, '--from-id', tail], { url });
-    assert.match(fromId.stderr, /relayed (4[0-9]|\d) entries/);
+    assert.match(fromId.stderr, new RegExp(`relayed ${10 + fromTail} entries`));
     assert.equal(await target.length(`${partial}#0`), 10);
+    assert.equal(await target.length(`${partial}#1`), fromTail);
 
     const bad = await cli(['relay', '--from', 'orders', '--to', `${other.url}/x`], { url });
     assert.equal(bad.code, 2);
