@@ -59,7 +59,9 @@ it('two pages of the chat: a message sent in one appears in the other (WebSocket
 
   await bob.fill('#text', 'hi alice, bob here');
   await bob.press('#text', 'Enter');
+  // Each page shows a message once it comes back from the room's stream, its sender's page too.
   await alice.waitForSelector('#log li:has-text("hi alice, bob here")', { timeout: 10_000 });
+  await bob.waitForSelector('#log li:has-text("hi alice, bob here")', { timeout: 10_000 });
 
   const bobLog = (await log(bob)).map((m) => [m.name, m.text]);
   assert.deepEqual(bobLog, [
