@@ -6,7 +6,8 @@
  * semantics helpers of the memory engine that other engines of the same
  * contract reuse (id parsing and ordering, range bounds, retention and
  * argument checks, blocked reads), so that every engine validates and orders
- * exactly as `memory://` does. Not part of the public API: it may change with
+ * exactly as `memory://` does; and the encoders of the request path that the
+ * Client and the gateway share. Not part of the public API: it may change with
  * any release.
  */
 
@@ -63,3 +64,9 @@ export { nextId } from './memory/stream-ops.js';
 export { checkLease, validateFencedWrite } from './memory/fencing-ops.js';
 export { DEFAULT_READ_COUNT, DEFAULT_LIST_LIMIT, msOption, nameOption, listOption, readArgs, groupReadArgs, parseRetention } from './memory/options.js';
 export type { ParsedRetention, ReadArgs } from './memory/options.js';
+
+// The request path of the Client and the gateway: headers that are a shared base and a few of the message's own, payloads encoded by their caller
+export { encodeMessageWithHeaders } from './protocol/codec.js';
+export { encodeHeadersWith } from './protocol/headers.js';
+export { JsonText, encodeJson } from './protocol/payload.js';
+export { jsonString } from './protocol/json-string.js';

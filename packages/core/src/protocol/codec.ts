@@ -52,12 +52,20 @@ function contentTypeOf(msg: OutgoingMessage): ContentType {
  */
 export function encodeMessage(msg: OutgoingMessage): FieldValue[] {
   if (typeof msg !== 'object' || msg === null) throw new InvalidOptionError('message', 'expected an object');
+  return encodeMessageWithHeaders(msg, encodeHeaders(msg.headers));
+}
+
+/**
+ * {@link encodeMessage} with the `h` field already encoded (by
+ * `encodeHeaders` or `encodeHeadersWith`; `''` for none); `msg.headers` is
+ * not read.
+ */
+export function encodeMessageWithHeaders(msg: OutgoingMessage, headers: string): FieldValue[] {
   const id = optionalString(msg.id, 'id');
   const replyTo = optionalString(msg.replyTo, 'replyTo');
   if (replyTo !== '' && id === '') throw new InvalidOptionError('id', 'a request (a message with replyTo) needs a message id');
   const contentType = contentTypeOf(msg);
   const type = optionalString(msg.type, 'type');
-  const headers = encodeHeaders(msg.headers);
   const source = optionalString(msg.source, 'source');
   const payload = encodePayload(msg.payload, contentType);
   const fields: FieldValue[] = ['v', VERSION_TEXT];

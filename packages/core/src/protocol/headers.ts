@@ -3,6 +3,7 @@
  * values, or the empty string for no headers. See docs/PROTOCOL.md, "Headers".
  */
 import { InvalidOptionError } from '../errors.js';
+import { jsonString } from './json-string.js';
 import type { Headers } from './types.js';
 
 /** Reply header: decimal status, `200` for success, >= 400 for errors (HTTP meaning). */
@@ -66,6 +67,34 @@ export function encodeHeaders(headers: Headers | undefined): string {
     }
   }
   return JSON.stringify(headers);
+}
+
+/** The text of a frozen header object without its closing brace (`{"a":"b"` or `{`): frozen objects cannot change, so each is checked and encoded once. */
+const openTexts = new WeakMap<Headers, string>();
+
+/**
+ * The `h` field of `{ ...base, ...extra }`, with the errors of
+ * {@link encodeHeaders}. A frozen `base` (a gateway's headers, which all of
+ * its requests share) whose names `extra` does not repeat is checked and
+ * encoded once: each call then adds only `extra`'s pairs to its text.
+ */
+export function encodeHeadersWith(base: Headers | undefined, extra: Headers): string {
+  if (base === undefined || base === null || !Object.isFrozen(base)) return encodeHeaders({ ...base, ...extra });
+  let text = openTexts.get(base);
+  if (text === undefined) {
+    // Throws for what is not an object of strings, before anything is kept.
+    const whole = encodeHeaders(base);
+    text = whole === '' ? '{' : whole.slice(0, -1);
+    openTexts.set(base, text);
+  }
+  for (const name of Object.keys(extra)) {
+    // Replacing a value keeps its place among the names: the general way keeps the order right.
+    if (Object.hasOwn(base, name)) return encodeHeaders({ ...base, ...extra });
+    const value = extra[name];
+    if (typeof value !== 'string') throw new InvalidOptionError(`headers.${name}`, `header values must be strings, got ${typeof value}`);
+    text += `${text.length === 1 ? '' : ','}${jsonString(name)}:${jsonString(value)}`;
+  }
+  return text.length === 1 ? '' : `${text}}`;
 }
 
 /**

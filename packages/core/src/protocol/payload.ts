@@ -62,6 +62,25 @@ function isUnencodable(payload: unknown): boolean {
 }
 
 /**
+ * A JSON payload already encoded, written as it is: for a caller that builds
+ * the text itself (the gateway's HTTP envelope). The caller vouches that it is
+ * one JSON value; nothing checks it. For the `json` content type only.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
+/** The JSON text of a payload, as {@link encodePayload} writes it; `ERR_STREAMERSON_BAD_PAYLOAD` for what JSON cannot carry. */
+export function encodeJson(payload: unknown): string {
+  if (isUnencodable(payload)) throw badPayload('json', `${typeof payload} has no JSON form`);
+  try {
+    return JSON.stringify(payload);
+  } catch (cause) {
+    throw badPayload('json', (cause as Error).message, cause);
+  }
+}
+
+/**
  * The `p` field for a payload. JSON and text are returned as strings (the
  * engine writes them as UTF-8 without a copy here); binary and MessagePack as
  * Buffers. Throws `ERR_STREAMERSON_BAD_PAYLOAD` when the payload does not fit
@@ -70,14 +89,8 @@ function isUnencodable(payload: unknown): boolean {
  */
 export function encodePayload(payload: unknown, contentType: ContentType): FieldValue {
   switch (contentType) {
-    case 'json': {
-      if (isUnencodable(payload)) throw badPayload('json', `${typeof payload} has no JSON form`);
-      try {
-        return JSON.stringify(payload);
-      } catch (cause) {
-        throw badPayload('json', (cause as Error).message, cause);
-      }
-    }
+    case 'json':
+      return payload instanceof JsonText ? payload.text : encodeJson(payload);
     case 'text':
       if (typeof payload !== 'string') throw badPayload('text', `expected a string, got ${typeof payload}`);
       return payload;

@@ -5,6 +5,7 @@
  * request path allocates only the envelope and the callbacks of its reply.
  */
 import { IDEMPOTENCY_KEY_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER, StreamersonError, type Headers } from '@streamerson/core';
+import type { JsonText } from '@streamerson/core/internal';
 import type { Client, PublishOptions, Reply, RequestOptions } from '@streamerson/service';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { authorized, type AuthorizeHook } from '../authorize.js';
@@ -20,7 +21,7 @@ import { gatewayHeaders } from '../trust.js';
 import type { ReportFailure } from '../report.js';
 import { sendPayload, sendReply } from './send-reply.js';
 import { messageHeaders, scopedIdempotencyKey, traceContext } from './message-headers.js';
-import { toHttpRequest } from './to-request.js';
+import { requestEncoder } from './encode-request.js';
 import type { TopicCaps } from './topic-caps.js';
 
 /** What every route shares. */
@@ -67,8 +68,9 @@ function echoTrace(reply: FastifyReply, trace: Headers): void {
 }
 
 export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions {
-  const { client, forwardHeaders } = ctx;
+  const { client } = ctx;
   const { topic, type, url, oneWay } = route;
+  const envelope = requestEncoder(route.method, url, ctx.forwardHeaders);
   const id = `${route.method} ${url}`;
   const observe = ctx.metrics.route(id);
   const cap = ctx.caps.watch(topic);
@@ -110,19 +112,20 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
     const trace = traceContext(request.headers[TRACEPARENT_HEADER], request.headers[TRACESTATE_HEADER]);
     const key = request.headers[IDEMPOTENCY_KEY_HEADER];
     let headers: Headers;
+    let payload: JsonText;
     try {
       // An `auth` that is not JSON (a bigint, a cycle) fails here too, answered as the gateway's own error.
       const gateway = gatewayHeaders('http', request.auth);
       const extra = messageHeaders(trace, key === undefined ? undefined : scopedIdempotencyKey(key, id, who));
       // Most requests carry neither: then the gateway's headers are shared, not copied.
       headers = extra === undefined ? gateway : { ...gateway, ...extra };
+      payload = envelope.encode(request);
     } catch (error) {
       release();
       fail(reply, started, error);
       return;
     }
     if (trace !== undefined) echoTrace(reply, trace);
-    const payload = toHttpRequest(request, url, forwardHeaders);
     const failed = (error: unknown): void => {
       release();
       fail(reply, started, error);

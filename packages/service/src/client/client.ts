@@ -35,7 +35,7 @@ import {
   type RawEntry,
   type StreamEntries,
 } from '@streamerson/core';
-import { Backoff, ClosedSignal, intOption } from '@streamerson/core/internal';
+import { Backoff, ClosedSignal, encodeHeadersWith, encodeMessageWithHeaders, intOption } from '@streamerson/core/internal';
 import { RemoteError } from '../errors.js';
 import { rawMessageId } from '../message-id.js';
 import { Deadlines } from './deadlines.js';
@@ -255,14 +255,10 @@ export class Client extends EventEmitter<ClientEvents> implements Lifecycle<Clie
     const id = `${this.config.id}-${(++this.seq).toString(36)}`;
     let fields: FieldValue[];
     try {
-      fields = encodeMessage({
-        id,
-        type,
-        replyTo: this.replyStream,
-        headers: requestHeaders(options, Date.now() + timeout),
-        payload,
-        ...(options.contentType === undefined ? {} : { contentType: options.contentType }),
-      });
+      fields = encodeMessageWithHeaders(
+        { id, type, replyTo: this.replyStream, payload, ...(options.contentType === undefined ? {} : { contentType: options.contentType }) },
+        requestHeaders(options, Date.now() + timeout),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
@@ -544,16 +540,16 @@ function errorPayload(msg: Message): ErrorReplyPayload {
   return p !== null && typeof p === 'object' && 'details' in p ? { code, message, details: p.details } : { code, message };
 }
 
-/** Headers of a request: the caller's, its idempotency key and its deadline. */
-function requestHeaders(options: RequestOptions, deadline: number): Headers {
-  const headers: Record<string, string> = { ...options.headers, [DEADLINE_HEADER]: String(deadline) };
+/** The `h` field of a request: the caller's headers, its deadline and its idempotency key. */
+function requestHeaders(options: RequestOptions, deadline: number): string {
+  const own: Record<string, string> = { [DEADLINE_HEADER]: String(deadline) };
   if (options.idempotencyKey !== undefined) {
     if (typeof options.idempotencyKey !== 'string' || options.idempotencyKey === '') {
       throw new InvalidOptionError('idempotencyKey', 'expected a non-empty string');
     }
-    headers[IDEMPOTENCY_KEY_HEADER] = options.idempotencyKey;
+    own[IDEMPOTENCY_KEY_HEADER] = options.idempotencyKey;
   }
-  return headers;
+  return encodeHeadersWith(options.headers, own);
 }
 
 /** An append stored on the primary that too few replicas confirmed in time. */
