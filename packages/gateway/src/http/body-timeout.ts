@@ -6,7 +6,7 @@
  * headers; Fastify's own `requestTimeout` is off by default.
  *
  * Requests without a body cost nothing, and a body costs an entry in a map
- * swept by one shared interval, and two listeners: it is read straight from
+ * swept by one shared interval, and one listener: it is read straight from
  * the request stream, and a late one is failed by emitting the timeout on
  * that stream, where Fastify's body reader listens for errors and answers
  * them through the error handler. Destroying the stream instead would close
@@ -49,14 +49,16 @@ interface Pending {
  * The bodies on their way, in arrival order, which is deadline order: one
  * interval, running while there are any, answers those past their deadline,
  * so a request costs a map entry instead of a timer of its own. A body is
- * answered between `ms` and `ms` + `ms` / 10 after its headers. The map holds
- * at most one entry per open connection.
+ * answered between `ms` and `ms` + `ms` / 10 after its headers. A body
+ * leaves the map at its end; one whose connection closed first leaves it at
+ * its deadline, unanswered. So the map holds at most one entry per open
+ * connection and one per connection closed mid-body within the last `ms`.
  */
 class BodyDeadlines {
   readonly #pending = new Map<Readable, Pending>();
   readonly #sweepMs: number;
   #timer: NodeJS.Timeout | undefined;
-  /** Listener of every body's end and close, called with the stream as `this`: no closure per request. */
+  /** Listener of every body's end, called with the stream as `this`: no closure per request. */
   readonly #settled: (this: Readable) => void;
 
   constructor(readonly ms: number) {
@@ -69,9 +71,7 @@ class BodyDeadlines {
 
   add(reply: FastifyReply, payload: Readable): void {
     this.#pending.set(payload, { reply, deadline: performance.now() + this.ms });
-    // Not every request stream closes after its end (`inject`'s does not): the end settles it too.
     payload.on('end', this.#settled);
-    payload.on('close', this.#settled);
     this.#timer ??= setInterval(() => this.#sweep(), this.#sweepMs).unref();
   }
 
@@ -86,7 +86,8 @@ class BodyDeadlines {
     for (const [payload, { reply, deadline }] of this.#pending) {
       if (deadline > now) return;
       this.#pending.delete(payload);
-      expire(reply, payload, this.ms);
+      // Its connection closed mid-body: no one to answer.
+      if (!payload.destroyed) expire(reply, payload, this.ms);
     }
     // Nothing on its way: the next body starts the interval again.
     this.close();
