@@ -81,11 +81,6 @@ export class PrebuiltCommand extends Command {
   }
 }
 
-/** `$<bytes>\r\n<value>\r\n`: one RESP bulk string. */
-function bulk(value: string): string {
-  return `$${Buffer.byteLength(value)}\r\n${value}\r\n`;
-}
-
 /**
  * `\r\n$<n>\r\n`: the end of the string before and the head of a bulk string
  * of n bytes, made once for the usual lengths.
@@ -151,15 +146,7 @@ export function respRequest(name: string, ...lists: (readonly Arg[])[]): string 
 
 /** RESP of `XADD <stream> [NOMKSTREAM] * f v …` when every field is a string; undefined otherwise. */
 function xaddRequest(stream: string, noMkStream: boolean, fields: readonly FieldValue[]): string | undefined {
-  let out = noMkStream
-    ? `*${fields.length + 4}\r\n$4\r\nxadd\r\n${bulk(stream)}$10\r\nNOMKSTREAM\r\n$1\r\n*\r\n`
-    : `*${fields.length + 3}\r\n$4\r\nxadd\r\n${bulk(stream)}$1\r\n*\r\n`;
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i];
-    if (typeof f !== 'string') return undefined;
-    out += bulk(f);
-  }
-  return out;
+  return respRequest('xadd', noMkStream ? [stream, 'NOMKSTREAM', '*'] : [stream, '*'], fields);
 }
 
 /**
