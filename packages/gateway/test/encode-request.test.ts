@@ -69,14 +69,15 @@ test('the encoded envelope is the JSON text of the envelope object, whatever the
   const encoder = requestEncoder('GET', '/route/:id', FORWARD);
   fc.assert(
     fc.property(fakeRequest, (r) => {
-      const encoded = encoder.encode(r as unknown as FastifyRequest);
+      // The route hands over the auth header's text: the envelope carries the same JSON.
+      const encoded = encoder.encode(r as unknown as FastifyRequest, r.auth === undefined || r.auth === null ? undefined : JSON.stringify(r.auth));
       assert.equal(encoded.text, JSON.stringify(envelopeObject(r, '/route/:id')));
     }),
     { numRuns: 2000 },
   );
 });
 
-test('a body or auth that JSON cannot carry fails with ERR_STREAMERSON_BAD_PAYLOAD', () => {
+test('a body that JSON cannot carry fails with ERR_STREAMERSON_BAD_PAYLOAD', () => {
   const encoder = requestEncoder('POST', '/e', []);
   const cyclic: Record<string, unknown> = {};
   cyclic['self'] = cyclic;
@@ -84,10 +85,9 @@ test('a body or auth that JSON cannot carry fails with ERR_STREAMERSON_BAD_PAYLO
   for (const r of [
     { ...base, body: cyclic },
     { ...base, body: { n: 1n } },
-    { ...base, body: null, auth: 2n },
   ]) {
     assert.throws(
-      () => encoder.encode(r as unknown as FastifyRequest),
+      () => encoder.encode(r as unknown as FastifyRequest, undefined),
       (e: unknown) => e instanceof StreamersonError && e.code === 'ERR_STREAMERSON_BAD_PAYLOAD' && /cannot encode payload as json/.test(e.message),
     );
   }

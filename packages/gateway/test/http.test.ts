@@ -34,6 +34,7 @@ describe('HTTP routes over real sockets', async () => {
   const app = await gatewayApp({ engine, timeout: 2_000 }, (a) => {
     a.addHook('onRequest', async (request) => {
       if (request.headers['authorization'] === 'Bearer good') request.auth = { user: 'ada', roles: ['admin'] };
+      if (request.headers['authorization'] === 'Bearer bigint') request.auth = { user: 'ada', n: 1n };
     });
     a.streamerson.route({ method: 'POST', url: '/echo/:id', topic, type: 'echo' });
     a.streamerson.route({ method: 'POST', url: '/items', topic, type: 'created' });
@@ -73,6 +74,15 @@ describe('HTTP routes over real sockets', async () => {
     assert.equal(req.headers['content-type'], 'application/json');
     assert.equal(req.headers['x-secret'], undefined, 'headers outside the allowlist stay in the gateway');
     assert.equal(req.headers['authorization'], undefined);
+  });
+
+  it("an auth that JSON cannot carry is answered as the gateway's own error, and the next request is served", async () => {
+    const bad = await fetch(`${base}/echo/1`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bigint' }, body: '{}' });
+    assert.equal(bad.status, 500);
+    assert.deepEqual(await bad.json(), { error: { code: 'ERR_STREAMERSON_INTERNAL', message: 'internal gateway error' } });
+    const good = await fetch(`${base}/echo/2`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer good' }, body: '{}' });
+    assert.equal(good.status, 200);
+    assert.deepEqual(((await good.json()) as HttpRequest).auth, { user: 'ada', roles: ['admin'] });
   });
 
   it('auth is null when no hook set it', async () => {

@@ -15,8 +15,13 @@ function objectJson(value: object): string {
 
 /** What a route's envelopes share: made once per route. */
 export interface RequestEncoder {
-  /** The envelope of one request; throws `ERR_STREAMERSON_BAD_PAYLOAD` for a body or `auth` that JSON cannot carry. */
-  encode(request: FastifyRequest): JsonText;
+  /**
+   * The envelope of one request, with `authJson` as its `auth`: the JSON text
+   * of `request.auth` that the message's `auth` header carries already, so
+   * that it is encoded once (null without one). Throws
+   * `ERR_STREAMERSON_BAD_PAYLOAD` for a body that JSON cannot carry.
+   */
+  encode(request: FastifyRequest, authJson: string | undefined): JsonText;
 }
 
 /**
@@ -43,19 +48,18 @@ export function requestEncoder(method: string, route: string, forward: readonly 
   }
 
   return {
-    encode(request) {
+    encode(request, authJson) {
       const url = request.url;
       const q = url.indexOf('?');
       const urlJson = jsonString(url);
       const body = request.body;
       const binary = Buffer.isBuffer(body);
-      const auth = request.auth;
       const text =
         `{"method":${request.method === method ? methodJson : jsonString(request.method)},"url":${urlJson},` +
         `"path":${q === -1 ? urlJson : jsonString(url.slice(0, q))},"route":${routeJson},` +
         `"params":${objectJson(request.params as object)},"query":${objectJson(request.query as object)},` +
         `"headers":${headersJson(request)},"body":${binary || body === undefined || body === null ? 'null' : encodeJson(body)},` +
-        `"auth":${auth === undefined || auth === null ? 'null' : encodeJson(auth)}` +
+        `"auth":${authJson ?? 'null'}` +
         `${binary ? `,"bodyBase64":"${body.toString('base64')}"` : ''}}`;
       return new JsonText(text);
     },

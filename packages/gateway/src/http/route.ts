@@ -4,7 +4,7 @@
  * (request options, latency observer, cap state) is made once here, so the
  * request path allocates only the envelope and the callbacks of its reply.
  */
-import { IDEMPOTENCY_KEY_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER, StreamersonError, type Headers } from '@streamerson/core';
+import { AUTH_HEADER, IDEMPOTENCY_KEY_HEADER, TRACEPARENT_HEADER, TRACESTATE_HEADER, StreamersonError, type Headers } from '@streamerson/core';
 import type { JsonText } from '@streamerson/core/internal';
 import type { Client, PublishOptions, Reply, RequestOptions } from '@streamerson/service';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
@@ -119,7 +119,7 @@ export function buildRoute(route: RouteConfig, ctx: RouteContext): RouteOptions 
       const extra = messageHeaders(trace, key === undefined ? undefined : scopedIdempotencyKey(key, id, who));
       // Most requests carry neither: then the gateway's headers are shared, not copied.
       headers = extra === undefined ? gateway : { ...gateway, ...extra };
-      payload = envelope.encode(request);
+      payload = envelope.encode(request, gateway[AUTH_HEADER]);
     } catch (error) {
       release();
       fail(reply, started, error);
