@@ -46,16 +46,6 @@ export function xaddArgs(stream: string, fields: readonly FieldValue[], options:
   return args;
 }
 
-/** The part of an ioredis pipeline that {@link queueXadd} uses. */
-interface XaddQueue {
-  xadd(...args: Arg[]): unknown;
-}
-
-/** The part of an ioredis pipeline that takes a ready-made command. */
-interface CommandQueue {
-  sendCommand(command: Command): unknown;
-}
-
 /**
  * A command whose request bytes are built here in one string. ioredis would
  * otherwise flatten, check and measure each argument and concatenate them;
@@ -159,23 +149,6 @@ export function xaddCommand(item: AppendItem): Command {
     if (request !== undefined) return new PrebuiltCommand('xadd', [item.stream], request);
   }
   return new Command('xadd', xaddArgs(item.stream, item.fields, item), { replyEncoding: 'utf8' });
-}
-
-/**
- * Queues the XADD of `item` on an ioredis pipeline: prebuilt for an entry of
- * strings with a generated id and no retention (every v1 message and reply
- * with a text payload), else with the arguments spread (ioredis then skips
- * flattening them).
- */
-export function queueXadd(pipeline: object, item: AppendItem): void {
-  if (item.id === undefined && item.retention === undefined) {
-    const request = xaddRequest(item.stream, item.noMkStream === true, item.fields);
-    if (request !== undefined) {
-      (pipeline as CommandQueue).sendCommand(new PrebuiltCommand('xadd', [item.stream], request));
-      return;
-    }
-  }
-  (pipeline as XaddQueue).xadd(...xaddArgs(item.stream, item.fields, item));
 }
 
 /**

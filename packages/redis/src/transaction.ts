@@ -9,14 +9,27 @@ import { xackCommand, xaddCommand } from './commands.js';
 
 function ignore(): void {}
 
+type Corkable = { cork?(): void; uncork?(): void } | undefined;
+
 /** Runs `send` with the connection's socket corked: the commands it sends leave in one write. Returns what `send` returns. */
 export function corked<T>(connection: Redis, send: () => T): T {
-  const socket = connection.stream as { cork?(): void; uncork?(): void } | undefined;
+  const socket = connection.stream as Corkable;
   socket?.cork?.();
   try {
     return send();
   } finally {
     socket?.uncork?.();
+  }
+}
+
+/** {@link corked} over several connections (a Cluster's masters): what `send` sends to each leaves in one write to it. */
+export function corkedAll<T>(connections: readonly Redis[], send: () => T): T {
+  const sockets = connections.map((connection) => connection.stream as Corkable);
+  for (const socket of sockets) socket?.cork?.();
+  try {
+    return send();
+  } finally {
+    for (const socket of sockets) socket?.uncork?.();
   }
 }
 

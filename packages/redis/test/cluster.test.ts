@@ -33,7 +33,7 @@ describe('redis engine (cluster)', () => {
     await cluster.stop();
   });
 
-  test('appendBatch pipelines across slots and keeps input order', async () => {
+  test('appendBatch across slots keeps input order', async () => {
     const streams = streamsInDistinctSlots(uniqueName('batch'), 6);
     const items = Array.from({ length: 60 }, (_, i) => ({ stream: streams[i % streams.length]!, fields: ['i', String(i)] }));
     const ids = await engine.appendBatch(items);
@@ -46,6 +46,27 @@ describe('redis engine (cluster)', () => {
         expected,
       );
     }
+  });
+
+  test('appendBatch across slots: an append that fails rejects with a typed error and the others are stored; appendAndAck then acks nothing', async () => {
+    const [a, b, notAStream] = streamsInDistinctSlots(uniqueName('fail'), 3) as [string, string, string];
+    await cluster.command('SET', notAStream, 'x');
+    const typed = (error: { code?: string; message?: string }) => error.code === 'ERR_STREAMERSON_ENGINE' && /WRONGTYPE/.test(error.message ?? '');
+    await assert.rejects(
+      engine.appendBatch([
+        { stream: a, fields: ['i', '0'] },
+        { stream: notAStream, fields: ['i', '1'] },
+        { stream: b, fields: ['i', '2'] },
+      ]),
+      typed,
+    );
+    assert.equal(await engine.length(a), 1);
+    assert.equal(await engine.length(b), 1);
+    await engine.createGroup(a, 'g', '0');
+    const [read] = await engine.readGroup('g', 'c', [{ stream: a, after: '>' }], { count: 1 });
+    await assert.rejects(engine.appendAndAck([{ stream: notAStream, fields: ['r', 'x'] }], 'g', [{ stream: a, ids: [read!.entries[0]!.id] }]), typed);
+    assert.equal((await engine.pendingSummary(a, 'g')).count, 1);
+    assert.equal(await engine.deleteStreams([a, b, notAStream]), 3);
   });
 
   test('non-blocking reads over several slots are split and merged in order', async () => {
