@@ -193,20 +193,28 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
     return this.replicaWait === undefined ? undefined : waitForReplicas(this.client as Redis, this.replicaWait);
   }
 
-  /** Sends queued appends together (see `appendEach`); each settles with its own result. */
+  /**
+   * Runs `send` with the sockets of the connections its commands go to corked:
+   * what it sends leaves in one write per connection.
+   */
+  protected abstract writeTogether<T>(send: () => T): T;
+
+  /** Queued appends as commands of their own written together (see {@link writeTogether}), each settled straight from its command's result. */
   protected sendAppends(batch: readonly QueuedAppend[]): void {
-    this.appendEach(batch.map((q) => q.item)).then(
-      (results) => {
-        for (let i = 0; i < batch.length; i++) {
-          const [error, id] = results[i]!;
-          if (error) batch[i]!.reject(toStreamersonError(error, this.isClosed, undefined, this.client));
-          else batch[i]!.resolve(id);
-        }
-      },
-      (error: unknown) => {
-        for (const q of batch) q.reject(toStreamersonError(error, this.isClosed, undefined, this.client));
-      },
-    );
+    this.writeTogether(() => {
+      if (this.replicaWait === undefined) {
+        for (const q of batch) this.sendAppend(q);
+        return;
+      }
+      // One WAIT behind the whole batch.
+      const stored = batch.map((q) => {
+        const command = xaddCommand(q.item);
+        this.client.sendCommand(command);
+        return command.promise;
+      });
+      const replicated = this.replicate();
+      for (let i = 0; i < batch.length; i++) this.settleAppend(batch[i]!, stored[i]!, replicated);
+    });
   }
 
   appendBatch(items: readonly AppendItem[]): Promise<(string | null)[]> {
@@ -230,8 +238,45 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
     await Promise.all(acks.map((a) => this.ack(a.stream, group, a.ids)));
   }
 
-  /** Appends `items` in pipelines; per item the command's error or its id. Rejects only when the pipeline itself fails. */
-  protected abstract appendEach(items: readonly AppendItem[]): Promise<AppendResult[]>;
+  /**
+   * The appends as commands of their own, written together (see
+   * {@link writeTogether}: one write per connection, in input order, as a
+   * pipeline makes, without building the pipeline and its result lists; on a
+   * Cluster ioredis routes each to its slot's master and follows a moved slot);
+   * per item the command's error or its id, in the order of `items`.
+   */
+  protected appendEach(items: readonly AppendItem[]): Promise<AppendResult[]> {
+    if (items.length === 0) return Promise.resolve([]);
+    let replicated: Promise<void> | undefined;
+    const stored = new Promise<AppendResult[]>((resolve) => {
+      const results: AppendResult[] = new Array(items.length);
+      let left = items.length;
+      const settle = (i: number, result: AppendResult): void => {
+        results[i] = result;
+        if (--left === 0) resolve(results);
+      };
+      this.writeTogether(() => {
+        for (let i = 0; i < items.length; i++) {
+          const command = xaddCommand(items[i]!);
+          this.client.sendCommand(command);
+          (command.promise as Promise<string | null>).then(
+            (id) => settle(i, [null, id]),
+            (error: Error) => settle(i, [error, null]),
+          );
+        }
+        replicated = this.replicate();
+      });
+    });
+    if (replicated === undefined) return stored;
+    const waited = replicated;
+    // Not replicated in time: every append that was stored fails with the WAIT's error.
+    return stored.then((results) =>
+      waited.then(
+        () => results,
+        (error: Error) => results.map(([e, id]): AppendResult => (e === null ? [error, null] : [e, id])),
+      ),
+    );
+  }
 
   async appendIdempotent(
     stream: string,

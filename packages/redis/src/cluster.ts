@@ -2,7 +2,6 @@ import { Cluster, type Redis } from 'ioredis';
 import {
   ClosedError,
   InvalidOptionError,
-  type AppendItem,
   type BlockingReader,
   type EngineCapabilities,
   type GroupReadOptions,
@@ -12,9 +11,8 @@ import {
   type StreamEntries,
 } from '@streamerson/core';
 import type { RedisClusterUrl } from './url.js';
-import { BaseRedisEngine, DEFAULT_LIST_LIMIT, type AppendResult } from './base-engine.js';
+import { BaseRedisEngine, DEFAULT_LIST_LIMIT } from './base-engine.js';
 import { ClusterReader, nodeKey } from './cluster-reader.js';
-import { xaddCommand } from './commands.js';
 import { corkedAll } from './transaction.js';
 import { retryStrategy, type ParsedRedisEngineOptions } from './options.js';
 import { scanStreams } from './scan.js';
@@ -79,27 +77,9 @@ export class RedisClusterEngine extends BaseRedisEngine {
     );
   }
 
-  /**
-   * Each append a command of its own (prebuilt where it can be), routed by
-   * ioredis to its slot's master, with every master's socket corked while they
-   * are sent: each master gets its appends in one write, in input order, as a
-   * pipeline per node would send them, without the pipeline objects (see
-   * docs/BENCHMARKS.md). A command redirected by a moved slot follows the
-   * redirect on its own. Results in the order of `items`.
-   */
-  protected appendEach(items: readonly AppendItem[]): Promise<AppendResult[]> {
-    return Promise.all(
-      corkedAll(this.client.nodes('master'), () =>
-        items.map((item) => {
-          const command = xaddCommand(item);
-          this.client.sendCommand(command);
-          return (command.promise as Promise<string | null>).then(
-            (id): AppendResult => [null, id],
-            (error: Error): AppendResult => [error, null],
-          );
-        }),
-      ),
-    );
+  /** Every master's socket corked: each gets what `send` sends it in one write. */
+  protected writeTogether<T>(send: () => T): T {
+    return corkedAll(this.client.nodes('master'), send);
   }
 
   async read(positions: readonly ReadPosition[], options?: Omit<ReadOptions, 'blockMs'>): Promise<StreamEntries[]> {

@@ -13,8 +13,7 @@ import {
   type StreamAcks,
 } from '@streamerson/core';
 import type { RedisSentinelUrl, RedisUrl } from './url.js';
-import { BaseRedisEngine, DEFAULT_LIST_LIMIT, type AppendResult, type QueuedAppend } from './base-engine.js';
-import { xaddCommand } from './commands.js';
+import { BaseRedisEngine, DEFAULT_LIST_LIMIT } from './base-engine.js';
 import { retryStrategy, type ParsedRedisEngineOptions } from './options.js';
 import { RedisReader } from './reader.js';
 import { scanStreams } from './scan.js';
@@ -105,63 +104,8 @@ export class RedisEngine extends BaseRedisEngine {
     }, this.fail);
   }
 
-  /**
-   * Queued appends as commands of their own in one corked run (one write),
-   * each settled straight from its command's result.
-   */
-  protected override sendAppends(batch: readonly QueuedAppend[]): void {
-    corked(this.client, () => {
-      if (this.replicaWait === undefined) {
-        for (const q of batch) this.sendAppend(q);
-        return;
-      }
-      // One WAIT behind the whole batch.
-      const stored = batch.map((q) => {
-        const command = xaddCommand(q.item);
-        this.client.sendCommand(command);
-        return command.promise;
-      });
-      const replicated = this.replicate();
-      for (let i = 0; i < batch.length; i++) this.settleAppend(batch[i]!, stored[i]!, replicated);
-    });
-  }
-
-  /**
-   * The appends as commands of their own, written in one corked run (one
-   * write, as a pipeline makes, without building the pipeline and its result
-   * lists); resolves once each has its result.
-   */
-  protected appendEach(items: readonly AppendItem[]): Promise<AppendResult[]> {
-    if (items.length === 0) return Promise.resolve([]);
-    let replicated: Promise<void> | undefined;
-    const stored = new Promise<AppendResult[]>((resolve) => {
-      const results: AppendResult[] = new Array(items.length);
-      let left = items.length;
-      const settle = (i: number, result: AppendResult): void => {
-        results[i] = result;
-        if (--left === 0) resolve(results);
-      };
-      corked(this.client, () => {
-        for (let i = 0; i < items.length; i++) {
-          const command = xaddCommand(items[i]!);
-          this.client.sendCommand(command);
-          (command.promise as Promise<string | null>).then(
-            (id) => settle(i, [null, id]),
-            (error: Error) => settle(i, [error, null]),
-          );
-        }
-        replicated = this.replicate();
-      });
-    });
-    if (replicated === undefined) return stored;
-    const waited = replicated;
-    // Not replicated in time: every append that was stored fails with the WAIT's error.
-    return stored.then((results) =>
-      waited.then(
-        () => results,
-        (error: Error) => results.map(([e, id]): AppendResult => (e === null ? [error, null] : [e, id])),
-      ),
-    );
+  protected writeTogether<T>(send: () => T): T {
+    return corked(this.client, send);
   }
 
   read(positions: readonly ReadPosition[], options?: Omit<ReadOptions, 'blockMs'>): Promise<StreamEntries[]> {

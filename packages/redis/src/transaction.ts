@@ -13,13 +13,7 @@ type Corkable = { cork?(): void; uncork?(): void } | undefined;
 
 /** Runs `send` with the connection's socket corked: the commands it sends leave in one write. Returns what `send` returns. */
 export function corked<T>(connection: Redis, send: () => T): T {
-  const socket = connection.stream as Corkable;
-  socket?.cork?.();
-  try {
-    return send();
-  } finally {
-    socket?.uncork?.();
-  }
+  return corkedAll([connection], send);
 }
 
 /** {@link corked} over several connections (a Cluster's masters): what `send` sends to each leaves in one write to it. */
