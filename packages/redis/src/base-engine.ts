@@ -174,16 +174,11 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
     else this.sendAppends(batch);
   };
 
-  /** Sends one queued append as a command of its own. */
-  protected sendAppend(queued: QueuedAppend): void {
-    const command = xaddCommand(queued.item);
+  /** Sends one queued append as a command of its own; it settles from the command's result, once replicated when `replicas` > 0. */
+  protected sendAppend({ item, resolve, reject }: QueuedAppend): void {
+    const command = xaddCommand(item);
     this.client.sendCommand(command);
-    this.settleAppend(queued, command.promise, this.replicate());
-  }
-
-  /** Settles a queued append from its command's result, once replicated when `replicas` > 0. */
-  protected settleAppend({ resolve, reject }: QueuedAppend, stored: Promise<unknown>, replicated: Promise<void> | undefined): void {
-    afterReplicas(stored as Promise<string | null>, replicated).then(resolve, (error: unknown) =>
+    afterReplicas(command.promise as Promise<string | null>, this.replicate()).then(resolve, (error: unknown) =>
       reject(toStreamersonError(error, this.isClosed, undefined, this.client)),
     );
   }
@@ -199,22 +194,32 @@ export abstract class BaseRedisEngine implements Engine, Fencing {
    */
   protected abstract writeTogether<T>(send: () => T): T;
 
-  /** Queued appends as commands of their own written together (see {@link writeTogether}), each settled straight from its command's result. */
+  /**
+   * Queued appends as commands of their own written together (see
+   * {@link writeTogether}), each settled straight from its command's result;
+   * with `replicas` > 0, as {@link appendEach} sends them, one WAIT behind the
+   * whole batch.
+   */
   protected sendAppends(batch: readonly QueuedAppend[]): void {
-    this.writeTogether(() => {
-      if (this.replicaWait === undefined) {
+    if (this.replicaWait === undefined) {
+      this.writeTogether(() => {
         for (const q of batch) this.sendAppend(q);
-        return;
-      }
-      // One WAIT behind the whole batch.
-      const stored = batch.map((q) => {
-        const command = xaddCommand(q.item);
-        this.client.sendCommand(command);
-        return command.promise;
       });
-      const replicated = this.replicate();
-      for (let i = 0; i < batch.length; i++) this.settleAppend(batch[i]!, stored[i]!, replicated);
-    });
+      return;
+    }
+    const typed = (error: unknown): unknown => toStreamersonError(error, this.isClosed, undefined, this.client);
+    this.appendEach(batch.map((q) => q.item)).then(
+      (results) => {
+        for (let i = 0; i < batch.length; i++) {
+          const [error, id] = results[i]!;
+          if (error) batch[i]!.reject(typed(error));
+          else batch[i]!.resolve(id);
+        }
+      },
+      (error: unknown) => {
+        for (const q of batch) q.reject(typed(error));
+      },
+    );
   }
 
   appendBatch(items: readonly AppendItem[]): Promise<(string | null)[]> {
